@@ -1,0 +1,238 @@
+import Dispatch
+import Foundation
+import SurvivalStats
+
+/// What to simulate: arms, cohort size, seed, design and the engine's knobs.
+public struct SimulationRequest: Sendable {
+    public var arms: [ArmModel]
+    public var patientsPerArm: Int
+    public var seed: UInt64
+    public var replicate: UInt32
+    public var design: StudyDesign
+    /// Width of a tally cell in months (default one day).
+    public var gridWidth: Double
+    /// Patients per block; a block's random stream depends only on (seed, arm, replicate, block).
+    public var blockSize: Int
+    /// Worker threads (results do not depend on it).
+    public var threads: Int
+    /// Individual records are kept when patientsPerArm ≤ this bound.
+    public var recordLimit: Int
+
+    public static let defaultBlockSize = 4096
+    public static let defaultRecordLimit = 200_000
+
+    public init(arms: [ArmModel], patientsPerArm: Int, seed: UInt64, replicate: UInt32 = 0,
+                design: StudyDesign = StudyDesign(), gridWidth: Double = 1 / daysPerMonth,
+                blockSize: Int = SimulationRequest.defaultBlockSize,
+                threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                recordLimit: Int = SimulationRequest.defaultRecordLimit) {
+        self.arms = arms
+        self.patientsPerArm = patientsPerArm
+        self.seed = seed
+        self.replicate = replicate
+        self.design = design
+        self.gridWidth = gridWidth
+        self.blockSize = blockSize
+        self.threads = threads
+        self.recordLimit = recordLimit
+    }
+
+    /// Number of grid cells up to the horizon.
+    public var cells: Int { max(1, Int((design.horizon / gridWidth).rounded(.up))) }
+    public var blocksPerArm: Int { (patientsPerArm + blockSize - 1) / blockSize }
+    public var keepsRecords: Bool { patientsPerArm <= recordLimit }
+}
+
+/// The outcome of a simulation: per-arm tallies (always) and records (small n).
+public struct SimulationResult: Sendable {
+    public var request: SimulationRequest
+    public var tallies: [ArmTally]
+    public var records: [PatientRecords]?
+}
+
+/// A stable 32-bit identifier of an arm for its random streams: FNV-1a of the arm id,
+/// so an arm's patients do not depend on which other arms run beside it or in what order.
+public func streamID(ofArm id: String) -> UInt32 {
+    var h: UInt32 = 2_166_136_261
+    for b in id.utf8 { h = (h ^ UInt32(b)) &* 16_777_619 }
+    return h
+}
+
+/// Per-arm constants of the hot loop, precomputed once.
+struct ArmKernel: Sendable {
+    let scale: Double
+    let inverseShape: Double
+    let exponentialPFS: Bool
+    let inversePPSRate: Double
+    let cuts: [Double]
+    let coupling: Double
+    let binaries: [Double]
+    let horizon: Double
+    let accrual: Double
+    let analysisTime: Double?
+    let inverseDropoutRate: Double?
+    let inverseWidth: Double
+    let lastCell: Int
+    let streamID: UInt32
+
+    init(model: ArmModel, request: SimulationRequest) {
+        scale = model.pfs.scale
+        inverseShape = 1 / model.pfs.shape
+        exponentialPFS = model.pfs.shape == 1
+        inversePPSRate = 1 / model.ppsRate
+        cuts = model.responseCuts.map(\.probability)
+        coupling = model.responseCoupling
+        binaries = model.binaryOutcomes.map(\.probability)
+        horizon = request.design.horizon
+        accrual = request.design.accrual
+        analysisTime = request.design.followUp.map { request.design.accrual + $0 }
+        let d = request.design.dropoutRate
+        inverseDropoutRate = d > 0 ? 1 / d : nil
+        inverseWidth = 1 / request.gridWidth
+        lastCell = request.cells - 1
+        streamID = NENSim.streamID(ofArm: model.id)
+    }
+
+    /// Simulates patients [first, first + count) of one block into `tally` (and
+    /// `records` when given). Draw order per patient is fixed: response rank,
+    /// coupling choice, PFS rank (if not coupled), PPS, entry, dropout, binaries.
+    @inline(__always)
+    func simulate(count: Int, stream: inout RandomStream, tally: inout ArmTally,
+                  records: RecordSink?, first: Int) {
+        let nCuts = cuts.count
+        var pfsEvents = 0, osEvents = 0
+        tally.pfs.events.withUnsafeMutableBufferPointer { pe in
+        tally.pfs.censored.withUnsafeMutableBufferPointer { pc in
+        tally.os.events.withUnsafeMutableBufferPointer { oe in
+        tally.os.censored.withUnsafeMutableBufferPointer { oc in
+        tally.responseTiers.withUnsafeMutableBufferPointer { tiers in
+        tally.binaryOutcomes.withUnsafeMutableBufferPointer { bins in
+            for i in 0..<count {
+                // Best response and its rank-coupling to PFS.
+                var v: Double
+                if nCuts > 0 {
+                    let ur = stream.nextUniform()
+                    var tier = 0
+                    while tier < nCuts && ur >= cuts[tier] { tier += 1 }
+                    tiers[tier] &+= 1
+                    let um = stream.nextUniform()
+                    v = um < coupling ? ur : stream.nextUniform()
+                    records?.setTier(first + i, tier)
+                } else {
+                    v = stream.nextUniform()
+                }
+                // S_PFS(T) = v: low ranks (best responders) progress last.
+                let e = -log(v)
+                let pfsTime = exponentialPFS ? scale * e : scale * pow(e, inverseShape)
+                let osTime = pfsTime - log(stream.nextUniform()) * inversePPSRate
+                // Censoring by design.
+                var c = horizon
+                if let analysisTime {
+                    let entry = accrual > 0 ? accrual * stream.nextUniform() : 0
+                    c = min(c, analysisTime - entry)
+                }
+                if let inverseDropoutRate { c = min(c, -log(stream.nextUniform()) * inverseDropoutRate) }
+                let pfsObserved = min(pfsTime, c)
+                let osObserved = min(osTime, c)
+                let pCell = min(Int(pfsObserved * inverseWidth), lastCell)
+                let oCell = min(Int(osObserved * inverseWidth), lastCell)
+                if pfsTime <= c { pe[pCell] &+= 1; pfsEvents &+= 1 } else { pc[pCell] &+= 1 }
+                if osTime <= c { oe[oCell] &+= 1; osEvents &+= 1 } else { oc[oCell] &+= 1 }
+                for j in 0..<binaries.count where stream.nextUniform() < binaries[j] { bins[j] &+= 1 }
+                records?.set(first + i, pfsTime: pfsObserved, pfsEvent: pfsTime <= c, osTime: osObserved, osEvent: osTime <= c)
+            }
+        } } } } } }
+        tally.patients &+= count
+    }
+}
+
+/// Per-patient storage shared by workers.
+/// Invariant: each block writes only the indices of its own patients, so no two
+/// workers ever touch the same element; the storage is read only after all workers end.
+final class RecordSink: @unchecked Sendable {
+    let pfsTime: UnsafeMutableBufferPointer<Double>
+    let osTime: UnsafeMutableBufferPointer<Double>
+    let pfsEvent: UnsafeMutableBufferPointer<Bool>
+    let osEvent: UnsafeMutableBufferPointer<Bool>
+    let tier: UnsafeMutableBufferPointer<Int>
+
+    init(count: Int) {
+        pfsTime = .allocate(capacity: count); pfsTime.initialize(repeating: 0)
+        osTime = .allocate(capacity: count); osTime.initialize(repeating: 0)
+        pfsEvent = .allocate(capacity: count); pfsEvent.initialize(repeating: false)
+        osEvent = .allocate(capacity: count); osEvent.initialize(repeating: false)
+        tier = .allocate(capacity: count); tier.initialize(repeating: 0)
+    }
+
+    deinit {
+        pfsTime.deallocate(); osTime.deallocate(); pfsEvent.deallocate(); osEvent.deallocate(); tier.deallocate()
+    }
+
+    @inline(__always) func set(_ i: Int, pfsTime p: Double, pfsEvent pe: Bool, osTime o: Double, osEvent oe: Bool) {
+        pfsTime[i] = p; pfsEvent[i] = pe; osTime[i] = o; osEvent[i] = oe
+    }
+    @inline(__always) func setTier(_ i: Int, _ t: Int) { tier[i] = t }
+
+    var records: PatientRecords {
+        PatientRecords(pfsTime: Array(pfsTime), pfsEvent: Array(pfsEvent), osTime: Array(osTime),
+                       osEvent: Array(osEvent), responseTier: Array(tier))
+    }
+}
+
+/// Per-worker result slots. Invariant: worker w writes only slot w, once, through the
+/// pointer (never through a shared Swift array), and the slots are read only after
+/// `concurrentPerform` has returned.
+final class WorkerSlots<Value>: @unchecked Sendable {
+    let slots: UnsafeMutableBufferPointer<Value>
+    init(count: Int, initial: Value) {
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: initial)
+    }
+    deinit {
+        slots.baseAddress!.deinitialize(count: slots.count)
+        slots.deallocate()
+    }
+    @inline(__always) func store(_ value: Value, at i: Int) { slots[i] = value }
+}
+
+/// The Monte Carlo engine (DESIGN §4).
+public enum Engine {
+    /// Simulates every arm of `request`. Work items are (arm, block) pairs, dealt to
+    /// workers in a fixed stride; each worker fills its own tallies, which are added
+    /// at the end. Because a block's stream depends only on (seed, arm, replicate,
+    /// block) and counts are integers, the result is identical for any thread count.
+    /// `blocks`: optional subset of work items (for shards); default all.
+    /// - Complexity: O(arms × n) time, O(threads × arms × cells) memory in tally mode.
+    public static func run(_ request: SimulationRequest, workItems: [Int]? = nil,
+                           progress: (@Sendable (Int) -> Void)? = nil) -> SimulationResult {
+        LinearAlgebra.setBLASThreads(1) // Dispatch runs one worker per core: keep OpenBLAS single-threaded inside them.
+        let kernels = request.arms.map { ArmKernel(model: $0, request: request) }
+        let cells = request.cells
+        let blocksPerArm = request.blocksPerArm
+        let items = workItems ?? Array(0..<(request.arms.count * blocksPerArm))
+        let threads = max(1, min(request.threads, max(items.count, 1)))
+        let sinks: [RecordSink]? = request.keepsRecords ? request.arms.map { _ in RecordSink(count: request.patientsPerArm) } : nil
+        let empty = request.arms.map { ArmTally(cells: cells, tiers: $0.responseTierCount, binaries: $0.binaryOutcomes.count) }
+        let workers = WorkerSlots(count: threads, initial: empty)
+        DispatchQueue.concurrentPerform(iterations: threads) { w in
+            var mine = empty
+            var index = w
+            while index < items.count {
+                let item = items[index]
+                let arm = item / blocksPerArm
+                let block = item % blocksPerArm
+                let first = block * request.blockSize
+                let count = min(request.blockSize, request.patientsPerArm - first)
+                var stream = RandomStream(seed: request.seed, arm: kernels[arm].streamID,
+                                          replicate: request.replicate, block: UInt64(block))
+                kernels[arm].simulate(count: count, stream: &stream, tally: &mine[arm], records: sinks?[arm], first: first)
+                progress?(count)
+                index += threads
+            }
+            workers.store(mine, at: w)
+        }
+        var total = empty
+        for t in workers.slots { for a in total.indices { total[a].add(t[a]) } }
+        return SimulationResult(request: request, tallies: total, records: sinks?.map(\.records))
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import SurvivalStats
+
+/// Integer counts of one endpoint on the time grid: cell k holds the times in
+/// [k·w, (k+1)·w) and is reported at its right end (k+1)·w.
+public struct EndpointTally: Sendable, Codable, Equatable {
+    public var events: [Int]
+    public var censored: [Int]
+
+    public init(cells: Int) {
+        events = [Int](repeating: 0, count: cells)
+        censored = [Int](repeating: 0, count: cells)
+    }
+
+    public mutating func add(_ other: EndpointTally) {
+        precondition(events.count == other.events.count, "tallies on different grids")
+        for i in events.indices {
+            events[i] &+= other.events[i]
+            censored[i] &+= other.censored[i]
+        }
+    }
+
+    public var totalEvents: Int { events.reduce(0, +) }
+}
+
+/// Everything counted for one arm. Counts are integers, so tallies from threads,
+/// shards or machines add up exactly, in any order.
+public struct ArmTally: Sendable, Codable, Equatable {
+    public var patients: Int = 0
+    public var pfs: EndpointTally
+    public var os: EndpointTally
+    /// Patients per best-response tier (tier 0 best).
+    public var responseTiers: [Int]
+    /// Patients with each binary outcome, in the arm model's order.
+    public var binaryOutcomes: [Int]
+
+    public init(cells: Int, tiers: Int, binaries: Int) {
+        pfs = EndpointTally(cells: cells)
+        os = EndpointTally(cells: cells)
+        responseTiers = [Int](repeating: 0, count: tiers)
+        binaryOutcomes = [Int](repeating: 0, count: binaries)
+    }
+
+    public mutating func add(_ other: ArmTally) {
+        patients &+= other.patients
+        pfs.add(other.pfs)
+        os.add(other.os)
+        for i in responseTiers.indices { responseTiers[i] &+= other.responseTiers[i] }
+        for i in binaryOutcomes.indices { binaryOutcomes[i] &+= other.binaryOutcomes[i] }
+    }
+}
+
+/// Individual simulated patients of one arm (kept when n is small enough).
+public struct PatientRecords: Sendable, Codable {
+    public var pfsTime: [Double]
+    public var pfsEvent: [Bool]
+    public var osTime: [Double]
+    public var osEvent: [Bool]
+    public var responseTier: [Int]
+}

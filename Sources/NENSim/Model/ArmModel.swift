@@ -1,0 +1,90 @@
+import Foundation
+
+/// Where a model parameter comes from. Every simulated figure traces to one of these.
+public enum ParameterStatus: String, Sendable, Codable, CaseIterable {
+    /// Derived from figures quoted in the source review.
+    case source
+    /// Derived from a published trial named in the catalogue (labelled external).
+    case external
+    /// A modelling assumption, named and overridable with `--set`.
+    case assumption
+    /// Set by the user on the command line (`--set`) or in their evidence file.
+    case override
+}
+
+/// One calibrated parameter with its provenance.
+public struct ParameterProvenance: Sendable, Codable, Equatable {
+    /// The `--set` name, e.g. `pfs.median`.
+    public var name: String
+    public var value: Double
+    public var unit: String
+    public var status: ParameterStatus
+    /// Figure ids the value was derived from.
+    public var figures: [String]
+    /// How the value was obtained, in words.
+    public var rule: String
+}
+
+/// A cut point of the best-response scale: P(response at least this good).
+public struct ResponseCut: Sendable, Codable, Equatable {
+    /// `cr`, `orr` (CR+PR) or `dcr` (CR+PR+SD).
+    public var category: String
+    /// Cumulative probability, from the best response down.
+    public var probability: Double
+}
+
+/// A yes/no outcome drawn per patient: a kind of response (symptomatic, biochemical …)
+/// or an adverse event.
+public struct BinaryOutcome: Sendable, Codable, Equatable {
+    public enum Kind: String, Sendable, Codable { case response, adverseEvent = "adverse_event" }
+    public var kind: Kind
+    /// Category, e.g. `symptomatic` or `post_embolisation_syndrome`.
+    public var name: String
+    public var probability: Double
+}
+
+/// The calibrated model of one treatment arm (DESIGN §3).
+public struct ArmModel: Sendable, Codable {
+    public var id: String
+    public var name: String
+    /// Progression-free survival, months.
+    public var pfs: Weibull
+    /// Post-progression survival: exponential with this rate per month.
+    public var ppsRate: Double
+    /// Cumulative best-response cut points, best first (cr ≤ orr ≤ dcr).
+    public var responseCuts: [ResponseCut]
+    /// Fréchet-mixture copula weight between the response draw and the PFS draw:
+    /// 0 is independence, 1 is comonotone (best responders progress last).
+    public var responseCoupling: Double
+    public var binaryOutcomes: [BinaryOutcome]
+    /// Every parameter with where it came from.
+    public var parameters: [ParameterProvenance]
+    /// Calibration diagnostics: the anchors and residuals of the PFS and OS fits.
+    public var pfsFit: WeibullFit?
+    public var osFit: PostProgressionFit?
+    /// Notes for outputs (conflicts, assumptions in use, population caveats).
+    public var notes: [String]
+
+    public init(id: String, name: String, pfs: Weibull, ppsRate: Double, responseCuts: [ResponseCut] = [],
+                responseCoupling: Double = 0, binaryOutcomes: [BinaryOutcome] = [],
+                parameters: [ParameterProvenance] = [], pfsFit: WeibullFit? = nil, osFit: PostProgressionFit? = nil,
+                notes: [String] = []) {
+        self.id = id
+        self.name = name
+        self.pfs = pfs
+        self.ppsRate = ppsRate
+        self.responseCuts = responseCuts
+        self.responseCoupling = responseCoupling
+        self.binaryOutcomes = binaryOutcomes
+        self.parameters = parameters
+        self.pfsFit = pfsFit
+        self.osFit = osFit
+        self.notes = notes
+    }
+
+    /// Number of best-response tiers (cuts + 1); tier 0 is the best.
+    public var responseTierCount: Int { responseCuts.count + 1 }
+
+    /// The OS survival the model implies at t (for validation and reports).
+    public func osSurvival(at t: Double) -> Double { OverallSurvival.survival(at: t, pfs: pfs, ppsRate: ppsRate) }
+}
