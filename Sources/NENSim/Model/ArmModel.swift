@@ -23,6 +23,15 @@ public struct ParameterProvenance: Sendable, Codable, Equatable {
     public var figures: [String]
     /// How the value was obtained, in words.
     public var rule: String
+
+    public init(name: String, value: Double, unit: String, status: ParameterStatus, figures: [String], rule: String) {
+        self.name = name
+        self.value = value
+        self.unit = unit
+        self.status = status
+        self.figures = figures
+        self.rule = rule
+    }
 }
 
 /// A cut point of the best-response scale: P(response at least this good).
@@ -31,6 +40,11 @@ public struct ResponseCut: Sendable, Codable, Equatable {
     public var category: String
     /// Cumulative probability, from the best response down.
     public var probability: Double
+
+    public init(category: String, probability: Double) {
+        self.category = category
+        self.probability = probability
+    }
 }
 
 /// A yes/no outcome drawn per patient: a kind of response (symptomatic, biochemical …)
@@ -41,6 +55,12 @@ public struct BinaryOutcome: Sendable, Codable, Equatable {
     /// Category, e.g. `symptomatic` or `post_embolisation_syndrome`.
     public var name: String
     public var probability: Double
+
+    public init(kind: Kind, name: String, probability: Double) {
+        self.kind = kind
+        self.name = name
+        self.probability = probability
+    }
 }
 
 /// The calibrated model of one treatment arm (DESIGN §3).

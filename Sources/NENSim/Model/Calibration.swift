@@ -1,0 +1,305 @@
+import Foundation
+
+/// Named modelling assumptions with their default values. Each is overridable per arm
+/// with `--set ARM.NAME=VALUE` and is labelled `assumption` wherever it is used.
+public enum ModelAssumption {
+    /// Median post-progression survival (months) for an arm whose evidence has no OS figure.
+    public static let ppsMedianMonths = 30.0
+    public static let ppsMedianRationale =
+        "no OS figure in the evidence for this arm; post-progression survival assumed exponential with a 30-month median (assumption: the order of OS − PFS in well-differentiated NET trials); override with --set ARM.pps.median=MONTHS"
+    /// Weight of the Fréchet-mixture copula between best response and PFS.
+    public static let responseCoupling = 0.5
+    public static let responseCouplingRationale =
+        "response and PFS coupled by a Fréchet mixture copula (weight 0.5: half of patients have their PFS rank tied to their response rank, the rest independent); marginals stay exact; override with --set ARM.response.coupling=W in [0,1]"
+}
+
+/// User overrides `ARM.PARAM=VALUE` from `--set`.
+public struct ModelOverrides: Sendable, Equatable {
+    /// arm id → parameter name → value.
+    public var values: [String: [String: Double]] = [:]
+
+    public init() {}
+
+    /// Parameters an override may name (besides `ae.NAME` and binary response names).
+    public static let knownParameters = ["pfs.median", "pfs.shape", "os.median", "pps.median",
+                                         "cr", "orr", "dcr", "response.coupling"]
+
+    /// Parses `ARM.PARAM=VALUE` assignments; the arm and parameter are checked later
+    /// against the catalogue, the number here.
+    public static func parse(_ assignments: [String]) throws -> ModelOverrides {
+        var o = ModelOverrides()
+        for text in assignments {
+            guard let eq = text.firstIndex(of: "=") else {
+                throw NensimFailure.usage("--set '\(text)': expected ARM.PARAM=VALUE, e.g. prrt.pfs.median=30")
+            }
+            let key = String(text[..<eq]).trimmingCharacters(in: .whitespaces)
+            let valueText = String(text[text.index(after: eq)...]).trimmingCharacters(in: .whitespaces)
+            guard let dot = key.firstIndex(of: "."), dot != key.startIndex, key.index(after: dot) != key.endIndex else {
+                throw NensimFailure.usage("--set '\(text)': expected ARM.PARAM=VALUE, e.g. prrt.pfs.median=30")
+            }
+            guard let value = Double(valueText), value.isFinite else {
+                throw NensimFailure.usage("--set '\(text)': '\(valueText)' is not a finite number")
+            }
+            let arm = String(key[..<dot]).lowercased()
+            let param = String(key[key.index(after: dot)...]).lowercased()
+            o.values[arm, default: [:]][param] = value
+        }
+        return o
+    }
+
+    public func value(_ arm: String, _ param: String) -> Double? { values[arm]?[param] }
+}
+
+/// Turns the evidence catalogue into calibrated arm models (DESIGN §3).
+public struct Calibrator {
+    public let catalogue: EvidenceCatalogue
+    public let overrides: ModelOverrides
+
+    public init(catalogue: EvidenceCatalogue, overrides: ModelOverrides = ModelOverrides()) {
+        self.catalogue = catalogue
+        self.overrides = overrides
+    }
+
+    /// The centre of a figure: its value, or for a range the centre of the uncertainty
+    /// distribution whose 95 % interval is the range — the geometric mean for times
+    /// (log-normal), the midpoint for proportions (beta, approximately symmetric).
+    public static func centre(of f: Figure) -> Double {
+        if let v = f.value { return inMonths(v, unit: f.unit) }
+        let lo = f.low, hi = f.high
+        if isTime(f.unit) {
+            let l = inMonths(lo, unit: f.unit), h = inMonths(hi, unit: f.unit)
+            return l > 0 ? (l * h).squareRoot() : h / 2
+        }
+        return (lo + hi) / 2
+    }
+
+    static func isTime(_ unit: String) -> Bool { ["months", "years", "days"].contains(unit) }
+
+    static func inMonths(_ v: Double, unit: String) -> Double {
+        switch unit {
+        case "years": return v * 12
+        case "days": return v / 30.4375
+        default: return v
+        }
+    }
+
+    static func describe(_ f: Figure) -> String {
+        if let v = f.value { return fmt(v) }
+        return "\(fmt(f.low))–\(fmt(f.high))"
+    }
+
+    /// Calibrates the named arm (and, for "N months longer than Y", arm Y first).
+    public func model(for armID: String) throws -> ArmModel {
+        var visiting: Set<String> = []
+        return try model(for: armID, visiting: &visiting)
+    }
+
+    private func status(of figures: [Figure]) -> ParameterStatus {
+        if figures.contains(where: { $0.status == .assumption }) { return .assumption }
+        if figures.contains(where: { $0.status == .external }) { return .external }
+        return .source
+    }
+
+    private func checkOverrideNames(arm: ArmEvidence) throws {
+        guard let set = overrides.values[arm.id] else { return }
+        let binaryNames = Set(arm.figures.filter { $0.endpoint == .response || $0.endpoint == .adverseEvent }
+            .compactMap(\.category))
+        for (param, value) in set {
+            let ok = ModelOverrides.knownParameters.contains(param) || param.hasPrefix("ae.") || binaryNames.contains(param)
+                || ["symptomatic", "symptomatic_marked", "biochemical", "clinical"].contains(param)
+            guard ok else {
+                let all = ModelOverrides.knownParameters + ["ae.NAME", "symptomatic", "biochemical"]
+                let hint = closestMatch(to: param, in: all).map { " — did you mean '\($0)'?" } ?? " (known: \(all.joined(separator: ", ")))"
+                throw NensimFailure.usage("--set \(arm.id).\(param): unknown parameter\(hint)")
+            }
+            switch param {
+            case "pfs.median", "os.median", "pps.median", "pfs.shape":
+                guard value > 0 else { throw NensimFailure.data("--set \(arm.id).\(param)=\(fmt(value)): must be a positive number of months") }
+                if param != "pfs.shape", value > 1200 {
+                    throw NensimFailure.data("--set \(arm.id).\(param)=\(fmt(value)): more than 100 years is not a plausible time in months")
+                }
+            case "response.coupling":
+                guard (0...1).contains(value) else { throw NensimFailure.data("--set \(arm.id).\(param)=\(fmt(value)): must lie in [0, 1]") }
+            default:
+                guard (0...1).contains(value) else { throw NensimFailure.data("--set \(arm.id).\(param)=\(fmt(value)): a proportion must lie in [0, 1]") }
+            }
+        }
+    }
+
+    private func model(for armID: String, visiting: inout Set<String>) throws -> ArmModel {
+        let arm = try catalogue.arm(armID)
+        guard !visiting.contains(arm.id) else {
+            throw NensimFailure.data("arm '\(arm.id)': its PFS figures refer back to itself through 'reference'")
+        }
+        visiting.insert(arm.id)
+        defer { visiting.remove(arm.id) }
+        try checkOverrideNames(arm: arm)
+
+        let used = arm.figures.filter(\.calibrates)
+        var params: [ParameterProvenance] = []
+        var notes: [String] = []
+
+        // PFS anchors.
+        var pfsAnchors: [SurvivalAnchor] = []
+        var pfsFigures: [Figure] = []
+        for f in used where [.pfs, .ttp, .dfs].contains(f.endpoint) {
+            switch f.kind {
+            case .median:
+                pfsAnchors.append(SurvivalAnchor(time: Self.centre(of: f), survival: 0.5, source: f.id)); pfsFigures.append(f)
+            case .landmark:
+                guard let t = f.time else { continue }
+                pfsAnchors.append(SurvivalAnchor(time: t, survival: Self.centre(of: f), source: f.id)); pfsFigures.append(f)
+            case .medianDifference:
+                guard let ref = f.reference else { continue }
+                let refModel = try model(for: ref, visiting: &visiting)
+                let m = refModel.pfs.median + Self.centre(of: f)
+                pfsAnchors.append(SurvivalAnchor(time: m, survival: 0.5, source: "\(f.id) (\(ref) median \(fmt(refModel.pfs.median)) + \(Self.describe(f)))"))
+                pfsFigures.append(f)
+            default:
+                continue
+            }
+        }
+        let pfs: Weibull
+        var pfsFit: WeibullFit?
+        let shapeOverride = overrides.value(arm.id, "pfs.shape")
+        if let m = overrides.value(arm.id, "pfs.median") {
+            var shape = shapeOverride ?? 1
+            if shapeOverride == nil, !pfsAnchors.isEmpty, let evidenceFit = try? WeibullFitter.fit(pfsAnchors) {
+                shape = evidenceFit.distribution.shape
+            }
+            pfs = Weibull(shape: shape, median: m)
+            pfsFit = try? WeibullFitter.fit([SurvivalAnchor(time: m, survival: 0.5, source: "--set \(arm.id).pfs.median")], fixedShape: shape)
+            params.append(ParameterProvenance(name: "pfs.median", value: m, unit: "months", status: .override, figures: [],
+                                              rule: "set on the command line"))
+        } else {
+            guard !pfsAnchors.isEmpty else {
+                throw NensimFailure.data("arm '\(arm.id)' has no PFS figure in the evidence; supply one with --set \(arm.id).pfs.median=MONTHS")
+            }
+            do {
+                pfsFit = try WeibullFitter.fit(pfsAnchors, fixedShape: shapeOverride)
+            } catch let e as WeibullFitError {
+                throw NensimFailure.data("arm '\(arm.id)': PFS figures cannot be fitted: \(e.description)")
+            }
+            pfs = pfsFit!.distribution
+            let rule = "Weibull fitted on the cloglog scale to " + pfsAnchors.map { "S(\(fmt($0.time)))=\(fmt($0.survival)) [\($0.source)]" }.joined(separator: ", ")
+                + " (\(pfsFit!.shapeRule))"
+            params.append(ParameterProvenance(name: "pfs.median", value: pfs.median, unit: "months", status: status(of: pfsFigures),
+                                              figures: pfsFigures.map(\.id), rule: rule))
+            if pfsFit!.maxAbsResidual > 1e-6 {
+                notes.append("PFS figures of \(arm.id) do not all fit one Weibull: largest cloglog residual \(fmt(pfsFit!.maxAbsResidual, 3))")
+            }
+        }
+        params.append(ParameterProvenance(name: "pfs.shape", value: pfs.shape, unit: "", status: shapeOverride != nil ? .override : (pfsFit?.shapeRule == "fitted" ? status(of: pfsFigures) : .assumption),
+                                          figures: pfsFit?.shapeRule == "fitted" ? pfsFigures.map(\.id) : [],
+                                          rule: shapeOverride != nil ? "set on the command line" : (pfsFit?.shapeRule == "fitted" ? "fitted" : "exponential: one anchor fixes only the scale (assumption k = 1)")))
+        params.append(ParameterProvenance(name: "pfs.scale", value: pfs.scale, unit: "months", status: params.first { $0.name == "pfs.median" }!.status,
+                                          figures: pfsFigures.map(\.id), rule: "λ = median / (log 2)^(1/k)"))
+
+        // OS through post-progression survival.
+        var osAnchors: [SurvivalAnchor] = []
+        var osFigures: [Figure] = []
+        for f in used where f.endpoint == .os {
+            switch f.kind {
+            case .median: osAnchors.append(SurvivalAnchor(time: Self.centre(of: f), survival: 0.5, source: f.id)); osFigures.append(f)
+            case .landmark:
+                if let t = f.time { osAnchors.append(SurvivalAnchor(time: t, survival: Self.centre(of: f), source: f.id)); osFigures.append(f) }
+            default: continue
+            }
+        }
+        var ppsRate: Double
+        var osFit: PostProgressionFit?
+        if let pm = overrides.value(arm.id, "pps.median") {
+            ppsRate = log(2) / pm
+            params.append(ParameterProvenance(name: "pps.median", value: pm, unit: "months", status: .override, figures: [], rule: "set on the command line"))
+        } else if let om = overrides.value(arm.id, "os.median") {
+            do { osFit = try PostProgressionFitter.fit(anchors: [SurvivalAnchor(time: om, survival: 0.5, source: "--set \(arm.id).os.median")], pfs: pfs) }
+            catch let e as PostProgressionFitter.Failure { throw NensimFailure.data("arm '\(arm.id)': \(e.description)") }
+            ppsRate = osFit!.rate
+            params.append(ParameterProvenance(name: "pps.median", value: log(2) / ppsRate, unit: "months", status: .override, figures: [],
+                                              rule: "root of S_OS(\(fmt(om))) = 0.5 for the OS median set on the command line"))
+        } else if !osAnchors.isEmpty {
+            do { osFit = try PostProgressionFitter.fit(anchors: osAnchors, pfs: pfs) }
+            catch let e as PostProgressionFitter.Failure { throw NensimFailure.data("arm '\(arm.id)': \(e.description)") }
+            ppsRate = osFit!.rate
+            params.append(ParameterProvenance(name: "pps.median", value: log(2) / ppsRate, unit: "months", status: status(of: osFigures),
+                                              figures: osFigures.map(\.id),
+                                              rule: osAnchors.count == 1 ? "root finding so that OS = PFS + PPS meets \(osAnchors[0].source)"
+                                                  : "least squares on the cloglog scale over \(osAnchors.count) OS anchors"))
+            if osFit!.maxAbsResidual > 1e-4 {
+                notes.append("OS figures of \(arm.id) conflict: no single post-progression survival meets them all (largest cloglog residual \(fmt(osFit!.maxAbsResidual, 3)))")
+            }
+        } else {
+            ppsRate = log(2) / ModelAssumption.ppsMedianMonths
+            params.append(ParameterProvenance(name: "pps.median", value: ModelAssumption.ppsMedianMonths, unit: "months", status: .assumption,
+                                              figures: [], rule: ModelAssumption.ppsMedianRationale))
+            notes.append("assumption: \(arm.id) has no OS figure; post-progression survival median \(fmt(ModelAssumption.ppsMedianMonths)) months (--set \(arm.id).pps.median=…)")
+        }
+
+        // Best response.
+        var known: [String: (Double, [Figure])] = [:]
+        for f in used where f.endpoint == .response {
+            guard let c = f.category, ["cr", "pr", "sd", "pd", "orr", "dcr"].contains(c) else { continue }
+            known[c] = (Self.centre(of: f), [f])
+        }
+        var cuts: [ResponseCut] = []
+        func add(_ name: String, _ p: Double?, _ figs: [Figure], rule: String) {
+            guard let p else { return }
+            let o = overrides.value(arm.id, name)
+            let value = o ?? p
+            cuts.append(ResponseCut(category: name, probability: value))
+            params.append(ParameterProvenance(name: name, value: value, unit: "proportion", status: o != nil ? .override : status(of: figs),
+                                              figures: o != nil ? [] : figs.map(\.id), rule: o != nil ? "set on the command line" : rule))
+        }
+        let cr = known["cr"]
+        let orr: (Double, [Figure])? = known["orr"] ?? {
+            if let c = known["cr"], let p = known["pr"] { return (c.0 + p.0, c.1 + p.1) }
+            return nil
+        }()
+        let dcr: (Double, [Figure])? = known["dcr"] ?? {
+            if let o = orr, let s = known["sd"] { return (o.0 + s.0, o.1 + s.1) }
+            if let d = known["pd"] { return (1 - d.0, d.1) }
+            return nil
+        }()
+        add("cr", overrides.value(arm.id, "cr") ?? cr?.0, cr?.1 ?? [], rule: "complete response")
+        add("orr", overrides.value(arm.id, "orr") ?? orr?.0, orr?.1 ?? [], rule: known["orr"] != nil ? "objective response rate" : "CR + PR")
+        add("dcr", overrides.value(arm.id, "dcr") ?? dcr?.0, dcr?.1 ?? [], rule: known["dcr"] != nil ? "disease control rate" : (known["sd"] != nil ? "CR + PR + SD" : "1 − PD"))
+        for i in 1..<max(cuts.count, 1) where cuts[i].probability < cuts[i - 1].probability - 1e-12 {
+            throw NensimFailure.data("arm '\(arm.id)': response figures are not nested: \(cuts[i - 1].category) \(fmt(cuts[i - 1].probability)) > \(cuts[i].category) \(fmt(cuts[i].probability))")
+        }
+        if let last = cuts.last, last.probability > 1 + 1e-12 {
+            throw NensimFailure.data("arm '\(arm.id)': response proportions add up to \(fmt(last.probability)), more than 1")
+        }
+        let coupling = overrides.value(arm.id, "response.coupling") ?? ModelAssumption.responseCoupling
+        if !cuts.isEmpty {
+            params.append(ParameterProvenance(name: "response.coupling", value: coupling, unit: "",
+                                              status: overrides.value(arm.id, "response.coupling") != nil ? .override : .assumption,
+                                              figures: [], rule: ModelAssumption.responseCouplingRationale))
+        }
+
+        // Other responses and adverse events.
+        var binaries: [BinaryOutcome] = []
+        for f in used where f.endpoint == .response || f.endpoint == .adverseEvent {
+            guard let c = f.category else { continue }
+            if f.endpoint == .response && ["cr", "pr", "sd", "pd", "orr", "dcr"].contains(c) { continue }
+            let key = f.endpoint == .adverseEvent ? "ae.\(c)" : c
+            let o = overrides.value(arm.id, key)
+            let p = o ?? Self.centre(of: f)
+            binaries.append(BinaryOutcome(kind: f.endpoint == .adverseEvent ? .adverseEvent : .response, name: c, probability: p))
+            params.append(ParameterProvenance(name: key, value: p, unit: "proportion", status: o != nil ? .override : status(of: [f]),
+                                              figures: o != nil ? [] : [f.id], rule: o != nil ? "set on the command line" : (f.value != nil ? "as quoted" : "centre of the quoted range")))
+        }
+        // Overrides that add outcomes the evidence lacks.
+        for (param, value) in (overrides.values[arm.id] ?? [:]).sorted(by: { $0.key < $1.key }) {
+            if param.hasPrefix("ae."), !binaries.contains(where: { "ae.\($0.name)" == param }) {
+                binaries.append(BinaryOutcome(kind: .adverseEvent, name: String(param.dropFirst(3)), probability: value))
+                params.append(ParameterProvenance(name: param, value: value, unit: "proportion", status: .override, figures: [], rule: "set on the command line"))
+            } else if ["symptomatic", "symptomatic_marked", "biochemical", "clinical"].contains(param), !binaries.contains(where: { $0.name == param }) {
+                binaries.append(BinaryOutcome(kind: .response, name: param, probability: value))
+                params.append(ParameterProvenance(name: param, value: value, unit: "proportion", status: .override, figures: [], rule: "set on the command line"))
+            }
+        }
+
+        return ArmModel(id: arm.id, name: arm.name, pfs: pfs, ppsRate: ppsRate, responseCuts: cuts, responseCoupling: coupling,
+                        binaryOutcomes: binaries, parameters: params, pfsFit: pfsFit, osFit: osFit, notes: notes)
+    }
+}

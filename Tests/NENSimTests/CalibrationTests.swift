@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+@testable import NENSim
+
+struct CalibrationTests {
+    static let catalogue = try! EvidenceCatalogue.bundled()
+
+    func model(_ id: String, _ set: [String] = []) throws -> ArmModel {
+        try Calibrator(catalogue: Self.catalogue, overrides: ModelOverrides.parse(set)).model(for: id)
+    }
+
+    /// DESIGN §3: everolimus median = placebo 5 + 6 = 11 and S(18) = 0.35.
+    @Test func everolimusReproducesTheWorkedExample() throws {
+        let m = try model("everolimus")
+        #expect(abs(m.pfs.shape - 0.842951242796126) < 1e-9)
+        #expect(abs(m.pfs.scale - 16.99114911648639) < 1e-8)
+        #expect(m.parameters.first { $0.name == "pfs.median" }?.figures.count == 2)
+    }
+
+    @Test func rangesCalibrateAtTheirCentre() throws {
+        let m = try model("prrt")
+        #expect(abs(m.pfs.median - (17.0 * 40).squareRoot()) < 1e-9)
+        #expect(m.pfs.shape == 1)
+        let osMedian = OverallSurvival.quantile(0.5, pfs: m.pfs, ppsRate: m.ppsRate)
+        #expect(abs(osMedian - (22.0 * 46).squareRoot()) < 1e-6)
+    }
+
+    @Test func everyArmWithAPFSFigureCalibratesAndAssumptionsAreLabelled() throws {
+        for id in ["ssa", "everolimus", "sunitinib", "prrt", "tace", "rfa", "placebo"] {
+            let m = try model(id)
+            #expect(m.pfs.median > 0 && m.ppsRate > 0, "\(id)")
+            for p in m.parameters where p.status == .assumption { #expect(!p.rule.isEmpty) }
+        }
+        let ssa = try model("ssa")
+        #expect(ssa.parameters.first { $0.name == "pfs.median" }?.status == .external)
+        #expect(ssa.parameters.first { $0.name == "pps.median" }?.status == .assumption)
+    }
+
+    @Test func anArmWithoutPFSIsRefusedNamingTheSetFlag() {
+        #expect(throws: NensimFailure.data("arm 'captem' has no PFS figure in the evidence; supply one with --set captem.pfs.median=MONTHS")) {
+            try model("captem")
+        }
+        #expect((try? model("captem", ["captem.pfs.median=12"])) != nil)
+    }
+
+    @Test func overridesReplaceFiguresAndAreLabelled() throws {
+        let m = try model("prrt", ["prrt.pfs.median=30", "prrt.orr=0.4"])
+        #expect(abs(m.pfs.median - 30) < 1e-9)
+        #expect(m.parameters.first { $0.name == "pfs.median" }?.status == .override)
+        #expect(m.responseCuts.first { $0.category == "orr" }?.probability == 0.4)
+    }
+
+    @Test(arguments: [
+        ("prrt.pfs.median=-3", NENSim.ExitStatus.data),
+        ("prrt.orr=1.5", NENSim.ExitStatus.data),
+        ("prrt.pfs.mediam=3", NENSim.ExitStatus.usage),
+        ("prrt.pfs.median=abc", NENSim.ExitStatus.usage),
+        ("prrt", NENSim.ExitStatus.usage),
+    ])
+    func badOverridesAreRejected(assignment: String, status: NENSim.ExitStatus) {
+        do {
+            _ = try model("prrt", [assignment])
+            Issue.record("accepted \(assignment)")
+        } catch let f as NensimFailure {
+            #expect(f.status == status, "\(f.message)")
+            #expect(!f.message.contains("\n"))
+        } catch { Issue.record("\(error)") }
+    }
+
+    @Test func sirtOSFiguresAreReportedAsConflicting() throws {
+        let m = try model("sirt", ["sirt.pfs.median=20"])
+        #expect((m.osFit?.maxAbsResidual ?? 0) > 0.05)
+        #expect(m.notes.contains { $0.contains("conflict") })
+    }
+}
