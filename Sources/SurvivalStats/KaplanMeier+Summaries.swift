@@ -1,0 +1,157 @@
+/// Quantiles and restricted means of a Kaplan–Meier curve, following R's `survival`
+/// (`quantile.survfit` → `doquant` → `findq`, and `survmean`).
+extension KaplanMeierEstimate {
+    /// R's tolerance for "S equals p": `sqrt(.Machine$double.eps)`.
+    static let quantileTolerance = 1.4901161193847656e-08
+
+    /// The p-quantile with confidence limits, as `quantile(fit, probs = p)`.
+    ///
+    /// The estimate is the smallest time at which 1 − S(t) ≥ p; where the curve is flat
+    /// at exactly 1 − p (within 1.5e-8) it is the midpoint of that flat stretch — to the
+    /// next drop, or to the last time if the curve ends flat there. The limits apply
+    /// the same rule to the lower and upper confidence curves. Time 0 is the origin
+    /// (R's default `start.time`; times are assumed ≥ 0). `nil` = not reached.
+    ///
+    /// R decides "never reached" for all requested probabilities at once (its
+    /// `max(y) < min(p)` shortcut); here it is decided per probability, which differs
+    /// only when the curve ends within 1.5e-8 below p.
+    /// - Precondition: 0 ≤ p ≤ 1.
+    /// - Complexity: O(m).
+    public func quantile(_ p: Double) -> QuantileEstimate {
+        precondition(p >= 0 && p <= 1, "quantile: probability must be in [0, 1], is \(p)")
+        return QuantileEstimate(probability: p,
+                                estimate: Self.findQuantile(time: time, curve: survival, p: p),
+                                lower: Self.findQuantile(time: time, curve: lower, p: p),
+                                upper: Self.findQuantile(time: time, curve: upper, p: p))
+    }
+
+    /// `survival:::findq(c(0, time), c(0, 1 - curve), p, tol)` for one p.
+    /// `curve` may hold NaN (R's NA), which `approx` ignores.
+    static func findQuantile(time: [Double], curve: [Double], p: Double) -> Double? {
+        let tol = quantileTolerance
+        // x = c(0, time), y = c(0, 1 - curve); drop repeated y (duplicated(): NaN repeats NaN).
+        var xs: [Double] = [0], ys: [Double] = [0]
+        xs.reserveCapacity(time.count + 1)
+        ys.reserveCapacity(time.count + 1)
+        var maxY = 0.0
+        var seen = Set<Double>([0])
+        var seenNaN = false
+        for i in time.indices {
+            let y = 1 - curve[i]
+            if y.isNaN {
+                if seenNaN { continue }
+                seenNaN = true
+            } else {
+                maxY = Swift.max(maxY, y)
+                let key = y == 0 ? 0 : y // -0 and 0 are duplicates
+                if seen.contains(key) { continue }
+                seen.insert(key)
+            }
+            xs.append(time[i])
+            ys.append(y)
+        }
+        if maxY < p { return nil }
+        let xmax = time.last ?? 0
+        // approx(y ± tol, 1:n, p, method = "constant", f = 1, rule = 1): the index of the
+        // smallest knot ≥ p, NA outside [min knot, max knot].
+        func index(_ shift: Double) -> Int? {
+            var best: Int? = nil, bestKnot = Double.infinity
+            var minKnot = Double.infinity, maxKnot = -Double.infinity
+            for j in ys.indices where !ys[j].isNaN {
+                let knot = ys[j] + shift
+                minKnot = Swift.min(minKnot, knot)
+                maxKnot = Swift.max(maxKnot, knot)
+                if knot >= p && knot < bestKnot { bestKnot = knot; best = j }
+            }
+            guard p >= minKnot && p <= maxKnot else { return nil }
+            return best
+        }
+        let i1 = index(tol), i2 = index(-tol)
+        var q: Double? = nil
+        if let a = i1, let b = i2 { q = (xs[a] + xs[b]) / 2 }
+        if p == 0 { q = xs[0] }
+        if let last = ys.last, !last.isNaN, Swift.abs(p - last) < tol {
+            q = i1.map { (xs[$0] + xmax) / 2 }
+        }
+        return q
+    }
+
+    /// The median as `print(fit)` and `summary(fit)$table` show it (`survmean`'s
+    /// `minmin`): the first time at which the curve is below 0.5 + 1.5e-8, or, if the
+    /// curve there equals 0.5 (within 1.5e-8), the midpoint between that time and the
+    /// first time the curve falls further. The limits apply the same rule to the lower
+    /// and upper confidence curves. It equals `median` unless a confidence curve rises
+    /// (possible for `log`, `logit`, `plain` upper limits after a large drop in the
+    /// number at risk), where `quantile` (R's `approx` on the sorted curve) and this rule
+    /// pick different times.
+    /// - Complexity: O(m).
+    public var printedMedian: QuantileEstimate {
+        QuantileEstimate(probability: 0.5,
+                         estimate: Self.firstBelowHalf(time: time, curve: survival),
+                         lower: Self.firstBelowHalf(time: time, curve: lower),
+                         upper: Self.firstBelowHalf(time: time, curve: upper))
+    }
+
+    /// `minmin(curve, time)` of `survival:::survmean`.
+    static func firstBelowHalf(time: [Double], curve: [Double]) -> Double? {
+        let tol = quantileTolerance
+        guard let first = curve.indices.first(where: { !curve[$0].isNaN && curve[$0] < 0.5 + tol }) else { return nil }
+        let y1 = curve[first]
+        if Swift.abs(y1 - 0.5) < tol,
+           let next = curve.indices.first(where: { $0 > first && !curve[$0].isNaN && curve[$0] < 0.5 + tol && curve[$0] < y1 }) {
+            return (time[first] + time[next]) / 2
+        }
+        return time[first]
+    }
+
+    /// Restricted mean survival time ∫₀^τ S(t) dt and its standard error, as
+    /// `print(fit, rmean = tau)` / `summary(fit, rmean = tau)$table` (`survmean`):
+    /// the area is a sum of rectangles under the step function from time 0; beyond the
+    /// last time the last value of S is carried forward to τ (so an RMST past the end of
+    /// follow-up assumes no further events). The variance is
+    /// Σ_{tᵢ ≤ τ} dᵢ/(nᵢ(nᵢ − dᵢ)) · (∫_{tᵢ}^τ S)², with the term 0 where nᵢ = dᵢ.
+    /// - Precondition: τ ≥ 0 (R refuses τ below the first time of a curve without
+    ///   `start.time`; here τ in [0, first time) gives τ with se 0).
+    /// - Complexity: O(m).
+    public func restrictedMean(tau: Double) -> RestrictedMean {
+        precondition(tau >= 0, "restrictedMean: tau must be ≥ 0, is \(tau)")
+        let kept = upperBound(time, tau)
+        // Rectangles: r₀ = (t₀ − 0)·1, rⱼ = (tⱼ − tⱼ₋₁)·S(tⱼ₋₁), last = (τ − t_last)·S(t_last).
+        var mean = 0.0
+        var previousTime = 0.0, previousSurv = 1.0
+        var rectangles = [Double](repeating: 0, count: kept + 1)
+        for j in 0..<kept {
+            rectangles[j] = (time[j] - previousTime) * previousSurv
+            previousTime = time[j]
+            previousSurv = survival[j]
+        }
+        rectangles[kept] = (tau - previousTime) * previousSurv
+        for r in rectangles { mean += r }
+        // Σ_j h_j (r_{j+1} + … + r_kept)², accumulated from the end.
+        var variance = 0.0, tail = 0.0
+        if kept > 0 {
+            for j in stride(from: kept - 1, through: 0, by: -1) {
+                tail += rectangles[j + 1]
+                let n = nRisk[j], d = nEvent[j]
+                let h = n - d == 0 ? 0 : d / (n * (n - d))
+                variance += tail * tail * h
+            }
+        }
+        return RestrictedMean(tau: tau, estimate: mean, standardError: variance.squareRoot())
+    }
+}
+
+/// Comparisons of restricted means.
+public enum RMST {
+    /// Difference `a − b` of two restricted means from independent samples, with
+    /// se = √(se_a² + se_b²) and the normal-theory interval at `confidenceLevel`.
+    /// - Precondition: both to the same τ.
+    public static func difference(_ a: RestrictedMean, _ b: RestrictedMean, confidenceLevel: Double = 0.95)
+        -> (estimate: Double, se: Double, lower: Double, upper: Double) {
+        precondition(a.tau == b.tau, "RMST.difference: restricted means to different tau (\(a.tau), \(b.tau))")
+        let est = a.estimate - b.estimate
+        let se = (a.standardError * a.standardError + b.standardError * b.standardError).squareRoot()
+        let z = Distributions.normalQuantile(1 - (1 - confidenceLevel) / 2)
+        return (est, se, est - z * se, est + z * se)
+    }
+}
