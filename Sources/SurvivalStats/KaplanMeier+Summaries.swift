@@ -34,8 +34,17 @@ extension KaplanMeierEstimate {
         xs.reserveCapacity(time.count + 1)
         ys.reserveCapacity(time.count + 1)
         var maxY = 0.0
-        var seen = Set<Double>([0])
+        // A repeat of a non-decreasing sequence can only repeat the latest value; a set
+        // is needed only for a confidence curve that rises somewhere.
+        var monotone = true, latest = 0.0
+        for v in curve where !v.isNaN {
+            let y = 1 - v
+            if y < latest { monotone = false; break }
+            latest = y
+        }
+        var seen = monotone ? Set<Double>() : Set<Double>([0])
         var seenNaN = false
+        latest = 0
         for i in time.indices {
             let y = 1 - curve[i]
             if y.isNaN {
@@ -43,9 +52,14 @@ extension KaplanMeierEstimate {
                 seenNaN = true
             } else {
                 maxY = Swift.max(maxY, y)
-                let key = y == 0 ? 0 : y // -0 and 0 are duplicates
-                if seen.contains(key) { continue }
-                seen.insert(key)
+                if monotone {
+                    if y == latest { continue }  // also −0 == 0
+                    latest = y
+                } else {
+                    let key = y == 0 ? 0 : y  // −0 and 0 are duplicates
+                    if seen.contains(key) { continue }
+                    seen.insert(key)
+                }
             }
             xs.append(time[i])
             ys.append(y)

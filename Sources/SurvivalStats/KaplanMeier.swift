@@ -158,7 +158,12 @@ public enum KaplanMeier {
         var lower = [Double](repeating: 0, count: m)
         var upper = [Double](repeating: 0, count: m)
         for i in 0..<m {
-            (lower[i], upper[i]) = confidenceLimits(surv[i], se[i], z: z, type: confidenceType)
+            // A row without events repeats S and se, hence the limits (saves exp/log).
+            if i > 0 && surv[i] == surv[i - 1] && se[i] == se[i - 1] {
+                (lower[i], upper[i]) = (lower[i - 1], upper[i - 1])
+            } else {
+                (lower[i], upper[i]) = confidenceLimits(surv[i], se[i], z: z, type: confidenceType)
+            }
         }
         let estimate = KaplanMeierEstimate(
             time: data.time, nRisk: nRisk, nEvent: data.events, nCensor: data.censored,

@@ -56,7 +56,7 @@ public struct SurvivalCounts: Sendable, Equatable {
     /// the fixtures used in the tests have integer times, for which the two agree.
     /// Call with times that are already rounded if that matters.
     /// - Precondition: `time.count == event.count`; times are finite or NaN.
-    /// - Complexity: O(n log n) in the number of records; two sorted `[Double]` buffers.
+    /// - Complexity: O(n) (radix sort) in the number of records; two `[Double]` buffers.
     public init(time: [Double], event: [Bool]) {
         precondition(time.count == event.count, "SurvivalCounts: \(time.count) times but \(event.count) event flags")
         var eventTimes: [Double] = []
@@ -69,9 +69,11 @@ public struct SurvivalCounts: Sendable, Equatable {
             precondition(time[j].isFinite, "SurvivalCounts: time[\(j)] = \(time[j]) is not finite")
             if event[j] { eventTimes.append(time[j]) } else { censorTimes.append(time[j]) }
         }
-        eventTimes.sort()
-        censorTimes.sort()
+        radixSort(&eventTimes)
+        radixSort(&censorTimes)
         var t: [Double] = [], d: [Double] = [], c: [Double] = []
+        let capacity = eventTimes.count + censorTimes.count
+        t.reserveCapacity(capacity); d.reserveCapacity(capacity); c.reserveCapacity(capacity)
         var i = 0, k = 0
         while i < eventTimes.count || k < censorTimes.count {
             let next: Double

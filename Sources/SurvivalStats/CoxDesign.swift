@@ -1,0 +1,147 @@
+import Foundation
+
+/// The records of one Cox fit, sorted and standardised once so that every
+/// Newton–Raphson iteration is a pair of linear passes (see `CoxLikelihood`).
+///
+/// Contract (all arrays indexed by the sorted record number `i` in `0..<rows`):
+/// - `x`: rows × columns, **row-major**; column j holds `(z_j − mean_j) · scale_j`,
+///   the covariate centred at its count-weighted mean and multiplied by
+///   `Σ count / Σ count·|z_j − mean_j|` (1 for a constant column), exactly as R's
+///   `coxfit6.c` does. Newton–Raphson is invariant to this affine change (β is mapped
+///   back by `β_j = β̃_j · scale_j`); it only keeps the arithmetic well conditioned.
+/// - `count[i] ≥ 1`: how many identical patients record i stands for (1 for individual
+///   records, the cell count for grouped data). All sums treat record i as `count[i]`
+///   separate records, so grouped data give exactly the expanded-record fit.
+/// - `event[i]`: true for a death (event), false for censored.
+/// - Records are sorted by stratum, and by **descending** time within a stratum, after
+///   R's `aeqSurv` time fix (times closer than √ε are merged, see `timefix`).
+/// - Blocks: record ranges with one stratum and one (fixed) time: block b is
+///   `blockStart(b) ..< blockEnd[b]`; `blockDeaths[b]` = Σ count of its deaths (an
+///   integer); `blockOpensStratum[b]` is true for the first (latest-time) block of a
+///   stratum. Risk sets never cross strata.
+struct CoxDesign: Sendable {
+    let rows: Int
+    let columns: Int
+    let x: [Double]
+    let count: [Double]
+    let event: [Bool]
+    let blockEnd: [Int]
+    let blockDeaths: [Double]
+    let blockOpensStratum: [Bool]
+    let means: [Double]
+    let scales: [Double]
+    /// Σ count (patients) and Σ count over events.
+    let patients: Double
+    let deaths: Double
+
+    @inline(__always) func blockStart(_ b: Int) -> Int { b == 0 ? 0 : blockEnd[b - 1] }
+
+    /// R's default tolerance for `aeqSurv` (`sqrt(.Machine$double.eps)`).
+    static let timefixTolerance = Double.ulpOfOne.squareRoot()
+
+    /// Builds the design.
+    /// - Parameters:
+    ///   - time, event, count: one entry per record, all finite, `count > 0` and integral.
+    ///   - covariates: records × columns, row-major, finite.
+    ///   - strata: optional stratum code per record.
+    /// - Complexity: O(n log n + n·p) in the number of records n.
+    init(time: [Double], event: [Bool], count: [Double], covariates: [Double], columns p: Int, strata: [Int]?) {
+        let n = time.count
+        precondition(event.count == n && count.count == n && covariates.count == n * p && (strata?.count ?? n) == n)
+        self.rows = n
+        self.columns = p
+
+        // 1. Order by time, descending (one sort of (time, index) pairs).
+        var keyed = [(time: Double, index: Int32)](unsafeUninitializedCapacity: n) { buf, filled in
+            for i in 0..<n { buf[i] = (time[i], Int32(truncatingIfNeeded: i)) }
+            filled = n
+        }
+        keyed.sort { $0.time > $1.time }
+
+        // 2. R's aeqSurv time fix on the distinct times (ascending): a gap dy with
+        //    dy ≤ tol or dy / mean|y| ≤ tol merges the upper time into the lower one, so
+        //    a chain of near-ties becomes its smallest time.
+        var fixed = [Double](repeating: 0, count: n)
+        do {
+            var sumAbs = 0.0, distinct = 0
+            var previous = Double.nan
+            for k in 0..<n where keyed[k].time != previous {
+                previous = keyed[k].time; sumAbs += abs(previous); distinct += 1
+            }
+            let meanAbs = sumAbs / Double(distinct)
+            let tol = CoxDesign.timefixTolerance
+            // Walk ascending (k from n−1 down); `cut` is the time the current chain maps to.
+            var cut = keyed[n - 1].time, last = cut
+            for k in stride(from: n - 1, through: 0, by: -1) {
+                let t = keyed[k].time
+                if t != last {
+                    let dy = t - last
+                    if !(dy <= tol || dy / meanAbs <= tol) { cut = t }
+                    last = t
+                }
+                fixed[k] = cut
+            }
+        }
+
+        // 3. Stable grouping by stratum (ascending code), keeping descending time inside.
+        var order = [Int](repeating: 0, count: n)
+        var sortedTime = [Double](repeating: 0, count: n)
+        var stratumOf = [Int](repeating: 0, count: n)
+        if let strata {
+            let codes = Array(Set(strata)).sorted()
+            let dense = Dictionary(uniqueKeysWithValues: codes.enumerated().map { ($1, $0) })
+            var start = [Int](repeating: 0, count: codes.count + 1)
+            var denseOf = [Int](repeating: 0, count: n)
+            for i in 0..<n { let d = dense[strata[i]]!; denseOf[i] = d; start[d + 1] += 1 }
+            for s in 0..<codes.count { start[s + 1] += start[s] }
+            for k in 0..<n {
+                let i = Int(keyed[k].index), d = denseOf[i]
+                let at = start[d]; start[d] += 1
+                order[at] = i; sortedTime[at] = fixed[k]; stratumOf[at] = d
+            }
+        } else {
+            for k in 0..<n { order[k] = Int(keyed[k].index); sortedTime[k] = fixed[k] }
+        }
+
+        // 4. Permute, centre and scale.
+        var xs = [Double](repeating: 0, count: n * p)
+        var cs = [Double](repeating: 0, count: n)
+        var es = [Bool](repeating: false, count: n)
+        var patients = 0.0, deaths = 0.0
+        for k in 0..<n {
+            let i = order[k]
+            cs[k] = count[i]; es[k] = event[i]
+            patients += count[i]; if event[i] { deaths += count[i] }
+            for j in 0..<p { xs[k * p + j] = covariates[i * p + j] }
+        }
+        var means = [Double](repeating: 0, count: p), scales = [Double](repeating: 1, count: p)
+        for j in 0..<p {
+            var s = 0.0
+            for k in 0..<n { s += cs[k] * xs[k * p + j] }
+            let mean = s / patients
+            var mad = 0.0
+            for k in 0..<n { xs[k * p + j] -= mean; mad += cs[k] * abs(xs[k * p + j]) }
+            let scale = mad > 0 ? patients / mad : 1
+            for k in 0..<n { xs[k * p + j] *= scale }
+            means[j] = mean; scales[j] = scale
+        }
+
+        // 5. Blocks of one stratum and one time.
+        var ends: [Int] = [], blockDeaths: [Double] = [], opens: [Bool] = []
+        var k = 0
+        while k < n {
+            let t = sortedTime[k], s = stratumOf[k]
+            opens.append(k == 0 || stratumOf[k - 1] != s)
+            var d = 0.0
+            while k < n && sortedTime[k] == t && stratumOf[k] == s {
+                if es[k] { d += cs[k] }
+                k += 1
+            }
+            ends.append(k); blockDeaths.append(d)
+        }
+        self.x = xs; self.count = cs; self.event = es
+        self.blockEnd = ends; self.blockDeaths = blockDeaths; self.blockOpensStratum = opens
+        self.means = means; self.scales = scales
+        self.patients = patients; self.deaths = deaths
+    }
+}

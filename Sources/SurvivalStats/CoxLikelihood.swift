@@ -1,0 +1,236 @@
+import CLinearAlgebra
+import Foundation
+
+/// Log partial likelihood ℓ(β), score U(β) and information I(β) of a `CoxDesign`,
+/// Breslow or Efron, with reusable work space (no allocation per evaluation).
+///
+/// Contract of `evaluate(_:)`:
+/// - `beta`: `columns` values on the design's centred-and-scaled covariate scale.
+/// - returns ℓ(β); afterwards `score` (length p) holds U(β) and `information`
+///   (p × p, row-major, both triangles) holds I(β) = −∂²ℓ/∂β∂βᵀ; `secondMoment` holds
+///   the diagonal of Σ_events E_R[x xᵀ] (the information before the means are
+///   subtracted), used to recognise a covariate with no variation inside risk sets.
+/// - Non-finite results are returned as they come (the caller halves the step, as R).
+///
+/// Method. Within a stratum, records come by descending time, so the risk-set sums
+/// S₀ = Σ r_i, S₁ = Σ r_i x_i over {t_i ≥ t} are running sums (r_i = count_i·exp(η_i)).
+/// At a time with m deaths whose own sums are D₀, D₁, Breslow adds
+/// −m log S₀, −m S₁/S₀ to ℓ and U; Efron uses, for k = 1…m, the denominators
+/// S₀⁽ᵏ⁾ = S₀ + (k/m) D₀ (S₀ here excluding those deaths) and means (S₁ + (k/m) D₁)/S₀⁽ᵏ⁾,
+/// each with weight 1 — exactly R's `coxfit6.c`. The information is
+///   I = Σ_i w_i x_i x_iᵀ − Σ_terms ā ā ᵀ,
+/// where w_i = r_i · Σ_{terms whose risk set holds i} (fraction of i in it)/S₀⁽ᵏ⁾. The
+/// first sum is one symmetric rank-n update (BLAS `dsyrk` for p ≥ 3) computed after a
+/// backward pass that accumulates those coefficients; the second has one p × p rank-1
+/// term per death. Hence O(n p + n p² + d p²) per evaluation, d = deaths, instead of
+/// cumulating p × p matrices record by record.
+///
+/// Overflow guard: the linear predictor η = x β (centred covariates) is clamped to
+/// ±`CoxLikelihood.linearPredictorBound` = 500 before exp(). R's `coxph.fit` itself
+/// takes max(η) > 500 as the sign of an infinite coefficient, so the clamp never
+/// touches a fit R reports as finite; it keeps every sum finite (e⁵⁰⁰·n·max x² stays
+/// far below DBL_MAX ≈ e⁷⁰⁹·⁸ for any realistic n), where R would overflow to ∞ and
+/// halve the step. (R's `coxsafe.c` uses 22 for its counting-process code; coxfit6,
+/// which `coxph` uses for right-censored data, does not clamp, and a bound of 22 would
+/// change legitimate fits with widely spread covariates.)
+struct CoxLikelihood {
+    static let linearPredictorBound = 500.0
+
+    let design: CoxDesign
+    let ties: CoxTies
+    private(set) var score: [Double]
+    private(set) var information: [Double]
+    private(set) var secondMoment: [Double]
+    private var eta: [Double]
+    private var risk: [Double]
+    private var weight: [Double]
+    private var blockCoefficient: [Double]      // Σ_k 1/S₀⁽ᵏ⁾ (·m for Breslow): records at risk at the block's time
+    private var blockDeathCoefficient: [Double] // Σ_k (k/m)/S₀⁽ᵏ⁾: the block's own deaths (Efron)
+    private var scratch: [Double]               // rows × p scaled copy for dsyrk (p ≥ 3 only)
+
+    init(design: CoxDesign, ties: CoxTies) {
+        self.design = design
+        self.ties = ties
+        let n = design.rows, p = design.columns, nb = design.blockEnd.count
+        score = [Double](repeating: 0, count: p)
+        information = [Double](repeating: 0, count: p * p)
+        secondMoment = [Double](repeating: 0, count: p)
+        eta = [Double](repeating: 0, count: n)
+        risk = [Double](repeating: 0, count: n)
+        weight = [Double](repeating: 0, count: n)
+        blockCoefficient = [Double](repeating: 0, count: nb)
+        blockDeathCoefficient = [Double](repeating: 0, count: nb)
+        scratch = p >= 3 ? [Double](repeating: 0, count: n * p) : []
+    }
+
+    /// See the type's contract.
+    /// - Complexity: O(n p + n p² + d p²), n records, d deaths.
+    mutating func evaluate(_ beta: [Double]) -> Double {
+        let n = design.rows, p = design.columns, nb = design.blockEnd.count
+        precondition(beta.count == p)
+        let efron = ties == .efron
+        let bound = CoxLikelihood.linearPredictorBound
+        var loglik = 0.0
+        var u = [Double](repeating: 0, count: p)
+        var meanGram = [Double](repeating: 0, count: p * p)   // Σ ā āᵀ, lower triangle
+        var s1 = [Double](repeating: 0, count: p)
+        var d1 = [Double](repeating: 0, count: p)
+        var abar = [Double](repeating: 0, count: p)
+
+        design.x.withUnsafeBufferPointer { x in
+        design.count.withUnsafeBufferPointer { count in
+        design.event.withUnsafeBufferPointer { event in
+        design.blockEnd.withUnsafeBufferPointer { blockEnd in
+        design.blockDeaths.withUnsafeBufferPointer { blockDeaths in
+        design.blockOpensStratum.withUnsafeBufferPointer { opens in
+        eta.withUnsafeMutableBufferPointer { eta in
+        risk.withUnsafeMutableBufferPointer { risk in
+        weight.withUnsafeMutableBufferPointer { weight in
+        blockCoefficient.withUnsafeMutableBufferPointer { coef in
+        blockDeathCoefficient.withUnsafeMutableBufferPointer { deathCoef in
+            // Linear predictor and risk scores.
+            if p == 1 {
+                let b = beta[0]
+                for i in 0..<n { eta[i] = x[i] * b }
+            } else {
+                beta.withUnsafeBufferPointer { bp in
+                    LinearAlgebra.multiply(x.baseAddress!, rows: n, columns: p, vector: bp.baseAddress!, into: eta.baseAddress!)
+                }
+            }
+            for i in 0..<n {
+                let e = min(max(eta[i], -bound), bound)
+                eta[i] = e
+                risk[i] = count[i] * exp(e)
+            }
+
+            // Forward pass (descending time): ℓ, U, Σ ā āᵀ and the per-block coefficients.
+            var s0 = 0.0
+            var start = 0
+            for b in 0..<nb {
+                if opens[b] { s0 = 0; for j in 0..<p { s1[j] = 0 } }
+                let end = blockEnd[b]
+                var d0 = 0.0
+                for j in 0..<p { d1[j] = 0 }
+                if p == 1 {
+                    var s1v = s1[0], d1v = 0.0, uv = u[0]
+                    for i in start..<end {
+                        let r = risk[i], xi = x[i]
+                        if event[i] {
+                            d0 += r; d1v += r * xi
+                            loglik += count[i] * eta[i]; uv += count[i] * xi
+                        } else { s0 += r; s1v += r * xi }
+                    }
+                    s1[0] = s1v; d1[0] = d1v; u[0] = uv
+                } else {
+                    for i in start..<end {
+                        let r = risk[i], row = i * p
+                        if event[i] {
+                            d0 += r
+                            loglik += count[i] * eta[i]
+                            for j in 0..<p { d1[j] += r * x[row + j]; u[j] += count[i] * x[row + j] }
+                        } else {
+                            s0 += r
+                            for j in 0..<p { s1[j] += r * x[row + j] }
+                        }
+                    }
+                }
+                let m = blockDeaths[b]
+                if m == 0 {
+                    coef[b] = 0; deathCoef[b] = 0
+                } else if !efron || m == 1 {
+                    s0 += d0
+                    loglik -= m * log(s0)
+                    for j in 0..<p {
+                        s1[j] += d1[j]
+                        abar[j] = s1[j] / s0
+                        u[j] -= m * abar[j]
+                    }
+                    for j in 0..<p { for k in 0...j { meanGram[j * p + k] += m * abar[j] * abar[k] } }
+                    coef[b] = m / s0; deathCoef[b] = m / s0
+                } else {
+                    var c = 0.0, cd = 0.0
+                    let deaths = Int(m)
+                    for k in 1...deaths {
+                        let f = Double(k) / m
+                        let denom = s0 + f * d0
+                        loglik -= log(denom)
+                        for j in 0..<p {
+                            abar[j] = (s1[j] + f * d1[j]) / denom
+                            u[j] -= abar[j]
+                        }
+                        for j in 0..<p { for l in 0...j { meanGram[j * p + l] += abar[j] * abar[l] } }
+                        c += 1 / denom; cd += f / denom
+                    }
+                    s0 += d0
+                    for j in 0..<p { s1[j] += d1[j] }
+                    coef[b] = c; deathCoef[b] = cd
+                }
+                start = end
+            }
+
+            // Backward pass (ascending time): w_i = r_i · (coefficients of every event
+            // time at or before t_i in its stratum), own block at the death fraction.
+            var cumulative = 0.0
+            var end = n
+            for b in stride(from: nb - 1, through: 0, by: -1) {
+                let begin = b == 0 ? 0 : blockEnd[b - 1]
+                let c = coef[b], cd = deathCoef[b]
+                for i in begin..<end { weight[i] = risk[i] * (cumulative + (event[i] ? cd : c)) }
+                cumulative += c
+                if opens[b] { cumulative = 0 }
+                end = begin
+            }
+        }}}}}}}}}}}
+
+        // Σ w_i x_i x_iᵀ (lower triangle), then subtract Σ ā āᵀ.
+        var gram = [Double](repeating: 0, count: p * p)
+        if p == 1 {
+            var g = 0.0
+            design.x.withUnsafeBufferPointer { x in
+                weight.withUnsafeBufferPointer { w in for i in 0..<n { g += w[i] * x[i] * x[i] } }
+            }
+            gram[0] = g
+        } else if p == 2 {
+            var g00 = 0.0, g10 = 0.0, g11 = 0.0
+            design.x.withUnsafeBufferPointer { x in
+                weight.withUnsafeBufferPointer { w in
+                    for i in 0..<n {
+                        let a = x[2 * i], c = x[2 * i + 1], wi = w[i]
+                        g00 += wi * a * a; g10 += wi * c * a; g11 += wi * c * c
+                    }
+                }
+            }
+            gram[0] = g00; gram[2] = g10; gram[3] = g11
+        } else {
+            CoxLikelihood.weightedGramLower(design.x, weight, rows: n, columns: p, scratch: &scratch, into: &gram)
+        }
+        for j in 0..<p {
+            secondMoment[j] = gram[j * p + j]
+            for k in 0...j {
+                let v = gram[j * p + k] - meanGram[j * p + k]
+                information[j * p + k] = v
+                information[k * p + j] = v
+            }
+        }
+        score = u
+        return loglik
+    }
+
+    /// Lower triangle of Xᵀ diag(w) X by BLAS `dsyrk` on `scratch` (rows × p, reused):
+    /// row i of X is copied scaled by √w_i (w_i ≥ 0). `x` is rows × p row-major;
+    /// `result` is p × p row-major, only the lower triangle is written.
+    /// - Complexity: O(rows · p²) in BLAS.
+    private static func weightedGramLower(_ x: [Double], _ w: [Double], rows n: Int, columns p: Int,
+                                          scratch: inout [Double], into result: inout [Double]) {
+        for i in 0..<n {
+            let s = w[i].squareRoot()
+            for j in 0..<p { scratch[i * p + j] = x[i * p + j] * s }
+        }
+        scratch.withUnsafeBufferPointer { sp in
+            result.withUnsafeMutableBufferPointer { cp in
+                cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, Int32(p), Int32(n), 1.0,
+                            sp.baseAddress, Int32(p), 0.0, cp.baseAddress, Int32(p))
+            }
+        }
+    }
+}

@@ -1,0 +1,294 @@
+import Foundation
+
+/// Cox proportional-hazards regression for right-censored data, matching R's
+/// `survival::coxph` (`coxph.fit` / `coxfit6.c`, survival 3.5): same centring and
+/// scaling, Newton–Raphson with step halving, convergence rule, tie handling, time fix
+/// and tests. See docs/STATISTICS-COX.md for the formulas.
+public enum CoxPH {
+    /// R's `coxph.control(toler.chol = .Machine$double.eps^0.75)`: a Cholesky pivot
+    /// below this fraction of its diagonal element marks a covariate as (numerically) a
+    /// linear combination of the earlier ones.
+    static let choleskyTolerance = pow(Double.ulpOfOne, 0.75)
+    /// A covariate whose information at the initial values is below this fraction of
+    /// its risk-weighted second moment varies (numerically) not at all within risk sets:
+    /// constant, or constant within strata. The cancellation error of the information
+    /// for n records is about n·ε ≈ 1e-10 at n = 10⁶ in the worst case, so 1e-9 leaves
+    /// room; a real covariate, centred, has a ratio near 1.
+    static let varianceTolerance = 1e-9
+
+    /// Fits a Cox model to individual records.
+    ///
+    /// - Parameters:
+    ///   - time: follow-up time of each of the n records (any finite value; only the
+    ///     order matters). Times closer than √ε (absolutely, or relative to the mean
+    ///     absolute distinct time) are merged as ties, as R's `aeqSurv` (`timefix = TRUE`).
+    ///   - event: true if the record ended in the event, false if censored (length n).
+    ///   - covariates: n × p, **row-major** (record i's covariates at `i*p ..< i*p+p`).
+    ///   - p: number of covariate columns, ≥ 1.
+    ///   - strata: optional stratum code per record; each stratum has its own baseline
+    ///     hazard (separate risk sets), as `strata()` in R.
+    ///   - ties: `.efron` (R's default) or `.breslow`.
+    ///   - confidenceLevel: level of the Wald intervals for the hazard ratios.
+    ///   - maxIterations: R's `iter.max` (20). 0 evaluates at `initial` only; with 1 the
+    ///     single Newton step is returned without a convergence verdict, as R does.
+    ///   - tolerance: R's `eps` (1e-9): stop when |1 − ℓ_old/ℓ_new| ≤ tolerance.
+    ///   - initial: starting β (length p; default 0). The score test, `logLikelihoodNull`
+    ///     and the Wald test refer to it, as in R.
+    /// - Returns: the fit. Rows with NaN in `time` or any covariate are dropped (R's
+    ///   `na.omit`); `n` counts the rows used.
+    /// - Throws: `CoxError.invalidInput` for inconsistent sizes, ±∞ in the data, no
+    ///   events or no rows left; `.singular` when a covariate is constant (within
+    ///   strata) or collinear with others; `.notConverged` when `maxIterations ≥ 2`
+    ///   steps do not converge.
+    /// - Complexity: O(n log n) to sort once, then O(n p + n p²) per iteration.
+    public static func fit(time: [Double], event: [Bool], covariates: [Double], columns p: Int,
+                           strata: [Int]? = nil, ties: CoxTies = .efron, confidenceLevel: Double = 0.95,
+                           maxIterations: Int = 20, tolerance: Double = 1e-9,
+                           initial: [Double]? = nil) throws -> CoxFit {
+        let n = time.count
+        guard p >= 1 else { throw CoxError.invalidInput("need at least one covariate column (columns = \(p))") }
+        guard event.count == n, covariates.count == n * p, strata.map({ $0.count == n }) ?? true else {
+            throw CoxError.invalidInput("sizes disagree: \(n) times, \(event.count) event flags, \(covariates.count) covariate values for \(p) columns (need \(n * p))\(strata.map { ", \($0.count) strata codes" } ?? "")")
+        }
+        // na.omit: drop rows with NaN anywhere; reject infinities as R does.
+        var keep = [Int]()
+        keep.reserveCapacity(n)
+        for i in 0..<n {
+            var missing = time[i].isNaN
+            if time[i].isInfinite { throw CoxError.invalidInput("time of record \(i) is infinite") }
+            for j in 0..<p {
+                let z = covariates[i * p + j]
+                if z.isNaN { missing = true } else if z.isInfinite {
+                    throw CoxError.invalidInput("covariate column \(j) of record \(i) is infinite (R: \"data contains an infinite predictor\")")
+                }
+            }
+            if !missing { keep.append(i) }
+        }
+        let used = keep.count
+        let design: CoxDesign
+        if used == n {
+            design = CoxDesign(time: time, event: event, count: [Double](repeating: 1, count: n),
+                               covariates: covariates, columns: p, strata: strata)
+        } else {
+            var t = [Double](), e = [Bool](), z = [Double](), s: [Int]? = strata == nil ? nil : []
+            t.reserveCapacity(used); e.reserveCapacity(used); z.reserveCapacity(used * p)
+            for i in keep {
+                t.append(time[i]); e.append(event[i]); z.append(contentsOf: covariates[(i * p)..<(i * p + p)])
+                if let strata { s!.append(strata[i]) }
+            }
+            design = CoxDesign(time: t, event: e, count: [Double](repeating: 1, count: used),
+                               covariates: z, columns: p, strata: s)
+        }
+        return try fit(design: design, ties: ties, confidenceLevel: confidenceLevel,
+                       maxIterations: maxIterations, tolerance: tolerance, initial: initial)
+    }
+
+    /// Fits the Cox model of a group (arm) factor to grouped survival counts: the
+    /// covariates are the treatment contrasts of groups 1…G−1 against group 0, so
+    /// `coefficients[g−1]` is the log hazard ratio of group g versus group 0.
+    ///
+    /// - Parameters: for each group g (G ≥ 2 groups), `times[g]`, `events[g]` and
+    ///   `censored[g]` have equal length; `events[g][k]` deaths and `censored[g][k]`
+    ///   censorings happen at `times[g][k]`. Counts are non-negative integers (stored as
+    ///   Double); times need not be sorted or distinct. Zero cells are ignored.
+    /// - Returns: exactly the fit of the expanded individual records (one record per
+    ///   patient, tied times) — Efron's tie correction counts patients, not cells —
+    ///   up to rounding. `n` is the number of patients.
+    /// - Complexity: O(c log c) to sort the c non-empty cells, then O(c p + d p²) per
+    ///   iteration with d deaths (Efron) or death times (Breslow), p = G − 1.
+    public static func fitGroups(times: [[Double]], events: [[Double]], censored: [[Double]],
+                                 ties: CoxTies = .efron, confidenceLevel: Double = 0.95) throws -> CoxFit {
+        let groups = times.count
+        guard groups >= 2 else { throw CoxError.invalidInput("need at least two groups, got \(groups)") }
+        guard events.count == groups, censored.count == groups else {
+            throw CoxError.invalidInput("sizes disagree: \(groups) time arrays, \(events.count) event arrays, \(censored.count) censoring arrays")
+        }
+        let p = groups - 1
+        var t = [Double](), e = [Bool](), c = [Double](), z = [Double]()
+        for g in 0..<groups {
+            guard events[g].count == times[g].count, censored[g].count == times[g].count else {
+                throw CoxError.invalidInput("group \(g): \(times[g].count) times, \(events[g].count) event counts, \(censored[g].count) censoring counts")
+            }
+            for k in 0..<times[g].count {
+                let time = times[g][k]
+                for (value, isEvent) in [(events[g][k], true), (censored[g][k], false)] {
+                    guard value.isFinite, value >= 0, value.rounded() == value else {
+                        throw CoxError.invalidInput("group \(g), time index \(k): \(isEvent ? "event" : "censoring") count \(value) is not a non-negative integer")
+                    }
+                    if value == 0 { continue }
+                    guard time.isFinite else { throw CoxError.invalidInput("group \(g), time index \(k): time \(time) is not finite") }
+                    t.append(time); e.append(isEvent); c.append(value)
+                    for j in 1...p { z.append(g == j ? 1 : 0) }
+                }
+            }
+        }
+        guard !t.isEmpty else { throw CoxError.invalidInput("no patients in any group") }
+        let design = CoxDesign(time: t, event: e, count: c, covariates: z, columns: p, strata: nil)
+        return try fit(design: design, ties: ties, confidenceLevel: confidenceLevel,
+                       maxIterations: 20, tolerance: 1e-9, initial: nil)
+    }
+
+    // MARK: - Newton–Raphson (R's coxfit6 main loop)
+
+    static func fit(design: CoxDesign, ties: CoxTies, confidenceLevel: Double, maxIterations: Int,
+                    tolerance: Double, initial: [Double]?) throws -> CoxFit {
+        let p = design.columns
+        guard design.rows > 0 else { throw CoxError.invalidInput("no records left after dropping rows with missing values") }
+        guard design.deaths > 0 else { throw CoxError.invalidInput("no events: the partial likelihood is flat and β is not identified") }
+        guard confidenceLevel > 0, confidenceLevel < 1 else { throw CoxError.invalidInput("confidence level \(confidenceLevel) is not in (0, 1)") }
+        guard maxIterations >= 0 else { throw CoxError.invalidInput("maxIterations \(maxIterations) is negative") }
+        guard tolerance > 0 else { throw CoxError.invalidInput("tolerance \(tolerance) is not positive") }
+        let start = initial ?? [Double](repeating: 0, count: p)
+        guard start.count == p, start.allSatisfy(\.isFinite) else {
+            throw CoxError.invalidInput("initial values: need \(p) finite numbers, got \(start)")
+        }
+        let scales = design.scales
+        var likelihood = CoxLikelihood(design: design, ties: ties)
+
+        // Evaluation at the initial values: ℓ(β₀) and the score test.
+        let beta0 = (0..<p).map { start[$0] / scales[$0] }
+        let loglik0 = likelihood.evaluate(beta0)
+        guard loglik0.isFinite else { throw CoxError.invalidInput("log partial likelihood at the initial values is not finite (\(loglik0)); suspicion is extreme initial values") }
+        for j in 0..<p where !(likelihood.information[j * p + j] > varianceTolerance * likelihood.secondMoment[j]) {
+            throw CoxError.singular(cause: "covariate column \(j) does not vary within risk sets (suspicion is a covariate that is constant, or constant within strata)")
+        }
+        let factor0 = try factorise(likelihood.information, order: p)
+        let step0 = solve(factor0, likelihood.score)
+        let scoreStatistic = zip(likelihood.score, step0).reduce(0) { $0 + $1.0 * $1.1 }
+
+        var beta = beta0
+        var loglik = loglik0
+        var iterations = 0
+        var u = likelihood.score
+        if maxIterations > 0 {
+            var best = loglik0
+            var newBeta = (0..<p).map { beta0[$0] + step0[$0] }
+            var halving = 0.0
+            var converged = false
+            for iteration in 1...maxIterations {
+                let newLoglik = likelihood.evaluate(newBeta)
+                let finite = newLoglik.isFinite && likelihood.score.allSatisfy(\.isFinite)
+                    && likelihood.information.allSatisfy(\.isFinite)
+                if finite && abs(1 - best / newLoglik) <= tolerance {
+                    _ = try factorise(likelihood.information, order: p, during: true)
+                    beta = newBeta; loglik = newLoglik; u = likelihood.score
+                    iterations = iteration; converged = true
+                    break
+                }
+                if !finite || newLoglik < best {
+                    // Not improving: move back towards the last good β, more each time.
+                    halving += 1
+                    for j in 0..<p { newBeta[j] = (newBeta[j] + halving * beta[j]) / (halving + 1) }
+                } else {
+                    halving = 0
+                    best = newLoglik
+                    let factor = try factorise(likelihood.information, order: p, during: true)
+                    let step = solve(factor, likelihood.score)
+                    beta = newBeta
+                    for j in 0..<p { newBeta[j] = beta[j] + step[j] }
+                }
+                iterations = iteration
+            }
+            if !converged {
+                if maxIterations > 1 {
+                    throw CoxError.notConverged(iterations: maxIterations, logLikelihood: best)
+                }
+                // One step asked for: report it at the last accepted β, as R does.
+                loglik = likelihood.evaluate(beta)
+                _ = try factorise(likelihood.information, order: p, during: true)
+                u = likelihood.score
+            }
+        } else {
+            u = likelihood.score
+        }
+        let information = likelihood.information
+
+        // Variance on the original scale: V_jk = Ṽ_jk · s_j · s_k.
+        let scaledVariance: [Double]
+        do { scaledVariance = try LinearAlgebra.inverseSPD(information, order: p) } catch {
+            throw CoxError.singular(cause: "inversion failed (\(error)); suspicion is high collinearity")
+        }
+        var variance = scaledVariance
+        for j in 0..<p { for k in 0..<p { variance[j * p + k] *= scales[j] * scales[k] } }
+        let coefficients = (0..<p).map { beta[$0] * scales[$0] }
+
+        // Wald test (β̂ − β₀)ᵀ I (β̂ − β₀), on the scaled axes (invariant).
+        var wald = 0.0
+        for j in 0..<p { for k in 0..<p { wald += (beta[j] - beta0[j]) * information[j * p + k] * (beta[k] - beta0[k]) } }
+
+        // R's check for an infinite coefficient after the likelihood converged
+        // (coxph.fit): |U Vᵀ|_j > eps and > √eps·|β_j|, or a non-finite score.
+        var possiblyInfinite = [Bool](repeating: false, count: p)
+        if maxIterations > 1 {
+            let uOriginal = (0..<p).map { u[$0] / scales[$0] }
+            for j in 0..<p {
+                var s = 0.0
+                for k in 0..<p { s += uOriginal[k] * variance[k * p + j] }
+                let inf = abs(s)
+                possiblyInfinite[j] = !uOriginal[j].isFinite
+                    || (inf > tolerance && inf > tolerance.squareRoot() * abs(coefficients[j]))
+            }
+        }
+
+        let zCritical = Distributions.normalQuantile(1 - (1 - confidenceLevel) / 2)
+        let se = (0..<p).map { variance[$0 * p + $0].squareRoot() }
+        let z = (0..<p).map { coefficients[$0] / se[$0] }
+        let df = Double(p)
+        let lrt = 2 * (loglik - loglik0)
+        return CoxFit(
+            coefficients: coefficients,
+            standardErrors: se,
+            hazardRatios: coefficients.map { exp($0) },
+            lowerCI: (0..<p).map { exp(coefficients[$0] - zCritical * se[$0]) },
+            upperCI: (0..<p).map { exp(coefficients[$0] + zCritical * se[$0]) },
+            zScores: z,
+            pValues: z.map { 2 * Distributions.normalSurvival(abs($0)) },
+            variance: variance,
+            logLikelihoodNull: loglik0,
+            logLikelihood: loglik,
+            likelihoodRatio: (lrt, p, Distributions.chiSquaredSurvival(lrt, df: df)),
+            wald: (wald, p, Distributions.chiSquaredSurvival(wald, df: df)),
+            score: (scoreStatistic, p, Distributions.chiSquaredSurvival(scoreStatistic, df: df)),
+            iterations: iterations,
+            n: Int(design.patients),
+            events: Int(design.deaths),
+            confidenceLevel: confidenceLevel,
+            possiblyInfinite: possiblyInfinite)
+    }
+
+    /// Cholesky factor (lower, row-major) of the information matrix, with R's rank test:
+    /// pivot j (the variance of covariate j not explained by covariates 0…j−1) must
+    /// exceed `choleskyTolerance` × its diagonal element.
+    /// - Throws: `CoxError.singular` naming the first failing column.
+    static func factorise(_ a: [Double], order p: Int, during: Bool = false) throws -> [Double] {
+        let when = during ? " during the iteration (suspicion is a coefficient diverging, or high collinearity)" : ""
+        let l: [Double]
+        do { l = try LinearAlgebra.cholesky(a, order: p) } catch let LinearAlgebraError.notPositiveDefinite(_, failedAt) {
+            throw CoxError.singular(cause: "not positive definite at covariate column \(failedAt - 1)\(when); suspicion is high collinearity or a covariate that is constant within strata")
+        }
+        for j in 0..<p {
+            let pivot = l[j * p + j] * l[j * p + j]
+            if !(pivot > choleskyTolerance * a[j * p + j]) {
+                throw CoxError.singular(cause: "covariate column \(j) is (numerically) a linear combination of columns 0..<\(j)\(when); suspicion is high collinearity")
+            }
+        }
+        return l
+    }
+
+    /// Solves L Lᵀ x = b for a lower Cholesky factor `l` (p × p row-major). O(p²).
+    static func solve(_ l: [Double], _ b: [Double]) -> [Double] {
+        let p = b.count
+        var y = b
+        for i in 0..<p {
+            var s = y[i]
+            for k in 0..<i { s -= l[i * p + k] * y[k] }
+            y[i] = s / l[i * p + i]
+        }
+        for i in stride(from: p - 1, through: 0, by: -1) {
+            var s = y[i]
+            for k in (i + 1)..<max(i + 1, p) { s -= l[k * p + i] * y[k] }
+            y[i] = s / l[i * p + i]
+        }
+        return y
+    }
+}

@@ -1,0 +1,197 @@
+import Foundation
+import Testing
+@testable import SurvivalStats
+
+/// One Cox fit whose expected values R wrote to `Tests/Fixtures/R/out-cox/<name>.csv`
+/// (script `Tests/Fixtures/R/make_cox_fixtures.R`; the R call is in `rCall`).
+struct CoxCase: CustomTestStringConvertible, Sendable {
+    let name: String
+    let rCall: String
+    let time: [Double]
+    let event: [Bool]
+    let covariates: [Double]
+    let columns: Int
+    var strata: [Int]? = nil
+    var ties: CoxTies = .efron
+    var initial: [Double]? = nil
+    var maxIterations: Int = 20
+    var testDescription: String { name }
+
+    func fit() throws -> CoxFit {
+        try CoxPH.fit(time: time, event: event, covariates: covariates, columns: columns, strata: strata,
+                      ties: ties, maxIterations: maxIterations, initial: initial)
+    }
+}
+
+/// R's numbers for one case, read from the fixture CSV (quantity, index, value).
+struct CoxExpected {
+    let values: [String: [Double]]
+    let names: [String]
+
+    init(_ name: String) throws {
+        let table = try FixtureTable.load("R/out-cox/\(name).csv")
+        var v: [String: [Double]] = [:], names: [String] = []
+        for row in table.rows {
+            if row[0] == "name" { names.append(row[2]) } else { v[row[0], default: []].append(Double(row[2])!) }
+        }
+        values = v; self.names = names
+    }
+    subscript(_ q: String) -> [Double] { values[q]! }
+}
+
+/// |a − b| ≤ rel · max(|b|, floor): relative comparison, with an absolute floor for
+/// quantities that are zero or tiny by nature (given per use).
+func isClose(_ a: Double, _ b: Double, rel: Double = 1e-8, floor: Double = 0) -> Bool {
+    if a == b { return true }
+    return abs(a - b) <= rel * max(abs(b), floor)
+}
+
+enum CoxCases {
+    static func lung(ties: CoxTies, initial: [Double]? = nil, name: String, rCall: String) throws -> CoxCase {
+        let t = try FixtureTable.load("data/lung.csv")
+        let age = t.numbers("age"), sex = t.numbers("sex"), ecog = t.optionalNumbers("ph.ecog")
+        var z: [Double] = []
+        for i in age.indices { z += [age[i], sex[i], ecog[i] ?? .nan] }
+        return CoxCase(name: name, rCall: rCall, time: t.numbers("time"), event: t.numbers("status").map { $0 == 2 },
+                       covariates: z, columns: 3, ties: ties, initial: initial)
+    }
+
+    static func all() throws -> [CoxCase] {
+        var cases: [CoxCase] = []
+        cases.append(try lung(ties: .efron, name: "lung_efron",
+                              rCall: "coxph(Surv(time, status) ~ age + sex + ph.ecog, lung, ties = 'efron')"))
+        cases.append(try lung(ties: .breslow, name: "lung_breslow",
+                              rCall: "coxph(Surv(time, status) ~ age + sex + ph.ecog, lung, ties = 'breslow')"))
+        cases.append(try lung(ties: .efron, initial: [0.01, -0.5, 0.4], name: "lung_efron_init",
+                              rCall: "coxph(Surv(time, status) ~ age + sex + ph.ecog, lung, init = c(0.01, -0.5, 0.4))"))
+        do {
+            let t = try FixtureTable.load("data/lung.csv")
+            cases.append(CoxCase(name: "lung_strata_sex", rCall: "coxph(Surv(time, status) ~ age + strata(sex), lung)",
+                                 time: t.numbers("time"), event: t.numbers("status").map { $0 == 2 },
+                                 covariates: t.numbers("age"), columns: 1, strata: t.numbers("sex").map { Int($0) }))
+        }
+        do {
+            let t = try FixtureTable.load("data/veteran.csv")
+            let trt = t.numbers("trt"), karno = t.numbers("karno"), cell = t.strings("celltype")
+            var z: [Double] = []
+            for i in trt.indices {
+                z += [trt[i], karno[i]] + ["smallcell", "adeno", "large"].map { cell[i] == $0 ? 1 : 0 }
+            }
+            cases.append(CoxCase(name: "veteran_efron", rCall: "coxph(Surv(time, status) ~ trt + karno + celltype, veteran) (levels squamous, smallcell, adeno, large)",
+                                 time: t.numbers("time"), event: t.numbers("status").map { $0 == 1 },
+                                 covariates: z, columns: 5))
+        }
+        do {
+            let t = try FixtureTable.load("data/ovarian.csv")
+            let rx = t.numbers("rx"), age = t.numbers("age")
+            cases.append(CoxCase(name: "ovarian_efron", rCall: "coxph(Surv(futime, fustat) ~ rx + age, ovarian)",
+                                 time: t.numbers("futime"), event: t.numbers("fustat").map { $0 == 1 },
+                                 covariates: rx.indices.flatMap { [rx[$0], age[$0]] }, columns: 2))
+        }
+        do {
+            let t = try FixtureTable.load("data/rats.csv")
+            let rx = t.numbers("rx"), sex = t.strings("sex").map { $0 == "m" ? 1.0 : 0 }
+            let time = t.numbers("time"), event = t.numbers("status").map { $0 == 1 }
+            let z = rx.indices.flatMap { [rx[$0], sex[$0]] }
+            cases.append(CoxCase(name: "rats_efron", rCall: "coxph(Surv(time, status) ~ rx + sex, rats)",
+                                 time: time, event: event, covariates: z, columns: 2))
+            cases.append(CoxCase(name: "rats_breslow", rCall: "coxph(Surv(time, status) ~ rx + sex, rats, ties = 'breslow')",
+                                 time: time, event: event, covariates: z, columns: 2, ties: .breslow))
+            cases.append(CoxCase(name: "rats_strata_litter", rCall: "coxph(Surv(time, status) ~ rx + strata(litter), rats)",
+                                 time: time, event: event, covariates: rx, columns: 1,
+                                 strata: t.numbers("litter").map { Int($0) }))
+        }
+        do {
+            let t = try FixtureTable.load("data/aml.csv")
+            let x = t.strings("x").map { $0 == "Nonmaintained" ? 1.0 : 0 }
+            let time = t.numbers("time"), event = t.numbers("status").map { $0 == 1 }
+            cases.append(CoxCase(name: "aml_efron", rCall: "coxph(Surv(time, status) ~ x, aml)",
+                                 time: time, event: event, covariates: x, columns: 1))
+            cases.append(CoxCase(name: "aml_breslow", rCall: "coxph(Surv(time, status) ~ x, aml, ties = 'breslow')",
+                                 time: time, event: event, covariates: x, columns: 1, ties: .breslow))
+        }
+        cases.append(test1(name: "test1_breslow", ties: .breslow, rCall: "coxph(Surv(time, status) ~ x, test1, ties = 'breslow')"))
+        cases.append(test1(name: "test1_efron", ties: .efron, rCall: "coxph(Surv(time, status) ~ x, test1)"))
+        var one = test1(name: "test1_breslow_iter1", ties: .breslow, rCall: "coxph(Surv(time, status) ~ x, test1, ties = 'breslow', iter.max = 1)")
+        one.maxIterations = 1
+        cases.append(one)
+        var zero = test1(name: "test1_breslow_iter0", ties: .breslow, rCall: "coxph(Surv(time, status) ~ x, test1, ties = 'breslow', iter.max = 0)")
+        zero.maxIterations = 0
+        cases.append(zero)
+        return cases
+    }
+
+    /// Therneau & Grambsch's data set 1 (survival/tests/book1.R): unsorted, and the second
+    /// record has a missing status in R — here a NaN time, so it is dropped the same way.
+    static func test1(name: String, ties: CoxTies, rCall: String) -> CoxCase {
+        CoxCase(name: name, rCall: rCall,
+                time: [9, .nan, 1, 1, 6, 6, 8], event: [true, true, true, false, true, true, false],
+                covariates: [0, 2, 1, 1, 1, 0, 0], columns: 1, ties: ties)
+    }
+}
+
+struct CoxTests {
+    static let cases: [CoxCase] = (try? CoxCases.all()) ?? []
+
+    @Test func fixturesLoad() {
+        #expect(Self.cases.count == 15)
+    }
+
+    /// Every fixture: coefficients, standard errors, variance, log-likelihoods, the three
+    /// tests and the confidence intervals agree with R to 1e-8 relative. (The iterates
+    /// are R's iterates, not merely the same optimum, so the convergence tolerance does
+    /// not loosen the bound.) Off-diagonal variances are compared relative to
+    /// √(V_jj V_kk); quantities that are exactly 0 in R (β at iter.max = 0, the Wald
+    /// statistic there) must be 0 up to 1e-12 absolute.
+    @Test(arguments: cases)
+    func matchesR(_ c: CoxCase) throws {
+        let r = try CoxExpected(c.name)
+        let fit = try c.fit()
+        let p = c.columns
+        #expect(r.names.count == p)
+        for j in 0..<p {
+            #expect(isClose(fit.coefficients[j], r["coef"][j], floor: 1e-4), "coef \(j): \(fit.coefficients[j]) vs R \(r["coef"][j])")
+            #expect(isClose(fit.standardErrors[j], r["se"][j]), "se \(j): \(fit.standardErrors[j]) vs R \(r["se"][j])")
+            #expect(isClose(fit.zScores[j], r["z"][j], floor: 1e-4), "z \(j)")
+            #expect(isClose(fit.pValues[j], r["p"][j]), "p \(j): \(fit.pValues[j]) vs R \(r["p"][j])")
+            #expect(isClose(fit.lowerCI[j], r["lower"][j]), "lower \(j)")
+            #expect(isClose(fit.upperCI[j], r["upper"][j]), "upper \(j)")
+            #expect(isClose(fit.hazardRatios[j], exp(r["coef"][j]), floor: 1e-4))
+            for k in 0..<p {
+                let scale = (r["var"][j * p + j] * r["var"][k * p + k]).squareRoot()
+                #expect(isClose(fit.variance[j * p + k], r["var"][j * p + k], floor: scale), "var \(j),\(k)")
+            }
+        }
+        #expect(isClose(fit.logLikelihoodNull, r["loglik"][0]), "loglik[1] \(fit.logLikelihoodNull) vs \(r["loglik"][0])")
+        #expect(isClose(fit.logLikelihood, r["loglik"][1]), "loglik[2] \(fit.logLikelihood) vs \(r["loglik"][1])")
+        for (name, test) in [("lrt", fit.likelihoodRatio), ("wald", fit.wald), ("score", fit.score)] {
+            #expect(isClose(test.statistic, r[name][0], floor: 1e-4), "\(name) statistic \(test.statistic) vs R \(r[name][0])")
+            #expect(test.df == Int(r[name][1]))
+            #expect(isClose(test.pValue, r[name][2]), "\(name) p \(test.pValue) vs R \(r[name][2])")
+        }
+        // R reports iter = iter.max + 1 when the limit (here only iter.max = 1) ends the
+        // loop; we report the steps actually taken.
+        let rIter = Int(r["iter"][0])
+        #expect(fit.iterations == (c.maxIterations == 1 ? rIter - 1 : rIter))
+        #expect(fit.n == Int(r["n"][0]))
+        #expect(fit.events == Int(r["nevent"][0]))
+        #expect(fit.possiblyInfinite == [Bool](repeating: false, count: p))
+    }
+
+    /// Hand values of Therneau & Grambsch (book1.R): with r = e^β, Breslow
+    /// ℓ(β) = 2β − log(3r + 3) − 2 log(r + 3), U(0) = 1, I(0) = 5/8, so the first
+    /// Newton step from 0 is 8/5 and the MLE is 1.4752849.
+    @Test func therneauGrambschByHand() throws {
+        let c = CoxCases.test1(name: "", ties: .breslow, rCall: "")
+        let one = try CoxPH.fit(time: c.time, event: c.event, covariates: c.covariates, columns: 1,
+                                ties: .breslow, maxIterations: 1)
+        #expect(abs(one.coefficients[0] - 8.0 / 5) < 1e-14)
+        #expect(abs(one.score.statistic - 1.0 / (5.0 / 8)) < 1e-14)     // U²/I at 0
+        #expect(abs(one.logLikelihoodNull - -(log(6.0) + 2 * log(4.0))) < 1e-14)
+        let full = try CoxPH.fit(time: c.time, event: c.event, covariates: c.covariates, columns: 1, ties: .breslow)
+        let b = full.coefficients[0], r = exp(b)
+        #expect(abs(b - 1.4752849) < 1e-7)
+        #expect(abs(full.logLikelihood - (2 * b - log(3 * r + 3) - 2 * log(r + 3))) < 1e-13)
+        #expect(abs(full.variance[0] - 1 / (r / ((r + 1) * (r + 1)) + 6 * r / ((r + 3) * (r + 3)))) < 1e-12)
+    }
+}
