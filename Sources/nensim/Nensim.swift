@@ -8,9 +8,30 @@ struct Nensim: ParsableCommand {
         commandName: "nensim",
         abstract: "Outcome simulation and survival statistics for gastro-entero-pancreatic neuroendocrine neoplasms.",
         version: NENSimInfo.version,
-        subcommands: [Run.self, Arms.self],
+        subcommands: [Run.self, Arms.self, Validate.self],
         defaultSubcommand: Run.self
     )
+
+    /// Parses and runs, reporting any error as one line on stderr (`nensim: …`) with
+    /// its sysexits status; help and version requests print as usual.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success || error is CleanExit {
+                exit(withError: error)
+            }
+            let message = self.message(for: error)
+                .split(separator: "\n").first.map(String.init)?
+                .replacingOccurrences(of: "Error: ", with: "") ?? ""
+            if !message.isEmpty {
+                FileHandle.standardError.write(Data("nensim: \(message)\n".utf8))
+            }
+            Foundation.exit(code.rawValue)
+        }
+    }
 }
 
 /// Runs `body`, turning a `NensimFailure` into one line on stderr and its exit status.

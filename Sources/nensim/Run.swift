@@ -1,23 +1,139 @@
 import ArgumentParser
+import Foundation
 import NENSim
+
+/// Flags shared by `run` and `validate`: the scenario and the engine.
+struct SimulationOptions: ParsableArguments {
+    @Option(name: .long, help: "Random seed; the same seed gives the same output for any thread count.")
+    var seed: UInt64 = 1
+
+    @Option(name: .long, help: "Worker threads (default: all cores). Results do not depend on it.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(name: .long, help: "Follow-up horizon in months: patients event-free then are censored.")
+    var horizon: Double = 240
+
+    @Option(name: .long, help: "Uniform accrual period in months (needs --follow-up).")
+    var accrual: Double = 0
+
+    @Option(name: .customLong("follow-up"), help: "Follow-up after accrual ends, in months; the analysis happens then.")
+    var followUp: Double?
+
+    @Option(name: .long, help: "Annual dropout probability (exponential dropout), in [0, 1).")
+    var dropout: Double = 0
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a parameter: ARM.PARAM=VALUE (repeatable), e.g. prrt.pfs.median=30.", valueName: "arm.param=value"))
+    var assignments: [String] = []
+
+    @Option(name: .customLong("grid-days"), help: "Width of a tally cell in days.")
+    var gridDays: Double = 1
+
+    @Option(name: .customLong("exact-limit"), help: "Keep individual patient records (exact statistics) when n per arm is at most this.")
+    var exactLimit: Int = SimulationRequest.defaultRecordLimit
+
+    @Option(name: .customLong("block-size"), help: .hidden)
+    var blockSize: Int = SimulationRequest.defaultBlockSize
+
+    @OptionGroup var evidence: EvidenceOptions
+
+    func validate() throws {
+        guard threads >= 1, threads <= 1024 else { throw ValidationError("--threads \(threads): must be between 1 and 1024") }
+        guard gridDays.isFinite, gridDays > 0, gridDays <= 366 else { throw ValidationError("--grid-days \(gridDays): must be a positive number of days up to 366") }
+        guard exactLimit >= 0 else { throw ValidationError("--exact-limit \(exactLimit): must be ≥ 0") }
+        guard blockSize >= 1, blockSize <= 1 << 24 else { throw ValidationError("--block-size \(blockSize): must be between 1 and 16777216") }
+        do { try design.validate() } catch let f as NensimFailure { throw ValidationError(f.message) }
+    }
+
+    var design: StudyDesign {
+        StudyDesign(horizon: horizon, accrual: accrual, followUp: followUp, dropoutPerYear: dropout)
+    }
+
+    func request(arms: [ArmModel], n: Int) -> SimulationRequest {
+        SimulationRequest(arms: arms, patientsPerArm: n, seed: seed, design: design, gridWidth: gridDays / daysPerMonth,
+                          blockSize: blockSize, threads: threads, recordLimit: exactLimit)
+    }
+
+    /// Parses the arm list and calibrates each arm against the (merged) catalogue.
+    func models(_ armList: String) throws -> [ArmModel] {
+        let ids = try parseArmList(armList)
+        let catalogue = try evidence.catalogue()
+        let overrides = try ModelOverrides.parse(assignments)
+        for arm in overrides.values.keys.sorted() where !ids.contains(arm) {
+            _ = try catalogue.arm(arm) // an unknown arm in --set is an error, a known one not in --arms is ignored
+        }
+        let calibrator = Calibrator(catalogue: catalogue, overrides: overrides)
+        return try ids.map { try calibrator.model(for: $0) }
+    }
+}
+
+/// Splits "a,b,c" into ids: lowercased, trimmed, no empties, no duplicates.
+func parseArmList(_ text: String) throws -> [String] {
+    let ids = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+    guard !ids.isEmpty, !ids.contains(where: \.isEmpty) else {
+        throw NensimFailure.usage("--arms '\(text)': expected comma-separated arm ids, e.g. prrt,everolimus")
+    }
+    var seen = Set<String>()
+    for id in ids where !seen.insert(id).inserted {
+        throw NensimFailure.usage("--arms: arm '\(id)' is listed twice")
+    }
+    return ids
+}
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Simulate cohorts under treatment arms and compare them (the default command)."
+        abstract: "Simulate cohorts under treatment arms and compare them (the default command).",
+        discussion: "Example: nensim --arms prrt,everolimus --n 100000"
     )
 
     @Option(name: .long, help: "Comma-separated arm ids, e.g. prrt,everolimus (see `nensim arms`).")
     var arms: String
 
-    @Option(name: .long, help: "Patients per arm.")
+    @Option(name: .long, help: "Patients per arm (1 … 10^12).")
     var n: Int = 10_000
 
-    @Option(name: .long, help: "Random seed; the same seed gives the same output for any thread count.")
-    var seed: UInt64 = 20_261_127
+    @Option(name: .long, help: "Arm the others are compared with (default: placebo if run, else the first arm).")
+    var reference: String?
+
+    @Option(name: .long, help: "Restriction time τ for RMST, months (default: min(60, horizon)).")
+    var tau: Double?
+
+    @OptionGroup var options: SimulationOptions
+
+    func validate() throws {
+        guard n >= 1 else { throw ValidationError("--n \(n): the number of patients per arm must be at least 1") }
+        guard n <= 1_000_000_000_000 else { throw ValidationError("--n \(n): at most 10^12 patients per arm") }
+        if let tau { guard tau.isFinite, tau > 0 else { throw ValidationError("--tau \(tau): must be a positive number of months") } }
+    }
 
     func run() throws {
         try reportingFailures {
-            throw NensimFailure.usage("the simulation engine is not built yet")
+            let models = try options.models(arms)
+            let ids = models.map(\.id)
+            let ref: String?
+            if let reference {
+                let r = reference.lowercased()
+                guard ids.contains(r) else {
+                    throw NensimFailure.usage("--reference '\(reference)' is not one of the arms run (\(ids.joined(separator: ", ")))")
+                }
+                ref = r
+            } else {
+                ref = ids.count > 1 ? (ids.contains("placebo") ? "placebo" : ids[0]) : nil
+            }
+            if let tau, tau > options.horizon {
+                throw NensimFailure.usage("--tau \(fmtShort(tau)) is beyond the horizon (\(fmtShort(options.horizon)) months)")
+            }
+            let request = options.request(arms: models, n: n)
+            let result = Engine.run(request)
+            let report = try Reporter.report(result, reference: ref, tau: tau)
+            var header = "nensim \(NENSimInfo.version): \(models.count) arm(s) × \(n) patients, seed \(options.seed); \(request.design.summary)"
+            header += "\nstatistics from \(report.dataBasis)"
+            print(header)
+            print("")
+            print(report.renderTable(models: models))
         }
     }
+}
+
+func fmtShort(_ x: Double) -> String {
+    x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x)
 }

@@ -1,0 +1,173 @@
+import Foundation
+import SurvivalStats
+
+/// An estimate with a confidence interval (NaN where not estimable, e.g. a median not reached).
+public struct Estimate: Sendable, Codable, Equatable {
+    public var estimate: Double
+    public var lower: Double
+    public var upper: Double
+    public var standardError: Double?
+
+    public init(_ estimate: Double, _ lower: Double, _ upper: Double, se: Double? = nil) {
+        self.estimate = estimate
+        self.lower = lower
+        self.upper = upper
+        standardError = se
+    }
+}
+
+/// Per-endpoint summary of one arm.
+public struct EndpointSummary: Sendable, Codable {
+    public var events: Int
+    public var censored: Int
+    public var median: Estimate
+    /// Landmark survival S(t) at `landmarkTimes`.
+    public var landmarks: [Estimate]
+    /// Restricted mean survival time to τ.
+    public var rmst: Estimate
+}
+
+/// A proportion with its Wilson 95 % interval.
+public struct ProportionSummary: Sendable, Codable {
+    public var name: String
+    public var kind: String
+    public var count: Int
+    public var estimate: Double
+    public var lower: Double
+    public var upper: Double
+    /// The model's probability (what the evidence says).
+    public var target: Double
+}
+
+public struct ArmSummary: Sendable, Codable {
+    public var id: String
+    public var name: String
+    public var patients: Int
+    public var pfs: EndpointSummary
+    public var os: EndpointSummary
+    public var responses: [ProportionSummary]
+    public var adverseEvents: [ProportionSummary]
+}
+
+/// One arm against the reference, for one endpoint.
+public struct ComparisonSummary: Sendable, Codable {
+    public var arm: String
+    public var reference: String
+    public var endpoint: String
+    public var hazardRatio: Estimate
+    public var logRankChiSquare: Double
+    public var logRankP: Double
+    public var rmstDifference: Estimate
+    public var medianDifference: Double
+}
+
+/// The per-arm and between-arm statistics of a run, all computed by SurvivalStats.
+public struct RunReport: Sendable, Codable {
+    public var landmarkTimes: [Double]
+    public var tau: Double
+    public var reference: String?
+    public var arms: [ArmSummary]
+    public var comparisons: [ComparisonSummary]
+    /// "exact records" or "tally on a grid of w months".
+    public var dataBasis: String
+    public var confidenceLevel: Double
+}
+
+/// The two time-to-event endpoints a run reports.
+public enum SurvivalEndpoint: String, Sendable, Codable, CaseIterable { case pfs, os }
+
+/// Builds the report from a simulation result.
+public enum Reporter {
+    public static let defaultLandmarks: [Double] = [6, 12, 24, 36, 60]
+
+    /// The survival data of one arm and endpoint: exact records when kept, else the tally.
+    public static func counts(_ result: SimulationResult, arm a: Int, endpoint: SurvivalEndpoint) -> SurvivalCounts {
+        if let records = result.records?[a] {
+            switch endpoint {
+            case .pfs: return SurvivalCounts(time: records.pfsTime, event: records.pfsEvent)
+            case .os: return SurvivalCounts(time: records.osTime, event: records.osEvent)
+            }
+        }
+        let t = result.tallies[a]
+        return (endpoint == .pfs ? t.pfs : t.os).counts(gridWidth: result.request.gridWidth)
+    }
+
+    static func estimate(_ q: QuantileEstimate) -> Estimate {
+        Estimate(q.estimate ?? .nan, q.lower ?? .nan, q.upper ?? .nan)
+    }
+
+    static func summarize(_ km: KaplanMeierEstimate, data: SurvivalCounts, landmarks: [Double], tau: Double) -> EndpointSummary {
+        let rm = km.restrictedMean(tau: tau)
+        return EndpointSummary(
+            events: Int(data.events.reduce(0, +).rounded()),
+            censored: Int(data.censored.reduce(0, +).rounded()),
+            median: estimate(km.median),
+            landmarks: landmarks.map { t in
+                let l = km.survival(at: t)
+                return Estimate(l.survival, l.lower, l.upper, se: l.standardError)
+            },
+            rmst: Estimate(rm.estimate, rm.estimate - 1.959963984540054 * rm.standardError,
+                           rm.estimate + 1.959963984540054 * rm.standardError, se: rm.standardError))
+    }
+
+    static func proportion(name: String, kind: String, count: Int, n: Int, target: Double) -> ProportionSummary {
+        let ci = BinomialInterval.wilson(successes: count, trials: n)
+        return ProportionSummary(name: name, kind: kind, count: count, estimate: n > 0 ? Double(count) / Double(n) : .nan,
+                                 lower: ci.lower, upper: ci.upper, target: target)
+    }
+
+    public static func report(_ result: SimulationResult, reference: String?, landmarks: [Double] = defaultLandmarks,
+                              tau: Double? = nil) throws -> RunReport {
+        let request = result.request
+        let tau = tau ?? min(60, request.design.horizon)
+        var arms: [ArmSummary] = []
+        var kms: [[KaplanMeierEstimate]] = []
+        var data: [[SurvivalCounts]] = []
+        for (a, model) in request.arms.enumerated() {
+            let pfsData = counts(result, arm: a, endpoint: .pfs)
+            let osData = counts(result, arm: a, endpoint: .os)
+            let pfsKM = KaplanMeier.fit(pfsData)
+            let osKM = KaplanMeier.fit(osData)
+            kms.append([pfsKM, osKM])
+            data.append([pfsData, osData])
+            let tally = result.tallies[a]
+            let n = tally.patients
+            var responses: [ProportionSummary] = []
+            var cumulative = 0
+            for (i, cut) in model.responseCuts.enumerated() {
+                cumulative += tally.responseTiers[i]
+                responses.append(proportion(name: cut.category, kind: "best_response", count: cumulative, n: n, target: cut.probability))
+            }
+            var aes: [ProportionSummary] = []
+            for (j, outcome) in model.binaryOutcomes.enumerated() {
+                let p = proportion(name: outcome.name, kind: outcome.kind.rawValue, count: tally.binaryOutcomes[j], n: n, target: outcome.probability)
+                if outcome.kind == .adverseEvent { aes.append(p) } else { responses.append(p) }
+            }
+            arms.append(ArmSummary(id: model.id, name: model.name, patients: n,
+                                   pfs: summarize(pfsKM, data: pfsData, landmarks: landmarks, tau: tau),
+                                   os: summarize(osKM, data: osData, landmarks: landmarks, tau: tau),
+                                   responses: responses, adverseEvents: aes))
+        }
+        var comparisons: [ComparisonSummary] = []
+        if let reference, let r = request.arms.firstIndex(where: { $0.id == reference }) {
+            for a in request.arms.indices where a != r {
+                for (e, name) in ["pfs", "os"].enumerated() {
+                    let ref = data[r][e], arm = data[a][e]
+                    let cox = try CoxPH.fitGroups(times: [ref.time, arm.time], events: [ref.events, arm.events],
+                                                  censored: [ref.censored, arm.censored])
+                    let lr = try LogRank.test([ref, arm])
+                    let d = RMST.difference(kms[a][e].restrictedMean(tau: tau), kms[r][e].restrictedMean(tau: tau))
+                    comparisons.append(ComparisonSummary(
+                        arm: request.arms[a].id, reference: reference, endpoint: name,
+                        hazardRatio: Estimate(cox.hazardRatios[0], cox.lowerCI[0], cox.upperCI[0], se: cox.standardErrors[0]),
+                        logRankChiSquare: lr.chiSquare, logRankP: lr.pValue,
+                        rmstDifference: Estimate(d.estimate, d.lower, d.upper, se: d.se),
+                        medianDifference: (kms[a][e].median.estimate ?? .nan) - (kms[r][e].median.estimate ?? .nan)))
+                }
+            }
+        }
+        return RunReport(landmarkTimes: landmarks, tau: tau, reference: reference, arms: arms, comparisons: comparisons,
+                         dataBasis: result.records != nil ? "exact records" : "tally on a grid of \(fmt(request.gridWidth * daysPerMonth)) day(s)",
+                         confidenceLevel: 0.95)
+    }
+}

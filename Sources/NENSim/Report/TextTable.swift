@@ -1,0 +1,132 @@
+import Foundation
+
+/// A plain-text table with aligned columns (first column left, the rest right).
+public struct TextTable {
+    public var header: [String]
+    public var rows: [[String]] = []
+
+    public init(header: [String]) { self.header = header }
+
+    public mutating func add(_ row: [String]) { rows.append(row) }
+
+    public func render(indent: String = "") -> String {
+        let all = [header] + rows
+        let widths = (0..<header.count).map { j in all.map { $0.indices.contains(j) ? $0[j].count : 0 }.max() ?? 0 }
+        // Numeric columns align right, text columns left.
+        let numeric = (0..<header.count).map { j in
+            !rows.isEmpty && rows.allSatisfy { r in
+                guard r.indices.contains(j), let c = r[j].first else { return true }
+                return c.isNumber || c == "-" || c == "<" || r[j] == "NA" || r[j] == "NR"
+            }
+        }
+        func line(_ r: [String]) -> String {
+            var out = indent
+            for j in 0..<header.count {
+                let cell = r.indices.contains(j) ? r[j] : ""
+                let pad = String(repeating: " ", count: widths[j] - cell.count)
+                out += (j == 0 ? "" : "  ") + (numeric[j] ? pad + cell : cell + pad)
+            }
+            while out.hasSuffix(" ") { out.removeLast() }
+            return out
+        }
+        var lines = [line(header), indent + widths.enumerated().map { String(repeating: "─", count: $0.element + ($0.offset == 0 ? 0 : 2)) }.joined()]
+        lines += rows.map(line)
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Number formatting for reports: fixed decimals, "NA" for NaN, "NR" (not reached) on request.
+public func fixed(_ x: Double, decimals: Int = 2, notReached: Bool = false) -> String {
+    if x.isNaN { return notReached ? "NR" : "NA" }
+    if x.isInfinite { return x > 0 ? "Inf" : "-Inf" }
+    return String(format: "%.\(decimals)f", x)
+}
+
+/// A p-value: "<1e-300", scientific below 1e-4, else 4 decimals.
+public func formatP(_ p: Double) -> String {
+    if p.isNaN { return "NA" }
+    if p < 1e-300 { return "<1e-300" }
+    if p < 1e-4 { return String(format: "%.1e", p) }
+    return String(format: "%.4f", p)
+}
+
+extension Estimate {
+    /// "12.34 (11.10–13.50)".
+    public func formatted(decimals: Int = 2) -> String {
+        if estimate.isNaN { return "NR" }
+        return "\(fixed(estimate, decimals: decimals)) (\(fixed(lower, decimals: decimals, notReached: true)), \(fixed(upper, decimals: decimals, notReached: true)))"
+    }
+}
+
+extension RunReport {
+    /// The terminal report: per-arm PFS, OS and responses, comparisons, provenance.
+    public func renderTable(models: [ArmModel]) -> String {
+        var out: [String] = []
+        for (title, pick) in [("Progression-free survival (months)", \ArmSummary.pfs), ("Overall survival (months)", \ArmSummary.os)] {
+            out.append(title)
+            var t = TextTable(header: ["arm", "n", "events", "median (95% CI)"] + landmarkTimes.map { "S(\(fmt($0)))" } + ["RMST(\(fmt(tau)))"])
+            for a in arms {
+                let e = a[keyPath: pick]
+                let landmarks: [String] = e.landmarks.map { fixed($0.estimate, decimals: 3) }
+                let rmst: String = fixed(e.rmst.estimate) + " ± " + fixed(e.rmst.standardError ?? .nan)
+                var row: [String] = [a.id, "\(a.patients)", "\(e.events)", e.median.formatted()]
+                row += landmarks
+                row.append(rmst)
+                t.add(row)
+            }
+            out.append(t.render(indent: "  "))
+            out.append("")
+        }
+        let responseRows = arms.flatMap { a in (a.responses + a.adverseEvents).map { (a.id, $0) } }
+        if !responseRows.isEmpty {
+            out.append("Responses and adverse events (proportion, Wilson 95% CI; target from the evidence)")
+            var t = TextTable(header: ["arm", "outcome", "kind", "count", "estimate (95% CI)", "target"])
+            for (id, p) in responseRows {
+                t.add([id, p.name, p.kind.replacingOccurrences(of: "_", with: " "), "\(p.count)",
+                       Estimate(p.estimate, p.lower, p.upper).formatted(decimals: 4), fixed(p.target, decimals: 4)])
+            }
+            out.append(t.render(indent: "  "))
+            out.append("")
+        }
+        if let reference, !comparisons.isEmpty {
+            out.append("Against \(reference) (Cox HR, Efron ties; log-rank; RMST to \(fmt(tau)) months)")
+            var t = TextTable(header: ["arm", "endpoint", "HR (95% CI)", "log-rank χ²", "p", "RMST diff (95% CI)", "median diff"])
+            for c in comparisons {
+                t.add([c.arm, c.endpoint.uppercased(), c.hazardRatio.formatted(decimals: 3), fixed(c.logRankChiSquare, decimals: 1),
+                       formatP(c.logRankP), c.rmstDifference.formatted(), fixed(c.medianDifference, notReached: true)])
+            }
+            out.append(t.render(indent: "  "))
+            out.append("")
+        }
+        out.append("Where the numbers come from (source = quoted in the review; external = published trial; assumption = nensim's, overridable with --set)")
+        for m in models {
+            let parts = m.parameters.map { p -> String in
+                let src = p.figures.isEmpty ? p.status.rawValue : "\(p.status.rawValue): \(p.figures.joined(separator: ", "))"
+                return "\(p.name) \(fmt(p.value))\(p.unit == "months" ? " mo" : "") [\(src)]"
+            }
+            out.append(contentsOf: wrap(parts, first: "  \(m.id): ", rest: "      ", width: 100))
+            for note in m.notes { out.append("    note: \(note)") }
+        }
+        return out.joined(separator: "\n")
+    }
+}
+
+/// Joins `items` with "; " into lines of at most `width` characters (an item longer
+/// than a line gets a line of its own).
+func wrap(_ items: [String], first: String, rest: String, width: Int) -> [String] {
+    var lines: [String] = []
+    var line = first
+    var empty = true
+    for item in items {
+        let piece = empty ? item : "; " + item
+        if !empty && line.count + piece.count > width {
+            lines.append(line + ";")
+            line = rest + item
+        } else {
+            line += piece
+        }
+        empty = false
+    }
+    lines.append(line)
+    return lines
+}

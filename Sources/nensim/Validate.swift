@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import NENSim
+
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check every calibrating figure against a large simulation: target, model, simulated, Monte Carlo SE, z.",
+        discussion: "A figure is 'reproduced' within 4 Monte Carlo SE; 'conflict' when the arm's figures cannot all hold and the simulation reproduces the fitted compromise instead (the fit's residual is named)."
+    )
+
+    @Argument(help: "Arm ids, comma-separated (default: every arm of the catalogue).")
+    var arms: String?
+
+    @Option(name: .long, help: "Patients per arm.")
+    var n: Int = 1_000_000
+
+    @Flag(name: .long, help: "Print JSON for machines.")
+    var json = false
+
+    @OptionGroup var options: SimulationOptions
+
+    func validate() throws {
+        guard n >= 100, n <= 1_000_000_000 else { throw ValidationError("--n \(n): between 100 and 10^9 patients per arm") }
+    }
+
+    func run() throws {
+        try reportingFailures {
+            let catalogue = try options.evidence.catalogue()
+            let ids = try arms.map(parseArmList).map { try $0.map { try catalogue.arm($0).id } }
+            let overrides = try ModelOverrides.parse(options.assignments)
+            var design = options.design
+            if options.horizon == 240 { design.horizon = 600 } // long enough for every median the catalogue names
+            let rows = try Validator.validate(catalogue: catalogue, overrides: overrides, armIDs: ids, n: n,
+                                              seed: options.seed, threads: options.threads, design: design)
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Inf", negativeInfinity: "-Inf", nan: "NaN")
+                print(String(decoding: try encoder.encode(rows), as: UTF8.self))
+                return
+            }
+            print("nensim validate: \(n) patients per arm, seed \(options.seed); reproduced = within 4 Monte Carlo SE of the figure")
+            var t = TextTable(header: ["arm", "figure", "status", "quantity", "target", "model", "simulated", "MC SE", "z", "verdict"])
+            for r in rows where r.verdict != .notUsed && r.verdict != .notSimulated {
+                let target = r.range.map { "\(fixed(r.target, decimals: 3)) [\(fmtShort($0[0]))–\(fmtShort($0[1]))]" } ?? fixed(r.target, decimals: 3)
+                t.add([r.arm, r.figure, r.status, r.quantity, target, fixed(r.model, decimals: 3), fixed(r.simulated, decimals: 3),
+                       fixed(r.monteCarloSE, decimals: 4), fixed(r.z, decimals: 2), r.verdict.rawValue])
+            }
+            print(t.render())
+            let conflicts = rows.filter { $0.verdict == .conflict }
+            if !conflicts.isEmpty {
+                print("\nConflicts (figures of one arm that cannot all hold):")
+                for r in conflicts { print("  \(r.figure): \(r.note)") }
+            }
+            let checks = try Validator.consistency(catalogue: catalogue, armIDs: ids).filter { !$0.consistent }
+            if !checks.isEmpty {
+                print("\nSurvival figures that contradict each other (Weibull least squares on the cloglog scale):")
+                for c in checks {
+                    print("  \(c.arm) \(c.endpoint.uppercased()): no single curve meets all \(c.figures.count) figures")
+                    for i in c.figures.indices {
+                        print("    \(c.figures[i]): stated \(fixed(c.stated[i], decimals: 3)), best fit \(fixed(c.fitted[i], decimals: 3)), cloglog residual \(fixed(c.residuals[i], decimals: 3))")
+                    }
+                }
+            }
+            let skipped = Dictionary(grouping: rows.filter { $0.verdict == .notSimulated }, by: \.arm)
+            if !skipped.isEmpty {
+                print("\nNot simulated:")
+                for (arm, rs) in skipped.sorted(by: { $0.key < $1.key }) { print("  \(arm): \(rs[0].note)") }
+            }
+            let unused = rows.filter { $0.verdict == .notUsed }.count
+            let failed = rows.filter { $0.verdict == .failed }
+            print("\n\(rows.count - unused - skipped.values.map(\.count).reduce(0, +)) figures checked: \(rows.filter { $0.verdict == .reproduced }.count) reproduced, \(conflicts.count) conflict(s), \(failed.count) failed; \(unused) figures not used by the model (see `nensim arms ARM`).")
+            if !failed.isEmpty { throw ExitCode(1) }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+
+struct RunCommandTests {
+    @Test func theMissionCommandParsesAndReportsBothArms() throws {
+        let r = try CLI.run(["--arms", "prrt,everolimus", "--n", "2000"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("prrt") && r.stdout.contains("everolimus"))
+        #expect(r.stdout.contains("Against prrt"))
+        #expect(r.stdout.contains("[assumption]") && r.stdout.contains("[source: prrt.pfs.median]"))
+    }
+
+    @Test func sameSeedGivesByteIdenticalOutputForAnyThreadCount() throws {
+        let base = ["run", "--arms", "ssa,prrt,tace", "--n", "30000", "--seed", "42", "--exact-limit", "0"]
+        let outputs = try [1, 2, 8].map { try CLI.run(base + ["--threads", "\($0)"]) }
+        for o in outputs { #expect(o.status == 0, "\(o.stderr)") }
+        #expect(outputs[0].stdout == outputs[1].stdout)
+        #expect(outputs[0].stdout == outputs[2].stdout)
+        let exact = try [1, 2].map { try CLI.run(["--arms", "prrt,everolimus", "--n", "3000", "--seed", "9", "--threads", "\($0)"]) }
+        #expect(exact[0].stdout == exact[1].stdout)
+        let otherSeed = try CLI.run(base.dropLast(4) + ["--seed", "43", "--exact-limit", "0"])
+        #expect(otherSeed.stdout != outputs[0].stdout)
+    }
+
+    /// Each bad input: exit 64 (usage) or 65 (data), one line on stderr, nothing on stdout.
+    static let badInputs: [([String], Int32)] = [
+        (["--arms", "prrt", "--n", "0"], 64),
+        (["--arms", "prrt", "--n", "-5"], 64),
+        (["--arms", "prrt", "--n", "1e99"], 64),
+        (["--arms", "prtt", "--n", "10"], 64),
+        (["--arms", "prrt,,ssa"], 64),
+        (["--arms", "prrt,prrt"], 64),
+        (["--arms", "prrt", "--set", "prrt.pfs.median=-3"], 65),
+        (["--arms", "prrt", "--set", "prrt.bogus=3"], 64),
+        (["--arms", "prrt", "--set", "prtt.pfs.median=3"], 64),
+        (["--arms", "prrt", "--threads", "0"], 64),
+        (["--arms", "prrt", "--horizon", "-1"], 64),
+        (["--arms", "prrt", "--dropout", "1.5"], 64),
+        (["--arms", "prrt", "--accrual", "12"], 64),
+        (["--arms", "prrt,ssa", "--reference", "tace"], 64),
+        (["--arms", "captem"], 65),
+    ]
+
+    @Test(arguments: badInputs)
+    func badInputGetsOneLineAndADistinctCode(arguments: [String], status: Int32) throws {
+        let r = try CLI.run(arguments)
+        #expect(r.status == status, "\(arguments): \(r.stderr)")
+        #expect(r.stdout.isEmpty)
+        let lines = r.stderr.split(separator: "\n").filter { !$0.hasPrefix("Usage:") && !$0.hasPrefix("  See '") && !$0.isEmpty }
+        #expect(lines.count == 1, "\(arguments): \(r.stderr)")
+    }
+
+    @Test func unknownArmSuggestsTheClosest() throws {
+        let r = try CLI.run(["--arms", "prtt"])
+        #expect(r.stderr.contains("unknown arm 'prtt' — did you mean 'prrt'?"))
+    }
+
+    @Test func validateReproducesEverySourceFigure() throws {
+        let r = try CLI.run(["validate", "--n", "200000", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let rows = try #require(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+        let checked = rows.filter { ["reproduced", "conflict", "failed"].contains($0["verdict"] as? String) }
+        #expect(checked.count >= 20)
+        #expect(!checked.contains { $0["verdict"] as? String == "failed" })
+    }
+}
