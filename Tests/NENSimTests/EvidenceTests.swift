@@ -296,3 +296,26 @@ struct EvidenceTextTests {
         #expect(try EvidenceCatalogue.parse(Data(json.utf8), fileName: "roundtrip.json") == catalogue)
     }
 }
+
+/// docs/evidence.schema.json must describe the keys the parser accepts.
+struct EvidenceSchemaDocumentTests {
+    @Test func jsonSchemaListsTheKeysTheParserAccepts() throws {
+        let data = try Data(contentsOf: packageRoot.appendingPathComponent("docs/evidence.schema.json"))
+        let schema = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let defs = try #require(schema["$defs"] as? [String: [String: Any]])
+        func keys(_ object: [String: Any]?) -> Set<String> { Set(((object?["properties"]) as? [String: Any])?.keys ?? [:].keys) }
+        #expect(keys(schema) == Set(EvidenceParser.documentKeys))
+        #expect(keys(defs["arm"]) == Set(EvidenceParser.armKeys))
+        #expect(keys(defs["population"]) == Set(EvidenceParser.populationKeys))
+        #expect(keys(defs["statement"]) == Set(EvidenceParser.statementKeys))
+        #expect(keys(defs["figure"]) == Set(EvidenceParser.figureKeys))
+    }
+
+    @Test func schemaDocumentNamesEveryEnumValue() throws {
+        let text = try String(contentsOf: packageRoot.appendingPathComponent("docs/EVIDENCE-SCHEMA.md"), encoding: .utf8)
+        let values = Endpoint.allCases.map(\.rawValue) + FigureKind.allCases.map(\.rawValue)
+            + FigureStatus.allCases.map(\.rawValue) + Qualifier.allCases.map(\.rawValue) + Figure.units
+            + Figure.responseCategories + ArmEvidence.classes + ArmEvidence.lines + Population.knownSites
+        for value in values { #expect(text.contains("`\(value)`"), "\(value) is not documented") }
+    }
+}
