@@ -360,7 +360,8 @@ struct JSONObject {
 
     func rejectUnknownKeys(_ allowed: [String]) throws {
         for key in dictionary.keys.sorted() where !allowed.contains(key) {
-            let hint = closestMatch(to: key, in: allowed).map { " (did you mean '\($0)'?)" }
+            let near = closestMatch(to: key, in: allowed) ?? allowed.first { $0.hasPrefix(key) || key.hasPrefix($0) }
+            let hint = near.map { " (did you mean '\($0)'?)" }
                 ?? " (allowed: \(allowed.joined(separator: ", ")))"
             throw parser.failure(keyPath(key), "unknown key" + hint)
         }
