@@ -67,7 +67,7 @@ public enum CoxPH {
         let used = keep.count
         let design: CoxDesign
         if used == n {
-            design = CoxDesign(time: time, event: event, count: [Double](repeating: 1, count: n),
+            design = CoxDesign(time: time, event: event, count: nil,
                                covariates: covariates, columns: p, strata: strata)
         } else {
             var t = [Double](), e = [Bool](), z = [Double](), s: [Int]? = strata == nil ? nil : []
@@ -76,7 +76,7 @@ public enum CoxPH {
                 t.append(time[i]); e.append(event[i]); z.append(contentsOf: covariates[(i * p)..<(i * p + p)])
                 if let strata { s!.append(strata[i]) }
             }
-            design = CoxDesign(time: t, event: e, count: [Double](repeating: 1, count: used),
+            design = CoxDesign(time: t, event: e, count: nil,
                                covariates: z, columns: p, strata: s)
         }
         return try fit(design: design, ties: ties, confidenceLevel: confidenceLevel,
@@ -210,7 +210,8 @@ public enum CoxPH {
         }
         var variance = scaledVariance
         for j in 0..<p { for k in 0..<p { variance[j * p + k] *= scales[j] * scales[k] } }
-        let coefficients = (0..<p).map { beta[$0] * scales[$0] }
+        // β = β̃ · s; at 0 iterations the initial values themselves (no round trip).
+        let coefficients = maxIterations == 0 ? start : (0..<p).map { beta[$0] * scales[$0] }
 
         // Wald test (β̂ − β₀)ᵀ I (β̂ − β₀), on the scaled axes (invariant).
         var wald = 0.0
@@ -264,7 +265,8 @@ public enum CoxPH {
         let when = during ? " during the iteration (suspicion is a coefficient diverging, or high collinearity)" : ""
         let l: [Double]
         do { l = try LinearAlgebra.cholesky(a, order: p) } catch let LinearAlgebraError.notPositiveDefinite(_, failedAt) {
-            throw CoxError.singular(cause: "not positive definite at covariate column \(failedAt - 1)\(when); suspicion is high collinearity or a covariate that is constant within strata")
+            let j = failedAt - 1
+            throw CoxError.singular(cause: "covariate column \(j) is (numerically) a linear combination of columns 0..<\(j)\(when); suspicion is high collinearity or a covariate that is constant within strata")
         }
         for j in 0..<p {
             let pivot = l[j * p + j] * l[j * p + j]
