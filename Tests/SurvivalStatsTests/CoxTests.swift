@@ -345,6 +345,8 @@ struct CoxEdgeCaseTests {
             try CoxPH.fit(time: Self.time, event: [Bool](repeating: false, count: 10), covariates: Self.age, columns: 1)
         }
         #expect(throws: CoxError.self) { try CoxPH.fit(time: Self.time, event: Self.event, covariates: Self.age, columns: 2) }
+        #expect(throws: CoxError.self) { try CoxPH.fit(time: [], event: [], covariates: [], columns: 1) }
+        #expect(throws: CoxError.self) { try CoxPH.fit(time: [.nan], event: [true], covariates: [1], columns: 1) }
         #expect(throws: CoxError.self) {
             try CoxPH.fit(time: Self.time, event: Self.event, covariates: Self.age, columns: 1, initial: [.nan])
         }
