@@ -51,33 +51,31 @@ public enum CoxPH {
             throw CoxError.invalidInput("sizes disagree: \(n) times, \(event.count) event flags, \(covariates.count) covariate values for \(p) columns (need \(n * p))\(strata.map { ", \($0.count) strata codes" } ?? "")")
         }
         // na.omit: drop rows with NaN anywhere; reject infinities as R does.
-        var keep = [Int]()
-        keep.reserveCapacity(n)
+        var missing = [Bool](repeating: false, count: n)
+        var used = n
         for i in 0..<n {
-            var missing = time[i].isNaN
             if time[i].isInfinite { throw CoxError.invalidInput("time of record \(i) is infinite") }
+            var isMissing = time[i].isNaN
             for j in 0..<p {
                 let z = covariates[i * p + j]
-                if z.isNaN { missing = true } else if z.isInfinite {
+                if z.isNaN { isMissing = true } else if z.isInfinite {
                     throw CoxError.invalidInput("covariate column \(j) of record \(i) is infinite (R: \"data contains an infinite predictor\")")
                 }
             }
-            if !missing { keep.append(i) }
+            if isMissing { missing[i] = true; used -= 1 }
         }
-        let used = keep.count
+        guard used > 0 else { throw CoxError.invalidInput("no records left after dropping rows with missing values") }
         let design: CoxDesign
         if used == n {
-            design = CoxDesign(time: time, event: event, count: [Double](repeating: 1, count: n),
-                               covariates: covariates, columns: p, strata: strata)
+            design = CoxDesign(time: time, event: event, count: nil, covariates: covariates, columns: p, strata: strata)
         } else {
             var t = [Double](), e = [Bool](), z = [Double](), s: [Int]? = strata == nil ? nil : []
             t.reserveCapacity(used); e.reserveCapacity(used); z.reserveCapacity(used * p)
-            for i in keep {
+            for i in 0..<n where !missing[i] {
                 t.append(time[i]); e.append(event[i]); z.append(contentsOf: covariates[(i * p)..<(i * p + p)])
                 if let strata { s!.append(strata[i]) }
             }
-            design = CoxDesign(time: t, event: e, count: [Double](repeating: 1, count: used),
-                               covariates: z, columns: p, strata: s)
+            design = CoxDesign(time: t, event: e, count: nil, covariates: z, columns: p, strata: s)
         }
         return try fit(design: design, ties: ties, confidenceLevel: confidenceLevel,
                        maxIterations: maxIterations, tolerance: tolerance, initial: initial)
@@ -210,7 +208,8 @@ public enum CoxPH {
         }
         var variance = scaledVariance
         for j in 0..<p { for k in 0..<p { variance[j * p + k] *= scales[j] * scales[k] } }
-        let coefficients = (0..<p).map { beta[$0] * scales[$0] }
+        // β = β̃ · s; at 0 iterations the initial values themselves (no round trip).
+        let coefficients = maxIterations == 0 ? start : (0..<p).map { beta[$0] * scales[$0] }
 
         // Wald test (β̂ − β₀)ᵀ I (β̂ − β₀), on the scaled axes (invariant).
         var wald = 0.0
@@ -264,7 +263,8 @@ public enum CoxPH {
         let when = during ? " during the iteration (suspicion is a coefficient diverging, or high collinearity)" : ""
         let l: [Double]
         do { l = try LinearAlgebra.cholesky(a, order: p) } catch let LinearAlgebraError.notPositiveDefinite(_, failedAt) {
-            throw CoxError.singular(cause: "not positive definite at covariate column \(failedAt - 1)\(when); suspicion is high collinearity or a covariate that is constant within strata")
+            let j = failedAt - 1
+            throw CoxError.singular(cause: "covariate column \(j) is (numerically) a linear combination of columns 0..<\(j)\(when); suspicion is high collinearity or a covariate that is constant within strata")
         }
         for j in 0..<p {
             let pivot = l[j * p + j] * l[j * p + j]

@@ -135,6 +135,7 @@ struct CoxTests {
 
     @Test func fixturesLoad() {
         #expect(Self.cases.count == 15)
+        #expect(CoxTies.allCases == [.breslow, .efron])
     }
 
     /// Every fixture: coefficients, standard errors, variance, log-likelihoods, the three
@@ -193,5 +194,211 @@ struct CoxTests {
         #expect(abs(b - 1.4752849) < 1e-7)
         #expect(abs(full.logLikelihood - (2 * b - log(3 * r + 3) - 2 * log(r + 3))) < 1e-13)
         #expect(abs(full.variance[0] - 1 / (r / ((r + 1) * (r + 1)) + 6 * r / ((r + 3) * (r + 3)))) < 1e-12)
+    }
+}
+
+/// Grouped (arm × time-grid) data against the same patients as individual records.
+struct CoxGroupedTests {
+    struct Grouped: CustomTestStringConvertible, Sendable {
+        let label: String
+        let times: [[Double]], events: [[Double]], censored: [[Double]]
+        var testDescription: String { label }
+
+        /// One record per patient: group indicators as treatment contrasts vs group 0.
+        func expanded() -> (time: [Double], event: [Bool], z: [Double], p: Int) {
+            let p = times.count - 1
+            var t: [Double] = [], e: [Bool] = [], z: [Double] = []
+            for g in times.indices {
+                for k in times[g].indices {
+                    for (n, isEvent) in [(events[g][k], true), (censored[g][k], false)] where n > 0 {
+                        for _ in 0..<Int(n) {
+                            t.append(times[g][k]); e.append(isEvent)
+                            z += (1...p).map { g == $0 ? 1 : 0 }
+                        }
+                    }
+                }
+            }
+            return (t, e, z, p)
+        }
+    }
+
+    static let cases: [Grouped] = [
+        Grouped(label: "two arms, shared grid with many ties",
+                times: [[1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 6]],
+                events: [[3, 0, 4, 2, 5, 1], [1, 2, 2, 0, 3, 2]],
+                censored: [[0, 1, 2, 0, 1, 6], [2, 0, 1, 3, 0, 9]]),
+        Grouped(label: "three arms, different unsorted grids",
+                times: [[5, 1, 2.5, 9], [2.5, 1, 7], [9, 3, 1, 2.5, 4]],
+                events: [[2, 4, 3, 1], [1, 2, 5], [0, 3, 6, 2, 2]],
+                censored: [[1, 0, 2, 3], [4, 1, 0], [2, 1, 0, 1, 5]]),
+    ]
+
+    /// fitGroups equals fit on the expanded records: same Efron correction (it counts
+    /// patients), so agreement is at rounding level; 1e-10 relative allows for the
+    /// different order of summation.
+    @Test(arguments: cases, CoxTies.allCases)
+    func groupedEqualsExpanded(_ g: Grouped, _ ties: CoxTies) throws {
+        let grouped = try CoxPH.fitGroups(times: g.times, events: g.events, censored: g.censored, ties: ties)
+        let x = g.expanded()
+        let records = try CoxPH.fit(time: x.time, event: x.event, covariates: x.z, columns: x.p, ties: ties)
+        #expect(grouped.n == records.n && grouped.events == records.events)
+        #expect(grouped.iterations == records.iterations)
+        for j in 0..<x.p {
+            #expect(isClose(grouped.coefficients[j], records.coefficients[j], rel: 1e-10))
+            #expect(isClose(grouped.standardErrors[j], records.standardErrors[j], rel: 1e-10))
+        }
+        for k in 0..<(x.p * x.p) {
+            #expect(isClose(grouped.variance[k], records.variance[k], rel: 1e-10, floor: grouped.variance[0]))
+        }
+        #expect(isClose(grouped.logLikelihood, records.logLikelihood, rel: 1e-12))
+        #expect(isClose(grouped.logLikelihoodNull, records.logLikelihoodNull, rel: 1e-12))
+        #expect(isClose(grouped.score.statistic, records.score.statistic, rel: 1e-10))
+        #expect(isClose(grouped.wald.statistic, records.wald.statistic, rel: 1e-10))
+        #expect(isClose(grouped.likelihoodRatio.statistic, records.likelihoodRatio.statistic, rel: 1e-10))
+    }
+
+    @Test func groupedInputIsValidated() {
+        #expect(throws: CoxError.self) { try CoxPH.fitGroups(times: [[1]], events: [[1]], censored: [[0]]) }
+        #expect(throws: CoxError.self) { try CoxPH.fitGroups(times: [[1], [1]], events: [[1.5], [1]], censored: [[0], [0]]) }
+        #expect(throws: CoxError.self) { try CoxPH.fitGroups(times: [[1], [1, 2]], events: [[1], [1]], censored: [[0], [0]]) }
+        #expect(throws: CoxError.self) { try CoxPH.fitGroups(times: [[1], [2]], events: [[0], [0]], censored: [[3], [1]]) }
+    }
+}
+
+/// Degenerate and awkward inputs.
+struct CoxEdgeCaseTests {
+    static let time: [Double] = [5, 8, 3, 12, 7, 9, 2, 15, 4, 11]
+    static let event: [Bool] = [true, true, false, true, true, false, true, true, true, false]
+    static let age: [Double] = [61, 70, 55, 48, 66, 59, 72, 50, 63, 57]
+
+    @Test func constantCovariateIsSingular() {
+        let z = Self.age.flatMap { [$0, 0.1] }   // 0.1 is not exactly representable: its mean is off by an ulp
+        #expect {
+            try CoxPH.fit(time: Self.time, event: Self.event, covariates: z, columns: 2)
+        } throws: { error in
+            guard case let CoxError.singular(cause) = error else { return false }
+            return cause.contains("column 1") && cause.contains("constant")
+        }
+        #expect(throws: CoxError.self) {
+            try CoxPH.fit(time: Self.time, event: Self.event, covariates: [Double](repeating: 3, count: 10), columns: 1)
+        }
+    }
+
+    /// R: `coxph(Surv(time, status) ~ sex + strata(sex), lung)` gives an NA coefficient.
+    @Test func covariateConstantWithinStrataIsSingular() {
+        let group = (0..<10).map { $0 % 2 }
+        #expect(throws: CoxError.self) {
+            try CoxPH.fit(time: Self.time, event: Self.event, covariates: group.map(Double.init), columns: 1, strata: group)
+        }
+    }
+
+    @Test func collinearCovariatesAreSingular() {
+        let z = Self.age.flatMap { [$0, 2 * $0 + 1] }
+        #expect {
+            try CoxPH.fit(time: Self.time, event: Self.event, covariates: z, columns: 2)
+        } throws: { error in
+            guard case let CoxError.singular(cause) = error else { return false }
+            return cause.contains("linear combination")
+        }
+    }
+
+    /// Perfect separation (monotone likelihood): we follow R — the iteration stops when
+    /// the log-likelihood has converged, β̂ is where it stopped (≈ 22 here) and the
+    /// coefficient is flagged `possiblyInfinite`, R's warning. The values equal R's.
+    /// (Had the iteration limit been reached instead, `notConverged` would be thrown.)
+    /// R: coxph(Surv(time, status) ~ x, separated), fixture separated_efron.
+    @Test func separationFollowsR() throws {
+        let r = try CoxExpected("separated_efron")
+        let fit = try CoxPH.fit(time: (1...8).map(Double.init), event: [true, true, true, true, true, false, true, true],
+                                covariates: [1, 1, 1, 1, 0, 0, 0, 0], columns: 1)
+        #expect(fit.possiblyInfinite == [true])
+        #expect(fit.iterations == Int(r["iter"][0]))
+        // β grows by ~1 per step here, so rounding is not amplified: R's value to 1e-8.
+        #expect(isClose(fit.coefficients[0], r["coef"][0]))
+        #expect(isClose(fit.logLikelihood, r["loglik"][1]))
+        #expect(isClose(fit.likelihoodRatio.statistic, r["lrt"][0]))
+        #expect(isClose(fit.score.statistic, r["score"][0]))
+        // var ≈ e^β̂ is 5e8: I(β̂) is the difference of nearly equal numbers, so only
+        // a few digits are meaningful, in R as here.
+        #expect(isClose(fit.variance[0], r["var"][0], rel: 1e-3))
+        #expect(throws: CoxError.self) {
+            try CoxPH.fit(time: (1...8).map(Double.init), event: [true, true, true, true, true, false, true, true],
+                          covariates: [1, 1, 1, 1, 0, 0, 0, 0], columns: 1, maxIterations: 5)
+        }
+    }
+
+    @Test func missingValuesDropRowsInfinitiesAreRejected() throws {
+        var z = Self.age
+        z[3] = .nan
+        let withNaN = try CoxPH.fit(time: Self.time, event: Self.event, covariates: z, columns: 1)
+        var keep = Array(0..<10); keep.remove(at: 3)
+        let dropped = try CoxPH.fit(time: keep.map { Self.time[$0] }, event: keep.map { Self.event[$0] },
+                                    covariates: keep.map { Self.age[$0] }, columns: 1)
+        #expect(withNaN.n == 9 && withNaN.coefficients == dropped.coefficients)
+        #expect(withNaN.variance == dropped.variance)
+        z[3] = .infinity
+        #expect(throws: CoxError.self) { try CoxPH.fit(time: Self.time, event: Self.event, covariates: z, columns: 1) }
+        var t = Self.time
+        t[0] = -.infinity
+        #expect(throws: CoxError.self) { try CoxPH.fit(time: t, event: Self.event, covariates: Self.age, columns: 1) }
+        #expect(throws: CoxError.self) {
+            try CoxPH.fit(time: Self.time, event: [Bool](repeating: false, count: 10), covariates: Self.age, columns: 1)
+        }
+        #expect(throws: CoxError.self) { try CoxPH.fit(time: Self.time, event: Self.event, covariates: Self.age, columns: 2) }
+        #expect(throws: CoxError.self) { try CoxPH.fit(time: [], event: [], covariates: [], columns: 1) }
+        #expect(throws: CoxError.self) { try CoxPH.fit(time: [.nan], event: [true], covariates: [1], columns: 1) }
+        #expect(throws: CoxError.self) {
+            try CoxPH.fit(time: Self.time, event: Self.event, covariates: Self.age, columns: 1, initial: [.nan])
+        }
+    }
+
+    /// Record order and the numbering of strata do not matter (up to rounding).
+    @Test func orderAndStratumCodesDoNotMatter() throws {
+        let strata = [3, 3, 7, 7, 3, 7, 3, 7, 3, 7]
+        let a = try CoxPH.fit(time: Self.time, event: Self.event, covariates: Self.age, columns: 1, strata: strata)
+        let perm = [9, 2, 5, 0, 7, 1, 8, 3, 6, 4]
+        let b = try CoxPH.fit(time: perm.map { Self.time[$0] }, event: perm.map { Self.event[$0] },
+                              covariates: perm.map { Self.age[$0] }, columns: 1, strata: perm.map { strata[$0] == 3 ? -1 : 40 })
+        #expect(isClose(a.coefficients[0], b.coefficients[0], rel: 1e-12))
+        #expect(isClose(a.variance[0], b.variance[0], rel: 1e-12))
+        #expect(isClose(a.logLikelihood, b.logLikelihood, rel: 1e-13))
+    }
+
+    /// R's time fix (`aeqSurv`): times within √ε are the same time.
+    @Test func nearlyEqualTimesAreTies() throws {
+        var t = Self.time.map { $0 * 0.1 }
+        let tied = try CoxPH.fit(time: t + [0.5], event: Self.event + [true], covariates: Self.age + [64], columns: 1)
+        t.append(0.5 + 1e-12)   // 0.5 is t[0]; 0.1·5 ≠ 0.5 + 1e-12 in binary, but within √ε
+        let nearly = try CoxPH.fit(time: t, event: Self.event + [true], covariates: Self.age + [64], columns: 1)
+        #expect(tied.coefficients == nearly.coefficients)
+        #expect(tied.logLikelihood == nearly.logLikelihood)
+    }
+
+    /// 0 iterations evaluates at the initial values: β = initial, tests refer to it.
+    @Test func zeroIterationsReportsTheInitialValues() throws {
+        let f = try CoxPH.fit(time: Self.time, event: Self.event, covariates: Self.age, columns: 1,
+                              maxIterations: 0, initial: [0.05])
+        #expect(f.coefficients == [0.05])
+        #expect(f.iterations == 0)
+        #expect(f.logLikelihood == f.logLikelihoodNull)
+        #expect(abs(f.wald.statistic) < 1e-15)
+    }
+}
+
+struct CoxDesignTests {
+    /// The radix sort orders by descending time, stably, across signs, zeros, duplicates
+    /// and magnitudes, and returns the times in that order.
+    @Test(arguments: [5, 511, 512, 3000])
+    func radixOrderMatchesAStableSort(_ n: Int) {
+        var state: UInt64 = 12345
+        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 11 }
+        let pool: [Double] = [0, -0.0, 1, -1, 1e-300, -1e300, 2.5, 2.5000000000000004, 1e15, -3.75, .leastNonzeroMagnitude]
+        let time = (0..<n).map { i -> Double in
+            i % 3 == 0 ? pool[Int(next() % UInt64(pool.count))] : Double(Int64(next() % 2_000_001) - 1_000_000) / 64
+        }
+        let (order, times) = CoxDesign.descendingOrder(time)
+        let reference = (0..<n).sorted { a, b in time[a] > time[b] || (time[a] == time[b] && a < b) }
+        #expect(order.map(Int.init) == reference)
+        #expect(times == reference.map { time[$0] })
     }
 }

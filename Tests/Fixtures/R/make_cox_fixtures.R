@@ -81,5 +81,11 @@ write_fit(coxph(Surv(time, status) ~ x, test1, ties = "efron"), "test1_efron")
 write_fit(coxph(Surv(time, status) ~ x, test1, ties = "breslow", iter.max = 1), "test1_breslow_iter1")
 write_fit(coxph(Surv(time, status) ~ x, test1, ties = "breslow", iter.max = 0), "test1_breslow_iter0")
 
+# Monotone likelihood: the four earliest times are exactly the x = 1 group, so beta-hat
+# is +infinity. R stops when the log-likelihood has converged (iteration 20 here) and
+# warns "Loglik converged before variable 1; coefficient may be infinite".
+separated <- data.frame(time = 1:8, status = c(1, 1, 1, 1, 1, 0, 1, 1), x = c(1, 1, 1, 1, 0, 0, 0, 0))
+write_fit(suppressWarnings(coxph(Surv(time, status) ~ x, separated)), "separated_efron")
+
 cat("R", R.version$major, R.version$minor, "survival", as.character(packageVersion("survival")), "\n",
     file = file.path(outdir, "VERSIONS.txt"))
