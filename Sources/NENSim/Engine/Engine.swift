@@ -65,8 +65,10 @@ struct ArmKernel: Sendable {
     let exponentialPFS: Bool
     let inversePPSRate: Double
     let cuts: [Double]
-    let coupling: Double
-    let binaries: [Double]
+    /// P(coupled) as a threshold on a 32-bit word: coupled when w < threshold (0 … 2³²).
+    let couplingThreshold: UInt64
+    /// Binary-outcome probabilities as thresholds on 32-bit words.
+    let binaryThresholds: [UInt64]
     let horizon: Double
     let accrual: Double
     let analysisTime: Double?
@@ -75,14 +77,16 @@ struct ArmKernel: Sendable {
     let lastCell: Int
     let streamID: UInt32
 
+    static func threshold(_ p: Double) -> UInt64 { UInt64((min(max(p, 0), 1) * 0x1p32).rounded()) }
+
     init(model: ArmModel, request: SimulationRequest) {
         scale = model.pfs.scale
         inverseShape = 1 / model.pfs.shape
         exponentialPFS = model.pfs.shape == 1
         inversePPSRate = 1 / model.ppsRate
         cuts = model.responseCuts.map(\.probability)
-        coupling = model.responseCoupling
-        binaries = model.binaryOutcomes.map(\.probability)
+        couplingThreshold = ArmKernel.threshold(model.responseCoupling)
+        binaryThresholds = model.binaryOutcomes.map { ArmKernel.threshold($0.probability) }
         horizon = request.design.horizon
         accrual = request.design.accrual
         analysisTime = request.design.followUp.map { request.design.accrual + $0 }
@@ -94,13 +98,26 @@ struct ArmKernel: Sendable {
     }
 
     /// Simulates patients [first, first + count) of one block into `tally` (and
-    /// `records` when given). Draw order per patient is fixed: response rank,
-    /// coupling choice, PFS rank (if not coupled), PPS, entry, dropout, binaries.
+    /// `records` when given).
+    ///
+    /// Each patient takes one Philox call — four 32-bit words: w0 the response rank
+    /// (and the PFS rank when coupled), w1 the coupling choice, w2 the independent PFS
+    /// rank, w3 the post-progression time — then, only when the design or the arm needs
+    /// them, further calls whose words are used in order: entry time, dropout time,
+    /// one word per binary outcome. 32-bit uniforms (w + 0.5)/2³² resolve the
+    /// distributions to 2⁻³², far below anything a tally on a one-day grid can see.
     @inline(__always)
     func simulate(count: Int, stream: inout RandomStream, tally: inout ArmTally,
                   records: RecordSink?, first: Int) {
         let nCuts = cuts.count
-        var pfsEvents = 0, osEvents = 0
+        let needsEntry = analysisTime != nil && accrual > 0
+        let needsDropout = inverseDropoutRate != nil
+        let extraWords = (needsEntry ? 1 : 0) + (needsDropout ? 1 : 0) + binaryThresholds.count
+        let keepRecords = records != nil
+        let analysis = analysisTime ?? .infinity
+        let dropoutScale = inverseDropoutRate ?? 0
+        cuts.withUnsafeBufferPointer { cuts in
+        binaryThresholds.withUnsafeBufferPointer { thresholds in
         tally.pfs.events.withUnsafeMutableBufferPointer { pe in
         tally.pfs.censored.withUnsafeMutableBufferPointer { pc in
         tally.os.events.withUnsafeMutableBufferPointer { oe in
@@ -108,40 +125,55 @@ struct ArmKernel: Sendable {
         tally.responseTiers.withUnsafeMutableBufferPointer { tiers in
         tally.binaryOutcomes.withUnsafeMutableBufferPointer { bins in
             for i in 0..<count {
+                let (w0, w1, w2, w3) = stream.nextWords()
                 // Best response and its rank-coupling to PFS.
-                var v: Double
+                let ur = RandomStream.uniform32(w0)
+                var v = RandomStream.uniform32(w2)
+                var tier = 0
                 if nCuts > 0 {
-                    let ur = stream.nextUniform()
-                    var tier = 0
-                    while tier < nCuts && ur >= cuts[tier] { tier += 1 }
+                    while tier < nCuts && ur >= cuts[tier] { tier &+= 1 }
                     tiers[tier] &+= 1
-                    let um = stream.nextUniform()
-                    v = um < coupling ? ur : stream.nextUniform()
-                    records?.setTier(first + i, tier)
-                } else {
-                    v = stream.nextUniform()
+                    if UInt64(w1) < couplingThreshold { v = ur }
                 }
                 // S_PFS(T) = v: low ranks (best responders) progress last.
                 let e = -log(v)
                 let pfsTime = exponentialPFS ? scale * e : scale * pow(e, inverseShape)
-                let osTime = pfsTime - log(stream.nextUniform()) * inversePPSRate
-                // Censoring by design.
+                let osTime = pfsTime - log(RandomStream.uniform32(w3)) * inversePPSRate
+                // Censoring by design, then binary outcomes, from further words.
                 var c = horizon
-                if let analysisTime {
-                    let entry = accrual > 0 ? accrual * stream.nextUniform() : 0
-                    c = min(c, analysisTime - entry)
+                if extraWords > 0 {
+                    var words = (UInt32(0), UInt32(0), UInt32(0), UInt32(0))
+                    var used = 4
+                    @inline(__always) func word() -> UInt32 {
+                        if used == 4 { words = stream.nextWords(); used = 0 }
+                        defer { used &+= 1 }
+                        switch used {
+                        case 0: return words.0
+                        case 1: return words.1
+                        case 2: return words.2
+                        default: return words.3
+                        }
+                    }
+                    if needsEntry { c = min(c, analysis - accrual * RandomStream.uniform32(word())) }
+                    else if analysisTime != nil { c = min(c, analysis) }
+                    if needsDropout { c = min(c, -log(RandomStream.uniform32(word())) * dropoutScale) }
+                    for j in 0..<thresholds.count where UInt64(word()) < thresholds[j] { bins[j] &+= 1 }
+                } else if analysisTime != nil {
+                    c = min(c, analysis)
                 }
-                if let inverseDropoutRate { c = min(c, -log(stream.nextUniform()) * inverseDropoutRate) }
                 let pfsObserved = min(pfsTime, c)
                 let osObserved = min(osTime, c)
                 let pCell = min(Int(pfsObserved * inverseWidth), lastCell)
                 let oCell = min(Int(osObserved * inverseWidth), lastCell)
-                if pfsTime <= c { pe[pCell] &+= 1; pfsEvents &+= 1 } else { pc[pCell] &+= 1 }
-                if osTime <= c { oe[oCell] &+= 1; osEvents &+= 1 } else { oc[oCell] &+= 1 }
-                for j in 0..<binaries.count where stream.nextUniform() < binaries[j] { bins[j] &+= 1 }
-                records?.set(first + i, pfsTime: pfsObserved, pfsEvent: pfsTime <= c, osTime: osObserved, osEvent: osTime <= c)
+                let pfsEvent = pfsTime <= c, osEvent = osTime <= c
+                if pfsEvent { pe[pCell] &+= 1 } else { pc[pCell] &+= 1 }
+                if osEvent { oe[oCell] &+= 1 } else { oc[oCell] &+= 1 }
+                if keepRecords {
+                    records.unsafelyUnwrapped.set(first &+ i, pfsTime: pfsObserved, pfsEvent: pfsEvent, osTime: osObserved,
+                                                  osEvent: osEvent, tier: tier)
+                }
             }
-        } } } } } }
+        } } } } } } } }
         tally.patients &+= count
     }
 }
@@ -168,10 +200,9 @@ final class RecordSink: @unchecked Sendable {
         pfsTime.deallocate(); osTime.deallocate(); pfsEvent.deallocate(); osEvent.deallocate(); tier.deallocate()
     }
 
-    @inline(__always) func set(_ i: Int, pfsTime p: Double, pfsEvent pe: Bool, osTime o: Double, osEvent oe: Bool) {
-        pfsTime[i] = p; pfsEvent[i] = pe; osTime[i] = o; osEvent[i] = oe
+    @inline(__always) func set(_ i: Int, pfsTime p: Double, pfsEvent pe: Bool, osTime o: Double, osEvent oe: Bool, tier t: Int) {
+        pfsTime[i] = p; pfsEvent[i] = pe; osTime[i] = o; osEvent[i] = oe; tier[i] = t
     }
-    @inline(__always) func setTier(_ i: Int, _ t: Int) { tier[i] = t }
 
     var records: PatientRecords {
         PatientRecords(pfsTime: Array(pfsTime), pfsEvent: Array(pfsEvent), osTime: Array(osTime),

@@ -96,6 +96,22 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
         return r
     }
 
+    /// The four 32-bit words of the next Philox call, for hot loops that draw several
+    /// variates per item. A spare 64-bit half left by `next()` is dropped first, so the
+    /// stream stays a pure function of the tuple and the order of calls.
+    @inlinable @inline(__always)
+    public mutating func nextWords() -> (UInt32, UInt32, UInt32, UInt32) {
+        hasSpare = false
+        return nextBlock()
+    }
+
+    /// Maps 32 random bits to the open interval (0, 1): `(w + 0.5) / 2³²`, between
+    /// 2⁻³³ and 1 − 2⁻³³ (exact in a Double). Coarser than `uniform(_:)`, for hot loops.
+    @inlinable @inline(__always)
+    public static func uniform32(_ w: UInt32) -> Double {
+        (Double(w) + 0.5) * 0x1p-32
+    }
+
     /// The next 64 uniformly distributed bits.
     @inlinable
     public mutating func next() -> UInt64 {
