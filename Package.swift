@@ -20,13 +20,15 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
+        // Vectorisable array kernels of the engine's hot loop (Philox, log, exp).
+        .target(name: "CKernels"),
         .target(
             name: "SurvivalStats",
             dependencies: ["CLinearAlgebra"]
         ),
         .target(
             name: "NENSim",
-            dependencies: ["SurvivalStats", "CLinearAlgebra"],
+            dependencies: ["SurvivalStats", "CLinearAlgebra", "CKernels"],
             resources: [.embedInCode("Resources/evidence.json")]
         ),
         .executableTarget(
@@ -37,7 +39,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SurvivalStatsTests", dependencies: ["SurvivalStats"]),
-        .testTarget(name: "NENSimTests", dependencies: ["NENSim", "SurvivalStats"]),
+        .testTarget(name: "NENSimTests", dependencies: ["NENSim", "SurvivalStats", "CKernels"]),
         .testTarget(name: "nensimTests", dependencies: ["nensim", "NENSim"]),
     ]
 )

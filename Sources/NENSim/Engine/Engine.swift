@@ -1,3 +1,4 @@
+internal import CKernels
 import Dispatch
 import Foundation
 import SurvivalStats
@@ -97,62 +98,88 @@ struct ArmKernel: Sendable {
         streamID = NENSim.streamID(ofArm: model.id)
     }
 
+    /// Words each patient draws beyond its first Philox call: entry time, dropout
+    /// time, one per binary outcome (only those the design and the arm need).
+    var extraWords: Int {
+        (analysisTime != nil && accrual > 0 ? 1 : 0) + (inverseDropoutRate != nil ? 1 : 0) + binaryThresholds.count
+    }
+
     /// Simulates patients [first, first + count) of one block into `tally` (and
-    /// `records` when given).
+    /// `records` when given), count ≤ the scratch capacity.
     ///
-    /// Each patient takes one Philox call — four 32-bit words: w0 the response rank
-    /// (and the PFS rank when coupled), w1 the coupling choice, w2 the independent PFS
-    /// rank, w3 the post-progression time — then, only when the design or the arm needs
-    /// them, further calls whose words are used in order: entry time, dropout time,
-    /// one word per binary outcome. 32-bit uniforms (w + 0.5)/2³² resolve the
-    /// distributions to 2⁻³², far below anything a tally on a one-day grid can see.
-    @inline(__always)
-    func simulate(count: Int, stream: inout RandomStream, tally: inout ArmTally,
-                  records: RecordSink?, first: Int) {
+    /// Draws (a pure function of the block's stream key and counter): Philox call i
+    /// (i < count) gives patient i four 32-bit words — w0 the response rank (and the
+    /// PFS rank when coupled), w1 the coupling choice, w2 the independent PFS rank, w3
+    /// the post-progression time. When the design or the arm needs e more words per
+    /// patient, calls count, count + 1, … give a further stream of words, four per
+    /// call, of which patient i takes words i·e … i·e + e − 1 in order: entry time,
+    /// dropout time, one per binary outcome. A 32-bit word
+    /// w is the uniform (w + 0.5)/2³², resolving the distributions to 2⁻³², far below
+    /// anything a one-day grid can see.
+    ///
+    /// The block is processed in passes over arrays so that Philox, −log and the
+    /// Weibull power run as vectorised C kernels (`CKernels`).
+    func simulate(count: Int, stream: RandomStream, tally: inout ArmTally,
+                  records: RecordSink?, first: Int, scratch: KernelScratch) {
         let nCuts = cuts.count
         let needsEntry = analysisTime != nil && accrual > 0
         let needsDropout = inverseDropoutRate != nil
-        let extraWords = (needsEntry ? 1 : 0) + (needsDropout ? 1 : 0) + binaryThresholds.count
+        let extra = extraWords
+        let extraCalls = (count * extra + 3) / 4
         let keepRecords = records != nil
         let analysis = analysisTime ?? .infinity
         let dropoutScale = inverseDropoutRate ?? 0
+        let w0 = scratch.w0.baseAddress!, w1 = scratch.w1.baseAddress!, w2 = scratch.w2.baseAddress!, w3 = scratch.w3.baseAddress!
+        let rank = scratch.rank.baseAddress!, tierOf = scratch.tier.baseAddress!
+        let pfs = scratch.pfs.baseAddress!, pps = scratch.pps.baseAddress!
+        nensim_philox4x32_10(stream.key0, stream.key1, 0, stream.block0, stream.block1, count, w0, w1, w2, w3)
+        if extraCalls > 0 {
+            nensim_philox4x32_10_interleaved(stream.key0, stream.key1, UInt64(count), stream.block0, stream.block1, extraCalls,
+                                             scratch.extra.baseAddress!)
+        }
+        // Pass 1: best response and which word ranks the PFS.
         cuts.withUnsafeBufferPointer { cuts in
+            tally.responseTiers.withUnsafeMutableBufferPointer { tiers in
+                if nCuts == 0 {
+                    for i in 0..<count { rank[i] = w2[i]; tierOf[i] = 0 }
+                    return
+                }
+                for i in 0..<count {
+                    let ur = RandomStream.uniform32(w0[i])
+                    var tier = 0
+                    while tier < nCuts && ur >= cuts[tier] { tier &+= 1 }
+                    tiers[tier] &+= 1
+                    tierOf[i] = tier
+                    rank[i] = UInt64(w1[i]) < couplingThreshold ? w0[i] : w2[i]
+                }
+            }
+        }
+        // Pass 2: PFS by inverse transform, S(T) = v: T = λ (−log v)^(1/k); PPS = −log u / μ.
+        nensim_neglog_u32(rank, pfs, count)
+        if exponentialPFS {
+            for i in 0..<count { pfs[i] *= scale }
+        } else {
+            nensim_scaled_pow(pfs, inverseShape, scale, count)
+        }
+        nensim_neglog_u32(w3, pps, count)
+        // Pass 3: censoring, outcomes, tally.
+        let words = scratch.extra.baseAddress!
         binaryThresholds.withUnsafeBufferPointer { thresholds in
         tally.pfs.events.withUnsafeMutableBufferPointer { pe in
         tally.pfs.censored.withUnsafeMutableBufferPointer { pc in
         tally.os.events.withUnsafeMutableBufferPointer { oe in
         tally.os.censored.withUnsafeMutableBufferPointer { oc in
-        tally.responseTiers.withUnsafeMutableBufferPointer { tiers in
         tally.binaryOutcomes.withUnsafeMutableBufferPointer { bins in
             for i in 0..<count {
-                let (w0, w1, w2, w3) = stream.nextWords()
-                // Best response and its rank-coupling to PFS.
-                let ur = RandomStream.uniform32(w0)
-                var v = RandomStream.uniform32(w2)
-                var tier = 0
-                if nCuts > 0 {
-                    while tier < nCuts && ur >= cuts[tier] { tier &+= 1 }
-                    tiers[tier] &+= 1
-                    if UInt64(w1) < couplingThreshold { v = ur }
-                }
-                // S_PFS(T) = v: low ranks (best responders) progress last.
-                let e = -log(v)
-                let pfsTime = exponentialPFS ? scale * e : scale * pow(e, inverseShape)
-                let osTime = pfsTime - log(RandomStream.uniform32(w3)) * inversePPSRate
-                // Censoring by design, then binary outcomes, from further words.
+                let pfsTime = pfs[i]
+                let osTime = pfsTime + pps[i] * inversePPSRate
                 var c = horizon
-                if extraWords > 0 {
-                    var words = (UInt32(0), UInt32(0), UInt32(0), UInt32(0))
-                    var used = 4
+                if extra > 0 {
+                    var k = i &* extra
                     @inline(__always) func word() -> UInt32 {
-                        if used == 4 { words = stream.nextWords(); used = 0 }
-                        defer { used &+= 1 }
-                        switch used {
-                        case 0: return words.0
-                        case 1: return words.1
-                        case 2: return words.2
-                        default: return words.3
-                        }
+                        let w = words[k]
+                        k &+= 1
+                        return w
                     }
                     if needsEntry { c = min(c, analysis - accrual * RandomStream.uniform32(word())) }
                     else if analysisTime != nil { c = min(c, analysis) }
@@ -170,11 +197,37 @@ struct ArmKernel: Sendable {
                 if osEvent { oe[oCell] &+= 1 } else { oc[oCell] &+= 1 }
                 if keepRecords {
                     records.unsafelyUnwrapped.set(first &+ i, pfsTime: pfsObserved, pfsEvent: pfsEvent, osTime: osObserved,
-                                                  osEvent: osEvent, tier: tier)
+                                                  osEvent: osEvent, tier: tierOf[i])
                 }
             }
-        } } } } } } } }
+        } } } } } }
         tally.patients &+= count
+    }
+}
+
+/// One worker's scratch arrays for a block (allocated once per worker, reused).
+final class KernelScratch {
+    let w0, w1, w2, w3, rank: UnsafeMutableBufferPointer<UInt32>
+    /// Extra words, four per Philox call, interleaved.
+    let extra: UnsafeMutableBufferPointer<UInt32>
+    let tier: UnsafeMutableBufferPointer<Int>
+    let pfs, pps: UnsafeMutableBufferPointer<Double>
+
+    /// `capacity` patients per block; `extraCalls` Philox calls for the extra words of a block.
+    init(capacity: Int, extraCalls: Int) {
+        func words(_ n: Int) -> UnsafeMutableBufferPointer<UInt32> {
+            let b = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: max(n, 1)); b.initialize(repeating: 0); return b
+        }
+        w0 = words(capacity); w1 = words(capacity); w2 = words(capacity); w3 = words(capacity); rank = words(capacity)
+        extra = words(4 * extraCalls)
+        tier = .allocate(capacity: max(capacity, 1)); tier.initialize(repeating: 0)
+        pfs = .allocate(capacity: max(capacity, 1)); pfs.initialize(repeating: 0)
+        pps = .allocate(capacity: max(capacity, 1)); pps.initialize(repeating: 0)
+    }
+
+    deinit {
+        for b in [w0, w1, w2, w3, rank, extra] { b.deallocate() }
+        tier.deallocate(); pfs.deallocate(); pps.deallocate()
     }
 }
 
@@ -245,8 +298,10 @@ public enum Engine {
         let sinks: [RecordSink]? = request.keepsRecords ? request.arms.map { _ in RecordSink(count: request.patientsPerArm) } : nil
         let empty = request.arms.map { ArmTally(cells: cells, tiers: $0.responseTierCount, binaries: $0.binaryOutcomes.count) }
         let workers = WorkerSlots(count: threads, initial: empty)
+        let maxExtraCalls = kernels.map { (request.blockSize * $0.extraWords + 3) / 4 }.max() ?? 0
         DispatchQueue.concurrentPerform(iterations: threads) { w in
             var mine = empty
+            let scratch = KernelScratch(capacity: request.blockSize, extraCalls: maxExtraCalls)
             var index = w
             while index < items.count {
                 let item = items[index]
@@ -254,9 +309,10 @@ public enum Engine {
                 let block = item % blocksPerArm
                 let first = block * request.blockSize
                 let count = min(request.blockSize, request.patientsPerArm - first)
-                var stream = RandomStream(seed: request.seed, arm: kernels[arm].streamID,
+                let stream = RandomStream(seed: request.seed, arm: kernels[arm].streamID,
                                           replicate: request.replicate, block: UInt64(block))
-                kernels[arm].simulate(count: count, stream: &stream, tally: &mine[arm], records: sinks?[arm], first: first)
+                kernels[arm].simulate(count: count, stream: stream, tally: &mine[arm], records: sinks?[arm], first: first,
+                                      scratch: scratch)
                 progress?(count)
                 index += threads
             }
