@@ -31,5 +31,14 @@ let package = Package(
             path: "RandomStreams",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
         ),
+        .executableTarget(
+            name: "Simulation",
+            dependencies: [
+                .product(name: "NENSim", package: "nensim"),
+                .product(name: "Benchmark", package: "package-benchmark"),
+            ],
+            path: "Simulation",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
     ]
 )
