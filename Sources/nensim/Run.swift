@@ -99,7 +99,15 @@ struct Run: ParsableCommand {
 
     @OptionGroup var options: SimulationOptions
 
+    @Option(name: .long, help: ArgumentHelp("Run only shard i of k and write its tally file instead of the report; add the k files with `nensim merge` (docs/SCALE.md).", valueName: "i/k"))
+    var shard: String?
+
+    @Option(name: .long, help: ArgumentHelp("With --shard: the tally file to write (default: notebooks-out/<arms>-n<N>-seed<S>.shard-i-of-k.nstally).", valueName: "path"))
+    var out: String?
+
     func validate() throws {
+        if let shard { do { _ = try ShardSpec.parse(shard) } catch let f as NensimFailure { throw ValidationError(f.message) } }
+        if out != nil, shard == nil { throw ValidationError("--out names a shard's tally file: use it with --shard") }
         guard n >= 1 else { throw ValidationError("--n \(n): the number of patients per arm must be at least 1") }
         guard n <= 1_000_000_000_000 else { throw ValidationError("--n \(n): at most 10^12 patients per arm") }
         if let tau { guard tau.isFinite, tau > 0 else { throw ValidationError("--tau \(tau): must be a positive number of months") } }
@@ -123,13 +131,12 @@ struct Run: ParsableCommand {
                 throw NensimFailure.usage("--tau \(fmtShort(tau)) is beyond the horizon (\(fmtShort(options.horizon)) months)")
             }
             let request = options.request(arms: models, n: n)
+            if let shard {
+                return try runShard(try ShardSpec.parse(shard), request: request, reference: ref, tau: tau, out: out)
+            }
             let result = Engine.run(request)
             let report = try Reporter.report(result, reference: ref, tau: tau)
-            var header = "nensim \(NENSimInfo.version): \(models.count) arm(s) × \(n) patients, seed \(options.seed); \(request.design.summary)"
-            header += "\nstatistics from \(report.dataBasis)"
-            print(header)
-            print("")
-            print(report.renderTable(models: models))
+            printReport(report, request: request)
         }
     }
 }

@@ -1,0 +1,346 @@
+import Foundation
+
+/// What one shard produced: its tallies (and, in exact mode, the records of its
+/// blocks), with a self-describing header. The byte layout is specified in
+/// docs/TALLY-FORMAT.md; in short:
+///
+///     nensim-tally 1\n                 magic and format version, ASCII
+///     {header JSON}\n                  one line, UTF-8, sorted snake_case keys
+///     body                             header.bodyBytes bytes: little-endian int64
+///                                      counts, then (exact mode) the records
+///     sha256 <64 hex digits>\n         SHA-256 of every byte before this line
+///
+/// The file is a pure function of the scenario and the shard (no time stamps, no
+/// thread count), so a shard run twice writes the same bytes.
+public struct TallyFile: Sendable {
+    public static let magic = "nensim-tally"
+    public static let formatVersion = 1
+    /// The file name extension.
+    public static let fileExtension = "nstally"
+
+    /// The shard's work items: `count` items first, first + stride, … out of `total`
+    /// (arm × blocksPerArm + block).
+    public struct WorkItems: Codable, Sendable, Equatable {
+        public var total: Int
+        public var blocksPerArm: Int
+        public var first: Int
+        public var stride: Int
+        public var count: Int
+    }
+
+    /// The shape of the body, so a reader needs nothing else to split it.
+    public struct Layout: Codable, Sendable, Equatable {
+        public var arms: Int
+        /// Grid cells per endpoint.
+        public var cells: Int
+        /// Best-response tiers per arm.
+        public var responseTiers: [Int]
+        /// Binary outcomes per arm.
+        public var binaryOutcomes: [Int]
+        /// Whether the body ends with the records of the shard's blocks (exact mode).
+        public var records: Bool
+        /// Always "int64-le".
+        public var integers: String
+        /// Always "float64-le" (records' times, as IEEE 754 bit patterns).
+        public var reals: String
+    }
+
+    public struct Header: Codable, Sendable {
+        public var format: String
+        public var formatVersion: Int
+        public var nensimVersion: String
+        /// SHA-256 of the scenario's canonical JSON.
+        public var scenarioHash: String
+        public var shard: ShardSpec
+        public var workItems: WorkItems
+        public var layout: Layout
+        public var bodyBytes: Int
+        public var scenario: TallyScenario
+    }
+
+    public var header: Header
+    /// Per arm, the counts of this shard's blocks.
+    public var tallies: [ArmTally]
+    /// In exact mode, the records of each of this shard's work items, in work-item
+    /// order (each covers the block's patients in order); nil in tally mode.
+    public var blockRecords: [PatientRecords]?
+
+    /// The tally file of one shard's simulation.
+    ///
+    /// - Parameters:
+    ///   - result: `Engine.run(request, workItems: Array(shard.workItems(total:)))`.
+    ///   - reference, tau, landmarkTimes: the report's settings, carried for merge.
+    public init(shard: ShardSpec, result: SimulationResult, reference: String?, tau: Double?,
+                landmarkTimes: [Double] = Reporter.defaultLandmarks) throws {
+        let request = result.request
+        let scenario = TallyScenario(request: request, reference: reference, tau: tau, landmarkTimes: landmarkTimes)
+        let total = request.arms.count * request.blocksPerArm
+        let items = WorkItems(total: total, blocksPerArm: request.blocksPerArm, first: shard.index - 1, stride: shard.count,
+                              count: shard.workItemCount(total: total))
+        let layout = TallyFile.layout(of: scenario)
+        header = Header(format: TallyFile.magic, formatVersion: TallyFile.formatVersion, nensimVersion: NENSimInfo.version,
+                        scenarioHash: try scenario.hash(), shard: shard, workItems: items, layout: layout,
+                        bodyBytes: 0, scenario: scenario)
+        tallies = result.tallies
+        if let records = result.records {
+            blockRecords = shard.workItems(total: total).map { item in
+                let (arm, range) = TallyFile.patients(ofItem: item, request: request)
+                let r = records[arm]
+                return PatientRecords(pfsTime: Array(r.pfsTime[range]), pfsEvent: Array(r.pfsEvent[range]),
+                                      osTime: Array(r.osTime[range]), osEvent: Array(r.osEvent[range]),
+                                      responseTier: Array(r.responseTier[range]))
+            }
+        } else {
+            blockRecords = nil
+        }
+        header.bodyBytes = TallyFile.bodyBytes(layout: layout, items: items, request: request)
+    }
+
+    /// The arm and patient indices of work item `item`.
+    static func patients(ofItem item: Int, request: SimulationRequest) -> (arm: Int, range: Range<Int>) {
+        let arm = item / request.blocksPerArm, block = item % request.blocksPerArm
+        let first = block * request.blockSize
+        return (arm, first..<min(first + request.blockSize, request.patientsPerArm))
+    }
+
+    static func layout(of scenario: TallyScenario) -> Layout {
+        let request = scenario.request()
+        return Layout(arms: scenario.arms.count, cells: request.cells, responseTiers: scenario.arms.map(\.responseTierCount),
+                      binaryOutcomes: scenario.arms.map(\.binaryOutcomes.count), records: request.keepsRecords,
+                      integers: "int64-le", reals: "float64-le")
+    }
+
+    /// Bytes per patient record: two float64 times, then three single bytes.
+    static let recordBytes = 8 + 8 + 1 + 1 + 1
+
+    static func bodyBytes(layout: Layout, items: WorkItems, request: SimulationRequest) -> Int {
+        var n = 0
+        for a in 0..<layout.arms { n += 8 * (1 + layout.responseTiers[a] + layout.binaryOutcomes[a] + 4 * layout.cells) }
+        if layout.records {
+            for item in stride(from: items.first, to: items.total, by: items.stride) {
+                n += recordBytes * patients(ofItem: item, request: request).range.count
+            }
+        }
+        return n
+    }
+
+    // MARK: Writing
+
+    /// The file's bytes.
+    public func encoded() throws -> Data {
+        var out = [UInt8]()
+        out.reserveCapacity(header.bodyBytes + 4096)
+        out += Array("\(TallyFile.magic) \(TallyFile.formatVersion)\n".utf8)
+        out += Array(try TallyJSON.encoder().encode(header))
+        out.append(0x0A)
+        let bodyStart = out.count
+        for t in tallies {
+            out.appendInt64(t.patients)
+            for c in t.responseTiers { out.appendInt64(c) }
+            for c in t.binaryOutcomes { out.appendInt64(c) }
+            for e in [t.pfs, t.os] {
+                for c in e.events { out.appendInt64(c) }
+                for c in e.censored { out.appendInt64(c) }
+            }
+        }
+        for r in blockRecords ?? [] {
+            for x in r.pfsTime { out.appendUInt64(x.bitPattern) }
+            for x in r.osTime { out.appendUInt64(x.bitPattern) }
+            for e in r.pfsEvent { out.append(e ? 1 : 0) }
+            for e in r.osEvent { out.append(e ? 1 : 0) }
+            for t in r.responseTier { out.append(UInt8(t)) }
+        }
+        precondition(out.count - bodyStart == header.bodyBytes, "tally body size disagrees with its layout")
+        out += Array("sha256 \(SHA256.hex(out))\n".utf8)
+        return Data(out)
+    }
+
+    /// Writes the file atomically (a temporary name in the same folder, then rename),
+    /// creating missing parent folders; an existing file is replaced.
+    ///
+    /// - Throws: `NensimFailure.cannotCreate` naming the path.
+    public func write(to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        let data = try encoded()
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try data.write(to: url, options: .atomic)
+        } catch {
+            throw NensimFailure.cannotCreate("cannot write tally file \(path): \(error.localizedDescription)")
+        }
+    }
+
+    // MARK: Reading
+
+    /// Length of the trailer `sha256 <64 hex>\n`.
+    static let trailerBytes = 7 + 64 + 1
+
+    /// Reads and checks a tally file: magic and version, checksum, header, the layout
+    /// against the scenario, and the body (counts non-negative and adding up to each
+    /// arm's patients in this shard's blocks).
+    ///
+    /// - Throws: `TallyFileError` saying what is wrong, without the file's name.
+    public static func decode(_ data: Data) throws(TallyFileError) -> TallyFile {
+        let bytes = [UInt8](data)
+        let magicPrefix = Array("\(magic) ".utf8)
+        guard bytes.starts(with: magicPrefix) else {
+            throw TallyFileError("not a nensim tally file (it does not begin with '\(magic)')")
+        }
+        guard let firstNewline = bytes.firstIndex(of: 0x0A), firstNewline < 64 else {
+            throw TallyFileError("truncated: the first line ends before the header")
+        }
+        let versionText = String(decoding: bytes[magicPrefix.count..<firstNewline], as: UTF8.self)
+        guard let version = Int(versionText) else { throw TallyFileError("unreadable format version '\(versionText)'") }
+        guard version == formatVersion else {
+            throw TallyFileError("tally format version \(version); this nensim (\(NENSimInfo.version)) reads version \(formatVersion)")
+        }
+        guard bytes.count >= firstNewline + 1 + trailerBytes,
+              bytes[(bytes.count - trailerBytes)...].starts(with: Array("sha256 ".utf8)), bytes.last == 0x0A else {
+            throw TallyFileError("truncated: no checksum line at the end (an interrupted write or copy?)")
+        }
+        let checked = bytes[..<(bytes.count - trailerBytes)]
+        let stated = String(decoding: bytes[(bytes.count - trailerBytes + 7)..<(bytes.count - 1)], as: UTF8.self)
+        guard SHA256.hex(checked) == stated else {
+            throw TallyFileError("corrupt: its SHA-256 checksum does not match its content (damaged or truncated in storage or transfer)")
+        }
+        guard let headerEnd = checked[(firstNewline + 1)...].firstIndex(of: 0x0A) else {
+            throw TallyFileError("damaged: no end of the header line")
+        }
+        let header: Header
+        do {
+            header = try TallyJSON.decoder().decode(Header.self, from: Data(bytes[(firstNewline + 1)..<headerEnd]))
+        } catch {
+            throw TallyFileError("unreadable header: \(error)")
+        }
+        guard header.format == magic, header.formatVersion == formatVersion else {
+            throw TallyFileError("header names format '\(header.format)' version \(header.formatVersion), not \(magic) \(formatVersion)")
+        }
+        let scenario = header.scenario
+        guard (try? scenario.hash()) == header.scenarioHash else {
+            throw TallyFileError("its scenario hash does not match its scenario (edited by hand, or written by another nensim?)")
+        }
+        guard !scenario.arms.isEmpty, scenario.patientsPerArm >= 1, scenario.blockSize >= 1, scenario.gridWidth > 0 else {
+            throw TallyFileError("its scenario is not a runnable one (no arms, n, block size or grid)")
+        }
+        let request = scenario.request()
+        let total = scenario.arms.count * request.blocksPerArm
+        let shard = header.shard
+        guard shard.count >= 1, shard.count <= ShardSpec.maxCount, shard.index >= 1, shard.index <= shard.count else {
+            throw TallyFileError("its shard \(shard) is not between 1/1 and \(ShardSpec.maxCount)/\(ShardSpec.maxCount)")
+        }
+        let expectedItems = WorkItems(total: total, blocksPerArm: request.blocksPerArm, first: shard.index - 1,
+                                      stride: shard.count, count: shard.workItemCount(total: total))
+        guard header.workItems == expectedItems else {
+            throw TallyFileError("its work items \(header.workItems) are not those of shard \(shard) of this scenario")
+        }
+        let layout = TallyFile.layout(of: scenario)
+        guard header.layout == layout else { throw TallyFileError("its layout \(header.layout) does not fit its scenario") }
+        let bodyBytes = bodyBytes(layout: layout, items: expectedItems, request: request)
+        let body = checked[(headerEnd + 1)...]
+        guard header.bodyBytes == bodyBytes, body.count == bodyBytes else {
+            throw TallyFileError("its body has \(body.count) bytes; the header says \(header.bodyBytes) and its layout needs \(bodyBytes)")
+        }
+
+        // Expected patients per arm in this shard's blocks.
+        var expectedPatients = [Int](repeating: 0, count: layout.arms)
+        for item in shard.workItems(total: total) {
+            let (arm, range) = patients(ofItem: item, request: request)
+            expectedPatients[arm] += range.count
+        }
+        var reader = ByteReader(bytes: body)
+        var tallies: [ArmTally] = []
+        for a in 0..<layout.arms {
+            var t = ArmTally(cells: layout.cells, tiers: layout.responseTiers[a], binaries: layout.binaryOutcomes[a])
+            t.patients = reader.int64()
+            for i in t.responseTiers.indices { t.responseTiers[i] = reader.int64() }
+            for i in t.binaryOutcomes.indices { t.binaryOutcomes[i] = reader.int64() }
+            for i in 0..<layout.cells { t.pfs.events[i] = reader.int64() }
+            for i in 0..<layout.cells { t.pfs.censored[i] = reader.int64() }
+            for i in 0..<layout.cells { t.os.events[i] = reader.int64() }
+            for i in 0..<layout.cells { t.os.censored[i] = reader.int64() }
+            let id = scenario.arms[a].id
+            let n = expectedPatients[a]
+            let all = [t.patients] + t.responseTiers + t.binaryOutcomes + t.pfs.events + t.pfs.censored + t.os.events + t.os.censored
+            guard all.allSatisfy({ $0 >= 0 }) else { throw TallyFileError("arm \(id): a negative count") }
+            guard t.patients == n else {
+                throw TallyFileError("arm \(id): \(t.patients) patients; shard \(shard)'s blocks hold \(n)")
+            }
+            guard t.pfs.events.reduce(0, +) + t.pfs.censored.reduce(0, +) == n,
+                  t.os.events.reduce(0, +) + t.os.censored.reduce(0, +) == n else {
+                throw TallyFileError("arm \(id): PFS or OS counts do not add up to its \(n) patients")
+            }
+            guard t.binaryOutcomes.allSatisfy({ $0 <= n }), t.responseTiers.reduce(0, +) <= n else {
+                throw TallyFileError("arm \(id): response or outcome counts exceed its \(n) patients")
+            }
+            tallies.append(t)
+        }
+        var blockRecords: [PatientRecords]?
+        if layout.records {
+            var list: [PatientRecords] = []
+            list.reserveCapacity(expectedItems.count)
+            for item in shard.workItems(total: total) {
+                let (arm, range) = patients(ofItem: item, request: request)
+                let m = range.count
+                let pfsTime = (0..<m).map { _ in Double(bitPattern: reader.uint64()) }
+                let osTime = (0..<m).map { _ in Double(bitPattern: reader.uint64()) }
+                let pfsEvent = (0..<m).map { _ in reader.byte() }
+                let osEvent = (0..<m).map { _ in reader.byte() }
+                let tier = (0..<m).map { _ in Int(reader.byte()) }
+                let id = scenario.arms[arm].id
+                guard (pfsEvent + osEvent).allSatisfy({ $0 <= 1 }), tier.allSatisfy({ $0 < layout.responseTiers[arm] }),
+                      (pfsTime + osTime).allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+                    throw TallyFileError("arm \(id): malformed records in work item \(item)")
+                }
+                list.append(PatientRecords(pfsTime: pfsTime, pfsEvent: pfsEvent.map { $0 == 1 }, osTime: osTime,
+                                           osEvent: osEvent.map { $0 == 1 }, responseTier: tier))
+            }
+            blockRecords = list
+        }
+        return TallyFile(header: header, tallies: tallies, blockRecords: blockRecords)
+    }
+
+    private init(header: Header, tallies: [ArmTally], blockRecords: [PatientRecords]?) {
+        self.header = header
+        self.tallies = tallies
+        self.blockRecords = blockRecords
+    }
+}
+
+/// What is wrong with a tally file (the message names no file; merge prefixes it).
+public struct TallyFileError: Error, Equatable, CustomStringConvertible, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+private extension Array where Element == UInt8 {
+    mutating func appendUInt64(_ v: UInt64) {
+        Swift.withUnsafeBytes(of: v.littleEndian) { append(contentsOf: $0) }
+    }
+    mutating func appendInt64(_ v: Int) { appendUInt64(UInt64(bitPattern: Int64(v))) }
+}
+
+/// Sequential little-endian reads over a body whose size was checked beforehand.
+private struct ByteReader {
+    let bytes: ArraySlice<UInt8>
+    var offset: Int
+
+    init(bytes: ArraySlice<UInt8>) {
+        self.bytes = bytes
+        offset = bytes.startIndex
+    }
+
+    mutating func uint64() -> UInt64 {
+        var v: UInt64 = 0
+        for k in 0..<8 { v |= UInt64(bytes[offset + k]) << (8 * UInt64(k)) }
+        offset += 8
+        return v
+    }
+
+    mutating func int64() -> Int { Int(Int64(bitPattern: uint64())) }
+
+    mutating func byte() -> UInt8 {
+        defer { offset += 1 }
+        return bytes[offset]
+    }
+}
