@@ -25,6 +25,9 @@ struct SimulationOptions: ParsableArguments {
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a parameter: ARM.PARAM=VALUE (repeatable), e.g. prrt.pfs.median=30.", valueName: "arm.param=value"))
     var assignments: [String] = []
 
+    @Option(name: .long, help: ArgumentHelp("The simulated population, KEY=VALUE,…: liver_metastases=P (adds the liver-metastasis covariate at prevalence P), site=…, grade=G1|G2|G3, sstr=positive|negative, ki67=PCT, liver_lesions=N. Arms whose evidence does not cover it get a warning.", valueName: "key=value,…"))
+    var population: String?
+
     @Option(name: .customLong("grid-days"), help: "Width of a tally cell in days.")
     var gridDays: Double = 1
 
@@ -61,7 +64,13 @@ struct SimulationOptions: ParsableArguments {
         for arm in overrides.values.keys.sorted() where !ids.contains(arm) {
             _ = try catalogue.arm(arm) // an unknown arm in --set is an error, a known one not in --arms is ignored
         }
-        let calibrator = Calibrator(catalogue: catalogue, overrides: overrides)
+        let spec = try population.map(PopulationSpec.parse) ?? PopulationSpec()
+        for id in ids {
+            for reason in spec.mismatches(with: try catalogue.arm(id)) {
+                FileHandle.standardError.write(Data("nensim: warning: \(reason)\n".utf8))
+            }
+        }
+        let calibrator = Calibrator(catalogue: catalogue, overrides: overrides, population: spec)
         return try ids.map { try calibrator.model(for: $0) }
     }
 }
