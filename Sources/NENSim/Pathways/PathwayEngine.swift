@@ -8,11 +8,15 @@ import SurvivalStats
 public struct PathwayRequest: Sendable {
     public var pathways: [Pathway]
     public var lineGap: Double
+    /// `assumption` for the default gap, `override` when set on the command line.
+    public var lineGapStatus: ParameterStatus
     public var simulation: SimulationRequest
 
-    public init(pathways: [Pathway], lineGap: Double = PathwayAssumption.lineGapMonths, simulation: SimulationRequest) {
+    public init(pathways: [Pathway], lineGap: Double = PathwayAssumption.lineGapMonths,
+                lineGapStatus: ParameterStatus = .assumption, simulation: SimulationRequest) {
         self.pathways = pathways
         self.lineGap = lineGap
+        self.lineGapStatus = lineGapStatus
         self.simulation = simulation
     }
 
