@@ -91,11 +91,11 @@ func parseArmList(_ text: String) throws -> [String] {
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Simulate cohorts under treatment arms and compare them (the default command).",
-        discussion: "Example: nensim --arms prrt,everolimus --n 100000"
+        discussion: "Example: nensim --arms prrt,everolimus --n 100000\nPathways: nensim --pathways \"ssa>prrt>everolimus,ssa>everolimus>prrt\" --n 100000"
     )
 
-    @Option(name: .long, help: "Comma-separated arm ids, e.g. prrt,everolimus (see `nensim arms`).")
-    var arms: String
+    @Option(name: .long, help: "Comma-separated arm ids, e.g. prrt,everolimus (see `nensim arms`); or give --pathways.")
+    var arms: String?
 
     @Option(name: .long, help: "Patients per arm (1 … 10^12).")
     var n: Int = 10_000
@@ -108,7 +108,10 @@ struct Run: ParsableCommand {
 
     @OptionGroup var options: SimulationOptions
 
+    @OptionGroup(title: "Treatment pathways") var pathwayOptions: PathwayOptions
+
     func validate() throws {
+        try pathwayOptions.validate(arms: arms, reference: reference)
         guard n >= 1 else { throw ValidationError("--n \(n): the number of patients per arm must be at least 1") }
         guard n <= 1_000_000_000_000 else { throw ValidationError("--n \(n): at most 10^12 patients per arm") }
         if let tau { guard tau.isFinite, tau > 0 else { throw ValidationError("--tau \(tau): must be a positive number of months") } }
@@ -116,6 +119,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
+            guard let arms else { return try pathwayOptions.run(n: n, tau: tau, options: options) }
             let models = try options.models(arms)
             let ids = models.map(\.id)
             let ref: String?
