@@ -10,11 +10,6 @@ struct PathwayOptions: ParsableArguments {
         valueName: "list"))
     var pathways: String?
 
-    @Option(name: .long, help: ArgumentHelp(
-        "The patients, for the guidance check of --pathways: KEY=VALUE pairs among site, grade, ki67, sstr, e.g. sstr=negative,grade=G1,site=midgut.",
-        valueName: "list"))
-    var population: String?
-
     @Flag(name: .long, help: "Turn guidance warnings of --pathways (a pathway against the source) into an error (exit 65).")
     var strict = false
 
@@ -34,7 +29,7 @@ struct PathwayOptions: ParsableArguments {
     var out: String?
 
     /// Whether any pathway-only flag was given.
-    var anyGiven: Bool { population != nil || strict || lineGap != nil || laterLineHR != nil }
+    var anyGiven: Bool { strict || lineGap != nil || laterLineHR != nil }
 
     /// Exactly one of `--arms` and `--pathways`; pathway flags only with `--pathways`.
     func validate(arms: String?, reference: String?) throws {
@@ -42,7 +37,7 @@ struct PathwayOptions: ParsableArguments {
         case (nil, nil): throw ValidationError("give --arms (e.g. prrt,everolimus) or --pathways (e.g. ssa>prrt>everolimus,ssa>everolimus>prrt)")
         case (.some, .some): throw ValidationError("--arms and --pathways exclude each other: give one")
         case (.some, nil):
-            if anyGiven { throw ValidationError("--population, --strict, --line-gap and --later-line-hr apply to --pathways") }
+            if anyGiven { throw ValidationError("--strict, --line-gap and --later-line-hr apply to --pathways") }
         case (nil, .some):
             if reference != nil { throw ValidationError("--reference applies to --arms; pathways are compared with the first pathway listed") }
         }
@@ -53,7 +48,10 @@ struct PathwayOptions: ParsableArguments {
         guard let pathways else { return }
         let catalogue = try options.evidence.catalogue()
         let idLists = try PathwayList.parse(pathways, catalogue: catalogue)
-        let profile = try population.map(PatientProfile.parse) ?? PatientProfile()
+        let profile = try options.population.map(PopulationSpec.parse) ?? PopulationSpec()
+        if !profile.prevalence.isEmpty {
+            throw NensimFailure.usage("--population liver_metastases applies to --arms; pathways do not model covariates yet")
+        }
         let (laterLine, rest) = try PathwaySettings.splitAssignments(options.assignments)
         var byArm: [String: Double] = [:]
         for (arm, h) in laterLine {

@@ -104,7 +104,7 @@ struct PathwayTests {
                       EngineTests.model(id: "c", median: 7, shape: 1.4, ppsMedian: 12, coupling: 0)]
         let p = Self.pathway(models, evidence: nil, hr: 1.5) // lines 2 and 3: h = 1.5, 2.25
         #expect(p.lines.map(\.hazardMultiplier) == [1, 1.5, 2.25])
-        let sim = SimulationRequest(arms: [], patientsPerArm: 60_000, seed: 2024, design: StudyDesign(horizon: 1200))
+        let sim = SimulationRequest(arms: [], patientsPerArm: 60_000, seed: 2024, design: StudyDesign(horizon: 1200), recordLimit: 60_000)
         let r = PathwayEngine.run(PathwayRequest(pathways: [p], lineGap: 2, simulation: sim))
         let rec = try #require(r.records?[0])
         for (k, line) in p.lines.enumerated() {

@@ -24,7 +24,7 @@ public struct CovariateEffect: Sendable, Codable, Equatable {
 /// The simulated population (`--population key=value,…`): characteristics that
 /// change prognosis (covariates with a prevalence) and those that only decide whether
 /// an arm's evidence applies (site, grade, SSTR, Ki-67, liver lesions).
-public struct PopulationSpec: Sendable, Equatable, Codable {
+public struct PopulationSpec: Sendable, Equatable, Codable, CustomStringConvertible {
     /// Prevalence of each covariate in the simulated population.
     public var prevalence: [String: Double] = [:]
     public var site: String?
@@ -34,6 +34,24 @@ public struct PopulationSpec: Sendable, Equatable, Codable {
     public var liverLesions: Int?
 
     public init() {}
+
+    public init(site: String? = nil, grade: String? = nil, ki67Percent: Double? = nil, sstr: String? = nil) {
+        self.site = site
+        self.grade = grade
+        self.ki67Percent = ki67Percent
+        self.sstr = sstr
+    }
+
+    public var description: String {
+        var parts: [String] = []
+        if let p = prevalence["liver_metastases"] { parts.append("liver metastases \(fmt(p * 100)) %") }
+        if let site { parts.append("site \(site)") }
+        if let grade { parts.append("grade \(grade)") }
+        if let ki67Percent { parts.append("Ki-67 \(fmt(ki67Percent)) %") }
+        if let sstr { parts.append("SSTR \(sstr)") }
+        if let liverLesions { parts.append("\(liverLesions) liver lesions") }
+        return parts.isEmpty ? "not stated" : parts.joined(separator: ", ")
+    }
 
     public static let covariateNames = ["liver_metastases"]
     public static let keys = ["liver_metastases", "site", "grade", "sstr", "ki67", "liver_lesions"]

@@ -1,3 +1,4 @@
+internal import CKernels
 import Dispatch
 import Foundation
 import SurvivalStats
@@ -170,15 +171,16 @@ struct LineKernel: Sendable {
     @inline(__always)
     func draw(_ w0: UInt32, _ w1: UInt32, _ w2: UInt32) -> (tier: Int, time: Double) {
         let ur = RandomStream.uniform32(w0)
-        var v = RandomStream.uniform32(w2)
         var tier = 0
+        var rank = w2
         if !cuts.isEmpty {
             while tier < cuts.count && ur >= cuts[tier] { tier &+= 1 }
-            if UInt64(w1) < couplingThreshold { v = ur }
+            if UInt64(w1) < couplingThreshold { rank = w0 }
         }
-        var e = -log(v)
+        // The single-arm kernel's arithmetic (CKernels), so the bits agree.
+        var e = nensim_neglog_word(rank)
         if let inverseHazardMultiplier { e *= inverseHazardMultiplier }
-        return (tier, exponentialPFS ? scale * e : scale * pow(e, inverseShape))
+        return (tier, exponentialPFS ? e * scale : nensim_scaled_pow1(e, inverseShape, scale))
     }
 }
 
@@ -193,6 +195,11 @@ struct PathwayKernel: Sendable {
     let inverseWidth: Double
     let lastCell: Int
     let streamID: UInt32
+    /// Philox calls a patient's later line k (k ≥ 1) uses: one for its four words, then
+    /// ⌈binary outcomes / 4⌉; `laterOffset[k]` is where line k's calls start within the
+    /// patient's share, `laterCalls` the share's size.
+    let laterOffset: [Int]
+    let laterCalls: Int
 
     init(pathway: Pathway, request: PathwayRequest) {
         let s = request.simulation
@@ -206,57 +213,74 @@ struct PathwayKernel: Sendable {
         inverseWidth = 1 / s.gridWidth
         lastCell = s.cells - 1
         streamID = pathway.streamID
+        var offsets = [0, 0]
+        for line in lines.dropFirst() { offsets.append(offsets.last! + 1 + (line.binaryThresholds.count + 3) / 4) }
+        laterOffset = Array(offsets.dropLast())
+        laterCalls = offsets.last!
     }
 
     /// Simulates patients [first, first + count) of one block.
     ///
-    /// Draw order per patient (line 1 is the single-arm kernel's order word for word, so a
-    /// one-line pathway reproduces `Engine.run` for its arm):
-    /// 1. one Philox call for line 1: w0 response rank, w1 coupling choice, w2 PFS rank,
-    ///    w3 post-progression time;
-    /// 2. further words, only when needed: entry time, dropout time, one word per binary
-    ///    outcome of line 1's arm (taken four to a Philox call);
-    /// 3. for each later line started: one Philox call (the same four words for that line),
-    ///    then, when its arm has binary outcomes, fresh calls for them.
+    /// Draws (line 1 uses the single-arm kernel's layout and arithmetic word for word, so a
+    /// one-line pathway reproduces `Engine.run` for its arm; n = patients in the block):
+    /// 1. Philox call i for patient i's line 1: w0 response rank, w1 coupling choice, w2
+    ///    PFS rank, w3 post-progression time;
+    /// 2. calls n, n + 1, … a stream of words, four per call, of which patient i takes
+    ///    words i·e … i·e + e − 1 (e = entry + dropout + line 1's binary outcomes, as needed);
+    /// 3. after those, each patient has a fixed share of calls for later lines: line k
+    ///    starts at call base + i·`laterCalls` + `laterOffset[k]` with its four words, then
+    ///    its binary outcomes, four to a call — used only if the patient reaches line k.
     /// At progression on line k < K at time P, the post-progression time X from w3 of line k
     /// decides: X < gap → death at P + X before line k + 1 starts; else line k + 1 starts
     /// at P + gap. After the last line's progression, death at P + X.
-    func simulate(count: Int, stream: inout RandomStream, tally: inout PathwayTally,
+    func simulate(count: Int, stream: RandomStream, tally: inout PathwayTally,
                   records: PathwayRecordSink?, first: Int) {
         let needsEntry = analysisTime != nil && accrual > 0
         let needsDropout = inverseDropoutRate != nil
         let analysis = analysisTime ?? .infinity
         let dropoutScale = inverseDropoutRate ?? 0
         let lineCount = lines.count
-        var words = (UInt32(0), UInt32(0), UInt32(0), UInt32(0))
-        var used = 4
-        func word(_ stream: inout RandomStream) -> UInt32 {
-            if used == 4 { words = stream.nextWords(); used = 0 }
-            defer { used &+= 1 }
-            switch used {
-            case 0: return words.0
-            case 1: return words.1
-            case 2: return words.2
-            default: return words.3
+        let key = (stream.key0, stream.key1), block0 = stream.block0, block1 = stream.block1
+        @inline(__always) func call(_ c: Int) -> (UInt32, UInt32, UInt32, UInt32) {
+            let c = UInt64(c)
+            return Philox4x32_10.block(counter: (UInt32(truncatingIfNeeded: c), UInt32(truncatingIfNeeded: c >> 32), block0, block1), key: key)
+        }
+        @inline(__always) func component(_ w: (UInt32, UInt32, UInt32, UInt32), _ j: Int) -> UInt32 {
+            switch j & 3 {
+            case 0: return w.0
+            case 1: return w.1
+            case 2: return w.2
+            default: return w.3
             }
+        }
+        let extra1 = (needsEntry ? 1 : 0) + (needsDropout ? 1 : 0) + lines[0].binaryThresholds.count
+        let laterBase = count + (count * extra1 + 3) / 4
+        // Word k of the line-1 extra stream (calls n, n + 1, …), caching the last call.
+        var cachedCall = -1
+        var cachedWords = (UInt32(0), UInt32(0), UInt32(0), UInt32(0))
+        func extraWord(_ k: Int) -> UInt32 {
+            let c = count + (k >> 2)
+            if c != cachedCall { cachedWords = call(c); cachedCall = c }
+            return component(cachedWords, k)
         }
         @inline(__always) func cell(_ t: Double) -> Int { min(Int(t * inverseWidth), lastCell) }
         for i in 0..<count {
             let patient = first &+ i
             // Line 1.
-            let (w0, w1, w2, w3) = stream.nextWords()
+            let (w0, w1, w2, w3) = call(i)
             let l1 = lines[0]
             let (tier1, t1) = l1.draw(w0, w1, w2)
-            var pps = -log(RandomStream.uniform32(w3)) * l1.inversePPSRate
+            var pps = nensim_neglog_word(w3) * l1.inversePPSRate
             // Censoring by design, then line 1's binary outcomes.
-            used = 4
+            var k1 = i &* extra1
+            @inline(__always) func word() -> UInt32 { defer { k1 &+= 1 }; return extraWord(k1) }
             var c = horizon
-            if needsEntry { c = min(c, analysis - accrual * RandomStream.uniform32(word(&stream))) }
+            if needsEntry { c = min(c, analysis - accrual * RandomStream.uniform32(word())) }
             else if analysisTime != nil { c = min(c, analysis) }
-            if needsDropout { c = min(c, -log(RandomStream.uniform32(word(&stream))) * dropoutScale) }
+            if needsDropout { c = min(c, -log(RandomStream.uniform32(word())) * dropoutScale) }
             tally.reached[0] &+= 1
             if !l1.cuts.isEmpty { tally.responseTiers[0][tier1] &+= 1 }
-            for j in 0..<l1.binaryThresholds.count where UInt64(word(&stream)) < l1.binaryThresholds[j] { tally.binaryOutcomes[0][j] &+= 1 }
+            for j in 0..<l1.binaryThresholds.count where UInt64(word()) < l1.binaryThresholds[j] { tally.binaryOutcomes[0][j] &+= 1 }
             // Line 1 on study: starts at 0.
             var progression = t1
             let pfs1 = t1
@@ -272,15 +296,16 @@ struct PathwayKernel: Sendable {
                 // Line k + 1 starts after the gap.
                 k += 1
                 let start = progression + gap
-                let (v0, v1, v2, v3) = stream.nextWords()
+                let lineCall = laterBase &+ i &* laterCalls &+ laterOffset[k]
+                let (v0, v1, v2, v3) = call(lineCall)
                 let line = lines[k]
                 let (tier, t) = line.draw(v0, v1, v2)
-                pps = -log(RandomStream.uniform32(v3)) * line.inversePPSRate
+                pps = nensim_neglog_word(v3) * line.inversePPSRate
                 tally.reached[k] &+= 1
                 if !line.cuts.isEmpty { tally.responseTiers[k][tier] &+= 1 }
-                if !line.binaryThresholds.isEmpty {
-                    used = 4
-                    for j in 0..<line.binaryThresholds.count where UInt64(word(&stream)) < line.binaryThresholds[j] { tally.binaryOutcomes[k][j] &+= 1 }
+                for j in 0..<line.binaryThresholds.count {
+                    let w = component(call(lineCall &+ 1 &+ j >> 2), j)
+                    if UInt64(w) < line.binaryThresholds[j] { tally.binaryOutcomes[k][j] &+= 1 }
                 }
                 progression = start + t
                 if k == 1 { pfs2 = progression }
@@ -357,8 +382,8 @@ public enum PathwayEngine {
                 let block = item % blocks
                 let first = block * s.blockSize
                 let count = min(s.blockSize, s.patientsPerArm - first)
-                var stream = RandomStream(seed: s.seed, arm: kernels[p].streamID, replicate: s.replicate, block: UInt64(block))
-                kernels[p].simulate(count: count, stream: &stream, tally: &mine[p], records: sinks?[p], first: first)
+                let stream = RandomStream(seed: s.seed, arm: kernels[p].streamID, replicate: s.replicate, block: UInt64(block))
+                kernels[p].simulate(count: count, stream: stream, tally: &mine[p], records: sinks?[p], first: first)
                 progress?(count)
                 index += threads
             }

@@ -1,78 +1,8 @@
 import Foundation
 
-/// The patients a pathway run is about (`--population sstr=negative,grade=G1,site=midgut,ki67=5`).
-/// Every field is optional: an unstated property triggers no rule that needs it.
-public struct PatientProfile: Sendable, Equatable, CustomStringConvertible {
-    /// A site of `Population.knownSites`.
-    public var site: String?
-    /// `G1`, `G2` or `G3`.
-    public var grade: String?
-    /// Ki-67 index in percent.
-    public var ki67Percent: Double?
-    /// `positive` or `negative`.
-    public var sstr: String?
-
-    public init(site: String? = nil, grade: String? = nil, ki67Percent: Double? = nil, sstr: String? = nil) {
-        self.site = site; self.grade = grade; self.ki67Percent = ki67Percent; self.sstr = sstr
-    }
-
-    public static let keys = ["site", "grade", "ki67", "sstr"]
-
-    /// Parses `KEY=VALUE` pairs separated by commas; each failure is one line (exit 64).
-    public static func parse(_ text: String) throws -> PatientProfile {
-        var p = PatientProfile()
-        let example = "expected KEY=VALUE pairs, e.g. sstr=negative,grade=G1,site=midgut,ki67=5"
-        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
-            let pair = part.trimmingCharacters(in: .whitespaces)
-            guard let eq = pair.firstIndex(of: "="), eq != pair.startIndex else {
-                throw NensimFailure.usage("--population '\(text)': '\(pair)': \(example)")
-            }
-            let key = pair[..<eq].trimmingCharacters(in: .whitespaces).lowercased()
-            let value = pair[pair.index(after: eq)...].trimmingCharacters(in: .whitespaces)
-            switch key {
-            case "site":
-                let v = value.lowercased()
-                guard Population.knownSites.contains(v) else {
-                    let hint = closestMatch(to: v, in: Population.knownSites).map { " — did you mean '\($0)'?" }
-                        ?? " (known: \(Population.knownSites.joined(separator: ", ")))"
-                    throw NensimFailure.usage("--population site=\(value): unknown site\(hint)")
-                }
-                p.site = v
-            case "grade":
-                let v = value.uppercased()
-                guard Population.knownGrades.contains(v) else {
-                    throw NensimFailure.usage("--population grade=\(value): expected G1, G2 or G3")
-                }
-                p.grade = v
-            case "ki67":
-                let v = Double(value.replacingOccurrences(of: "%", with: ""))
-                guard let v, v.isFinite, v >= 0, v <= 100 else {
-                    throw NensimFailure.usage("--population ki67=\(value): a Ki-67 index in percent, 0 to 100")
-                }
-                p.ki67Percent = v
-            case "sstr":
-                let v = value.lowercased()
-                guard v == "positive" || v == "negative" else {
-                    throw NensimFailure.usage("--population sstr=\(value): expected positive or negative")
-                }
-                p.sstr = v
-            default:
-                let hint = closestMatch(to: key, in: keys).map { " — did you mean '\($0)'?" } ?? " (known: \(keys.joined(separator: ", ")))"
-                throw NensimFailure.usage("--population '\(pair)': unknown key '\(key)'\(hint)")
-            }
-        }
-        return p
-    }
-
-    public var description: String {
-        var parts: [String] = []
-        if let site { parts.append("site \(site)") }
-        if let grade { parts.append("grade \(grade)") }
-        if let ki67Percent { parts.append("Ki-67 \(fmt(ki67Percent)) %") }
-        if let sstr { parts.append("SSTR \(sstr)") }
-        return parts.isEmpty ? "not stated" : parts.joined(separator: ", ")
-    }
-}
+/// The patients a pathway run is about: the simulated population (`--population`),
+/// whose site, grade, Ki-67 and SSTR status the guidance rules read.
+public typealias PatientProfile = PopulationSpec
 
 /// A sentence of the source that a guidance rule rests on.
 public struct GuidanceQuote: Sendable, Equatable, Codable {
