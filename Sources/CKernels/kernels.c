@@ -68,6 +68,14 @@ static inline double exp_bounded(double x) {
 }
 
 double nensim_log(double x) { return log_biased(x, 0); }
+
+double nensim_neglog_word(uint32_t w) { return -log_biased((double)w + 0.5, -32); }
+
+double nensim_scaled_pow1(double x, double power, double scale) {
+    double t = power * log_biased(x, 0);
+    t = t < -700.0 ? -700.0 : (t > 700.0 ? 700.0 : t);
+    return scale * exp_bounded(t);
+}
 double nensim_exp(double x) { return exp_bounded(x < -700.0 ? -700.0 : (x > 700.0 ? 700.0 : x)); }
 
 #define CLONES __attribute__((target_clones("avx2", "default")))

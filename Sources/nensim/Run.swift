@@ -25,6 +25,9 @@ struct SimulationOptions: ParsableArguments {
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a parameter: ARM.PARAM=VALUE (repeatable), e.g. prrt.pfs.median=30.", valueName: "arm.param=value"))
     var assignments: [String] = []
 
+    @Option(name: .long, help: ArgumentHelp("The simulated population, KEY=VALUE,…: liver_metastases=P (adds the liver-metastasis covariate at prevalence P), site=…, grade=G1|G2|G3, sstr=positive|negative, ki67=PCT, liver_lesions=N. Arms whose evidence does not cover it get a warning.", valueName: "key=value,…"))
+    var population: String?
+
     @Option(name: .customLong("grid-days"), help: "Width of a tally cell in days.")
     var gridDays: Double = 1
 
@@ -61,7 +64,13 @@ struct SimulationOptions: ParsableArguments {
         for arm in overrides.values.keys.sorted() where !ids.contains(arm) {
             _ = try catalogue.arm(arm) // an unknown arm in --set is an error, a known one not in --arms is ignored
         }
-        let calibrator = Calibrator(catalogue: catalogue, overrides: overrides)
+        let spec = try population.map(PopulationSpec.parse) ?? PopulationSpec()
+        for id in ids {
+            for reason in spec.mismatches(with: try catalogue.arm(id)) {
+                FileHandle.standardError.write(Data("nensim: warning: \(reason)\n".utf8))
+            }
+        }
+        let calibrator = Calibrator(catalogue: catalogue, overrides: overrides, population: spec)
         return try ids.map { try calibrator.model(for: $0) }
     }
 }
@@ -82,11 +91,11 @@ func parseArmList(_ text: String) throws -> [String] {
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Simulate cohorts under treatment arms and compare them (the default command).",
-        discussion: "Example: nensim --arms prrt,everolimus --n 100000"
+        discussion: "Example: nensim --arms prrt,everolimus --n 100000\nPathways: nensim --pathways \"ssa>prrt>everolimus,ssa>everolimus>prrt\" --n 100000"
     )
 
-    @Option(name: .long, help: "Comma-separated arm ids, e.g. prrt,everolimus (see `nensim arms`).")
-    var arms: String
+    @Option(name: .long, help: "Comma-separated arm ids, e.g. prrt,everolimus (see `nensim arms`); or give --pathways.")
+    var arms: String?
 
     @Option(name: .long, help: "Patients per arm (1 … 10^12).")
     var n: Int = 10_000
@@ -99,15 +108,17 @@ struct Run: ParsableCommand {
 
     @OptionGroup var options: SimulationOptions
 
-    @Option(name: .long, help: ArgumentHelp("Run only shard i of k and write its tally file instead of the report; add the k files with `nensim merge` (docs/SCALE.md).", valueName: "i/k"))
+    @OptionGroup(title: "Treatment pathways") var pathwayOptions: PathwayOptions
+
+    @Option(name: .long, help: ArgumentHelp("Run only shard i of k and write its tally file (to --out FILE, or notebooks-out/<arms>-n<N>-seed<S>.shard-i-of-k.nstally) instead of the report; add the k files with `nensim merge` (docs/SCALE.md).", valueName: "i/k"))
     var shard: String?
 
-    @Option(name: .long, help: ArgumentHelp("With --shard: the tally file to write (default: notebooks-out/<arms>-n<N>-seed<S>.shard-i-of-k.nstally).", valueName: "path"))
-    var out: String?
-
     func validate() throws {
-        if let shard { do { _ = try ShardSpec.parse(shard) } catch let f as NensimFailure { throw ValidationError(f.message) } }
-        if out != nil, shard == nil { throw ValidationError("--out names a shard's tally file: use it with --shard") }
+        try pathwayOptions.validate(arms: arms, reference: reference)
+        if let shard {
+            do { _ = try ShardSpec.parse(shard) } catch let f as NensimFailure { throw ValidationError(f.message) }
+            if arms == nil { throw ValidationError("--shard applies to --arms; --pathways runs are not sharded yet") }
+        }
         guard n >= 1 else { throw ValidationError("--n \(n): the number of patients per arm must be at least 1") }
         guard n <= 1_000_000_000_000 else { throw ValidationError("--n \(n): at most 10^12 patients per arm") }
         if let tau { guard tau.isFinite, tau > 0 else { throw ValidationError("--tau \(tau): must be a positive number of months") } }
@@ -115,6 +126,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
+            guard let arms else { return try pathwayOptions.run(n: n, tau: tau, options: options) }
             let models = try options.models(arms)
             let ids = models.map(\.id)
             let ref: String?
@@ -132,7 +144,7 @@ struct Run: ParsableCommand {
             }
             let request = options.request(arms: models, n: n)
             if let shard {
-                return try runShard(try ShardSpec.parse(shard), request: request, reference: ref, tau: tau, out: out)
+                return try runShard(try ShardSpec.parse(shard), request: request, reference: ref, tau: tau, out: pathwayOptions.out)
             }
             let result = Engine.run(request)
             let report = try Reporter.report(result, reference: ref, tau: tau)

@@ -53,7 +53,7 @@ struct EngineTests {
     func marginalsHoldWhateverTheCoupling(coupling: Double) throws {
         let m = Self.model(median: 12, shape: 0.85, ppsMedian: 18, coupling: coupling)
         let n = 200_000
-        let r = Engine.run(SimulationRequest(arms: [m], patientsPerArm: n, seed: 99))
+        let r = Engine.run(SimulationRequest(arms: [m], patientsPerArm: n, seed: 99, recordLimit: n))
         let rec = try #require(r.records?[0])
         func within4SE(_ count: Int, _ p: Double) -> Bool {
             abs(Double(count) / Double(n) - p) <= 4 * (p * (1 - p) / Double(n)).squareRoot()

@@ -53,7 +53,7 @@ struct ShardCommandTests {
         ["--arms", "prrt", "--shard", "1/0"],
         ["--arms", "prrt", "--shard", "1/100001"],
         ["--arms", "prrt", "--shard", "two/3"],
-        ["--arms", "prrt", "--out", "x.nstally"],
+        ["--pathways", "ssa>prrt", "--shard", "1/2"],
         ["merge"],
     ]
 

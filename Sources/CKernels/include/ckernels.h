@@ -26,6 +26,11 @@ void nensim_neglog_u32(const uint32_t *w, double *out, size_t n);
 /// error about |power * log x| ulp.
 void nensim_scaled_pow(double *x, double power, double scale, size_t n);
 
+/// One element of `nensim_neglog_u32` and of `nensim_scaled_pow`: the same operations,
+/// so the same bits, for code that draws one patient at a time.
+double nensim_neglog_word(uint32_t w);
+double nensim_scaled_pow1(double x, double power, double scale);
+
 /// Scalar references of the kernels' log and exp (for tests).
 double nensim_log(double x);
 double nensim_exp(double x);

@@ -20,7 +20,7 @@ public struct SimulationRequest: Sendable {
     public var recordLimit: Int
 
     public static let defaultBlockSize = 4096
-    public static let defaultRecordLimit = 200_000
+    public static let defaultRecordLimit = 20_000
 
     public init(arms: [ArmModel], patientsPerArm: Int, seed: UInt64, replicate: UInt32 = 0,
                 design: StudyDesign = StudyDesign(), gridWidth: Double = 1 / daysPerMonth,
@@ -77,6 +77,9 @@ struct ArmKernel: Sendable {
     let inverseWidth: Double
     let lastCell: Int
     let streamID: UInt32
+    /// Covariate prevalences as word thresholds, and their log hazard ratios β.
+    let covariateThresholds: [UInt64]
+    let beta: [Double]
 
     static func threshold(_ p: Double) -> UInt64 { UInt64((min(max(p, 0), 1) * 0x1p32).rounded()) }
 
@@ -96,12 +99,15 @@ struct ArmKernel: Sendable {
         inverseWidth = 1 / request.gridWidth
         lastCell = request.cells - 1
         streamID = NENSim.streamID(ofArm: model.id)
+        covariateThresholds = model.covariates.map { ArmKernel.threshold($0.prevalence) }
+        beta = model.covariates.map(\.logHazardRatio)
     }
 
-    /// Words each patient draws beyond its first Philox call: entry time, dropout
-    /// time, one per binary outcome (only those the design and the arm need).
+    /// Words each patient draws beyond its first Philox call: one per covariate,
+    /// entry time, dropout time, one per binary outcome (only those needed).
     var extraWords: Int {
-        (analysisTime != nil && accrual > 0 ? 1 : 0) + (inverseDropoutRate != nil ? 1 : 0) + binaryThresholds.count
+        covariateThresholds.count + (analysisTime != nil && accrual > 0 ? 1 : 0) + (inverseDropoutRate != nil ? 1 : 0)
+            + binaryThresholds.count
     }
 
     /// Simulates patients [first, first + count) of one block into `tally` (and
@@ -113,7 +119,8 @@ struct ArmKernel: Sendable {
     /// the post-progression time. When the design or the arm needs e more words per
     /// patient, calls count, count + 1, … give a further stream of words, four per
     /// call, of which patient i takes words i·e … i·e + e − 1 in order: entry time,
-    /// dropout time, one per binary outcome. A 32-bit word
+    /// dropout time, one per binary outcome — after one word per covariate, which
+    /// comes first. A 32-bit word
     /// w is the uniform (w + 0.5)/2³², resolving the distributions to 2⁻³², far below
     /// anything a one-day grid can see.
     ///
@@ -155,13 +162,31 @@ struct ArmKernel: Sendable {
             }
         }
         // Pass 2: PFS by inverse transform, S(T) = v: T = λ (−log v)^(1/k); PPS = −log u / μ.
+        // With covariates, patient i's hazards are multiplied by e^{η_i}, η = Xβ (BLAS
+        // dgemv over the block): T = λ (−log v · e^{−η})^(1/k), PPS = −log u · e^{−η} / μ.
         nensim_neglog_u32(rank, pfs, count)
+        nensim_neglog_u32(w3, pps, count)
+        let p = beta.count
+        if p > 0 {
+            let x = scratch.design.baseAddress!, eta = scratch.eta.baseAddress!
+            let words = scratch.extra.baseAddress!
+            for i in 0..<count {
+                for j in 0..<p { x[i &* p &+ j] = UInt64(words[i &* extra &+ j]) < covariateThresholds[j] ? 1 : 0 }
+            }
+            beta.withUnsafeBufferPointer { b in
+                LinearAlgebra.multiply(x, rows: count, columns: p, vector: b.baseAddress!, into: eta)
+            }
+            for i in 0..<count {
+                let factor = exp(-eta[i])
+                pfs[i] *= factor
+                pps[i] *= factor
+            }
+        }
         if exponentialPFS {
             for i in 0..<count { pfs[i] *= scale }
         } else {
             nensim_scaled_pow(pfs, inverseShape, scale, count)
         }
-        nensim_neglog_u32(w3, pps, count)
         // Pass 3: censoring, outcomes, tally.
         let words = scratch.extra.baseAddress!
         binaryThresholds.withUnsafeBufferPointer { thresholds in
@@ -174,8 +199,8 @@ struct ArmKernel: Sendable {
                 let pfsTime = pfs[i]
                 let osTime = pfsTime + pps[i] * inversePPSRate
                 var c = horizon
-                if extra > 0 {
-                    var k = i &* extra
+                if extra > p {
+                    var k = i &* extra &+ p
                     @inline(__always) func word() -> UInt32 {
                         let w = words[k]
                         k &+= 1
@@ -212,9 +237,11 @@ final class KernelScratch {
     let extra: UnsafeMutableBufferPointer<UInt32>
     let tier: UnsafeMutableBufferPointer<Int>
     let pfs, pps: UnsafeMutableBufferPointer<Double>
+    /// The block's covariate matrix X (row-major, patients × covariates) and η = Xβ.
+    let design, eta: UnsafeMutableBufferPointer<Double>
 
     /// `capacity` patients per block; `extraCalls` Philox calls for the extra words of a block.
-    init(capacity: Int, extraCalls: Int) {
+    init(capacity: Int, extraCalls: Int, covariates: Int) {
         func words(_ n: Int) -> UnsafeMutableBufferPointer<UInt32> {
             let b = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: max(n, 1)); b.initialize(repeating: 0); return b
         }
@@ -223,11 +250,13 @@ final class KernelScratch {
         tier = .allocate(capacity: max(capacity, 1)); tier.initialize(repeating: 0)
         pfs = .allocate(capacity: max(capacity, 1)); pfs.initialize(repeating: 0)
         pps = .allocate(capacity: max(capacity, 1)); pps.initialize(repeating: 0)
+        design = .allocate(capacity: max(capacity * covariates, 1)); design.initialize(repeating: 0)
+        eta = .allocate(capacity: max(capacity, 1)); eta.initialize(repeating: 0)
     }
 
     deinit {
         for b in [w0, w1, w2, w3, rank, extra] { b.deallocate() }
-        tier.deallocate(); pfs.deallocate(); pps.deallocate()
+        tier.deallocate(); pfs.deallocate(); pps.deallocate(); design.deallocate(); eta.deallocate()
     }
 }
 
@@ -301,7 +330,8 @@ public enum Engine {
         let maxExtraCalls = kernels.map { (request.blockSize * $0.extraWords + 3) / 4 }.max() ?? 0
         DispatchQueue.concurrentPerform(iterations: threads) { w in
             var mine = empty
-            let scratch = KernelScratch(capacity: request.blockSize, extraCalls: maxExtraCalls)
+            let scratch = KernelScratch(capacity: request.blockSize, extraCalls: maxExtraCalls,
+                                        covariates: kernels.map(\.beta.count).max() ?? 0)
             var index = w
             while index < items.count {
                 let item = items[index]

@@ -84,6 +84,9 @@ public struct ArmModel: Sendable, Codable {
     public var osFit: PostProgressionFit?
     /// Notes for outputs (conflicts, assumptions in use, population caveats).
     public var notes: [String]
+    /// Prognostic covariates; when present `pfs` and `ppsRate` describe the baseline
+    /// (patients without any of them).
+    public var covariates: [CovariateEffect] = []
 
     public init(id: String, name: String, pfs: Weibull, ppsRate: Double, responseCuts: [ResponseCut] = [],
                 responseCoupling: Double = 0, binaryOutcomes: [BinaryOutcome] = [],
@@ -105,6 +108,25 @@ public struct ArmModel: Sendable, Codable {
     /// Number of best-response tiers (cuts + 1); tier 0 is the best.
     public var responseTierCount: Int { responseCuts.count + 1 }
 
-    /// The OS survival the model implies at t (for validation and reports).
-    public func osSurvival(at t: Double) -> Double { OverallSurvival.survival(at: t, pfs: pfs, ppsRate: ppsRate) }
+    /// The PFS survival of the simulated population at t (a mixture when covariates vary).
+    public func pfsSurvival(at t: Double) -> Double {
+        covariates.isEmpty ? pfs.survival(t) : Mixture.pfsSurvival(t, baseline: pfs, groups: Mixture.groups(covariates, evidence: false))
+    }
+
+    /// The OS survival of the simulated population at t.
+    public func osSurvival(at t: Double) -> Double {
+        covariates.isEmpty ? OverallSurvival.survival(at: t, pfs: pfs, ppsRate: ppsRate)
+            : Mixture.osSurvival(t, baseline: pfs, ppsRate: ppsRate, groups: Mixture.groups(covariates, evidence: false))
+    }
+
+    /// Median PFS of the simulated population.
+    public var pfsMedian: Double {
+        covariates.isEmpty ? pfs.median : Mixture.quantile(0.5, { self.pfsSurvival(at: $0) }, start: pfs.median)
+    }
+
+    /// Median OS of the simulated population.
+    public var osMedian: Double {
+        covariates.isEmpty ? OverallSurvival.quantile(0.5, pfs: pfs, ppsRate: ppsRate)
+            : Mixture.quantile(0.5, { self.osSurvival(at: $0) }, start: pfs.median)
+    }
 }

@@ -22,7 +22,7 @@ public struct ModelOverrides: Sendable, Equatable {
 
     /// Parameters an override may name (besides `ae.NAME` and binary response names).
     public static let knownParameters = ["pfs.median", "pfs.shape", "os.median", "pps.median",
-                                         "cr", "orr", "dcr", "response.coupling"]
+                                         "cr", "orr", "dcr", "response.coupling", "liver_metastases.log_hr"]
 
     /// Parses `ARM.PARAM=VALUE` assignments; the arm and parameter are checked later
     /// against the catalogue, the number here.
@@ -54,10 +54,14 @@ public struct ModelOverrides: Sendable, Equatable {
 public struct Calibrator {
     public let catalogue: EvidenceCatalogue
     public let overrides: ModelOverrides
+    /// The simulated population; its covariates (e.g. liver metastases) make patients
+    /// heterogeneous, with the baseline re-calibrated to the arm's evidence population.
+    public let population: PopulationSpec
 
-    public init(catalogue: EvidenceCatalogue, overrides: ModelOverrides = ModelOverrides()) {
+    public init(catalogue: EvidenceCatalogue, overrides: ModelOverrides = ModelOverrides(), population: PopulationSpec = PopulationSpec()) {
         self.catalogue = catalogue
         self.overrides = overrides
+        self.population = population
     }
 
     /// The centre of a figure: its value, or for a range the centre of the uncertainty
@@ -118,6 +122,8 @@ public struct Calibrator {
                 if param != "pfs.shape", value > 1200 {
                     throw NensimFailure.data("--set \(arm.id).\(param)=\(fmt(value)): more than 100 years is not a plausible time in months")
                 }
+            case "liver_metastases.log_hr":
+                guard abs(value) <= 10 else { throw NensimFailure.data("--set \(arm.id).\(param)=\(fmt(value)): a log hazard ratio within ±10") }
             case "response.coupling":
                 guard (0...1).contains(value) else { throw NensimFailure.data("--set \(arm.id).\(param)=\(fmt(value)): must lie in [0, 1]") }
             default:
@@ -151,7 +157,8 @@ public struct Calibrator {
                 pfsAnchors.append(SurvivalAnchor(time: t, survival: Self.centre(of: f), source: f.id)); pfsFigures.append(f)
             case .medianDifference:
                 guard let ref = f.reference else { continue }
-                let refModel = try model(for: ref, visiting: &visiting)
+                // The reference's median in its own evidence population (no covariates).
+                let refModel = try Calibrator(catalogue: catalogue, overrides: overrides).model(for: ref, visiting: &visiting)
                 let m = refModel.pfs.median + Self.centre(of: f)
                 pfsAnchors.append(SurvivalAnchor(time: m, survival: 0.5, source: "\(f.id) (\(ref) median \(fmt(refModel.pfs.median)) + \(Self.describe(f)))"))
                 pfsFigures.append(f)
@@ -299,7 +306,140 @@ public struct Calibrator {
             }
         }
 
-        return ArmModel(id: arm.id, name: arm.name, pfs: pfs, ppsRate: ppsRate, responseCuts: cuts, responseCoupling: coupling,
-                        binaryOutcomes: binaries, parameters: params, pfsFit: pfsFit, osFit: osFit, notes: notes)
+        var model = ArmModel(id: arm.id, name: arm.name, pfs: pfs, ppsRate: ppsRate, responseCuts: cuts, responseCoupling: coupling,
+                             binaryOutcomes: binaries, parameters: params, pfsFit: pfsFit, osFit: osFit, notes: notes)
+        if let target = population.prevalence["liver_metastases"] {
+            try addLiverMetastases(to: &model, arm: arm, prevalence: target,
+                                   pfsAnchors: pfsFit?.anchors ?? [], osAnchors: osFit?.anchors ?? [],
+                                   shapeFitted: pfsFit?.shapeRule == "fitted" && shapeOverride == nil)
+        }
+        return model
+    }
+}
+
+extension Calibrator {
+    /// Adds the liver-metastasis covariate and re-calibrates the baseline (patients
+    /// without liver metastases) so that the arm's figures still hold in its evidence
+    /// population: PFS by least squares on the cloglog scale of the mixture
+    /// Σ w_g S₀(t)^{HR_g} (shape and scale when the evidence fixed the shape, the scale
+    /// alone otherwise); PPS so the OS figures (or the assumed PPS median) hold for the
+    /// mixture.
+    func addLiverMetastases(to model: inout ArmModel, arm: ArmEvidence, prevalence: Double,
+                            pfsAnchors: [SurvivalAnchor], osAnchors: [SurvivalAnchor], shapeFitted: Bool) throws {
+        guard let (beta0, betaProvenance) = CovariateEvidence.liverMetastases(catalogue) else {
+            throw NensimFailure.data("--population liver_metastases: the evidence has no liver-metastasis prognosis figures (population.os.landmark60_liver_metastases)")
+        }
+        let beta = overrides.value(arm.id, "liver_metastases.log_hr") ?? beta0
+        let (evidencePrevalence, prevalenceProvenance) = CovariateEvidence.liverPrevalence(arm, catalogue: catalogue)
+        let effect = CovariateEffect(name: "liver_metastases", logHazardRatio: beta, evidencePrevalence: evidencePrevalence,
+                                     prevalence: prevalence)
+        let groups = Mixture.groups([effect], evidence: true)
+        func cloglog(_ s: Double) -> Double { log(-log(min(max(s, 1e-300), 1 - 1e-16))) }
+
+        // PFS baseline.
+        let marginal = model.pfs
+        func pfsLoss(_ k: Double, _ lambda: Double) -> Double {
+            let w = Weibull(shape: k, scale: lambda)
+            return pfsAnchors.reduce(0) { acc, a in
+                let r = cloglog(Mixture.pfsSurvival(a.time, baseline: w, groups: groups)) - cloglog(a.survival)
+                return acc + r * r
+            }
+        }
+        var k = marginal.shape
+        var logLambda = log(marginal.scale)
+        func minimiseScale(_ k: Double) -> Double {
+            var lo = logLambda - 10, hi = logLambda + 10
+            let g = (5.0.squareRoot() - 1) / 2
+            var c = hi - g * (hi - lo), d = lo + g * (hi - lo)
+            var fc = pfsLoss(k, exp(c)), fd = pfsLoss(k, exp(d))
+            for _ in 0..<200 where hi - lo > 1e-13 {
+                if fc < fd { hi = d; d = c; fd = fc; c = hi - g * (hi - lo); fc = pfsLoss(k, exp(c)) }
+                else { lo = c; c = d; fc = fd; d = lo + g * (hi - lo); fd = pfsLoss(k, exp(d)) }
+            }
+            return 0.5 * (lo + hi)
+        }
+        if pfsAnchors.isEmpty {
+            // --set pfs.median: keep the marginal median in the evidence population.
+            let m = marginal.median
+            logLambda = log(marginal.scale)
+            var lo = logLambda - 10, hi = logLambda + 10
+            for _ in 0..<200 {
+                let mid = 0.5 * (lo + hi)
+                let s = Mixture.pfsSurvival(m, baseline: Weibull(shape: k, scale: exp(mid)), groups: groups)
+                if s < 0.5 { lo = mid } else { hi = mid }
+            }
+            logLambda = 0.5 * (lo + hi)
+        } else if shapeFitted {
+            // Alternate: best scale for a shape, golden search over log shape.
+            var lo = log(k) - 2, hi = log(k) + 2
+            let g = (5.0.squareRoot() - 1) / 2
+            func lossAt(_ lk: Double) -> Double { pfsLoss(exp(lk), exp(minimiseScale(exp(lk)))) }
+            var c = hi - g * (hi - lo), d = lo + g * (hi - lo)
+            var fc = lossAt(c), fd = lossAt(d)
+            for _ in 0..<120 where hi - lo > 1e-10 {
+                if fc < fd { hi = d; d = c; fd = fc; c = hi - g * (hi - lo); fc = lossAt(c) }
+                else { lo = c; c = d; fc = fd; d = lo + g * (hi - lo); fd = lossAt(d) }
+            }
+            k = exp(0.5 * (lo + hi))
+            logLambda = minimiseScale(k)
+        } else {
+            logLambda = minimiseScale(k)
+        }
+        let baseline = Weibull(shape: k, scale: exp(logLambda))
+
+        // PPS baseline rate.
+        var mu = model.ppsRate
+        func osLoss(_ logMu: Double) -> Double {
+            osAnchors.reduce(0) { acc, a in
+                let r = cloglog(Mixture.osSurvival(a.time, baseline: baseline, ppsRate: exp(logMu), groups: groups)) - cloglog(a.survival)
+                return acc + r * r
+            }
+        }
+        if !osAnchors.isEmpty {
+            var lo = log(1e-6), hi = log(1e3)
+            let g = (5.0.squareRoot() - 1) / 2
+            var c = hi - g * (hi - lo), d = lo + g * (hi - lo)
+            var fc = osLoss(c), fd = osLoss(d)
+            for _ in 0..<200 where hi - lo > 1e-12 {
+                if fc < fd { hi = d; d = c; fd = fc; c = hi - g * (hi - lo); fc = osLoss(c) }
+                else { lo = c; c = d; fc = fd; d = lo + g * (hi - lo); fd = osLoss(d) }
+            }
+            mu = exp(0.5 * (lo + hi))
+        } else {
+            // Keep the marginal PPS median of the evidence population: Σ w_g e^{−μ HR_g m} = ½.
+            let m = log(2) / model.ppsRate
+            var lo = log(1e-8), hi = log(1e3)
+            for _ in 0..<200 {
+                let mid = 0.5 * (lo + hi)
+                let s = groups.reduce(0) { $0 + $1.weight * exp(-exp(mid) * $1.hr * m) }
+                if s > 0.5 { lo = mid } else { hi = mid }
+            }
+            mu = exp(0.5 * (lo + hi))
+        }
+
+        model.pfs = baseline
+        model.ppsRate = mu
+        model.covariates = [effect]
+        model.parameters.append(betaProvenance.with(value: beta, overridden: overrides.value(arm.id, "liver_metastases.log_hr") != nil))
+        model.parameters.append(prevalenceProvenance)
+        model.parameters.append(ParameterProvenance(name: "liver_metastases.prevalence", value: prevalence, unit: "proportion",
+                                                    status: .override, figures: [], rule: "--population liver_metastases"))
+        model.parameters.append(ParameterProvenance(name: "baseline.pfs.median", value: baseline.median, unit: "months", status: .assumption,
+                                                    figures: pfsAnchors.map(\.source),
+                                                    rule: "patients without liver metastases; re-calibrated so the arm's figures hold in its evidence population (\(fmt(evidencePrevalence * 100)) % with liver metastases)"))
+        model.parameters.append(ParameterProvenance(name: "baseline.pps.median", value: log(2) / mu, unit: "months", status: .assumption,
+                                                    figures: osAnchors.map(\.source), rule: "patients without liver metastases, re-calibrated as the PFS baseline"))
+        if abs(prevalence - evidencePrevalence) > 1e-9 {
+            model.notes.append("population: \(fmt(prevalence * 100)) % with liver metastases, against \(fmt(evidencePrevalence * 100)) % in \(arm.id)'s evidence; its figures are transported by the liver-metastasis hazard ratio \(fmt(exp(beta), 3))")
+        }
+    }
+}
+
+extension ParameterProvenance {
+    func with(value: Double, overridden: Bool) -> ParameterProvenance {
+        var p = self
+        p.value = value
+        if overridden { p.status = .override; p.figures = []; p.rule = "set on the command line" }
+        return p
     }
 }

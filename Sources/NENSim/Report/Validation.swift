@@ -129,22 +129,22 @@ public enum Validator {
                 let target = Calibrator.centre(of: f)
                 switch (f.endpoint, f.kind) {
                 case (.pfs, .median), (.ttp, .median), (.dfs, .median):
-                    rows.append(row(arm: arm.id, f: f, quantity: "median PFS", target: target, model: model.pfs.median,
+                    rows.append(row(arm: arm.id, f: f, quantity: "median PFS", target: target, model: model.pfsMedian,
                                     simulated: pfsKM.median.estimate ?? .nan, se: quantileSE(pfsKM.median)))
                 case (.pfs, .medianDifference), (.ttp, .medianDifference):
                     let anchor = model.pfsFit?.anchors.first { $0.source.hasPrefix(f.id) }
                     let t = anchor?.time ?? .nan
-                    rows.append(row(arm: arm.id, f: f, quantity: "median PFS", target: t, model: model.pfs.median,
+                    rows.append(row(arm: arm.id, f: f, quantity: "median PFS", target: t, model: model.pfsMedian,
                                     simulated: pfsKM.median.estimate ?? .nan, se: quantileSE(pfsKM.median),
                                     note: "target = \(f.reference ?? "?") median + \(Calibrator.describe(f))"))
                 case (.pfs, .landmark), (.ttp, .landmark), (.dfs, .landmark):
                     let t = f.time ?? .nan
                     let l = pfsKM.survival(at: t)
-                    rows.append(row(arm: arm.id, f: f, quantity: "PFS S(\(fmt(t)))", target: target, model: model.pfs.survival(t),
+                    rows.append(row(arm: arm.id, f: f, quantity: "PFS S(\(fmt(t)))", target: target, model: model.pfsSurvival(at: t),
                                     simulated: l.survival, se: l.standardError))
                 case (.os, .median):
                     rows.append(row(arm: arm.id, f: f, quantity: "median OS", target: target,
-                                    model: OverallSurvival.quantile(0.5, pfs: model.pfs, ppsRate: model.ppsRate),
+                                    model: model.osMedian,
                                     simulated: osKM.median.estimate ?? .nan, se: quantileSE(osKM.median)))
                 case (.os, .landmark):
                     let t = f.time ?? .nan

@@ -1,0 +1,396 @@
+internal import CKernels
+import Dispatch
+import Foundation
+import SurvivalStats
+
+/// What to simulate for pathways: the pathways, the gap between lines, and the same
+/// cohort size, seed, design and engine knobs as single arms (`simulation.arms` is unused;
+/// `simulation.patientsPerArm` is the number of patients per pathway).
+public struct PathwayRequest: Sendable {
+    public var pathways: [Pathway]
+    public var lineGap: Double
+    /// `assumption` for the default gap, `override` when set on the command line.
+    public var lineGapStatus: ParameterStatus
+    public var simulation: SimulationRequest
+
+    public init(pathways: [Pathway], lineGap: Double = PathwayAssumption.lineGapMonths,
+                lineGapStatus: ParameterStatus = .assumption, simulation: SimulationRequest) {
+        self.pathways = pathways
+        self.lineGap = lineGap
+        self.lineGapStatus = lineGapStatus
+        self.simulation = simulation
+    }
+
+    public var patientsPerPathway: Int { simulation.patientsPerArm }
+}
+
+/// Integer counts of one pathway. Like `ArmTally`, they add up exactly across threads,
+/// shards and machines.
+public struct PathwayTally: Sendable, Codable, Equatable {
+    public var patients: Int = 0
+    /// Time from the start of line 1 to progression on line 1 (PFS of line 1).
+    public var pfs1: EndpointTally
+    /// Time from the start of line 1 to progression on line 2 or death, whichever first
+    /// (death when line 2 is never started; OS for a one-line pathway).
+    public var pfs2: EndpointTally
+    public var os: EndpointTally
+    /// Time on line k, from its start to progression on it, among patients who start it
+    /// within follow-up (censored at the end of follow-up).
+    public var lines: [EndpointTally]
+    /// Patients who start line k at all (the model's share, follow-up aside).
+    public var reached: [Int]
+    /// Patients who start line k within follow-up (those counted in `lines[k]`).
+    public var startedInFollowUp: [Int]
+    /// Best-response tiers per line, among patients who start the line.
+    public var responseTiers: [[Int]]
+    /// Binary outcomes (responses, adverse events) per line, in each arm model's order.
+    public var binaryOutcomes: [[Int]]
+
+    public init(cells: Int, pathway: Pathway) {
+        pfs1 = EndpointTally(cells: cells)
+        pfs2 = EndpointTally(cells: cells)
+        os = EndpointTally(cells: cells)
+        lines = pathway.lines.map { _ in EndpointTally(cells: cells) }
+        reached = pathway.lines.map { _ in 0 }
+        startedInFollowUp = reached
+        responseTiers = pathway.lines.map { [Int](repeating: 0, count: $0.model.responseTierCount) }
+        binaryOutcomes = pathway.lines.map { [Int](repeating: 0, count: $0.model.binaryOutcomes.count) }
+    }
+
+    public mutating func add(_ other: PathwayTally) {
+        patients &+= other.patients
+        pfs1.add(other.pfs1)
+        pfs2.add(other.pfs2)
+        os.add(other.os)
+        for k in lines.indices {
+            lines[k].add(other.lines[k])
+            reached[k] &+= other.reached[k]
+            startedInFollowUp[k] &+= other.startedInFollowUp[k]
+            for i in responseTiers[k].indices { responseTiers[k][i] &+= other.responseTiers[k][i] }
+            for i in binaryOutcomes[k].indices { binaryOutcomes[k][i] &+= other.binaryOutcomes[k][i] }
+        }
+    }
+}
+
+/// Individual patients of one pathway (observed times, as the tallies see them).
+public struct PathwayRecords: Sendable, Codable {
+    public var pfs1Time: [Double]
+    public var pfs1Event: [Bool]
+    public var pfs2Time: [Double]
+    public var pfs2Event: [Bool]
+    public var osTime: [Double]
+    public var osEvent: [Bool]
+    /// Lines started (at all, follow-up aside), 1 … number of lines.
+    public var linesReached: [Int]
+    /// Per line k (outer index), per patient: the line's start (months from the start of
+    /// line 1; NaN when never started), observed time on the line (NaN when not started
+    /// within follow-up) and whether it ended in progression within follow-up.
+    public var lineStart: [[Double]]
+    public var lineTime: [[Double]]
+    public var lineEvent: [[Bool]]
+    /// Best-response tier on line 1 (matches `PatientRecords.responseTier`).
+    public var responseTier: [Int]
+}
+
+/// Per-patient storage shared by workers. Invariant (as `RecordSink`): each block writes
+/// only the indices of its own patients; the storage is read after all workers end.
+final class PathwayRecordSink: @unchecked Sendable {
+    let n: Int
+    let lineCount: Int
+    let times: UnsafeMutableBufferPointer<Double>   // n × 3: pfs1, pfs2, os
+    let events: UnsafeMutableBufferPointer<Bool>    // n × 3
+    let reached: UnsafeMutableBufferPointer<Int>
+    let tier: UnsafeMutableBufferPointer<Int>
+    let lineStart: UnsafeMutableBufferPointer<Double> // lineCount × n
+    let lineTime: UnsafeMutableBufferPointer<Double>  // lineCount × n
+    let lineEvent: UnsafeMutableBufferPointer<Bool>   // lineCount × n
+
+    init(count n: Int, lines: Int) {
+        self.n = n
+        lineCount = lines
+        times = .allocate(capacity: 3 * n); times.initialize(repeating: 0)
+        events = .allocate(capacity: 3 * n); events.initialize(repeating: false)
+        reached = .allocate(capacity: n); reached.initialize(repeating: 0)
+        tier = .allocate(capacity: n); tier.initialize(repeating: 0)
+        lineStart = .allocate(capacity: lines * n); lineStart.initialize(repeating: .nan)
+        lineTime = .allocate(capacity: lines * n); lineTime.initialize(repeating: .nan)
+        lineEvent = .allocate(capacity: lines * n); lineEvent.initialize(repeating: false)
+    }
+
+    deinit {
+        times.deallocate(); events.deallocate(); reached.deallocate(); tier.deallocate()
+        lineStart.deallocate(); lineTime.deallocate(); lineEvent.deallocate()
+    }
+
+    var records: PathwayRecords {
+        func column(_ b: UnsafeMutableBufferPointer<Double>, _ j: Int) -> [Double] { (0..<n).map { b[3 * $0 + j] } }
+        func columnB(_ b: UnsafeMutableBufferPointer<Bool>, _ j: Int) -> [Bool] { (0..<n).map { b[3 * $0 + j] } }
+        return PathwayRecords(
+            pfs1Time: column(times, 0), pfs1Event: columnB(events, 0),
+            pfs2Time: column(times, 1), pfs2Event: columnB(events, 1),
+            osTime: column(times, 2), osEvent: columnB(events, 2),
+            linesReached: Array(reached),
+            lineStart: (0..<lineCount).map { k in Array(lineStart[(k * n)..<((k + 1) * n)]) },
+            lineTime: (0..<lineCount).map { k in Array(lineTime[(k * n)..<((k + 1) * n)]) },
+            lineEvent: (0..<lineCount).map { k in Array(lineEvent[(k * n)..<((k + 1) * n)]) },
+            responseTier: Array(tier))
+    }
+}
+
+/// The constants of one line.
+struct LineKernel: Sendable {
+    let scale: Double
+    let inverseShape: Double
+    let exponentialPFS: Bool
+    /// 1/h, or nil when h = 1 (the draw is then exactly the single-arm one).
+    let inverseHazardMultiplier: Double?
+    let inversePPSRate: Double
+    let cuts: [Double]
+    let couplingThreshold: UInt64
+    let binaryThresholds: [UInt64]
+
+    static func threshold(_ p: Double) -> UInt64 { UInt64((min(max(p, 0), 1) * 0x1p32).rounded()) }
+
+    init(_ line: PathwayLine) {
+        let model = line.model
+        scale = model.pfs.scale
+        inverseShape = 1 / model.pfs.shape
+        exponentialPFS = model.pfs.shape == 1
+        let h = line.hazardMultiplier
+        inverseHazardMultiplier = h == 1 ? nil : 1 / h
+        inversePPSRate = 1 / model.ppsRate
+        cuts = model.responseCuts.map(\.probability)
+        couplingThreshold = Self.threshold(model.responseCoupling)
+        binaryThresholds = model.binaryOutcomes.map { Self.threshold($0.probability) }
+    }
+
+    /// Best-response tier and time on the line from one Philox call's first three words,
+    /// exactly as the single-arm kernel draws response and PFS: w0 the response rank
+    /// (and the PFS rank when coupled), w1 the coupling choice, w2 the independent PFS
+    /// rank. Survival S(t)^h is inverted as T = λ·(E/h)^(1/k) with E = −log v.
+    @inline(__always)
+    func draw(_ w0: UInt32, _ w1: UInt32, _ w2: UInt32) -> (tier: Int, time: Double) {
+        let ur = RandomStream.uniform32(w0)
+        var tier = 0
+        var rank = w2
+        if !cuts.isEmpty {
+            while tier < cuts.count && ur >= cuts[tier] { tier &+= 1 }
+            if UInt64(w1) < couplingThreshold { rank = w0 }
+        }
+        // The single-arm kernel's arithmetic (CKernels), so the bits agree.
+        var e = nensim_neglog_word(rank)
+        if let inverseHazardMultiplier { e *= inverseHazardMultiplier }
+        return (tier, exponentialPFS ? e * scale : nensim_scaled_pow1(e, inverseShape, scale))
+    }
+}
+
+/// The per-pathway constants of the hot loop.
+struct PathwayKernel: Sendable {
+    let lines: [LineKernel]
+    let gap: Double
+    let horizon: Double
+    let accrual: Double
+    let analysisTime: Double?
+    let inverseDropoutRate: Double?
+    let inverseWidth: Double
+    let lastCell: Int
+    let streamID: UInt32
+    /// Philox calls a patient's later line k (k ≥ 1) uses: one for its four words, then
+    /// ⌈binary outcomes / 4⌉; `laterOffset[k]` is where line k's calls start within the
+    /// patient's share, `laterCalls` the share's size.
+    let laterOffset: [Int]
+    let laterCalls: Int
+
+    init(pathway: Pathway, request: PathwayRequest) {
+        let s = request.simulation
+        lines = pathway.lines.map(LineKernel.init)
+        gap = request.lineGap
+        horizon = s.design.horizon
+        accrual = s.design.accrual
+        analysisTime = s.design.followUp.map { s.design.accrual + $0 }
+        let d = s.design.dropoutRate
+        inverseDropoutRate = d > 0 ? 1 / d : nil
+        inverseWidth = 1 / s.gridWidth
+        lastCell = s.cells - 1
+        streamID = pathway.streamID
+        var offsets = [0, 0]
+        for line in lines.dropFirst() { offsets.append(offsets.last! + 1 + (line.binaryThresholds.count + 3) / 4) }
+        laterOffset = Array(offsets.dropLast())
+        laterCalls = offsets.last!
+    }
+
+    /// Simulates patients [first, first + count) of one block.
+    ///
+    /// Draws (line 1 uses the single-arm kernel's layout and arithmetic word for word, so a
+    /// one-line pathway reproduces `Engine.run` for its arm; n = patients in the block):
+    /// 1. Philox call i for patient i's line 1: w0 response rank, w1 coupling choice, w2
+    ///    PFS rank, w3 post-progression time;
+    /// 2. calls n, n + 1, … a stream of words, four per call, of which patient i takes
+    ///    words i·e … i·e + e − 1 (e = entry + dropout + line 1's binary outcomes, as needed);
+    /// 3. after those, each patient has a fixed share of calls for later lines: line k
+    ///    starts at call base + i·`laterCalls` + `laterOffset[k]` with its four words, then
+    ///    its binary outcomes, four to a call — used only if the patient reaches line k.
+    /// At progression on line k < K at time P, the post-progression time X from w3 of line k
+    /// decides: X < gap → death at P + X before line k + 1 starts; else line k + 1 starts
+    /// at P + gap. After the last line's progression, death at P + X.
+    func simulate(count: Int, stream: RandomStream, tally: inout PathwayTally,
+                  records: PathwayRecordSink?, first: Int) {
+        let needsEntry = analysisTime != nil && accrual > 0
+        let needsDropout = inverseDropoutRate != nil
+        let analysis = analysisTime ?? .infinity
+        let dropoutScale = inverseDropoutRate ?? 0
+        let lineCount = lines.count
+        let key = (stream.key0, stream.key1), block0 = stream.block0, block1 = stream.block1
+        @inline(__always) func call(_ c: Int) -> (UInt32, UInt32, UInt32, UInt32) {
+            let c = UInt64(c)
+            return Philox4x32_10.block(counter: (UInt32(truncatingIfNeeded: c), UInt32(truncatingIfNeeded: c >> 32), block0, block1), key: key)
+        }
+        @inline(__always) func component(_ w: (UInt32, UInt32, UInt32, UInt32), _ j: Int) -> UInt32 {
+            switch j & 3 {
+            case 0: return w.0
+            case 1: return w.1
+            case 2: return w.2
+            default: return w.3
+            }
+        }
+        let extra1 = (needsEntry ? 1 : 0) + (needsDropout ? 1 : 0) + lines[0].binaryThresholds.count
+        let laterBase = count + (count * extra1 + 3) / 4
+        // Word k of the line-1 extra stream (calls n, n + 1, …), caching the last call.
+        var cachedCall = -1
+        var cachedWords = (UInt32(0), UInt32(0), UInt32(0), UInt32(0))
+        func extraWord(_ k: Int) -> UInt32 {
+            let c = count + (k >> 2)
+            if c != cachedCall { cachedWords = call(c); cachedCall = c }
+            return component(cachedWords, k)
+        }
+        @inline(__always) func cell(_ t: Double) -> Int { min(Int(t * inverseWidth), lastCell) }
+        for i in 0..<count {
+            let patient = first &+ i
+            // Line 1.
+            let (w0, w1, w2, w3) = call(i)
+            let l1 = lines[0]
+            let (tier1, t1) = l1.draw(w0, w1, w2)
+            var pps = nensim_neglog_word(w3) * l1.inversePPSRate
+            // Censoring by design, then line 1's binary outcomes.
+            var k1 = i &* extra1
+            @inline(__always) func word() -> UInt32 { defer { k1 &+= 1 }; return extraWord(k1) }
+            var c = horizon
+            if needsEntry { c = min(c, analysis - accrual * RandomStream.uniform32(word())) }
+            else if analysisTime != nil { c = min(c, analysis) }
+            if needsDropout { c = min(c, -log(RandomStream.uniform32(word())) * dropoutScale) }
+            tally.reached[0] &+= 1
+            if !l1.cuts.isEmpty { tally.responseTiers[0][tier1] &+= 1 }
+            for j in 0..<l1.binaryThresholds.count where UInt64(word()) < l1.binaryThresholds[j] { tally.binaryOutcomes[0][j] &+= 1 }
+            // Line 1 on study: starts at 0.
+            var progression = t1
+            let pfs1 = t1
+            var pfs2 = Double.nan
+            record(line: 0, start: 0, end: progression, censor: c, tally: &tally, records: records, patient: patient)
+            var k = 0
+            var death: Double
+            while true {
+                if k == lineCount - 1 || pps < gap {
+                    death = progression + pps
+                    break
+                }
+                // Line k + 1 starts after the gap.
+                k += 1
+                let start = progression + gap
+                let lineCall = laterBase &+ i &* laterCalls &+ laterOffset[k]
+                let (v0, v1, v2, v3) = call(lineCall)
+                let line = lines[k]
+                let (tier, t) = line.draw(v0, v1, v2)
+                pps = nensim_neglog_word(v3) * line.inversePPSRate
+                tally.reached[k] &+= 1
+                if !line.cuts.isEmpty { tally.responseTiers[k][tier] &+= 1 }
+                for j in 0..<line.binaryThresholds.count {
+                    let w = component(call(lineCall &+ 1 &+ j >> 2), j)
+                    if UInt64(w) < line.binaryThresholds[j] { tally.binaryOutcomes[k][j] &+= 1 }
+                }
+                progression = start + t
+                if k == 1 { pfs2 = progression }
+                record(line: k, start: start, end: progression, censor: c, tally: &tally, records: records, patient: patient)
+            }
+            if pfs2.isNaN { pfs2 = death }
+            let times = (pfs1, pfs2, death)
+            let p1 = min(times.0, c), p2 = min(times.1, c), o = min(times.2, c)
+            let e1 = times.0 <= c, e2 = times.1 <= c, eo = times.2 <= c
+            if e1 { tally.pfs1.events[cell(p1)] &+= 1 } else { tally.pfs1.censored[cell(p1)] &+= 1 }
+            if e2 { tally.pfs2.events[cell(p2)] &+= 1 } else { tally.pfs2.censored[cell(p2)] &+= 1 }
+            if eo { tally.os.events[cell(o)] &+= 1 } else { tally.os.censored[cell(o)] &+= 1 }
+            if let records {
+                records.times[3 * patient] = p1; records.times[3 * patient + 1] = p2; records.times[3 * patient + 2] = o
+                records.events[3 * patient] = e1; records.events[3 * patient + 1] = e2; records.events[3 * patient + 2] = eo
+                records.reached[patient] = k + 1
+                records.tier[patient] = tier1
+            }
+        }
+        tally.patients &+= count
+    }
+
+    /// Counts line k (started at `start`, progressing at `end`) against the censoring time.
+    @inline(__always)
+    private func record(line k: Int, start: Double, end: Double, censor c: Double, tally: inout PathwayTally,
+                        records: PathwayRecordSink?, patient: Int) {
+        if let records { records.lineStart[k * records.n + patient] = start }
+        guard start < c else { return }
+        tally.startedInFollowUp[k] &+= 1
+        let event = end <= c
+        let observed = min(end, c) - start
+        let cellIndex = min(Int(observed * inverseWidth), lastCell)
+        if event { tally.lines[k].events[cellIndex] &+= 1 } else { tally.lines[k].censored[cellIndex] &+= 1 }
+        if let records {
+            records.lineTime[k * records.n + patient] = observed
+            records.lineEvent[k * records.n + patient] = event
+        }
+    }
+}
+
+/// The outcome of a pathway simulation: per-pathway tallies and (small n) records.
+public struct PathwayResult: Sendable {
+    public var request: PathwayRequest
+    public var tallies: [PathwayTally]
+    public var records: [PathwayRecords]?
+}
+
+/// The Monte Carlo engine for pathways: the same scheme as `Engine` (DESIGN §4).
+public enum PathwayEngine {
+    /// Simulates every pathway of `request`. Work items are (pathway, block) pairs dealt
+    /// to workers in a fixed stride; block b of pathway p uses the stream
+    /// (seed, streamID(pathway id), replicate, b), so the result is identical for any
+    /// thread count, and a one-line pathway equals the single-arm run of its arm.
+    /// - Complexity: O(pathways × n × lines) time, O(threads × pathways × lines × cells) memory.
+    public static func run(_ request: PathwayRequest, workItems: [Int]? = nil,
+                           progress: (@Sendable (Int) -> Void)? = nil) -> PathwayResult {
+        LinearAlgebra.setBLASThreads(1)
+        let s = request.simulation
+        let kernels = request.pathways.map { PathwayKernel(pathway: $0, request: request) }
+        let cells = s.cells
+        let blocks = s.blocksPerArm
+        let items = workItems ?? Array(0..<(request.pathways.count * blocks))
+        let threads = max(1, min(s.threads, max(items.count, 1)))
+        let sinks: [PathwayRecordSink]? = s.keepsRecords
+            ? request.pathways.map { PathwayRecordSink(count: s.patientsPerArm, lines: $0.lines.count) } : nil
+        let empty = request.pathways.map { PathwayTally(cells: cells, pathway: $0) }
+        let workers = WorkerSlots(count: threads, initial: empty)
+        DispatchQueue.concurrentPerform(iterations: threads) { w in
+            var mine = empty
+            var index = w
+            while index < items.count {
+                let item = items[index]
+                let p = item / blocks
+                let block = item % blocks
+                let first = block * s.blockSize
+                let count = min(s.blockSize, s.patientsPerArm - first)
+                let stream = RandomStream(seed: s.seed, arm: kernels[p].streamID, replicate: s.replicate, block: UInt64(block))
+                kernels[p].simulate(count: count, stream: stream, tally: &mine[p], records: sinks?[p], first: first)
+                progress?(count)
+                index += threads
+            }
+            workers.store(mine, at: w)
+        }
+        var total = empty
+        for t in workers.slots { for p in total.indices { total[p].add(t[p]) } }
+        return PathwayResult(request: request, tallies: total, records: sinks?.map(\.records))
+    }
+}

@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import NENSim
+
+/// The flags of `nensim run --pathways …` (issue 8), pulled into `Run` with
+/// `@OptionGroup var pathwayOptions: PathwayOptions`.
+struct PathwayOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "Treatment pathways instead of arms: lines of therapy joined by '>', pathways by ',', e.g. ssa>prrt>everolimus,ssa>everolimus>prrt. Compared with the first.",
+        valueName: "list"))
+    var pathways: String?
+
+    @Flag(name: .long, help: "Turn guidance warnings of --pathways (a pathway against the source) into an error (exit 65).")
+    var strict = false
+
+    @Option(name: .customLong("line-gap"), help: ArgumentHelp(
+        "Months from progression to the next line; death in the gap at the post-progression hazard (default 1, an assumption).",
+        valueName: "months"))
+    var lineGap: Double?
+
+    @Option(name: .customLong("later-line-hr"), help: ArgumentHelp(
+        "PFS hazard multiplier per line beyond an arm's evidence line (default 1.25, an assumption; 1 = none). Per arm: --set ARM.later_line_hr=H.",
+        valueName: "h"))
+    var laterLineHR: Double?
+
+    // MERGE: when `OutputOptions` (with its own --out) is in Run, delete this option and
+    // pass the run folder's URL to `PathwayFiles.write(report:curves:to:)` instead.
+    @Option(name: .long, help: ArgumentHelp("With --pathways: folder for pathways.csv and km_pathways.csv.", valueName: "dir"))
+    var out: String?
+
+    /// Whether any pathway-only flag was given.
+    var anyGiven: Bool { strict || lineGap != nil || laterLineHR != nil }
+
+    /// Exactly one of `--arms` and `--pathways`; pathway flags only with `--pathways`.
+    func validate(arms: String?, reference: String?) throws {
+        switch (arms, pathways) {
+        case (nil, nil): throw ValidationError("give --arms (e.g. prrt,everolimus) or --pathways (e.g. ssa>prrt>everolimus,ssa>everolimus>prrt)")
+        case (.some, .some): throw ValidationError("--arms and --pathways exclude each other: give one")
+        case (.some, nil):
+            if anyGiven { throw ValidationError("--strict, --line-gap and --later-line-hr apply to --pathways") }
+        case (nil, .some):
+            if reference != nil { throw ValidationError("--reference applies to --arms; pathways are compared with the first pathway listed") }
+        }
+    }
+
+    /// Runs the pathways: parse, guidance check, calibrate, simulate, report, write.
+    func run(n: Int, tau: Double?, options: SimulationOptions) throws {
+        guard let pathways else { return }
+        let catalogue = try options.evidence.catalogue()
+        let idLists = try PathwayList.parse(pathways, catalogue: catalogue)
+        let profile = try options.population.map(PopulationSpec.parse) ?? PopulationSpec()
+        if !profile.prevalence.isEmpty {
+            throw NensimFailure.usage("--population liver_metastases applies to --arms; pathways do not model covariates yet")
+        }
+        let (laterLine, rest) = try PathwaySettings.splitAssignments(options.assignments)
+        var byArm: [String: Double] = [:]
+        for (arm, h) in laterLine {
+            let id: String
+            do { id = try catalogue.arm(arm).id } catch let f as NensimFailure { throw NensimFailure(f.status, "--set \(arm).\(PathwaySettings.laterLineParameter): \(f.message)") }
+            byArm[id] = h
+        }
+        let settings = PathwaySettings(lineGap: lineGap, laterLineHazardRatio: laterLineHR, laterLineByArm: byArm)
+        try settings.validate()
+        let overrides = try ModelOverrides.parse(rest)
+        for arm in overrides.values.keys.sorted() { _ = try catalogue.arm(arm) }
+        if let tau, tau > options.horizon {
+            throw NensimFailure.usage("--tau \(fmtShort(tau)) is beyond the horizon (\(fmtShort(options.horizon)) months)")
+        }
+
+        // Guidance check before any work.
+        let warnings = idLists.flatMap { PathwayGuidance.check(pathway: $0, profile: profile, catalogue: catalogue) }
+        if strict, let first = warnings.first {
+            let more = warnings.count > 1 ? " (and \(warnings.count - 1) more guidance warning(s))" : ""
+            throw NensimFailure.data("--strict: \(first.message)\(more)")
+        }
+        for w in warnings { FileHandle.standardError.write(Data("nensim: warning: \(w.message)\n".utf8)) }
+
+        let calibrator = Calibrator(catalogue: catalogue, overrides: overrides)
+        var models: [String: ArmModel] = [:]
+        for id in idLists.joined() where models[id] == nil { models[id] = try calibrator.model(for: id) }
+        let built = try idLists.map { try Pathway(ids: $0, models: models, catalogue: catalogue, settings: settings) }
+        let request = PathwayRequest(pathways: built, lineGap: settings.lineGap, lineGapStatus: settings.lineGapStatus,
+                                     simulation: options.request(arms: [], n: n))
+        let result = PathwayEngine.run(request)
+        let (report, curves) = try PathwayReporter.report(result, tau: tau)
+        var header = "nensim \(NENSimInfo.version): \(built.count) pathway(s) × \(n) patients, seed \(options.seed); \(request.simulation.design.summary)"
+        header += "\npopulation: \(profile); statistics from \(report.dataBasis)"
+        print(header)
+        print("")
+        print(report.renderTable())
+        if let out {
+            let files = try PathwayFiles.write(report: report, curves: curves, to: URL(fileURLWithPath: out))
+            print("\nwrote " + files.map(\.path).joined(separator: ", "))
+        }
+    }
+}
