@@ -2,9 +2,9 @@ import Foundation
 
 /// Adds the tally files of a sharded run into the run's result (`nensim merge`).
 ///
-/// Before adding anything it checks the whole set: every file readable and intact,
-/// one scenario hash, one k, and shards 1 … k each exactly once. Every problem found
-/// becomes one line naming its file; with any problem nothing is merged.
+/// It checks the whole set: every file readable and intact, one scenario hash, one k,
+/// and shards 1 … k each exactly once. Every problem found becomes one line naming its
+/// file; with any problem there is no result (and the command writes nothing).
 public enum ShardMerge {
     /// A set of shard files that cannot be merged, one line per problem.
     public struct Problems: Error, Sendable, CustomStringConvertible {
@@ -24,15 +24,18 @@ public enum ShardMerge {
 
     /// Reads, checks and adds the tally files at `paths`.
     ///
-    /// Files are read twice (once to check the set, once to add), so memory holds one
-    /// file and the running sum, not every file.
+    /// One pass: each file is read, checked and added to the running sum of the first
+    /// valid file's scenario, then dropped, so memory holds one file and the sum, not
+    /// every file. The sum is returned only when the whole set proved to be one
+    /// complete run.
     /// - Complexity: O(total file size) time; O(arms × cells + exact records) memory.
     /// - Throws: `Problems` when the set is not one complete, intact sharded run.
     public static func merge(paths: [String], threads: Int = 1) throws(Problems) -> Merged {
+        if paths.isEmpty { throw Problems(lines: ["no tally files given"], status: .usage) }
         var lines: [String] = []
         var unreadable = 0
         var headers: [(path: String, header: TallyFile.Header)] = []
-        if paths.isEmpty { throw Problems(lines: ["no tally files given"], status: .usage) }
+        var sum: Accumulator?
         for path in paths {
             switch load(path) {
             case .failure(let e):
@@ -40,6 +43,8 @@ public enum ShardMerge {
                 lines.append(e.line)
             case .success(let f):
                 headers.append((path, f.header))
+                if sum == nil { sum = Accumulator(scenario: f.header.scenario, hash: f.header.scenarioHash, threads: threads) }
+                sum!.add(f)
             }
         }
         // One scenario: the hash most files share (the first file's on a tie).
@@ -73,41 +78,53 @@ public enum ShardMerge {
                     : missing.prefix(10).map { "\($0)/\(k)" }.joined(separator: ", ") + ", … (\(missing.count) in all)"
                 lines.append("missing shard\(missing.count == 1 ? "" : "s") \(list) of scenario \(hash.prefix(12)) (no file given, e.g. *.shard-\(missing[0])-of-\(k).\(TallyFile.fileExtension))")
             }
-            if lines.isEmpty { return try add(same.map(\.path), scenario: chosen.header.scenario, k: k, threads: threads) }
+            // No problem: every file is of one scenario (the first's) and was added once.
+            if lines.isEmpty, let sum { return sum.merged(k: k) }
         }
         throw Problems(lines: lines, status: unreadable == lines.count ? .noInput : .data)
     }
 
-    /// Adds files already checked to be shards 1 … k of `scenario`.
-    static func add(_ paths: [String], scenario: TallyScenario, k: Int, threads: Int) throws(Problems) -> Merged {
-        let request = scenario.request(threads: threads)
-        var tallies = scenario.arms.map { ArmTally(cells: request.cells, tiers: $0.responseTierCount, binaries: $0.binaryOutcomes.count) }
-        var records: [PatientRecords]? = request.keepsRecords ? scenario.arms.map { _ in
+    /// The running sum of the files of one scenario.
+    struct Accumulator {
+        let scenario: TallyScenario
+        let hash: String
+        let request: SimulationRequest
+        var tallies: [ArmTally]
+        var records: [PatientRecords]?
+
+        init(scenario: TallyScenario, hash: String, threads: Int) {
+            self.scenario = scenario
+            self.hash = hash
+            request = scenario.request(threads: threads)
+            let cells = request.cells
+            tallies = scenario.arms.map { ArmTally(cells: cells, tiers: $0.responseTierCount, binaries: $0.binaryOutcomes.count) }
             let n = request.patientsPerArm
-            return PatientRecords(pfsTime: .init(repeating: 0, count: n), pfsEvent: .init(repeating: false, count: n),
-                                  osTime: .init(repeating: 0, count: n), osEvent: .init(repeating: false, count: n),
-                                  responseTier: .init(repeating: 0, count: n))
-        } : nil
-        let total = scenario.arms.count * request.blocksPerArm
-        for path in paths {
-            let file: TallyFile
-            switch load(path) {
-            case .failure(let e): throw Problems(lines: [e.line + " (changed while merging?)"], status: .data)
-            case .success(let f): file = f
-            }
+            records = request.keepsRecords ? scenario.arms.map { _ in
+                PatientRecords(pfsTime: .init(repeating: 0, count: n), pfsEvent: .init(repeating: false, count: n),
+                               osTime: .init(repeating: 0, count: n), osEvent: .init(repeating: false, count: n),
+                               responseTier: .init(repeating: 0, count: n))
+            } : nil
+        }
+
+        /// Adds a file of this scenario; a file of another one is left out (merge reports it).
+        mutating func add(_ file: TallyFile) {
+            guard file.header.scenarioHash == hash else { return }
             for a in tallies.indices { tallies[a].add(file.tallies[a]) }
-            if let blocks = file.blockRecords {
-                for (item, r) in zip(file.header.shard.workItems(total: total), blocks) {
-                    let (arm, range) = TallyFile.patients(ofItem: item, request: request)
-                    records![arm].pfsTime.replaceSubrange(range, with: r.pfsTime)
-                    records![arm].pfsEvent.replaceSubrange(range, with: r.pfsEvent)
-                    records![arm].osTime.replaceSubrange(range, with: r.osTime)
-                    records![arm].osEvent.replaceSubrange(range, with: r.osEvent)
-                    records![arm].responseTier.replaceSubrange(range, with: r.responseTier)
-                }
+            guard let blocks = file.blockRecords, records != nil else { return }
+            let total = scenario.arms.count * request.blocksPerArm
+            for (item, r) in zip(file.header.shard.workItems(total: total), blocks) {
+                let (arm, range) = TallyFile.patients(ofItem: item, request: request)
+                records![arm].pfsTime.replaceSubrange(range, with: r.pfsTime)
+                records![arm].pfsEvent.replaceSubrange(range, with: r.pfsEvent)
+                records![arm].osTime.replaceSubrange(range, with: r.osTime)
+                records![arm].osEvent.replaceSubrange(range, with: r.osEvent)
+                records![arm].responseTier.replaceSubrange(range, with: r.responseTier)
             }
         }
-        return Merged(scenario: scenario, result: SimulationResult(request: request, tallies: tallies, records: records), shards: k)
+
+        func merged(k: Int) -> Merged {
+            Merged(scenario: scenario, result: SimulationResult(request: request, tallies: tallies, records: records), shards: k)
+        }
     }
 
     struct LoadError: Error {
