@@ -113,7 +113,7 @@ for _ in $(seq 100); do
     sleep 0.2
 done
 [ "$state" = idle ] || { say "node not idle after 20 s (state '${state:-none}')"; exit 1; }
-say "cluster up after $(( $(date +%s) - started )) s"
+say "$(slurmctld -V) cluster up after $(( $(date +%s) - started )) s: $(sinfo -h -o '%P %D node(s) %c CPUs %m MB %T')"
 
 # The array: K tasks numbered from 0, to exercise the id offset.
 t0=$(date +%s)
@@ -121,8 +121,11 @@ cd "$work"
 job=$(NENSIM="$NENSIM" NENSIM_SHARD_DIR="$work/shards" sbatch --parsable --wait --array=0-$((K - 1)) \
     --output="$work/log/task-%a.log" "$repo/scripts/slurm/nensim-array.sbatch" "${run_args[@]}")
 say "job $job: $K tasks done in $(( $(date +%s) - t0 )) s"
+for i in $(seq 0 $((K - 1))); do printf 'task %s: %s\n' "$i" "$(cat "$work/log/task-$i.log")" >&2; done
 ls -l "$work/shards" >&2
+t0=$(date +%s)
 "$NENSIM" merge "$work"/shards/*.nstally > "$work/merged.txt"
+say "merged in $(( $(date +%s) - t0 )) s"
 "$NENSIM" run "${run_args[@]}" > "$work/single.txt"
 if cmp "$work/merged.txt" "$work/single.txt"; then
     say "merged report of $K Slurm shards = single-machine report, byte for byte ($(wc -c < "$work/single.txt") bytes)"
