@@ -106,6 +106,9 @@ struct Run: ParsableCommand {
     @Option(name: .long, help: "Restriction time τ for RMST, months (default: min(60, horizon)).")
     var tau: Double?
 
+    @Option(name: .long, help: "Probabilistic sensitivity analysis: K parameter sets drawn from the figures' ranges (log-normal times, beta proportions); reports each statistic's 2.5–97.5 % interval over draws.")
+    var psa: Int?
+
     @OptionGroup var options: SimulationOptions
 
     @OptionGroup(title: "Treatment pathways") var pathwayOptions: PathwayOptions
@@ -118,8 +121,10 @@ struct Run: ParsableCommand {
         if let shard {
             do { _ = try ShardSpec.parse(shard) } catch let f as NensimFailure { throw ValidationError(f.message) }
             if arms == nil { throw ValidationError("--shard applies to --arms; --pathways runs are not sharded yet") }
+            if psa != nil { throw ValidationError("--shard with --psa is not supported yet: run the PSA on one machine") }
         }
         guard n >= 1 else { throw ValidationError("--n \(n): the number of patients per arm must be at least 1") }
+        if let psa { guard psa >= 1, psa <= 100_000 else { throw ValidationError("--psa \(psa): between 1 and 100000 draws") } }
         guard n <= 1_000_000_000_000 else { throw ValidationError("--n \(n): at most 10^12 patients per arm") }
         if let tau { guard tau.isFinite, tau > 0 else { throw ValidationError("--tau \(tau): must be a positive number of months") } }
     }
@@ -149,6 +154,14 @@ struct Run: ParsableCommand {
             let result = Engine.run(request)
             let report = try Reporter.report(result, reference: ref, tau: tau)
             printReport(report, request: request)
+            if let psa {
+                let catalogue = try options.evidence.catalogue()
+                let draws = try PSA.sample(catalogue: catalogue, overrides: try ModelOverrides.parse(options.assignments),
+                                           arms: ids, K: psa, seed: options.seed)
+                let result = try RunPSA.run(base: report, draws: draws, request: request, reference: ref, tau: tau)
+                print("")
+                print(RunPSA.render(result))
+            }
         }
     }
 }

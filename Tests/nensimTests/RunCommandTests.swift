@@ -64,3 +64,16 @@ struct RunCommandTests {
         #expect(!checked.contains { $0["verdict"] as? String == "failed" })
     }
 }
+
+struct RunPSACommandTests {
+    @Test func psaReportsIntervalsAndIsThreadIndependent() throws {
+        let base = ["--arms", "prrt,everolimus", "--n", "3000", "--psa", "8", "--exact-limit", "0"]
+        let one = try CLI.run(base + ["--threads", "1"])
+        let two = try CLI.run(base + ["--threads", "2"])
+        #expect(one.status == 0, "\(one.stderr)")
+        #expect(one.stdout.contains("Probabilistic sensitivity analysis: 8 draws"))
+        #expect(one.stdout == two.stdout)
+        let bad = try CLI.run(["--arms", "prrt", "--psa", "0"])
+        #expect(bad.status == 64)
+    }
+}

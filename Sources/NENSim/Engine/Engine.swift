@@ -187,32 +187,46 @@ struct ArmKernel: Sendable {
         } else {
             nensim_scaled_pow(pfs, inverseShape, scale, count)
         }
-        // Pass 3: censoring, outcomes, tally.
+        // Pass 3: binary outcomes (counting loops over the extra words), censoring times
+        // by design, then the tally.
         let words = scratch.extra.baseAddress!
+        var offset = p + (needsEntry ? 1 : 0) + (needsDropout ? 1 : 0)
         binaryThresholds.withUnsafeBufferPointer { thresholds in
+            tally.binaryOutcomes.withUnsafeMutableBufferPointer { bins in
+                for j in 0..<thresholds.count {
+                    let t = thresholds[j]
+                    var hits = 0
+                    var k = offset
+                    for _ in 0..<count {
+                        hits &+= UInt64(words[k]) < t ? 1 : 0
+                        k &+= extra
+                    }
+                    bins[j] &+= hits
+                    offset &+= 1
+                }
+            }
+        }
+        let censor = scratch.censor.baseAddress!
+        let randomCensoring = needsEntry || needsDropout
+        if randomCensoring {
+            let base = min(horizon, analysis)
+            for i in 0..<count {
+                var c = base
+                var k = i &* extra &+ p
+                if needsEntry { c = min(horizon, analysis - accrual * RandomStream.uniform32(words[k])); k &+= 1 }
+                if needsDropout { c = min(c, -log(RandomStream.uniform32(words[k])) * dropoutScale) }
+                censor[i] = c
+            }
+        }
+        let fixedCensor = min(horizon, analysis)
         tally.pfs.events.withUnsafeMutableBufferPointer { pe in
         tally.pfs.censored.withUnsafeMutableBufferPointer { pc in
         tally.os.events.withUnsafeMutableBufferPointer { oe in
         tally.os.censored.withUnsafeMutableBufferPointer { oc in
-        tally.binaryOutcomes.withUnsafeMutableBufferPointer { bins in
             for i in 0..<count {
                 let pfsTime = pfs[i]
                 let osTime = pfsTime + pps[i] * inversePPSRate
-                var c = horizon
-                if extra > p {
-                    var k = i &* extra &+ p
-                    @inline(__always) func word() -> UInt32 {
-                        let w = words[k]
-                        k &+= 1
-                        return w
-                    }
-                    if needsEntry { c = min(c, analysis - accrual * RandomStream.uniform32(word())) }
-                    else if analysisTime != nil { c = min(c, analysis) }
-                    if needsDropout { c = min(c, -log(RandomStream.uniform32(word())) * dropoutScale) }
-                    for j in 0..<thresholds.count where UInt64(word()) < thresholds[j] { bins[j] &+= 1 }
-                } else if analysisTime != nil {
-                    c = min(c, analysis)
-                }
+                let c = randomCensoring ? censor[i] : fixedCensor
                 let pfsObserved = min(pfsTime, c)
                 let osObserved = min(osTime, c)
                 let pCell = min(Int(pfsObserved * inverseWidth), lastCell)
@@ -225,7 +239,7 @@ struct ArmKernel: Sendable {
                                                   osEvent: osEvent, tier: tierOf[i])
                 }
             }
-        } } } } } }
+        } } } }
         tally.patients &+= count
     }
 }
@@ -236,7 +250,7 @@ final class KernelScratch {
     /// Extra words, four per Philox call, interleaved.
     let extra: UnsafeMutableBufferPointer<UInt32>
     let tier: UnsafeMutableBufferPointer<Int>
-    let pfs, pps: UnsafeMutableBufferPointer<Double>
+    let pfs, pps, censor: UnsafeMutableBufferPointer<Double>
     /// The block's covariate matrix X (row-major, patients × covariates) and η = Xβ.
     let design, eta: UnsafeMutableBufferPointer<Double>
 
@@ -250,13 +264,14 @@ final class KernelScratch {
         tier = .allocate(capacity: max(capacity, 1)); tier.initialize(repeating: 0)
         pfs = .allocate(capacity: max(capacity, 1)); pfs.initialize(repeating: 0)
         pps = .allocate(capacity: max(capacity, 1)); pps.initialize(repeating: 0)
+        censor = .allocate(capacity: max(capacity, 1)); censor.initialize(repeating: 0)
         design = .allocate(capacity: max(capacity * covariates, 1)); design.initialize(repeating: 0)
         eta = .allocate(capacity: max(capacity, 1)); eta.initialize(repeating: 0)
     }
 
     deinit {
         for b in [w0, w1, w2, w3, rank, extra] { b.deallocate() }
-        tier.deallocate(); pfs.deallocate(); pps.deallocate(); design.deallocate(); eta.deallocate()
+        tier.deallocate(); pfs.deallocate(); pps.deallocate(); censor.deallocate(); design.deallocate(); eta.deallocate()
     }
 }
 

@@ -1,0 +1,245 @@
+import Foundation
+
+/// The endpoint a simulated trial is analysed on.
+public enum TrialEndpoint: String, Sendable, Codable, CaseIterable {
+    /// Progression-free survival: progression (seen at the next scan under an assessment
+    /// schedule) or death, whichever is recorded first.
+    case pfs
+    /// Overall survival (never affected by the assessment schedule).
+    case os
+}
+
+/// The test whose p-value decides a replicate.
+public enum TrialTest: Sendable, Codable, Equatable, CustomStringConvertible {
+    /// Log-rank (R `survdiff(rho = 0)`).
+    case logRank
+    /// Fleming–Harrington G(ρ, γ) weighted log-rank, weight S(t−)^ρ (1 − S(t−))^γ with S
+    /// the pooled Kaplan–Meier curve.
+    case flemingHarrington(rho: Double, gamma: Double)
+    /// Cox proportional hazards (Efron ties), Wald test of the arm coefficient.
+    case cox
+
+    /// Parses `logrank`, `cox`, `fh:RHO,GAMMA` (also `fh:RHO`, γ = 0).
+    public static func parse(_ text: String) throws -> TrialTest {
+        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+        switch t {
+        case "logrank", "log-rank": return .logRank
+        case "cox", "wald": return .cox
+        default: break
+        }
+        if t.hasPrefix("fh:") {
+            let parts = t.dropFirst(3).split(separator: ",", omittingEmptySubsequences: false)
+                .map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            if (1...2).contains(parts.count), let rho = parts[0], parts.count == 1 || parts[1] != nil {
+                let gamma = parts.count == 2 ? parts[1]! : 0
+                if rho.isFinite, gamma.isFinite, rho >= 0, gamma >= 0 {
+                    return .flemingHarrington(rho: rho, gamma: gamma)
+                }
+            }
+        }
+        throw NensimFailure.usage("--test '\(text)': expected logrank, cox or fh:RHO,GAMMA with RHO, GAMMA ≥ 0 (e.g. fh:1,0)")
+    }
+
+    public var description: String {
+        switch self {
+        case .logRank: return "logrank"
+        case .cox: return "cox"
+        case let .flemingHarrington(rho, gamma): return "fh:\(fmt(rho)),\(fmt(gamma))"
+        }
+    }
+
+    /// Words for outputs.
+    public var title: String {
+        switch self {
+        case .logRank: return "log-rank test"
+        case .cox: return "Cox Wald test (Efron ties)"
+        case let .flemingHarrington(rho, gamma): return "Fleming–Harrington G(\(fmt(rho)), \(fmt(gamma))) weighted log-rank test"
+        }
+    }
+
+    enum CodingKeys: String, CodingKey { case name, rho, gamma }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(description, forKey: .name)
+        if case let .flemingHarrington(rho, gamma) = self {
+            try c.encode(rho, forKey: .rho)
+            try c.encode(gamma, forKey: .gamma)
+        }
+    }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self = try TrialTest.parse(try c.decode(String.self, forKey: .name))
+    }
+}
+
+/// Allocation ratio experimental : control, e.g. 2:1.
+public struct AllocationRatio: Sendable, Codable, Equatable, CustomStringConvertible {
+    public var experimental: Int
+    public var control: Int
+
+    public init(experimental: Int, control: Int) {
+        self.experimental = experimental
+        self.control = control
+    }
+
+    /// Parses `A:B` with positive integers (at most 100 each).
+    public static func parse(_ text: String) throws -> AllocationRatio {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, let a = parts[0], let b = parts[1] else {
+            throw NensimFailure.usage("--ratio '\(text)': expected EXPERIMENTAL:CONTROL, e.g. 1:1 or 2:1")
+        }
+        guard a >= 1, b >= 1, a <= 100, b <= 100 else {
+            throw NensimFailure.usage("--ratio '\(text)': both parts must be whole numbers from 1 to 100 (each arm needs patients)")
+        }
+        return AllocationRatio(experimental: a, control: b)
+    }
+
+    /// Permuted-block size: twice the sum of the ratio (e.g. 4 for 1:1, 6 for 2:1), so a
+    /// block is never a single run of the pattern and the next allocation is not
+    /// predictable from the ratio alone.
+    public var blockSize: Int { 2 * (experimental + control) }
+
+    /// Share of patients allocated to the experimental arm.
+    public var experimentalFraction: Double { Double(experimental) / Double(experimental + control) }
+
+    public var description: String { "\(experimental):\(control)" }
+}
+
+/// A scan interval such as `12w`, `3m`, `90d` or a plain number of months.
+public enum AssessmentInterval {
+    /// Parses the interval into months (weeks are 7/30.4375 months, days 1/30.4375).
+    public static func parse(_ text: String) throws -> Double {
+        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+        var number = Substring(t)
+        var factor = 1.0
+        if let last = t.last, last.isLetter {
+            number = t.dropLast()
+            switch last {
+            case "w": factor = 7 / daysPerMonth
+            case "d": factor = 1 / daysPerMonth
+            case "m": factor = 1
+            case "y": factor = 12
+            default:
+                throw NensimFailure.usage("--assess '\(text)': unknown unit '\(last)'; use w (weeks), m (months), d (days) or y (years), e.g. 12w")
+            }
+        }
+        guard let v = Double(number), v.isFinite, v > 0 else {
+            throw NensimFailure.usage("--assess '\(text)': expected a positive interval such as 12w, 8w, 3m or 90d")
+        }
+        let months = v * factor
+        guard months >= 1 / daysPerMonth, months <= 120 else {
+            throw NensimFailure.usage("--assess '\(text)': the scan interval must lie between 1 day and 10 years")
+        }
+        return months
+    }
+}
+
+/// The design of one simulated randomised two-arm trial (issue 6).
+///
+/// - Patients enter uniformly over `accrual` months (the order statistics of uniforms),
+///   and are allocated in that order by permuted blocks of `ratio.blockSize`.
+/// - Each patient drops out at an exponential time with annual probability
+///   `dropoutPerYear`.
+/// - The analysis happens at the calendar time of the `targetEvents`-th event when
+///   given (event-driven), but no later than `accrual + followUp` when that is given;
+///   without a target, at `accrual + followUp`. Patients not yet enrolled then are not
+///   in the analysis.
+/// - With `assessmentInterval` Δ (months), progression is seen at the first scan at or
+///   after it (scans at Δ, 2Δ, … from entry); a patient who dies before that scan has a
+///   PFS event at death; a patient censored without a recorded progression is censored
+///   at the last scan before the censoring time (the last adequate assessment). OS is
+///   unaffected.
+public struct TrialDesign: Sendable, Codable, Equatable {
+    /// Patients randomised in total (both arms).
+    public var patients: Int
+    public var ratio: AllocationRatio
+    /// Months.
+    public var accrual: Double
+    /// Months after the end of accrual; `nil`: no calendar cap (needs `targetEvents`).
+    public var followUp: Double?
+    /// Annual dropout probability in [0, 1).
+    public var dropoutPerYear: Double
+    /// Event-driven analysis at this many events (at most `patients`).
+    public var targetEvents: Int?
+    public var endpoint: TrialEndpoint
+    public var test: TrialTest
+    /// Months between scans; `nil`: progression seen when it happens.
+    public var assessmentInterval: Double?
+    /// Two-sided significance level.
+    public var alpha: Double
+    /// The control arm against itself (type I error).
+    public var null: Bool
+
+    public init(patients: Int, ratio: AllocationRatio = AllocationRatio(experimental: 1, control: 1), accrual: Double = 24,
+                followUp: Double? = 12, dropoutPerYear: Double = 0, targetEvents: Int? = nil, endpoint: TrialEndpoint = .pfs,
+                test: TrialTest = .logRank, assessmentInterval: Double? = nil, alpha: Double = 0.05, null: Bool = false) {
+        self.patients = patients
+        self.ratio = ratio
+        self.accrual = accrual
+        self.followUp = followUp
+        self.dropoutPerYear = dropoutPerYear
+        self.targetEvents = targetEvents
+        self.endpoint = endpoint
+        self.test = test
+        self.assessmentInterval = assessmentInterval
+        self.alpha = alpha
+        self.null = null
+    }
+
+    /// Dropout hazard per month, −log(1 − r)/12.
+    public var dropoutRate: Double { dropoutPerYear > 0 ? -log1p(-dropoutPerYear) / 12 : 0 }
+
+    /// Checks the design; every failure is a one-line usage error naming the flag.
+    public func validate() throws {
+        guard patients >= 2 else { throw NensimFailure.usage("--n \(patients): a trial needs at least 2 patients") }
+        guard patients <= 10_000_000 else { throw NensimFailure.usage("--n \(patients): at most 10^7 patients per trial") }
+        guard ratio.experimental >= 1, ratio.control >= 1 else {
+            throw NensimFailure.usage("--ratio \(ratio): both parts must be at least 1 (each arm needs patients)")
+        }
+        guard accrual.isFinite, accrual >= 0, accrual <= 1200 else {
+            throw NensimFailure.usage("--accrual \(fmt(accrual)): must be between 0 and 1200 months")
+        }
+        if let followUp {
+            guard followUp.isFinite, followUp >= 0, followUp <= 1200 else {
+                throw NensimFailure.usage("--follow-up \(fmt(followUp)): must be between 0 and 1200 months")
+            }
+            guard accrual + followUp > 0 else {
+                throw NensimFailure.usage("--accrual 0 with --follow-up 0: the analysis would happen before anyone is followed")
+            }
+        }
+        guard dropoutPerYear.isFinite, dropoutPerYear >= 0, dropoutPerYear < 1 else {
+            throw NensimFailure.usage("--dropout \(fmt(dropoutPerYear)): an annual dropout probability in [0, 1)")
+        }
+        if let targetEvents {
+            guard targetEvents >= 1 else { throw NensimFailure.usage("--events \(targetEvents): must be at least 1") }
+            guard targetEvents <= patients else {
+                throw NensimFailure.usage("--events \(targetEvents) is more than the \(patients) patients randomised (--n)")
+            }
+        } else if followUp == nil {
+            throw NensimFailure.usage("give --events (event-driven analysis) or --follow-up (analysis at the end of follow-up)")
+        }
+        if let assessmentInterval {
+            guard assessmentInterval.isFinite, assessmentInterval > 0 else {
+                throw NensimFailure.usage("--assess: the scan interval must be positive")
+            }
+        }
+        guard alpha.isFinite, alpha > 0, alpha < 1 else {
+            throw NensimFailure.usage("--alpha \(fmt(alpha)): a significance level in (0, 1)")
+        }
+    }
+
+    /// One line for outputs.
+    public var summary: String {
+        var parts = ["\(patients) patients randomised \(ratio) (experimental:control) in permuted blocks of \(ratio.blockSize)"]
+        parts.append(accrual > 0 ? "uniform accrual over \(fmt(accrual)) months" : "all enter at time 0")
+        switch (targetEvents, followUp) {
+        case let (d?, f?): parts.append("analysis at the \(d)th \(endpoint.rawValue.uppercased()) event or \(fmt(f)) months after accrual ends, whichever is first")
+        case let (d?, nil): parts.append("analysis at the \(d)th \(endpoint.rawValue.uppercased()) event")
+        case let (nil, f?): parts.append("analysis \(fmt(f)) months after accrual ends")
+        default: break
+        }
+        if dropoutPerYear > 0 { parts.append("dropout \(fmt(dropoutPerYear * 100)) % a year (exponential)") }
+        if let a = assessmentInterval { parts.append("scans every \(fmt(a, 3)) months (progression seen at the next scan)") }
+        return parts.joined(separator: "; ")
+    }
+}

@@ -1,0 +1,305 @@
+import Foundation
+
+/// The operating characteristics of one parameter set under PSA.
+public struct TrialPSADraw: Sendable {
+    public var draw: PSADraw
+    public var summary: TrialSummary
+}
+
+/// What `nensim trial` reports: the base case, optionally a PSA, and the outputs built
+/// from them (terminal table, `trial.json`, `replicates.csv`, `psa.csv`).
+public struct TrialReport: Sendable {
+    public var result: TrialResult
+    public var summary: TrialSummary
+    public var psa: [TrialPSADraw]?
+    /// Range figures redrawn by the PSA (ids), empty without PSA.
+    public var psaFigures: [String]
+    public var commandLine: [String]
+
+    public init(result: TrialResult, psa: [TrialPSADraw]? = nil, psaFigures: [String] = [], commandLine: [String] = []) {
+        self.result = result
+        self.summary = TrialSummary(result.replicates, alpha: result.request.design.alpha)
+        self.psa = psa
+        self.psaFigures = psaFigures
+        self.commandLine = commandLine
+    }
+
+    var request: TrialRequest { result.request }
+    var design: TrialDesign { request.design }
+
+    /// The statistics reported per PSA draw: name, and how to read it from a summary.
+    static let psaStatistics: [(name: String, label: String, value: @Sendable (TrialSummary) -> Double?)] = [
+        ("power_two_sided", "power, two-sided", { $0.powerTwoSided.value }),
+        ("power_one_sided", "power, one-sided (HR < 1)", { $0.powerOneSided.value }),
+        ("ci_excludes_one", "P(CI excludes 1)", { $0.ciExcludesOne.value }),
+        ("hr_median", "HR, median estimate", { $0.hazardRatioMedian.value }),
+        ("hr_p2.5", "HR, 2.5 % of estimates", { $0.hazardRatioLower.value }),
+        ("hr_p97.5", "HR, 97.5 % of estimates", { $0.hazardRatioUpper.value }),
+        ("events_mean", "events at analysis", { $0.events.value }),
+        ("analysis_time_mean", "analysis time, months", { $0.analysisTime.value }),
+        ("median_control_mean", "KM median, control", { $0.medianControl.value }),
+        ("median_experimental_mean", "KM median, experimental", { $0.medianExperimental.value }),
+    ]
+
+    /// Percentile (type 7) of the finite values; nil when there are none.
+    static func percentile(_ values: [Double?], _ p: Double) -> Double? {
+        let xs = values.compactMap { $0 }.filter(\.isFinite).sorted()
+        return MonteCarloEstimate.quantile(xs, p).value
+    }
+
+    // MARK: Terminal
+
+    public func renderTable() -> String {
+        let s = summary
+        let e = request.experimental.id, c = request.control.id
+        var out: [String] = []
+        let versus = design.null ? "\(c) against itself (--null: type I error)" : "\(e) (experimental) vs \(c) (control)"
+        out.append("nensim \(NENSimInfo.version) trial: \(versus); \(request.replicates) replicates, seed \(request.seed)")
+        out.append("design: \(design.summary)")
+        out.append("endpoint \(design.endpoint.rawValue.uppercased()); decision by the \(design.test.title), two-sided α = \(fmt(design.alpha)); HR experimental/control by Cox (Efron ties) with \(fmt((1 - design.alpha) * 100)) % Wald CI")
+        out.append("")
+        var t = TextTable(header: ["operating characteristic", "estimate", "MC SE"])
+        func row(_ label: String, _ x: MonteCarloEstimate, _ decimals: Int = 4) {
+            t.add([label, x.value.map { fixed($0, decimals: decimals) } ?? "NA", x.mcse.map { fixed($0, decimals: decimals) } ?? "NA"])
+        }
+        let a = fmt(design.alpha)
+        row(design.null ? "type I error, two-sided (p < \(a))" : "power, two-sided (p < \(a))", s.powerTwoSided)
+        row("  … and favouring \(design.null ? "the second sample" : e)", s.powerTwoSidedFavourable)
+        row("power, one-sided (p < \(a), HR < 1)", s.powerOneSided)
+        row("P(CI excludes 1)", s.ciExcludesOne)
+        row("P(CI entirely below 1)", s.ciBelowOne)
+        row("HR estimate, median", s.hazardRatioMedian, 3)
+        row("HR estimate, 2.5 %", s.hazardRatioLower, 3)
+        row("HR estimate, 97.5 %", s.hazardRatioUpper, 3)
+        row("events at analysis (mean)", s.events, 1)
+        row("analysis time, months (mean)", s.analysisTime, 2)
+        row("patients enrolled by then (mean)", s.enrolled, 1)
+        row("KM median \(c), months (mean where reached)", s.medianControl, 2)
+        row("KM median \(design.null ? c + " (2nd sample)" : e), months (mean where reached)", s.medianExperimental, 2)
+        out.append(t.render(indent: "  "))
+        if s.medianControlReached.value ?? 1 < 1 || s.medianExperimentalReached.value ?? 1 < 1 {
+            out.append("  medians reached in \(fixed((s.medianControlReached.value ?? 0) * 100, decimals: 1)) % (control) and \(fixed((s.medianExperimentalReached.value ?? 0) * 100, decimals: 1)) % (experimental) of replicates")
+        }
+        if s.coxNotConverged > 0 {
+            out.append("  \(s.coxNotConverged) replicate(s) with an arm without events: Cox HR 0 or ∞ (monotone likelihood), CI (0, ∞)")
+        }
+        if let psa {
+            out.append("")
+            out.append("Probabilistic sensitivity analysis: \(psa.count) parameter draws, \(request.replicates) replicates each (same random numbers in every draw)")
+            out.append("  redrawn figures: \(psaFigures.isEmpty ? "none (no calibrating figure of these arms is a range: every draw equals the base case)" : psaFigures.joined(separator: ", "))")
+            var p = TextTable(header: ["statistic", "base case", "PSA median", "2.5 %", "97.5 %"])
+            for stat in Self.psaStatistics {
+                let values = psa.map { stat.value($0.summary) }
+                func f(_ x: Double?) -> String { x.map { fixed($0, decimals: stat.name.hasPrefix("power") || stat.name == "ci_excludes_one" ? 4 : 3) } ?? "NA" }
+                p.add([stat.label, f(stat.value(s)), f(Self.percentile(values, 0.5)), f(Self.percentile(values, 0.025)), f(Self.percentile(values, 0.975))])
+            }
+            out.append(p.render(indent: "  "))
+            let rejected = psa.reduce(0) { $0 + $1.draw.rejected }
+            if rejected > 0 { out.append("  \(rejected) draw(s) with contradictory figures were redrawn") }
+            out.append("  covariates are not in the model yet: no linear predictors across draws (no BLAS product)")
+        }
+        let notes = Array(Set(request.control.notes + (design.null ? [] : request.experimental.notes))).sorted()
+        if !notes.isEmpty {
+            out.append("")
+            out.append("Notes")
+            for n in notes { out.append("  \(n)") }
+        }
+        return out.joined(separator: "\n")
+    }
+
+    // MARK: CSV
+
+    static func csvNumber(_ x: Double) -> String {
+        if x.isNaN { return "NA" }
+        if x == .infinity { return "Inf" }
+        if x == -.infinity { return "-Inf" }
+        return "\(x)"
+    }
+
+    static func csvField(_ s: String) -> String {
+        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+    }
+
+    /// One row per replicate.
+    public func replicatesCSV() -> String {
+        var lines = ["replicate,analysis_time,enrolled_control,enrolled_experimental,events_control,events_experimental,hr,hr_lower,hr_upper,log_hr,se_log_hr,cox_converged,z,p_two_sided,p_one_sided,logrank_o_minus_e,logrank_variance,median_control,median_experimental"]
+        lines.reserveCapacity(result.replicates.count + 1)
+        let n = Self.csvNumber
+        for r in result.replicates {
+            let s = r.statistics
+            lines.append([String(r.replicate), n(r.analysisTime), String(r.enrolledControl), String(r.enrolledExperimental),
+                          String(s.eventsControl), String(s.eventsExperimental), n(r.hazardRatio), n(r.lower), n(r.upper),
+                          n(s.logHazardRatio), n(s.standardError), s.coxConverged ? "true" : "false", n(r.z), n(r.pTwoSided),
+                          n(r.pOneSided), n(s.observedMinusExpected), n(s.variance), n(s.medianControl), n(s.medianExperimental)]
+                .joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// One row per PSA draw: drawn figures, the re-calibrated parameters, main statistics.
+    public func psaCSV() -> String? {
+        guard let psa else { return nil }
+        let roles = design.null ? [request.control] : [request.experimental, request.control]
+        var paramColumns: [(arm: String, name: String)] = []
+        for m in roles { for p in m.parameters { paramColumns.append((m.id, p.name)) } }
+        var header = ["draw", "rejected"] + psaFigures.map { "figure:\($0)" } + paramColumns.map { "\($0.arm).\($0.name)" }
+        header += Self.psaStatistics.map(\.name)
+        var lines = [header.map(Self.csvField).joined(separator: ",")]
+        for d in psa {
+            var row = [String(d.draw.index), String(d.draw.rejected)]
+            row += psaFigures.map { d.draw.figures[$0].map(Self.csvNumber) ?? "NA" }
+            for col in paramColumns {
+                let arm = d.draw.arms.first { $0.id == col.arm }
+                row.append(arm?.parameters.first { $0.name == col.name }.map { Self.csvNumber($0.value) } ?? "NA")
+            }
+            row += Self.psaStatistics.map { $0.value(d.summary).map(Self.csvNumber) ?? "NA" }
+            lines.append(row.joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    // MARK: JSON
+
+    struct JSONArm: Encodable {
+        var role: String
+        var id: String
+        var name: String
+        var streamID: UInt32
+        var parameters: [ParameterProvenance]
+        var notes: [String]
+        enum CodingKeys: String, CodingKey { case role, id, name, parameters, notes; case streamID = "stream_id" }
+    }
+
+    struct JSONStatistic: Encodable {
+        var name: String
+        var baseCase: Double?
+        var psaMedian: Double?
+        var psaLower: Double?
+        var psaUpper: Double?
+        enum CodingKeys: String, CodingKey {
+            case name
+            case baseCase = "base_case", psaMedian = "psa_median", psaLower = "psa_p2.5", psaUpper = "psa_p97.5"
+        }
+    }
+
+    struct JSONPSA: Encodable {
+        var draws: Int
+        var replicatesPerDraw: Int
+        var redrawnFigures: [String]
+        var rejectedDraws: Int
+        var method: String
+        var statistics: [JSONStatistic]
+        enum CodingKeys: String, CodingKey {
+            case draws, method, statistics
+            case replicatesPerDraw = "replicates_per_draw", redrawnFigures = "redrawn_figures", rejectedDraws = "rejected_draws"
+        }
+    }
+
+    struct JSONDocument: Encodable {
+        var nensimVersion: String
+        var commandLine: [String]
+        var seed: UInt64
+        var replicates: Int
+        var design: TrialDesign
+        var designSummary: String
+        var confidenceLevel: Double
+        var randomisation: String
+        var streams: String
+        var arms: [JSONArm]
+        var summary: TrialSummary
+        var psa: JSONPSA?
+        enum CodingKeys: String, CodingKey {
+            case seed, replicates, design, arms, summary, psa, randomisation, streams
+            case nensimVersion = "nensim_version", commandLine = "command_line", designSummary = "design_summary"
+            case confidenceLevel = "confidence_level"
+        }
+    }
+
+    /// `trial.json`: everything except the per-replicate rows (those are in `replicates.csv`).
+    public func json() throws -> Data {
+        let ids = request.slotStreamIDs
+        var arms = [JSONArm(role: "control", id: request.control.id, name: request.control.name, streamID: ids.control,
+                            parameters: request.control.parameters, notes: request.control.notes)]
+        let e = request.experimentalModel
+        arms.insert(JSONArm(role: design.null ? "experimental (the control model, --null)" : "experimental", id: e.id, name: e.name,
+                            streamID: ids.experimental, parameters: e.parameters, notes: e.notes), at: 0)
+        var psaJSON: JSONPSA?
+        if let psa {
+            psaJSON = JSONPSA(draws: psa.count, replicatesPerDraw: request.replicates, redrawnFigures: psaFigures,
+                              rejectedDraws: psa.reduce(0) { $0 + $1.draw.rejected },
+                              method: "each calibrating range figure redrawn (log-normal for times, beta for proportions, the range as the 95 % interval), arms re-calibrated; every draw uses the base case's random numbers; covariates are not in the model yet, so no linear predictors across draws",
+                              statistics: Self.psaStatistics.map { stat in
+                                  let values = psa.map { stat.value($0.summary) }
+                                  return JSONStatistic(name: stat.name, baseCase: stat.value(summary).flatMap { $0.isFinite ? $0 : nil },
+                                                       psaMedian: Self.percentile(values, 0.5), psaLower: Self.percentile(values, 0.025),
+                                                       psaUpper: Self.percentile(values, 0.975))
+                              })
+        }
+        let doc = JSONDocument(nensimVersion: NENSimInfo.version, commandLine: commandLine, seed: request.seed, replicates: request.replicates,
+                               design: design, designSummary: design.summary, confidenceLevel: 1 - design.alpha,
+                               randomisation: "permuted blocks of \(design.ratio.blockSize) (twice the sum of the ratio), entry times the order statistics of uniforms over the accrual period",
+                               streams: "replicate r: entry and allocation from (seed, stream_id(\"trial/allocation\"), r, block 0); each arm's patients in allocation order from (seed, arm stream_id, r, block 0)",
+                               arms: arms, summary: summary, psa: psaJSON)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return try encoder.encode(doc)
+    }
+
+    // MARK: Files
+
+    /// Writes `trial.json`, `replicates.csv` and (with PSA) `psa.csv` into `directory`,
+    /// each atomically (temporary name in the same folder, then rename), so a failed
+    /// run leaves no half-written file.
+    /// - Throws: `NensimFailure.cannotCreate` (73) when the folder exists and `force` is
+    ///   false or cannot be created; `.io` (74) when writing fails.
+    /// - Returns: the paths written.
+    @discardableResult
+    public func write(to directory: URL, force: Bool) throws -> [URL] {
+        try TrialReport.prepare(directory: directory, force: force)
+        var files: [(String, Data)] = [("trial.json", try json()), ("replicates.csv", Data(replicatesCSV().utf8))]
+        if let psa = psaCSV() { files.append(("psa.csv", Data(psa.utf8))) }
+        return try files.map { name, data in
+            let url = directory.appendingPathComponent(name)
+            try AtomicFile.write(data, to: url)
+            return url
+        }
+    }
+
+    /// Checks, before any simulation, that `directory` may be written: an existing
+    /// folder is refused unless `force` (its files are then replaced); a missing one is
+    /// created only when the results are written.
+    public static func checkDestination(_ directory: URL, force: Bool) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) else { return }
+        guard isDirectory.boolValue else { throw NensimFailure.cannotCreate("--out \(directory.path): exists and is not a folder") }
+        guard force else { throw NensimFailure.cannotCreate("--out \(directory.path): the folder exists; choose another or pass --force to replace its files") }
+    }
+
+    static func prepare(directory: URL, force: Bool) throws {
+        try checkDestination(directory, force: force)
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw NensimFailure.cannotCreate("--out \(directory.path): cannot create the folder (\(error.localizedDescription))")
+        }
+    }
+}
+
+/// Atomic file replacement: write a temporary file beside the target, then `rename(2)`.
+enum AtomicFile {
+    static func write(_ data: Data, to url: URL) throws {
+        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
+        do {
+            try data.write(to: temp)
+        } catch {
+            try? FileManager.default.removeItem(at: temp)
+            throw NensimFailure.io("cannot write \(url.path): \(error.localizedDescription)")
+        }
+        guard rename(temp.path, url.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: temp)
+            throw NensimFailure.io("cannot move \(temp.lastPathComponent) to \(url.path): \(reason)")
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+
+/// One statistic of a run across PSA draws: the base case and the 2.5–97.5 percentile
+/// interval over draws (R's type-7 quantiles).
+public struct PSAStatistic: Sendable, Codable, Equatable {
+    public var name: String
+    public var base: Double
+    public var lower: Double
+    public var upper: Double
+    public var median: Double
+}
+
+/// `nensim run --psa K`: the run repeated on K parameter sets drawn from the figures'
+/// uncertainty distributions, with common random numbers (the same seed) so that the
+/// spread is the parameters', not Monte Carlo noise.
+public struct RunPSAResult: Sendable, Codable {
+    public var draws: Int
+    /// Draws redrawn because their figures contradicted each other.
+    public var rejected: Int
+    /// Figure ids redrawn (calibrating ranges of the arms run and the arms they refer to).
+    public var redrawnFigures: [String]
+    public var statistics: [PSAStatistic]
+    /// Column names of `rows`: drawn figures, then statistics.
+    public var columns: [String]
+    /// One row per draw (`psa.csv`).
+    public var rows: [[Double]]
+}
+
+public enum RunPSA {
+    /// The statistics tracked per draw, by name, from a report.
+    public static func statistics(_ r: RunReport) -> [(String, Double)] {
+        var out: [(String, Double)] = []
+        for a in r.arms {
+            out.append(("\(a.id).pfs.median", a.pfs.median.estimate))
+            out.append(("\(a.id).os.median", a.os.median.estimate))
+            out.append(("\(a.id).pfs.rmst", a.pfs.rmst.estimate))
+            out.append(("\(a.id).os.rmst", a.os.rmst.estimate))
+            for p in a.responses where ["orr", "dcr"].contains(p.name) { out.append(("\(a.id).\(p.name)", p.estimate)) }
+        }
+        for c in r.comparisons {
+            out.append(("\(c.arm)_vs_\(c.reference).\(c.endpoint).hr", c.hazardRatio.estimate))
+            out.append(("\(c.arm)_vs_\(c.reference).\(c.endpoint).rmst_difference", c.rmstDifference.estimate))
+        }
+        return out
+    }
+
+    /// R's default (type 7) quantile of sorted values.
+    static func quantile(_ sorted: [Double], _ p: Double) -> Double {
+        guard !sorted.isEmpty else { return .nan }
+        let h = Double(sorted.count - 1) * p
+        let lo = Int(h.rounded(.down)), hi = min(lo + 1, sorted.count - 1)
+        return sorted[lo] + (h - Double(lo)) * (sorted[hi] - sorted[lo])
+    }
+
+    /// Simulates every draw with `request`'s settings (its arms replaced by the draw's)
+    /// and summarises the statistics against the base-case report.
+    public static func run(base: RunReport, draws: [PSADraw], request: SimulationRequest, reference: String?, tau: Double?) throws -> RunPSAResult {
+        let names = statistics(base).map(\.0)
+        let figureIDs = Array(Set(draws.flatMap { $0.figures.keys })).sorted()
+        var perDraw: [[Double]] = []
+        for d in draws {
+            var r = request
+            r.arms = d.arms
+            let result = Engine.run(r)
+            let report = try Reporter.report(result, reference: reference, tau: tau)
+            let stats = Dictionary(statistics(report), uniquingKeysWith: { a, _ in a })
+            perDraw.append(figureIDs.map { d.figures[$0] ?? .nan } + names.map { stats[$0] ?? .nan })
+        }
+        let baseValues = Dictionary(statistics(base), uniquingKeysWith: { a, _ in a })
+        let summaries = names.enumerated().map { (j, name) -> PSAStatistic in
+            let column = perDraw.map { $0[figureIDs.count + j] }.filter { !$0.isNaN }.sorted()
+            return PSAStatistic(name: name, base: baseValues[name] ?? .nan, lower: quantile(column, 0.025),
+                                upper: quantile(column, 0.975), median: quantile(column, 0.5))
+        }
+        return RunPSAResult(draws: draws.count, rejected: draws.map(\.rejected).reduce(0, +), redrawnFigures: figureIDs,
+                            statistics: summaries, columns: ["draw"] + figureIDs + names,
+                            rows: perDraw.enumerated().map { [Double($0.offset)] + $0.element })
+    }
+
+    /// The terminal table.
+    public static func render(_ r: RunPSAResult) -> String {
+        var t = TextTable(header: ["statistic", "base case", "2.5 %", "97.5 %"])
+        for s in r.statistics {
+            t.add([s.name, fixed(s.base, decimals: 3), fixed(s.lower, decimals: 3), fixed(s.upper, decimals: 3)])
+        }
+        var lines = ["Probabilistic sensitivity analysis: \(r.draws) draws (common random numbers; \(r.rejected) contradictory draws redrawn)",
+                     "redrawn figures: " + (r.redrawnFigures.isEmpty ? "none (no calibrating figure of these arms is a range)" : r.redrawnFigures.joined(separator: ", "))]
+        lines.append(t.render(indent: "  "))
+        return lines.joined(separator: "\n")
+    }
+}

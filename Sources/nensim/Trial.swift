@@ -1,0 +1,126 @@
+import ArgumentParser
+import Foundation
+import NENSim
+
+enum TrialEndpointOption: String, ExpressibleByArgument, CaseIterable {
+    case pfs, os
+}
+
+struct Trial: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Simulate a randomised two-arm trial many times: power, type I error, distribution of the HR.",
+        discussion: """
+        Each replicate randomises --n patients (permuted blocks of twice the ratio's sum), enters them uniformly \
+        over --accrual months, drops them out at --dropout a year and analyses at the --events-th event or \
+        --follow-up months after accrual ends, whichever comes first. The first arm is experimental, the second \
+        the control. Results are identical for any --threads.
+        Example: nensim trial --arms sunitinib,placebo --n 171 --accrual 24 --follow-up 12 --dropout 0.1 --replicates 2000
+        """
+    )
+
+    @Option(name: .long, help: "EXPERIMENTAL,CONTROL arm ids, e.g. sunitinib,placebo (see `nensim arms`).")
+    var arms: String
+
+    @Option(name: .long, help: "Patients randomised per trial (both arms).")
+    var n: Int
+
+    @Option(name: .long, help: "Allocation ratio EXPERIMENTAL:CONTROL, e.g. 1:1 or 2:1.")
+    var ratio: String = "1:1"
+
+    @Option(name: .long, help: "Uniform accrual period, months.")
+    var accrual: Double = 24
+
+    @Option(name: .customLong("follow-up"), help: "Follow-up after accrual ends, months: the latest analysis time (default 12 without --events, none with it).")
+    var followUp: Double?
+
+    @Option(name: .long, help: "Annual dropout probability (exponential dropout), in [0, 1).")
+    var dropout: Double = 0
+
+    @Option(name: .long, help: "Event-driven analysis at this many events (at most --n).")
+    var events: Int?
+
+    @Option(name: .long, help: "Endpoint analysed: pfs or os.")
+    var endpoint: TrialEndpointOption = .pfs
+
+    @Option(name: .long, help: "Decision test: logrank, cox (Wald) or fh:RHO,GAMMA (Fleming–Harrington).")
+    var test: String = "logrank"
+
+    @Option(name: .long, help: "Scan interval (e.g. 12w, 8w, 3m, 90d): progression is seen at the first scan after it.")
+    var assess: String?
+
+    @Option(name: .long, help: "Two-sided significance level.")
+    var alpha: Double = 0.05
+
+    @Option(name: .long, help: "Number of simulated trials.")
+    var replicates: Int = 1000
+
+    @Flag(name: .long, help: "Run the control arm against itself (type I error).")
+    var null = false
+
+    @Option(name: .long, help: "Probabilistic sensitivity analysis: K parameter draws from the figures' ranges, each simulated.")
+    var psa: Int?
+
+    @Option(name: .long, help: "Random seed; the same seed gives the same output for any thread count.")
+    var seed: UInt64 = 1
+
+    @Option(name: .long, help: "Worker threads (default: all cores). Results do not depend on it.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a parameter: ARM.PARAM=VALUE (repeatable).", valueName: "arm.param=value"))
+    var assignments: [String] = []
+
+    @OptionGroup var evidence: EvidenceOptions
+
+    @Option(name: .long, help: "Output folder (default notebooks-out/trial-<arms>-n<N>-seed<S>).")
+    var out: String?
+
+    @Flag(name: .long, help: "Overwrite the files of an existing output folder.")
+    var force = false
+
+    func validate() throws {
+        guard n >= 2 else { throw ValidationError("--n \(n): a trial needs at least 2 patients") }
+        guard replicates >= 1 else { throw ValidationError("--replicates \(replicates): must be at least 1") }
+        guard replicates <= 100_000_000 else { throw ValidationError("--replicates \(replicates): at most 10^8") }
+        guard threads >= 1, threads <= 1024 else { throw ValidationError("--threads \(threads): must be between 1 and 1024") }
+        if let psa { guard psa >= 1, psa <= 100_000 else { throw ValidationError("--psa \(psa): the number of draws must be between 1 and 100000") } }
+    }
+
+    func design() throws -> TrialDesign {
+        TrialDesign(patients: n, ratio: try AllocationRatio.parse(ratio), accrual: accrual,
+                    followUp: followUp ?? (events == nil ? 12 : nil), dropoutPerYear: dropout, targetEvents: events,
+                    endpoint: endpoint == .pfs ? .pfs : .os, test: try TrialTest.parse(test),
+                    assessmentInterval: try assess.map(AssessmentInterval.parse), alpha: alpha, null: null)
+    }
+
+    func run() throws {
+        try reportingFailures {
+            let design = try design()
+            try design.validate()
+            let ids = try parseArmList(arms)
+            guard ids.count == 2 else {
+                throw NensimFailure.usage("--arms '\(arms)': a trial compares exactly two arms, EXPERIMENTAL,CONTROL (e.g. sunitinib,placebo)")
+            }
+            let catalogue = try evidence.catalogue()
+            let overrides = try ModelOverrides.parse(assignments)
+            for arm in overrides.values.keys.sorted() where !ids.contains(arm) { _ = try catalogue.arm(arm) }
+            let calibrator = Calibrator(catalogue: catalogue, overrides: overrides)
+            let models = try ids.map { try calibrator.model(for: $0) }
+
+            let folder = URL(fileURLWithPath: out ?? "notebooks-out/trial-\(models.map(\.id).joined(separator: "-"))-n\(n)-seed\(seed)")
+            try TrialReport.checkDestination(folder, force: force)
+
+            let request = TrialRequest(experimental: models[0], control: models[1], design: design,
+                                       replicates: replicates, seed: seed, threads: threads)
+            try request.validate()
+            let result = TrialSimulator.run(request)
+
+            let psaResult = try psa.map { try TrialSimulator.psa(request, catalogue: catalogue, overrides: overrides, K: $0) }
+            let report = TrialReport(result: result, psa: psaResult?.draws, psaFigures: psaResult?.figures ?? [],
+                                     commandLine: ["nensim"] + CommandLine.arguments.dropFirst())
+            let written = try report.write(to: folder, force: force)
+            print(report.renderTable())
+            print("")
+            print("wrote \(written.map(\.path).joined(separator: ", "))")
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import SurvivalStats
+import Testing
+@testable import NENSim
+
+struct PSATests {
+    /// The beta's 2.5 and 97.5 % quantiles are the range (to 1e-9), for two-sided ranges
+    /// of the catalogue and a narrow one.
+    @Test(arguments: [(0.35, 0.74), (0.4, 0.83), (0.65, 0.75), (0.28, 0.9), (0.35, 0.4), (0.001, 0.01)])
+    func betaMatchesTheRangeAsA95PercentInterval(low: Double, high: Double) throws {
+        let (a, b) = try UncertaintyDistribution.betaParameters(low: low, high: high)
+        #expect(abs(Distributions.betaQuantile(0.025, a: a, b: b) - low) < 1e-9)
+        #expect(abs(Distributions.betaQuantile(0.975, a: a, b: b) - high) < 1e-9)
+    }
+
+    /// One-sided ranges: "< 10 %" has mean 0.05 (the base case) and 97.5 % quantile 0.10;
+    /// "53–100 %" has mean 0.765 and 2.5 % quantile 0.53.
+    @Test func oneSidedRangesKeepTheBaseCaseAsTheMean() throws {
+        let (a, b) = try UncertaintyDistribution.betaParameters(low: 0, high: 0.1)
+        #expect(abs(a / (a + b) - 0.05) < 1e-12)
+        #expect(abs(Distributions.betaQuantile(0.975, a: a, b: b) - 0.1) < 1e-9)
+        let (c, d) = try UncertaintyDistribution.betaParameters(low: 0.53, high: 1)
+        #expect(abs(c / (c + d) - 0.765) < 1e-12)
+        #expect(abs(Distributions.betaQuantile(0.025, a: c, b: d) - 0.53) < 1e-9)
+        #expect(try UncertaintyDistribution.betaParameters(low: 0, high: 1) == (1, 1))
+        #expect(throws: NensimFailure.self) { try UncertaintyDistribution.betaParameters(low: 0.5, high: 0.4) }
+    }
+
+    @Test func timesAreLogNormalWithTheRangeAs95PercentInterval() throws {
+        let prrt = try EvidenceCatalogue.bundled().figure(id: "prrt.pfs.median")!
+        let u = try #require(try UncertaintyDistribution.of(prrt))
+        #expect(u.family == .logNormal)
+        #expect(abs(u.quantile(0.025) - 17) < 1e-9 && abs(u.quantile(0.975) - 40) < 1e-9)
+        #expect(abs(u.quantile(0.5) - Calibrator.centre(of: prrt)) < 1e-9)
+    }
+
+    /// Draws follow the distributions (median and 95 % interval of 1000 draws of TACE's
+    /// ORR, 35–74 %), are reproducible, and do not depend on the order of the arms.
+    @Test func drawsAreReproducibleAndFollowTheRanges() throws {
+        let catalogue = try EvidenceCatalogue.bundled()
+        let k = 1000
+        let draws = try PSA.sample(catalogue: catalogue, arms: ["tace", "sunitinib"], K: k, seed: 9)
+        #expect(draws.allSatisfy { $0.rejected == 0 })
+        let orr = draws.map { $0.figures["tace.response.orr"]! }.sorted()
+        let u = try #require(try UncertaintyDistribution.of(catalogue.figure(id: "tace.response.orr")!))
+        // 1000 draws: SE of the sample median ≈ 0.006, of the 2.5 / 97.5 % quantiles ≈ 0.01.
+        #expect(abs(orr[k / 2] - u.quantile(0.5)) < 0.025)
+        #expect(abs(orr[k / 40] - 0.35) < 0.04 && abs(orr[k - k / 40] - 0.74) < 0.04)
+        #expect(draws.allSatisfy { abs($0.arms[0].responseCuts.first { $0.category == "orr" }!.probability - $0.figures["tace.response.orr"]!) < 1e-15 })
+        let again = try PSA.draws(catalogue: catalogue, arms: ["sunitinib", "tace"], K: 5, seed: 9)
+        for i in 0..<5 {
+            #expect(again[i][1].responseCuts == draws[i].arms[0].responseCuts)
+            #expect(again[i][0].responseCuts == draws[i].arms[1].responseCuts)
+        }
+        let otherSeed = try PSA.draws(catalogue: catalogue, arms: ["tace"], K: 1, seed: 10)
+        #expect(otherSeed[0][0].responseCuts != draws[0].arms[0].responseCuts)
+    }
+
+    /// PRRT's PFS median (17–40) and OS median (22–46 months) are drawn independently;
+    /// pairs with the OS median below the PFS median cannot be calibrated (OS ≥ PFS) and
+    /// are redrawn, so every accepted draw has OS median > PFS median. About a quarter
+    /// of the pairs are rejected (319 of 1319 for seed 9), which pulls the PFS draws down:
+    /// their median is 24.8, not √(17·40) = 26.1 months.
+    @Test func contradictoryDrawsAreRedrawnAndCounted() throws {
+        let draws = try PSA.sample(catalogue: try EvidenceCatalogue.bundled(), arms: ["prrt"], K: 200, seed: 9)
+        #expect(draws.allSatisfy { $0.figures["prrt.os.median"]! > $0.figures["prrt.pfs.median"]! })
+        let rejected = draws.reduce(0) { $0 + $1.rejected }
+        #expect(rejected > 20 && rejected < 150)
+        #expect(draws.allSatisfy { abs($0.arms[0].pfs.median - $0.figures["prrt.pfs.median"]!) < 1e-9 })
+    }
+
+    /// A median difference pulls in its reference arm's figures; overrides still win.
+    @Test func referencesAndOverridesAreRespected() throws {
+        let catalogue = try EvidenceCatalogue.bundled()
+        let ids = try PSA.rangeFigures(catalogue: catalogue, arms: ["sunitinib", "placebo"]).map(\.id)
+        #expect(ids == ["sunitinib.response.orr"])
+        var o = ModelOverrides()
+        o.values["prrt"] = ["pfs.median": 30]
+        let draws = try PSA.draws(catalogue: catalogue, overrides: o, arms: ["prrt"], K: 3, seed: 1)
+        #expect(draws.allSatisfy { abs($0[0].pfs.median - 30) < 1e-9 })
+    }
+
+    @Test func trialPSAUsesCommonRandomNumbers() throws {
+        let catalogue = try EvidenceCatalogue.bundled()
+        let cal = Calibrator(catalogue: catalogue)
+        let request = TrialRequest(experimental: try cal.model(for: "prrt"), control: try cal.model(for: "everolimus"),
+                                   design: TrialDesign(patients: 80, accrual: 12, followUp: 12), replicates: 50, seed: 3, threads: 2)
+        let (draws, figures) = try TrialSimulator.psa(request, catalogue: catalogue, K: 8)
+        #expect(figures.contains("prrt.pfs.median"))
+        #expect(draws.count == 8)
+        let hrs = Set(draws.map { $0.summary.hazardRatioMedian.value! })
+        #expect(hrs.count > 1) // PRRT's PFS median varies between draws
+        // Sunitinib vs placebo: the only range is the ORR, which does not move PFS.
+        let flat = TrialRequest(experimental: try cal.model(for: "sunitinib"), control: try cal.model(for: "placebo"),
+                                design: TrialDesign(patients: 80), replicates: 30, seed: 3)
+        let base = TrialSummary(TrialSimulator.run(flat).replicates, alpha: 0.05)
+        let (same, _) = try TrialSimulator.psa(flat, catalogue: catalogue, K: 3)
+        #expect(same.allSatisfy { $0.summary == base })
+    }
+}
