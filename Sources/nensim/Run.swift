@@ -99,6 +99,8 @@ struct Run: ParsableCommand {
 
     @OptionGroup var options: SimulationOptions
 
+    @OptionGroup var output: OutputOptions
+
     func validate() throws {
         guard n >= 1 else { throw ValidationError("--n \(n): the number of patients per arm must be at least 1") }
         guard n <= 1_000_000_000_000 else { throw ValidationError("--n \(n): at most 10^12 patients per arm") }
@@ -123,8 +125,15 @@ struct Run: ParsableCommand {
                 throw NensimFailure.usage("--tau \(fmtShort(tau)) is beyond the horizon (\(fmtShort(options.horizon)) months)")
             }
             let request = options.request(arms: models, n: n)
-            let result = Engine.run(request)
+            try output.check(request)
+            let session = try output.begin(defaultFolder: OutputOptions.defaultFolder(arms: ids, n: n, seed: options.seed), request: request)
+            defer { session.close() }
+            let result = Engine.run(request, progress: session.progress)
+            session.simulationEnded()
             let report = try Reporter.report(result, reference: ref, tau: tau)
+            try session.finish(request: request, report: report, models: models, result: result,
+                               catalogue: try options.evidence.catalogue(), evidenceFile: options.evidence.evidence)
+            guard output.printsTable else { return }
             var header = "nensim \(NENSimInfo.version): \(models.count) arm(s) × \(n) patients, seed \(options.seed); \(request.design.summary)"
             header += "\nstatistics from \(report.dataBasis)"
             print(header)
