@@ -36,7 +36,15 @@ enum Interrupts {
         }
         thread.name = "nensim signals"
         thread.start()
-        for s in [SIGINT, SIGTERM, SIGHUP] { signal(s, forwardSignal) }
+        // A parent may start us with these signals blocked (the mask survives exec; test
+        // runners and some process APIs do this): unblock them, or they stay pending.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for s in [SIGINT, SIGTERM, SIGHUP] {
+            signal(s, forwardSignal)
+            sigaddset(&unblock, s)
+        }
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         signal(SIGXFSZ, SIG_IGN)
     }
 

@@ -96,7 +96,7 @@ public enum RunOutputWriter {
         for c in report.comparisons {
             notes.append("\(c.endpoint.uppercased()) \(c.arm) vs \(c.reference): HR \(c.hazardRatio.formatted(decimals: 3)); log-rank p \(formatP(c.logRankP)); median difference \(fixed(c.medianDifference, notReached: true)) months")
         }
-        notes.append("nensim \(manifest.nensimVersion) (\(manifest.gitCommit.prefix(12))) · scenario \(manifest.scenarioHash.prefix(12)) · \(manifest.timestamp)")
+        notes.append("nensim \(manifest.nensimVersion) (\(manifest.gitCommit.prefix(12))) · scenario \(manifest.scenarioHash.prefix(12))")
         return KaplanMeierFigure(
             title: title, subtitle: subtitle, footnotes: notes,
             panels: [
