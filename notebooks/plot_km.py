@@ -52,7 +52,7 @@ def plot(km, summary, out: Path):
         ax.set_title(title)
         ax.set_xlabel("Months")
         ax.set_ylim(0, 1.02)
-        ax.set_xlim(0, report["tau"] * 2)
+        ax.set_xlim(0, min(km[endpoint]["time"].max(), report["tau"] * 2))
     axes[0].set_ylabel("Survival probability")
     axes[0].legend(title="arm")
     m = summary["manifest"]
