@@ -60,7 +60,7 @@ struct RunFolderTests {
         defer { try? FileManager.default.removeItem(at: base) }
         let path = base.appendingPathComponent("run").path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
-        try "old".write(toFile: path + "/old.txt", atomically: false, encoding: .utf8)
+        try "old".write(toFile: path + "/arms.csv", atomically: false, encoding: .utf8)
         #expect(throws: NensimFailure.self) { try RunFolder.create(at: path, force: false) }
         do {
             _ = try RunFolder.create(at: path, force: false)
@@ -69,10 +69,29 @@ struct RunFolderTests {
         }
         let folder = try RunFolder.create(at: path, force: true)
         try folder.write("new.txt", contents: "new")
-        #expect(listing(URL(fileURLWithPath: path)) == ["old.txt"]) // untouched until the new folder is complete
+        #expect(listing(URL(fileURLWithPath: path)) == ["arms.csv"]) // untouched until the new folder is complete
         try folder.commit()
         #expect(listing(URL(fileURLWithPath: path)) == ["new.txt"])
         #expect(listing(base) == ["run"])
+    }
+
+    @Test func forceReplacesOnlyWhatLooksLikeARunFolder() throws {
+        let base = try scratch()
+        defer { try? FileManager.default.removeItem(at: base) }
+        let fm = FileManager.default
+        try fm.createDirectory(at: base.appendingPathComponent("project/src"), withIntermediateDirectories: true)
+        try "x".write(to: base.appendingPathComponent("notes.txt"), atomically: false, encoding: .utf8)
+        try fm.createDirectory(at: base.appendingPathComponent("other"), withIntermediateDirectories: true)
+        try "x".write(to: base.appendingPathComponent("other/thesis.tex"), atomically: false, encoding: .utf8)
+        for name in ["project", "notes.txt", "other", "."] {
+            do {
+                _ = try RunFolder.create(at: base.appendingPathComponent(name).path, force: true)
+                Issue.record("--force accepted \(name)")
+            } catch let f as NensimFailure {
+                #expect(f.status == .cannotCreate && f.message.contains("--force will not replace"), "\(name): \(f)")
+            }
+        }
+        #expect(listing(base) == ["notes.txt", "other", "project"])
     }
 
     @Test func abandonRemovesTheTemporaryFolderAndTheParentsItMade() throws {

@@ -213,6 +213,10 @@ struct OutputCommandTests {
             #expect(forced.status == 0, "\(forced.stderr)")
             #expect(listing(dir) == ["run"])
             #expect(try Data(contentsOf: dir.appendingPathComponent("run/arms.csv")) != before)
+            // --force never replaces the current directory, even a run folder.
+            let here = try CLI.run(args + ["--out", ".", "--force"], currentDirectory: dir.appendingPathComponent("run"))
+            #expect(here.status == 73 && here.stderr.contains("it holds the current directory"), "\(here.stderr)")
+            #expect(listing(dir.appendingPathComponent("run")).contains("arms.csv"))
         }
     }
 

@@ -55,8 +55,11 @@ public final class RunFolder: @unchecked Sendable {
             throw NensimFailure.usage("--out \(path): name a folder to create, not a root or parent reference")
         }
         let folder = RunFolder(destination: url, displayName: path, force: force)
-        if exists(url.path), !force {
-            throw NensimFailure.cannotCreate("\(path) already exists; use --force to replace it or --out to choose another folder")
+        if exists(url.path) {
+            guard force else {
+                throw NensimFailure.cannotCreate("\(path) already exists; use --force to replace it or --out to choose another folder")
+            }
+            try checkReplaceable(url, displayName: path)
         }
         // Missing parents, outermost first.
         var missing: [URL] = []
@@ -184,6 +187,41 @@ public final class RunFolder: @unchecked Sendable {
     private func removeCreatedParents() {
         for dir in createdParents.reversed() { rmdir(dir.path) } // only if still empty
         createdParents = []
+    }
+
+    /// File names a run folder may hold: nensim's outputs and the notebook's picture.
+    public static let knownFiles: Set<String> = [
+        "summary.json", "arms.csv", "comparisons.csv", "km_pfs.csv", "km_os.csv", "responses.csv",
+        "adverse_events.csv", "patients.csv", "km.svg", "km.png",
+    ]
+
+    /// `--force` replaces only what looks like a run folder: a folder (not a file), not
+    /// the current directory or one of its ancestors, without subfolders, and empty or
+    /// holding at least one nensim output. A mistyped `--out . --force` or
+    /// `--out ~ --force` must not delete anything.
+    static func checkReplaceable(_ url: URL, displayName: String) throws {
+        let refuse = { (why: String) in
+            NensimFailure.cannotCreate("--force will not replace \(displayName): \(why); remove it yourself or choose another --out")
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw refuse("it is not a folder")
+        }
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL.resolvingSymlinksInPath().path
+        let target = url.resolvingSymlinksInPath().path
+        if cwd == target || cwd.hasPrefix(target.hasSuffix("/") ? target : target + "/") {
+            throw refuse("it holds the current directory")
+        }
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
+        for entry in entries {
+            var sub: ObjCBool = false
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent(entry).path, isDirectory: &sub), sub.boolValue {
+                throw refuse("it has subfolders, so it is not a nensim run folder")
+            }
+        }
+        if !entries.isEmpty, !entries.contains(where: knownFiles.contains) {
+            throw refuse("it holds no nensim output, so it is not a nensim run folder")
+        }
     }
 
     static func exists(_ path: String) -> Bool {
