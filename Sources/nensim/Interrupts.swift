@@ -16,6 +16,11 @@ enum Interrupts {
     }
     private static let guarded = Mutex(Guarded())
     private static let installed = Atomic<Bool>(false)
+    private static let exiting = Atomic<Bool>(false)
+
+    /// Whether a signal arrived and its thread is cleaning up and exiting. A writer the
+    /// cleanup cancelled then fails; its thread must not race to exit with that error.
+    static var isExiting: Bool { exiting.load(ordering: .acquiring) }
 
     static func install() {
         guard !installed.exchange(true, ordering: .acquiringAndReleasing) else { return }
@@ -26,8 +31,9 @@ enum Interrupts {
         let thread = Thread {
             var byte: UInt8 = 0
             while read(readEnd, &byte, 1) != 1 {}
+            exiting.store(true, ordering: .releasing)
             let (folder, bar) = guarded.withLock { ($0.folder, $0.bar) }
-            bar?.erase()
+            bar?.finish()
             folder?.abandon()
             let name = byte == UInt8(SIGINT) ? "interrupted" : byte == UInt8(SIGTERM) ? "terminated" : "hung up"
             let removed = folder != nil && folder?.isCommitted == false ? "; partial output removed" : ""

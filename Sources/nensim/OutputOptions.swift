@@ -116,6 +116,9 @@ final class OutputSession {
 
     /// Abandons an uncommitted folder (call on every exit path, e.g. in `defer`).
     func close() {
+        // After a signal, the signal thread removes the folder and exits 128 + signal;
+        // a write it cancelled lands here with an error that must not win that race.
+        while Interrupts.isExiting { sleep(1) }
         bar?.finish()
         folder?.abandon()
         Interrupts.guardFolder(nil)
