@@ -113,6 +113,8 @@ struct Run: ParsableCommand {
 
     @OptionGroup(title: "Treatment pathways") var pathwayOptions: PathwayOptions
 
+    @OptionGroup var output: OutputOptions
+
     func validate() throws {
         try pathwayOptions.validate(arms: arms, reference: reference)
         guard n >= 1 else { throw ValidationError("--n \(n): the number of patients per arm must be at least 1") }
@@ -123,7 +125,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            guard let arms else { return try pathwayOptions.run(n: n, tau: tau, options: options) }
+            guard let arms else { return try pathwayOptions.run(n: n, tau: tau, options: options, output: output) }
             let models = try options.models(arms)
             let ids = models.map(\.id)
             let ref: String?
@@ -140,20 +142,31 @@ struct Run: ParsableCommand {
                 throw NensimFailure.usage("--tau \(fmtShort(tau)) is beyond the horizon (\(fmtShort(options.horizon)) months)")
             }
             let request = options.request(arms: models, n: n)
-            let result = Engine.run(request)
+            try output.check(request)
+            let session = try output.begin(defaultFolder: OutputOptions.defaultFolder(arms: ids, n: n, seed: options.seed), request: request)
+            defer { session.close() }
+            let result = Engine.run(request, progress: session.progress)
+            session.simulationEnded()
             let report = try Reporter.report(result, reference: ref, tau: tau)
+            let catalogue = try options.evidence.catalogue()
+            var psaResult: RunPSAResult?
+            if let psa {
+                let draws = try PSA.sample(catalogue: catalogue, overrides: try ModelOverrides.parse(options.assignments),
+                                           arms: ids, K: psa, seed: options.seed)
+                psaResult = try RunPSA.run(base: report, draws: draws, request: request, reference: ref, tau: tau)
+            }
+            try session.finish(request: request, report: report, models: models, result: result,
+                               catalogue: catalogue, evidenceFile: options.evidence.evidence,
+                               extraCSV: psaResult.map { [("psa.csv", RunPSA.csv($0)), ("psa_summary.csv", RunPSA.summaryCSV($0))] } ?? [])
+            guard output.printsTable else { return }
             var header = "nensim \(NENSimInfo.version): \(models.count) arm(s) × \(n) patients, seed \(options.seed); \(request.design.summary)"
             header += "\nstatistics from \(report.dataBasis)"
             print(header)
             print("")
             print(report.renderTable(models: models))
-            if let psa {
-                let catalogue = try options.evidence.catalogue()
-                let draws = try PSA.sample(catalogue: catalogue, overrides: try ModelOverrides.parse(options.assignments),
-                                           arms: ids, K: psa, seed: options.seed)
-                let result = try RunPSA.run(base: report, draws: draws, request: request, reference: ref, tau: tau)
+            if let psaResult {
                 print("")
-                print(RunPSA.render(result))
+                print(RunPSA.render(psaResult))
             }
         }
     }
