@@ -8,7 +8,9 @@ struct Merge: ParsableCommand {
         discussion: """
         Checks first that the files are shards 1 … k of one run (one scenario hash, one k, \
         each shard once) and intact (checksum); every problem is one line naming the file, \
-        exit status 65, and nothing is merged. The report equals the unsharded run's byte for byte.
+        exit status 65, and nothing is written. The report and the files (--out, --format; default \
+        the unsharded run's folder) equal the unsharded run's byte for byte, apart from the \
+        manifest's time stamp, command line and thread count.
         Example: nensim merge notebooks-out/prrt-everolimus-n100000-seed1.shard-*-of-8.nstally
         """
     )
@@ -16,8 +18,10 @@ struct Merge: ParsableCommand {
     @Argument(help: ArgumentHelp("The k tally files (*.nstally), in any order.", valueName: "shard-file"))
     var files: [String] = []
 
-    @Option(name: .long, help: "Worker threads for the statistics (results do not depend on it).")
+    @Option(name: .long, help: "Worker threads (results do not depend on it).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give the tally files of every shard, e.g. run.shard-*-of-8.nstally") }
@@ -34,8 +38,20 @@ struct Merge: ParsableCommand {
         }
         try reportingFailures {
             let s = merged.scenario
+            let request = merged.result.request
+            try output.check(request)
+            // The run's own default folder, so a merged run lands where the unsharded one would.
+            let session = try output.begin(defaultFolder: OutputOptions.defaultFolder(arms: s.arms.map(\.id), n: s.patientsPerArm, seed: s.seed),
+                                           request: request)
+            defer { session.close() }
+            session.simulationEnded()
             let report = try Reporter.report(merged.result, reference: s.reference, landmarks: s.landmarkTimes, tau: s.tau)
-            printReport(report, request: merged.result.request)
+            var catalogue = try EvidenceCatalogue.bundled()
+            if let file = merged.evidenceFile { catalogue = try catalogue.merging(contentsOf: URL(fileURLWithPath: file)) }
+            try session.finish(request: request, report: report, models: s.arms, result: merged.result, catalogue: catalogue,
+                               evidenceFile: merged.evidenceFile)
+            guard output.printsTable else { return }
+            printReport(report, request: request)
         }
     }
 }

@@ -23,11 +23,6 @@ struct PathwayOptions: ParsableArguments {
         valueName: "h"))
     var laterLineHR: Double?
 
-    // MERGE: when `OutputOptions` (with its own --out) is in Run, delete this option and
-    // pass the run folder's URL to `PathwayFiles.write(report:curves:to:)` instead.
-    @Option(name: .long, help: ArgumentHelp("With --pathways: folder for pathways.csv and km_pathways.csv.", valueName: "dir"))
-    var out: String?
-
     /// Whether any pathway-only flag was given.
     var anyGiven: Bool { strict || lineGap != nil || laterLineHR != nil }
 
@@ -44,7 +39,7 @@ struct PathwayOptions: ParsableArguments {
     }
 
     /// Runs the pathways: parse, guidance check, calibrate, simulate, report, write.
-    func run(n: Int, tau: Double?, options: SimulationOptions) throws {
+    func run(n: Int, tau: Double?, options: SimulationOptions, output: OutputOptions) throws {
         guard let pathways else { return }
         let catalogue = try options.evidence.catalogue()
         let idLists = try PathwayList.parse(pathways, catalogue: catalogue)
@@ -85,12 +80,20 @@ struct PathwayOptions: ParsableArguments {
         let (report, curves) = try PathwayReporter.report(result, tau: tau)
         var header = "nensim \(NENSimInfo.version): \(built.count) pathway(s) × \(n) patients, seed \(options.seed); \(request.simulation.design.summary)"
         header += "\npopulation: \(profile); statistics from \(report.dataBasis)"
-        print(header)
-        print("")
-        print(report.renderTable())
-        if let out {
-            let files = try PathwayFiles.write(report: report, curves: curves, to: URL(fileURLWithPath: out))
-            print("\nwrote " + files.map(\.path).joined(separator: ", "))
+        if output.printsTable {
+            print(header)
+            print("")
         }
+        if output.formats.contains(.csv) {
+            // The run folder's safe writes: a hidden temporary folder renamed into place.
+            let path = output.out ?? "notebooks-out/pathways-n\(n)-seed\(options.seed)"
+            let folder = try RunFolder.create(at: path, force: output.force)
+            defer { folder.abandon() }
+            try folder.write("pathways.csv", contents: PathwayFiles.summaryCSV(report))
+            try folder.write("km_pathways.csv", contents: PathwayFiles.curvesCSV(curves))
+            try folder.commit()
+            if !output.quiet { FileHandle.standardError.write(Data("wrote 2 files to \(path)/\n".utf8)) }
+        }
+        if output.printsTable { print(report.renderTable()) }
     }
 }

@@ -113,6 +113,8 @@ struct Run: ParsableCommand {
 
     @OptionGroup(title: "Treatment pathways") var pathwayOptions: PathwayOptions
 
+    @OptionGroup var output: OutputOptions
+
     @Option(name: .long, help: ArgumentHelp("Run only shard i of k and write its tally file (to --out FILE, or notebooks-out/<arms>-n<N>-seed<S>.shard-i-of-k.nstally) instead of the report; add the k files with `nensim merge` (docs/SCALE.md).", valueName: "i/k"))
     var shard: String?
 
@@ -131,7 +133,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            guard let arms else { return try pathwayOptions.run(n: n, tau: tau, options: options) }
+            guard let arms else { return try pathwayOptions.run(n: n, tau: tau, options: options, output: output) }
             let models = try options.models(arms)
             let ids = models.map(\.id)
             let ref: String?
@@ -149,18 +151,30 @@ struct Run: ParsableCommand {
             }
             let request = options.request(arms: models, n: n)
             if let shard {
-                return try runShard(try ShardSpec.parse(shard), request: request, reference: ref, tau: tau, out: pathwayOptions.out)
+                return try runShard(try ShardSpec.parse(shard), request: request, reference: ref, tau: tau, out: output.out,
+                                    evidenceFile: options.evidence.evidence)
             }
-            let result = Engine.run(request)
+            try output.check(request)
+            let session = try output.begin(defaultFolder: OutputOptions.defaultFolder(arms: ids, n: n, seed: options.seed), request: request)
+            defer { session.close() }
+            let result = Engine.run(request, progress: session.progress)
+            session.simulationEnded()
             let report = try Reporter.report(result, reference: ref, tau: tau)
-            printReport(report, request: request)
+            let catalogue = try options.evidence.catalogue()
+            var psaResult: RunPSAResult?
             if let psa {
-                let catalogue = try options.evidence.catalogue()
                 let draws = try PSA.sample(catalogue: catalogue, overrides: try ModelOverrides.parse(options.assignments),
                                            arms: ids, K: psa, seed: options.seed)
-                let result = try RunPSA.run(base: report, draws: draws, request: request, reference: ref, tau: tau)
+                psaResult = try RunPSA.run(base: report, draws: draws, request: request, reference: ref, tau: tau)
+            }
+            try session.finish(request: request, report: report, models: models, result: result,
+                               catalogue: catalogue, evidenceFile: options.evidence.evidence,
+                               extraCSV: psaResult.map { [("psa.csv", RunPSA.csv($0)), ("psa_summary.csv", RunPSA.summaryCSV($0))] } ?? [])
+            guard output.printsTable else { return }
+            printReport(report, request: request)
+            if let psaResult {
                 print("")
-                print(RunPSA.render(result))
+                print(RunPSA.render(psaResult))
             }
         }
     }

@@ -6,10 +6,11 @@ import NENSim
 /// - Parameters:
 ///   - out: the file to write; default `notebooks-out/<arms>-n<N>-seed<S>.shard-i-of-k.nstally`.
 /// - Throws: `NensimFailure.cannotCreate` when the file cannot be written.
-func runShard(_ shard: ShardSpec, request: SimulationRequest, reference: String?, tau: Double?, out: String?) throws {
+func runShard(_ shard: ShardSpec, request: SimulationRequest, reference: String?, tau: Double?, out: String?,
+              evidenceFile: String?) throws {
     let total = request.arms.count * request.blocksPerArm
     let result = Engine.run(request, workItems: Array(shard.workItems(total: total)))
-    let file = try TallyFile(shard: shard, result: result, reference: reference, tau: tau)
+    let file = try TallyFile(shard: shard, result: result, reference: reference, tau: tau, evidenceFile: evidenceFile)
     let path = out ?? defaultShardPath(request: request, shard: shard)
     try file.write(to: path)
     let items = shard.workItemCount(total: total)

@@ -21,12 +21,18 @@ enum CLI {
         return exe.deletingLastPathComponent().appendingPathComponent("nensim")
     }
 
+    /// Runs the binary (or `executable`, e.g. a shell wrapping it). Without `currentDirectory` it runs in a fresh scratch folder,
+    /// removed afterwards, so a run's default output folder (`notebooks-out/…`) never
+    /// lands in the checkout and repeated runs do not find it already there.
     @discardableResult
-    static func run(_ arguments: [String], currentDirectory: URL? = nil, environment: [String: String]? = nil) throws -> CLIResult {
+    static func run(_ arguments: [String], currentDirectory: URL? = nil, environment: [String: String]? = nil,
+                    executable: URL? = nil) throws -> CLIResult {
+        let scratch = currentDirectory == nil ? try temporaryDirectory() : nil
+        defer { if let scratch { try? FileManager.default.removeItem(at: scratch) } }
         let p = Process()
-        p.executableURL = binary
+        p.executableURL = executable ?? binary
         p.arguments = arguments
-        if let currentDirectory { p.currentDirectoryURL = currentDirectory }
+        p.currentDirectoryURL = currentDirectory ?? scratch
         if let environment { p.environment = environment }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out

@@ -24,18 +24,59 @@ struct ShardCommandTests {
         }
     }
 
+    /// Only in exact mode: `patients.csv` (needs records).
+    static func outputFlags(_ scenario: String, folder: URL) -> [String] {
+        ["--out", folder.path] + (scenario == "exact" ? ["--patients"] : [])
+    }
+
     @Test(arguments: ["tally", "exact"], [1, 3, 7])
-    func mergedShardsPrintTheUnshardedReportByteForByte(scenario: String, k: Int) throws {
+    func mergedShardsPrintAndWriteTheUnshardedRunByteForByte(scenario: String, k: Int) throws {
         let arguments = Self.scenarios[scenario]!
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let full = try CLI.run(arguments)
+        let single = dir.appendingPathComponent("single"), merged = dir.appendingPathComponent("merged")
+        let full = try CLI.run(arguments + Self.outputFlags(scenario, folder: single))
         #expect(full.status == 0, "\(full.stderr)")
         #expect(full.stdout.contains(scenario == "exact" ? "statistics from exact records" : "statistics from tally"))
         let paths = try Self.runShards(arguments, k: k, in: dir)
-        let merged = try CLI.run(["merge"] + paths)
-        #expect(merged.status == 0, "\(merged.stderr)")
-        #expect(merged.stdout == full.stdout)
+        let m = try CLI.run(["merge"] + paths + Self.outputFlags(scenario, folder: merged))
+        #expect(m.status == 0, "\(m.stderr)")
+        #expect(m.stdout == full.stdout)
+        try Self.expectSameFiles(single, merged)
+    }
+
+    /// The two run folders hold the same files with the same bytes, apart from the
+    /// manifest's time stamp, command line and thread count (in summary.json, and the
+    /// time stamp in km.svg's footnote).
+    static func expectSameFiles(_ a: URL, _ b: URL) throws {
+        let fm = FileManager.default
+        let names = try fm.contentsOfDirectory(atPath: a.path).sorted()
+        #expect(names == (try fm.contentsOfDirectory(atPath: b.path).sorted()))
+        #expect(names.contains("summary.json") && names.contains("km_pfs.csv") && names.contains("km.svg"))
+        for name in names {
+            let x = try Data(contentsOf: a.appendingPathComponent(name)), y = try Data(contentsOf: b.appendingPathComponent(name))
+            switch name {
+            case "summary.json":
+                #expect(try withoutRunFields(x) == withoutRunFields(y))
+            case "km.svg":
+                #expect(withoutTimestamps(x) == withoutTimestamps(y))
+            default:
+                #expect(x == y, "\(name) differs")
+            }
+        }
+    }
+
+    static func withoutRunFields(_ json: Data) throws -> Data {
+        var object = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+        var manifest = try #require(object["manifest"] as? [String: Any])
+        for key in ["timestamp", "command_line", "threads"] { #expect(manifest.removeValue(forKey: key) != nil, "\(key)") }
+        object["manifest"] = manifest
+        return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    }
+
+    static func withoutTimestamps(_ svg: Data) -> String {
+        String(decoding: svg, as: UTF8.self)
+            .replacingOccurrences(of: #"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"#, with: "TIME", options: .regularExpression)
     }
 
     @Test func aShardWithoutOutGoesToNotebooksOut() throws {
@@ -100,8 +141,10 @@ struct ShardCommandTests {
             ([missingFile], 66, [["\(missingFile): no such file"]]),
             ([corrupt, truncated], 65, [["\(corrupt): corrupt"], ["\(truncated): truncated"]]),
         ]
+        let out = dir.appendingPathComponent("never")
         for (files, status, expected) in cases {
-            let r = try CLI.run(["merge"] + files)
+            let r = try CLI.run(["merge"] + files + ["--out", out.path])
+            #expect(!FileManager.default.fileExists(atPath: out.path), "\(files): a refused merge wrote \(out.path)")
             #expect(r.status == status, "\(files): \(r.stderr)")
             #expect(r.stdout.isEmpty)
             let lines = r.stderr.split(separator: "\n")

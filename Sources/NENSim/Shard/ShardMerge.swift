@@ -20,6 +20,8 @@ public enum ShardMerge {
         public var result: SimulationResult
         /// k.
         public var shards: Int
+        /// The `--evidence` file the shards were run with (the first file's), if any.
+        public var evidenceFile: String?
     }
 
     /// Reads, checks and adds the tally files at `paths`.
@@ -43,7 +45,10 @@ public enum ShardMerge {
                 lines.append(e.line)
             case .success(let f):
                 headers.append((path, f.header))
-                if sum == nil { sum = Accumulator(scenario: f.header.scenario, hash: f.header.scenarioHash, threads: threads) }
+                if sum == nil {
+                    sum = Accumulator(scenario: f.header.scenario, hash: f.header.scenarioHash, threads: threads,
+                                      evidenceFile: f.header.evidenceFile)
+                }
                 sum!.add(f)
             }
         }
@@ -91,9 +96,11 @@ public enum ShardMerge {
         let request: SimulationRequest
         var tallies: [ArmTally]
         var records: [PatientRecords]?
+        let evidenceFile: String?
 
-        init(scenario: TallyScenario, hash: String, threads: Int) {
+        init(scenario: TallyScenario, hash: String, threads: Int, evidenceFile: String?) {
             self.scenario = scenario
+            self.evidenceFile = evidenceFile
             self.hash = hash
             request = scenario.request(threads: threads)
             let cells = request.cells
@@ -123,7 +130,8 @@ public enum ShardMerge {
         }
 
         func merged(k: Int) -> Merged {
-            Merged(scenario: scenario, result: SimulationResult(request: request, tallies: tallies, records: records), shards: k)
+            Merged(scenario: scenario, result: SimulationResult(request: request, tallies: tallies, records: records), shards: k,
+                   evidenceFile: evidenceFile)
         }
     }
 

@@ -56,6 +56,10 @@ public struct TallyFile: Sendable {
         public var layout: Layout
         public var bodyBytes: Int
         public var scenario: TallyScenario
+        /// `--evidence FILE` as the shard was given it (absent without one): merge lays it
+        /// over the bundled catalogue again for the figures' quotes in `summary.json`.
+        /// Not part of the scenario hash: the arms' calibrated models already are.
+        public var evidenceFile: String?
     }
 
     public var header: Header
@@ -70,8 +74,9 @@ public struct TallyFile: Sendable {
     /// - Parameters:
     ///   - result: `Engine.run(request, workItems: Array(shard.workItems(total:)))`.
     ///   - reference, tau, landmarkTimes: the report's settings, carried for merge.
+    ///   - evidenceFile: `--evidence`, carried for merge's manifest.
     public init(shard: ShardSpec, result: SimulationResult, reference: String?, tau: Double?,
-                landmarkTimes: [Double] = Reporter.defaultLandmarks) throws {
+                landmarkTimes: [Double] = Reporter.defaultLandmarks, evidenceFile: String? = nil) throws {
         let request = result.request
         let scenario = TallyScenario(request: request, reference: reference, tau: tau, landmarkTimes: landmarkTimes)
         let total = request.arms.count * request.blocksPerArm
@@ -80,7 +85,7 @@ public struct TallyFile: Sendable {
         let layout = TallyFile.layout(of: scenario)
         header = Header(format: TallyFile.magic, formatVersion: TallyFile.formatVersion, nensimVersion: NENSimInfo.version,
                         scenarioHash: try scenario.hash(), shard: shard, workItems: items, layout: layout,
-                        bodyBytes: 0, scenario: scenario)
+                        bodyBytes: 0, scenario: scenario, evidenceFile: evidenceFile)
         tallies = result.tallies
         if let records = result.records {
             blockRecords = shard.workItems(total: total).map { item in

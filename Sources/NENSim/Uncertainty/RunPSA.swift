@@ -77,6 +77,17 @@ public enum RunPSA {
                             rows: perDraw.enumerated().map { [Double($0.offset)] + $0.element })
     }
 
+    /// `psa.csv`: one row per draw — the drawn figures, then the statistics.
+    public static func csv(_ r: RunPSAResult) -> String {
+        CSV.record(r.columns) + r.rows.map { row in CSV.record(row.enumerated().map { $0.offset == 0 ? String(Int($0.element)) : CSV.number($0.element) }) }.joined()
+    }
+
+    /// `psa_summary.csv`: one row per statistic — base case, median and 2.5/97.5 % over draws.
+    public static func summaryCSV(_ r: RunPSAResult) -> String {
+        CSV.record(["statistic", "base", "median", "lower_2_5", "upper_97_5", "draws"])
+            + r.statistics.map { CSV.record([$0.name, CSV.number($0.base), CSV.number($0.median), CSV.number($0.lower), CSV.number($0.upper), String(r.draws)]) }.joined()
+    }
+
     /// The terminal table.
     public static func render(_ r: RunPSAResult) -> String {
         var t = TextTable(header: ["statistic", "base case", "2.5 %", "97.5 %"])

@@ -1,0 +1,296 @@
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A run's output folder, made atomically: every file is written into a hidden
+/// temporary sibling (`.<name>.tmp-<pid>`), and the finished folder is renamed into place
+/// by `commit()`. Until then nothing appears under the requested name, and `abandon()`
+/// (on an error, or from a signal handler) removes everything this folder made,
+/// including parent folders it had to create. With `force`, an existing folder is
+/// replaced only after the new one is complete.
+///
+/// Thread safety: `write`, `commit` and `abandon` serialise on one lock, so `abandon()`
+/// may be called from another thread (the interrupt handler) while a file is being
+/// written; it first sets a cancellation flag that makes the writer stop at its next
+/// buffer flush, then removes the temporary folder once the writer has let go.
+public final class RunFolder: @unchecked Sendable {
+    /// Where the finished folder goes.
+    public let destination: URL
+    /// The hidden sibling the files are written into.
+    public let temporary: URL
+    /// The folder as the user named it, for messages.
+    public let displayName: String
+    public let force: Bool
+
+    private enum State { case open, committed, abandoned }
+    private let lock = NSLock()
+    private var state = State.open
+    private let cancelled = Atomic<Bool>(false)
+    /// Parent folders created by `create`, outermost first (removed again on abandon).
+    private var createdParents: [URL] = []
+    /// Names of the files written so far, in order.
+    public private(set) var files: [String] = []
+
+    private init(destination: URL, displayName: String, force: Bool) {
+        self.destination = destination
+        self.displayName = displayName
+        self.force = force
+        let name = destination.lastPathComponent
+        temporary = destination.deletingLastPathComponent().appendingPathComponent(".\(name).tmp-\(getpid())")
+    }
+
+    /// Checks the destination and makes the temporary folder (and any missing parents).
+    ///
+    /// - Throws: `NensimFailure.cannotCreate` when the folder exists and `force` is
+    ///   false, or when the folder or a parent cannot be created (permissions, a file
+    ///   in the way, read-only file system).
+    public static func create(at path: String, force: Bool) throws -> RunFolder {
+        guard !path.isEmpty else { throw NensimFailure.usage("--out: empty folder name") }
+        let url = URL(fileURLWithPath: path).standardizedFileURL
+        guard url.lastPathComponent != "/", !url.lastPathComponent.isEmpty, url.lastPathComponent != ".." else {
+            throw NensimFailure.usage("--out \(path): name a folder to create, not a root or parent reference")
+        }
+        let folder = RunFolder(destination: url, displayName: path, force: force)
+        if exists(url.path) {
+            guard force else {
+                throw NensimFailure.cannotCreate("\(path) already exists; use --force to replace it or --out to choose another folder")
+            }
+            try checkReplaceable(url, displayName: path)
+        }
+        // Missing parents, outermost first.
+        var missing: [URL] = []
+        var parent = url.deletingLastPathComponent()
+        while !exists(parent.path), parent.path != "/" {
+            missing.insert(parent, at: 0)
+            parent = parent.deletingLastPathComponent()
+        }
+        for dir in missing {
+            guard mkdir(dir.path, 0o755) == 0 || errno == EEXIST else {
+                let reason = lastError()
+                folder.removeCreatedParents()
+                throw NensimFailure.cannotCreate("cannot create folder \(dir.path): \(reason)")
+            }
+            folder.createdParents.append(dir)
+        }
+        if exists(folder.temporary.path) { try? FileManager.default.removeItem(at: folder.temporary) } // a stale folder of a dead process with our pid
+        guard mkdir(folder.temporary.path, 0o755) == 0 else {
+            let reason = lastError()
+            folder.removeCreatedParents()
+            throw NensimFailure.cannotCreate("cannot create output folder \(path): \(reason)")
+        }
+        return folder
+    }
+
+    /// Writes one file: into `.<name>.partial` inside the temporary folder, flushed to
+    /// disk, then renamed to `name`.
+    ///
+    /// - Throws: `NensimFailure.io` when writing fails part-way (disk full, file size
+    ///   limit, I/O error), or whatever `body` throws; the partial file is removed.
+    public func write(_ name: String, _ body: (OutputFile) throws -> Void) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        guard state == .open, !cancelled.load(ordering: .acquiring) else { throw NensimFailure.io("\(displayName): output abandoned") }
+        let partial = temporary.appendingPathComponent(".\(name).partial")
+        let final = temporary.appendingPathComponent(name)
+        let file = try OutputFile(path: partial.path, displayName: "\(displayName)/\(name)") { [unowned self] in
+            self.cancelled.load(ordering: .relaxed)
+        }
+        do {
+            try body(file)
+            try file.close()
+        } catch {
+            file.discard()
+            unlink(partial.path)
+            throw error
+        }
+        guard rename(partial.path, final.path) == 0 else {
+            let reason = lastError()
+            unlink(partial.path)
+            throw NensimFailure.io("cannot rename \(displayName)/\(name) into place: \(reason)")
+        }
+        files.append(name)
+    }
+
+    /// Convenience: writes a string as one file.
+    public func write(_ name: String, contents: String) throws {
+        try write(name) { try $0.write(contents) }
+    }
+
+    /// Moves the finished folder into place (replacing an existing one with `force`).
+    ///
+    /// - Throws: `NensimFailure.cannotCreate` when the destination appeared meanwhile
+    ///   (without `force`) or the rename fails; the temporary folder is then removed.
+    public func commit() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        guard state == .open, !cancelled.load(ordering: .acquiring) else { throw NensimFailure.io("\(displayName): output abandoned") }
+        fsyncDirectory(temporary.path)
+        do {
+            if RunFolder.exists(destination.path) {
+                guard force else {
+                    throw NensimFailure.cannotCreate("\(displayName) already exists; use --force to replace it or --out to choose another folder")
+                }
+                let aside = destination.deletingLastPathComponent().appendingPathComponent(".\(destination.lastPathComponent).old-\(getpid())")
+                guard rename(destination.path, aside.path) == 0 else {
+                    throw NensimFailure.cannotCreate("cannot replace \(displayName): \(lastError())")
+                }
+                guard rename(temporary.path, destination.path) == 0 else {
+                    let reason = lastError()
+                    _ = rename(aside.path, destination.path)
+                    throw NensimFailure.cannotCreate("cannot move the new \(displayName) into place: \(reason)")
+                }
+                try? FileManager.default.removeItem(at: aside)
+            } else {
+                guard rename(temporary.path, destination.path) == 0 else {
+                    throw NensimFailure.cannotCreate("cannot move \(displayName) into place: \(lastError())")
+                }
+            }
+        } catch {
+            removeTemporary()
+            state = .abandoned
+            throw error
+        }
+        fsyncDirectory(destination.deletingLastPathComponent().path)
+        state = .committed
+    }
+
+    /// Removes the temporary folder and any parents `create` made. Idempotent; safe
+    /// from another thread while a file is being written (see the type's doc comment).
+    /// Does nothing once committed.
+    public func abandon() {
+        cancelled.store(true, ordering: .releasing)
+        lock.lock()
+        defer { lock.unlock() }
+        guard state == .open else { return }
+        removeTemporary()
+        state = .abandoned
+    }
+
+    /// Whether the folder has been moved into place.
+    public var isCommitted: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return state == .committed
+    }
+
+    private func removeTemporary() {
+        for _ in 0..<3 where RunFolder.exists(temporary.path) {
+            try? FileManager.default.removeItem(at: temporary)
+        }
+        removeCreatedParents()
+    }
+
+    private func removeCreatedParents() {
+        for dir in createdParents.reversed() { rmdir(dir.path) } // only if still empty
+        createdParents = []
+    }
+
+    /// File names a run folder may hold: nensim's outputs and the notebook's picture.
+    public static let knownFiles: Set<String> = [
+        "summary.json", "arms.csv", "comparisons.csv", "km_pfs.csv", "km_os.csv", "responses.csv",
+        "adverse_events.csv", "patients.csv", "km.svg", "km.png",
+    ]
+
+    /// `--force` replaces only what looks like a run folder: a folder (not a file), not
+    /// the current directory or one of its ancestors, without subfolders, and empty or
+    /// holding at least one nensim output. A mistyped `--out . --force` or
+    /// `--out ~ --force` must not delete anything.
+    static func checkReplaceable(_ url: URL, displayName: String) throws {
+        let refuse = { (why: String) in
+            NensimFailure.cannotCreate("--force will not replace \(displayName): \(why); remove it yourself or choose another --out")
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw refuse("it is not a folder")
+        }
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL.resolvingSymlinksInPath().path
+        let target = url.resolvingSymlinksInPath().path
+        if cwd == target || cwd.hasPrefix(target.hasSuffix("/") ? target : target + "/") {
+            throw refuse("it holds the current directory")
+        }
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
+        for entry in entries {
+            var sub: ObjCBool = false
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent(entry).path, isDirectory: &sub), sub.boolValue {
+                throw refuse("it has subfolders, so it is not a nensim run folder")
+            }
+        }
+        if !entries.isEmpty, !entries.contains(where: knownFiles.contains) {
+            throw refuse("it holds no nensim output, so it is not a nensim run folder")
+        }
+    }
+
+    static func exists(_ path: String) -> Bool {
+        var st = stat()
+        return lstat(path, &st) == 0
+    }
+
+    private func fsyncDirectory(_ path: String) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY)
+        guard fd >= 0 else { return }
+        _ = fsync(fd)
+        close(fd)
+    }
+}
+
+@discardableResult private func sysClose(_ fd: Int32) -> Int32 { close(fd) }
+private func sysWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int { write(fd, p, n) }
+
+/// The text of the last C library error.
+func lastError() -> String { String(cString: strerror(errno)) }
+
+/// A file being written by `RunFolder.write`: buffered UTF-8 output to a file
+/// descriptor, flushed in 256 KiB chunks and synced to disk on close.
+public final class OutputFile {
+    private let fd: Int32
+    private let displayName: String
+    private var buffer: [UInt8] = []
+    private let isCancelled: () -> Bool
+    private var isOpen = true
+    private static let chunk = 1 << 18
+
+    fileprivate init(path: String, displayName: String, isCancelled: @escaping () -> Bool) throws {
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        self.displayName = displayName
+        self.isCancelled = isCancelled
+        guard fd >= 0 else { throw NensimFailure.io("cannot create \(displayName): \(lastError())") }
+        buffer.reserveCapacity(OutputFile.chunk + 4096)
+    }
+
+    deinit { if isOpen { sysClose(fd) } }
+
+    /// Appends text.
+    public func write(_ text: String) throws {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= OutputFile.chunk { try flush() }
+    }
+
+    func flush() throws {
+        if isCancelled() { throw NensimFailure.io("\(displayName): interrupted") }
+        var offset = 0
+        while offset < buffer.count {
+            let n = buffer.withUnsafeBytes { sysWrite(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw NensimFailure.io("cannot write \(displayName): \(lastError())")
+            }
+            offset += n
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    fileprivate func close() throws {
+        try flush()
+        guard fsync(fd) == 0 || errno == EINVAL else { throw NensimFailure.io("cannot write \(displayName): \(lastError())") }
+        isOpen = false
+        guard sysClose(fd) == 0 else { throw NensimFailure.io("cannot write \(displayName): \(lastError())") }
+    }
+
+    fileprivate func discard() {
+        if isOpen { sysClose(fd); isOpen = false }
+    }
+}

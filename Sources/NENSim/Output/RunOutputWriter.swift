@@ -1,0 +1,108 @@
+import Foundation
+import SurvivalStats
+
+/// What a run can write. `table` is the text table on stdout; the others are files.
+public enum OutputFormat: String, Sendable, CaseIterable, Codable {
+    case table, csv, json, svg
+
+    /// Parses "csv,json" (case-insensitive, no duplicates needed).
+    public static func parseList(_ text: String) throws -> Set<OutputFormat> {
+        var formats = Set<OutputFormat>()
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let word = part.trimmingCharacters(in: .whitespaces).lowercased()
+            if word == "all" { formats.formUnion(allCases); continue }
+            guard let f = OutputFormat(rawValue: word) else {
+                let names = allCases.map(\.rawValue) + ["all"]
+                let hint = closestMatch(to: word, in: names).map { " — did you mean '\($0)'?" } ?? ""
+                throw NensimFailure.usage("--format '\(text)': unknown format '\(word)'\(hint) (choose from \(names.joined(separator: ", ")))")
+            }
+            formats.insert(f)
+        }
+        return formats
+    }
+}
+
+/// The Kaplan–Meier curves of one arm, both endpoints.
+public struct ArmCurves: Sendable {
+    public var id: String
+    public var name: String
+    public var pfs: KaplanMeierEstimate
+    public var os: KaplanMeierEstimate
+
+    public init(id: String, name: String, pfs: KaplanMeierEstimate, os: KaplanMeierEstimate) {
+        self.id = id
+        self.name = name
+        self.pfs = pfs
+        self.os = os
+    }
+
+    /// The curves of every arm of a result (exact records when kept, else the tally).
+    public static func of(_ result: SimulationResult) -> [ArmCurves] {
+        result.request.arms.enumerated().map { a, model in
+            ArmCurves(id: model.id, name: model.name,
+                      pfs: KaplanMeier.fit(Reporter.counts(result, arm: a, endpoint: .pfs)),
+                      os: KaplanMeier.fit(Reporter.counts(result, arm: a, endpoint: .os)))
+        }
+    }
+}
+
+/// Writes the files of a run into a `RunFolder` (shared by `run`, and later `trial`
+/// and `merge`). File names and columns are documented in docs/OUTPUTS.md.
+public enum RunOutputWriter {
+    public static let csvFiles = ["arms.csv", "comparisons.csv", "km_pfs.csv", "km_os.csv", "responses.csv", "adverse_events.csv"]
+
+    /// Writes the requested formats (`table` is ignored here: it goes to stdout).
+    ///
+    /// - Parameters:
+    ///   - records: individual patients, written as `patients.csv` when given.
+    /// - Throws: `NensimFailure.io` when a write fails; the folder is left uncommitted.
+    public static func write(report: RunReport, models: [ArmModel], curves: [ArmCurves], records: [PatientRecords]?,
+                             manifest: RunManifest, to folder: RunFolder, formats: Set<OutputFormat>,
+                             censorTicks: Bool = false) throws {
+        if formats.contains(.csv) {
+            try folder.write("arms.csv") { try RunCSV.writeArms(report, to: $0) }
+            try folder.write("comparisons.csv") { try RunCSV.writeComparisons(report, to: $0) }
+            try folder.write("km_pfs.csv") { try RunCSV.writeKaplanMeier(curves.map { ($0.id, $0.pfs) }, to: $0) }
+            try folder.write("km_os.csv") { try RunCSV.writeKaplanMeier(curves.map { ($0.id, $0.os) }, to: $0) }
+            try folder.write("responses.csv") { try RunCSV.writeProportions(report, adverseEvents: false, to: $0) }
+            try folder.write("adverse_events.csv") { try RunCSV.writeProportions(report, adverseEvents: true, to: $0) }
+        }
+        if let records {
+            try folder.write("patients.csv") { try RunCSV.writePatients(models: models, records: records, to: $0) }
+        }
+        if formats.contains(.json) {
+            try folder.write("summary.json", contents: try RunSummary(manifest: manifest, report: report).json())
+        }
+        if formats.contains(.svg) {
+            try folder.write("km.svg", contents: figure(report: report, curves: curves, manifest: manifest, censorTicks: censorTicks).svg())
+        }
+    }
+
+    /// Convenience for a finished simulation.
+    public static func write(report: RunReport, models: [ArmModel], result: SimulationResult, manifest: RunManifest,
+                             to folder: RunFolder, formats: Set<OutputFormat>, patients: Bool = false,
+                             censorTicks: Bool = false) throws {
+        try write(report: report, models: models, curves: ArmCurves.of(result), records: patients ? result.records : nil,
+                  manifest: manifest, to: folder, formats: formats, censorTicks: censorTicks)
+    }
+
+    /// The Kaplan–Meier figure of a run.
+    public static func figure(report: RunReport, curves: [ArmCurves], manifest: RunManifest, censorTicks: Bool) -> KaplanMeierFigure {
+        let s = manifest.scenario
+        let title = curves.count == 1 ? "Simulated survival: \(curves[0].id)" : "Simulated survival: " + curves.map(\.id).joined(separator: " vs ")
+        var subtitle = "n = \(s.patientsPerArm) per arm · seed \(s.seed) · \(manifest.designSummary)"
+        if let ref = report.reference { subtitle += " · reference \(ref)" }
+        var notes = ["Lines: Kaplan–Meier estimates (\(report.dataBasis)). Shaded: pointwise \(Int(report.confidenceLevel * 100))% CI (log). Dashed: medians. Each panel ends where fewer than 5% of every arm remain at risk."]
+        for c in report.comparisons {
+            notes.append("\(c.endpoint.uppercased()) \(c.arm) vs \(c.reference): HR \(c.hazardRatio.formatted(decimals: 3)); log-rank p \(formatP(c.logRankP)); median difference \(fixed(c.medianDifference, notReached: true)) months")
+        }
+        notes.append("nensim \(manifest.nensimVersion) (\(manifest.gitCommit.prefix(12))) · scenario \(manifest.scenarioHash.prefix(12))")
+        return KaplanMeierFigure(
+            title: title, subtitle: subtitle, footnotes: notes,
+            panels: [
+                .init(title: "Progression-free survival", curves: curves.map { .init(id: $0.id, name: $0.name, km: $0.pfs) }),
+                .init(title: "Overall survival", curves: curves.map { .init(id: $0.id, name: $0.name, km: $0.os) }),
+            ],
+            censorTicks: censorTicks)
+    }
+}

@@ -1,0 +1,169 @@
+import ArgumentParser
+import Foundation
+import NENSim
+
+/// When to draw the progress bar on stderr.
+enum ProgressMode: String, ExpressibleByArgument, CaseIterable {
+    /// On a terminal, for runs longer than about a second.
+    case auto
+    /// Also when stderr is not a terminal (still only after about a second).
+    case always
+    case never
+}
+
+/// The flags that say what a run writes and where (`@OptionGroup var output: OutputOptions`),
+/// shared by `run` and, later, `trial` and `merge`.
+struct OutputOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Output folder (default: notebooks-out/<arms>-n<N>-seed<S>). Never overwritten without --force.", valueName: "dir"))
+    var out: String?
+
+    @Flag(name: .long, help: "Replace an existing output folder (only after the new one is complete).")
+    var force = false
+
+    @Option(name: .long, help: ArgumentHelp("What to produce: any of table,csv,json,svg (or all), comma-separated.", valueName: "list"))
+    var format: String = "all"
+
+    @Option(name: .long, help: "Progress bar on stderr: auto (on a terminal, for runs over ~1 s), always, never.")
+    var progress: ProgressMode = .auto
+
+    @Flag(name: [.customShort("q"), .long], help: "Print nothing but errors (no table, no progress bar).")
+    var quiet = false
+
+    @Flag(name: .long, help: "Also write patients.csv, one row per simulated patient (needs n ≤ --exact-limit).")
+    var patients = false
+
+    @Flag(name: .customLong("censor-ticks"), help: "Mark censoring times on the curves of km.svg (thinned).")
+    var censorTicks = false
+
+    func validate() throws {
+        do { _ = try OutputFormat.parseList(format) } catch let f as NensimFailure { throw ValidationError(f.message) }
+    }
+
+    /// The formats asked for (validated in `validate()`).
+    var formats: Set<OutputFormat> { (try? OutputFormat.parseList(format)) ?? Set(OutputFormat.allCases) }
+
+    /// Whether the text table goes to stdout.
+    var printsTable: Bool { formats.contains(.table) && !quiet }
+
+    /// Whether a run folder is made.
+    var writesFiles: Bool { !formats.subtracting([.table]).isEmpty || patients }
+
+    /// `notebooks-out/prrt-everolimus-n100000-seed1` (characters other than letters,
+    /// digits, `_`, `.` and `-` in arm ids become `_`).
+    static func defaultFolder(arms: [String], n: Int, seed: UInt64) -> String {
+        let safe = arms.map { id in
+            String(id.map { $0.isASCII && ($0.isLetter || $0.isNumber || "_.-".contains($0)) ? $0 : "_" })
+        }
+        return "notebooks-out/\(safe.joined(separator: "-"))-n\(n)-seed\(seed)"
+    }
+
+    /// Checks what can be checked before simulating: `--patients` needs records.
+    func check(_ request: SimulationRequest) throws {
+        if patients, !request.keepsRecords {
+            throw NensimFailure.usage("--patients needs individual patient records, which are kept only when --n (\(request.patientsPerArm)) is at most --exact-limit (\(request.recordLimit))")
+        }
+    }
+
+    /// Starts the output side of a run before it simulates: makes the temporary run
+    /// folder (so an unwritable or existing folder fails before any work), arms the
+    /// interrupt handler that removes it, and starts the progress bar.
+    func begin(defaultFolder: String, request: SimulationRequest) throws -> OutputSession {
+        Interrupts.install()
+        let folder = writesFiles ? try RunFolder.create(at: out ?? defaultFolder, force: force) : nil
+        Interrupts.guardFolder(folder)
+        let showBar = !quiet && (progress == .always || (progress == .auto && isatty(STDERR_FILENO) == 1))
+        let bar = showBar ? ProgressBar(total: request.arms.count * request.patientsPerArm) : nil
+        Interrupts.guardProgress(bar)
+        bar?.start()
+        return OutputSession(options: self, folder: folder, bar: bar, started: Date())
+    }
+}
+
+/// One run's outputs in progress: the (uncommitted) folder and the progress bar.
+/// `close()` abandons the folder unless `finish` committed it.
+final class OutputSession {
+    let options: OutputOptions
+    let folder: RunFolder?
+    let bar: ProgressBar?
+    let started: Date
+
+    init(options: OutputOptions, folder: RunFolder?, bar: ProgressBar?, started: Date) {
+        self.options = options
+        self.folder = folder
+        self.bar = bar
+        self.started = started
+    }
+
+    /// The engine's progress callback (nil without a bar).
+    var progress: (@Sendable (Int) -> Void)? { bar?.callback }
+
+    /// Stops the progress bar and erases it.
+    func simulationEnded() { bar?.finish() }
+
+    /// Writes every file and moves the folder into place.
+    /// `extraCSV`: further CSV files (name, contents) written with the csv format, e.g. `psa.csv`.
+    func finish(request: SimulationRequest, report: RunReport, models: [ArmModel], result: SimulationResult,
+                catalogue: EvidenceCatalogue, evidenceFile: String?, extraCSV: [(name: String, contents: String)] = []) throws {
+        guard let folder else { return }
+        let manifest = try RunManifest(request: request, report: report, catalogue: catalogue, commandLine: CommandLine.arguments,
+                                       gitCommit: BuildInfo.gitCommit(), timestamp: started, evidenceFile: evidenceFile)
+        try RunOutputWriter.write(report: report, models: models, result: result, manifest: manifest, to: folder,
+                                  formats: options.formats, patients: options.patients, censorTicks: options.censorTicks)
+        if options.formats.contains(.csv) {
+            for file in extraCSV { try folder.write(file.name, contents: file.contents) }
+        }
+        try folder.commit()
+        if !options.quiet {
+            FileHandle.standardError.write(Data("wrote \(folder.files.count) files to \(folder.displayName)/\n".utf8))
+        }
+    }
+
+    /// Abandons an uncommitted folder (call on every exit path, e.g. in `defer`).
+    func close() {
+        // After a signal, the signal thread removes the folder and exits 128 + signal;
+        // a write it cancelled lands here with an error that must not win that race.
+        while Interrupts.isExiting { sleep(1) }
+        bar?.finish()
+        folder?.abandon()
+        Interrupts.guardFolder(nil)
+    }
+}
+
+/// What the binary knows about its own build.
+enum BuildInfo {
+    /// The git commit of the checkout the binary lives in (`git rev-parse HEAD`, with
+    /// `-dirty` when tracked files have uncommitted changes), found by walking up from
+    /// the executable to a folder with `Package.swift` and `.git`. SwiftPM has no
+    /// build-time hook for this, so it is read at run time; "unknown" for an installed
+    /// binary outside a checkout or without git. `NENSIM_GIT_COMMIT` overrides it
+    /// (for packagers).
+    static func gitCommit() -> String {
+        if let v = ProcessInfo.processInfo.environment["NENSIM_GIT_COMMIT"], !v.isEmpty { return v }
+        var dir = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        let fm = FileManager.default
+        while dir.path != "/" {
+            if fm.fileExists(atPath: dir.appendingPathComponent("Package.swift").path),
+               fm.fileExists(atPath: dir.appendingPathComponent(".git").path) {
+                guard let head = git(["rev-parse", "HEAD"], in: dir), head.count == 40 else { return "unknown" }
+                let dirty = git(["status", "--porcelain", "--untracked-files=no"], in: dir).map { !$0.isEmpty } ?? false
+                return dirty ? head + "-dirty" : head
+            }
+            dir = dir.deletingLastPathComponent()
+        }
+        return "unknown"
+    }
+
+    private static func git(_ arguments: [String], in dir: URL) -> String? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["git", "-C", dir.path] + arguments
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        do { try p.run() } catch { return nil }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { return nil }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}

@@ -1,0 +1,226 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+@testable import NENSim
+import SurvivalStats
+import Testing
+
+struct CSVTests {
+    @Test func fieldsAreQuotedOnlyWhenNeeded() {
+        #expect(CSV.field("prrt") == "prrt")
+        #expect(CSV.field("a,b") == "\"a,b\"")
+        #expect(CSV.field("say \"hi\"") == "\"say \"\"hi\"\"\"")
+        #expect(CSV.field("two\nlines") == "\"two\nlines\"")
+        #expect(CSV.record(["a", "b,c", "1"]) == "a,\"b,c\",1\r\n")
+    }
+
+    @Test func numbersRoundTripAtFullPrecision() {
+        #expect(CSV.number(240) == "240")
+        #expect(CSV.number(-3) == "-3")
+        #expect(CSV.number(.nan) == "NA")
+        #expect(CSV.number(nil) == "NA")
+        #expect(CSV.number(.infinity) == "Inf")
+        #expect(CSV.number(-.infinity) == "-Inf")
+        #expect(CSV.number(1e300) == "1e+300")
+        for x in [0.1, 1.0 / 3.0, 26.076809620810604, 1e-05, .leastNonzeroMagnitude, 123456789.125, -0.000123] {
+            let text = CSV.number(x)
+            #expect(Double(text) == x, "\(x) → \(text)")
+            #expect(!text.contains(","))
+        }
+    }
+}
+
+struct RunFolderTests {
+    func scratch() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("nensim-folder-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    func listing(_ url: URL) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []).sorted()
+    }
+
+    @Test func filesAppearOnlyOnCommit() throws {
+        let base = try scratch()
+        defer { try? FileManager.default.removeItem(at: base) }
+        let folder = try RunFolder.create(at: base.appendingPathComponent("run").path, force: false)
+        try folder.write("a.csv", contents: "x\r\n1\r\n")
+        #expect(listing(base) == [folder.temporary.lastPathComponent])
+        #expect(listing(folder.temporary) == ["a.csv"])
+        try folder.commit()
+        #expect(listing(base) == ["run"])
+        #expect(try String(contentsOf: base.appendingPathComponent("run/a.csv"), encoding: .utf8) == "x\r\n1\r\n")
+        #expect(folder.files == ["a.csv"])
+    }
+
+    @Test func anExistingFolderIsRefusedWithoutForceAndReplacedWithIt() throws {
+        let base = try scratch()
+        defer { try? FileManager.default.removeItem(at: base) }
+        let path = base.appendingPathComponent("run").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+        try "old".write(toFile: path + "/arms.csv", atomically: false, encoding: .utf8)
+        #expect(throws: NensimFailure.self) { try RunFolder.create(at: path, force: false) }
+        do {
+            _ = try RunFolder.create(at: path, force: false)
+        } catch let f as NensimFailure {
+            #expect(f.status == .cannotCreate)
+        }
+        let folder = try RunFolder.create(at: path, force: true)
+        try folder.write("new.txt", contents: "new")
+        #expect(listing(URL(fileURLWithPath: path)) == ["arms.csv"]) // untouched until the new folder is complete
+        try folder.commit()
+        #expect(listing(URL(fileURLWithPath: path)) == ["new.txt"])
+        #expect(listing(base) == ["run"])
+    }
+
+    @Test func forceReplacesOnlyWhatLooksLikeARunFolder() throws {
+        let base = try scratch()
+        defer { try? FileManager.default.removeItem(at: base) }
+        let fm = FileManager.default
+        try fm.createDirectory(at: base.appendingPathComponent("project/src"), withIntermediateDirectories: true)
+        try "x".write(to: base.appendingPathComponent("notes.txt"), atomically: false, encoding: .utf8)
+        try fm.createDirectory(at: base.appendingPathComponent("other"), withIntermediateDirectories: true)
+        try "x".write(to: base.appendingPathComponent("other/thesis.tex"), atomically: false, encoding: .utf8)
+        for name in ["project", "notes.txt", "other", "."] {
+            do {
+                _ = try RunFolder.create(at: base.appendingPathComponent(name).path, force: true)
+                Issue.record("--force accepted \(name)")
+            } catch let f as NensimFailure {
+                #expect(f.status == .cannotCreate && f.message.contains("--force will not replace"), "\(name): \(f)")
+            }
+        }
+        #expect(listing(base) == ["notes.txt", "other", "project"])
+    }
+
+    @Test func abandonRemovesTheTemporaryFolderAndTheParentsItMade() throws {
+        let base = try scratch()
+        defer { try? FileManager.default.removeItem(at: base) }
+        let folder = try RunFolder.create(at: base.appendingPathComponent("x/y/run").path, force: false)
+        try folder.write("a.csv", contents: "1")
+        folder.abandon()
+        folder.abandon()
+        #expect(listing(base).isEmpty)
+        #expect(throws: NensimFailure.self) { try folder.write("b.csv", contents: "2") }
+        #expect(throws: NensimFailure.self) { try folder.commit() }
+    }
+
+    @Test func aFailingWriterLeavesNoPartialFile() throws {
+        let base = try scratch()
+        defer { try? FileManager.default.removeItem(at: base) }
+        let folder = try RunFolder.create(at: base.appendingPathComponent("run").path, force: false)
+        #expect(throws: NensimFailure.self) {
+            try folder.write("big.csv") { out in
+                try out.write(String(repeating: "x", count: 1 << 19))
+                throw NensimFailure.io("disk full (simulated)")
+            }
+        }
+        #expect(listing(folder.temporary).isEmpty)
+        folder.abandon()
+        #expect(listing(base).isEmpty)
+    }
+
+    @Test func anUncreatableFolderIsCannotCreate() throws {
+        let base = try scratch()
+        defer { try? FileManager.default.removeItem(at: base) }
+        let file = base.appendingPathComponent("plain-file")
+        try "x".write(to: file, atomically: false, encoding: .utf8)
+        for path in [file.appendingPathComponent("run").path, "/proc/nensim-no-such/run"] {
+            do {
+                _ = try RunFolder.create(at: path, force: false)
+                Issue.record("\(path) was created")
+            } catch let f as NensimFailure {
+                #expect(f.status == .cannotCreate, "\(path): \(f)")
+            }
+        }
+        #expect(listing(base) == ["plain-file"])
+    }
+}
+
+struct SummaryTests {
+    static func smallRun(threads: Int = 2, n: Int = 500) throws -> (SimulationRequest, SimulationResult, RunReport, EvidenceCatalogue) {
+        let catalogue = try EvidenceCatalogue.bundled()
+        let calibrator = Calibrator(catalogue: catalogue, overrides: ModelOverrides())
+        let models = try ["prrt", "everolimus"].map { try calibrator.model(for: $0) }
+        let request = SimulationRequest(arms: models, patientsPerArm: n, seed: 7, threads: threads)
+        let result = Engine.run(request)
+        return (request, result, try Reporter.report(result, reference: "prrt"), catalogue)
+    }
+
+    @Test func theScenarioHashIgnoresThreadsAndTimeButNotTheSeed() throws {
+        let (r1, _, rep1, cat) = try Self.smallRun(threads: 1)
+        let (r2, _, rep2, _) = try Self.smallRun(threads: 2)
+        let m1 = try RunManifest(request: r1, report: rep1, catalogue: cat, commandLine: ["a"], gitCommit: "x", timestamp: Date(timeIntervalSince1970: 0))
+        let m2 = try RunManifest(request: r2, report: rep2, catalogue: cat, commandLine: ["b"], gitCommit: "y", timestamp: Date())
+        #expect(m1.scenarioHash == m2.scenarioHash)
+        #expect(m1.scenarioHash.count == 64)
+        #expect(m1.timestamp == "1970-01-01T00:00:00Z")
+        var r3 = r1
+        r3.seed = 8
+        #expect(try Scenario(request: r3, reference: "prrt", tau: rep1.tau, landmarkTimes: rep1.landmarkTimes).hash() != m1.scenarioHash)
+        // Canonical JSON: sorted keys, no whitespace.
+        let text = String(decoding: try m1.scenario.canonicalJSON(), as: UTF8.self)
+        #expect(!text.contains(" ") && !text.contains("\n"))
+        #expect(text.hasPrefix("{\"arms\":[{\"binary_outcomes\""))
+    }
+
+    @Test func everyFigureOfEveryParameterIsInTheManifest() throws {
+        let (request, _, report, catalogue) = try Self.smallRun()
+        let m = try RunManifest(request: request, report: report, catalogue: catalogue, commandLine: [], gitCommit: "unknown", timestamp: Date())
+        for (arm, model) in zip(m.arms, request.arms) {
+            let ids = Set(arm.figures.map(\.id))
+            for p in model.parameters { #expect(Set(p.figures).isSubset(of: ids)) }
+            for f in arm.figures { #expect(!f.quote.isEmpty && f.status != "unknown") }
+        }
+        #expect(m.assumptions.contains { $0.arm == "everolimus" && $0.parameter == "pps.median" })
+    }
+
+    @Test func nonFiniteNumbersBecomeNull() throws {
+        let json = String(decoding: try SummaryJSON.encode(Estimate(.nan, .infinity, -.infinity), pretty: false), as: UTF8.self)
+        #expect(json == "{\"estimate\":null,\"lower\":null,\"upper\":null}")
+    }
+}
+
+struct KaplanMeierFigureTests {
+    /// 6 arms × 10^6 patients on the one-day grid: the SVG stays well under 1 MB.
+    @Test func theFigureStaysSmallForLargeCohorts() throws {
+        var curves: [KaplanMeierFigure.Curve] = []
+        for a in 0..<6 {
+            let cells = 7305
+            var events = [Int](repeating: 0, count: cells), censored = [Int](repeating: 0, count: cells)
+            var atRisk = 1_000_000.0
+            let hazard = 0.02 + 0.004 * Double(a)
+            for k in 0..<cells {
+                let d = (atRisk * hazard / daysPerMonth).rounded()
+                events[k] = Int(d); atRisk -= d
+                if k % 50 == 0 { let c = (atRisk * 0.01).rounded(); censored[k] = Int(c); atRisk -= c }
+            }
+            censored[cells - 1] += Int(atRisk)
+            let km = KaplanMeier.fit(SurvivalCounts(gridWidth: 1 / daysPerMonth, events: events, censored: censored))
+            curves.append(.init(id: "arm\(a)", name: "Arm \(a) & <co>", km: km))
+        }
+        let figure = KaplanMeierFigure(title: "t", subtitle: "s", footnotes: ["f"],
+                                       panels: [.init(title: "PFS", curves: curves), .init(title: "OS", curves: curves)],
+                                       censorTicks: true)
+        let svg = figure.svg()
+        #expect(svg.utf8.count < 1_000_000)
+        #expect(svg.contains("Arm 0 &amp; &lt;co&gt;"))
+        #expect(svg.contains("Number at risk"))
+        #expect(svg.components(separatedBy: "fill-opacity").count - 1 == 12) // a CI band per arm and panel
+        // Well-formed XML.
+        let doc = try XMLDocument(data: Data(svg.utf8))
+        #expect(doc.rootElement()?.name == "svg")
+    }
+
+    @Test func ticksAreNiceMonths() {
+        let km = KaplanMeier.fit(time: [1, 5, 10, 20, 30, 44, 50], event: [true, true, true, true, true, true, false])
+        let f = KaplanMeierFigure(title: "", subtitle: "", footnotes: [], panels: [.init(title: "", curves: [.init(id: "a", name: "a", km: km)])])
+        let (max, step) = f.xRange(f.panels[0])
+        #expect(step == 6 || step == 12)
+        #expect(max >= 44 && max.truncatingRemainder(dividingBy: step) == 0)
+        #expect(f.compact(123_456) == "123k")
+        #expect(f.compact(9_999) == "9999")
+        #expect(f.compact(2_500_000) == "2.5M")
+    }
+}
