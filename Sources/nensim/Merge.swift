@@ -4,7 +4,7 @@ import NENSim
 
 struct Merge: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Add the tally files of a sharded run (run --shard i/k) into the unsharded run's report.",
+        abstract: "Add the tally files of a sharded run (run --shard i/k) into the unsharded run's report and files.",
         discussion: """
         Checks first that the files are shards 1 … k of one run (one scenario hash, one k, \
         each shard once) and intact (checksum); every problem is one line naming the file, \
