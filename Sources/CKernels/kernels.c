@@ -110,20 +110,7 @@ void nensim_philox4x32_10(uint32_t key0, uint32_t key1, uint64_t first, uint32_t
                           size_t n, uint32_t *restrict out0, uint32_t *restrict out1,
                           uint32_t *restrict out2, uint32_t *restrict out3) {
     for (size_t j = 0; j < n; j++) {
-        uint64_t call = first + (uint64_t)j;
-        uint32_t c0 = (uint32_t)call, c1 = (uint32_t)(call >> 32), c2 = block0, c3 = block1;
-        uint32_t k0 = key0, k1 = key1;
-        for (int r = 0; r < 10; r++) {
-            if (r > 0) { k0 += 0x9E3779B9u; k1 += 0xBB67AE85u; }
-            uint64_t p0 = (uint64_t)0xD2511F53u * c0;
-            uint64_t p1 = (uint64_t)0xCD9E8D57u * c2;
-            uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1 ^ k0;
-            uint32_t n1 = (uint32_t)p1;
-            uint32_t n2 = (uint32_t)(p0 >> 32) ^ c3 ^ k1;
-            uint32_t n3 = (uint32_t)p0;
-            c0 = n0; c1 = n1; c2 = n2; c3 = n3;
-        }
-        out0[j] = c0; out1[j] = c1; out2[j] = c2; out3[j] = c3;
+        philox_round10(key0, key1, first + (uint64_t)j, block0, block1, &out0[j], &out1[j], &out2[j], &out3[j]);
     }
 }
 

@@ -348,15 +348,7 @@ extension Calibrator {
         var k = marginal.shape
         var logLambda = log(marginal.scale)
         func minimiseScale(_ k: Double) -> Double {
-            var lo = logLambda - 10, hi = logLambda + 10
-            let g = (5.0.squareRoot() - 1) / 2
-            var c = hi - g * (hi - lo), d = lo + g * (hi - lo)
-            var fc = pfsLoss(k, exp(c)), fd = pfsLoss(k, exp(d))
-            for _ in 0..<200 where hi - lo > 1e-13 {
-                if fc < fd { hi = d; d = c; fd = fc; c = hi - g * (hi - lo); fc = pfsLoss(k, exp(c)) }
-                else { lo = c; c = d; fc = fd; d = lo + g * (hi - lo); fd = pfsLoss(k, exp(d)) }
-            }
-            return 0.5 * (lo + hi)
+            goldenSectionMinimum(lo: logLambda - 10, hi: logLambda + 10, tolerance: 1e-13) { pfsLoss(k, exp($0)) }
         }
         if pfsAnchors.isEmpty {
             // --set pfs.median: keep the marginal median in the evidence population.
@@ -370,17 +362,10 @@ extension Calibrator {
             }
             logLambda = 0.5 * (lo + hi)
         } else if shapeFitted {
-            // Alternate: best scale for a shape, golden search over log shape.
-            var lo = log(k) - 2, hi = log(k) + 2
-            let g = (5.0.squareRoot() - 1) / 2
-            func lossAt(_ lk: Double) -> Double { pfsLoss(exp(lk), exp(minimiseScale(exp(lk)))) }
-            var c = hi - g * (hi - lo), d = lo + g * (hi - lo)
-            var fc = lossAt(c), fd = lossAt(d)
-            for _ in 0..<120 where hi - lo > 1e-10 {
-                if fc < fd { hi = d; d = c; fd = fc; c = hi - g * (hi - lo); fc = lossAt(c) }
-                else { lo = c; c = d; fc = fd; d = lo + g * (hi - lo); fd = lossAt(d) }
-            }
-            k = exp(0.5 * (lo + hi))
+            // Profile: the best scale for each shape, golden search over log shape.
+            k = exp(goldenSectionMinimum(lo: log(k) - 2, hi: log(k) + 2, tolerance: 1e-10, maxIterations: 120) { lk in
+                pfsLoss(exp(lk), exp(minimiseScale(exp(lk))))
+            })
             logLambda = minimiseScale(k)
         } else {
             logLambda = minimiseScale(k)
@@ -396,15 +381,7 @@ extension Calibrator {
             }
         }
         if !osAnchors.isEmpty {
-            var lo = log(1e-6), hi = log(1e3)
-            let g = (5.0.squareRoot() - 1) / 2
-            var c = hi - g * (hi - lo), d = lo + g * (hi - lo)
-            var fc = osLoss(c), fd = osLoss(d)
-            for _ in 0..<200 where hi - lo > 1e-12 {
-                if fc < fd { hi = d; d = c; fd = fc; c = hi - g * (hi - lo); fc = osLoss(c) }
-                else { lo = c; c = d; fc = fd; d = lo + g * (hi - lo); fd = osLoss(d) }
-            }
-            mu = exp(0.5 * (lo + hi))
+            mu = exp(goldenSectionMinimum(lo: log(1e-6), hi: log(1e3), osLoss))
         } else {
             // Keep the marginal PPS median of the evidence population: Σ w_g e^{−μ HR_g m} = ½.
             let m = log(2) / model.ppsRate

@@ -97,20 +97,25 @@ public enum PostProgressionFitter {
             }
         }
         // S_OS decreases in μ, so each residual is monotone: the loss is unimodal in log μ.
-        var lo = log(1e-6), hi = log(1e3)
-        let g = (5.0.squareRoot() - 1) / 2
-        var c = hi - g * (hi - lo), d = lo + g * (hi - lo)
-        var fc = loss(c), fd = loss(d)
-        for _ in 0..<200 {
-            if fc < fd { hi = d; d = c; fd = fc; c = hi - g * (hi - lo); fc = loss(c) }
-            else { lo = c; c = d; fc = fd; d = lo + g * (hi - lo); fd = loss(d) }
-            if hi - lo < 1e-12 { break }
-        }
-        let mu = exp(0.5 * (lo + hi))
+        let mu = exp(goldenSectionMinimum(lo: log(1e-6), hi: log(1e3), loss))
         let fitted = anchors.map { OverallSurvival.survival(at: $0.time, pfs: pfs, ppsRate: mu) }
         let residuals = zip(anchors, fitted).map { cloglog($0.survival) - cloglog($1) }
         return PostProgressionFit(rate: mu, anchors: anchors, residuals: residuals, fittedSurvival: fitted)
     }
+}
+
+/// The minimiser of a unimodal `f` on [lo, hi] by golden-section search, to `tolerance`.
+func goldenSectionMinimum(lo: Double, hi: Double, tolerance: Double = 1e-12, maxIterations: Int = 200,
+                          _ f: (Double) -> Double) -> Double {
+    var lo = lo, hi = hi
+    let g = (5.0.squareRoot() - 1) / 2
+    var c = hi - g * (hi - lo), d = lo + g * (hi - lo)
+    var fc = f(c), fd = f(d)
+    for _ in 0..<maxIterations where hi - lo > tolerance {
+        if fc < fd { hi = d; d = c; fd = fc; c = hi - g * (hi - lo); fc = f(c) }
+        else { lo = c; c = d; fc = fd; d = lo + g * (hi - lo); fd = f(d) }
+    }
+    return 0.5 * (lo + hi)
 }
 
 func fmt(_ x: Double, _ digits: Int = 4) -> String {

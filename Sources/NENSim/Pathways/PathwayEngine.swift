@@ -149,8 +149,6 @@ struct LineKernel: Sendable {
     let couplingThreshold: UInt64
     let binaryThresholds: [UInt64]
 
-    static func threshold(_ p: Double) -> UInt64 { UInt64((min(max(p, 0), 1) * 0x1p32).rounded()) }
-
     init(_ line: PathwayLine) {
         let model = line.model
         scale = model.pfs.scale
@@ -160,8 +158,8 @@ struct LineKernel: Sendable {
         inverseHazardMultiplier = h == 1 ? nil : 1 / h
         inversePPSRate = 1 / model.ppsRate
         cuts = model.responseCuts.map(\.probability)
-        couplingThreshold = Self.threshold(model.responseCoupling)
-        binaryThresholds = model.binaryOutcomes.map { Self.threshold($0.probability) }
+        couplingThreshold = ArmKernel.threshold(model.responseCoupling)
+        binaryThresholds = model.binaryOutcomes.map { ArmKernel.threshold($0.probability) }
     }
 
     /// Best-response tier and time on the line from one Philox call's first three words,
