@@ -337,8 +337,9 @@ public enum Engine {
         let kernels = request.arms.map { ArmKernel(model: $0, request: request) }
         let cells = request.cells
         let blocksPerArm = request.blocksPerArm
-        let items = workItems ?? Array(0..<(request.arms.count * blocksPerArm))
-        let threads = max(1, min(request.threads, max(items.count, 1)))
+        // All items by default, without materialising them (n = 10¹² has ~10⁸ blocks per arm).
+        let itemCount = workItems?.count ?? request.arms.count * blocksPerArm
+        let threads = max(1, min(request.threads, max(itemCount, 1)))
         let sinks: [RecordSink]? = request.keepsRecords ? request.arms.map { _ in RecordSink(count: request.patientsPerArm) } : nil
         let empty = request.arms.map { ArmTally(cells: cells, tiers: $0.responseTierCount, binaries: $0.binaryOutcomes.count) }
         let workers = WorkerSlots(count: threads, initial: empty)
@@ -348,8 +349,8 @@ public enum Engine {
             let scratch = KernelScratch(capacity: request.blockSize, extraCalls: maxExtraCalls,
                                         covariates: kernels.map(\.beta.count).max() ?? 0)
             var index = w
-            while index < items.count {
-                let item = items[index]
+            while index < itemCount {
+                let item = workItems?[index] ?? index
                 let arm = item / blocksPerArm
                 let block = item % blocksPerArm
                 let first = block * request.blockSize
