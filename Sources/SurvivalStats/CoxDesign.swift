@@ -51,29 +51,27 @@ struct CoxDesign: Sendable {
         self.rows = n
         self.columns = p
 
-        // 1. Order by time, descending (one sort of (time, index) pairs).
-        var keyed = [(time: Double, index: Int32)](unsafeUninitializedCapacity: n) { buf, filled in
-            for i in 0..<n { buf[i] = (time[i], Int32(truncatingIfNeeded: i)) }
-            filled = n
-        }
-        keyed.sort { $0.time > $1.time }
+        // 1. Order by time, descending: a stable radix sort carrying the record index.
+        let (sortedOrder, sortedDescending) = radixSortedOrder(time, descending: true)
 
         // 2. R's aeqSurv time fix on the distinct times (ascending): a gap dy with
         //    dy ≤ tol or dy / mean|y| ≤ tol merges the upper time into the lower one, so
         //    a chain of near-ties becomes its smallest time.
         var fixed = [Double](repeating: 0, count: n)
-        do {
+        if n > 0 {
+        sortedDescending.withUnsafeBufferPointer { keyed in
+        fixed.withUnsafeMutableBufferPointer { fixed in
             var sumAbs = 0.0, distinct = 0
             var previous = Double.nan
-            for k in 0..<n where keyed[k].time != previous {
-                previous = keyed[k].time; sumAbs += abs(previous); distinct += 1
+            for k in 0..<n where keyed[k] != previous {
+                previous = keyed[k]; sumAbs += abs(previous); distinct += 1
             }
             let meanAbs = sumAbs / Double(distinct)
             let tol = CoxDesign.timefixTolerance
             // Walk ascending (k from n−1 down); `cut` is the time the current chain maps to.
-            var cut = keyed[n - 1].time, last = cut
+            var cut = keyed[n - 1], last = cut
             for k in stride(from: n - 1, through: 0, by: -1) {
-                let t = keyed[k].time
+                let t = keyed[k]
                 if t != last {
                     let dy = t - last
                     if !(dy <= tol || dy / meanAbs <= tol) { cut = t }
@@ -81,13 +79,17 @@ struct CoxDesign: Sendable {
                 }
                 fixed[k] = cut
             }
+        }}
         }
 
         // 3. Stable grouping by stratum (ascending code), keeping descending time inside.
-        var order = [Int](repeating: 0, count: n)
-        var sortedTime = [Double](repeating: 0, count: n)
-        var stratumOf = [Int](repeating: 0, count: n)
+        var order: [Int32]
+        var sortedTime: [Double]
+        var stratumOf: [Int] = []
         if let strata {
+            order = [Int32](repeating: 0, count: n)
+            sortedTime = [Double](repeating: 0, count: n)
+            stratumOf = [Int](repeating: 0, count: n)
             let codes = Array(Set(strata)).sorted()
             let dense = Dictionary(uniqueKeysWithValues: codes.enumerated().map { ($1, $0) })
             var start = [Int](repeating: 0, count: codes.count + 1)
@@ -95,25 +97,48 @@ struct CoxDesign: Sendable {
             for i in 0..<n { let d = dense[strata[i]]!; denseOf[i] = d; start[d + 1] += 1 }
             for s in 0..<codes.count { start[s + 1] += start[s] }
             for k in 0..<n {
-                let i = Int(keyed[k].index), d = denseOf[i]
+                let i = Int(sortedOrder[k]), d = denseOf[i]
                 let at = start[d]; start[d] += 1
-                order[at] = i; sortedTime[at] = fixed[k]; stratumOf[at] = d
+                order[at] = sortedOrder[k]; sortedTime[at] = fixed[k]; stratumOf[at] = d
             }
         } else {
-            for k in 0..<n { order[k] = Int(keyed[k].index); sortedTime[k] = fixed[k] }
+            order = sortedOrder
+            sortedTime = fixed
         }
 
-        // 4. Permute, centre and scale.
+        // 4. Permute, centre and scale. The permutation is a random gather, bound by
+        //    cache misses at 10⁶ records: each record's covariates, event and count are
+        //    first packed into one row (a sequential pass), so that the gather touches
+        //    one row per record instead of three arrays (counts are skipped when all 1).
+        let unitCounts = count.allSatisfy { $0 == 1 }
+        let width = p + (unitCounts ? 1 : 2)
+        let packed = [Double](unsafeUninitializedCapacity: n * width) { buf, filled in
+            for i in 0..<n {
+                let row = i * width
+                for j in 0..<p { buf[row + j] = covariates[i * p + j] }
+                buf[row + p] = event[i] ? 1 : 0
+                if !unitCounts { buf[row + p + 1] = count[i] }
+            }
+            filled = n * width
+        }
         var xs = [Double](repeating: 0, count: n * p)
-        var cs = [Double](repeating: 0, count: n)
+        var cs = [Double](repeating: 1, count: n)
         var es = [Bool](repeating: false, count: n)
         var patients = 0.0, deaths = 0.0
-        for k in 0..<n {
-            let i = order[k]
-            cs[k] = count[i]; es[k] = event[i]
-            patients += count[i]; if event[i] { deaths += count[i] }
-            for j in 0..<p { xs[k * p + j] = covariates[i * p + j] }
-        }
+        packed.withUnsafeBufferPointer { packed in
+        order.withUnsafeBufferPointer { order in
+        xs.withUnsafeMutableBufferPointer { xs in
+        cs.withUnsafeMutableBufferPointer { cs in
+        es.withUnsafeMutableBufferPointer { es in
+            for k in 0..<n {
+                let row = Int(order[k]) * width
+                for j in 0..<p { xs[k * p + j] = packed[row + j] }
+                let c = unitCounts ? 1 : packed[row + p + 1]
+                let e = packed[row + p] != 0
+                cs[k] = c; es[k] = e
+                patients += c; if e { deaths += c }
+            }
+        }}}}}
         var means = [Double](repeating: 0, count: p), scales = [Double](repeating: 1, count: p)
         for j in 0..<p {
             var s = 0.0
@@ -129,11 +154,12 @@ struct CoxDesign: Sendable {
         // 5. Blocks of one stratum and one time.
         var ends: [Int] = [], blockDeaths: [Double] = [], opens: [Bool] = []
         var k = 0
+        let stratified = strata != nil
         while k < n {
-            let t = sortedTime[k], s = stratumOf[k]
-            opens.append(k == 0 || stratumOf[k - 1] != s)
+            let t = sortedTime[k], s = stratified ? stratumOf[k] : 0
+            opens.append(k == 0 || (stratified && stratumOf[k - 1] != s))
             var d = 0.0
-            while k < n && sortedTime[k] == t && stratumOf[k] == s {
+            while k < n && sortedTime[k] == t && (!stratified || stratumOf[k] == s) {
                 if es[k] { d += cs[k] }
                 k += 1
             }

@@ -47,6 +47,12 @@ struct CoxLikelihood {
     private var blockCoefficient: [Double]      // Σ_k 1/S₀⁽ᵏ⁾ (·m for Breslow): records at risk at the block's time
     private var blockDeathCoefficient: [Double] // Σ_k (k/m)/S₀⁽ᵏ⁾: the block's own deaths (Efron)
     private var scratch: [Double]               // rows × p scaled copy for dsyrk (p ≥ 3 only)
+    /// One covariate with at most `maxLevels` distinct values (a treatment arm, a
+    /// factor): its values and each record's value index, so that exp(x β) is computed
+    /// once per value instead of once per record. Same η, bit for bit.
+    private let levels: [Double]
+    private let levelOf: [UInt8]
+    static let maxLevels = 16
 
     init(design: CoxDesign, ties: CoxTies) {
         self.design = design
@@ -61,6 +67,28 @@ struct CoxLikelihood {
         blockCoefficient = [Double](repeating: 0, count: nb)
         blockDeathCoefficient = [Double](repeating: 0, count: nb)
         scratch = p >= 3 ? [Double](repeating: 0, count: n * p) : []
+        var values: [Double] = []
+        var codes: [UInt8] = []
+        if p == 1 {
+            codes = [UInt8](repeating: 0, count: n)
+            var last = Double.nan, lastCode: UInt8 = 0
+            for i in 0..<n {
+                let v = design.x[i]
+                if v != last {
+                    if let c = values.firstIndex(of: v) {
+                        lastCode = UInt8(c)
+                    } else {
+                        if values.count == CoxLikelihood.maxLevels { values = []; codes = []; break }
+                        lastCode = UInt8(values.count)
+                        values.append(v)
+                    }
+                    last = v
+                }
+                codes[i] = lastCode
+            }
+        }
+        levels = values
+        levelOf = codes
     }
 
     /// See the type's contract.
@@ -89,7 +117,22 @@ struct CoxLikelihood {
         blockCoefficient.withUnsafeMutableBufferPointer { coef in
         blockDeathCoefficient.withUnsafeMutableBufferPointer { deathCoef in
             // Linear predictor and risk scores.
-            if p == 1 {
+            if !levels.isEmpty {
+                let b = beta[0]
+                var levelEta = [Double](repeating: 0, count: levels.count)
+                var levelExp = [Double](repeating: 0, count: levels.count)
+                for l in levels.indices {
+                    levelEta[l] = min(max(levels[l] * b, -bound), bound)
+                    levelExp[l] = exp(levelEta[l])
+                }
+                levelOf.withUnsafeBufferPointer { code in
+                    for i in 0..<n {
+                        let l = Int(code[i])
+                        eta[i] = levelEta[l]
+                        risk[i] = count[i] * levelExp[l]
+                    }
+                }
+            } else if p == 1 {
                 let b = beta[0]
                 for i in 0..<n { eta[i] = x[i] * b }
             } else {
@@ -97,10 +140,12 @@ struct CoxLikelihood {
                     LinearAlgebra.multiply(x.baseAddress!, rows: n, columns: p, vector: bp.baseAddress!, into: eta.baseAddress!)
                 }
             }
-            for i in 0..<n {
-                let e = min(max(eta[i], -bound), bound)
-                eta[i] = e
-                risk[i] = count[i] * exp(e)
+            if levels.isEmpty {
+                for i in 0..<n {
+                    let e = min(max(eta[i], -bound), bound)
+                    eta[i] = e
+                    risk[i] = count[i] * exp(e)
+                }
             }
 
             // Forward pass (descending time): ℓ, U, Σ ā āᵀ and the per-block coefficients.
