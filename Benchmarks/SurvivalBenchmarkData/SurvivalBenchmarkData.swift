@@ -8,8 +8,8 @@ import SurvivalStats
 /// Control arm: exponential event times with median 12 months; experimental arm: hazard
 /// ratio 0.7 (median 17.1). Administrative censoring: uniform accrual over 36 months and
 /// 24 months of minimum follow-up, i.e. censoring time uniform on (24, 60). Times are
-/// rounded to 1e-4 months (≈ 4 minutes; about 1.7 × 10⁵ distinct values at 10⁶ per arm,
-/// so many times are tied, as in real data) and stored as `Double(k) / 10⁴`, which is
+/// rounded to 1e-4 months (≈ 4 minutes; at 10⁶ per arm, 3.8 × 10⁵ and 4.3 × 10⁵ distinct
+/// times per arm, 4.9 × 10⁵ pooled, so many times are tied, as in real data) and stored as `Double(k) / 10⁴`, which is
 /// the correctly rounded value of the decimal "k/10⁴" — exactly what R's `read.csv`
 /// and numpy read back from `csv()`. No two distinct times are within R's `timefix`
 /// tolerance (relative 1.5e-8), so R, numpy and Swift all see the same table.

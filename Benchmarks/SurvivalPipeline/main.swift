@@ -7,10 +7,16 @@
 import Foundation
 import SurvivalBenchmarkData
 
-func seconds(_ body: () throws -> Void) rethrows -> Double {
-    let start = DispatchTime.now().uptimeNanoseconds
+/// Wall-clock and CPU (user + system, this process) seconds of `body`.
+func seconds(_ body: () throws -> Void) rethrows -> (wall: Double, cpu: Double) {
+    func cpuNow() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+    let start = DispatchTime.now().uptimeNanoseconds, cpuStart = cpuNow()
     try body()
-    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    return (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, cpuNow() - cpuStart)
 }
 
 func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
@@ -20,15 +26,18 @@ let encoder = JSONEncoder()
 encoder.outputFormatting = [.sortedKeys]
 for n in sizes {
     let data = TwoArmTrial(perArm: n)
-    var km: [Double] = [], lr: [Double] = [], cox: [Double] = []
+    var km: [(wall: Double, cpu: Double)] = [], lr = km, cox = km
     for _ in 0..<3 {
         km.append(seconds { _ = SurvivalPipeline.kaplanMeier(data).map(\.median) })
         lr.append(try seconds { _ = try SurvivalPipeline.logRank(data) })
         cox.append(try seconds { _ = try SurvivalPipeline.cox(data) })
     }
     let result = try SurvivalPipeline.run(data)
-    let timing = String(format: "\"seconds\":{\"km\":%.6f,\"logrank\":%.6f,\"cox\":%.6f,\"total\":%.6f}",
-                        median(km), median(lr), median(cox), median(km) + median(lr) + median(cox))
+    func times(_ key: String, _ pick: ((wall: Double, cpu: Double)) -> Double) -> String {
+        let (a, b, c) = (median(km.map(pick)), median(lr.map(pick)), median(cox.map(pick)))
+        return String(format: "\"%@\":{\"km\":%.6f,\"logrank\":%.6f,\"cox\":%.6f,\"total\":%.6f}", key, a, b, c, a + b + c)
+    }
+    let timing = times("seconds", \.wall) + "," + times("cpu_seconds", \.cpu)
     let numbers = String(decoding: try encoder.encode(result), as: UTF8.self)
     print("{\"tool\":\"swift\",\"per_arm\":\(n),\(timing),\"result\":\(numbers)}")
 }
