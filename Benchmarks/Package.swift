@@ -40,5 +40,26 @@ let package = Package(
             path: "Simulation",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
         ),
+        // Survival statistics (KM, log-rank, Cox) on a simulated two-arm trial; the data
+        // and the pipeline live in a small library shared with the two tools below.
+        .target(
+            name: "SurvivalBenchmarkData",
+            dependencies: [.product(name: "SurvivalStats", package: "nensim")],
+            path: "SurvivalBenchmarkData"
+        ),
+        .executableTarget(
+            name: "SurvivalStatistics",
+            dependencies: [
+                "SurvivalBenchmarkData",
+                .product(name: "SurvivalStats", package: "nensim"),
+                .product(name: "Benchmark", package: "package-benchmark"),
+            ],
+            path: "SurvivalStatistics",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
+        // `survival-data DIR`: the same trials as CSV, for scripts/perf/survival_r.R and survival_numpy.py.
+        .executableTarget(name: "survival-data", dependencies: ["SurvivalBenchmarkData"], path: "SurvivalData"),
+        // `survival-pipeline`: the Swift side of the side-by-side (median of 3, as the scripts).
+        .executableTarget(name: "survival-pipeline", dependencies: ["SurvivalBenchmarkData"], path: "SurvivalPipeline"),
     ]
 )

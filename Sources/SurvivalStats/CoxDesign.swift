@@ -41,194 +41,133 @@ struct CoxDesign: Sendable {
 
     /// Builds the design.
     /// - Parameters:
-    ///   - time, event: one entry per record (n ≥ 1), times finite.
-    ///   - count: multiplicity per record (finite, integral, > 0); nil means 1 each.
-    ///   - covariates: n × columns, row-major, finite.
+    ///   - time, event, count: one entry per record, all finite, `count > 0` and integral.
+    ///   - covariates: records × columns, row-major, finite.
     ///   - strata: optional stratum code per record.
-    /// - Complexity: O(n·p) time and memory beyond the input: the sort is a radix sort.
-    init(time: [Double], event: [Bool], count: [Double]?, covariates: [Double], columns p: Int, strata: [Int]?) {
+    /// - Complexity: O(n log n + n·p) in the number of records n.
+    init(time: [Double], event: [Bool], count: [Double], covariates: [Double], columns p: Int, strata: [Int]?) {
         let n = time.count
-        precondition(event.count == n && (count?.count ?? n) == n && covariates.count == n * p && (strata?.count ?? n) == n)
-        precondition(n > 0 && n < Int(Int32.max), "1 ≤ records < 2³¹")
+        precondition(event.count == n && count.count == n && covariates.count == n * p && (strata?.count ?? n) == n)
         self.rows = n
         self.columns = p
 
-        // 1. Order by time, descending (stable radix sort); times come back in that order.
-        var (order, sortedTime) = CoxDesign.descendingOrder(time)
+        // 1. Order by time, descending: a stable radix sort carrying the record index.
+        let (sortedOrder, sortedDescending) = radixSortedOrder(time, descending: true)
 
         // 2. R's aeqSurv time fix on the distinct times (ascending): a gap dy with
         //    dy ≤ tol or dy / mean|y| ≤ tol merges the upper time into the lower one, so
         //    a chain of near-ties becomes its smallest time.
-        sortedTime.withUnsafeMutableBufferPointer { t in
+        var fixed = [Double](repeating: 0, count: n)
+        if n > 0 {
+        sortedDescending.withUnsafeBufferPointer { keyed in
+        fixed.withUnsafeMutableBufferPointer { fixed in
             var sumAbs = 0.0, distinct = 0
             var previous = Double.nan
-            for k in 0..<n where t[k] != previous { previous = t[k]; sumAbs += abs(previous); distinct += 1 }
+            for k in 0..<n where keyed[k] != previous {
+                previous = keyed[k]; sumAbs += abs(previous); distinct += 1
+            }
             let meanAbs = sumAbs / Double(distinct)
             let tol = CoxDesign.timefixTolerance
             // Walk ascending (k from n−1 down); `cut` is the time the current chain maps to.
-            var cut = t[n - 1], last = cut
+            var cut = keyed[n - 1], last = cut
             for k in stride(from: n - 1, through: 0, by: -1) {
-                let v = t[k]
-                if v != last {
-                    let dy = v - last
-                    if !(dy <= tol || dy / meanAbs <= tol) { cut = v }
-                    last = v
+                let t = keyed[k]
+                if t != last {
+                    let dy = t - last
+                    if !(dy <= tol || dy / meanAbs <= tol) { cut = t }
+                    last = t
                 }
-                t[k] = cut
+                fixed[k] = cut
             }
+        }}
         }
 
         // 3. Stable grouping by stratum (ascending code), keeping descending time inside.
-        var stratumOf: [Int32]? = nil
+        var order: [Int32]
+        var sortedTime: [Double]
+        var stratumOf: [Int] = []
         if let strata {
+            order = [Int32](repeating: 0, count: n)
+            sortedTime = [Double](repeating: 0, count: n)
+            stratumOf = [Int](repeating: 0, count: n)
             let codes = Array(Set(strata)).sorted()
             let dense = Dictionary(uniqueKeysWithValues: codes.enumerated().map { ($1, $0) })
             var start = [Int](repeating: 0, count: codes.count + 1)
-            let denseOf = strata.map { dense[$0]! }
-            for d in denseOf { start[d + 1] += 1 }
+            var denseOf = [Int](repeating: 0, count: n)
+            for i in 0..<n { let d = dense[strata[i]]!; denseOf[i] = d; start[d + 1] += 1 }
             for s in 0..<codes.count { start[s + 1] += start[s] }
-            var regrouped = [Int32](repeating: 0, count: n), regroupedTime = [Double](repeating: 0, count: n)
-            var groupOf = [Int32](repeating: 0, count: n)
             for k in 0..<n {
-                let i = Int(order[k]), d = denseOf[i]
+                let i = Int(sortedOrder[k]), d = denseOf[i]
                 let at = start[d]; start[d] += 1
-                regrouped[at] = order[k]; regroupedTime[at] = sortedTime[k]; groupOf[at] = Int32(d)
+                order[at] = sortedOrder[k]; sortedTime[at] = fixed[k]; stratumOf[at] = d
             }
-            order = regrouped; sortedTime = regroupedTime; stratumOf = groupOf
+        } else {
+            order = sortedOrder
+            sortedTime = fixed
         }
 
-        // 4. Gather rows in sorted order; centre and scale each column.
+        // 4. Permute, centre and scale. The permutation is a random gather, bound by
+        //    cache misses at 10⁶ records: each record's covariates, event and count are
+        //    first packed into one row (a sequential pass), so that the gather touches
+        //    one row per record instead of three arrays (counts are skipped when all 1).
+        let unitCounts = count.allSatisfy { $0 == 1 }
+        let width = p + (unitCounts ? 1 : 2)
+        let packed = [Double](unsafeUninitializedCapacity: n * width) { buf, filled in
+            for i in 0..<n {
+                let row = i * width
+                for j in 0..<p { buf[row + j] = covariates[i * p + j] }
+                buf[row + p] = event[i] ? 1 : 0
+                if !unitCounts { buf[row + p + 1] = count[i] }
+            }
+            filled = n * width
+        }
         var xs = [Double](repeating: 0, count: n * p)
         var cs = [Double](repeating: 1, count: n)
         var es = [Bool](repeating: false, count: n)
         var patients = 0.0, deaths = 0.0
+        packed.withUnsafeBufferPointer { packed in
         order.withUnsafeBufferPointer { order in
-            covariates.withUnsafeBufferPointer { z in
-                xs.withUnsafeMutableBufferPointer { xs in
-                    if p == 1 {
-                        for k in 0..<n { xs[k] = z[Int(order[k])] }
-                    } else {
-                        for k in 0..<n {
-                            let i = Int(order[k])
-                            for j in 0..<p { xs[k * p + j] = z[i * p + j] }
-                        }
-                    }
-                }
-            }
-            event.withUnsafeBufferPointer { e in
-                es.withUnsafeMutableBufferPointer { es in for k in 0..<n { es[k] = e[Int(order[k])] } }
-            }
-            if let count {
-                count.withUnsafeBufferPointer { c in
-                    cs.withUnsafeMutableBufferPointer { cs in for k in 0..<n { cs[k] = c[Int(order[k])] } }
-                }
-            }
-        }
-        for k in 0..<n { patients += cs[k]; if es[k] { deaths += cs[k] } }
-        var means = [Double](repeating: 0, count: p), scales = [Double](repeating: 1, count: p)
         xs.withUnsafeMutableBufferPointer { xs in
-            cs.withUnsafeBufferPointer { cs in
-                for j in 0..<p {
-                    var s = 0.0
-                    for k in 0..<n { s += cs[k] * xs[k * p + j] }
-                    let mean = s / patients
-                    var mad = 0.0
-                    for k in 0..<n { xs[k * p + j] -= mean; mad += cs[k] * abs(xs[k * p + j]) }
-                    let scale = mad > 0 ? patients / mad : 1
-                    for k in 0..<n { xs[k * p + j] *= scale }
-                    means[j] = mean; scales[j] = scale
-                }
+        cs.withUnsafeMutableBufferPointer { cs in
+        es.withUnsafeMutableBufferPointer { es in
+            for k in 0..<n {
+                let row = Int(order[k]) * width
+                for j in 0..<p { xs[k * p + j] = packed[row + j] }
+                let c = unitCounts ? 1 : packed[row + p + 1]
+                let e = packed[row + p] != 0
+                cs[k] = c; es[k] = e
+                patients += c; if e { deaths += c }
             }
+        }}}}}
+        var means = [Double](repeating: 0, count: p), scales = [Double](repeating: 1, count: p)
+        for j in 0..<p {
+            var s = 0.0
+            for k in 0..<n { s += cs[k] * xs[k * p + j] }
+            let mean = s / patients
+            var mad = 0.0
+            for k in 0..<n { xs[k * p + j] -= mean; mad += cs[k] * abs(xs[k * p + j]) }
+            let scale = mad > 0 ? patients / mad : 1
+            for k in 0..<n { xs[k * p + j] *= scale }
+            means[j] = mean; scales[j] = scale
         }
 
         // 5. Blocks of one stratum and one time.
         var ends: [Int] = [], blockDeaths: [Double] = [], opens: [Bool] = []
-        sortedTime.withUnsafeBufferPointer { t in
-            es.withUnsafeBufferPointer { es in
-                cs.withUnsafeBufferPointer { cs in
-                    var k = 0
-                    while k < n {
-                        let time = t[k], s = stratumOf?[k] ?? 0
-                        opens.append(k == 0 || (stratumOf?[k - 1] ?? 0) != s)
-                        var d = 0.0
-                        while k < n && t[k] == time && (stratumOf?[k] ?? 0) == s {
-                            if es[k] { d += cs[k] }
-                            k += 1
-                        }
-                        ends.append(k); blockDeaths.append(d)
-                    }
-                }
+        var k = 0
+        let stratified = strata != nil
+        while k < n {
+            let t = sortedTime[k], s = stratified ? stratumOf[k] : 0
+            opens.append(k == 0 || (stratified && stratumOf[k - 1] != s))
+            var d = 0.0
+            while k < n && sortedTime[k] == t && (!stratified || stratumOf[k] == s) {
+                if es[k] { d += cs[k] }
+                k += 1
             }
+            ends.append(k); blockDeaths.append(d)
         }
         self.x = xs; self.count = cs; self.event = es
         self.blockEnd = ends; self.blockDeaths = blockDeaths; self.blockOpensStratum = opens
         self.means = means; self.scales = scales
         self.patients = patients; self.deaths = deaths
-    }
-
-    /// Record indices ordered by **descending** time, ties in input order: a stable LSD
-    /// radix sort (six 11-bit digits, constant digits skipped) on an order-reversing
-    /// integer image of each time; the times are returned in that order too (−0 as +0).
-    /// `time` must hold no NaN.
-    /// - Complexity: O(n), two passes over 16-byte records per non-constant digit.
-    static func descendingOrder(_ time: [Double]) -> (order: [Int32], times: [Double]) {
-        let n = time.count
-        if n < 512 {
-            let order = Array(0..<Int32(n)).sorted { (i: Int32, j: Int32) -> Bool in
-                let a = time[Int(i)], b = time[Int(j)]
-                return a > b || (a == b && i < j)
-            }
-            return (order, order.map { (i: Int32) -> Double in time[Int(i)] + 0.0 })
-        }
-        struct Item { var key: UInt64; var index: Int32 }
-        // Order-preserving map Double → UInt64 (negatives flipped), then complemented so
-        // that ascending keys are descending times. −0 is folded into +0.
-        @inline(__always) func key(_ t: Double) -> UInt64 {
-            let bits = (t + 0.0).bitPattern
-            let ordered = bits & (1 << 63) != 0 ? ~bits : bits | (1 << 63)
-            return ~ordered
-        }
-        let radixBits = 11, buckets = 1 << radixBits, digits = 6
-        var a = [Item](repeating: Item(key: 0, index: 0), count: n)
-        var b = a
-        var histogram = [Int](repeating: 0, count: buckets * digits)
-        a.withUnsafeMutableBufferPointer { a in
-            histogram.withUnsafeMutableBufferPointer { h in
-                time.withUnsafeBufferPointer { t in
-                    for i in 0..<n {
-                        let k = key(t[i])
-                        a[i] = Item(key: k, index: Int32(truncatingIfNeeded: i))
-                        for d in 0..<digits { h[d * buckets + Int((k >> UInt64(d * radixBits)) & UInt64(buckets - 1))] += 1 }
-                    }
-                }
-            }
-        }
-        for d in 0..<digits {
-            let base = d * buckets
-            let first = Int((a[0].key >> UInt64(d * radixBits)) & UInt64(buckets - 1))
-            if histogram[base + first] == n { continue }      // every key has this digit
-            var offset = 0
-            for j in 0..<buckets { let c = histogram[base + j]; histogram[base + j] = offset; offset += c }
-            let shift = UInt64(d * radixBits)
-            a.withUnsafeBufferPointer { src in
-                b.withUnsafeMutableBufferPointer { dst in
-                    histogram.withUnsafeMutableBufferPointer { h in
-                        for i in 0..<n {
-                            let item = src[i]
-                            let slot = base + Int((item.key >> shift) & UInt64(buckets - 1))
-                            dst[h[slot]] = item
-                            h[slot] += 1
-                        }
-                    }
-                }
-            }
-            swap(&a, &b)
-        }
-        // Invert the key map to get the times in sorted order without a gather.
-        let times = a.map { item -> Double in
-            let ordered = ~item.key
-            return Double(bitPattern: ordered & (1 << 63) != 0 ? ordered & ~(1 << 63) : ~ordered)
-        }
-        return (a.map(\.index), times)
     }
 }

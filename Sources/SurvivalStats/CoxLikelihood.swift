@@ -25,6 +25,12 @@ import Foundation
 /// term per death. Hence O(n p + n p² + d p²) per evaluation, d = deaths, instead of
 /// cumulating p × p matrices record by record.
 ///
+/// Speed (10⁶ records): with one covariate of at most 16 distinct values (a treatment
+/// arm, a factor) exp(x β) is computed once per value and the passes look it up by the
+/// record's value index, so no per-record η, r or w array is written; an Efron tie of m
+/// deaths costs one division per death and two logarithms (Σ log S₀⁽ᵏ⁾ as a scaled
+/// product). Both change only rounding (the R fixture tests hold at 1e-8).
+///
 /// Overflow guard: the linear predictor η = x β (centred covariates) is clamped to
 /// ±`CoxLikelihood.linearPredictorBound` = 500 before exp(). R's `coxph.fit` itself
 /// takes max(η) > 500 as the sign of an infinite coefficient, so the clamp never
@@ -47,6 +53,14 @@ struct CoxLikelihood {
     private var blockCoefficient: [Double]      // Σ_k 1/S₀⁽ᵏ⁾ (·m for Breslow): records at risk at the block's time
     private var blockDeathCoefficient: [Double] // Σ_k (k/m)/S₀⁽ᵏ⁾: the block's own deaths (Efron)
     private var scratch: [Double]               // rows × p scaled copy for dsyrk (p ≥ 3 only)
+    /// One covariate with at most `maxLevels` distinct values (a treatment arm, a
+    /// factor): its values and each record's value index, so that exp(x β) is computed
+    /// once per value instead of once per record. Same η, bit for bit.
+    private let levels: [Double]
+    private let levelOf: [UInt8]
+    static let maxLevels = 16
+    /// Every record stands for one patient (count 1): the count array is not read.
+    private let unitCounts: Bool
 
     init(design: CoxDesign, ties: CoxTies) {
         self.design = design
@@ -55,12 +69,40 @@ struct CoxLikelihood {
         score = [Double](repeating: 0, count: p)
         information = [Double](repeating: 0, count: p * p)
         secondMoment = [Double](repeating: 0, count: p)
-        eta = [Double](repeating: 0, count: n)
-        risk = [Double](repeating: 0, count: n)
-        weight = [Double](repeating: 0, count: n)
+        eta = []
+        risk = []
+        weight = []
         blockCoefficient = [Double](repeating: 0, count: nb)
         blockDeathCoefficient = [Double](repeating: 0, count: nb)
         scratch = p >= 3 ? [Double](repeating: 0, count: n * p) : []
+        var values: [Double] = []
+        var codes: [UInt8] = []
+        if p == 1 {
+            codes = [UInt8](repeating: 0, count: n)
+            var last = Double.nan, lastCode: UInt8 = 0
+            for i in 0..<n {
+                let v = design.x[i]
+                if v != last {
+                    if let c = values.firstIndex(of: v) {
+                        lastCode = UInt8(c)
+                    } else {
+                        if values.count == CoxLikelihood.maxLevels { values = []; codes = []; break }
+                        lastCode = UInt8(values.count)
+                        values.append(v)
+                    }
+                    last = v
+                }
+                codes[i] = lastCode
+            }
+        }
+        levels = values
+        levelOf = codes
+        if values.isEmpty {
+            eta = [Double](repeating: 0, count: n)
+            risk = [Double](repeating: 0, count: n)
+            weight = [Double](repeating: 0, count: n)
+        }
+        unitCounts = design.count.allSatisfy { $0 == 1 }
     }
 
     /// See the type's contract.
@@ -76,6 +118,11 @@ struct CoxLikelihood {
         var s1 = [Double](repeating: 0, count: p)
         var d1 = [Double](repeating: 0, count: p)
         var abar = [Double](repeating: 0, count: p)
+        let factor = !levels.isEmpty, unitCounts = self.unitCounts
+        let levels = self.levels
+        var levelEta = [Double](repeating: 0, count: levels.count)
+        var levelExp = [Double](repeating: 0, count: levels.count)
+        var factorGram = 0.0
 
         design.x.withUnsafeBufferPointer { x in
         design.count.withUnsafeBufferPointer { count in
@@ -88,8 +135,20 @@ struct CoxLikelihood {
         weight.withUnsafeMutableBufferPointer { weight in
         blockCoefficient.withUnsafeMutableBufferPointer { coef in
         blockDeathCoefficient.withUnsafeMutableBufferPointer { deathCoef in
-            // Linear predictor and risk scores.
-            if p == 1 {
+        levelOf.withUnsafeBufferPointer { code in
+        levels.withUnsafeBufferPointer { levelsP in
+        levelEta.withUnsafeMutableBufferPointer { levelEtaP in
+        levelExp.withUnsafeMutableBufferPointer { levelExpP in
+            // Linear predictor and risk scores (for a few-valued covariate, per value:
+            // the passes below look them up by the record's value index, and the
+            // per-record arrays η, r and w are not used).
+            if factor {
+                let b = beta[0]
+                for l in levelsP.indices {
+                    levelEtaP[l] = min(max(levelsP[l] * b, -bound), bound)
+                    levelExpP[l] = exp(levelEtaP[l])
+                }
+            } else if p == 1 {
                 let b = beta[0]
                 for i in 0..<n { eta[i] = x[i] * b }
             } else {
@@ -97,10 +156,12 @@ struct CoxLikelihood {
                     LinearAlgebra.multiply(x.baseAddress!, rows: n, columns: p, vector: bp.baseAddress!, into: eta.baseAddress!)
                 }
             }
-            for i in 0..<n {
-                let e = min(max(eta[i], -bound), bound)
-                eta[i] = e
-                risk[i] = count[i] * exp(e)
+            if !factor {
+                for i in 0..<n {
+                    let e = min(max(eta[i], -bound), bound)
+                    eta[i] = e
+                    risk[i] = count[i] * exp(e)
+                }
             }
 
             // Forward pass (descending time): ℓ, U, Σ ā āᵀ and the per-block coefficients.
@@ -111,7 +172,18 @@ struct CoxLikelihood {
                 let end = blockEnd[b]
                 var d0 = 0.0
                 for j in 0..<p { d1[j] = 0 }
-                if p == 1 {
+                if factor {
+                    var s1v = s1[0], d1v = 0.0, uv = u[0]
+                    for i in start..<end {
+                        let l = Int(code[i]), c = unitCounts ? 1 : count[i]
+                        let r = c * levelExpP[l], xi = levelsP[l]
+                        if event[i] {
+                            d0 += r; d1v += r * xi
+                            loglik += c * levelEtaP[l]; uv += c * xi
+                        } else { s0 += r; s1v += r * xi }
+                    }
+                    s1[0] = s1v; d1[0] = d1v; u[0] = uv
+                } else if p == 1 {
                     var s1v = s1[0], d1v = 0.0, uv = u[0]
                     for i in start..<end {
                         let r = risk[i], xi = x[i]
@@ -150,17 +222,45 @@ struct CoxLikelihood {
                 } else {
                     var c = 0.0, cd = 0.0
                     let deaths = Int(m)
-                    for k in 1...deaths {
-                        let f = Double(k) / m
-                        let denom = s0 + f * d0
-                        loglik -= log(denom)
-                        for j in 0..<p {
-                            abar[j] = (s1[j] + f * d1[j]) / denom
-                            u[j] -= abar[j]
+                    // Σ_k log S₀⁽ᵏ⁾ as m·log(S₀ + D₀) + log Π_k S₀⁽ᵏ⁾/(S₀ + D₀): two logs per
+                    // tied time instead of m (each ratio is in (0, 1]; the product is
+                    // flushed into the sum before it could underflow).
+                    // One division per death: 1/S₀⁽ᵏ⁾ is reused for the mean and both
+                    // coefficients.
+                    let top = s0 + d0
+                    let inverseTop = 1 / top, inverseM = 1 / m
+                    var product = 1.0
+                    if p == 1 {
+                        let s1v = s1[0], d1v = d1[0]
+                        var uv = u[0], gram = meanGram[0]
+                        for k in 1...deaths {
+                            let f = Double(k) * inverseM
+                            let denom = s0 + f * d0
+                            let inverse = 1 / denom
+                            product *= denom * inverseTop
+                            if product < 1e-250 { loglik -= log(product); product = 1 }
+                            let a = (s1v + f * d1v) * inverse
+                            uv -= a
+                            gram += a * a
+                            c += inverse; cd += f * inverse
                         }
-                        for j in 0..<p { for l in 0...j { meanGram[j * p + l] += abar[j] * abar[l] } }
-                        c += 1 / denom; cd += f / denom
+                        u[0] = uv; meanGram[0] = gram
+                    } else {
+                        for k in 1...deaths {
+                            let f = Double(k) * inverseM
+                            let denom = s0 + f * d0
+                            let inverse = 1 / denom
+                            product *= denom * inverseTop
+                            if product < 1e-250 { loglik -= log(product); product = 1 }
+                            for j in 0..<p {
+                                abar[j] = (s1[j] + f * d1[j]) * inverse
+                                u[j] -= abar[j]
+                            }
+                            for j in 0..<p { for l in 0...j { meanGram[j * p + l] += abar[j] * abar[l] } }
+                            c += inverse; cd += f * inverse
+                        }
                     }
+                    loglik -= m * log(top) + log(product)
                     s0 += d0
                     for j in 0..<p { s1[j] += d1[j] }
                     coef[b] = c; deathCoef[b] = cd
@@ -172,19 +272,30 @@ struct CoxLikelihood {
             // time at or before t_i in its stratum), own block at the death fraction.
             var cumulative = 0.0
             var end = n
+            var gramSum = 0.0
             for b in stride(from: nb - 1, through: 0, by: -1) {
                 let begin = b == 0 ? 0 : blockEnd[b - 1]
                 let c = coef[b], cd = deathCoef[b]
-                for i in begin..<end { weight[i] = risk[i] * (cumulative + (event[i] ? cd : c)) }
+                if factor {
+                    for i in begin..<end {
+                        let l = Int(code[i]), r = (unitCounts ? 1 : count[i]) * levelExpP[l], xi = levelsP[l]
+                        gramSum += r * (cumulative + (event[i] ? cd : c)) * xi * xi
+                    }
+                } else {
+                    for i in begin..<end { weight[i] = risk[i] * (cumulative + (event[i] ? cd : c)) }
+                }
                 cumulative += c
                 if opens[b] { cumulative = 0 }
                 end = begin
             }
-        }}}}}}}}}}}
+            factorGram = gramSum
+        }}}}}}}}}}}}}}}
 
         // Σ w_i x_i x_iᵀ (lower triangle), then subtract Σ ā āᵀ.
         var gram = [Double](repeating: 0, count: p * p)
-        if p == 1 {
+        if factor {
+            gram[0] = factorGram
+        } else if p == 1 {
             var g = 0.0
             design.x.withUnsafeBufferPointer { x in
                 weight.withUnsafeBufferPointer { w in for i in 0..<n { g += w[i] * x[i] * x[i] } }

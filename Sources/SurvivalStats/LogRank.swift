@@ -130,15 +130,16 @@ public enum LogRank {
         guard time.count == event.count, time.count == group.count, strata.map({ $0.count == time.count }) ?? true else {
             throw LogRankError.shapeMismatch("time (\(time.count)), event (\(event.count)), group (\(group.count))\(strata.map { ", strata (\($0.count))" } ?? "") differ in length")
         }
-        let groupLevels = Array(Set(group)).sorted()
-        let strataLevels = strata.map { Array(Set($0)).sorted() } ?? [0]
-        let gIndex = Dictionary(uniqueKeysWithValues: groupLevels.enumerated().map { ($1, $0) })
-        let sIndex = Dictionary(uniqueKeysWithValues: strataLevels.enumerated().map { ($1, $0) })
+        let (groupLevels, groupCode) = denseCodes(group)
+        let (strataLevels, strataCode) = strata.map(denseCodes) ?? ([0], [Int32](repeating: 0, count: time.count))
         let k = groupLevels.count, ns = strataLevels.count
-        var cellTime = [[Double]](repeating: [], count: k * ns)
-        var cellEvent = [[Bool]](repeating: [], count: k * ns)
+        // Count the records of each (stratum, group) cell, then fill preallocated cells.
+        var cellSize = [Int](repeating: 0, count: k * ns)
+        for j in time.indices where !time[j].isNaN { cellSize[Int(strataCode[j]) * k + Int(groupCode[j])] += 1 }
+        var cellTime = cellSize.map { [Double](unsafeUninitializedCapacity: $0) { _, c in c = 0 } }
+        var cellEvent = cellSize.map { [Bool](unsafeUninitializedCapacity: $0) { _, c in c = 0 } }
         for j in time.indices where !time[j].isNaN {
-            let cell = (strata.map { sIndex[$0[j]]! } ?? 0) * k + gIndex[group[j]]!
+            let cell = Int(strataCode[j]) * k + Int(groupCode[j])
             cellTime[cell].append(time[j])
             cellEvent[cell].append(event[j])
         }
@@ -146,6 +147,28 @@ public enum LogRank {
             (0..<k).map { g in SurvivalCounts(time: cellTime[s * k + g], event: cellEvent[s * k + g]) }
         }
         return try test(strata: tables, rho: rho, gamma: gamma)
+    }
+
+    /// Sorted distinct labels and each record's index among them. Labels within a range
+    /// of at most max(n, 4096) are coded through a table (O(n), no hashing), others
+    /// through a dictionary.
+    /// - Complexity: O(n + range) or O(n + L log L) for L distinct labels.
+    static func denseCodes(_ labels: [Int]) -> (levels: [Int], codes: [Int32]) {
+        guard let lo = labels.min(), let hi = labels.max() else { return ([], []) }
+        let (range, overflow) = hi.subtractingReportingOverflow(lo)
+        if !overflow, range < max(labels.count, 4096) {
+            var slot = [Int32](repeating: -1, count: range + 1)
+            for l in labels { slot[l - lo] = 0 }
+            var levels: [Int] = []
+            for v in 0...range where slot[v] == 0 {
+                slot[v] = Int32(levels.count)
+                levels.append(lo + v)
+            }
+            return (levels, labels.map { slot[$0 - lo] })
+        }
+        let levels = Array(Set(labels)).sorted()
+        let index = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, Int32($0)) })
+        return (levels, labels.map { index[$0]! })
     }
 
     /// χ² from O, E, V as `survdiff`: keep groups with E > 0, drop the first kept one,

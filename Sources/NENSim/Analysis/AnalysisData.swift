@@ -1,0 +1,336 @@
+import Foundation
+import SurvivalStats
+
+/// How the event column is coded: one code for a censored record, one for an event.
+///
+/// The default (`.standard`) is 0 = censored, 1 = event, and also R's logical values
+/// (`TRUE`/`FALSE`, `T`/`F`, `true`/`false`, `True`/`False`, as `read.csv` reads them).
+/// R's `Surv()` also guesses 1 = censored, 2 = event when every value is 1 or 2; nensim
+/// does not guess (a column of 1s and 2s is as likely a mistake): say
+/// `--event-codes 1,2`. A code is compared as a number when both it and the cell are
+/// numbers (so `1.0` is `1`), otherwise as text.
+public struct EventCoding: Sendable, Equatable, Codable {
+    public var censored: String
+    public var event: String
+    /// Whether R's logical spellings are accepted besides the two codes.
+    public var acceptsLogical: Bool
+
+    public init(censored: String, event: String, acceptsLogical: Bool = false) {
+        self.censored = censored
+        self.event = event
+        self.acceptsLogical = acceptsLogical
+    }
+
+    /// 0 = censored, 1 = event; TRUE/FALSE accepted.
+    public static let standard = EventCoding(censored: "0", event: "1", acceptsLogical: true)
+
+    /// Parses `--event-codes CENSORED,EVENT`, e.g. "1,2".
+    /// - Throws: `NensimFailure.usage` unless there are exactly two different, non-empty codes.
+    public static func parse(_ text: String) throws -> EventCoding {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+            throw NensimFailure.usage("--event-codes '\(text)': expected two codes CENSORED,EVENT, e.g. 1,2 (R's lung coding)")
+        }
+        let coding = EventCoding(censored: parts[0], event: parts[1])
+        guard !coding.matches(parts[0], parts[1]) else {
+            throw NensimFailure.usage("--event-codes '\(text)': the censored and event codes are the same")
+        }
+        return coding
+    }
+
+    /// Words for messages and the report: "0 = censored, 1 = event".
+    public var summary: String {
+        "\(censored) = censored, \(event) = event" + (acceptsLogical ? "; FALSE/TRUE also accepted" : "")
+    }
+
+    /// true = event, false = censored, nil = neither code.
+    public func classify(_ cell: String) -> Bool? {
+        if matches(cell, event) { return true }
+        if matches(cell, censored) { return false }
+        if acceptsLogical {
+            switch cell {
+            case "TRUE", "T", "true", "True": return true
+            case "FALSE", "F", "false", "False": return false
+            default: break
+            }
+        }
+        return nil
+    }
+
+    func matches(_ cell: String, _ code: String) -> Bool {
+        if let a = parseNumber(cell), let b = parseNumber(code), !a.isNaN { return a == b }
+        return cell == code
+    }
+}
+
+/// Missing cells, as `read.csv` reads them: empty, or `NA`.
+func isMissingCell(_ s: String) -> Bool { s.isEmpty || s == "NA" }
+
+/// A decimal number as R's `read.csv` reads one: optional sign, digits with an optional
+/// point, optional exponent; also `Inf`, `-Inf`, `NaN` (and `inf`, `Infinity`). Hex
+/// floats and other forms Swift's `Double(_:)` would take are refused.
+func parseNumber(_ s: String) -> Double? {
+    switch s {
+    case "NaN": return .nan
+    case "Inf", "+Inf", "inf", "Infinity": return .infinity
+    case "-Inf", "-inf", "-Infinity": return -.infinity
+    default: break
+    }
+    let u = Array(s.utf8)
+    var k = 0
+    if k < u.count, u[k] == UInt8(ascii: "+") || u[k] == UInt8(ascii: "-") { k += 1 }
+    var digits = 0
+    while k < u.count, u[k] >= 48, u[k] <= 57 { k += 1; digits += 1 }
+    if k < u.count, u[k] == UInt8(ascii: ".") {
+        k += 1
+        while k < u.count, u[k] >= 48, u[k] <= 57 { k += 1; digits += 1 }
+    }
+    guard digits > 0 else { return nil }
+    if k < u.count, u[k] == UInt8(ascii: "e") || u[k] == UInt8(ascii: "E") {
+        k += 1
+        if k < u.count, u[k] == UInt8(ascii: "+") || u[k] == UInt8(ascii: "-") { k += 1 }
+        var expDigits = 0
+        while k < u.count, u[k] >= 48, u[k] <= 57 { k += 1; expDigits += 1 }
+        guard expDigits > 0 else { return nil }
+    }
+    guard k == u.count else { return nil }
+    return Double(s)
+}
+
+/// What `nensim analyze` is asked to do: the columns and the statistical options.
+public struct AnalysisOptions: Sendable {
+    public var time: String
+    public var event: String
+    public var group: String?
+    public var strata: String?
+    public var covariates: [String]
+    public var eventCoding: EventCoding
+    /// RMST restriction time; nil = the smallest of the groups' last follow-up times.
+    public var tau: Double?
+    public var landmarks: [Double]
+    public var confidenceType: ConfidenceType
+    public var confidenceLevel: Double
+    public var ties: CoxTies
+    /// Fleming–Harrington ρ of the log-rank test (0 = log-rank).
+    public var rho: Double
+
+    public init(time: String, event: String, group: String? = nil, strata: String? = nil, covariates: [String] = [],
+                eventCoding: EventCoding = .standard, tau: Double? = nil, landmarks: [Double] = [],
+                confidenceType: ConfidenceType = .log, confidenceLevel: Double = 0.95, ties: CoxTies = .efron, rho: Double = 0) {
+        self.time = time
+        self.event = event
+        self.group = group
+        self.strata = strata
+        self.covariates = covariates
+        self.eventCoding = eventCoding
+        self.tau = tau
+        self.landmarks = landmarks
+        self.confidenceType = confidenceType
+        self.confidenceLevel = confidenceLevel
+        self.ties = ties
+        self.rho = rho
+    }
+}
+
+/// The records of a CSV file that the analysis uses, checked and coded.
+public struct AnalysisData: Sendable {
+    /// Follow-up time of each used record (finite, ≥ 0).
+    public var time: [Double]
+    /// true = event, false = censored.
+    public var event: [Bool]
+    /// Group of each record, an index into `groupLabels` (all 0 without a group column).
+    public var group: [Int]
+    /// Group labels in R's factor-level order; `["all"]` without a group column.
+    public var groupLabels: [String]
+    /// Stratum of each record (index into `strataLabels`), when a strata column is used.
+    public var strata: [Int]?
+    public var strataLabels: [String]
+    /// Covariate values, row-major: record i's at `i*p ..< (i+1)*p`, p = `covariateNames.count`.
+    public var covariates: [Double]
+    public var covariateNames: [String]
+    /// Data records in the file.
+    public var recordsRead: Int
+    /// Records dropped because a used column was missing there (empty or NA).
+    public var dropped: Int
+    /// Per used column, the number of records where it was missing.
+    public var missingByColumn: [String: Int]
+
+    /// Number of records used.
+    public var count: Int { time.count }
+
+    /// Checks and codes the used columns of `table`.
+    ///
+    /// A record with a missing cell (empty or `NA`) in any used column is dropped, as R's
+    /// `na.omit`, and counted. Every other cell must be valid, or the whole analysis
+    /// stops with an error naming the file, line and column: a time must be a finite
+    /// number ≥ 0 (`NaN`, `Inf` and negative times are errors, not missing values), an
+    /// event must be one of the two codes, a covariate a finite number. Group and
+    /// strata cells are labels (text, trimmed of spaces).
+    ///
+    /// Groups are ordered as R orders factor levels: numerically if every label is a
+    /// number, otherwise by Unicode code points (R sorts text in the locale's collation;
+    /// the two agree in the C locale). A group that appears in the file but loses all
+    /// its records to missing values is an error.
+    ///
+    /// - Throws: `NensimFailure.usage` (64) for a column that does not exist (listing the
+    ///   columns that do) or one column in two roles; `.data` (65) for a bad cell, a
+    ///   duplicated column name, an emptied group, or no usable record.
+    /// - Complexity: O(records × used columns), then O(n log n) to order the labels.
+    public static func extract(from table: CSVTable, options: AnalysisOptions) throws -> AnalysisData {
+        let source = table.source
+        func column(_ flag: String, _ name: String) throws -> Int {
+            var found = table.header.indices.filter { table.header[$0] == name }
+            if found.isEmpty { found = table.header.indices.filter { table.header[$0].trimmingCharacters(in: .whitespaces) == name } }
+            if found.count > 1 {
+                throw NensimFailure.data("\(source): column '\(name)' appears \(found.count) times in the header (columns \(found.map { String($0 + 1) }.joined(separator: ", "))); rename all but one")
+            }
+            guard let index = found.first else {
+                let names = table.header.map { $0.trimmingCharacters(in: .whitespaces) }
+                let hint = closestMatch(to: name, in: names).map { " — did you mean '\($0)'?" } ?? ""
+                let shown = names.prefix(40).map { "'\($0)'" }.joined(separator: ", ") + (names.count > 40 ? ", … (\(names.count) in all)" : "")
+                throw NensimFailure.usage("\(flag) '\(name)': no such column in \(source)\(hint); its columns are \(shown)")
+            }
+            return index
+        }
+        let timeIndex = try column("--time", options.time)
+        let eventIndex = try column("--event", options.event)
+        let groupIndex = try options.group.map { try column("--group", $0) }
+        let strataIndex = try options.strata.map { try column("--strata", $0) }
+        var covariateIndex: [Int] = []
+        for c in options.covariates { covariateIndex.append(try column("--covariates", c)) }
+
+        // One column, one role.
+        var roles: [(flag: String, index: Int)] = [("--time", timeIndex), ("--event", eventIndex)]
+        if let groupIndex { roles.append(("--group", groupIndex)) }
+        if let strataIndex { roles.append(("--strata", strataIndex)) }
+        roles += covariateIndex.map { ("--covariates", $0) }
+        for a in roles.indices {
+            for b in roles.indices where b > a && roles[a].index == roles[b].index {
+                let name = table.header[roles[a].index]
+                throw NensimFailure.usage(roles[a].flag == roles[b].flag
+                    ? "\(roles[a].flag): column '\(name)' is named twice"
+                    : "\(roles[b].flag) '\(name)' is also the \(roles[a].flag) column; a column has one role")
+            }
+        }
+
+        let p = covariateIndex.count
+        let n = table.records.count
+        var time = [Double](), event = [Bool](), groupText = [String](), strataText = [String](), z = [Double]()
+        time.reserveCapacity(n); event.reserveCapacity(n); z.reserveCapacity(n * p)
+        if groupIndex != nil { groupText.reserveCapacity(n) }
+        var groupsSeen = Set<String>()
+        var missing = [Int](repeating: 0, count: table.header.count)
+        var dropped = 0
+        let usedColumns = roles.map(\.index)
+        var row = [Double](repeating: 0, count: p)
+
+        for r in 0..<n {
+            let record = table.records[r]
+            func fail(_ index: Int, _ problem: String) -> NensimFailure {
+                .data("\(source) line \(table.lines[r]), column \(index + 1) (\(table.header[index])): \(problem)")
+            }
+            func cell(_ index: Int) -> String { record[index].trimmingCharacters(in: .whitespaces) }
+            var isMissing = false
+            var t = 0.0, e = false
+            var g = "", s = ""
+
+            let tc = cell(timeIndex)
+            if isMissingCell(tc) { isMissing = true } else {
+                guard let x = parseNumber(tc) else { throw fail(timeIndex, "'\(tc)' is not a number (a time is a number ≥ 0; a missing one is empty or NA)") }
+                guard !x.isNaN else { throw fail(timeIndex, "time is NaN (leave the cell empty or write NA if it is missing)") }
+                guard x.isFinite else { throw fail(timeIndex, "time '\(tc)' is not finite") }
+                guard x >= 0 else { throw fail(timeIndex, "time \(tc) is negative") }
+                t = x
+            }
+            let ec = cell(eventIndex)
+            if isMissingCell(ec) { isMissing = true } else {
+                guard let flag = options.eventCoding.classify(ec) else {
+                    var hint = ""
+                    if options.eventCoding == .standard, ec == "2" { hint = "; for R's 1 = censored, 2 = event coding use --event-codes 1,2" }
+                    throw fail(eventIndex, "'\(ec)' is not an event code (\(options.eventCoding.summary))\(hint)")
+                }
+                e = flag
+            }
+            if let groupIndex {
+                g = cell(groupIndex)
+                if isMissingCell(g) { isMissing = true } else { groupsSeen.insert(g) }
+            }
+            if let strataIndex {
+                s = cell(strataIndex)
+                if isMissingCell(s) { isMissing = true }
+            }
+            for (j, index) in covariateIndex.enumerated() {
+                let c = cell(index)
+                if isMissingCell(c) { isMissing = true; continue }
+                guard let x = parseNumber(c) else { throw fail(index, "'\(c)' is not a number (covariates are numeric; code a factor as 0/1 columns, or use --group)") }
+                guard x.isFinite else { throw fail(index, "covariate '\(c)' is not a finite number") }
+                row[j] = x
+            }
+            if isMissing {
+                dropped += 1
+                for index in Set(usedColumns) where isMissingCell(cell(index)) { missing[index] += 1 }
+                continue
+            }
+            time.append(t)
+            event.append(e)
+            if groupIndex != nil { groupText.append(g) }
+            if strataIndex != nil { strataText.append(s) }
+            z.append(contentsOf: row)
+        }
+
+        guard n > 0 else { throw NensimFailure.data("\(source) has a header but no records") }
+        guard !time.isEmpty else {
+            throw NensimFailure.data("\(source): none of the \(n) records is complete (each misses a value in a used column: \(missingSummary(missing, table.header)))")
+        }
+
+        var groupLabels = ["all"]
+        var group = [Int](repeating: 0, count: time.count)
+        if let groupIndex {
+            let levels = factorLevels(Array(groupsSeen))
+            groupLabels = levels.labels
+            group = groupText.map { levels.index[$0]! }
+            var counts = [Int](repeating: 0, count: groupLabels.count)
+            for g in group { counts[g] += 1 }
+            if let empty = counts.firstIndex(of: 0) {
+                throw NensimFailure.data("\(source): group '\(groupLabels[empty])' of column '\(table.header[groupIndex])' has no records left after dropping those with a missing value (\(missingSummary(missing, table.header)))")
+            }
+        }
+        var strata: [Int]? = nil
+        var strataLabels: [String] = []
+        if strataIndex != nil {
+            let levels = factorLevels(Array(Set(strataText)))
+            strataLabels = levels.labels
+            strata = strataText.map { levels.index[$0]! }
+        }
+        var missingByColumn: [String: Int] = [:]
+        for index in Set(usedColumns) where missing[index] > 0 { missingByColumn[table.header[index]] = missing[index] }
+        return AnalysisData(time: time, event: event, group: group, groupLabels: groupLabels, strata: strata,
+                            strataLabels: strataLabels, covariates: z, covariateNames: covariateIndex.map { table.header[$0] },
+                            recordsRead: n, dropped: dropped, missingByColumn: missingByColumn)
+    }
+
+    /// "ph.ecog: 1, meal.cal: 47" for the columns with missing cells.
+    static func missingSummary(_ missing: [Int], _ header: [String]) -> String {
+        let parts = header.indices.filter { missing[$0] > 0 }.map { "\(header[$0]): \(missing[$0]) missing" }
+        return parts.isEmpty ? "none missing" : parts.joined(separator: ", ")
+    }
+
+    /// R's factor levels of `labels`: numeric order when all are numbers (labels with the
+    /// same value, e.g. "1" and "1.0", are one level named by the first in text order),
+    /// else code-point order. Returns the level names and each label's level index.
+    static func factorLevels(_ labels: [String]) -> (labels: [String], index: [String: Int]) {
+        let values = labels.map(parseNumber)
+        if !labels.isEmpty, values.allSatisfy({ $0 != nil && !$0!.isNaN }) {
+            let pairs = zip(labels, values.map { $0! }).sorted { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }
+            var names: [String] = [], index: [String: Int] = [:]
+            var last: Double? = nil
+            for (label, value) in pairs {
+                if value != last { names.append(label); last = value }
+                index[label] = names.count - 1
+            }
+            return (names, index)
+        }
+        let names = labels.sorted { Array($0.unicodeScalars.map(\.value)).lexicographicallyPrecedes($1.unicodeScalars.map(\.value)) }
+        return (names, Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) }))
+    }
+}

@@ -1,0 +1,335 @@
+import Foundation
+import SurvivalStats
+
+/// A quantile with its confidence limits; `nil` = not reached (JSON `null`).
+public struct QuantileSummary: Sendable, Codable, Equatable {
+    /// p: the time by which a fraction p has had the event (0.5 = median).
+    public var probability: Double
+    public var estimate: Double?
+    public var lower: Double?
+    public var upper: Double?
+
+    init(_ q: QuantileEstimate) {
+        probability = q.probability
+        estimate = q.estimate
+        lower = q.lower
+        upper = q.upper
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(probability, forKey: .probability)
+        try c.encode(estimate, forKey: .estimate)
+        try c.encode(lower, forKey: .lower)
+        try c.encode(upper, forKey: .upper)
+    }
+}
+
+/// S(t) at a landmark time: `summary(fit, times = t, extend = TRUE)`.
+public struct LandmarkSummary: Sendable, Codable, Equatable {
+    public var time: Double
+    public var nRisk: Double
+    public var survival: Double
+    /// se of S(t) (summary's `std.err`, not the log scale).
+    public var standardError: Double
+    public var lower: Double
+    public var upper: Double
+}
+
+/// Restricted mean survival time to τ with its normal-theory interval.
+public struct RMSTSummary: Sendable, Codable, Equatable {
+    public var tau: Double
+    public var estimate: Double
+    public var standardError: Double
+    public var lower: Double
+    public var upper: Double
+}
+
+/// One group's Kaplan–Meier summary.
+public struct GroupSummary: Sendable, Codable, Equatable {
+    public var label: String
+    public var n: Int
+    public var events: Int
+    public var censored: Int
+    /// The group's largest follow-up time (event or censoring).
+    public var lastTime: Double
+    public var median: QuantileSummary
+    /// p = 0.25, 0.5, 0.75 (`quantile(fit)`).
+    public var quantiles: [QuantileSummary]
+    public var landmarks: [LandmarkSummary]
+    public var rmst: RMSTSummary
+}
+
+/// RMST of a group minus that of the reference group (the first), independent samples.
+public struct RMSTDifference: Sendable, Codable, Equatable {
+    public var group: String
+    public var reference: String
+    public var tau: Double
+    public var estimate: Double
+    public var standardError: Double
+    public var lower: Double
+    public var upper: Double
+    /// Two-sided normal p-value of estimate / standardError.
+    public var pValue: Double
+}
+
+/// A k-sample log-rank (ρ = 0) or Fleming–Harrington test, as `survdiff`.
+public struct LogRankSummary: Sendable, Codable, Equatable {
+    public var rho: Double
+    /// The strata column when the test is stratified.
+    public var strata: String?
+    public var groups: [String]
+    public var observed: [Double]
+    public var expected: [Double]
+    /// k × k, row-major.
+    public var variance: [Double]
+    public var chiSquare: Double
+    public var df: Int
+    public var pValue: Double
+}
+
+/// A χ² test: statistic, degrees of freedom, p.
+public struct TestSummary: Sendable, Codable, Equatable {
+    public var statistic: Double
+    public var df: Int
+    public var pValue: Double
+}
+
+/// One coefficient of the Cox model.
+public struct CoxTerm: Sendable, Codable, Equatable {
+    /// R's name: the covariate column, or the group column followed by the level (`sex2`).
+    public var name: String
+    public var coefficient: Double
+    public var standardError: Double
+    public var hazardRatio: Double
+    public var lower: Double
+    public var upper: Double
+    public var z: Double
+    public var pValue: Double
+    /// R's "Loglik converged before variable …; coefficient may be infinite".
+    public var possiblyInfinite: Bool
+}
+
+/// The Cox model, as `summary(coxph(Surv(time, event) ~ factor(group) + covariates + strata(s), ties = …))`.
+public struct CoxSummary: Sendable, Codable, Equatable {
+    public var ties: String
+    public var strata: String?
+    public var n: Int
+    public var events: Int
+    public var iterations: Int
+    public var terms: [CoxTerm]
+    /// I(β̂)⁻¹, row-major, in the order of `terms`.
+    public var variance: [Double]
+    public var logLikelihoodNull: Double
+    public var logLikelihood: Double
+    public var likelihoodRatio: TestSummary
+    public var wald: TestSummary
+    public var score: TestSummary
+}
+
+/// Everything `nensim analyze` prints, and `analysis.json` holds.
+public struct AnalysisReport: Sendable, Codable {
+    public struct Columns: Sendable, Codable, Equatable {
+        public var time: String
+        public var event: String
+        public var group: String?
+        public var strata: String?
+        public var covariates: [String]
+    }
+    public struct Records: Sendable, Codable, Equatable {
+        /// Data records in the file.
+        public var read: Int
+        public var used: Int
+        /// Dropped for a missing value in a used column (R's na.omit).
+        public var dropped: Int
+        /// Per used column, the records missing it.
+        public var missingByColumn: [String: Int]
+    }
+
+    public var nensimVersion: String
+    /// The command as typed (program name first).
+    public var commandLine: [String]
+    /// The input file as named on the command line.
+    public var input: String
+    public var columns: Columns
+    public var eventCoding: String
+    public var records: Records
+    public var confidenceType: String
+    public var confidenceLevel: Double
+    /// RMST restriction time, and how it was chosen.
+    public var tau: Double
+    public var tauRule: String
+    public var landmarkTimes: [Double]
+    public var groups: [GroupSummary]
+    /// Each group against the first (empty with one group).
+    public var rmstDifferences: [RMSTDifference]
+    /// Absent with fewer than two groups, or when the test failed (see `notes`).
+    public var logRank: LogRankSummary?
+    /// Absent without a group column or covariates, or when the fit failed (`coxFailure`).
+    public var cox: CoxSummary?
+    public var coxFailure: String?
+    public var notes: [String]
+}
+
+/// The result of an analysis: the report and the fitted curves (for `km.csv`).
+public struct AnalysisResult: Sendable {
+    public var report: AnalysisReport
+    /// One Kaplan–Meier curve per group, in the order of `report.groups`.
+    public var curves: [KaplanMeierEstimate]
+
+    /// `km.csv`: long format, one row per group and distinct time. `std_err` is R's
+    /// `fit$std.err`, the standard error of log S (Greenwood); `lower`/`upper` the
+    /// pointwise limits of the chosen type; NA where R has NA. Full precision.
+    public var kaplanMeierCSV: String {
+        var out = "group,time,n_risk,n_event,n_censor,surv,std_err,lower,upper\n"
+        for (g, km) in zip(report.groups, curves) {
+            let label = CSVWriter.field(g.label)
+            for i in km.time.indices {
+                let cells = [km.time[i], km.nRisk[i], km.nEvent[i], km.nCensor[i], km.survival[i], km.stdErr[i], km.lower[i], km.upper[i]]
+                out += label + "," + cells.map(CSVWriter.number).joined(separator: ",") + "\n"
+            }
+        }
+        return out
+    }
+
+    /// `analysis.json`: the report, keys sorted, NaN/±∞ written as the strings "NaN", "Inf", "-Inf".
+    public func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Inf", negativeInfinity: "-Inf", nan: "NaN")
+        var data = try encoder.encode(report)
+        data.append(UInt8(ascii: "\n"))
+        return data
+    }
+}
+
+/// `nensim analyze`: Kaplan–Meier per group, log-rank, Cox, as R's `survival` computes them.
+public enum SurvivalAnalysis {
+    /// Runs the analysis of checked records.
+    ///
+    /// - Kaplan–Meier per group (`survfit(Surv(time, event) ~ group, conf.type =)`),
+    ///   quantiles 25/50/75 % (`quantile(fit)`), landmarks (`summary(fit, times, extend = TRUE)`),
+    ///   RMST to τ (`print(fit, rmean = τ)`); strata do not enter the curves.
+    /// - τ: `options.tau`, else the smallest of the groups' last follow-up times, so no
+    ///   curve is extended past its own data (survRM2's default; R's `rmean = "common"`
+    ///   takes the largest instead and carries shorter curves flat to it).
+    /// - Log-rank (ρ = 0) or Fleming–Harrington ρ across the groups, stratified when
+    ///   strata are given (`survdiff(… ~ group + strata(s), rho =)`).
+    /// - Cox: treatment contrasts of the groups against the first, then the covariates,
+    ///   strata as separate baselines (`coxph(… ~ factor(group) + covariates + strata(s), ties =)`).
+    ///   A fit that fails (no events, a constant covariate, divergence) is reported in
+    ///   `coxFailure`, not thrown: the rest of the analysis stands.
+    /// - Complexity: O(n log n).
+    public static func run(_ data: AnalysisData, options: AnalysisOptions, input: String, commandLine: [String]) -> AnalysisResult {
+        let k = data.groupLabels.count
+        var notes: [String] = []
+        // Split the records by group (stable order).
+        var times = [[Double]](repeating: [], count: k)
+        var events = [[Bool]](repeating: [], count: k)
+        for i in 0..<data.count {
+            times[data.group[i]].append(data.time[i])
+            events[data.group[i]].append(data.event[i])
+        }
+        let curves = (0..<k).map {
+            KaplanMeier.fit(time: times[$0], event: events[$0], confidenceType: options.confidenceType, confidenceLevel: options.confidenceLevel)
+        }
+        let lastTimes = times.map { $0.max() ?? 0 }
+        let tau: Double
+        let tauRule: String
+        if let t = options.tau {
+            tau = t
+            tauRule = "--tau"
+            for g in 0..<k where t > lastTimes[g] {
+                notes.append("τ = \(t) is beyond the last time of group '\(data.groupLabels[g])' (\(lastTimes[g])): its RMST carries the last S(t) forward")
+            }
+        } else {
+            tau = lastTimes.min() ?? 0
+            tauRule = k > 1 ? "smallest of the groups' last follow-up times" : "last follow-up time"
+        }
+        let z = Distributions.normalQuantile(1 - (1 - options.confidenceLevel) / 2)
+        var groups: [GroupSummary] = []
+        var means: [RestrictedMean] = []
+        for g in 0..<k {
+            let km = curves[g]
+            let nEvents = events[g].reduce(0) { $0 + ($1 ? 1 : 0) }
+            let rm = km.restrictedMean(tau: tau)
+            means.append(rm)
+            let landmarks = options.landmarks.map { t -> LandmarkSummary in
+                let l = km.survival(at: t)
+                return LandmarkSummary(time: t, nRisk: l.nRisk, survival: l.survival, standardError: l.standardError, lower: l.lower, upper: l.upper)
+            }
+            groups.append(GroupSummary(
+                label: data.groupLabels[g], n: times[g].count, events: nEvents, censored: times[g].count - nEvents,
+                lastTime: lastTimes[g], median: QuantileSummary(km.median),
+                quantiles: [0.25, 0.5, 0.75].map { QuantileSummary(km.quantile($0)) },
+                landmarks: landmarks,
+                rmst: RMSTSummary(tau: tau, estimate: rm.estimate, standardError: rm.standardError,
+                                  lower: rm.estimate - z * rm.standardError, upper: rm.estimate + z * rm.standardError)))
+        }
+        var differences: [RMSTDifference] = []
+        for g in 1..<max(k, 1) {
+            let d = RMST.difference(means[g], means[0], confidenceLevel: options.confidenceLevel)
+            let p = d.se > 0 ? 2 * Distributions.normalSurvival(abs(d.estimate / d.se)) : .nan
+            differences.append(RMSTDifference(group: data.groupLabels[g], reference: data.groupLabels[0], tau: tau,
+                                              estimate: d.estimate, standardError: d.se, lower: d.lower, upper: d.upper, pValue: p))
+        }
+
+        var logRank: LogRankSummary? = nil
+        if k >= 2 {
+            do {
+                let r = try LogRank.test(time: data.time, event: data.event, group: data.group, strata: data.strata, rho: options.rho)
+                logRank = LogRankSummary(rho: options.rho, strata: options.strata, groups: data.groupLabels, observed: r.observed,
+                                         expected: r.expected, variance: r.variance, chiSquare: r.chiSquare,
+                                         df: r.degreesOfFreedom, pValue: r.pValue)
+            } catch {
+                notes.append("log-rank test not computed: \(error)")
+            }
+        }
+
+        var cox: CoxSummary? = nil
+        var coxFailure: String? = nil
+        let p = data.covariateNames.count
+        let q = (k - 1) + p
+        if q > 0 {
+            var names: [String] = []
+            if let group = options.group { names += data.groupLabels.dropFirst().map { group + $0 } }
+            names += data.covariateNames
+            var x = [Double](repeating: 0, count: data.count * q)
+            for i in 0..<data.count {
+                if data.group[i] > 0 { x[i * q + data.group[i] - 1] = 1 }
+                for j in 0..<p { x[i * q + k - 1 + j] = data.covariates[i * p + j] }
+            }
+            do {
+                let fit = try CoxPH.fit(time: data.time, event: data.event, covariates: x, columns: q, strata: data.strata,
+                                        ties: options.ties, confidenceLevel: options.confidenceLevel)
+                let terms = (0..<q).map { j in
+                    CoxTerm(name: names[j], coefficient: fit.coefficients[j], standardError: fit.standardErrors[j],
+                            hazardRatio: fit.hazardRatios[j], lower: fit.lowerCI[j], upper: fit.upperCI[j],
+                            z: fit.zScores[j], pValue: fit.pValues[j], possiblyInfinite: fit.possiblyInfinite[j])
+                }
+                cox = CoxSummary(
+                    ties: options.ties.rawValue, strata: options.strata, n: fit.n, events: fit.events, iterations: fit.iterations,
+                    terms: terms, variance: fit.variance, logLikelihoodNull: fit.logLikelihoodNull, logLikelihood: fit.logLikelihood,
+                    likelihoodRatio: TestSummary(statistic: fit.likelihoodRatio.statistic, df: fit.likelihoodRatio.df, pValue: fit.likelihoodRatio.pValue),
+                    wald: TestSummary(statistic: fit.wald.statistic, df: fit.wald.df, pValue: fit.wald.pValue),
+                    score: TestSummary(statistic: fit.score.statistic, df: fit.score.df, pValue: fit.score.pValue))
+                for t in terms where t.possiblyInfinite {
+                    notes.append("Cox: the log-likelihood converged before \(t.name); its coefficient may be infinite (as R warns)")
+                }
+            } catch {
+                coxFailure = "\(error)"
+                notes.append("Cox model not fitted: \(error)")
+            }
+        }
+
+        let report = AnalysisReport(
+            nensimVersion: NENSimInfo.version, commandLine: commandLine, input: input,
+            columns: .init(time: options.time, event: options.event, group: options.group, strata: options.strata, covariates: options.covariates),
+            eventCoding: options.eventCoding.summary,
+            records: .init(read: data.recordsRead, used: data.count, dropped: data.dropped, missingByColumn: data.missingByColumn),
+            confidenceType: options.confidenceType.rawValue, confidenceLevel: options.confidenceLevel,
+            tau: tau, tauRule: tauRule, landmarkTimes: options.landmarks, groups: groups, rmstDifferences: differences,
+            logRank: logRank, cox: cox, coxFailure: coxFailure, notes: notes)
+        return AnalysisResult(report: report, curves: curves)
+    }
+}

@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import NENSim
+import SurvivalStats
+
+extension ConfidenceType: ExpressibleByArgument {}
+extension CoxTies: ExpressibleByArgument {}
+
+struct Analyze: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Survival analysis of a CSV file: Kaplan–Meier per group, log-rank, Cox — the numbers R's survival package gives.",
+        discussion: """
+        Example: nensim analyze lung.csv --time time --event status --event-codes 1,2 --group sex --covariates age,ph.ecog
+
+        The file needs a header row (RFC 4180 CSV, UTF-8). A record with an empty or NA cell in a used column is dropped (R's na.omit) and counted; any other bad cell stops the analysis with its line and column. Events are 0 = censored, 1 = event (or FALSE/TRUE) unless --event-codes says otherwise. Groups are ordered as R orders factor levels; the Cox model compares each with the first.
+
+        Exit codes: 64 a wrong flag or a column the file does not have; 65 malformed or invalid data; 66 the file is missing or not readable; 73 the --out folder cannot be written; 74 reading or writing failed part-way.
+        """
+    )
+
+    @Argument(help: ArgumentHelp("CSV file with a header row.", valueName: "file.csv"))
+    var file: String
+
+    @Option(name: .long, help: "Column with the follow-up time (a number ≥ 0).")
+    var time: String
+
+    @Option(name: .long, help: "Column with the event indicator (see --event-codes).")
+    var event: String
+
+    @Option(name: .long, help: "Column with the group (arm); a Kaplan–Meier curve each, log-rank test and Cox contrasts against the first group.")
+    var group: String?
+
+    @Option(name: .long, help: "Column with strata: a stratified log-rank test and a Cox model with a baseline hazard per stratum.")
+    var strata: String?
+
+    @Option(name: .long, help: ArgumentHelp("Numeric columns added to the Cox model, comma-separated.", valueName: "a,b"))
+    var covariates: String?
+
+    @Option(name: .customLong("event-codes"), help: ArgumentHelp("The censored and event codes, e.g. 1,2 for R's lung data (default 0,1; TRUE/FALSE are also accepted then).", valueName: "censored,event"))
+    var eventCodes: String?
+
+    @Option(name: .long, help: "Restriction time τ for RMST (default: the smallest of the groups' last follow-up times).")
+    var tau: Double?
+
+    @Option(name: .long, help: ArgumentHelp("Times at which to report S(t) with its CI, comma-separated, e.g. 6,12,24.", valueName: "t1,t2"))
+    var landmarks: String?
+
+    @Option(name: .customLong("conf-type"), help: "Confidence interval of S(t): plain, log (R's default), log-log, logit, arcsin.")
+    var confType: ConfidenceType = .log
+
+    @Option(name: .customLong("conf-level"), help: "Confidence level of every interval.")
+    var confLevel: Double = 0.95
+
+    @Option(name: .long, help: "Tied event times in the Cox model: efron (R's default) or breslow.")
+    var ties: CoxTies = .efron
+
+    @Option(name: .long, help: "Fleming–Harrington ρ of the log-rank test: 0 = log-rank, 1 = Peto–Peto.")
+    var rho: Double = 0
+
+    @Option(name: .long, help: ArgumentHelp("Also write km.csv and analysis.json into this folder (new or empty).", valueName: "dir"))
+    var out: String?
+
+    @Flag(name: .long, help: "Write into an existing non-empty --out folder (replacing km.csv and analysis.json).")
+    var force = false
+
+    func validate() throws {
+        if let tau { guard tau.isFinite, tau > 0 else { throw ValidationError("--tau \(tau): must be a positive time") } }
+        guard confLevel > 0, confLevel < 1 else { throw ValidationError("--conf-level \(confLevel): must be between 0 and 1, e.g. 0.95") }
+        guard rho.isFinite, rho >= 0 else { throw ValidationError("--rho \(rho): must be a number ≥ 0") }
+        do {
+            _ = try options()
+        } catch let f as NensimFailure {
+            throw ValidationError(f.message)
+        }
+    }
+
+    /// The library's options from the flags.
+    func options() throws -> AnalysisOptions {
+        var covariateList: [String] = []
+        if let covariates {
+            covariateList = covariates.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard !covariateList.contains(where: \.isEmpty) else {
+                throw NensimFailure.usage("--covariates '\(covariates)': expected comma-separated column names, e.g. age,ph.ecog")
+            }
+        }
+        var times: [Double] = []
+        if let landmarks {
+            for part in landmarks.split(separator: ",", omittingEmptySubsequences: false) {
+                let text = part.trimmingCharacters(in: .whitespaces)
+                guard let t = Double(text), t.isFinite, t >= 0 else {
+                    throw NensimFailure.usage("--landmarks '\(landmarks)': '\(text)' is not a time ≥ 0 (expected e.g. 6,12,24)")
+                }
+                times.append(t)
+            }
+        }
+        let coding = try eventCodes.map(EventCoding.parse) ?? .standard
+        return AnalysisOptions(time: time, event: event, group: group, strata: strata, covariates: covariateList,
+                               eventCoding: coding, tau: tau, landmarks: times, confidenceType: confType,
+                               confidenceLevel: confLevel, ties: ties, rho: rho)
+    }
+
+    func run() throws {
+        try reportingFailures {
+            let options = try options()
+            if let out { try OutputFolder.check(out, force: force) }
+            let table = try CSVReader.read(path: file)
+            let data = try AnalysisData.extract(from: table, options: options)
+            let commandLine = ["nensim"] + CommandLine.arguments.dropFirst()
+            let result = SurvivalAnalysis.run(data, options: options, input: file, commandLine: commandLine)
+            var text = result.report.renderText()
+            if let out {
+                try OutputFolder.write([("km.csv", Data(result.kaplanMeierCSV.utf8)), ("analysis.json", try result.json())], to: out, force: force)
+                text += "\n\nWrote km.csv and analysis.json to \(out)"
+            }
+            print(text)
+        }
+    }
+}
