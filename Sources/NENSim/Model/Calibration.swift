@@ -388,7 +388,9 @@ extension Calibrator {
             var lo = log(1e-8), hi = log(1e3)
             for _ in 0..<200 {
                 let mid = 0.5 * (lo + hi)
-                let s = groups.reduce(0) { $0 + $1.weight * exp(-exp(mid) * $1.hr * m) }
+                let rate: Double = exp(mid)
+                var s = 0.0
+                for g in groups { s += g.weight * exp(-rate * g.hr * m) }
                 if s > 0.5 { lo = mid } else { hi = mid }
             }
             mu = exp(0.5 * (lo + hi))

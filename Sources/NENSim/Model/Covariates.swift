@@ -184,7 +184,9 @@ enum Mixture {
     /// Marginal PFS survival: Σ_g w_g S₀(t)^{HR_g}.
     static func pfsSurvival(_ t: Double, baseline: Weibull, groups: [(weight: Double, hr: Double)]) -> Double {
         let s0 = baseline.survival(t)
-        return groups.reduce(0) { $0 + $1.weight * pow(s0, $1.hr) }
+        var sum = 0.0
+        for g in groups { sum += g.weight * pow(s0, g.hr) }
+        return sum
     }
 
     /// Marginal OS survival with PFS hazard and PPS rate both multiplied by HR_g.
