@@ -58,7 +58,7 @@ struct Validate: ParsableCommand {
                 for c in checks {
                     print("  \(c.arm) \(c.endpoint.uppercased()): no single curve meets all \(c.figures.count) figures")
                     for i in c.figures.indices {
-                        print("    \(c.figures[i]): stated \(fixed(c.stated[i], decimals: 3)), best fit \(fixed(c.fitted[i], decimals: 3)), cloglog residual \(fixed(c.residuals[i], decimals: 3))")
+                        print("    \(c.figures[i]): S(\(fmtShort(c.times[i])) months) stated \(fixed(c.stated[i], decimals: 3)), best fit \(fixed(c.fitted[i], decimals: 3)), cloglog residual \(fixed(c.residuals[i], decimals: 3))")
                     }
                 }
             }

@@ -38,6 +38,8 @@ public struct ConsistencyCheck: Sendable, Codable {
     public var arm: String
     public var endpoint: String
     public var figures: [String]
+    /// The time (months) of each figure's survival.
+    public var times: [Double]
     /// cloglog residuals of the Weibull least-squares fit, one per figure.
     public var residuals: [Double]
     /// The survival each figure states and the fitted curve's value at its time.
@@ -62,7 +64,8 @@ public enum Validator {
                     if f.kind == .landmark, let t = f.time { anchors.append(SurvivalAnchor(time: t, survival: Calibrator.centre(of: f), source: f.id)) }
                 }
                 guard anchors.count >= 3, let fit = try? WeibullFitter.fit(anchors) else { continue }
-                checks.append(ConsistencyCheck(arm: arm.id, endpoint: name, figures: anchors.map(\.source), residuals: fit.residuals,
+                checks.append(ConsistencyCheck(arm: arm.id, endpoint: name, figures: anchors.map(\.source), times: anchors.map(\.time),
+                                               residuals: fit.residuals,
                                                stated: anchors.map(\.survival), fitted: fit.fittedSurvival,
                                                consistent: fit.maxAbsResidual < 0.05))
             }
