@@ -23,10 +23,16 @@ func runShard(_ shard: ShardSpec, request: SimulationRequest, reference: String?
 /// `trial --shard i/k`: simulates replicates r with r mod k = i − 1 and writes the
 /// shard file (default `notebooks-out/trial-<arms>-n<N>-seed<S>.shard-i-of-k.nstally`).
 /// - Throws: `NensimFailure.cannotCreate` when the file cannot be written.
-func runTrialShard(_ shard: ShardSpec, request: TrialRequest, out: String?) throws {
+///   - psa: with `--psa K`, the K draws and redrawn figures (`TrialSimulator.psaDraws`);
+///     the shard runs its replicates under each.
+func runTrialShard(_ shard: ShardSpec, request: TrialRequest, out: String?, psa: (draws: [PSADraw], figures: [String])? = nil) throws {
     let indices = Array(shard.workItems(total: request.replicates))
     let outcomes = TrialSimulator.run(request, replicates: indices)
-    let file = try TrialShardFile(shard: shard, request: request, outcomes: outcomes)
+    let psaPart = psa.map { p in
+        (draws: TrialScenario.PSA(draws: p.draws, figures: p.figures),
+         outcomes: p.draws.map { TrialSimulator.run(request.drawn($0), replicates: indices) })
+    }
+    let file = try TrialShardFile(shard: shard, request: request, outcomes: outcomes, psa: psaPart)
     let path = out ?? "notebooks-out/trial-\(request.experimental.id)-\(request.control.id)-n\(request.design.patients)-seed\(request.seed).\(shard.fileTag).\(TallyFile.fileExtension)"
     try file.write(to: path)
     FileHandle.standardError.write(Data("nensim: shard \(shard): \(indices.count) of \(request.replicates) replicates; wrote \(path)\n".utf8))

@@ -77,7 +77,7 @@ struct Trial: ParsableCommand {
     @Flag(name: .long, help: "Overwrite the files of an existing output folder.")
     var force = false
 
-    @Option(name: .long, help: ArgumentHelp("Run only replicates r with r mod k = i − 1 and write their shard file (to --out FILE, or notebooks-out/trial-<arms>-n<N>-seed<S>.shard-i-of-k.nstally) instead of the report; add the k files with `nensim merge` (docs/SCALE.md).", valueName: "i/k"))
+    @Option(name: .long, help: ArgumentHelp("Run only replicates r with r mod k = i − 1 and write their shard file (to --out FILE, or notebooks-out/trial-<arms>-n<N>-seed<S>.shard-i-of-k.nstally) instead of the report; add the k files with `nensim merge` (docs/SCALE.md). With --psa K, also those replicates under each draw.", valueName: "i/k"))
     var shard: String?
 
     func validate() throws {
@@ -88,7 +88,6 @@ struct Trial: ParsableCommand {
         if let psa { guard psa >= 1, psa <= 100_000 else { throw ValidationError("--psa \(psa): the number of draws must be between 1 and 100000") } }
         if let shard {
             do { _ = try ShardSpec.parse(shard) } catch let f as NensimFailure { throw ValidationError(f.message) }
-            if psa != nil { throw ValidationError("--shard with trial --psa is not supported yet: run the trial PSA on one machine (run --psa can be sharded)") }
         }
     }
 
@@ -130,7 +129,8 @@ struct Trial: ParsableCommand {
                                        replicates: replicates, seed: seed, threads: threads)
             if let shard {
                 try request.validate()
-                return try runTrialShard(try ShardSpec.parse(shard), request: request, out: out)
+                let draws = try psa.map { try TrialSimulator.psaDraws(request, catalogue: catalogue, overrides: overrides, K: $0) }
+                return try runTrialShard(try ShardSpec.parse(shard), request: request, out: out, psa: draws)
             }
             let folder = URL(fileURLWithPath: out ?? Self.defaultFolder(request))
             try TrialReport.checkDestination(folder, force: force)

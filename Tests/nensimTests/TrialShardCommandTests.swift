@@ -8,6 +8,10 @@ struct TrialShardCommandTests {
     static let trial = ["trial", "--arms", "sunitinib,placebo", "--n", "60", "--replicates", "50", "--seed", "3",
                         "--accrual", "12", "--follow-up", "18", "--dropout", "0.1", "--events", "30", "--assess", "8w"]
 
+    /// A trial PSA: two arms with range figures (so the draws differ), K = 4.
+    static let trialPSA = ["trial", "--arms", "prrt,everolimus", "--n", "40", "--replicates", "24", "--seed", "5",
+                           "--accrual", "12", "--psa", "4"]
+
     /// Two arms with range figures (so draws differ), exact records in small blocks (so
     /// the base run is split across shards too), K = 9 draws.
     static let psaRun = ["--arms", "prrt,everolimus", "--n", "400", "--seed", "6", "--block-size", "64", "--tau", "36", "--psa", "9"]
@@ -31,23 +35,27 @@ struct TrialShardCommandTests {
         return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
     }
 
-    @Test(arguments: [1, 3, 7])
-    func mergedTrialShardsEqualTheUnshardedTrial(k: Int) throws {
+    @Test(arguments: [false, true], [1, 3, 7])
+    func mergedTrialShardsEqualTheUnshardedTrial(psa: Bool, k: Int) throws {
+        let arguments = psa ? Self.trialPSA : Self.trial
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let single = dir.appendingPathComponent("single"), merged = dir.appendingPathComponent("merged")
-        let full = try CLI.run(Self.trial + ["--out", single.path])
+        let full = try CLI.run(arguments + ["--out", single.path])
         #expect(full.status == 0, "\(full.stderr)")
-        let paths = try Self.runShards(Self.trial, k: k, in: dir)
+        let paths = try Self.runShards(arguments, k: k, in: dir)
         let m = try CLI.run(["merge"] + paths + ["--out", merged.path])
         #expect(m.status == 0, "\(m.stderr)")
         #expect(m.stdout.replacingOccurrences(of: merged.path, with: "OUT") == full.stdout.replacingOccurrences(of: single.path, with: "OUT"))
         #expect(full.stdout.contains("power, two-sided"))
         let names = try FileManager.default.contentsOfDirectory(atPath: single.path).sorted()
-        #expect(names == ["replicates.csv", "trial.json"])
+        #expect(names == (psa ? ["psa.csv", "replicates.csv", "trial.json"] : ["replicates.csv", "trial.json"]))
         #expect(names == (try FileManager.default.contentsOfDirectory(atPath: merged.path).sorted()))
-        let csv = try Data(contentsOf: single.appendingPathComponent("replicates.csv"))
-        #expect(csv == (try Data(contentsOf: merged.appendingPathComponent("replicates.csv"))))
+        if psa { #expect(full.stdout.contains("Probabilistic sensitivity analysis: 4 parameter draws") && full.stdout.contains("redrawn figures: prrt.")) }
+        for name in names where name.hasSuffix(".csv") {
+            let csv = try Data(contentsOf: single.appendingPathComponent(name))
+            #expect(csv == (try Data(contentsOf: merged.appendingPathComponent(name))), "\(name) differs")
+        }
         #expect(try Self.withoutCommandLine(Data(contentsOf: single.appendingPathComponent("trial.json")))
                 == Self.withoutCommandLine(Data(contentsOf: merged.appendingPathComponent("trial.json"))))
     }
@@ -71,7 +79,6 @@ struct TrialShardCommandTests {
     static let usageErrors: [[String]] = [
         trial + ["--shard", "0/3"],
         trial + ["--shard", "3"],
-        trial + ["--psa", "3", "--shard", "1/2"],
     ]
 
     @Test(arguments: usageErrors)
@@ -90,6 +97,8 @@ struct TrialShardCommandTests {
         let good = try Self.runShards(Self.trial, k: 3, in: dir).reversed().map { $0 }
         let other = try Self.runShards(Self.trial.map { $0 == "3" ? "4" : $0 }, k: 3, in: dir, name: "other")
         let psa = try Self.runShards(Self.psaRun, k: 2, in: dir, name: "psa").reversed().map { $0 }
+        let tpsa = try Self.runShards(Self.trialPSA, k: 2, in: dir, name: "tpsa").reversed().map { $0 }
+        let tpsa3 = try Self.runShards(Self.trialPSA.dropLast() + ["3"], k: 2, in: dir, name: "tpsa3").reversed().map { $0 }
         let psa5 = try Self.runShards(Self.psaRun.dropLast() + ["5"], k: 2, in: dir, name: "psa5").reversed().map { $0 }
         let run = try Self.runShards(Array(Self.psaRun.dropLast(2)), k: 2, in: dir, name: "run").reversed().map { $0 }
         var bytes = try Data(contentsOf: URL(fileURLWithPath: good[1]))
@@ -110,6 +119,8 @@ struct TrialShardCommandTests {
             ([psa[0], psaCorrupt], [["\(psaCorrupt): corrupt"], ["missing shard 2/2"]]),
             ([psa[0], psa5[1], psa[1]], [["\(psa5[1]): scenario", "(--psa 5 vs 9)"]]),
             ([psa[0], run[1]], [["\(run[1]): scenario", "(--psa none vs 9)"], ["missing shard 2/2"]]),
+            ([tpsa[0], tpsa3[1]], [["\(tpsa3[1]): scenario", "(--psa 3 vs 4)"], ["missing shard 2/2"]]),
+            ([tpsa[0]], [["missing shard 2/2"]]),
         ]
         let out = dir.appendingPathComponent("never")
         for (files, expected) in cases {
@@ -127,5 +138,6 @@ struct TrialShardCommandTests {
         // The good sets still merge.
         #expect(try CLI.run(["merge"] + good + ["--out", dir.appendingPathComponent("t").path]).status == 0)
         #expect(try CLI.run(["merge"] + psa + ["--out", dir.appendingPathComponent("p").path]).status == 0)
+        #expect(try CLI.run(["merge"] + tpsa + ["--out", dir.appendingPathComponent("tp").path]).status == 0)
     }
 }

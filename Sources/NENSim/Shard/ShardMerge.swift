@@ -47,6 +47,9 @@ public enum ShardMerge {
     public struct MergedTrial: Sendable {
         public var scenario: TrialScenario
         public var result: TrialResult
+        /// With `--psa K`: each draw with the summary of all its replicates, and the redrawn figures.
+        public var psa: [TrialPSADraw]?
+        public var psaFigures: [String]
         /// k.
         public var shards: Int
     }
@@ -209,22 +212,29 @@ public enum ShardMerge {
         let hash: String
         let request: TrialRequest
         var outcomes: [ReplicateOutcome?]
+        var psaOutcomes: [[ReplicateOutcome?]]
 
         init(scenario: TrialScenario, hash: String, threads: Int) {
             self.scenario = scenario
             self.hash = hash
             request = scenario.request(threads: threads)
             outcomes = .init(repeating: nil, count: scenario.replicates)
+            psaOutcomes = .init(repeating: outcomes, count: scenario.psa?.draws.count ?? 0)
         }
 
         mutating func add(_ file: TrialShardFile) {
             guard file.header.scenarioHash == hash else { return }
             for o in file.outcomes { outcomes[o.replicate] = o }
+            for (d, list) in file.psaOutcomes.enumerated() { for o in list { psaOutcomes[d][o.replicate] = o } }
         }
 
         /// Called only for a complete set: every replicate is there.
         func merged(k: Int) -> MergedTrial {
-            MergedTrial(scenario: scenario, result: TrialResult(request: request, replicates: outcomes.map { $0! }), shards: k)
+            let psa = scenario.psa.map { p in
+                zip(p.psaDraws, psaOutcomes).map { TrialPSADraw(draw: $0, summary: TrialSummary($1.map { $0! }, alpha: scenario.design.alpha)) }
+            }
+            return MergedTrial(scenario: scenario, result: TrialResult(request: request, replicates: outcomes.map { $0! }), psa: psa,
+                               psaFigures: scenario.psa?.figures ?? [], shards: k)
         }
     }
 

@@ -12,8 +12,36 @@ public struct TrialScenario: Codable, Sendable {
     public var design: TrialDesign
     public var replicates: Int
     public var seed: UInt64
+    /// `trial --psa K`: the K parameter draws (absent without it). They are part of the
+    /// scenario, so merge needs no catalogue and shards of other draws do not mix.
+    public var psa: PSA?
 
-    public init(request: TrialRequest) {
+    /// A trial PSA's draws: what `psa.csv` and `trial.json` report of them.
+    public struct PSA: Codable, Sendable {
+        /// The redrawn figures (ids).
+        public var figures: [String]
+        public var draws: [Draw]
+
+        public struct Draw: Codable, Sendable {
+            public var index: Int
+            public var rejected: Int
+            public var figures: [String: Double]
+            /// [experimental, control], or [control] under `--null`.
+            public var arms: [ArmModel]
+        }
+
+        public init(draws: [PSADraw], figures: [String]) {
+            self.figures = figures
+            self.draws = draws.map { Draw(index: $0.index, rejected: $0.rejected, figures: $0.figures, arms: $0.arms) }
+        }
+
+        public var psaDraws: [PSADraw] {
+            draws.map { PSADraw(index: $0.index, figures: $0.figures, arms: $0.arms, rejected: $0.rejected) }
+        }
+    }
+
+    public init(request: TrialRequest, psa: PSA? = nil) {
+        self.psa = psa
         nensimVersion = NENSimInfo.version
         experimental = request.experimental
         control = request.control
@@ -40,8 +68,12 @@ public struct TrialScenario: Codable, Sendable {
             d("replicates", replicates, other.replicates) { String($0) },
             d("seed", seed, other.seed) { String($0) },
             d("design", design, other.design) { "'\($0.summary)'" },
+            d("--psa", psa?.draws.count, other.psa?.draws.count) { $0.map(String.init) ?? "none" },
         ]
         if let first = checks.compactMap({ $0 }).first { return first }
+        if (try? TallyJSON.encoder().encode(psa)) != (try? TallyJSON.encoder().encode(other.psa)) {
+            return "PSA draws (another --evidence or --set?)"
+        }
         for (a, b) in [(experimental, other.experimental), (control, other.control)] {
             if (try? TallyJSON.encoder().encode(a)) != (try? TallyJSON.encoder().encode(b)) {
                 return "calibrated parameters of arm \(a.id) (--set or --evidence)"
@@ -96,27 +128,34 @@ public struct TrialShardFile: Sendable {
     public var header: Header
     /// The shard's replicates, in replicate order.
     public var outcomes: [ReplicateOutcome]
+    /// With `--psa K`: per draw, the shard's replicates under that draw's arms.
+    public var psaOutcomes: [[ReplicateOutcome]]
 
     static var fieldList: [String] { fields.map { "\($0.name):\($0.type)" } }
 
     /// The shard file of `outcomes`, the replicates of `shard` of `request`
     /// (`TrialSimulator.run(request, replicates: Array(shard.workItems(total: request.replicates)))`).
-    public init(shard: ShardSpec, request: TrialRequest, outcomes: [ReplicateOutcome]) throws {
-        let scenario = TrialScenario(request: request)
+    /// With `psa`, also the draws and, per draw, the same replicates under its arms.
+    public init(shard: ShardSpec, request: TrialRequest, outcomes: [ReplicateOutcome],
+                psa: (draws: TrialScenario.PSA, outcomes: [[ReplicateOutcome]])? = nil) throws {
+        let scenario = TrialScenario(request: request, psa: psa?.draws)
         let items = Replicates(total: request.replicates, first: shard.index - 1, stride: shard.count,
                                count: shard.workItemCount(total: request.replicates))
         precondition(outcomes.map(\.replicate) == Array(shard.workItems(total: request.replicates)), "a trial shard's outcomes are its replicates")
         header = Header(format: TallyFile.magic, formatVersion: TallyFile.formatVersion, kind: Self.kind,
                         nensimVersion: NENSimInfo.version, scenarioHash: try scenario.hash(), shard: shard, replicates: items,
-                        fields: Self.fieldList, bodyBytes: 8 * Self.fields.count * items.count, scenario: scenario)
+                        fields: Self.fieldList, bodyBytes: 8 * Self.fields.count * items.count * (1 + (psa?.draws.draws.count ?? 0)),
+                        scenario: scenario)
         self.outcomes = outcomes
+        psaOutcomes = psa?.outcomes ?? []
+        precondition(psaOutcomes.count == (psa?.draws.draws.count ?? 0))
     }
 
     /// The file's bytes.
     public func encoded() throws -> Data {
         var out = [UInt8]()
         out.reserveCapacity(header.bodyBytes)
-        for o in outcomes {
+        for o in outcomes + psaOutcomes.joined() {
             let s = o.statistics
             out.appendInt64(o.replicate); out.appendDouble(o.analysisTime)
             out.appendInt64(o.enrolledControl); out.appendInt64(o.enrolledExperimental)
@@ -180,13 +219,15 @@ public struct TrialShardFile: Sendable {
             throw TallyFileError("its replicates \(header.replicates) are not those of shard \(shard) of this trial")
         }
         guard header.fields == fieldList else { throw TallyFileError("its fields \(header.fields) are not \(fieldList)") }
-        let bodyBytes = 8 * fields.count * expected.count
+        let blocks = 1 + (scenario.psa?.draws.count ?? 0)
+        let bodyBytes = 8 * fields.count * expected.count * blocks
         guard header.bodyBytes == bodyBytes, body.count == bodyBytes else {
             throw TallyFileError("its body has \(body.count) bytes; the header says \(header.bodyBytes) and its replicates need \(bodyBytes)")
         }
         var reader = ByteReader(bytes: body)
         var outcomes: [ReplicateOutcome] = []
-        outcomes.reserveCapacity(expected.count)
+        outcomes.reserveCapacity(expected.count * blocks)
+        for _ in 0..<blocks {
         for r in shard.workItems(total: scenario.replicates) {
             let replicate = reader.int64(), analysis = reader.double()
             let n0 = reader.int64(), n1 = reader.int64(), e0 = reader.int64(), e1 = reader.int64()
@@ -205,11 +246,15 @@ public struct TrialShardFile: Sendable {
                                              statistics: stats, z: z, pTwoSided: p2, pOneSided: p1, hazardRatio: hr,
                                              lower: lower, upper: upper))
         }
-        return TrialShardFile(header: header, outcomes: outcomes)
+        }
+        let m = expected.count
+        return TrialShardFile(header: header, outcomes: Array(outcomes[..<m]),
+                              psaOutcomes: (1..<blocks).map { Array(outcomes[($0 * m)..<(($0 + 1) * m)]) })
     }
 
-    private init(header: Header, outcomes: [ReplicateOutcome]) {
+    private init(header: Header, outcomes: [ReplicateOutcome], psaOutcomes: [[ReplicateOutcome]]) {
         self.header = header
         self.outcomes = outcomes
+        self.psaOutcomes = psaOutcomes
     }
 }
