@@ -4,13 +4,14 @@ import NENSim
 
 struct Merge: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Add the tally files of a sharded run (run --shard i/k) into the unsharded run's report and files.",
+        abstract: "Add the shard files of a sharded run or trial (run/trial --shard i/k) into the unsharded one's report and files.",
         discussion: """
         Checks first that the files are shards 1 … k of one run (one scenario hash, one k, \
         each shard once) and intact (checksum); every problem is one line naming the file, \
         exit status 65, and nothing is written. The report and the files (--out, --format; default \
         the unsharded run's folder) equal the unsharded run's byte for byte, apart from the \
-        manifest's time stamp, command line and thread count.
+        manifest's time stamp, command line and thread count. Trial shards (trial --shard i/k) give \
+        trial.json, replicates.csv, psa.csv and the table of the unsharded trial (--out: its folder, --force).
         Example: nensim merge notebooks-out/prrt-everolimus-n100000-seed1.shard-*-of-8.nstally
         """
     )
@@ -29,12 +30,17 @@ struct Merge: ParsableCommand {
     }
 
     func run() throws {
-        let merged: ShardMerge.Merged
+        let outcome: ShardMerge.Outcome
         do {
-            merged = try ShardMerge.merge(paths: files, threads: threads)
+            outcome = try ShardMerge.mergeAny(paths: files, threads: threads)
         } catch {
             for line in error.lines { FileHandle.standardError.write(Data("nensim: \(line)\n".utf8)) }
             throw ExitCode(error.status.rawValue)
+        }
+        let merged: ShardMerge.Merged
+        switch outcome {
+        case .run(let m): merged = m
+        case .trial(let t): return try mergeTrial(t)
         }
         try reportingFailures {
             let s = merged.scenario
@@ -48,10 +54,27 @@ struct Merge: ParsableCommand {
             let report = try Reporter.report(merged.result, reference: s.reference, landmarks: s.landmarkTimes, tau: s.tau)
             var catalogue = try EvidenceCatalogue.bundled()
             if let file = merged.evidenceFile { catalogue = try catalogue.merging(contentsOf: URL(fileURLWithPath: file)) }
+            let psaResult = merged.psa.map { $0.result(base: report) }
             try session.finish(request: request, report: report, models: s.arms, result: merged.result, catalogue: catalogue,
-                               evidenceFile: merged.evidenceFile)
+                               evidenceFile: merged.evidenceFile,
+                               extraCSV: psaResult.map { [("psa.csv", RunPSA.csv($0)), ("psa_summary.csv", RunPSA.summaryCSV($0))] } ?? [])
             guard output.printsTable else { return }
             printReport(report, request: request)
+            if let psaResult {
+                print("")
+                print(RunPSA.render(psaResult))
+            }
+        }
+    }
+
+    /// Trial shards: the files `nensim trial` writes (trial.json, replicates.csv) into
+    /// --out (default the trial's own folder; an existing one only with --force), and its table.
+    func mergeTrial(_ merged: ShardMerge.MergedTrial) throws {
+        try reportingFailures {
+            let folder = URL(fileURLWithPath: output.out ?? Trial.defaultFolder(merged.result.request))
+            let report = TrialReport(result: merged.result, psa: merged.psa, psaFigures: merged.psaFigures,
+                                     commandLine: ["nensim"] + CommandLine.arguments.dropFirst())
+            try Trial.finish(report, folder: folder, force: output.force)
         }
     }
 }

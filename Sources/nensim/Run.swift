@@ -115,7 +115,7 @@ struct Run: ParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    @Option(name: .long, help: ArgumentHelp("Run only shard i of k and write its tally file (to --out FILE, or notebooks-out/<arms>-n<N>-seed<S>.shard-i-of-k.nstally) instead of the report; add the k files with `nensim merge` (docs/SCALE.md).", valueName: "i/k"))
+    @Option(name: .long, help: ArgumentHelp("Run only shard i of k and write its tally file (to --out FILE, or notebooks-out/<arms>-n<N>-seed<S>.shard-i-of-k.nstally) instead of the report; add the k files with `nensim merge` (docs/SCALE.md). With --psa K the shard also simulates draws d with d mod k = i − 1.", valueName: "i/k"))
     var shard: String?
 
     func validate() throws {
@@ -123,7 +123,6 @@ struct Run: ParsableCommand {
         if let shard {
             do { _ = try ShardSpec.parse(shard) } catch let f as NensimFailure { throw ValidationError(f.message) }
             if arms == nil { throw ValidationError("--shard applies to --arms; --pathways runs are not sharded yet") }
-            if psa != nil { throw ValidationError("--shard with --psa is not supported yet: run the PSA on one machine") }
         }
         guard n >= 1 else { throw ValidationError("--n \(n): the number of patients per arm must be at least 1") }
         if let psa { guard psa >= 1, psa <= 100_000 else { throw ValidationError("--psa \(psa): between 1 and 100000 draws") } }
@@ -151,8 +150,13 @@ struct Run: ParsableCommand {
             }
             let request = options.request(arms: models, n: n)
             if let shard {
+                var draws: [PSADraw]?
+                if let psa {
+                    draws = try PSA.sample(catalogue: try options.evidence.catalogue(),
+                                           overrides: try ModelOverrides.parse(options.assignments), arms: ids, K: psa, seed: options.seed)
+                }
                 return try runShard(try ShardSpec.parse(shard), request: request, reference: ref, tau: tau, out: output.out,
-                                    evidenceFile: options.evidence.evidence)
+                                    evidenceFile: options.evidence.evidence, psaDraws: draws)
             }
             try output.check(request)
             let session = try output.begin(defaultFolder: OutputOptions.defaultFolder(arms: ids, n: n, seed: options.seed), request: request)

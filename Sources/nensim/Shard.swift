@@ -6,15 +6,36 @@ import NENSim
 /// - Parameters:
 ///   - out: the file to write; default `notebooks-out/<arms>-n<N>-seed<S>.shard-i-of-k.nstally`.
 /// - Throws: `NensimFailure.cannotCreate` when the file cannot be written.
+///   - psaDraws: with `--psa K`, all K draws (`PSA.sample`); the shard simulates its share.
 func runShard(_ shard: ShardSpec, request: SimulationRequest, reference: String?, tau: Double?, out: String?,
-              evidenceFile: String?) throws {
+              evidenceFile: String?, psaDraws: [PSADraw]? = nil) throws {
     let total = request.arms.count * request.blocksPerArm
     let result = Engine.run(request, workItems: Array(shard.workItems(total: total)))
-    let file = try TallyFile(shard: shard, result: result, reference: reference, tau: tau, evidenceFile: evidenceFile)
+    let psa = try psaDraws.map { try RunPSA.shardRows(shard: shard, draws: $0, request: request, reference: reference, tau: tau) }
+    let file = try TallyFile(shard: shard, result: result, reference: reference, tau: tau, evidenceFile: evidenceFile, psa: psa)
     let path = out ?? defaultShardPath(request: request, shard: shard)
     try file.write(to: path)
     let items = shard.workItemCount(total: total)
-    FileHandle.standardError.write(Data("nensim: shard \(shard): \(items) of \(total) work items, \(result.tallies.map(\.patients).reduce(0, +)) patients; wrote \(path)\n".utf8))
+    let draws = psa.map { ", \($0.section.count) of \($0.section.draws) PSA draws" } ?? ""
+    FileHandle.standardError.write(Data("nensim: shard \(shard): \(items) of \(total) work items, \(result.tallies.map(\.patients).reduce(0, +)) patients\(draws); wrote \(path)\n".utf8))
+}
+
+/// `trial --shard i/k`: simulates replicates r with r mod k = i − 1 and writes the
+/// shard file (default `notebooks-out/trial-<arms>-n<N>-seed<S>.shard-i-of-k.nstally`).
+/// - Throws: `NensimFailure.cannotCreate` when the file cannot be written.
+///   - psa: with `--psa K`, the K draws and redrawn figures (`TrialSimulator.psaDraws`);
+///     the shard runs its replicates under each.
+func runTrialShard(_ shard: ShardSpec, request: TrialRequest, out: String?, psa: (draws: [PSADraw], figures: [String])? = nil) throws {
+    let indices = Array(shard.workItems(total: request.replicates))
+    let outcomes = TrialSimulator.run(request, replicates: indices)
+    let psaPart = psa.map { p in
+        (draws: TrialScenario.PSA(draws: p.draws, figures: p.figures),
+         outcomes: p.draws.map { TrialSimulator.run(request.drawn($0), replicates: indices) })
+    }
+    let file = try TrialShardFile(shard: shard, request: request, outcomes: outcomes, psa: psaPart)
+    let path = out ?? "notebooks-out/trial-\(request.experimental.id)-\(request.control.id)-n\(request.design.patients)-seed\(request.seed).\(shard.fileTag).\(TallyFile.fileExtension)"
+    try file.write(to: path)
+    FileHandle.standardError.write(Data("nensim: shard \(shard): \(indices.count) of \(request.replicates) replicates; wrote \(path)\n".utf8))
 }
 
 /// `notebooks-out/prrt-everolimus-n100000-seed1.shard-3-of-7.nstally`.

@@ -77,12 +77,18 @@ struct Trial: ParsableCommand {
     @Flag(name: .long, help: "Overwrite the files of an existing output folder.")
     var force = false
 
+    @Option(name: .long, help: ArgumentHelp("Run only replicates r with r mod k = i − 1 and write their shard file (to --out FILE, or notebooks-out/trial-<arms>-n<N>-seed<S>.shard-i-of-k.nstally) instead of the report; add the k files with `nensim merge` (docs/SCALE.md). With --psa K, also those replicates under each draw.", valueName: "i/k"))
+    var shard: String?
+
     func validate() throws {
         guard n >= 2 else { throw ValidationError("--n \(n): a trial needs at least 2 patients") }
         guard replicates >= 1 else { throw ValidationError("--replicates \(replicates): must be at least 1") }
         guard replicates <= 100_000_000 else { throw ValidationError("--replicates \(replicates): at most 10^8") }
         guard threads >= 1, threads <= 1024 else { throw ValidationError("--threads \(threads): must be between 1 and 1024") }
         if let psa { guard psa >= 1, psa <= 100_000 else { throw ValidationError("--psa \(psa): the number of draws must be between 1 and 100000") } }
+        if let shard {
+            do { _ = try ShardSpec.parse(shard) } catch let f as NensimFailure { throw ValidationError(f.message) }
+        }
     }
 
     func design() throws -> TrialDesign {
@@ -90,6 +96,19 @@ struct Trial: ParsableCommand {
                     followUp: followUp ?? (events == nil ? 12 : nil), dropoutPerYear: dropout, targetEvents: events,
                     endpoint: endpoint == .pfs ? .pfs : .os, test: try TrialTest.parse(test),
                     assessmentInterval: try assess.map(AssessmentInterval.parse), alpha: alpha, null: null)
+    }
+
+    /// `notebooks-out/trial-<arms>-n<N>-seed<S>`.
+    static func defaultFolder(_ request: TrialRequest) -> String {
+        "notebooks-out/trial-\(request.experimental.id)-\(request.control.id)-n\(request.design.patients)-seed\(request.seed)"
+    }
+
+    /// Writes the report's files, prints its table and the files written.
+    static func finish(_ report: TrialReport, folder: URL, force: Bool) throws {
+        let written = try report.write(to: folder, force: force)
+        print(report.renderTable())
+        print("")
+        print("wrote \(written.map(\.path).joined(separator: ", "))")
     }
 
     func run() throws {
@@ -106,21 +125,22 @@ struct Trial: ParsableCommand {
             let calibrator = Calibrator(catalogue: catalogue, overrides: overrides)
             let models = try ids.map { try calibrator.model(for: $0) }
 
-            let folder = URL(fileURLWithPath: out ?? "notebooks-out/trial-\(models.map(\.id).joined(separator: "-"))-n\(n)-seed\(seed)")
-            try TrialReport.checkDestination(folder, force: force)
-
             let request = TrialRequest(experimental: models[0], control: models[1], design: design,
                                        replicates: replicates, seed: seed, threads: threads)
+            if let shard {
+                try request.validate()
+                let draws = try psa.map { try TrialSimulator.psaDraws(request, catalogue: catalogue, overrides: overrides, K: $0) }
+                return try runTrialShard(try ShardSpec.parse(shard), request: request, out: out, psa: draws)
+            }
+            let folder = URL(fileURLWithPath: out ?? Self.defaultFolder(request))
+            try TrialReport.checkDestination(folder, force: force)
             try request.validate()
             let result = TrialSimulator.run(request)
 
             let psaResult = try psa.map { try TrialSimulator.psa(request, catalogue: catalogue, overrides: overrides, K: $0) }
             let report = TrialReport(result: result, psa: psaResult?.draws, psaFigures: psaResult?.figures ?? [],
                                      commandLine: ["nensim"] + CommandLine.arguments.dropFirst())
-            let written = try report.write(to: folder, force: force)
-            print(report.renderTable())
-            print("")
-            print("wrote \(written.map(\.path).joined(separator: ", "))")
+            try Self.finish(report, folder: folder, force: force)
         }
     }
 }

@@ -95,7 +95,6 @@ struct ShardCommandTests {
         ["--arms", "prrt", "--shard", "1/100001"],
         ["--arms", "prrt", "--shard", "two/3"],
         ["--pathways", "ssa>prrt", "--shard", "1/2"],
-        ["--arms", "prrt,everolimus", "--psa", "5", "--shard", "1/2"],
         ["merge"],
     ]
 

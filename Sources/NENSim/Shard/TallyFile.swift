@@ -60,6 +60,30 @@ public struct TallyFile: Sendable {
         /// over the bundled catalogue again for the figures' quotes in `summary.json`.
         /// Not part of the scenario hash: the arms' calibrated models already are.
         public var evidenceFile: String?
+        /// `run --psa K --shard i/k`: the PSA draws this shard simulated (absent without --psa).
+        public var psa: PSASection?
+    }
+
+    /// What a `run --psa K` shard holds besides its share of the base run: the rows of
+    /// `psa.csv` of draws d with d mod k = i − 1 (every shard samples all K draws, which
+    /// is cheap, but simulates only those).
+    public struct PSASection: Codable, Sendable, Equatable {
+        /// K.
+        public var draws: Int
+        /// Contradictory draws redrawn, over all K draws.
+        public var rejected: Int
+        /// The redrawn figures (ids, sorted): the first columns of each row.
+        public var figures: [String]
+        /// The statistics of the shard's draws' reports, in order: the other columns
+        /// (a statistic a draw's report lacks is NaN).
+        public var statistics: [String]
+        /// The shard's draws: `count` draws `first`, `first + stride`, … below `draws`.
+        public var first: Int
+        public var stride: Int
+        public var count: Int
+
+        var drawIndices: StrideTo<Int> { Swift.stride(from: first, to: draws, by: stride) }
+        var rowBytes: Int { 8 * (figures.count + statistics.count) }
     }
 
     public var header: Header
@@ -68,6 +92,8 @@ public struct TallyFile: Sendable {
     /// In exact mode, the records of each of this shard's work items, in work-item
     /// order (each covers the block's patients in order); nil in tally mode.
     public var blockRecords: [PatientRecords]?
+    /// With `psa`: one row per draw of the shard, in draw order: figures, then statistics.
+    public var psaRows: [[Double]]?
 
     /// The tally file of one shard's simulation.
     ///
@@ -75,17 +101,21 @@ public struct TallyFile: Sendable {
     ///   - result: `Engine.run(request, workItems: Array(shard.workItems(total:)))`.
     ///   - reference, tau, landmarkTimes: the report's settings, carried for merge.
     ///   - evidenceFile: `--evidence`, carried for merge's manifest.
+    ///   - psa: with `run --psa K`, the shard's draws (`RunPSA.shardRows`).
     public init(shard: ShardSpec, result: SimulationResult, reference: String?, tau: Double?,
-                landmarkTimes: [Double] = Reporter.defaultLandmarks, evidenceFile: String? = nil) throws {
+                landmarkTimes: [Double] = Reporter.defaultLandmarks, evidenceFile: String? = nil,
+                psa: (section: PSASection, rows: [[Double]])? = nil) throws {
         let request = result.request
-        let scenario = TallyScenario(request: request, reference: reference, tau: tau, landmarkTimes: landmarkTimes)
+        var scenario = TallyScenario(request: request, reference: reference, tau: tau, landmarkTimes: landmarkTimes)
+        scenario.psa = psa?.section.draws
         let total = request.arms.count * request.blocksPerArm
         let items = WorkItems(total: total, blocksPerArm: request.blocksPerArm, first: shard.index - 1, stride: shard.count,
                               count: shard.workItemCount(total: total))
         let layout = TallyFile.layout(of: scenario)
         header = Header(format: TallyFile.magic, formatVersion: TallyFile.formatVersion, nensimVersion: NENSimInfo.version,
                         scenarioHash: try scenario.hash(), shard: shard, workItems: items, layout: layout,
-                        bodyBytes: 0, scenario: scenario, evidenceFile: evidenceFile)
+                        bodyBytes: 0, scenario: scenario, evidenceFile: evidenceFile, psa: psa?.section)
+        psaRows = psa?.rows
         tallies = result.tallies
         if let records = result.records {
             blockRecords = shard.workItems(total: total).map { item in
@@ -99,6 +129,7 @@ public struct TallyFile: Sendable {
             blockRecords = nil
         }
         header.bodyBytes = TallyFile.bodyBytes(layout: layout, items: items, request: request)
+            + (psa.map { $0.section.count * $0.section.rowBytes } ?? 0)
     }
 
     /// The arm and patient indices of work item `item`.
@@ -134,11 +165,7 @@ public struct TallyFile: Sendable {
     /// The file's bytes.
     public func encoded() throws -> Data {
         var out = [UInt8]()
-        out.reserveCapacity(header.bodyBytes + 4096)
-        out += Array("\(TallyFile.magic) \(TallyFile.formatVersion)\n".utf8)
-        out += Array(try TallyJSON.encoder().encode(header))
-        out.append(0x0A)
-        let bodyStart = out.count
+        out.reserveCapacity(header.bodyBytes)
         for t in tallies {
             out.appendInt64(t.patients)
             for c in t.responseTiers { out.appendInt64(c) }
@@ -155,9 +182,9 @@ public struct TallyFile: Sendable {
             for e in r.osEvent { out.append(e ? 1 : 0) }
             for t in r.responseTier { out.append(UInt8(t)) }
         }
-        precondition(out.count - bodyStart == header.bodyBytes, "tally body size disagrees with its layout")
-        out += Array("sha256 \(SHA256.hex(out))\n".utf8)
-        return Data(out)
+        for row in psaRows ?? [] { for x in row { out.appendDouble(x) } }
+        precondition(out.count == header.bodyBytes, "tally body size disagrees with its layout")
+        return try TallyContainer.encode(header: header, body: out)
     }
 
     /// Writes the file atomically (a temporary name in the same folder, then rename),
@@ -186,34 +213,16 @@ public struct TallyFile: Sendable {
     ///
     /// - Throws: `TallyFileError` saying what is wrong, without the file's name.
     public static func decode(_ data: Data) throws(TallyFileError) -> TallyFile {
-        let bytes = [UInt8](data)
-        let magicPrefix = Array("\(magic) ".utf8)
-        guard bytes.starts(with: magicPrefix) else {
-            throw TallyFileError("not a nensim tally file (it does not begin with '\(magic)')")
-        }
-        guard let firstNewline = bytes.firstIndex(of: 0x0A), firstNewline < 64 else {
-            throw TallyFileError("truncated: the first line ends before the header")
-        }
-        let versionText = String(decoding: bytes[magicPrefix.count..<firstNewline], as: UTF8.self)
-        guard let version = Int(versionText) else { throw TallyFileError("unreadable format version '\(versionText)'") }
-        guard version == formatVersion else {
-            throw TallyFileError("tally format version \(version); this nensim (\(NENSimInfo.version)) reads version \(formatVersion)")
-        }
-        guard bytes.count >= firstNewline + 1 + trailerBytes,
-              bytes[(bytes.count - trailerBytes)...].starts(with: Array("sha256 ".utf8)), bytes.last == 0x0A else {
-            throw TallyFileError("truncated: no checksum line at the end (an interrupted write or copy?)")
-        }
-        let checked = bytes[..<(bytes.count - trailerBytes)]
-        let stated = String(decoding: bytes[(bytes.count - trailerBytes + 7)..<(bytes.count - 1)], as: UTF8.self)
-        guard SHA256.hex(checked) == stated else {
-            throw TallyFileError("corrupt: its SHA-256 checksum does not match its content (damaged or truncated in storage or transfer)")
-        }
-        guard let headerEnd = checked[(firstNewline + 1)...].firstIndex(of: 0x0A) else {
-            throw TallyFileError("damaged: no end of the header line")
-        }
+        try decode(split: try TallyContainer.split(data))
+    }
+
+    /// `decode` of a file whose framing and checksum `TallyContainer.split` checked.
+    static func decode(split: (header: Data, kind: String, body: ArraySlice<UInt8>)) throws(TallyFileError) -> TallyFile {
+        let (headerJSON, kind, body) = split
+        guard kind == "run" else { throw TallyFileError("a \(kind) shard, not a run shard") }
         let header: Header
         do {
-            header = try TallyJSON.decoder().decode(Header.self, from: Data(bytes[(firstNewline + 1)..<headerEnd]))
+            header = try TallyJSON.decoder().decode(Header.self, from: headerJSON)
         } catch {
             throw TallyFileError("unreadable header: \(error)")
         }
@@ -240,8 +249,16 @@ public struct TallyFile: Sendable {
         }
         let layout = TallyFile.layout(of: scenario)
         guard header.layout == layout else { throw TallyFileError("its layout \(header.layout) does not fit its scenario") }
+        if let psa = header.psa {
+            guard let K = scenario.psa, psa.draws == K, psa.rejected >= 0, psa.first == shard.index - 1, psa.stride == shard.count,
+                  psa.count == shard.workItemCount(total: K) else {
+                throw TallyFileError("its PSA draws (\(psa.count) from \(psa.first) by \(psa.stride) of \(psa.draws)) are not those of shard \(shard) of --psa \(scenario.psa.map(String.init) ?? "none")")
+            }
+        } else if scenario.psa != nil {
+            throw TallyFileError("its scenario has --psa \(scenario.psa!) but the file holds no PSA draws")
+        }
         let bodyBytes = bodyBytes(layout: layout, items: expectedItems, request: request)
-        let body = checked[(headerEnd + 1)...]
+            + (header.psa.map { $0.count * $0.rowBytes } ?? 0)
         guard header.bodyBytes == bodyBytes, body.count == bodyBytes else {
             throw TallyFileError("its body has \(body.count) bytes; the header says \(header.bodyBytes) and its layout needs \(bodyBytes)")
         }
@@ -301,13 +318,19 @@ public struct TallyFile: Sendable {
             }
             blockRecords = list
         }
-        return TallyFile(header: header, tallies: tallies, blockRecords: blockRecords)
+        var psaRows: [[Double]]?
+        if let psa = header.psa {
+            let width = psa.figures.count + psa.statistics.count
+            psaRows = (0..<psa.count).map { _ in (0..<width).map { _ in reader.double() } }
+        }
+        return TallyFile(header: header, tallies: tallies, blockRecords: blockRecords, psaRows: psaRows)
     }
 
-    private init(header: Header, tallies: [ArmTally], blockRecords: [PatientRecords]?) {
+    private init(header: Header, tallies: [ArmTally], blockRecords: [PatientRecords]?, psaRows: [[Double]]?) {
         self.header = header
         self.tallies = tallies
         self.blockRecords = blockRecords
+        self.psaRows = psaRows
     }
 }
 
@@ -316,36 +339,4 @@ public struct TallyFileError: Error, Equatable, CustomStringConvertible, Sendabl
     public var message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }
-}
-
-private extension Array where Element == UInt8 {
-    mutating func appendUInt64(_ v: UInt64) {
-        Swift.withUnsafeBytes(of: v.littleEndian) { append(contentsOf: $0) }
-    }
-    mutating func appendInt64(_ v: Int) { appendUInt64(UInt64(bitPattern: Int64(v))) }
-}
-
-/// Sequential little-endian reads over a body whose size was checked beforehand.
-private struct ByteReader {
-    let bytes: ArraySlice<UInt8>
-    var offset: Int
-
-    init(bytes: ArraySlice<UInt8>) {
-        self.bytes = bytes
-        offset = bytes.startIndex
-    }
-
-    mutating func uint64() -> UInt64 {
-        var v: UInt64 = 0
-        for k in 0..<8 { v |= UInt64(bytes[offset + k]) << (8 * UInt64(k)) }
-        offset += 8
-        return v
-    }
-
-    mutating func int64() -> Int { Int(Int64(bitPattern: uint64())) }
-
-    mutating func byte() -> UInt8 {
-        defer { offset += 1 }
-        return bytes[offset]
-    }
 }

@@ -26,6 +26,8 @@ public struct TallyScenario: Codable, Sendable {
     /// `--tau` as given (nil: the report's default).
     public var tau: Double?
     public var landmarkTimes: [Double]
+    /// `--psa K` (absent without it, so a run without PSA hashes as before).
+    public var psa: Int?
 
     public init(request: SimulationRequest, reference: String?, tau: Double?,
                 landmarkTimes: [Double] = Reporter.defaultLandmarks) {
@@ -79,6 +81,7 @@ public struct TallyScenario: Codable, Sendable {
             d("reference", reference, other.reference) { $0 ?? "none" },
             d("tau", tau, other.tau) { $0.map { "\($0)" } ?? "default" },
             d("landmarks", landmarkTimes, other.landmarkTimes) { $0.map { "\($0)" }.joined(separator: ",") },
+            d("--psa", psa, other.psa) { $0.map(String.init) ?? "none" },
         ]
         if let first = checks.compactMap({ $0 }).first { return first }
         for (a, b) in zip(arms, other.arms) {

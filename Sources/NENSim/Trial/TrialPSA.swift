@@ -9,15 +9,29 @@ extension TrialSimulator {
     /// - Complexity: K times the base case.
     public static func psa(_ request: TrialRequest, catalogue: EvidenceCatalogue, overrides: ModelOverrides = ModelOverrides(),
                            K: Int) throws -> (draws: [TrialPSADraw], figures: [String]) {
-        let arms = request.design.null ? [request.control.id] : [request.experimental.id, request.control.id]
-        let figures = try PSA.rangeFigures(catalogue: catalogue, arms: arms).map(\.id)
-        let draws = try PSA.sample(catalogue: catalogue, overrides: overrides, arms: arms, K: K, seed: request.seed)
+        let (draws, figures) = try psaDraws(request, catalogue: catalogue, overrides: overrides, K: K)
         let out = draws.map { d -> TrialPSADraw in
-            var r = request
-            r.control = d.arms.last!
-            if !request.design.null { r.experimental = d.arms[0] }
-            return TrialPSADraw(draw: d, summary: TrialSummary(run(r).replicates, alpha: request.design.alpha))
+            TrialPSADraw(draw: d, summary: TrialSummary(run(request.drawn(d)).replicates, alpha: request.design.alpha))
         }
         return (out, figures)
+    }
+
+    /// The K parameter draws of a trial PSA (no simulation), and the ids of the redrawn figures.
+    public static func psaDraws(_ request: TrialRequest, catalogue: EvidenceCatalogue, overrides: ModelOverrides = ModelOverrides(),
+                                K: Int) throws -> (draws: [PSADraw], figures: [String]) {
+        let arms = request.design.null ? [request.control.id] : [request.experimental.id, request.control.id]
+        let figures = try PSA.rangeFigures(catalogue: catalogue, arms: arms).map(\.id)
+        return (try PSA.sample(catalogue: catalogue, overrides: overrides, arms: arms, K: K, seed: request.seed), figures)
+    }
+}
+
+extension TrialRequest {
+    /// This request with the arms of PSA draw `d` (its arms are [experimental, control],
+    /// or [control] under `--null`).
+    public func drawn(_ d: PSADraw) -> TrialRequest {
+        var r = self
+        r.control = d.arms.last!
+        if !design.null { r.experimental = d.arms[0] }
+        return r
     }
 }

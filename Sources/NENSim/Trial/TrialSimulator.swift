@@ -151,6 +151,26 @@ public enum TrialSimulator {
         }
         return TrialResult(request: request, replicates: slots.slots.map { $0! })
     }
+
+    /// Runs only the replicates `indices` (`trial --shard i/k`): each is simulated from
+    /// its own streams exactly as in `run`, so the outcome of replicate r is the same
+    /// whichever subset, machine or thread count runs it.
+    /// - Returns: the outcomes in the order of `indices`.
+    public static func run(_ request: TrialRequest, replicates indices: [Int]) -> [ReplicateOutcome] {
+        let count = indices.count
+        guard count > 0 else { return [] }
+        let threads = max(1, min(request.threads, count))
+        let slots = ReplicateSlots(count: count)
+        DispatchQueue.concurrentPerform(iterations: threads) { w in
+            var worker = ReplicateWorker(request: request)
+            var p = w
+            while p < count {
+                slots.store(worker.simulate(replicate: indices[p]), at: p)
+                p += threads
+            }
+        }
+        return slots.slots.map { $0! }
+    }
 }
 
 /// One worker's scratch space and the replicate loop body.

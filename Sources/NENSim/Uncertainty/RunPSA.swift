@@ -56,23 +56,63 @@ public enum RunPSA {
     /// and summarises the statistics against the base-case report.
     public static func run(base: RunReport, draws: [PSADraw], request: SimulationRequest, reference: String?, tau: Double?) throws -> RunPSAResult {
         let names = statistics(base).map(\.0)
-        let figureIDs = Array(Set(draws.flatMap { $0.figures.keys })).sorted()
+        let figureIDs = figures(of: draws)
         var perDraw: [[Double]] = []
         for d in draws {
-            var r = request
-            r.arms = d.arms
-            let result = Engine.run(r)
-            let report = try Reporter.report(result, reference: reference, tau: tau)
-            let stats = Dictionary(statistics(report), uniquingKeysWith: { a, _ in a })
+            let stats = Dictionary(try drawStatistics(d, request: request, reference: reference, tau: tau), uniquingKeysWith: { a, _ in a })
             perDraw.append(figureIDs.map { d.figures[$0] ?? .nan } + names.map { stats[$0] ?? .nan })
         }
+        return summarise(base: base, draws: draws.count, rejected: draws.map(\.rejected).reduce(0, +), figureIDs: figureIDs,
+                         perDraw: perDraw)
+    }
+
+    /// The redrawn figures of a PSA: every figure id any draw redrew, sorted.
+    public static func figures(of draws: [PSADraw]) -> [String] {
+        Array(Set(draws.flatMap { $0.figures.keys })).sorted()
+    }
+
+    /// One draw simulated and reported: its statistics, by name, in report order.
+    public static func drawStatistics(_ d: PSADraw, request: SimulationRequest, reference: String?, tau: Double?) throws -> [(String, Double)] {
+        var r = request
+        r.arms = d.arms
+        return statistics(try Reporter.report(Engine.run(r), reference: reference, tau: tau))
+    }
+
+    /// A shard's share of a PSA (`run --psa K --shard i/k`): draws d with d mod k = i − 1,
+    /// each simulated; one row per draw — the drawn figures (all of `figures(of: draws)`),
+    /// then the statistics named in the section, the union over the shard's draws in
+    /// first-seen order (NaN where a draw's report lacks one). Merge picks the base
+    /// report's statistics from these rows by name, as `run` does from each draw's report.
+    public static func shardRows(shard: ShardSpec, draws: [PSADraw], request: SimulationRequest, reference: String?,
+                                 tau: Double?) throws -> (section: TallyFile.PSASection, rows: [[Double]]) {
+        let figureIDs = figures(of: draws)
+        var names: [String] = []
+        var known = Set<String>()
+        var perDraw: [[String: Double]] = []
+        let mine = shard.workItems(total: draws.count).map { draws[$0] }
+        for d in mine {
+            let stats = try drawStatistics(d, request: request, reference: reference, tau: tau)
+            for (name, _) in stats where known.insert(name).inserted { names.append(name) }
+            perDraw.append(Dictionary(stats, uniquingKeysWith: { a, _ in a }))
+        }
+        let rows = zip(mine, perDraw).map { d, stats in figureIDs.map { d.figures[$0] ?? .nan } + names.map { stats[$0] ?? .nan } }
+        let section = TallyFile.PSASection(draws: draws.count, rejected: draws.map(\.rejected).reduce(0, +), figures: figureIDs,
+                                           statistics: names, first: shard.index - 1, stride: shard.count,
+                                           count: shard.workItemCount(total: draws.count))
+        return (section, rows)
+    }
+
+    /// The PSA of a run from its per-draw rows (`figureIDs.count` figures, then the base
+    /// report's statistics in order), draw 0 first.
+    public static func summarise(base: RunReport, draws: Int, rejected: Int, figureIDs: [String], perDraw: [[Double]]) -> RunPSAResult {
+        let names = statistics(base).map(\.0)
         let baseValues = Dictionary(statistics(base), uniquingKeysWith: { a, _ in a })
         let summaries = names.enumerated().map { (j, name) -> PSAStatistic in
             let column = perDraw.map { $0[figureIDs.count + j] }.filter { !$0.isNaN }.sorted()
             return PSAStatistic(name: name, base: baseValues[name] ?? .nan, lower: quantile(column, 0.025),
                                 upper: quantile(column, 0.975), median: quantile(column, 0.5))
         }
-        return RunPSAResult(draws: draws.count, rejected: draws.map(\.rejected).reduce(0, +), redrawnFigures: figureIDs,
+        return RunPSAResult(draws: draws, rejected: rejected, redrawnFigures: figureIDs,
                             statistics: summaries, columns: ["draw"] + figureIDs + names,
                             rows: perDraw.enumerated().map { [Double($0.offset)] + $0.element })
     }

@@ -1,0 +1,143 @@
+import Foundation
+import Testing
+
+/// `trial --shard i/k`, `run --psa K --shard i/k` and their `merge`, through the built binary.
+struct TrialShardCommandTests {
+    /// Accrual, dropout, an event-driven analysis with a calendar cap and scans: every
+    /// field of a replicate in play.
+    static let trial = ["trial", "--arms", "sunitinib,placebo", "--n", "60", "--replicates", "50", "--seed", "3",
+                        "--accrual", "12", "--follow-up", "18", "--dropout", "0.1", "--events", "30", "--assess", "8w"]
+
+    /// A trial PSA: two arms with range figures (so the draws differ), K = 4.
+    static let trialPSA = ["trial", "--arms", "prrt,everolimus", "--n", "40", "--replicates", "24", "--seed", "5",
+                           "--accrual", "12", "--psa", "4"]
+
+    /// Two arms with range figures (so draws differ), exact records in small blocks (so
+    /// the base run is split across shards too), K = 9 draws.
+    static let psaRun = ["--arms", "prrt,everolimus", "--n", "400", "--seed", "6", "--block-size", "64", "--tau", "36", "--psa", "9"]
+
+    /// Runs shards 1 … k into `dir`, in reverse order with mixed thread counts.
+    static func runShards(_ arguments: [String], k: Int, in dir: URL, name: String = "t") throws -> [String] {
+        try (1...k).reversed().map { i in
+            let path = dir.appendingPathComponent("\(name).shard-\(i)-of-\(k).nstally").path
+            let r = try CLI.run(arguments + ["--shard", "\(i)/\(k)", "--out", path, "--threads", "\(1 + i % 2)"])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stdout.isEmpty)
+            #expect(r.stderr.contains("shard \(i)/\(k)") && r.stderr.contains(path))
+            return path
+        }
+    }
+
+    /// trial.json without its command line (the one field that names the command run).
+    static func withoutCommandLine(_ json: Data) throws -> Data {
+        var object = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+        #expect(object.removeValue(forKey: "command_line") != nil)
+        return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    }
+
+    @Test(arguments: [false, true], [1, 3, 7])
+    func mergedTrialShardsEqualTheUnshardedTrial(psa: Bool, k: Int) throws {
+        let arguments = psa ? Self.trialPSA : Self.trial
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let single = dir.appendingPathComponent("single"), merged = dir.appendingPathComponent("merged")
+        let full = try CLI.run(arguments + ["--out", single.path])
+        #expect(full.status == 0, "\(full.stderr)")
+        let paths = try Self.runShards(arguments, k: k, in: dir)
+        let m = try CLI.run(["merge"] + paths + ["--out", merged.path])
+        #expect(m.status == 0, "\(m.stderr)")
+        #expect(m.stdout.replacingOccurrences(of: merged.path, with: "OUT") == full.stdout.replacingOccurrences(of: single.path, with: "OUT"))
+        #expect(full.stdout.contains("power, two-sided"))
+        let names = try FileManager.default.contentsOfDirectory(atPath: single.path).sorted()
+        #expect(names == (psa ? ["psa.csv", "replicates.csv", "trial.json"] : ["replicates.csv", "trial.json"]))
+        #expect(names == (try FileManager.default.contentsOfDirectory(atPath: merged.path).sorted()))
+        if psa { #expect(full.stdout.contains("Probabilistic sensitivity analysis: 4 parameter draws") && full.stdout.contains("redrawn figures: prrt.")) }
+        for name in names where name.hasSuffix(".csv") {
+            let csv = try Data(contentsOf: single.appendingPathComponent(name))
+            #expect(csv == (try Data(contentsOf: merged.appendingPathComponent(name))), "\(name) differs")
+        }
+        #expect(try Self.withoutCommandLine(Data(contentsOf: single.appendingPathComponent("trial.json")))
+                == Self.withoutCommandLine(Data(contentsOf: merged.appendingPathComponent("trial.json"))))
+    }
+
+    @Test(arguments: [1, 3, 7])
+    func mergedPSAShardsEqualTheUnshardedPSARun(k: Int) throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let single = dir.appendingPathComponent("single"), merged = dir.appendingPathComponent("merged")
+        let full = try CLI.run(Self.psaRun + ["--out", single.path])
+        #expect(full.status == 0, "\(full.stderr)")
+        #expect(full.stdout.contains("Probabilistic sensitivity analysis: 9 draws") && full.stdout.contains("redrawn figures: prrt."))
+        let paths = try Self.runShards(Self.psaRun, k: k, in: dir)
+        let m = try CLI.run(["merge"] + paths + ["--out", merged.path])
+        #expect(m.status == 0, "\(m.stderr)")
+        #expect(m.stdout == full.stdout)
+        #expect(FileManager.default.fileExists(atPath: merged.appendingPathComponent("psa_summary.csv").path))
+        try ShardCommandTests.expectSameFiles(single, merged)
+    }
+
+    static let usageErrors: [[String]] = [
+        trial + ["--shard", "0/3"],
+        trial + ["--shard", "3"],
+    ]
+
+    @Test(arguments: usageErrors)
+    func badTrialShardFlagsAreUsageErrors(arguments: [String]) throws {
+        let r = try CLI.run(arguments)
+        #expect(r.status == 64, "\(arguments): \(r.stderr)")
+        #expect(r.stdout.isEmpty)
+        let lines = r.stderr.split(separator: "\n").filter { !$0.hasPrefix("Usage:") && !$0.hasPrefix("  See '") && !$0.isEmpty }
+        #expect(lines.count == 1, "\(arguments): \(r.stderr)")
+    }
+
+    /// Each broken set: exit 65, one line per problem naming the file, nothing written.
+    @Test func brokenTrialAndPSASetsAreRefusedOneLinePerProblem() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let good = try Self.runShards(Self.trial, k: 3, in: dir).reversed().map { $0 }
+        let other = try Self.runShards(Self.trial.map { $0 == "3" ? "4" : $0 }, k: 3, in: dir, name: "other")
+        let psa = try Self.runShards(Self.psaRun, k: 2, in: dir, name: "psa").reversed().map { $0 }
+        let tpsa = try Self.runShards(Self.trialPSA, k: 2, in: dir, name: "tpsa").reversed().map { $0 }
+        let tpsa3 = try Self.runShards(Self.trialPSA.dropLast() + ["3"], k: 2, in: dir, name: "tpsa3").reversed().map { $0 }
+        let psa5 = try Self.runShards(Self.psaRun.dropLast() + ["5"], k: 2, in: dir, name: "psa5").reversed().map { $0 }
+        let run = try Self.runShards(Array(Self.psaRun.dropLast(2)), k: 2, in: dir, name: "run").reversed().map { $0 }
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: good[1]))
+        let corrupt = dir.appendingPathComponent("corrupt.nstally").path
+        bytes[bytes.count - 100] ^= 0x01
+        try bytes.write(to: URL(fileURLWithPath: corrupt))
+        var psaBytes = try Data(contentsOf: URL(fileURLWithPath: psa[1]))
+        let psaCorrupt = dir.appendingPathComponent("psa-corrupt.nstally").path
+        psaBytes[psaBytes.count - 100] ^= 0x01
+        try psaBytes.write(to: URL(fileURLWithPath: psaCorrupt))
+
+        let cases: [([String], [[String]])] = [
+            ([good[0], corrupt, good[2]], [["\(corrupt): corrupt: its SHA-256 checksum does not match"], ["missing shard 2/3"]]),
+            ([good[0], good[2]], [["missing shard 2/3"]]),
+            ([good[0], good[1], good[1], good[2]], [["\(good[1]): shard 2/3 again"]]),
+            ([good[0], other[1], good[1], good[2]], [["\(other[1]): scenario", "(seed 4 vs 3)", "not shards of one run"]]),
+            ([good[0], good[1], good[2], psa[0]], [["\(psa[0]): scenario", "a run shard among trial shards"]]),
+            ([psa[0], psaCorrupt], [["\(psaCorrupt): corrupt"], ["missing shard 2/2"]]),
+            ([psa[0], psa5[1], psa[1]], [["\(psa5[1]): scenario", "(--psa 5 vs 9)"]]),
+            ([psa[0], run[1]], [["\(run[1]): scenario", "(--psa none vs 9)"], ["missing shard 2/2"]]),
+            ([tpsa[0], tpsa3[1]], [["\(tpsa3[1]): scenario", "(--psa 3 vs 4)"], ["missing shard 2/2"]]),
+            ([tpsa[0]], [["missing shard 2/2"]]),
+        ]
+        let out = dir.appendingPathComponent("never")
+        for (files, expected) in cases {
+            let r = try CLI.run(["merge"] + files + ["--out", out.path])
+            #expect(!FileManager.default.fileExists(atPath: out.path), "\(files): a refused merge wrote \(out.path)")
+            #expect(r.status == 65, "\(files): \(r.stderr)")
+            #expect(r.stdout.isEmpty)
+            let lines = r.stderr.split(separator: "\n")
+            #expect(lines.count == expected.count, "\(r.stderr)")
+            for (line, texts) in zip(lines, expected) {
+                #expect(line.hasPrefix("nensim: "))
+                for t in texts { #expect(line.contains(t), "\(line) ∌ \(t)") }
+            }
+        }
+        // The good sets still merge.
+        #expect(try CLI.run(["merge"] + good + ["--out", dir.appendingPathComponent("t").path]).status == 0)
+        #expect(try CLI.run(["merge"] + psa + ["--out", dir.appendingPathComponent("p").path]).status == 0)
+        #expect(try CLI.run(["merge"] + tpsa + ["--out", dir.appendingPathComponent("tp").path]).status == 0)
+    }
+}
