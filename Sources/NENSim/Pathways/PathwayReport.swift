@@ -160,7 +160,9 @@ public enum PathwayReporter {
         let s = request.simulation
         let report = PathwayReport(
             landmarkTimes: landmarks, tau: tau, reference: reference, pathways: summaries, comparisons: comparisons,
-            dataBasis: result.records != nil ? "exact records" : "tally on a grid of \(fmt(s.gridWidth * daysPerMonth)) day(s)",
+            dataBasis: result.records != nil
+                ? "exact records (n per pathway ≤ the exact-record limit \(s.recordLimit))"
+                : "tally on a grid of \(fmt(s.gridWidth * daysPerMonth)) day(s) (n per pathway above the exact-record limit \(s.recordLimit); --exact-limit)",
             lineGap: request.lineGap, lineGapStatus: request.lineGapStatus, assumptions: assumptions(request))
         return (report, curves)
     }

@@ -167,7 +167,9 @@ public enum Reporter {
             }
         }
         return RunReport(landmarkTimes: landmarks, tau: tau, reference: reference, arms: arms, comparisons: comparisons,
-                         dataBasis: result.records != nil ? "exact records" : "tally on a grid of \(fmt(request.gridWidth * daysPerMonth)) day(s)",
+                         dataBasis: result.records != nil
+                            ? "exact records (n per arm ≤ the exact-record limit \(request.recordLimit))"
+                            : "tally on a grid of \(fmt(request.gridWidth * daysPerMonth)) day(s) (n per arm above the exact-record limit \(request.recordLimit); --exact-limit)",
                          confidenceLevel: 0.95)
     }
 }
