@@ -56,6 +56,12 @@ struct SimulationOptions: ParsableArguments {
                           blockSize: blockSize, threads: threads, recordLimit: exactLimit)
     }
 
+    /// K PSA parameter sets for `arms`, with the same overrides and population as the base case.
+    func psaDraws(arms: [String], K: Int, catalogue: EvidenceCatalogue) throws -> [PSADraw] {
+        try PSA.sample(catalogue: catalogue, overrides: try ModelOverrides.parse(assignments), arms: arms, K: K, seed: seed,
+                       population: try population.map(PopulationSpec.parse) ?? PopulationSpec())
+    }
+
     /// Parses the arm list and calibrates each arm against the (merged) catalogue.
     func models(_ armList: String) throws -> [ArmModel] {
         let ids = try parseArmList(armList)
@@ -152,8 +158,7 @@ struct Run: ParsableCommand {
             if let shard {
                 var draws: [PSADraw]?
                 if let psa {
-                    draws = try PSA.sample(catalogue: try options.evidence.catalogue(),
-                                           overrides: try ModelOverrides.parse(options.assignments), arms: ids, K: psa, seed: options.seed)
+                    draws = try options.psaDraws(arms: ids, K: psa, catalogue: try options.evidence.catalogue())
                 }
                 return try runShard(try ShardSpec.parse(shard), request: request, reference: ref, tau: tau, out: output.out,
                                     evidenceFile: options.evidence.evidence, psaDraws: draws)
@@ -167,8 +172,7 @@ struct Run: ParsableCommand {
             let catalogue = try options.evidence.catalogue()
             var psaResult: RunPSAResult?
             if let psa {
-                let draws = try PSA.sample(catalogue: catalogue, overrides: try ModelOverrides.parse(options.assignments),
-                                           arms: ids, K: psa, seed: options.seed)
+                let draws = try options.psaDraws(arms: ids, K: psa, catalogue: catalogue)
                 psaResult = try RunPSA.run(base: report, draws: draws, request: request, reference: ref, tau: tau)
             }
             try session.finish(request: request, report: report, models: models, result: result,

@@ -167,7 +167,8 @@ public enum PSA {
     /// As `draws`, with the drawn figure values.
     /// - Complexity: O(K · (figures + calibration)); draws run in parallel when K is large.
     public static func sample(catalogue: EvidenceCatalogue, overrides: ModelOverrides = ModelOverrides(), arms: [String],
-                              K: Int, seed: UInt64, maxRejections: Int = 1000) throws -> [PSADraw] {
+                              K: Int, seed: UInt64, population: PopulationSpec = PopulationSpec(),
+                              maxRejections: Int = 1000) throws -> [PSADraw] {
         guard K >= 1 else { throw NensimFailure.usage("--psa \(K): the number of draws must be at least 1") }
         let figures = try rangeFigures(catalogue: catalogue, arms: arms)
         let distributions = try figures.map { f -> UncertaintyDistribution in
@@ -184,7 +185,7 @@ public enum PSA {
                 var values: [String: Double] = [:]
                 for i in figures.indices { values[figures[i].id] = distributions[i].draw(&streams[i]) }
                 let drawn = catalogue.replacingRanges(with: values)
-                let calibrator = Calibrator(catalogue: drawn, overrides: overrides)
+                let calibrator = Calibrator(catalogue: drawn, overrides: overrides, population: population)
                 do {
                     out.append(PSADraw(index: k, figures: values, arms: try arms.map { try calibrator.model(for: $0) }, rejected: rejected))
                     break
