@@ -7,6 +7,19 @@ import Foundation
 ///     body                  header.body_bytes bytes, little-endian
 ///     sha256 <64 hex>\n     SHA-256 of every byte before this line
 enum TallyContainer {
+    /// Writes `data` to `path` atomically (a temporary name in the same folder, then
+    /// rename), creating missing parent folders; an existing file is replaced.
+    /// - Throws: `NensimFailure.cannotCreate` naming the path and `what` it is.
+    static func writeAtomically(_ data: Data, to path: String, what: String) throws {
+        let url = URL(fileURLWithPath: path)
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try data.write(to: url, options: .atomic)
+        } catch {
+            throw NensimFailure.cannotCreate("cannot write \(what) \(path): \(error.localizedDescription)")
+        }
+    }
+
     /// The header's `kind`, read before the header is decoded as that kind's.
     struct KindPeek: Decodable { var kind: String? }
 

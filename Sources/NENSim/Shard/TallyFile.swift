@@ -192,14 +192,7 @@ public struct TallyFile: Sendable {
     ///
     /// - Throws: `NensimFailure.cannotCreate` naming the path.
     public func write(to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let data = try encoded()
-        do {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try data.write(to: url, options: .atomic)
-        } catch {
-            throw NensimFailure.cannotCreate("cannot write tally file \(path): \(error.localizedDescription)")
-        }
+        try TallyContainer.writeAtomically(try encoded(), to: path, what: "tally file")
     }
 
     // MARK: Reading

@@ -173,14 +173,7 @@ public struct TrialShardFile: Sendable {
     /// Writes the file atomically, creating missing parent folders.
     /// - Throws: `NensimFailure.cannotCreate` naming the path.
     public func write(to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let data = try encoded()
-        do {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try data.write(to: url, options: .atomic)
-        } catch {
-            throw NensimFailure.cannotCreate("cannot write shard file \(path): \(error.localizedDescription)")
-        }
+        try TallyContainer.writeAtomically(try encoded(), to: path, what: "shard file")
     }
 
     /// Reads and checks a trial shard file: framing and checksum (`TallyContainer`),
