@@ -26,7 +26,7 @@ struct Merge: ParsableCommand {
 
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give the tally files of every shard, e.g. run.shard-*-of-8.nstally") }
-        guard threads >= 1, threads <= 1024 else { throw ValidationError("--threads \(threads): must be between 1 and 1024") }
+        guard threads >= 1, threads <= 256 else { throw ValidationError("--threads \(threads): must be between 1 and 256 (each worker keeps its own tally)") }
     }
 
     func run() throws {

@@ -40,7 +40,7 @@ struct SimulationOptions: ParsableArguments {
     @OptionGroup var evidence: EvidenceOptions
 
     func validate() throws {
-        guard threads >= 1, threads <= 1024 else { throw ValidationError("--threads \(threads): must be between 1 and 1024") }
+        guard threads >= 1, threads <= 256 else { throw ValidationError("--threads \(threads): must be between 1 and 256 (each worker keeps its own tally)") }
         guard gridDays.isFinite, gridDays > 0, gridDays <= 366 else { throw ValidationError("--grid-days \(gridDays): must be a positive number of days up to 366") }
         guard exactLimit >= 0 else { throw ValidationError("--exact-limit \(exactLimit): must be ≥ 0") }
         guard blockSize >= 1, blockSize <= 1 << 24 else { throw ValidationError("--block-size \(blockSize): must be between 1 and 16777216") }

@@ -84,7 +84,7 @@ struct Trial: ParsableCommand {
         guard n >= 2 else { throw ValidationError("--n \(n): a trial needs at least 2 patients") }
         guard replicates >= 1 else { throw ValidationError("--replicates \(replicates): must be at least 1") }
         guard replicates <= 100_000_000 else { throw ValidationError("--replicates \(replicates): at most 10^8") }
-        guard threads >= 1, threads <= 1024 else { throw ValidationError("--threads \(threads): must be between 1 and 1024") }
+        guard threads >= 1, threads <= 256 else { throw ValidationError("--threads \(threads): must be between 1 and 256 (each worker keeps its own tally)") }
         if let psa { guard psa >= 1, psa <= 100_000 else { throw ValidationError("--psa \(psa): the number of draws must be between 1 and 100000") } }
         if let shard {
             do { _ = try ShardSpec.parse(shard) } catch let f as NensimFailure { throw ValidationError(f.message) }
