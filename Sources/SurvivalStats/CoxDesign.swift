@@ -30,6 +30,16 @@ struct CoxDesign: Sendable {
     let blockOpensStratum: [Bool]
     let means: [Double]
     let scales: [Double]
+    /// Level form (one covariate with at most `CoxLikelihood.maxLevels` distinct values,
+    /// every record one patient, no strata — a treatment arm): `x`, `count` and `event`
+    /// are empty, and each block is described by its patients per covariate value
+    /// instead of its records. `levelValues[l]`: value l, centred and scaled as `x`;
+    /// `levelBlockCounts[b * 2L + l]`: deaths of value l in block b,
+    /// `levelBlockCounts[b * 2L + L + l]`: its censored records (L values);
+    /// `levelDeaths[l]`: all deaths of value l. Empty otherwise.
+    let levelValues: [Double]
+    let levelBlockCounts: [Double]
+    let levelDeaths: [Double]
     /// Σ count (patients) and Σ count over events.
     let patients: Double
     let deaths: Double
@@ -41,15 +51,23 @@ struct CoxDesign: Sendable {
 
     /// Builds the design.
     /// - Parameters:
-    ///   - time, event, count: one entry per record, all finite, `count > 0` and integral.
+    ///   - time, event, count: one entry per record, all finite, `count > 0` and integral
+    ///     (`count` nil: every record is one patient).
     ///   - covariates: records × columns, row-major, finite.
     ///   - strata: optional stratum code per record.
     /// - Complexity: O(n log n + n·p) in the number of records n.
-    init(time: [Double], event: [Bool], count: [Double], covariates: [Double], columns p: Int, strata: [Int]?) {
+    init(time: [Double], event: [Bool], count: [Double]?, covariates: [Double], columns p: Int, strata: [Int]?) {
         let n = time.count
-        precondition(event.count == n && count.count == n && covariates.count == n * p && (strata?.count ?? n) == n)
+        precondition(event.count == n && (count?.count ?? n) == n && covariates.count == n * p && (strata?.count ?? n) == n)
+        if count == nil && strata == nil && p == 1 && n > 0,
+           let levelForm = CoxDesign(levelsOf: time, event: event, covariate: covariates) {
+            self = levelForm
+            return
+        }
+        let count = count ?? [Double](repeating: 1, count: n)
         self.rows = n
         self.columns = p
+        self.levelValues = []; self.levelBlockCounts = []; self.levelDeaths = []
 
         // 1. Order by time, descending: a stable radix sort carrying the record index.
         let (sortedOrder, sortedDescending) = radixSortedOrder(time, descending: true)
@@ -169,5 +187,132 @@ struct CoxDesign: Sendable {
         self.blockEnd = ends; self.blockDeaths = blockDeaths; self.blockOpensStratum = opens
         self.means = means; self.scales = scales
         self.patients = patients; self.deaths = deaths
+    }
+
+    /// The level form (see `levelValues`), or nil when the covariate has more than
+    /// `CoxLikelihood.maxLevels` distinct values. Same sort, time fix and blocks as the
+    /// record form; the records are sorted carrying a one-byte (value, event) code, and
+    /// each block is reduced to its counts per value, so no record array is gathered.
+    private init?(levelsOf time: [Double], event: [Bool], covariate z: [Double]) {
+        let n = time.count
+        let maxLevels = CoxLikelihood.maxLevels
+        // 1. One pass: keys (descending time), histogram, and the (value, event) code.
+        var values: [Double] = []
+        values.reserveCapacity(maxLevels)
+        var keys = [UInt64](unsafeUninitializedCapacity: n) { _, c in c = n }
+        var code = [UInt8](unsafeUninitializedCapacity: n) { _, c in c = n }
+        var counts = [Int](repeating: 0, count: radixDigitRadix * radixDigitPasses)
+        var tooMany = false
+        time.withUnsafeBufferPointer { t in
+        event.withUnsafeBufferPointer { e in
+        z.withUnsafeBufferPointer { z in
+        keys.withUnsafeMutableBufferPointer { k in
+        code.withUnsafeMutableBufferPointer { code in
+        counts.withUnsafeMutableBufferPointer { c in
+            var lastValue = Double.nan, lastCode = 0
+            for i in 0..<n {
+                let key = ~radixKey(t[i])
+                k[i] = key
+                radixDigitHistogram(key, c)
+                let v = z[i]
+                if v != lastValue {
+                    var l = 0
+                    while l < values.count && values[l] != v { l += 1 }
+                    if l == values.count {
+                        if l == maxLevels { tooMany = true; return }
+                        values.append(v)
+                    }
+                    lastValue = v; lastCode = l
+                }
+                code[i] = UInt8(truncatingIfNeeded: lastCode << 1) | (e[i] ? 1 : 0)
+            }
+        }}}}}}
+        if tooMany { return nil }
+        let levelCount = values.count, width = 2 * levelCount
+
+        // 2. Sort by descending time, carrying the codes.
+        radixSortKeys(&keys, payload: &code, counts: &counts)
+
+        // 3. R's aeqSurv time fix (as in the record form), walking ascending; blocks are
+        //    found from the last (earliest time) to the first and reversed at the end.
+        var sumAbs = 0.0, distinct = 0
+        keys.withUnsafeBufferPointer { k in
+            var previous = Double.nan
+            for i in 0..<n {
+                let v = radixValue(~k[i])
+                if v != previous { previous = v; sumAbs += abs(v); distinct += 1 }
+            }
+        }
+        let meanAbs = sumAbs / Double(distinct)
+        let tol = CoxDesign.timefixTolerance
+        // Walking ascending, blocks are found last first: block r from the end is written
+        // at slot distinct − 1 − r, so the nb blocks end up in descending time order in
+        // slots distinct − nb ..< distinct (nb ≤ distinct).
+        var starts = [Int](unsafeUninitializedCapacity: distinct) { _, c in c = distinct }
+        var slotCounts = [Double](repeating: 0, count: distinct * width)
+        var blocks = 0
+        keys.withUnsafeBufferPointer { k in
+        code.withUnsafeBufferPointer { code in
+        starts.withUnsafeMutableBufferPointer { starts in
+        slotCounts.withUnsafeMutableBufferPointer { slots in
+            var cut = radixValue(~k[n - 1]), last = cut, blockCut = Double.nan
+            var slot = distinct, row = 0
+            for i in stride(from: n - 1, through: 0, by: -1) {
+                let t = radixValue(~k[i])
+                if t != last {
+                    let dy = t - last
+                    if !(dy <= tol || dy / meanAbs <= tol) { cut = t }
+                    last = t
+                }
+                if cut != blockCut {
+                    blockCut = cut; blocks += 1
+                    slot -= 1; row = slot * width
+                }
+                starts[slot] = i
+                let c = Int(code[i])
+                slots[row + (c & 1 != 0 ? 0 : levelCount) + (c >> 1)] += 1
+            }
+        }}}}
+
+        // 4. Blocks in descending time; totals; centring and scaling of the values.
+        let first = distinct - blocks
+        var ends = [Int](repeating: 0, count: blocks)
+        var blockDeaths = [Double](repeating: 0, count: blocks)
+        let blockCounts = first == 0 ? slotCounts : Array(slotCounts[(first * width)...])
+        var levelDeaths = [Double](repeating: 0, count: levelCount)
+        var levelPatients = [Double](repeating: 0, count: levelCount)
+        blockCounts.withUnsafeBufferPointer { counts in
+            for b in 0..<blocks {
+                ends[b] = b + 1 == blocks ? n : starts[first + b + 1]
+                var d = 0.0
+                for l in 0..<levelCount {
+                    let e = counts[b * width + l], c = counts[b * width + levelCount + l]
+                    d += e; levelDeaths[l] += e; levelPatients[l] += e + c
+                }
+                blockDeaths[b] = d
+            }
+        }
+        let patients = Double(n)
+        var deaths = 0.0
+        for l in 0..<levelCount { deaths += levelDeaths[l] }
+        var s = 0.0
+        for l in 0..<levelCount { s += levelPatients[l] * values[l] }
+        let mean = s / patients
+        var mad = 0.0
+        for l in 0..<levelCount { mad += levelPatients[l] * abs(values[l] - mean) }
+        let scale = mad > 0 ? patients / mad : 1
+
+        self.rows = n
+        self.columns = 1
+        self.x = []; self.count = []; self.event = []
+        self.blockEnd = ends; self.blockDeaths = blockDeaths
+        var opens = [Bool](repeating: false, count: blocks)
+        if blocks > 0 { opens[0] = true }
+        self.blockOpensStratum = opens
+        self.means = [mean]; self.scales = [scale]
+        self.patients = patients; self.deaths = deaths
+        self.levelValues = values.map { ($0 - mean) * scale }
+        self.levelBlockCounts = blockCounts
+        self.levelDeaths = levelDeaths
     }
 }
