@@ -36,9 +36,12 @@ struct CoxDesign: Sendable {
     /// instead of its records. `levelValues[l]`: value l, centred and scaled as `x`;
     /// `levelBlockCounts[b * 2L + l]`: deaths of value l in block b,
     /// `levelBlockCounts[b * 2L + L + l]`: its censored records (L values);
-    /// `levelDeaths[l]`: all deaths of value l. Empty otherwise.
+    /// `levelDeaths[l]`: all deaths of value l. Empty otherwise. In the level form, a
+    /// time without deaths is merged into the block of the next earlier time (same
+    /// risk sets), so only the blocks of the earliest times can have no deaths, and
+    /// `blockEnd` then spans the merged records.
     let levelValues: [Double]
-    let levelBlockCounts: [Double]
+    let levelBlockCounts: [UInt32]
     let levelDeaths: [Double]
     /// Σ count (patients) and Σ count over events.
     let patients: Double
@@ -59,7 +62,7 @@ struct CoxDesign: Sendable {
     init(time: [Double], event: [Bool], count: [Double]?, covariates: [Double], columns p: Int, strata: [Int]?) {
         let n = time.count
         precondition(event.count == n && (count?.count ?? n) == n && covariates.count == n * p && (strata?.count ?? n) == n)
-        if count == nil && strata == nil && p == 1 && n > 0,
+        if count == nil && strata == nil && p == 1 && n > 0 && n < Int(UInt32.max),
            let levelForm = CoxDesign(levelsOf: time, event: event, covariate: covariates) {
             self = levelForm
             return
@@ -247,16 +250,27 @@ struct CoxDesign: Sendable {
         let tol = CoxDesign.timefixTolerance
         // Walking ascending, blocks are found last first: block r from the end is written
         // at slot distinct − 1 − r, so the nb blocks end up in descending time order in
-        // slots distinct − nb ..< distinct (nb ≤ distinct).
+        // slots distinct − nb ..< distinct (nb ≤ distinct). A block without deaths is
+        // merged into the block after it in this order (the next earlier time): its
+        // censored patients are at risk exactly at the later death times, as that
+        // block's are, so every risk-set sum is the same (only the order of additions
+        // changes) and the evaluation skips the times with no deaths.
         var starts = [Int](unsafeUninitializedCapacity: distinct) { _, c in c = distinct }
-        var slotCounts = [Double](repeating: 0, count: distinct * width)
+        var slotCounts = [UInt32](repeating: 0, count: distinct * width)
         var blocks = 0
         keys.withUnsafeBufferPointer { k in
         code.withUnsafeBufferPointer { code in
         starts.withUnsafeMutableBufferPointer { starts in
         slotCounts.withUnsafeMutableBufferPointer { slots in
             var cut = radixValue(~k[n - 1]), last = cut, blockCut = Double.nan
-            var slot = distinct, row = 0
+            var slot = distinct, row = 0, deathsInBlock = 0
+            // Merges the block in `slot` into the one after it when it has no deaths.
+            func closeBlock() {
+                guard blocks > 1, deathsInBlock == 0 else { return }
+                for j in levelCount..<width { slots[row + width + j] += slots[row + j]; slots[row + j] = 0 }
+                starts[slot + 1] = starts[slot]
+                slot += 1; row += width; blocks -= 1
+            }
             for i in stride(from: n - 1, through: 0, by: -1) {
                 let t = radixValue(~k[i])
                 if t != last {
@@ -265,20 +279,23 @@ struct CoxDesign: Sendable {
                     last = t
                 }
                 if cut != blockCut {
-                    blockCut = cut; blocks += 1
+                    if blocks > 0 { closeBlock() }
+                    blockCut = cut; blocks += 1; deathsInBlock = 0
                     slot -= 1; row = slot * width
                 }
                 starts[slot] = i
-                let c = Int(code[i])
-                slots[row + (c & 1 != 0 ? 0 : levelCount) + (c >> 1)] += 1
+                let c = Int(code[i]), death = c & 1
+                slots[row + (death != 0 ? 0 : levelCount) + (c >> 1)] += 1
+                deathsInBlock |= death
             }
+            closeBlock()
         }}}}
 
         // 4. Blocks in descending time; totals; centring and scaling of the values.
         let first = distinct - blocks
         var ends = [Int](repeating: 0, count: blocks)
         var blockDeaths = [Double](repeating: 0, count: blocks)
-        let blockCounts = first == 0 ? slotCounts : Array(slotCounts[(first * width)...])
+        let blockCounts = Array(slotCounts[(first * width)..<(distinct * width)])
         var levelDeaths = [Double](repeating: 0, count: levelCount)
         var levelPatients = [Double](repeating: 0, count: levelCount)
         blockCounts.withUnsafeBufferPointer { counts in
@@ -286,7 +303,7 @@ struct CoxDesign: Sendable {
                 ends[b] = b + 1 == blocks ? n : starts[first + b + 1]
                 var d = 0.0
                 for l in 0..<levelCount {
-                    let e = counts[b * width + l], c = counts[b * width + levelCount + l]
+                    let e = Double(counts[b * width + l]), c = Double(counts[b * width + levelCount + l])
                     d += e; levelDeaths[l] += e; levelPatients[l] += e + c
                 }
                 blockDeaths[b] = d

@@ -384,12 +384,12 @@ struct CoxLikelihood {
                 // The block's deaths (D₀, D₁, D₂) and censored records (C₀, C₁, C₂).
                 var d0 = 0.0, d1 = 0.0, d2 = 0.0, c0 = 0.0, c1 = 0.0, c2 = 0.0
                 if two {
-                    let e0 = counts[base], e1 = counts[base + 1], z0 = counts[base + 2], z1 = counts[base + 3]
+                    let e0 = Double(counts[base]), e1 = Double(counts[base + 1]), z0 = Double(counts[base + 2]), z1 = Double(counts[base + 3])
                     d0 = e0 * r0 + e1 * r1; d1 = e0 * rx0 + e1 * rx1; d2 = e0 * rxx0 + e1 * rxx1
                     c0 = z0 * r0 + z1 * r1; c1 = z0 * rx0 + z1 * rx1; c2 = z0 * rxx0 + z1 * rxx1
                 } else {
                     for l in 0..<levelCount {
-                        let e = counts[base + l], c = counts[base + levelCount + l]
+                        let e = Double(counts[base + l]), c = Double(counts[base + levelCount + l])
                         d0 += e * r[l]; d1 += e * rx[l]; d2 += e * rxx[l]
                         c0 += c * r[l]; c1 += c * rx[l]; c2 += c * rxx[l]
                     }
