@@ -236,76 +236,92 @@ struct CoxDesign: Sendable {
         // 2. Sort by descending time, carrying the codes.
         radixSortKeys(&keys, payload: &code, counts: &counts)
 
-        // 3. R's aeqSurv time fix (as in the record form), walking ascending; blocks are
-        //    found from the last (earliest time) to the first and reversed at the end.
-        var sumAbs = 0.0, distinct = 0
-        keys.withUnsafeBufferPointer { k in
-            var previous = Double.nan
-            for i in 0..<n {
-                let v = radixValue(~k[i])
-                if v != previous { previous = v; sumAbs += abs(v); distinct += 1 }
-            }
-        }
-        let meanAbs = sumAbs / Double(distinct)
+        // 3. R's aeqSurv time fix (as in the record form), walking ascending. A gap dy
+        //    merges when dy ≤ tol or dy / mean|y| ≤ tol (mean over distinct times). The
+        //    mean lies between the smallest and largest |y|, so the walk first decides
+        //    with the largest: a gap with tol < dy ≤ 2·tol·max|y| is the only one whose
+        //    fate needs the mean; if one occurs, the mean is computed exactly (in the
+        //    record form's order) and the walk repeated. Usually no gap is that small.
+        //
+        //    Walking ascending, blocks are found last first: block r from the end is
+        //    written at slot n − 1 − r, so the nb blocks end up in descending time order
+        //    in slots n − nb ..< n (only those pages are touched). A block without deaths
+        //    is merged into the block after it in this order (the next earlier time):
+        //    its censored patients are at risk exactly at the later death times, as that
+        //    block's are, so every risk-set sum is the same (only the order of additions
+        //    changes) and the evaluation skips the times with no deaths.
         let tol = CoxDesign.timefixTolerance
-        // Walking ascending, blocks are found last first: block r from the end is written
-        // at slot distinct − 1 − r, so the nb blocks end up in descending time order in
-        // slots distinct − nb ..< distinct (nb ≤ distinct). A block without deaths is
-        // merged into the block after it in this order (the next earlier time): its
-        // censored patients are at risk exactly at the later death times, as that
-        // block's are, so every risk-set sum is the same (only the order of additions
-        // changes) and the evaluation skips the times with no deaths.
-        var starts = [Int](unsafeUninitializedCapacity: distinct) { _, c in c = distinct }
-        var slotCounts = [UInt32](repeating: 0, count: distinct * width)
+        let maxAbs = max(abs(radixValue(~keys[0])), abs(radixValue(~keys[n - 1])))
+        var slotCounts = [UInt32](unsafeUninitializedCapacity: n * width) { _, c in c = n * width }
         var blocks = 0
-        keys.withUnsafeBufferPointer { k in
-        code.withUnsafeBufferPointer { code in
-        starts.withUnsafeMutableBufferPointer { starts in
-        slotCounts.withUnsafeMutableBufferPointer { slots in
-            var cut = radixValue(~k[n - 1]), last = cut, blockCut = Double.nan
-            var slot = distinct, row = 0, deathsInBlock = 0
-            // Merges the block in `slot` into the one after it when it has no deaths.
-            func closeBlock() {
-                guard blocks > 1, deathsInBlock == 0 else { return }
-                for j in levelCount..<width { slots[row + width + j] += slots[row + j]; slots[row + j] = 0 }
-                starts[slot + 1] = starts[slot]
-                slot += 1; row += width; blocks -= 1
-            }
-            for i in stride(from: n - 1, through: 0, by: -1) {
-                let t = radixValue(~k[i])
-                if t != last {
-                    let dy = t - last
-                    if !(dy <= tol || dy / meanAbs <= tol) { cut = t }
-                    last = t
+        func walk(meanAbs: Double?) -> Bool {
+            blocks = 0
+            let ambiguous = 2 * tol * maxAbs
+            return keys.withUnsafeBufferPointer { k in
+            code.withUnsafeBufferPointer { code in
+            slotCounts.withUnsafeMutableBufferPointer { slots in
+                var cut = radixValue(~k[n - 1]), last = cut, blockCut = Double.nan
+                var slot = n, row = 0, deathsInBlock = 0
+                // Merges the block in `slot` into the one after it when it has no deaths.
+                func closeBlock() {
+                    guard blocks > 1, deathsInBlock == 0 else { return }
+                    for j in levelCount..<width { slots[row + width + j] += slots[row + j] }
+                    slot += 1; row += width; blocks -= 1
                 }
-                if cut != blockCut {
-                    if blocks > 0 { closeBlock() }
-                    blockCut = cut; blocks += 1; deathsInBlock = 0
-                    slot -= 1; row = slot * width
+                for i in stride(from: n - 1, through: 0, by: -1) {
+                    let t = radixValue(~k[i])
+                    if t != last {
+                        let dy = t - last
+                        if let meanAbs {
+                            if !(dy <= tol || dy / meanAbs <= tol) { cut = t }
+                        } else if dy > tol {
+                            if dy <= ambiguous { return false }
+                            cut = t
+                        }
+                        last = t
+                    }
+                    if cut != blockCut {
+                        if blocks > 0 { closeBlock() }
+                        blockCut = cut; blocks += 1; deathsInBlock = 0
+                        slot -= 1; row = slot * width
+                        for j in 0..<width { slots[row + j] = 0 }
+                    }
+                    let c = Int(code[i]), death = c & 1
+                    slots[row + (death != 0 ? 0 : levelCount) + (c >> 1)] += 1
+                    deathsInBlock |= death
                 }
-                starts[slot] = i
-                let c = Int(code[i]), death = c & 1
-                slots[row + (death != 0 ? 0 : levelCount) + (c >> 1)] += 1
-                deathsInBlock |= death
+                closeBlock()
+                return true
+            }}}
+        }
+        if !walk(meanAbs: nil) {
+            var sumAbs = 0.0, distinct = 0
+            keys.withUnsafeBufferPointer { k in
+                var previous = Double.nan
+                for i in 0..<n {
+                    let v = radixValue(~k[i])
+                    if v != previous { previous = v; sumAbs += abs(v); distinct += 1 }
+                }
             }
-            closeBlock()
-        }}}}
+            _ = walk(meanAbs: sumAbs / Double(distinct))
+        }
 
         // 4. Blocks in descending time; totals; centring and scaling of the values.
-        let first = distinct - blocks
         var ends = [Int](repeating: 0, count: blocks)
         var blockDeaths = [Double](repeating: 0, count: blocks)
-        let blockCounts = Array(slotCounts[(first * width)..<(distinct * width)])
+        let blockCounts = Array(slotCounts[((n - blocks) * width)...])
         var levelDeaths = [Double](repeating: 0, count: levelCount)
         var levelPatients = [Double](repeating: 0, count: levelCount)
         blockCounts.withUnsafeBufferPointer { counts in
+            var end = 0
             for b in 0..<blocks {
-                ends[b] = b + 1 == blocks ? n : starts[first + b + 1]
                 var d = 0.0
                 for l in 0..<levelCount {
-                    let e = Double(counts[b * width + l]), c = Double(counts[b * width + levelCount + l])
-                    d += e; levelDeaths[l] += e; levelPatients[l] += e + c
+                    let e = Int(counts[b * width + l]), c = Int(counts[b * width + levelCount + l])
+                    d += Double(e); levelDeaths[l] += Double(e); levelPatients[l] += Double(e + c)
+                    end += e + c
                 }
+                ends[b] = end
                 blockDeaths[b] = d
             }
         }
