@@ -30,6 +30,19 @@ struct CoxDesign: Sendable {
     let blockOpensStratum: [Bool]
     let means: [Double]
     let scales: [Double]
+    /// Level form (one covariate with at most `CoxLikelihood.maxLevels` distinct values,
+    /// every record one patient, no strata — a treatment arm): `x`, `count` and `event`
+    /// are empty, and each block is described by its patients per covariate value
+    /// instead of its records. `levelValues[l]`: value l, centred and scaled as `x`;
+    /// `levelBlockCounts[b * 2L + l]`: deaths of value l in block b,
+    /// `levelBlockCounts[b * 2L + L + l]`: its censored records (L values);
+    /// `levelDeaths[l]`: all deaths of value l. Empty otherwise. In the level form, a
+    /// time without deaths is merged into the block of the next earlier time (same
+    /// risk sets), so only the blocks of the earliest times can have no deaths, and
+    /// `blockEnd` then spans the merged records.
+    let levelValues: [Double]
+    let levelBlockCounts: [UInt32]
+    let levelDeaths: [Double]
     /// Σ count (patients) and Σ count over events.
     let patients: Double
     let deaths: Double
@@ -41,15 +54,23 @@ struct CoxDesign: Sendable {
 
     /// Builds the design.
     /// - Parameters:
-    ///   - time, event, count: one entry per record, all finite, `count > 0` and integral.
+    ///   - time, event, count: one entry per record, all finite, `count > 0` and integral
+    ///     (`count` nil: every record is one patient).
     ///   - covariates: records × columns, row-major, finite.
     ///   - strata: optional stratum code per record.
     /// - Complexity: O(n log n + n·p) in the number of records n.
-    init(time: [Double], event: [Bool], count: [Double], covariates: [Double], columns p: Int, strata: [Int]?) {
+    init(time: [Double], event: [Bool], count: [Double]?, covariates: [Double], columns p: Int, strata: [Int]?) {
         let n = time.count
-        precondition(event.count == n && count.count == n && covariates.count == n * p && (strata?.count ?? n) == n)
+        precondition(event.count == n && (count?.count ?? n) == n && covariates.count == n * p && (strata?.count ?? n) == n)
+        if count == nil && strata == nil && p == 1 && n > 0 && n < Int(UInt32.max),
+           let levelForm = CoxDesign(levelsOf: time, event: event, covariate: covariates) {
+            self = levelForm
+            return
+        }
+        let count = count ?? [Double](repeating: 1, count: n)
         self.rows = n
         self.columns = p
+        self.levelValues = []; self.levelBlockCounts = []; self.levelDeaths = []
 
         // 1. Order by time, descending: a stable radix sort carrying the record index.
         let (sortedOrder, sortedDescending) = radixSortedOrder(time, descending: true)
@@ -169,5 +190,162 @@ struct CoxDesign: Sendable {
         self.blockEnd = ends; self.blockDeaths = blockDeaths; self.blockOpensStratum = opens
         self.means = means; self.scales = scales
         self.patients = patients; self.deaths = deaths
+    }
+
+    /// The level form (see `levelValues`), or nil when the covariate has more than
+    /// `CoxLikelihood.maxLevels` distinct values. Same sort, time fix and blocks as the
+    /// record form; the records are sorted carrying a one-byte (value, event) code, and
+    /// each block is reduced to its counts per value, so no record array is gathered.
+    private init?(levelsOf time: [Double], event: [Bool], covariate z: [Double]) {
+        let n = time.count
+        let maxLevels = CoxLikelihood.maxLevels
+        // 1. One pass: keys (descending time), histogram, and the (value, event) code.
+        var values: [Double] = []
+        values.reserveCapacity(maxLevels)
+        var keys = [UInt64](unsafeUninitializedCapacity: n) { _, c in c = n }
+        var code = [UInt8](unsafeUninitializedCapacity: n) { _, c in c = n }
+        var counts = [Int](repeating: 0, count: radixDigitRadix * radixDigitPasses)
+        var tooMany = false
+        time.withUnsafeBufferPointer { t in
+        event.withUnsafeBufferPointer { e in
+        z.withUnsafeBufferPointer { z in
+        keys.withUnsafeMutableBufferPointer { k in
+        code.withUnsafeMutableBufferPointer { code in
+        counts.withUnsafeMutableBufferPointer { c in
+            var lastValue = Double.nan, lastCode = 0
+            for i in 0..<n {
+                let key = ~radixKey(t[i])
+                k[i] = key
+                radixDigitHistogram(key, c)
+                let v = z[i]
+                if v != lastValue {
+                    var l = 0
+                    while l < values.count && values[l] != v { l += 1 }
+                    if l == values.count {
+                        if l == maxLevels { tooMany = true; return }
+                        values.append(v)
+                    }
+                    lastValue = v; lastCode = l
+                }
+                code[i] = UInt8(truncatingIfNeeded: lastCode << 1) | (e[i] ? 1 : 0)
+            }
+        }}}}}}
+        if tooMany { return nil }
+        let levelCount = values.count, width = 2 * levelCount
+
+        // 2. Sort by descending time, carrying the codes.
+        radixSortKeys(&keys, payload: &code, counts: &counts)
+
+        // 3. R's aeqSurv time fix (as in the record form), walking ascending. A gap dy
+        //    merges when dy ≤ tol or dy / mean|y| ≤ tol (mean over distinct times). The
+        //    mean lies between the smallest and largest |y|, so the walk first decides
+        //    with the largest: a gap with tol < dy ≤ 2·tol·max|y| is the only one whose
+        //    fate needs the mean; if one occurs, the mean is computed exactly (in the
+        //    record form's order) and the walk repeated. Usually no gap is that small.
+        //
+        //    Walking ascending, blocks are found last first: block r from the end is
+        //    written at slot n − 1 − r, so the nb blocks end up in descending time order
+        //    in slots n − nb ..< n (only those pages are touched). A block without deaths
+        //    is merged into the block after it in this order (the next earlier time):
+        //    its censored patients are at risk exactly at the later death times, as that
+        //    block's are, so every risk-set sum is the same (only the order of additions
+        //    changes) and the evaluation skips the times with no deaths.
+        let tol = CoxDesign.timefixTolerance
+        let maxAbs = max(abs(radixValue(~keys[0])), abs(radixValue(~keys[n - 1])))
+        var slotCounts = [UInt32](unsafeUninitializedCapacity: n * width) { _, c in c = n * width }
+        var blocks = 0
+        func walk(meanAbs: Double?) -> Bool {
+            blocks = 0
+            let ambiguous = 2 * tol * maxAbs
+            return keys.withUnsafeBufferPointer { k in
+            code.withUnsafeBufferPointer { code in
+            slotCounts.withUnsafeMutableBufferPointer { slots in
+                var cut = radixValue(~k[n - 1]), last = cut, blockCut = Double.nan
+                var slot = n, row = 0, deathsInBlock = 0
+                // Merges the block in `slot` into the one after it when it has no deaths.
+                func closeBlock() {
+                    guard blocks > 1, deathsInBlock == 0 else { return }
+                    for j in levelCount..<width { slots[row + width + j] += slots[row + j] }
+                    slot += 1; row += width; blocks -= 1
+                }
+                for i in stride(from: n - 1, through: 0, by: -1) {
+                    let t = radixValue(~k[i])
+                    if t != last {
+                        let dy = t - last
+                        if let meanAbs {
+                            if !(dy <= tol || dy / meanAbs <= tol) { cut = t }
+                        } else if dy > tol {
+                            if dy <= ambiguous { return false }
+                            cut = t
+                        }
+                        last = t
+                    }
+                    if cut != blockCut {
+                        if blocks > 0 { closeBlock() }
+                        blockCut = cut; blocks += 1; deathsInBlock = 0
+                        slot -= 1; row = slot * width
+                        for j in 0..<width { slots[row + j] = 0 }
+                    }
+                    let c = Int(code[i]), death = c & 1
+                    slots[row + (death != 0 ? 0 : levelCount) + (c >> 1)] += 1
+                    deathsInBlock |= death
+                }
+                closeBlock()
+                return true
+            }}}
+        }
+        if !walk(meanAbs: nil) {
+            var sumAbs = 0.0, distinct = 0
+            keys.withUnsafeBufferPointer { k in
+                var previous = Double.nan
+                for i in 0..<n {
+                    let v = radixValue(~k[i])
+                    if v != previous { previous = v; sumAbs += abs(v); distinct += 1 }
+                }
+            }
+            _ = walk(meanAbs: sumAbs / Double(distinct))
+        }
+
+        // 4. Blocks in descending time; totals; centring and scaling of the values.
+        var ends = [Int](repeating: 0, count: blocks)
+        var blockDeaths = [Double](repeating: 0, count: blocks)
+        let blockCounts = Array(slotCounts[((n - blocks) * width)...])
+        var levelDeaths = [Double](repeating: 0, count: levelCount)
+        var levelPatients = [Double](repeating: 0, count: levelCount)
+        blockCounts.withUnsafeBufferPointer { counts in
+            var end = 0
+            for b in 0..<blocks {
+                var d = 0.0
+                for l in 0..<levelCount {
+                    let e = Int(counts[b * width + l]), c = Int(counts[b * width + levelCount + l])
+                    d += Double(e); levelDeaths[l] += Double(e); levelPatients[l] += Double(e + c)
+                    end += e + c
+                }
+                ends[b] = end
+                blockDeaths[b] = d
+            }
+        }
+        let patients = Double(n)
+        var deaths = 0.0
+        for l in 0..<levelCount { deaths += levelDeaths[l] }
+        var s = 0.0
+        for l in 0..<levelCount { s += levelPatients[l] * values[l] }
+        let mean = s / patients
+        var mad = 0.0
+        for l in 0..<levelCount { mad += levelPatients[l] * abs(values[l] - mean) }
+        let scale = mad > 0 ? patients / mad : 1
+
+        self.rows = n
+        self.columns = 1
+        self.x = []; self.count = []; self.event = []
+        self.blockEnd = ends; self.blockDeaths = blockDeaths
+        var opens = [Bool](repeating: false, count: blocks)
+        if blocks > 0 { opens[0] = true }
+        self.blockOpensStratum = opens
+        self.means = [mean]; self.scales = [scale]
+        self.patients = patients; self.deaths = deaths
+        self.levelValues = values.map { ($0 - mean) * scale }
+        self.levelBlockCounts = blockCounts
+        self.levelDeaths = levelDeaths
     }
 }

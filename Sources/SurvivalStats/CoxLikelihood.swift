@@ -77,6 +77,12 @@ struct CoxLikelihood {
         scratch = p >= 3 ? [Double](repeating: 0, count: n * p) : []
         var values: [Double] = []
         var codes: [UInt8] = []
+        if !design.levelValues.isEmpty {
+            // Level form: evaluated block by block (`evaluateLevels`), no record arrays.
+            blockCoefficient = []; blockDeathCoefficient = []
+            levels = []; levelOf = []; unitCounts = true
+            return
+        }
         if p == 1 {
             codes = [UInt8](repeating: 0, count: n)
             var last = Double.nan, lastCode: UInt8 = 0
@@ -108,6 +114,7 @@ struct CoxLikelihood {
     /// See the type's contract.
     /// - Complexity: O(n p + n p² + d p²), n records, d deaths.
     mutating func evaluate(_ beta: [Double]) -> Double {
+        if !design.levelValues.isEmpty { return evaluateLevels(beta[0]) }
         let n = design.rows, p = design.columns, nb = design.blockEnd.count
         precondition(beta.count == p)
         let efron = ties == .efron
@@ -324,6 +331,106 @@ struct CoxLikelihood {
             }
         }
         score = u
+        return loglik
+    }
+
+    /// `evaluate` for the level form of the design (one covariate with a few values,
+    /// unit counts, one stratum): one forward pass over the blocks, each reduced to its
+    /// deaths and censored records per value, so O(blocks · values + deaths) per
+    /// evaluation. The same sums as the record form, added in another order:
+    /// - the risk-set sums gain count × r per value instead of r per record;
+    /// - Σ_i w_i x_i² (the backward pass of the record form) is Σ_b c_b · S₂(before b)
+    ///   plus the block's own records, S₂ = Σ r x² over the blocks before b (later
+    ///   times), so it is accumulated in the same forward pass;
+    /// - Σ log S₀⁽ᵏ⁾ over all deaths is the log of one product, kept as a significand in
+    ///   [1, 2) times a power of two (exact rescaling), so one `log` per evaluation.
+    private mutating func evaluateLevels(_ beta: Double) -> Double {
+        let nb = design.blockEnd.count
+        let efron = ties == .efron
+        let bound = CoxLikelihood.linearPredictorBound
+        let values = design.levelValues, levelCount = values.count, width = 2 * levelCount
+        var eta = [Double](repeating: 0, count: levelCount)
+        var r = [Double](repeating: 0, count: levelCount)     // exp(η) per value
+        var rx = [Double](repeating: 0, count: levelCount)    // r x
+        var rxx = [Double](repeating: 0, count: levelCount)   // r x²
+        var loglik = 0.0, u = 0.0
+        for l in 0..<levelCount {
+            eta[l] = min(max(values[l] * beta, -bound), bound)
+            r[l] = exp(eta[l]); rx[l] = r[l] * values[l]; rxx[l] = rx[l] * values[l]
+            loglik += design.levelDeaths[l] * eta[l]
+            u += design.levelDeaths[l] * values[l]
+        }
+        var s0 = 0.0, s1 = 0.0, s2 = 0.0
+        var meanGram = 0.0, gram = 0.0
+        var product = 1.0, exponent = 0
+        @inline(__always) func multiply(_ v: Double) {
+            // product ← product · v, renormalised to [1, 2) by a power of two (exact).
+            let q = product * v
+            let bits = q.bitPattern
+            exponent += Int((bits >> 52) & 0x7ff) - 1023
+            product = Double(bitPattern: (bits & 0x800f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000)
+        }
+        design.levelBlockCounts.withUnsafeBufferPointer { counts in
+        design.blockDeaths.withUnsafeBufferPointer { blockDeaths in
+        r.withUnsafeBufferPointer { r in
+        rx.withUnsafeBufferPointer { rx in
+        rxx.withUnsafeBufferPointer { rxx in
+            // Two values (a treatment arm): the per-value factors in registers.
+            let two = levelCount == 2
+            let r0 = r[0], r1 = two ? r[1] : 0, rx0 = rx[0], rx1 = two ? rx[1] : 0
+            let rxx0 = rxx[0], rxx1 = two ? rxx[1] : 0
+            for b in 0..<nb {
+                let base = b * width
+                // The block's deaths (D₀, D₁, D₂) and censored records (C₀, C₁, C₂).
+                var d0 = 0.0, d1 = 0.0, d2 = 0.0, c0 = 0.0, c1 = 0.0, c2 = 0.0
+                if two {
+                    let e0 = Double(counts[base]), e1 = Double(counts[base + 1]), z0 = Double(counts[base + 2]), z1 = Double(counts[base + 3])
+                    d0 = e0 * r0 + e1 * r1; d1 = e0 * rx0 + e1 * rx1; d2 = e0 * rxx0 + e1 * rxx1
+                    c0 = z0 * r0 + z1 * r1; c1 = z0 * rx0 + z1 * rx1; c2 = z0 * rxx0 + z1 * rxx1
+                } else {
+                    for l in 0..<levelCount {
+                        let e = Double(counts[base + l]), c = Double(counts[base + levelCount + l])
+                        d0 += e * r[l]; d1 += e * rx[l]; d2 += e * rxx[l]
+                        c0 += c * r[l]; c1 += c * rx[l]; c2 += c * rxx[l]
+                    }
+                }
+                s0 += c0; s1 += c1
+                let m = blockDeaths[b]
+                var coefficient = 0.0, deathCoefficient = 0.0
+                if m == 0 {
+                } else if !efron || m == 1 {
+                    s0 += d0; s1 += d1
+                    let a = s1 / s0
+                    u -= m * a
+                    meanGram += m * a * a
+                    if m == 1 { multiply(s0) } else { for _ in 0..<Int(m) { multiply(s0) } }
+                    coefficient = m / s0; deathCoefficient = coefficient
+                } else {
+                    let deaths = Int(m), inverseM = 1 / m
+                    for k in 1...deaths {
+                        let f = Double(k) * inverseM
+                        let denom = s0 + f * d0
+                        let inverse = 1 / denom
+                        multiply(denom)
+                        let a = (s1 + f * d1) * inverse
+                        u -= a
+                        meanGram += a * a
+                        coefficient += inverse; deathCoefficient += f * inverse
+                    }
+                    s0 += d0; s1 += d1
+                }
+                // Σ w x² of the records in this and earlier-time blocks, as far as they
+                // involve this block's coefficients.
+                gram += coefficient * (s2 + c2) + deathCoefficient * d2
+                s2 += c2 + d2
+            }
+        }}}}}
+        loglik -= log(product) + Double(exponent) * M_LN2
+        if !s0.isFinite { loglik = .nan }   // the rescaled product would hide it
+        secondMoment[0] = gram
+        let v = gram - meanGram
+        information[0] = v
+        score[0] = u
         return loglik
     }
 

@@ -67,7 +67,7 @@ public enum CoxPH {
         guard used > 0 else { throw CoxError.invalidInput("no records left after dropping rows with missing values") }
         let design: CoxDesign
         if used == n {
-            design = CoxDesign(time: time, event: event, count: [Double](repeating: 1, count: n),
+            design = CoxDesign(time: time, event: event, count: nil,
                                covariates: covariates, columns: p, strata: strata)
         } else {
             var t = [Double](), e = [Bool](), z = [Double](), s: [Int]? = strata == nil ? nil : []
@@ -76,7 +76,7 @@ public enum CoxPH {
                 t.append(time[i]); e.append(event[i]); z.append(contentsOf: covariates[(i * p)..<(i * p + p)])
                 if let strata { s!.append(strata[i]) }
             }
-            design = CoxDesign(time: t, event: e, count: [Double](repeating: 1, count: used),
+            design = CoxDesign(time: t, event: e, count: nil,
                                covariates: z, columns: p, strata: s)
         }
         return try fit(design: design, ties: ties, confidenceLevel: confidenceLevel,

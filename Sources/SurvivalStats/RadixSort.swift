@@ -163,3 +163,76 @@ func radixSortedOrder(_ values: [Double], descending: Bool = false) -> (order: [
     }
     return (order, sorted)
 }
+
+/// The 11-bit LSD passes of `radixSortedOrder` on keys that are already mapped to
+/// `UInt64` (order-preserving), carrying a one-byte payload instead of an index, with
+/// the digit histogram of all passes given (`counts`: passes × 2048, as
+/// `radixDigitHistogram` fills it while the keys are written). Stable. Used by
+/// `CoxDesign` to sort records by time carrying each record's (covariate level, event)
+/// code, so no gather by index follows the sort.
+/// - Complexity: O(n) time; scratch of n `UInt64` and n `UInt8`.
+func radixSortKeys(_ keys: inout [UInt64], payload: inout [UInt8], counts: inout [Int]) {
+    let n = keys.count
+    precondition(payload.count == n && counts.count == radixDigitRadix * radixDigitPasses)
+    guard n > 1 else { return }
+    let radix = radixDigitRadix, mask = UInt64(radix - 1)
+    var keyScratch = [UInt64](unsafeUninitializedCapacity: n) { _, count in count = n }
+    var payloadScratch = [UInt8](unsafeUninitializedCapacity: n) { _, count in count = n }
+    for p in 0..<radixDigitPasses {
+        let shift = UInt64(p * radixDigitBits)
+        var trivial = false
+        counts.withUnsafeMutableBufferPointer { c in
+            let base = p * radix
+            var running = 0
+            for d in 0..<radix {
+                let cnt = c[base + d]
+                if cnt == n { trivial = true; return }
+                c[base + d] = running
+                running += cnt
+            }
+        }
+        if trivial { continue }
+        keys.withUnsafeBufferPointer { srcKey in
+        payload.withUnsafeBufferPointer { srcPayload in
+        keyScratch.withUnsafeMutableBufferPointer { dstKey in
+        payloadScratch.withUnsafeMutableBufferPointer { dstPayload in
+        counts.withUnsafeMutableBufferPointer { c in
+            let base = p * radix
+            for i in 0..<n {
+                let key = srcKey[i]
+                let d = base + Int((key >> shift) & mask)
+                let at = c[d]
+                dstKey[at] = key
+                dstPayload[at] = srcPayload[i]
+                c[d] = at + 1
+            }
+        }}}}}
+        swap(&keys, &keyScratch)
+        swap(&payload, &payloadScratch)
+    }
+}
+
+let radixDigitBits = 11
+let radixDigitRadix = 1 << radixDigitBits
+let radixDigitPasses = (64 + radixDigitBits - 1) / radixDigitBits
+
+/// Adds `key`'s digits to the histogram of every pass (`c`: passes × 2048).
+@inline(__always) func radixDigitHistogram(_ key: UInt64, _ c: UnsafeMutableBufferPointer<Int>) {
+    var key = key
+    for p in 0..<radixDigitPasses {
+        c[p * radixDigitRadix + Int(key & UInt64(radixDigitRadix - 1))] += 1
+        key >>= UInt64(radixDigitBits)
+    }
+}
+
+/// The order-preserving map of a (non-NaN) Double to `UInt64` used by the radix sorts.
+@inline(__always) func radixKey(_ value: Double) -> UInt64 {
+    let b = value.bitPattern, sign: UInt64 = 1 << 63
+    return b & sign != 0 ? ~b : b | sign
+}
+
+/// The inverse of `radixKey`.
+@inline(__always) func radixValue(_ key: UInt64) -> Double {
+    let sign: UInt64 = 1 << 63
+    return Double(bitPattern: key & sign != 0 ? key & ~sign : ~key)
+}

@@ -374,6 +374,34 @@ struct CoxEdgeCaseTests {
         #expect(tied.logLikelihood == nearly.logLikelihood)
     }
 
+    /// A covariate with few values and no strata takes the level form of the design
+    /// (blocks reduced to counts per value); one explicit stratum takes the record
+    /// form. Both agree up to rounding, with ties, censored-only times, times within
+    /// √ε (relative to the mean |time|, so the exact mean is needed) and 2 or 3 values.
+    @Test(arguments: [CoxTies.efron, .breslow])
+    func levelFormMatchesRecordForm(_ ties: CoxTies) throws {
+        var state: UInt64 = 777
+        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 11 }
+        for levels in [2, 3] {
+            var time: [Double] = [], event: [Bool] = [], z: [Double] = []
+            for i in 0..<4000 {
+                let g = i % levels
+                var t = Double(1 + next() % 300) * (g == 1 ? 0.4 : 0.5)
+                if next() % 10 == 0 { t += 1e-7 }   // merges: 1e-7 / mean|t| < √ε < 1e-7
+                time.append(t); event.append(next() % 5 != 0 || t > 140); z.append(Double(g) * 2 - 1)
+            }
+            let level = try CoxPH.fit(time: time, event: event, covariates: z, columns: 1, ties: ties)
+            let record = try CoxPH.fit(time: time, event: event, covariates: z, columns: 1,
+                                       strata: [Int](repeating: 0, count: time.count), ties: ties)
+            #expect(isClose(level.coefficients[0], record.coefficients[0], rel: 1e-11))
+            #expect(isClose(level.variance[0], record.variance[0], rel: 1e-11))
+            #expect(isClose(level.logLikelihood, record.logLikelihood, rel: 1e-13))
+            #expect(isClose(level.logLikelihoodNull, record.logLikelihoodNull, rel: 1e-13))
+            #expect(isClose(level.score.statistic, record.score.statistic, rel: 1e-11))
+            #expect(level.iterations == record.iterations && level.events == record.events)
+        }
+    }
+
     /// 0 iterations evaluates at the initial values: β = initial, tests refer to it.
     @Test func zeroIterationsReportsTheInitialValues() throws {
         let f = try CoxPH.fit(time: Self.time, event: Self.event, covariates: Self.age, columns: 1,
