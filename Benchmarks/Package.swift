@@ -61,5 +61,14 @@ let package = Package(
         .executableTarget(name: "survival-data", dependencies: ["SurvivalBenchmarkData"], path: "SurvivalData"),
         // `survival-pipeline`: the Swift side of the side-by-side (median of 3, as the scripts).
         .executableTarget(name: "survival-pipeline", dependencies: ["SurvivalBenchmarkData"], path: "SurvivalPipeline"),
+        .executableTarget(
+            name: "Trials",
+            dependencies: [
+                .product(name: "NENSim", package: "nensim"),
+                .product(name: "Benchmark", package: "package-benchmark"),
+            ],
+            path: "Trials",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
     ]
 )
