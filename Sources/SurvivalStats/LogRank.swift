@@ -74,6 +74,11 @@ public enum LogRank {
         var cursor = [Int](repeating: 0, count: k)
         var deaths = [Double](repeating: 0, count: k)
         for stratum in strata {
+            if k == 2 {
+                twoGroups(stratum[0], stratum[1], rho: rho, gamma: gamma,
+                          observed: &observed, expected: &expected, variance: &variance)
+                continue
+            }
             for g in 0..<k {
                 risk[g] = stratum[g].total
                 cursor[g] = 0
@@ -122,6 +127,61 @@ public enum LogRank {
         return try result(observed: observed, expected: expected, variance: variance, k: k)
     }
 
+    /// One stratum's sums for k = 2 groups: the loop of `test(strata:)` with the two
+    /// groups' columns read through pointers and the sums kept in registers — the same
+    /// operations in the same order, so the same results to the bit.
+    static func twoGroups(_ a: SurvivalCounts, _ b: SurvivalCounts, rho: Double, gamma: Double,
+                          observed: inout [Double], expected: inout [Double], variance: inout [Double]) {
+        var o0 = observed[0], o1 = observed[1], e0 = expected[0], e1 = expected[1]
+        var v00 = variance[0], v01 = variance[1], v10 = variance[2], v11 = variance[3]
+        var r0 = a.total, r1 = b.total
+        a.time.withUnsafeBufferPointer { ta in a.events.withUnsafeBufferPointer { da in a.censored.withUnsafeBufferPointer { ca in
+        b.time.withUnsafeBufferPointer { tb in b.events.withUnsafeBufferPointer { db in b.censored.withUnsafeBufferPointer { cb in
+            let na = ta.count, nb = tb.count
+            var ia = 0, ib = 0
+            var km = 1.0
+            while ia < na || ib < nb {
+                let inA: Bool, inB: Bool
+                if ia < na && ib < nb {
+                    let x = ta[ia], y = tb[ib]
+                    inA = x <= y
+                    inB = y <= x
+                } else {
+                    inA = ia < na
+                    inB = !inA
+                }
+                let n = 0.0 + r0 + r1
+                let d0 = inA ? da[ia] : 0, d1 = inB ? db[ib] : 0
+                let d = 0.0 + d0 + d1
+                if d > 0 {
+                    var w = 1.0
+                    if rho != 0 { w *= pow(km, rho) }
+                    if gamma != 0 { w *= pow(1 - km, gamma) }
+                    o0 += w * d0
+                    e0 += w * d * r0 / n
+                    o1 += w * d1
+                    e1 += w * d * r1 / n
+                    if n > 1 {
+                        let w2 = w * w
+                        let tmp0 = w2 * d * r0 * (n - d) / (n * (n - 1))
+                        v00 += tmp0
+                        v00 -= tmp0 * r0 / n
+                        v01 -= tmp0 * r1 / n
+                        let tmp1 = w2 * d * r1 * (n - d) / (n * (n - 1))
+                        v11 += tmp1
+                        v10 -= tmp1 * r0 / n
+                        v11 -= tmp1 * r1 / n
+                    }
+                    km = km * (n - d) / n
+                }
+                if inA { r0 -= da[ia] + ca[ia]; ia += 1 }
+                if inB { r1 -= db[ib] + cb[ib]; ib += 1 }
+            }
+        }}}}}}
+        observed[0] = o0; observed[1] = o1; expected[0] = e0; expected[1] = e1
+        variance[0] = v00; variance[1] = v01; variance[2] = v10; variance[3] = v11
+    }
+
     /// Test from records: `group[j]` and (optionally) `strata[j]` are labels; groups
     /// are ordered by ascending label (as R's factor levels), so `observed[0]` belongs
     /// to the smallest label. Records with a NaN time are dropped.
@@ -131,6 +191,14 @@ public enum LogRank {
             throw LogRankError.shapeMismatch("time (\(time.count)), event (\(event.count)), group (\(group.count))\(strata.map { ", strata (\($0.count))" } ?? "") differ in length")
         }
         let (groupLevels, groupCode) = denseCodes(group)
+        if strata == nil && groupLevels.count <= 4 {
+            // One stratum, few groups: each group's table straight from the records
+            // (one read of all records per group instead of copying each group's records).
+            let tables = (0..<groupLevels.count).map { g in
+                SurvivalCounts(time: time, event: event, codes: groupCode, selecting: Int32(g))
+            }
+            return try test(strata: [tables], rho: rho, gamma: gamma)
+        }
         let (strataLevels, strataCode) = strata.map(denseCodes) ?? ([0], [Int32](repeating: 0, count: time.count))
         let k = groupLevels.count, ns = strataLevels.count
         // Count the records of each (stratum, group) cell, then fill preallocated cells.

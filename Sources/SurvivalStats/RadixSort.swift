@@ -236,3 +236,40 @@ let radixDigitPasses = (64 + radixDigitBits - 1) / radixDigitBits
     let sign: UInt64 = 1 << 63
     return Double(bitPattern: key & sign != 0 ? key & ~sign : ~key)
 }
+
+/// The 11-bit LSD passes on keys already mapped to `UInt64`, in place between `keys`
+/// and `scratch` (same length), with the digit histogram of all passes given (`counts`:
+/// passes × 2048, turned into offsets here). Passes on which every key has the same
+/// digit are skipped. Returns the buffer that holds the sorted keys (`keys` or `scratch`).
+/// Used by `SurvivalCounts.init(time:event:)`.
+/// - Complexity: O(n) time, no allocation.
+func radixSortKeyRange(_ keys: UnsafeMutableBufferPointer<UInt64>, scratch: UnsafeMutableBufferPointer<UInt64>,
+                       counts: UnsafeMutableBufferPointer<UInt32>) -> UnsafeMutableBufferPointer<UInt64> {
+    let n = keys.count
+    precondition(scratch.count == n && counts.count == radixDigitRadix * radixDigitPasses)
+    guard n > 1 else { return keys }
+    let radix = radixDigitRadix, mask = UInt64(radix - 1)
+    var src = keys, dst = scratch
+    for p in 0..<radixDigitPasses {
+        let shift = UInt64(p * radixDigitBits)
+        let base = p * radix
+        var running: UInt32 = 0
+        var trivial = false
+        for d in 0..<radix {
+            let cnt = counts[base + d]
+            if Int(cnt) == n { trivial = true; break }
+            counts[base + d] = running
+            running &+= cnt
+        }
+        if trivial { continue }
+        for i in 0..<n {
+            let key = src[i]
+            let d = base + Int((key >> shift) & mask)
+            let at = counts[d]
+            dst[Int(at)] = key
+            counts[d] = at &+ 1
+        }
+        swap(&src, &dst)
+    }
+    return src
+}

@@ -58,38 +58,123 @@ public struct SurvivalCounts: Sendable, Equatable {
     /// - Precondition: `time.count == event.count`; times are finite or NaN.
     /// - Complexity: O(n) (radix sort) in the number of records; two `[Double]` buffers.
     public init(time: [Double], event: [Bool]) {
+        self.init(time: time, event: event, codes: nil, selecting: 0)
+    }
+
+    /// The records `j` with `codes[j] == selected` (all records when `codes` is nil), as
+    /// `init(time:event:)` on that subset — without copying the subset first. Used by
+    /// `LogRank.test(time:event:group:)` for each group.
+    init(time: [Double], event: [Bool], codes: [Int32]?, selecting selected: Int32) {
         precondition(time.count == event.count, "SurvivalCounts: \(time.count) times but \(event.count) event flags")
-        var eventTimes: [Double] = []
-        var censorTimes: [Double] = []
-        var nEvents = 0
-        for e in event where e { nEvents += 1 }
-        eventTimes.reserveCapacity(nEvents)
-        censorTimes.reserveCapacity(time.count - nEvents)
-        for j in time.indices where !time[j].isNaN {
-            precondition(time[j].isFinite, "SurvivalCounts: time[\(j)] = \(time[j]) is not finite")
-            if event[j] { eventTimes.append(time[j]) } else { censorTimes.append(time[j]) }
+        precondition(codes.map { $0.count == time.count } ?? true, "SurvivalCounts: codes differ in length from the records")
+        let n = time.count
+        let allCodes = codes ?? []
+        let filtered = codes != nil
+        // Pass 1: count the records kept (non-NaN) and their events.
+        var nValid = 0, nEvents = 0
+        time.withUnsafeBufferPointer { tp in
+            event.withUnsafeBufferPointer { ep in
+            allCodes.withUnsafeBufferPointer { gp in
+                for j in 0..<n {
+                    if filtered && gp[j] != selected { continue }
+                    let t = tp[j]
+                    if t.isNaN { continue }
+                    precondition(t.isFinite, "SurvivalCounts: time[\(j)] = \(t) is not finite")
+                    nValid += 1
+                    if ep[j] { nEvents += 1 }
+                }
+            }}
         }
-        radixSort(&eventTimes)
-        radixSort(&censorTimes)
-        var t: [Double] = [], d: [Double] = [], c: [Double] = []
-        let capacity = eventTimes.count + censorTimes.count
-        t.reserveCapacity(capacity); d.reserveCapacity(capacity); c.reserveCapacity(capacity)
-        var i = 0, k = 0
-        while i < eventTimes.count || k < censorTimes.count {
-            let next: Double
-            if i < eventTimes.count && k < censorTimes.count {
-                next = Swift.min(eventTimes[i], censorTimes[k])
-            } else if i < eventTimes.count {
-                next = eventTimes[i]
-            } else {
-                next = censorTimes[k]
+        // Pass 2: the radix keys of event times in [0, nEvents) and of censoring times
+        // in [nEvents, nValid) (−0 as +0, so equal times have equal keys), with the digit
+        // histograms of both parts; then the LSD passes of each part, and one merge of
+        // the sorted keys into rows. No intermediate `[Double]` copies.
+        let radix = radixDigitRadix, passes = radixDigitPasses
+        precondition(nValid < Int(UInt32.max), "SurvivalCounts: too many records (\(nValid))")
+        let small = nValid < 256
+        var keys = [UInt64](unsafeUninitializedCapacity: nValid) { _, c in c = nValid }
+        var hist = [UInt32](repeating: 0, count: small ? 0 : 2 * passes * radix)
+        keys.withUnsafeMutableBufferPointer { kp in
+            hist.withUnsafeMutableBufferPointer { hp in
+                time.withUnsafeBufferPointer { tp in
+                    event.withUnsafeBufferPointer { ep in
+                    allCodes.withUnsafeBufferPointer { gp in
+                        var ie = 0, ic = nEvents
+                        for j in 0..<n {
+                            if filtered && gp[j] != selected { continue }
+                            let t = tp[j]
+                            if t.isNaN { continue }
+                            let key = radixKey(t + 0.0)
+                            let at: Int, h: Int
+                            if ep[j] { at = ie; ie += 1; h = 0 } else { at = ic; ic += 1; h = passes * radix }
+                            kp[at] = key
+                            if !small {
+                                var k = key
+                                for p in 0..<passes {
+                                    hp[h + p * radix + Int(k & UInt64(radix - 1))] &+= 1
+                                    k >>= UInt64(radixDigitBits)
+                                }
+                            }
+                        }
+                    }}
+                }
             }
-            var de = 0, dc = 0
-            while i < eventTimes.count && eventTimes[i] == next { de += 1; i += 1 }
-            while k < censorTimes.count && censorTimes[k] == next { dc += 1; k += 1 }
-            t.append(next)
-            d.append(Double(de))
-            c.append(Double(dc))
+        }
+        var scratch = [UInt64](unsafeUninitializedCapacity: small ? 0 : nValid) { _, c in c = small ? 0 : nValid }
+        var t: [Double] = [], d: [Double] = [], c: [Double] = []
+        keys.withUnsafeMutableBufferPointer { kp in
+            scratch.withUnsafeMutableBufferPointer { sp in
+                hist.withUnsafeMutableBufferPointer { hp in
+                    guard let base = kp.baseAddress else { return }
+                    var ev = UnsafeMutableBufferPointer(start: base, count: nEvents)
+                    var ce = UnsafeMutableBufferPointer(start: base + nEvents, count: nValid - nEvents)
+                    if small {
+                        ev.sort(); ce.sort()
+                    } else {
+                        let sb = sp.baseAddress!
+                        ev = radixSortKeyRange(ev, scratch: UnsafeMutableBufferPointer(start: sb, count: nEvents),
+                                               counts: UnsafeMutableBufferPointer(rebasing: hp[0..<(passes * radix)]))
+                        ce = radixSortKeyRange(ce, scratch: UnsafeMutableBufferPointer(start: sb + nEvents, count: nValid - nEvents),
+                                               counts: UnsafeMutableBufferPointer(rebasing: hp[(passes * radix)...]))
+                    }
+                    // Distinct times first, so the rows are allocated at their size (no
+                    // fresh pages for capacity that stays unused).
+                    let ne = ev.count, nc = ce.count
+                    var rows = 0
+                    do {
+                        var i = 0, k = 0
+                        var last: UInt64? = nil
+                        while i < ne || k < nc {
+                            let next: UInt64
+                            if i < ne && (k >= nc || ev[i] <= ce[k]) { next = ev[i]; i += 1 } else { next = ce[k]; k += 1 }
+                            if next != last { rows += 1; last = next }
+                        }
+                    }
+                    t = [Double](unsafeUninitializedCapacity: rows) { tb, tc in
+                    d = [Double](unsafeUninitializedCapacity: rows) { db, dc in
+                    c = [Double](unsafeUninitializedCapacity: rows) { cb, cc in
+                        var i = 0, k = 0, m = 0
+                        while i < ne || k < nc {
+                            let next: UInt64
+                            if i < ne && k < nc {
+                                next = Swift.min(ev[i], ce[k])
+                            } else if i < ne {
+                                next = ev[i]
+                            } else {
+                                next = ce[k]
+                            }
+                            var de = 0, dcount = 0
+                            while i < ne && ev[i] == next { de += 1; i += 1 }
+                            while k < nc && ce[k] == next { dcount += 1; k += 1 }
+                            tb[m] = radixValue(next)
+                            db[m] = Double(de)
+                            cb[m] = Double(dcount)
+                            m += 1
+                        }
+                        tc = m; dc = m; cc = m
+                    }}}
+                }
+            }
         }
         self.time = t
         self.events = d

@@ -54,3 +54,61 @@ struct SplitMix64: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+struct CountsFromRecordsTests {
+    /// `SurvivalCounts(time:event:)` (radix keys, merged without intermediate copies)
+    /// equals the table counted naively: NaN dropped, ±0 one time, ties merged, below
+    /// and above the 256-record comparison-sort cut-off.
+    @Test(arguments: [0, 1, 2, 255, 256, 257, 5000])
+    func equalsNaiveTable(_ n: Int) {
+        var rng = SplitMix64(seed: UInt64(n) &+ 5)
+        let time: [Double] = (0..<n).map { i in
+            switch i % 6 {
+            case 0: return Double(rng.next() % 40)
+            case 1: return i % 4 == 1 ? -0.0 : 0.0
+            case 2: return i % 50 == 2 ? .nan : -Double(rng.next() % 30) / 4
+            default: return Double(rng.next() % 100_000) / 1e4
+            }
+        }
+        let event: [Bool] = (0..<n).map { _ in rng.next() % 3 != 0 }
+        var cells: [Double: (Double, Double)] = [:]
+        for j in 0..<n where !time[j].isNaN {
+            let key = time[j] == 0 ? 0.0 : time[j]
+            var cell = cells[key] ?? (0, 0)
+            if event[j] { cell.0 += 1 } else { cell.1 += 1 }
+            cells[key] = cell
+        }
+        let keys = cells.keys.sorted()
+        let table = SurvivalCounts(time: time, event: event)
+        #expect(table.time.elementsEqual(keys) { $0 == $1 })
+        #expect(table.events == keys.map { cells[$0]!.0 })
+        #expect(table.censored == keys.map { cells[$0]!.1 })
+        // The per-group form reads the same records without copying them.
+        let codes: [Int32] = (0..<n).map { Int32($0 % 3) }
+        for g in 0..<3 {
+            let subset = (0..<n).filter { $0 % 3 == g }
+            let expected = SurvivalCounts(time: subset.map { time[$0] }, event: subset.map { event[$0] })
+            #expect(SurvivalCounts(time: time, event: event, codes: codes, selecting: Int32(g)) == expected)
+        }
+    }
+
+    /// The two-group loop of the log-rank test gives the general loop's sums bit for bit
+    /// (an empty third group sends the same data through the general loop).
+    @Test(arguments: [0.0, 1.0])
+    func twoGroupLoopMatchesGeneralLoop(_ rho: Double) throws {
+        var rng = SplitMix64(seed: 42)
+        let n = 3000
+        let time: [Double] = (0..<n).map { _ in Double(rng.next() % 500) / 10 }
+        let event: [Bool] = (0..<n).map { _ in rng.next() % 4 != 0 }
+        let group: [Int] = (0..<n).map { _ in Int(rng.next() % 2) }
+        let a = SurvivalCounts(time: (0..<n).filter { group[$0] == 0 }.map { time[$0] }, event: (0..<n).filter { group[$0] == 0 }.map { event[$0] })
+        let b = SurvivalCounts(time: (0..<n).filter { group[$0] == 1 }.map { time[$0] }, event: (0..<n).filter { group[$0] == 1 }.map { event[$0] })
+        let two = try LogRank.test([a, b], rho: rho)
+        let three = try LogRank.test([a, b, .empty], rho: rho)
+        let records = try LogRank.test(time: time, event: event, group: group, rho: rho)
+        #expect(two.chiSquare.bitPattern == three.chiSquare.bitPattern)
+        #expect(two.observed == Array(three.observed.prefix(2)) && two.expected == Array(three.expected.prefix(2)))
+        #expect(two.variance == [three.variance[0], three.variance[1], three.variance[3], three.variance[4]])
+        #expect(records.chiSquare.bitPattern == two.chiSquare.bitPattern && records.variance == two.variance)
+    }
+}
