@@ -84,15 +84,25 @@ struct PathwayOptions: ParsableArguments {
             print(header)
             print("")
         }
-        if output.formats.contains(.csv) {
+        if output.formats.contains(.csv) || output.formats.contains(.svg) {
             // The run folder's safe writes: a hidden temporary folder renamed into place.
             let path = output.out ?? "notebooks-out/pathways-n\(n)-seed\(options.seed)"
             let folder = try RunFolder.create(at: path, force: output.force)
             defer { folder.abandon() }
-            try folder.write("pathways.csv", contents: PathwayFiles.summaryCSV(report))
-            try folder.write("km_pathways.csv", contents: PathwayFiles.curvesCSV(curves))
+            var written = 0
+            if output.formats.contains(.csv) {
+                try folder.write("pathways.csv", contents: PathwayFiles.summaryCSV(report))
+                try folder.write("km_pathways.csv", contents: PathwayFiles.curvesCSV(curves))
+                written += 2
+            }
+            if output.formats.contains(.svg) {
+                try folder.write("km_pathways.svg", contents: PathwayFiles.figure(curves, n: n, seed: options.seed,
+                                                                                  design: request.simulation.design.summary,
+                                                                                  censorTicks: output.censorTicks).svg())
+                written += 1
+            }
             try folder.commit()
-            if !output.quiet { FileHandle.standardError.write(Data("wrote 2 files to \(path)/\n".utf8)) }
+            if !output.quiet { FileHandle.standardError.write(Data("wrote \(written) files to \(path)/\n".utf8)) }
         }
         if output.printsTable { print(report.renderTable()) }
     }

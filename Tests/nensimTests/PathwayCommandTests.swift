@@ -92,13 +92,19 @@ struct PathwayCommandTests {
         #expect(r.stderr == "nensim: --pathways 'ssa>everolimsu': unknown arm 'everolimsu' — did you mean 'everolimus'?\n")
     }
 
-    @Test func outWritesBothFiles() throws {
+    @Test func outWritesTheTablesAndTheFigure() throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("run")
         let r = try CLI.run(["--pathways", "ssa>prrt,ssa>everolimus", "--n", "1000", "--out", out.path])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted() == ["km_pathways.csv", "pathways.csv"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted() == ["km_pathways.csv", "km_pathways.svg", "pathways.csv"])
+        let svg = try String(contentsOf: out.appendingPathComponent("km_pathways.svg"), encoding: .utf8)
+        #expect(svg.hasPrefix("<?xml") && svg.contains("PFS on line 1 (PFS1)") && svg.contains("Second progression or death (PFS2)")
+                && svg.contains("Overall survival") && svg.hasSuffix("</svg>\n"))
+        let csvOnly = dir.appendingPathComponent("csv-only")
+        _ = try CLI.run(["--pathways", "ssa>prrt,ssa>everolimus", "--n", "500", "--out", csvOnly.path, "--format", "csv"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: csvOnly.path).sorted() == ["km_pathways.csv", "pathways.csv"])
         let summary = try String(contentsOf: out.appendingPathComponent("pathways.csv"), encoding: .utf8)
         #expect(summary.contains("\nssa>everolimus,os,"))
         #expect(summary.contains("\nssa>prrt,line2,2,prrt,"))

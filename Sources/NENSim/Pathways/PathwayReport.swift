@@ -251,6 +251,25 @@ public enum PathwayFiles {
     }
 
     /// `km_pathways.csv` text: pathway, endpoint, time, n_risk, n_event, n_censor, surv, std_err, lower, upper.
+    /// `km_pathways.svg`: one panel per endpoint (PFS1, PFS2, OS), one curve per pathway,
+    /// drawn by the run's Kaplan–Meier figure.
+    public static func figure(_ curves: [PathwayCurve], n: Int, seed: UInt64, design: String,
+                              censorTicks: Bool = false) -> KaplanMeierFigure {
+        let titles = ["pfs1": "PFS on line 1 (PFS1)", "pfs2": "Second progression or death (PFS2)", "os": "Overall survival"]
+        // The three patient-level endpoints; time on each line is in km_pathways.csv.
+        let order = ["pfs1", "pfs2", "os"].filter { e in curves.contains { $0.endpoint == e } }
+        let panels = order.map { e in
+            KaplanMeierFigure.Panel(title: titles[e] ?? e.uppercased(),
+                                    curves: curves.filter { $0.endpoint == e }.map { KaplanMeierFigure.Curve(id: $0.pathway, name: "", km: $0.estimate) })
+        }
+        var names: [String] = []
+        for c in curves where !names.contains(c.pathway) { names.append(c.pathway) }
+        return KaplanMeierFigure(title: "Simulated treatment pathways: " + names.joined(separator: " vs "),
+                                 subtitle: "n = \(n) per pathway · seed \(seed) · \(design)",
+                                 footnotes: ["Kaplan–Meier estimates with pointwise 95% CI (log); dashed: medians. Later-line hazard multiplier and line gap are labelled assumptions (docs/PATHWAYS.md)."],
+                                 panels: panels, censorTicks: censorTicks)
+    }
+
     public static func curvesCSV(_ curves: [PathwayCurve]) -> String {
         var out = "pathway,endpoint,time,n_risk,n_event,n_censor,surv,std_err,lower,upper\n"
         for c in curves {
