@@ -63,9 +63,8 @@ struct SimulationOptions: ParsableArguments {
     }
 
     /// Parses the arm list and calibrates each arm against the (merged) catalogue.
-    func models(_ armList: String) throws -> [ArmModel] {
+    func models(_ armList: String, catalogue: EvidenceCatalogue) throws -> [ArmModel] {
         let ids = try parseArmList(armList)
-        let catalogue = try evidence.catalogue()
         let overrides = try ModelOverrides.parse(assignments)
         for arm in overrides.values.keys.sorted() where !ids.contains(arm) {
             _ = try catalogue.arm(arm) // an unknown arm in --set is an error, a known one not in --arms is ignored
@@ -139,7 +138,8 @@ struct Run: ParsableCommand {
     func run() throws {
         try reportingFailures {
             guard let arms else { return try pathwayOptions.run(n: n, tau: tau, options: options, output: output) }
-            let models = try options.models(arms)
+            let catalogue = try options.evidence.catalogue()
+            let models = try options.models(arms, catalogue: catalogue)
             let ids = models.map(\.id)
             let ref: String?
             if let reference {
@@ -158,7 +158,7 @@ struct Run: ParsableCommand {
             if let shard {
                 var draws: [PSADraw]?
                 if let psa {
-                    draws = try options.psaDraws(arms: ids, K: psa, catalogue: try options.evidence.catalogue())
+                    draws = try options.psaDraws(arms: ids, K: psa, catalogue: catalogue)
                 }
                 return try runShard(try ShardSpec.parse(shard), request: request, reference: ref, tau: tau, out: output.out,
                                     evidenceFile: options.evidence.evidence, psaDraws: draws)
@@ -169,7 +169,6 @@ struct Run: ParsableCommand {
             let result = Engine.run(request, progress: session.progress)
             session.simulationEnded()
             let report = try Reporter.report(result, reference: ref, tau: tau)
-            let catalogue = try options.evidence.catalogue()
             var psaResult: RunPSAResult?
             if let psa {
                 let draws = try options.psaDraws(arms: ids, K: psa, catalogue: catalogue)
