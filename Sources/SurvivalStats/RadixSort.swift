@@ -87,8 +87,6 @@ func radixSortedOrder(_ values: [Double], descending: Bool = false) -> (order: [
     let n = values.count
     precondition(n < Int(Int32.max), "radixSortedOrder: too many values (\(n))")
     let sign: UInt64 = 1 << 63
-    let bits = 11, radix = 1 << bits, mask = UInt64(radix - 1)
-    let passes = (64 + bits - 1) / bits
     // Order-preserving map to UInt64; complemented for descending order.
     let flip: UInt64 = descending ? ~0 : 0
     var keys = [UInt64](unsafeUninitializedCapacity: n) { buf, count in
@@ -105,52 +103,13 @@ func radixSortedOrder(_ values: [Double], descending: Bool = false) -> (order: [
         count = n
     }
     if n > 1 {
-        var counts = [Int](repeating: 0, count: radix * passes)
+        var counts = [Int](repeating: 0, count: radixDigitRadix * radixDigitPasses)
         keys.withUnsafeBufferPointer { k in
             counts.withUnsafeMutableBufferPointer { c in
-                for i in 0..<n {
-                    var key = k[i]
-                    for p in 0..<passes {
-                        c[p * radix + Int(key & mask)] += 1
-                        key >>= UInt64(bits)
-                    }
-                }
+                for i in 0..<n { radixDigitHistogram(k[i], c) }
             }
         }
-        var keyScratch = [UInt64](unsafeUninitializedCapacity: n) { _, count in count = n }
-        var orderScratch = [Int32](unsafeUninitializedCapacity: n) { _, count in count = n }
-        for p in 0..<passes {
-            let shift = UInt64(p * bits)
-            var trivial = false
-            counts.withUnsafeMutableBufferPointer { c in
-                let base = p * radix
-                var running = 0
-                for d in 0..<radix {
-                    let cnt = c[base + d]
-                    if cnt == n { trivial = true; return }
-                    c[base + d] = running
-                    running += cnt
-                }
-            }
-            if trivial { continue }
-            keys.withUnsafeBufferPointer { srcKey in
-            order.withUnsafeBufferPointer { srcOrder in
-            keyScratch.withUnsafeMutableBufferPointer { dstKey in
-            orderScratch.withUnsafeMutableBufferPointer { dstOrder in
-            counts.withUnsafeMutableBufferPointer { c in
-                let base = p * radix
-                for i in 0..<n {
-                    let key = srcKey[i]
-                    let d = base + Int((key >> shift) & mask)
-                    let at = c[d]
-                    dstKey[at] = key
-                    dstOrder[at] = srcOrder[i]
-                    c[d] = at + 1
-                }
-            }}}}}
-            swap(&keys, &keyScratch)
-            swap(&order, &orderScratch)
-        }
+        radixSortKeys(&keys, payload: &order, counts: &counts)
     }
     let sorted = [Double](unsafeUninitializedCapacity: n) { buf, count in
         keys.withUnsafeBufferPointer { k in
@@ -164,20 +123,22 @@ func radixSortedOrder(_ values: [Double], descending: Bool = false) -> (order: [
     return (order, sorted)
 }
 
-/// The 11-bit LSD passes of `radixSortedOrder` on keys that are already mapped to
-/// `UInt64` (order-preserving), carrying a one-byte payload instead of an index, with
+/// The 11-bit LSD passes on keys already mapped to `UInt64` (order-preserving),
+/// carrying a payload per key (a record index for `radixSortedOrder`, a one-byte code
+/// for `CoxDesign`), with
 /// the digit histogram of all passes given (`counts`: passes × 2048, as
 /// `radixDigitHistogram` fills it while the keys are written). Stable. Used by
 /// `CoxDesign` to sort records by time carrying each record's (covariate level, event)
 /// code, so no gather by index follows the sort.
-/// - Complexity: O(n) time; scratch of n `UInt64` and n `UInt8`.
-func radixSortKeys(_ keys: inout [UInt64], payload: inout [UInt8], counts: inout [Int]) {
+/// - Complexity: O(n) time; scratch of n `UInt64` and n payloads.
+func radixSortKeys<Payload: BitwiseCopyable>(_ keys: inout [UInt64], payload: inout [Payload], counts: inout [Int]) {
     let n = keys.count
     precondition(payload.count == n && counts.count == radixDigitRadix * radixDigitPasses)
     guard n > 1 else { return }
     let radix = radixDigitRadix, mask = UInt64(radix - 1)
     var keyScratch = [UInt64](unsafeUninitializedCapacity: n) { _, count in count = n }
-    var payloadScratch = [UInt8](unsafeUninitializedCapacity: n) { _, count in count = n }
+    // Bitwise-copyable payloads need no initialisation: every slot is written before it is read.
+    var payloadScratch = [Payload](unsafeUninitializedCapacity: n) { _, count in count = n }
     for p in 0..<radixDigitPasses {
         let shift = UInt64(p * radixDigitBits)
         var trivial = false
