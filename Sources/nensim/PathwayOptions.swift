@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import NENSim
 
-/// The flags of `nensim run --pathways …` (issue 8), pulled into `Run` with
+/// The flags of `nensim run --pathways …`, pulled into `Run` with
 /// `@OptionGroup var pathwayOptions: PathwayOptions`.
 struct PathwayOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(

@@ -9,7 +9,7 @@ struct CalibrationTests {
         try Calibrator(catalogue: Self.catalogue, overrides: ModelOverrides.parse(set)).model(for: id)
     }
 
-    /// DESIGN §3: everolimus median = placebo 5 + 6 = 11 and S(18) = 0.35.
+    /// The worked example of docs/MODEL.md: everolimus median = placebo 5 + 6 = 11 and S(18) = 0.35.
     @Test func everolimusReproducesTheWorkedExample() throws {
         let m = try model("everolimus")
         #expect(abs(m.pfs.shape - 0.842951242796126) < 1e-9)

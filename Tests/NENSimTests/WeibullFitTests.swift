@@ -3,7 +3,7 @@ import Testing
 @testable import NENSim
 
 struct WeibullFitTests {
-    /// DESIGN §3 worked example: everolimus median = placebo 5 + 6 = 11 months, S(18) = 0.35.
+    /// The worked example of docs/MODEL.md: everolimus median = placebo 5 + 6 = 11 months, S(18) = 0.35.
     @Test func everolimusKnownAnswer() throws {
         let fit = try WeibullFitter.fit([
             SurvivalAnchor(time: 11, survival: 0.5, source: "median"),

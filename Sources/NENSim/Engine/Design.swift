@@ -3,7 +3,7 @@ import Foundation
 /// Days per month: nensim's time unit is the month (365.25 / 12 days).
 public let daysPerMonth = 30.4375
 
-/// How patients are observed (DESIGN §3 "Design"): by default a cohort followed to a
+/// How patients are observed (docs/MODEL.md): by default a cohort followed to a
 /// horizon; optionally uniform accrual with a calendar analysis time and exponential
 /// dropout.
 public struct StudyDesign: Sendable, Codable, Equatable {

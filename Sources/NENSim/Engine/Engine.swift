@@ -323,7 +323,7 @@ final class WorkerSlots<Value>: @unchecked Sendable {
     @inline(__always) func store(_ value: Value, at i: Int) { slots[i] = value }
 }
 
-/// The Monte Carlo engine (DESIGN §4).
+/// The Monte Carlo engine (docs/ARCHITECTURE.md, "Engine").
 public enum Engine {
     /// Simulates every arm of `request`. Work items are (arm, block) pairs, dealt to
     /// workers in a fixed stride; each worker fills its own tallies, which are added

@@ -63,7 +63,7 @@ public struct BinaryOutcome: Sendable, Codable, Equatable {
     }
 }
 
-/// The calibrated model of one treatment arm (DESIGN §3).
+/// The calibrated model of one treatment arm (docs/MODEL.md).
 public struct ArmModel: Sendable, Codable {
     public var id: String
     public var name: String

@@ -50,7 +50,7 @@ public struct ModelOverrides: Sendable, Equatable {
     public func value(_ arm: String, _ param: String) -> Double? { values[arm]?[param] }
 }
 
-/// Turns the evidence catalogue into calibrated arm models (DESIGN §3).
+/// Turns the evidence catalogue into calibrated arm models (docs/MODEL.md).
 public struct Calibrator {
     public let catalogue: EvidenceCatalogue
     public let overrides: ModelOverrides

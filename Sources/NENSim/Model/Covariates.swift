@@ -1,7 +1,7 @@
 import Foundation
 
 /// A yes/no prognostic characteristic of a patient (e.g. liver metastases) whose log
-/// hazard ratio acts on the PFS and post-progression hazards (DESIGN §3 "Covariates").
+/// hazard ratio acts on the PFS and post-progression hazards (docs/MODEL.md, "Covariates").
 public struct CovariateEffect: Sendable, Codable, Equatable {
     public var name: String
     /// β: the hazard of a patient with the characteristic is e^β times the baseline's.

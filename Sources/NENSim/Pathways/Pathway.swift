@@ -1,6 +1,6 @@
 import Foundation
 
-// Treatment pathways (issue 8): a sequence of arms given as lines of therapy.
+// Treatment pathways: a sequence of arms given as lines of therapy.
 // The model is described in docs/PATHWAYS.md.
 
 /// Named assumptions of the pathway model, with their defaults. Each is overridable on

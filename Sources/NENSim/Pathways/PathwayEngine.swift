@@ -351,7 +351,7 @@ public struct PathwayResult: Sendable {
     public var records: [PathwayRecords]?
 }
 
-/// The Monte Carlo engine for pathways: the same scheme as `Engine` (DESIGN §4).
+/// The Monte Carlo engine for pathways: the same scheme as `Engine` (docs/ARCHITECTURE.md, "Engine").
 public enum PathwayEngine {
     /// Simulates every pathway of `request`. Work items are (pathway, block) pairs dealt
     /// to workers in a fixed stride; block b of pathway p uses the stream

@@ -29,7 +29,7 @@ public struct GuidanceWarning: Sendable, Equatable, Codable {
     }
 }
 
-/// The guidance check (issue 8): lines of therapy and populations as the source states
+/// The guidance check: lines of therapy and populations as the source states
 /// them (§31, §33). Each rule quotes the source sentence it rests on. The rules:
 ///
 /// - **sequence**: an arm the source places second line (everolimus, PRRT, interferon)

@@ -7,7 +7,7 @@ import Foundation
 /// dealt like cards, so every shard gets a share of every arm and the short last block
 /// of an arm costs no shard much more than another. Because a block's random stream
 /// depends only on (seed, arm, replicate, block), the k shards together simulate
-/// exactly the patients of the unsharded run (DESIGN §4, §7).
+/// exactly the patients of the unsharded run (docs/ARCHITECTURE.md, "Engine" and "Scale").
 public struct ShardSpec: Sendable, Codable, Equatable, Hashable, CustomStringConvertible {
     /// 1 … count.
     public var index: Int

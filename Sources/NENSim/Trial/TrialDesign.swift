@@ -134,7 +134,7 @@ public enum AssessmentInterval {
     }
 }
 
-/// The design of one simulated randomised two-arm trial (issue 6).
+/// The design of one simulated randomised two-arm trial.
 ///
 /// - Patients enter uniformly over `accrual` months (the order statistics of uniforms),
 ///   and are allocated in that order by permuted blocks of `ratio.blockSize`.

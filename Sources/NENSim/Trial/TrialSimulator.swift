@@ -127,7 +127,7 @@ final class ReplicateSlots: @unchecked Sendable {
     @inline(__always) func store(_ value: ReplicateOutcome, at i: Int) { slots[i] = value }
 }
 
-/// Replicate-trial simulation (issue 6): power, type I error and the distribution of
+/// Replicate-trial simulation: power, type I error and the distribution of
 /// the hazard-ratio estimate.
 public enum TrialSimulator {
     /// Runs every replicate. Replicate r draws its entry times and allocation from the

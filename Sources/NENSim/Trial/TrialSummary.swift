@@ -45,7 +45,7 @@ public struct MonteCarloEstimate: Sendable, Codable, Equatable {
     }
 }
 
-/// Operating characteristics of a design over its replicates (issue 6).
+/// Operating characteristics of a design over its replicates.
 public struct TrialSummary: Sendable, Codable, Equatable {
     public var replicates: Int
     public var alpha: Double

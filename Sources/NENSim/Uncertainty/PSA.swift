@@ -1,7 +1,7 @@
 import Foundation
 import SurvivalStats
 
-/// The uncertainty distribution of a figure quoted as a range (DESIGN §3): the range is
+/// The uncertainty distribution of a figure quoted as a range (docs/MODEL.md): the range is
 /// read as a 95 % interval — log-normal for times (and ratios), beta for proportions.
 ///
 /// - Log-normal: μ = (log lo + log hi)/2, σ = (log hi − log lo)/(2·z₀.₉₇₅), so the 2.5
@@ -125,7 +125,7 @@ public struct PSADraw: Sendable {
     public var rejected: Int
 }
 
-/// Probabilistic sensitivity analysis (issue 6, DESIGN §3 "Uncertainty").
+/// Probabilistic sensitivity analysis (docs/MODEL.md, "Uncertainty").
 ///
 /// Each calibrating figure quoted as a range — of the arms asked for and of the arms
 /// their figures refer to (a "6 months longer than placebo" pulls in placebo) — is
@@ -139,7 +139,7 @@ public struct PSADraw: Sendable {
 /// consistent figures) and counted in `rejected`.
 ///
 /// Covariates are not in the model yet, so there is no linear predictor to compute
-/// across draws (DESIGN's one BLAS product per block for all K draws is left for then).
+/// across draws (one BLAS product per block for all K draws is left for then).
 public enum PSA {
     /// Block number of PSA streams ("PSA" in ASCII), distinct from the engine's blocks in practice.
     public static let streamBlock: UInt64 = 0x50_53_41_00_0000_0000
