@@ -127,17 +127,3 @@ struct KaplanMeierPlotLayoutTests {
         #expect(strokes(p) == with - 4) // one mark path per curve per panel
     }
 }
-
-struct FigureDumpForInspection {
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["NENSIM_FIGURE_DUMP"] != nil))
-    func dump() throws {
-        let dir = ProcessInfo.processInfo.environment["NENSIM_FIGURE_DUMP"]!
-        let d = samplePlot().drawing()
-        try d.render(as: .svg).write(to: URL(fileURLWithPath: dir + "/a.svg"))
-        try d.render(as: .svg).write(to: URL(fileURLWithPath: dir + "/b.svg"))
-        try d.render(as: .png, dpi: 200).write(to: URL(fileURLWithPath: dir + "/a.png"))
-        try d.render(as: .pdf).write(to: URL(fileURLWithPath: dir + "/a.pdf"))
-        let long = samplePlot(labelA: "SSA → PRRT (¹⁷⁷Lu-DOTATATE) → everolimus, second progression", labelB: "SSA → everolimus → PRRT (¹⁷⁷Lu-DOTATATE)").drawing()
-        try long.render(as: .png, dpi: 200).write(to: URL(fileURLWithPath: dir + "/long.png"))
-    }
-}
