@@ -21,7 +21,7 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: .long, help: "Replace an existing output folder (only after the new one is complete).")
     var force = false
 
-    @Option(name: .long, help: ArgumentHelp("What to produce: any of table,csv,json,svg,pdf,png, comma-separated; all = table,csv,json,svg.", valueName: "list"))
+    @Option(name: .long, help: ArgumentHelp("What to produce: any of table,csv,json,svg,pdf,png,html, comma-separated; all = table,csv,json,svg,html.", valueName: "list"))
     var format: String = "all"
 
     @Option(name: .long, help: "Progress bar on stderr: auto (on a terminal, for runs over ~1 s), always, never.")

@@ -65,3 +65,52 @@ struct FigureCommandTests {
         #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
     }
 }
+
+/// `report.html`: one self-contained page with every section, rendered by a real browser.
+struct ReportPageCommandTests {
+    static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
+        .first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    func writeReport(_ dir: URL) throws -> URL {
+        let out = dir.appendingPathComponent("run")
+        let r = try CLI.run(["--arms", "prrt,everolimus", "--n", "2000", "--format", "html", "--out", out.path, "-q"])
+        #expect(r.status == 0, "\(r.stderr)")
+        return out.appendingPathComponent("report.html")
+    }
+
+    @Test func theReportHasEverySectionAndFetchesNothing() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let html = try String(contentsOf: try writeReport(dir), encoding: .utf8)
+        for id in ["figure", "survival", "comparisons", "responses", "assumptions", "provenance"] {
+            #expect(html.contains("id=\"\(id)\""), "section \(id)")
+        }
+        #expect(html.contains("data:image/svg+xml;base64,"))
+        // Self-contained: no external reference of any kind.
+        for needle in ["http://", "https://", "<script", "<link", "src=\"/", "src=\"file"] {
+            #expect(!html.contains(needle), "\(needle)")
+        }
+        #expect(html.contains("Everolimus") && html.contains("PRRT") && html.contains("「"))
+    }
+
+    @Test(.enabled(if: ReportPageCommandTests.chromium != nil, "Chromium is not installed: the rendering check is skipped"))
+    func theReportRendersInHeadlessChromium() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let page = try writeReport(dir)
+        let shot = dir.appendingPathComponent("shot.png")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.chromium!)
+        p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1200,2400",
+                       "--screenshot=\(shot.path)", page.absoluteString]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let png = [UInt8](try Data(contentsOf: shot))
+        #expect(Array(png.prefix(4)) == [0x89, 0x50, 0x4E, 0x47])
+        #expect(FigureCommandTests.bigEndian(png, 16) == 1200)
+        #expect(png.count > 50_000) // a blank page compresses to a few kilobytes
+    }
+}

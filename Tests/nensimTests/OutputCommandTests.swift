@@ -90,9 +90,9 @@ struct OutputCommandTests {
             let r = try CLI.run(["--arms", "prrt,everolimus,tace", "--n", "3000", "--patients"], currentDirectory: dir)
             #expect(r.status == 0, "\(r.stderr)")
             #expect(r.stdout.contains("Against prrt"))
-            #expect(r.stderr.contains("wrote 9 files to notebooks-out/prrt-everolimus-tace-n3000-seed1/"))
+            #expect(r.stderr.contains("wrote 10 files to notebooks-out/prrt-everolimus-tace-n3000-seed1/"))
             let run = dir.appendingPathComponent("notebooks-out/prrt-everolimus-tace-n3000-seed1")
-            #expect(listing(run) == (Self.csvFiles + ["patients.csv", "summary.json", "km.svg"]).sorted())
+            #expect(listing(run) == (Self.csvFiles + ["patients.csv", "summary.json", "km.svg", "report.html"]).sorted())
             #expect(listing(dir.appendingPathComponent("notebooks-out")) == ["prrt-everolimus-tace-n3000-seed1"])
 
             let documented = try Self.documentedColumns(landmarks: ["6", "12", "24", "36", "60"])
@@ -176,7 +176,9 @@ struct OutputCommandTests {
         ("json,svg", ["summary.json", "km.svg"], false),
         ("table,svg", ["km.svg"], true),
         ("table", [], true),
-        ("all", csvFiles + ["summary.json", "km.svg"], true),
+        ("all", csvFiles + ["summary.json", "km.svg", "report.html"], true),
+        ("html", ["report.html"], false),
+        ("csv,pdf,png", csvFiles + ["km.pdf", "km.png"], false),
     ]
 
     @Test(arguments: formatCases)

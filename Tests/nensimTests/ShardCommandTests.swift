@@ -60,6 +60,8 @@ struct ShardCommandTests {
                 #expect(try withoutRunFields(x) == withoutRunFields(y))
             case "km.svg":
                 #expect(withoutTimestamps(x) == withoutTimestamps(y))
+            case "report.html":
+                #expect(withoutRunLine(x) == withoutRunLine(y))
             default:
                 #expect(x == y, "\(name) differs")
             }
@@ -72,6 +74,12 @@ struct ShardCommandTests {
         for key in ["timestamp", "command_line", "threads"] { #expect(manifest.removeValue(forKey: key) != nil, "\(key)") }
         object["manifest"] = manifest
         return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    }
+
+    /// report.html without its run line (time stamp and command line).
+    static func withoutRunLine(_ html: Data) -> String {
+        String(decoding: html, as: UTF8.self)
+            .replacingOccurrences(of: #"<span class="run">[^\n]*</span>"#, with: "RUN", options: .regularExpression)
     }
 
     static func withoutTimestamps(_ svg: Data) -> String {

@@ -76,8 +76,8 @@ public struct FigureStyle: Sendable {
         return out
     }
 
-    /// Every figure file of `plot`, named `<stem>.<format>`.
-    public func files(stem: String, plot: KaplanMeierPlot) throws -> [(name: String, contents: Data)] {
+    /// Every figure file of `plot`, named `<stem>.<format>`, in `formats` (default: the style's).
+    public func files(stem: String, plot: KaplanMeierPlot, formats: [FigureFormat]? = nil) throws -> [(name: String, contents: Data)] {
         var p = plot
         p.palette = palette
         p.censorMarks = censorMarks
@@ -85,7 +85,7 @@ public struct FigureStyle: Sendable {
         if let xMax { p.xMax = xMax }
         if let title { p.title = title }
         let drawing = p.drawing()
-        return try formats.map { ("\(stem).\($0.fileExtension)", try drawing.render(as: $0, dpi: dpi)) }
+        return try (formats ?? self.formats).map { ("\(stem).\($0.fileExtension)", try drawing.render(as: $0, dpi: dpi)) }
     }
 
     /// The text of a panel's annotation: HR with CI and log-rank p against the reference.

@@ -3,12 +3,12 @@ import Foundation
 import SurvivalStats
 
 /// What a run can write. `table` is the text table on stdout; the others are files;
-/// `svg`, `pdf` and `png` are the figure in that format.
+/// `svg`, `pdf` and `png` are the figure in that format; `html` the report page.
 public enum OutputFormat: String, Sendable, CaseIterable, Codable {
-    case table, csv, json, svg, pdf, png
+    case table, csv, json, svg, pdf, png, html
 
-    /// What `all` means: the table, the CSVs, the JSON and the SVG figure.
-    public static let all: Set<OutputFormat> = [.table, .csv, .json, .svg]
+    /// What `all` means: the table, the CSVs, the JSON, the SVG figure and the report page.
+    public static let all: Set<OutputFormat> = [.table, .csv, .json, .svg, .html]
 
     /// The figure formats among `formats`, in svg, pdf, png order.
     public static func figureFormats(_ formats: Set<OutputFormat>) -> [FigureFormat] {
@@ -84,8 +84,15 @@ public enum RunOutputWriter {
         if formats.contains(.json) {
             try folder.write("summary.json", contents: try RunSummary(manifest: manifest, report: report).json())
         }
-        for file in try style.files(stem: "km", plot: figure(report: report, curves: curves, manifest: manifest, style: style)) {
+        let plot = figure(report: report, curves: curves, manifest: manifest, style: style)
+        for file in try style.files(stem: "km", plot: plot) {
             try folder.write(file.name, contents: file.contents)
+        }
+        if formats.contains(.html) {
+            let names = Dictionary(curves.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+            let svg = try style.files(stem: "km", plot: plot, formats: [.svg]).first?.contents
+            try folder.write("report.html", contents: ReportPage.html(report: report, manifest: manifest, figureSVG: svg,
+                                                                      label: { style.label(id: $0, name: names[$0] ?? $0) }))
         }
     }
 
