@@ -36,6 +36,11 @@ struct AnalyzeCommandTests {
         return abs(a - r) <= 1e-8 * abs(r)
     }
 
+    /// Same length and every pair `close` (a shorter vector must not pass by `zip`).
+    static func allClose(_ a: [Double], _ r: [Double]) -> Bool {
+        a.count == r.count && !a.isEmpty && zip(a, r).allSatisfy { close($0, $1) }
+    }
+
     static func optional(_ s: String?) -> Double? {
         let x = number(s)
         return x.isNaN ? nil : x
@@ -121,9 +126,9 @@ struct AnalyzeCommandTests {
         #expect(r.count == 1)
         let lr = try #require(report.logRank)
         let vector = { (key: String) in (r.first?[key] ?? "").split(separator: ";").map { Self.number(String($0)) } }
-        #expect(zip(lr.observed, vector("observed")).allSatisfy { Self.close($0, $1) })
-        #expect(zip(lr.expected, vector("expected")).allSatisfy { Self.close($0, $1) })
-        #expect(zip(lr.variance, vector("variance")).allSatisfy { Self.close($0, $1) })
+        #expect(Self.allClose(lr.observed, vector("observed")), "observed: \(lr.observed) vs R \(vector("observed"))")
+        #expect(Self.allClose(lr.expected, vector("expected")), "expected: \(lr.expected) vs R \(vector("expected"))")
+        #expect(Self.allClose(lr.variance, vector("variance")), "variance: \(lr.variance) vs R \(vector("variance"))")
         #expect(Self.close(lr.chiSquare, Self.number(r.first?["chisq"])), "\(lr.chiSquare)")
         #expect(lr.df == 1 && Self.close(lr.pValue, Self.number(r.first?["pvalue"])))
         #expect(lr.strata == (stratified ? "ph.ecog" : nil))
@@ -176,7 +181,7 @@ struct AnalyzeCommandTests {
         // One curve over all records: survfit(Surv(time, status) ~ 1, lung).
         let all = Self.rows(try Self.fixture("expected/km_curves.csv"), where: ["dataset": "lung", "subset": "all", "conf_type": "log"])
         #expect(km.records.count == all.count)
-        #expect(zip(Self.rows(km, where: [:]), all).allSatisfy { Self.close(Self.number($0["surv"]), Self.number($1["surv"])) })
+        #expect(Self.allClose(Self.rows(km, where: [:]).map { Self.number($0["surv"]) }, all.map { Self.number($0["surv"]) }))
     }
 
     @Test func terminalTableShowsRsMedianAndTheDefaultTau() throws {
