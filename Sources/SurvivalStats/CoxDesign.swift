@@ -50,7 +50,7 @@ struct CoxDesign: Sendable {
     @inline(__always) func blockStart(_ b: Int) -> Int { b == 0 ? 0 : blockEnd[b - 1] }
 
     /// R's default tolerance for `aeqSurv` (`sqrt(.Machine$double.eps)`).
-    static let timefixTolerance = Double.ulpOfOne.squareRoot()
+    static let timefixTolerance = TimeFix.tolerance
 
     /// Builds the design.
     /// - Parameters:
@@ -75,32 +75,12 @@ struct CoxDesign: Sendable {
         // 1. Order by time, descending: a stable radix sort carrying the record index.
         let (sortedOrder, sortedDescending) = radixSortedOrder(time, descending: true)
 
-        // 2. R's aeqSurv time fix on the distinct times (ascending): a gap dy with
-        //    dy ≤ tol or dy / mean|y| ≤ tol merges the upper time into the lower one, so
-        //    a chain of near-ties becomes its smallest time.
+        // 2. R's aeqSurv time fix (`TimeFix`): a chain of near-ties becomes its smallest time.
         var fixed = [Double](repeating: 0, count: n)
-        if n > 0 {
         sortedDescending.withUnsafeBufferPointer { keyed in
-        fixed.withUnsafeMutableBufferPointer { fixed in
-            var sumAbs = 0.0, distinct = 0
-            var previous = Double.nan
-            for k in 0..<n where keyed[k] != previous {
-                previous = keyed[k]; sumAbs += abs(previous); distinct += 1
+            fixed.withUnsafeMutableBufferPointer { fixed in
+                TimeFix.fix(sorted: keyed, descending: true, into: fixed)
             }
-            let meanAbs = sumAbs / Double(distinct)
-            let tol = CoxDesign.timefixTolerance
-            // Walk ascending (k from n−1 down); `cut` is the time the current chain maps to.
-            var cut = keyed[n - 1], last = cut
-            for k in stride(from: n - 1, through: 0, by: -1) {
-                let t = keyed[k]
-                if t != last {
-                    let dy = t - last
-                    if !(dy <= tol || dy / meanAbs <= tol) { cut = t }
-                    last = t
-                }
-                fixed[k] = cut
-            }
-        }}
         }
 
         // 3. Stable grouping by stratum (ascending code), keeping descending time inside.
@@ -273,7 +253,7 @@ struct CoxDesign: Sendable {
                     if t != last {
                         let dy = t - last
                         if let meanAbs {
-                            if !(dy <= tol || dy / meanAbs <= tol) { cut = t }
+                            if !TimeFix.ties(dy, meanAbs: meanAbs) { cut = t }
                         } else if dy > tol {
                             if dy <= ambiguous { return false }
                             cut = t
@@ -298,7 +278,7 @@ struct CoxDesign: Sendable {
             var sumAbs = 0.0, distinct = 0
             keys.withUnsafeBufferPointer { k in
                 var previous = Double.nan
-                for i in 0..<n {
+                for i in stride(from: n - 1, through: 0, by: -1) {   // ascending, as `TimeFix`
                     let v = radixValue(~k[i])
                     if v != previous { previous = v; sumAbs += abs(v); distinct += 1 }
                 }

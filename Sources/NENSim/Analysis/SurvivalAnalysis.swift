@@ -230,8 +230,10 @@ public enum SurvivalAnalysis {
             times[data.group[i]].append(data.time[i])
             events[data.group[i]].append(data.event[i])
         }
-        let curves = (0..<k).map {
-            KaplanMeier.fit(time: times[$0], event: events[$0], confidenceType: options.confidenceType, confidenceLevel: options.confidenceLevel)
+        // R's time fix over all the curves' records together, as `survfit(… ~ group)`.
+        let tables = SurvivalCounts.timeFixed((0..<k).map { SurvivalCounts(time: times[$0], event: events[$0], timefix: false) })
+        let curves = tables.map {
+            KaplanMeier.fit($0, confidenceType: options.confidenceType, confidenceLevel: options.confidenceLevel)
         }
         let lastTimes = times.map { $0.max() ?? 0 }
         let tau: Double
