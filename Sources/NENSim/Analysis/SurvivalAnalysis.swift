@@ -223,6 +223,9 @@ public enum SurvivalAnalysis {
     public static func run(_ data: AnalysisData, options: AnalysisOptions, input: String, commandLine: [String]) -> AnalysisResult {
         let k = data.groupLabels.count
         var notes: [String] = []
+        for (name, levels) in data.factorLevels.sorted(by: { $0.key < $1.key }) {
+            notes.append("factor \(name): levels \(levels[0]) (reference), \(levels.dropFirst().joined(separator: ", ")); terms \(levels.dropFirst().map { name + $0 }.joined(separator: ", "))")
+        }
         // Split the records by group (stable order).
         var times = [[Double]](repeating: [], count: k)
         var events = [[Bool]](repeating: [], count: k)
