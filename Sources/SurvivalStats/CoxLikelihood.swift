@@ -211,7 +211,8 @@ struct CoxLikelihood {
             let m = d.blockDeaths[b]
             if m == 0 {
                 coef[b] = 0; deathCoef[b] = 0
-            } else if !efron || m == 1 {
+            } else if !efron || d.blockDeathTerms[b] == 1 {
+                // Breslow, or one death record (of weight m): Efron's one term is Breslow's.
                 s0 += d0
                 loglik -= m * log(s0)
                 for j in 0..<p {
@@ -222,7 +223,7 @@ struct CoxLikelihood {
                 for j in 0..<p { for k in 0...j { meanGram[j * p + k] += m * abar[j] * abar[k] } }
                 coef[b] = m / s0; deathCoef[b] = m / s0
             } else {
-                let (c, cd) = efronTie(deaths: m, s0: s0, d0: d0, loglik: &loglik)
+                let (c, cd) = efronTie(deaths: m, terms: d.blockDeathTerms[b], s0: s0, d0: d0, loglik: &loglik)
                 s0 += d0
                 for j in 0..<p { s1[j] += d1[j] }
                 coef[b] = c; deathCoef[b] = cd
@@ -239,11 +240,14 @@ struct CoxLikelihood {
     /// underflow). One division per death: 1/S₀⁽ᵏ⁾ is reused for the mean and both
     /// coefficients. `s0`: the risk set without the tie's deaths; `s1`, `d1` in scratch.
     @inline(__always)
-    private func efronTie(deaths m: Double, s0: Double, d0: Double, loglik: inout Double) -> (coefficient: Double, deathCoefficient: Double) {
+    private func efronTie(deaths weight: Double, terms m: Double, s0: Double, d0: Double, loglik: inout Double) -> (coefficient: Double, deathCoefficient: Double) {
         let p = design.columns, s = scratch
         let u = s.u, s1 = s.s1, d1 = s.d1, abar = s.abar, meanGram = s.meanGram
         var c = 0.0, cd = 0.0
         let deaths = Int(m)
+        // Each of the m terms carries the deaths' mean weight (1 for counts: exact, so
+        // the operations are those of the unweighted sums).
+        let w = weight == m ? 1 : weight / m
         let top = s0 + d0
         let inverseTop = 1 / top, inverseM = 1 / m
         var product = 1.0
@@ -255,11 +259,11 @@ struct CoxLikelihood {
                 let denom = s0 + f * d0
                 let inverse = 1 / denom
                 product *= denom * inverseTop
-                if product < 1e-250 { loglik -= log(product); product = 1 }
+                if product < 1e-250 { loglik -= w * log(product); product = 1 }
                 let a = (s1v + f * d1v) * inverse
-                uv -= a
-                gram += a * a
-                c += inverse; cd += f * inverse
+                uv -= w * a
+                gram += w * (a * a)
+                c += w * inverse; cd += w * (f * inverse)
             }
             u[0] = uv; meanGram[0] = gram
         } else {
@@ -268,16 +272,16 @@ struct CoxLikelihood {
                 let denom = s0 + f * d0
                 let inverse = 1 / denom
                 product *= denom * inverseTop
-                if product < 1e-250 { loglik -= log(product); product = 1 }
+                if product < 1e-250 { loglik -= w * log(product); product = 1 }
                 for j in 0..<p {
                     abar[j] = (s1[j] + f * d1[j]) * inverse
-                    u[j] -= abar[j]
+                    u[j] -= w * abar[j]
                 }
-                for j in 0..<p { for l in 0...j { meanGram[j * p + l] += abar[j] * abar[l] } }
-                c += inverse; cd += f * inverse
+                for j in 0..<p { for l in 0...j { meanGram[j * p + l] += w * (abar[j] * abar[l]) } }
+                c += w * inverse; cd += w * (f * inverse)
             }
         }
-        loglik -= m * log(top) + log(product)
+        loglik -= w * (m * log(top) + log(product))
         return (c, cd)
     }
 
@@ -505,6 +509,7 @@ struct CoxDesignPointers {
     let event: UnsafeBufferPointer<Bool>
     let blockEnd: UnsafeBufferPointer<Int>
     let blockDeaths: UnsafeBufferPointer<Double>
+    let blockDeathTerms: UnsafeBufferPointer<Double>
     let opens: UnsafeBufferPointer<Bool>
 }
 
@@ -516,9 +521,11 @@ extension CoxDesign {
         event.withUnsafeBufferPointer { event in
         blockEnd.withUnsafeBufferPointer { blockEnd in
         blockDeaths.withUnsafeBufferPointer { blockDeaths in
+        blockDeathTerms.withUnsafeBufferPointer { terms in
         blockOpensStratum.withUnsafeBufferPointer { opens in
-            body(CoxDesignPointers(x: x, count: count, event: event, blockEnd: blockEnd, blockDeaths: blockDeaths, opens: opens))
-        }}}}}}
+            body(CoxDesignPointers(x: x, count: count, event: event, blockEnd: blockEnd, blockDeaths: blockDeaths,
+                                   blockDeathTerms: terms, opens: opens))
+        }}}}}}}
     }
 
     /// The level form's block counts and deaths borrowed as plain pointers.
@@ -526,5 +533,102 @@ extension CoxDesign {
         levelBlockCounts.withUnsafeBufferPointer { counts in
             blockDeaths.withUnsafeBufferPointer { deaths in body(counts, deaths) }
         }
+    }
+}
+
+extension CoxLikelihood {
+    /// Score residuals L_i (R's `residuals(fit, type = "score")`, `coxscore2.c`) of every
+    /// record at `beta`, on the design's centred-and-scaled axes, rows × p row-major in
+    /// the design's sorted order, per unit weight (R's `weighted = FALSE`).
+    ///
+    /// With cumulative hazard increments h (Σ_k of the tie's terms w̄/S₀⁽ᵏ⁾) and
+    /// h·x̄ per block, accumulated in ascending time within a stratum (H, G over the
+    /// earlier times): a record at risk past the block has
+    /// L_i = −r_i (x_i (H + h) − (G + g)); a death has, in addition, its own term
+    /// x_i − x̄_event (x̄ for Breslow, the mean of the m Efron means) and sees its own
+    /// block only at the death fractions k/m (h_d = Σ (k/m) h_k, g_d likewise).
+    /// r_i = exp(η_i), η clamped as in `evaluate`. Record form only.
+    /// - Complexity: O(n p + d p), one forward and one backward pass.
+    func scoreResiduals(_ beta: [Double]) -> [Double] {
+        let n = design.rows, p = design.columns, nb = design.blockEnd.count
+        precondition(design.levelValues.isEmpty && beta.count == p, "scoreResiduals needs the record form")
+        let efron = ties == .efron
+        let bound = CoxLikelihood.linearPredictorBound
+        let x = design.x
+        var r = [Double](repeating: 0, count: n)
+        for i in 0..<n {
+            var eta = 0.0
+            for j in 0..<p { eta += x[i * p + j] * beta[j] }
+            r[i] = exp(min(max(eta, -bound), bound))
+        }
+        // Forward pass (descending time): per block h, h_d (scalars) and g, g_d, x̄_event (p each).
+        var h = [Double](repeating: 0, count: nb), hd = h
+        var g = [Double](repeating: 0, count: nb * p), gd = g, xEvent = g
+        var s1 = [Double](repeating: 0, count: p), d1 = s1
+        var s0 = 0.0
+        var start = 0
+        for b in 0..<nb {
+            if design.blockOpensStratum[b] { s0 = 0; for j in 0..<p { s1[j] = 0 } }
+            let end = design.blockEnd[b]
+            var d0 = 0.0
+            for j in 0..<p { d1[j] = 0 }
+            for i in start..<end {
+                let ri = design.count[i] * r[i]
+                if design.event[i] {
+                    d0 += ri; for j in 0..<p { d1[j] += ri * x[i * p + j] }
+                } else {
+                    s0 += ri; for j in 0..<p { s1[j] += ri * x[i * p + j] }
+                }
+            }
+            let m = design.blockDeaths[b], terms = design.blockDeathTerms[b]
+            if m > 0 && (!efron || terms == 1) {
+                s0 += d0
+                for j in 0..<p { s1[j] += d1[j] }
+                h[b] = m / s0; hd[b] = h[b]
+                for j in 0..<p {
+                    let mean = s1[j] / s0
+                    g[b * p + j] = h[b] * mean; gd[b * p + j] = g[b * p + j]; xEvent[b * p + j] = mean
+                }
+            } else if m > 0 {
+                let w = m / terms
+                for k in 1...Int(terms) {
+                    let f = Double(k) / terms
+                    let denom = s0 + f * d0
+                    let hk = w / denom
+                    h[b] += hk; hd[b] += f * hk
+                    for j in 0..<p {
+                        let mean = (s1[j] + f * d1[j]) / denom
+                        g[b * p + j] += hk * mean; gd[b * p + j] += f * hk * mean; xEvent[b * p + j] += mean / terms
+                    }
+                }
+                s0 += d0
+                for j in 0..<p { s1[j] += d1[j] }
+            }
+            start = end
+        }
+        // Backward pass (ascending time): the residuals.
+        var residual = [Double](repeating: 0, count: n * p)
+        var cumH = 0.0
+        var cumG = [Double](repeating: 0, count: p)
+        var end = n
+        for b in stride(from: nb - 1, through: 0, by: -1) {
+            let begin = b == 0 ? 0 : design.blockEnd[b - 1]
+            for i in begin..<end {
+                let death = design.event[i]
+                let hh = cumH + (death ? hd[b] : h[b])
+                for j in 0..<p {
+                    let xi = x[i * p + j]
+                    let gg = cumG[j] + (death ? gd[b * p + j] : g[b * p + j])
+                    var l = -r[i] * (xi * hh - gg)
+                    if death { l += xi - xEvent[b * p + j] }
+                    residual[i * p + j] = l
+                }
+            }
+            cumH += h[b]
+            for j in 0..<p { cumG[j] += g[b * p + j] }
+            if design.blockOpensStratum[b] { cumH = 0; for j in 0..<p { cumG[j] = 0 } }
+            end = begin
+        }
+        return residual
     }
 }

@@ -195,12 +195,31 @@ public enum LogRank {
     /// to the smallest label. Records with a NaN time are dropped.
     /// - Complexity: O(n log n).
     /// Times are fixed over all records together when `timefix` (R's `aeqSurv`).
+    ///
+    /// `weight` (R's `survdiff` has none): case weights > 0; every count of the test is
+    /// a sum of weights, so integer weights give the test of the records repeated
+    /// `weight[j]` times.
     public static func test(time: [Double], event: [Bool], group: [Int], strata: [Int]? = nil, rho: Double = 0, gamma: Double = 0,
-                            timefix: Bool = true) throws -> LogRankResult {
-        guard time.count == event.count, time.count == group.count, strata.map({ $0.count == time.count }) ?? true else {
-            throw LogRankError.shapeMismatch("time (\(time.count)), event (\(event.count)), group (\(group.count))\(strata.map { ", strata (\($0.count))" } ?? "") differ in length")
+                            timefix: Bool = true, weight: [Double]? = nil) throws -> LogRankResult {
+        guard time.count == event.count, time.count == group.count, strata.map({ $0.count == time.count }) ?? true,
+              weight.map({ $0.count == time.count }) ?? true else {
+            throw LogRankError.shapeMismatch("time (\(time.count)), event (\(event.count)), group (\(group.count))\(strata.map { ", strata (\($0.count))" } ?? "")\(weight.map { ", weight (\($0.count))" } ?? "") differ in length")
         }
         let (groupLevels, groupCode) = denseCodes(group)
+        if let weight {
+            let (strataLevels, strataCode) = strata.map(denseCodes) ?? ([0], [Int32](repeating: 0, count: time.count))
+            let k = groupLevels.count, ns = strataLevels.count
+            var cellTime = [[Double]](repeating: [], count: k * ns), cellEvent = [[Bool]](repeating: [], count: k * ns)
+            var cellWeight = [[Double]](repeating: [], count: k * ns)
+            for j in time.indices where !time[j].isNaN {
+                let cell = Int(strataCode[j]) * k + Int(groupCode[j])
+                cellTime[cell].append(time[j]); cellEvent[cell].append(event[j]); cellWeight[cell].append(weight[j])
+            }
+            let tables = (0..<ns).map { s in
+                (0..<k).map { g in SurvivalCounts(time: cellTime[s * k + g], event: cellEvent[s * k + g], weight: cellWeight[s * k + g], timefix: false) }
+            }
+            return try test(strata: tables, rho: rho, gamma: gamma, timefix: timefix)
+        }
         if strata == nil && groupLevels.count <= 4 {
             // One stratum, few groups: each group's table straight from the records
             // (one read of all records per group instead of copying each group's records).

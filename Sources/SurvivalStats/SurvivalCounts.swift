@@ -176,7 +176,42 @@ public struct SurvivalCounts: Sendable, Equatable {
                 }
             }
         }
-        if timefix && t.count > 1 {
+        if timefix { Self.mergeNearTies(&t, &d, &c) }
+        self.time = t
+        self.events = d
+        self.censored = c
+        self.entered = nil
+    }
+
+    /// From weighted records (R's `weights`): record `j` counts `weight[j]` (finite,
+    /// > 0) in the events or censorings at its time; records with a NaN time or weight
+    /// are dropped. With integer weights the table is that of the records repeated
+    /// `weight[j]` times; `timefix` as `init(time:event:timefix:)`.
+    /// - Precondition: equal lengths; times finite or NaN; weights > 0 or NaN.
+    /// - Complexity: O(n) (radix sort).
+    public init(time: [Double], event: [Bool], weight: [Double], timefix: Bool = true) {
+        precondition(time.count == event.count && time.count == weight.count,
+                     "SurvivalCounts: \(time.count) times, \(event.count) event flags, \(weight.count) weights")
+        let kept = time.indices.filter { !time[$0].isNaN && !weight[$0].isNaN }
+        for j in kept { precondition(time[j].isFinite && weight[j] > 0 && weight[j].isFinite, "SurvivalCounts: record \(j): time \(time[j]), weight \(weight[j])") }
+        let (order, sorted) = radixSortedOrder(kept.map { time[$0] + 0.0 })
+        var t: [Double] = [], d: [Double] = [], c: [Double] = []
+        for k in 0..<sorted.count {
+            let j = kept[Int(order[k])]
+            if t.last != sorted[k] { t.append(sorted[k]); d.append(0); c.append(0) }
+            if event[j] { d[d.count - 1] += weight[j] } else { c[c.count - 1] += weight[j] }
+        }
+        if timefix { Self.mergeNearTies(&t, &d, &c) }
+        self.time = t
+        self.events = d
+        self.censored = c
+        self.entered = nil
+    }
+
+    /// R's time fix on a table's rows (`TimeFix`): rows whose times tie are merged
+    /// into the row of the chain's smallest time.
+    static func mergeNearTies(_ t: inout [Double], _ d: inout [Double], _ c: inout [Double]) {
+        if t.count > 1 {
             var cut = [Double](repeating: 0, count: t.count)
             let moved = t.withUnsafeBufferPointer { tp in
                 cut.withUnsafeMutableBufferPointer { cp in TimeFix.fix(sorted: tp, descending: false, into: cp) }
@@ -194,10 +229,6 @@ public struct SurvivalCounts: Sendable, Equatable {
                 t.removeLast(t.count - w); d.removeLast(d.count - w); c.removeLast(c.count - w)
             }
         }
-        self.time = t
-        self.events = d
-        self.censored = c
-        self.entered = nil
     }
 
     /// From a regular grid, e.g. integer counts tallied by a Monte Carlo run: cell `k`

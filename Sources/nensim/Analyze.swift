@@ -45,6 +45,15 @@ struct Analyze: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The --group level the others are compared with (default: the first in R's order).", valueName: "level"))
     var reference: String?
 
+    @Option(name: .long, help: ArgumentHelp("Column of case weights (> 0) for the curves, the log-rank test and the Cox model.", valueName: "col"))
+    var weights: String?
+
+    @Option(name: .long, help: ArgumentHelp("Column of cluster labels (e.g. a patient id): the Cox model's robust sandwich variance, as coxph(…, cluster = id).", valueName: "col"))
+    var cluster: String?
+
+    @Flag(name: .long, inversion: .prefixedNo, help: "Robust Cox variance, each record its own cluster unless --cluster (default: on with --cluster or non-integer --weights, as R).")
+    var robust: Bool?
+
     @Option(name: .customLong("event-codes"), help: ArgumentHelp("The censored and event codes, e.g. 1,2 for R's lung data (default 0,1; TRUE/FALSE are also accepted then).", valueName: "censored,event"))
     var eventCodes: String?
 
@@ -124,7 +133,8 @@ struct Analyze: ParsableCommand {
         return AnalysisOptions(time: time, event: event, group: group, strata: strata, covariates: covariateList,
                                eventCoding: coding, tau: tau, landmarks: times, confidenceType: confType,
                                confidenceLevel: confLevel, ties: ties, rho: rho,
-                               factors: factorList, levels: levelOrder, reference: reference)
+                               factors: factorList, levels: levelOrder, reference: reference, weights: weights,
+                               cluster: cluster, robust: robust)
     }
 
     func run() throws {

@@ -120,11 +120,18 @@ public struct AnalysisOptions: Sendable {
     public var levels: [String: [String]]
     /// The group level to compare the others with (moved first).
     public var reference: String?
+    /// Column of case weights (finite, > 0) for the curves, the log-rank test and Cox.
+    public var weights: String?
+    /// Column of cluster labels: the Cox model's robust variance (`coxph(…, cluster =)`).
+    public var cluster: String?
+    /// R's `robust`: nil = R's default (a cluster or non-integer weights).
+    public var robust: Bool?
 
     public init(time: String, event: String, group: String? = nil, strata: String? = nil, covariates: [String] = [],
                 eventCoding: EventCoding = .standard, tau: Double? = nil, landmarks: [Double] = [],
                 confidenceType: ConfidenceType = .log, confidenceLevel: Double = 0.95, ties: CoxTies = .efron, rho: Double = 0,
-                factors: [String] = [], levels: [String: [String]] = [:], reference: String? = nil) {
+                factors: [String] = [], levels: [String: [String]] = [:], reference: String? = nil, weights: String? = nil,
+                cluster: String? = nil, robust: Bool? = nil) {
         self.time = time
         self.event = event
         self.group = group
@@ -140,6 +147,9 @@ public struct AnalysisOptions: Sendable {
         self.factors = factors
         self.levels = levels
         self.reference = reference
+        self.weights = weights
+        self.cluster = cluster
+        self.robust = robust
     }
 }
 
@@ -163,6 +173,10 @@ public struct AnalysisData: Sendable {
     public var covariateNames: [String]
     /// The levels of each factor covariate, in order (the first is the reference).
     public var factorLevels: [String: [String]] = [:]
+    /// Case weight of each used record (`--weights`), nil without weights.
+    public var weight: [Double]? = nil
+    /// Cluster of each used record (`--cluster`, an index into the sorted labels).
+    public var cluster: [Int]? = nil
     /// Data records in the file.
     public var recordsRead: Int
     /// Records dropped because a used column was missing there (empty or NA).
@@ -213,12 +227,16 @@ public struct AnalysisData: Sendable {
         let strataIndex = try options.strata.map { try column("--strata", $0) }
         var covariateIndex: [Int] = []
         for c in options.covariates { covariateIndex.append(try column("--covariates", c)) }
+        let weightIndex = try options.weights.map { try column("--weights", $0) }
+        let clusterIndex = try options.cluster.map { try column("--cluster", $0) }
 
         // One column, one role.
         var roles: [(flag: String, index: Int)] = [("--time", timeIndex), ("--event", eventIndex)]
         if let groupIndex { roles.append(("--group", groupIndex)) }
         if let strataIndex { roles.append(("--strata", strataIndex)) }
         roles += covariateIndex.map { ("--covariates", $0) }
+        if let weightIndex { roles.append(("--weights", weightIndex)) }
+        if let clusterIndex { roles.append(("--cluster", clusterIndex)) }
         for a in roles.indices {
             for b in roles.indices where b > a && roles[a].index == roles[b].index {
                 let name = table.header[roles[a].index]
@@ -248,6 +266,8 @@ public struct AnalysisData: Sendable {
             }
         }
         var factorText = [[String]](repeating: [], count: p)
+        var weights: [Double] = []
+        var clusterText: [String] = []
         var rowText = [String](repeating: "", count: p)
         var time = [Double](), event = [Bool](), groupText = [String](), strataText = [String](), z = [Double]()
         time.reserveCapacity(n); event.reserveCapacity(n); z.reserveCapacity(n * p)
@@ -301,6 +321,19 @@ public struct AnalysisData: Sendable {
                 guard x.isFinite else { throw fail(index, "covariate '\(c)' is not a finite number") }
                 row[j] = x
             }
+            var w = 1.0
+            if let weightIndex {
+                let c = cell(weightIndex)
+                if isMissingCell(c) { isMissing = true } else {
+                    guard let x = parseNumber(c), x.isFinite, x > 0 else { throw fail(weightIndex, "weight '\(c)' is not a finite number > 0") }
+                    w = x
+                }
+            }
+            var clusterLabel = ""
+            if let clusterIndex {
+                clusterLabel = cell(clusterIndex)
+                if isMissingCell(clusterLabel) { isMissing = true }
+            }
             if isMissing {
                 dropped += 1
                 for index in Set(usedColumns) where isMissingCell(cell(index)) { missing[index] += 1 }
@@ -312,6 +345,8 @@ public struct AnalysisData: Sendable {
             if strataIndex != nil { strataText.append(s) }
             z.append(contentsOf: row)
             for j in 0..<p where isFactor[j] { factorText[j].append(rowText[j]) }
+            if weightIndex != nil { weights.append(w) }
+            if clusterIndex != nil { clusterText.append(clusterLabel) }
         }
 
         guard n > 0 else { throw NensimFailure.data("\(source) has a header but no records") }
@@ -388,6 +423,11 @@ public struct AnalysisData: Sendable {
                                 strataLabels: strataLabels, covariates: z, covariateNames: names,
                                 recordsRead: n, dropped: dropped, missingByColumn: missingByColumn)
         data.factorLevels = factorLevelsByName
+        if weightIndex != nil { data.weight = weights }
+        if clusterIndex != nil {
+            let levels = factorLevels(Array(Set(clusterText)))
+            data.cluster = clusterText.map { levels.index[$0]! }
+        }
         return data
     }
 
