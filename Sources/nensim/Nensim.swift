@@ -23,9 +23,9 @@ struct Nensim: ParsableCommand {
             if code == .success || error is CleanExit {
                 exit(withError: error)
             }
-            let message = self.message(for: error)
+            let message = OptionSuggestions.refine(self.message(for: error)
                 .split(separator: "\n").first.map(String.init)?
-                .replacingOccurrences(of: "Error: ", with: "") ?? ""
+                .replacingOccurrences(of: "Error: ", with: "") ?? "")
             if !message.isEmpty {
                 FileHandle.standardError.write(Data("nensim: \(message)\n".utf8))
             }
