@@ -235,3 +235,40 @@ public enum Distributions {
         return x
     }
 }
+
+// MARK: Tails on the log scale (parametric survival families)
+
+extension Distributions {
+    /// log(1 − Φ(z)) to full relative precision in both tails: `log1p(−Φ(z))` below −5,
+    /// `log(erfc)` in the middle, and above 35 (where erfc nears underflow) the
+    /// asymptotic series log φ(z) − log z + log(1 − 1/z² + 3/z⁴ − 15/z⁶ + 105/z⁸ −
+    /// 945/z¹⁰ + 10395/z¹²), whose next term is below 1e-16 there.
+    public static func logNormalSurvival(_ z: Double) -> Double {
+        if z.isNaN { return .nan }
+        if z < -5 { return log1p(-normalCDF(z)) }
+        if z <= 35 { return log(normalSurvival(z)) }
+        if z == .infinity { return -.infinity }
+        let r = 1 / (z * z)
+        let series = 1 + r * (-1 + r * (3 + r * (-15 + r * (105 + r * (-945 + r * 10395)))))
+        return -0.5 * z * z - 0.5 * log(2 * Double.pi) - log(z) + log(series)
+    }
+
+    /// log Φ(z), the lower tail on the log scale (`logNormalSurvival(−z)`).
+    public static func logNormalCDF(_ z: Double) -> Double { logNormalSurvival(-z) }
+
+    /// The inverse Mills ratio φ(z)/(1 − Φ(z)), the hazard of the standard normal, without
+    /// overflow in the upper tail (it tends to z).
+    public static func normalHazard(_ z: Double) -> Double {
+        if z == .infinity { return .infinity }
+        return exp(-0.5 * z * z - 0.5 * log(2 * Double.pi) - logNormalSurvival(z))
+    }
+
+    /// log Γ(a) + a − (a − ½) log a − ½ log 2π, the remainder of Stirling's formula, for
+    /// a > 0; by its asymptotic series (1/12a − 1/360a³ + 1/1260a⁵ − 1/1680a⁷) for a ≥ 10,
+    /// which keeps full precision where `lgamma(a) − a log a` would cancel (a up to 1e12).
+    public static func stirlingRemainder(_ a: Double) -> Double {
+        if a < 10 { return lgamma(a) + a - (a - 0.5) * log(a) - 0.5 * log(2 * Double.pi) }
+        let r = 1 / a, r2 = r * r
+        return r * (1.0 / 12 - r2 * (1.0 / 360 - r2 * (1.0 / 1260 - r2 / 1680)))
+    }
+}
