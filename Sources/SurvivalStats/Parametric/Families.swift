@@ -121,7 +121,8 @@ public struct GeneralizedGammaDistribution: SurvivalDistribution, Equatable, Cod
         let w = (log(t) - location) / scale
         let g = 1 / (q * q)
         let u = g * exp(q * w)
-        return log(q > 0 ? Distributions.regularizedGammaQ(g, u) : Distributions.regularizedGammaP(g, u))
+        let (logP, logQ) = Distributions.logRegularizedGamma(g, u)
+        return q > 0 ? logQ : logP
     }
 
     /// log f = −log(σt) − ½ log 2π − R(γ) − γ(e^{Qw} − 1 − Qw), the flexsurv density
@@ -140,8 +141,19 @@ public struct GeneralizedGammaDistribution: SurvivalDistribution, Equatable, Cod
         let u = q > 0 ? Distributions.gammaQuantile(-expm1(-e), shape: g) : Distributions.gammaQuantile(exp(-e), shape: g)
         if u == 0 { return q > 0 ? 0 : .infinity }
         if u.isInfinite { return q > 0 ? .infinity : 0 }
-        let w = log(u / g) / q
-        return exp(location + scale * w)
+        // Newton on log S(t) = −e in log t refines the gamma quantile, which loses
+        // precision when its probability is near 1.
+        var logT = location + scale * log(u / g) / q
+        for _ in 0..<4 {
+            let t = exp(logT)
+            let residual = logSurvival(t) + e
+            let slope = exp(logDensity(t) - logSurvival(t)) * t // −d log S / d log t
+            guard residual.isFinite, slope.isFinite, slope > 0 else { break }
+            let stepLog = residual / slope
+            logT += stepLog
+            if abs(stepLog) < 1e-15 { break }
+        }
+        return exp(logT)
     }
 }
 

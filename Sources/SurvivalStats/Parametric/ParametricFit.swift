@@ -264,19 +264,20 @@ struct ParametricProblem {
         return (ll, g, info)
     }
 
-    /// Gradient and information by central differences of the log-likelihood
-    /// (step 1e-4·max(1, |θⱼ|) for the Hessian, 1e-6·… for the gradient).
-    func numericalDerivatives(_ theta: [Double], _ ll: Double) -> (logLik: Double, gradient: [Double], information: [Double]) {
+    /// Gradient and information by central differences of the log-likelihood, with
+    /// steps `hessianSteps` (default 1e-4·max(1, |θⱼ|)) for the Hessian and a hundredth
+    /// of them for the gradient.
+    func numericalDerivatives(_ theta: [Double], _ ll: Double, hessianSteps: [Double]? = nil) -> (logLik: Double, gradient: [Double], information: [Double]) {
         let P = dimension
+        let steps = hessianSteps ?? theta.map { 1e-4 * max(1, abs($0)) }
         var g = [Double](repeating: 0, count: P)
         for j in 0..<P {
-            let s = 1e-6 * max(1, abs(theta[j]))
+            let s = steps[j] / 100
             var u = theta, d = theta
             u[j] += s; d[j] -= s
             g[j] = (logLikelihood(u) - logLikelihood(d)) / (2 * s)
         }
         var info = [Double](repeating: 0, count: P * P)
-        let steps = theta.map { 1e-4 * max(1, abs($0)) }
         for i in 0..<P {
             for j in 0...i {
                 var h: Double
