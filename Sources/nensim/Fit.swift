@@ -44,13 +44,41 @@ struct Fit: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Also write fit.json, fit.csv and fit.svg into this folder (new or empty).", valueName: "dir"))
     var out: String?
 
-    @Flag(name: .long, help: "Write into an existing non-empty --out folder (replacing the files fit writes).")
+    @Flag(name: .long, help: "Write into an existing non-empty --out folder (replacing the files fit writes), or over an existing --export-evidence file.")
     var force = false
+
+    @Option(name: .customLong("export-evidence"), help: ArgumentHelp("Write an evidence file with one arm per group whose PFS is the chosen fit (run it with nensim --evidence FILE --arms ARM).", valueName: "file.json"))
+    var exportEvidence: String?
+
+    @Option(name: .customLong("export-dist"), help: "The family to export (default: the smallest AIC in each group). run simulates weibull and exponential today.")
+    var exportDist: String?
+
+    @Option(name: .customLong("export-arm"), help: "Arm id of the exported arm (snake_case; with --group, _<group> is appended).")
+    var exportArm: String = "fitted"
+
+    @Option(name: .customLong("time-unit"), help: "Unit of the time column, for the exported evidence (in months): months, days, weeks or years.")
+    var timeUnit: String = "months"
 
     func validate() throws {
         if let tau { guard tau.isFinite, tau > 0 else { throw ValidationError("--tau \(tau): must be a positive time") } }
         do { _ = try families(); _ = try analysisOptions() } catch let f as NensimFailure { throw ValidationError(f.message) }
+        guard Self.monthsPerUnit[timeUnit] != nil else { throw ValidationError("--time-unit '\(timeUnit)': expected months, days, weeks or years") }
+        if exportEvidence != nil {
+            guard exportArm.range(of: "^[a-z][a-z0-9_]*$", options: .regularExpression) != nil else {
+                throw ValidationError("--export-arm '\(exportArm)': an arm id is snake_case (a-z, 0-9, _), starting with a letter")
+            }
+            if covariates != nil { throw ValidationError("--export-evidence: a fit with --covariates is not one arm's distribution; export a fit without covariates (use --group for arms)") }
+            if let exportDist {
+                guard let f = ParametricFamily(rawValue: exportDist) else { throw ValidationError("--export-dist '\(exportDist)': not a family (\(ParametricFamily.allCases.map(\.rawValue).joined(separator: ", ")))") }
+                guard (try? families())?.contains(f) ?? false else { throw ValidationError("--export-dist \(exportDist): not among the fitted families (--dist \(dist))") }
+            }
+        } else if exportDist != nil {
+            throw ValidationError("--export-dist needs --export-evidence FILE")
+        }
     }
+
+    /// Months per unit of the time column (1 month = 30.4375 days, docs/MODEL.md).
+    static let monthsPerUnit: [String: Double] = ["months": 1, "days": 1 / 30.4375, "weeks": 7 / 30.4375, "years": 12]
 
     /// The families asked for, in the order given (`all`: every family).
     func families() throws -> [ParametricFamily] {
@@ -89,6 +117,17 @@ struct Fit: ParsableCommand {
             let commandLine = ["nensim"] + CommandLine.arguments.dropFirst()
             let result = try FitReport.make(data, families: families, tau: tau, input: file, commandLine: commandLine)
             var text = result.text()
+            if let exportEvidence {
+                let data = try result.evidence(dist: exportDist.flatMap(ParametricFamily.init(rawValue:)), arm: exportArm,
+                                               monthsPerUnit: Self.monthsPerUnit[timeUnit]!)
+                if FileManager.default.fileExists(atPath: exportEvidence) && !force {
+                    throw NensimFailure.cannotCreate("--export-evidence \(exportEvidence): the file exists; choose another name or add --force")
+                }
+                do { try data.write(to: URL(fileURLWithPath: exportEvidence), options: .atomic) } catch {
+                    throw NensimFailure.cannotCreate("--export-evidence \(exportEvidence): cannot be written (\(error.localizedDescription))")
+                }
+                text += "\nWrote the evidence file \(exportEvidence)"
+            }
             if let out {
                 try OutputFolder.write([("fit.json", try result.json()), ("fit.csv", Data(result.csv().utf8)),
                                         ("fit.svg", Data(result.svg().utf8))], to: out, force: force)
@@ -387,5 +426,74 @@ extension FitReport {
         }
         s += "</svg>\n"
         return s
+    }
+}
+
+// MARK: --export-evidence
+
+extension FitReport {
+    /// An evidence file (docs/EVIDENCE-SCHEMA.md § Fitted arms): per group one arm whose
+    /// PFS is the chosen family — two `fitted` figures read off it (the median and S at
+    /// the time where it reaches 0.25, which fix a Weibull or exponential exactly) and the
+    /// `fit` object with the parameters, covariance and provenance. Times in months.
+    func evidence(dist: ParametricFamily?, arm: String, monthsPerUnit: Double) throws -> Data {
+        var arms: [[String: Any]] = []
+        for (gi, g) in groups.enumerated() {
+            guard let chosen = dist.flatMap({ d in g.fits.first { $0.dist == d.rawValue } }) ?? g.fits.first,
+                  let family = ParametricFamily(rawValue: chosen.dist), let fitted = curves[gi][chosen.dist] else {
+                throw NensimFailure.data("group \(g.group): the \(dist?.rawValue ?? "best") fit is not available to export (\(g.failures.map(\.message).joined(separator: "; ")))")
+            }
+            let id = groups.count > 1 ? "\(arm)_\(Self.snake(g.group))" : arm
+            let median = fitted.median * monthsPerUnit
+            let t25 = fitted.quantile(0.75) * monthsPerUnit
+            guard median.isFinite, t25.isFinite, median > 0 else {
+                throw NensimFailure.data("group \(g.group): the fitted \(family.rawValue) has no finite median and 25 % point to export")
+            }
+            let landmarkTime = (t25 * 100).rounded() / 100
+            let landmark = fitted.survival(landmarkTime / monthsPerUnit)
+            let provenance = "\(chosen.dist) fitted by maximum likelihood to \(input)\(groups.count > 1 ? " group \(g.group)" : "") (n = \(g.n), \(g.events) events)"
+            func figure(_ idSuffix: String, _ kind: String, _ value: Double, unit: String, time: Double?) -> [String: Any] {
+                var f: [String: Any] = ["id": "\(id).pfs.\(idSuffix)", "endpoint": "pfs", "kind": kind, "value": value, "unit": unit,
+                                        "section": "fitted", "quote": "", "gloss": "\(kind) of the \(provenance)", "status": "fitted",
+                                        "citation": NSNull(), "calibrates": true,
+                                        "use": "PFS Weibull through the fitted curve's median and 25 % point (it reproduces a fitted Weibull or exponential exactly)"]
+                if let time { f["time"] = time }
+                return f
+            }
+            // Location shifts by log(months per unit); log(scale), shape and Q are unit-free.
+            let shift = log(monthsPerUnit)
+            var parameters: [[String: Any]] = []
+            for p in chosen.parameters {
+                var v = p.estimate
+                if p.name == "(Intercept)" { v += family == .gompertz ? -shift : shift }
+                parameters.append(["name": p.name, "value": v])
+            }
+            let natural = family.naturalParameters(eta: (parameters[0]["value"] as! Double),
+                                                   auxiliary: chosen.parameters.dropFirst().map { family == .gompertz && $0.name == "shape" ? $0.estimate / monthsPerUnit : $0.estimate })
+            if family == .gompertz, !parameters.isEmpty {
+                for j in parameters.indices where (parameters[j]["name"] as! String) == "shape" { parameters[j]["value"] = chosen.parameters[j].estimate / monthsPerUnit }
+            }
+            let fit: [String: Any] = [
+                "endpoint": "pfs", "dist": chosen.dist, "parameters": parameters, "covariance": chosen.covariance,
+                "natural": natural.map { ["name": $0.name, "value": $0.value] }, "data": input,
+                "group": groups.count > 1 ? g.group : NSNull(), "n": g.n, "events": g.events, "log_lik": chosen.logLik,
+            ]
+            arms.append([
+                "id": id, "name": "\(chosen.dist) fit to \(URL(fileURLWithPath: input).lastPathComponent)\(groups.count > 1 ? " (\(g.group))" : "")",
+                "class": "control", "population": ["sites": [String](), "grades": [String](), "note": "the population of \(input)"],
+                "figures": [figure("median", "median", median, unit: "months", time: nil),
+                            figure("landmark_\(Self.snake(String(format: "%g", landmarkTime)))", "landmark", landmark, unit: "proportion", time: landmarkTime)],
+                "note": "Exported by nensim fit: \(provenance). Post-progression survival is not in the data: the run's default assumption applies.",
+                "fit": fit,
+            ])
+        }
+        let document: [String: Any] = ["schema_version": 1, "arms": arms]
+        return try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys])
+    }
+
+    /// A group label as a snake_case fragment ("1" → "1", "Stage II" → "stage_ii").
+    static func snake(_ text: String) -> String {
+        let lowered = text.lowercased().map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined()
+        return lowered.split(separator: "_").joined(separator: "_")
     }
 }
