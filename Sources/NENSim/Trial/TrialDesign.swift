@@ -169,10 +169,14 @@ public struct TrialDesign: Sendable, Codable, Equatable {
     public var alpha: Double
     /// The control arm against itself (type I error).
     public var null: Bool
+    /// Group-sequential looks (then `alpha` is the α of the plan's sidedness), or nil
+    /// for one analysis.
+    public var sequential: SequentialPlan?
 
     public init(patients: Int, ratio: AllocationRatio = AllocationRatio(experimental: 1, control: 1), accrual: Double = 24,
                 followUp: Double? = 12, dropoutPerYear: Double = 0, targetEvents: Int? = nil, endpoint: TrialEndpoint = .pfs,
-                test: TrialTest = .logRank, assessmentInterval: Double? = nil, alpha: Double = 0.05, null: Bool = false) {
+                test: TrialTest = .logRank, assessmentInterval: Double? = nil, alpha: Double = 0.05, null: Bool = false,
+                sequential: SequentialPlan? = nil) {
         self.patients = patients
         self.ratio = ratio
         self.accrual = accrual
@@ -184,6 +188,7 @@ public struct TrialDesign: Sendable, Codable, Equatable {
         self.assessmentInterval = assessmentInterval
         self.alpha = alpha
         self.null = null
+        self.sequential = sequential
     }
 
     /// Dropout hazard per month, −log(1 − r)/12.
@@ -226,6 +231,10 @@ public struct TrialDesign: Sendable, Codable, Equatable {
         guard alpha.isFinite, alpha > 0, alpha < 1 else {
             throw NensimFailure.usage("--alpha \(fmt(alpha)): a significance level in (0, 1)")
         }
+        if let sequential {
+            try sequential.validate(targetEvents: targetEvents)
+            _ = try sequential.boundaries(alpha: alpha)
+        }
     }
 
     /// One line for outputs.
@@ -240,6 +249,7 @@ public struct TrialDesign: Sendable, Codable, Equatable {
         }
         if dropoutPerYear > 0 { parts.append("dropout \(fmt(dropoutPerYear * 100)) % a year (exponential)") }
         if let a = assessmentInterval { parts.append("scans every \(fmt(a, 3)) months (progression seen at the next scan)") }
+        if let sequential { parts.append(sequential.summary) }
         return parts.joined(separator: "; ")
     }
 }

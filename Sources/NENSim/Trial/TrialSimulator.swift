@@ -63,6 +63,10 @@ public struct ReplicateOutcome: Sendable, Equatable {
     public var hazardRatio: Double
     public var lower: Double
     public var upper: Double
+    /// The look at which a group-sequential replicate stopped (1-based; 0 for a fixed
+    /// design) and why (SequentialAnalysis.swift).
+    public var look: Int = 0
+    public var decision: LookDecision = .fixed
 
     public var events: Int { statistics.eventsControl + statistics.eventsExperimental }
     public var enrolled: Int { enrolledControl + enrolledExperimental }
@@ -140,8 +144,9 @@ public enum TrialSimulator {
         let reps = request.replicates
         let threads = max(1, min(request.threads, reps))
         let slots = ReplicateSlots(count: reps)
+        let looks = request.sequentialLooks
         DispatchQueue.concurrentPerform(iterations: threads) { w in
-            var worker = ReplicateWorker(request: request)
+            var worker = ReplicateWorker(request: request, looks: looks)
             var r = w
             while r < reps {
                 slots.store(worker.simulate(replicate: r), at: r)
@@ -161,8 +166,9 @@ public enum TrialSimulator {
         guard count > 0 else { return [] }
         let threads = max(1, min(request.threads, count))
         let slots = ReplicateSlots(count: count)
+        let looks = request.sequentialLooks
         DispatchQueue.concurrentPerform(iterations: threads) { w in
-            var worker = ReplicateWorker(request: request)
+            var worker = ReplicateWorker(request: request, looks: looks)
             var p = w
             while p < count {
                 slots.store(worker.simulate(replicate: indices[p]), at: p)
@@ -186,9 +192,11 @@ struct ReplicateWorker {
     var dropout: [Double]
     var calendar: [Double]
     var block: [UInt8]
+    let looks: SequentialLooks?
 
-    init(request: TrialRequest) {
+    init(request: TrialRequest, looks: SequentialLooks? = nil) {
         self.request = request
+        self.looks = looks
         kernels = (TrialPatientKernel(model: request.control), TrialPatientKernel(model: request.experimentalModel))
         streams = request.slotStreamIDs
         let n = request.design.patients
@@ -258,6 +266,7 @@ struct ReplicateWorker {
             eventTime[j] = y
             dropout[j] = drop
         }
+        if let looks { return performLooks(looks, replicate: r) }
 
         // Calendar time of the analysis.
         let cap = d.followUp.map { d.accrual + $0 } ?? .infinity
