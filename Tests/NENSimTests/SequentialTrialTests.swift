@@ -74,3 +74,24 @@ import Testing
         #expect(throws: NensimFailure.self) { try SequentialPlan(informationRates: [0.5, 1]).validate(targetEvents: nil) }
     }
 }
+
+@Suite struct AllocationRatioTests {
+    /// A large ratio such as 205:97 is accepted; its blocks are one pattern long and
+    /// every complete block holds exactly 205 experimental and 97 control patients.
+    @Test func largeRatiosAllocateExactlyPerBlock() throws {
+        let ratio = try AllocationRatio.parse("205:97")
+        #expect(ratio.blockSize == 302 && ratio.experimentalPerBlock == 205)
+        #expect(try AllocationRatio.parse("2:1").blockSize == 6)
+        let design = TrialDesign(patients: 604, ratio: ratio, accrual: 12, followUp: 6)
+        let request = TrialRequest(experimental: TrialTests.exponential("e", median: 12), control: TrialTests.exponential("c", median: 6),
+                                   design: design, replicates: 2, seed: 1, threads: 1)
+        let result = TrialSimulator.run(request)
+        for r in result.replicates { #expect(r.enrolledExperimental + r.enrolledControl <= 604) }
+        var worker = ReplicateWorker(request: request)
+        var stream = RandomStream(seed: 1, arm: TrialRequest.allocationStreamID, replicate: 0, block: 0)
+        worker.enrol(&stream)
+        #expect(worker.allocation[0..<302].reduce(0) { $0 + Int($1) } == 205)
+        #expect(worker.allocation[302..<604].reduce(0) { $0 + Int($1) } == 205)
+        #expect(throws: NensimFailure.self) { try AllocationRatio.parse("100001:1") }
+    }
+}

@@ -82,22 +82,27 @@ public struct AllocationRatio: Sendable, Codable, Equatable, CustomStringConvert
         self.control = control
     }
 
-    /// Parses `A:B` with positive integers (at most 100 each).
+    /// Parses `A:B` with positive integers (at most 100 000 each), e.g. `205:97`.
     public static func parse(_ text: String) throws -> AllocationRatio {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard parts.count == 2, let a = parts[0], let b = parts[1] else {
             throw NensimFailure.usage("--ratio '\(text)': expected EXPERIMENTAL:CONTROL, e.g. 1:1 or 2:1")
         }
-        guard a >= 1, b >= 1, a <= 100, b <= 100 else {
-            throw NensimFailure.usage("--ratio '\(text)': both parts must be whole numbers from 1 to 100 (each arm needs patients)")
+        guard a >= 1, b >= 1, a <= 100_000, b <= 100_000 else {
+            throw NensimFailure.usage("--ratio '\(text)': both parts must be whole numbers from 1 to 100000 (each arm needs patients)")
         }
         return AllocationRatio(experimental: a, control: b)
     }
 
     /// Permuted-block size: twice the sum of the ratio (e.g. 4 for 1:1, 6 for 2:1), so a
     /// block is never a single run of the pattern and the next allocation is not
-    /// predictable from the ratio alone.
-    public var blockSize: Int { 2 * (experimental + control) }
+    /// predictable from the ratio alone; once the sum exceeds 100 (e.g. 205:97), the sum
+    /// itself: one pattern per block is unpredictable enough, and every complete block
+    /// holds the exact ratio.
+    public var blockSize: Int { experimental + control > 100 ? experimental + control : 2 * (experimental + control) }
+
+    /// Experimental allocations in one block.
+    public var experimentalPerBlock: Int { blockSize / (experimental + control) * experimental }
 
     /// Share of patients allocated to the experimental arm.
     public var experimentalFraction: Double { Double(experimental) / Double(experimental + control) }

@@ -259,7 +259,7 @@ public struct TrialReport: Sendable {
         }
         let doc = JSONDocument(nensimVersion: NENSimInfo.version, commandLine: commandLine, seed: request.seed, replicates: request.replicates,
                                design: design, designSummary: design.summary, confidenceLevel: 1 - design.alpha,
-                               randomisation: "permuted blocks of \(design.ratio.blockSize) (twice the sum of the ratio), entry times the order statistics of uniforms over the accrual period",
+                               randomisation: "permuted blocks of \(design.ratio.blockSize) (\(design.ratio.experimental + design.ratio.control > 100 ? "the sum" : "twice the sum") of the ratio), entry times the order statistics of uniforms over the accrual period",
                                streams: "replicate r: entry and allocation from (seed, stream_id(\"trial/allocation\"), r, block 0); each arm's patients in allocation order from (seed, arm stream_id, r, block 0)",
                                arms: arms, summary: summary, psa: psaJSON, boundaries: boundaryRows())
         let encoder = JSONEncoder()

@@ -223,7 +223,7 @@ struct ReplicateWorker {
             for j in 0..<n { entry[j] = 0 }
         }
         let b = d.ratio.blockSize
-        let ne = 2 * d.ratio.experimental
+        let ne = d.ratio.experimentalPerBlock
         var j = 0
         while j < n {
             for k in 0..<b { block[k] = k < ne ? 1 : 0 }
