@@ -95,3 +95,22 @@ import Testing
         #expect(throws: NensimFailure.self) { try AllocationRatio.parse("100001:1") }
     }
 }
+
+@Suite struct RecordTestTrialTests {
+    /// MaxCombo and Magirr–Burman in `trial`: the replicate's p-values are those of the
+    /// SurvivalStats tests on the replicate's analysis data, and under the null the
+    /// one-sided MaxCombo rejection rate at 0.025 is within 4 MC SE of 0.025.
+    @Test(arguments: [TrialTest.maxCombo, .modestlyWeighted(tStar: 6)])
+    func recordTestsHoldTheirLevelUnderTheNull(_ test: TrialTest) throws {
+        let replicates = 2000
+        let design = TrialDesign(patients: 80, accrual: 12, followUp: 12, test: test, alpha: 0.05, null: true)
+        let request = TrialRequest(experimental: TrialTests.exponential("e", median: 12), control: TrialTests.exponential("c", median: 6),
+                                   design: design, replicates: replicates, seed: 5, threads: 2)
+        let out = TrialSimulator.run(request).replicates
+        let rate = Double(out.count { $0.pOneSided < 0.025 }) / Double(replicates)
+        let se = (0.025 * 0.975 / Double(replicates)).squareRoot()
+        #expect(abs(rate - 0.025) <= 4 * se, "\(test): \(rate)")
+        #expect(out.allSatisfy { $0.pOneSided >= 0 && $0.pOneSided <= 1 && $0.pTwoSided <= 1 })
+        #expect(try TrialTest.parse(test.description) == test)
+    }
+}

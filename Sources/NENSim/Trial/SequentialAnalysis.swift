@@ -231,14 +231,18 @@ extension ReplicateWorker {
         let (rho, gamma): (Double, Double)
         if case let .flemingHarrington(r, g) = d.test { (rho, gamma) = (r, g) } else { (rho, gamma) = (0, 0) }
         let stats = workspace.analyze(count: m, rho: rho, gamma: gamma)
-        let zStat = d.test == .cox ? stats.coxZ : stats.z
+        var zStat = d.test == .cox ? stats.coxZ : stats.z
+        var pTwo = 2 * Distributions.normalCDF(-abs(zStat)), pOne = Distributions.normalCDF(zStat)
+        if d.test.needsRecords {
+            let table = TwoGroupEventTable(time: Array(workspace.time[0..<m]), event: Array(workspace.event[0..<m]),
+                                           group: Array(workspace.arm[0..<m]))
+            (zStat, pOne, pTwo) = Self.recordTest(d.test, table)
+        }
         let beta = stats.logHazardRatio, se = stats.standardError
         let lower = se.isFinite ? exp(beta - z * se) : 0
         let upper = se.isFinite ? exp(beta + z * se) : .infinity
         return ReplicateOutcome(replicate: r, analysisTime: analysis, enrolledControl: n0, enrolledExperimental: n1,
-                                statistics: stats, z: zStat,
-                                pTwoSided: 2 * Distributions.normalCDF(-abs(zStat)),
-                                pOneSided: Distributions.normalCDF(zStat),
+                                statistics: stats, z: zStat, pTwoSided: pTwo, pOneSided: pOne,
                                 hazardRatio: exp(beta), lower: beta.isNaN ? .nan : lower, upper: beta.isNaN ? .nan : upper)
     }
 }
@@ -248,5 +252,55 @@ extension TrialRequest {
     /// does not validate: `validate()` reports why).
     var sequentialLooks: SequentialLooks? {
         design.sequential == nil ? nil : try? SequentialLooks(design: design)
+    }
+}
+
+extension ReplicateWorker {
+    /// The statistic (z < 0 favours the experimental arm) and one- and two-sided
+    /// p-values of a test computed from the records. MaxCombo: z is the normal-scale
+    /// equivalent −Φ⁻¹(1 − p) of its one-sided p (so a look compares p with the bound's
+    /// nominal level); two-sided p = min(1, 2 min(p, p′)) with p′ the MaxCombo p the
+    /// other way (Bonferroni over the two directions, conservative).
+    static func recordTest(_ test: TrialTest, _ table: TwoGroupEventTable) -> (z: Double, pOne: Double, pTwo: Double) {
+        switch test {
+        case .maxCombo:
+            let favour = MaxCombo.test(table)
+            let against = favour.pOneSidedReversed
+            let p = favour.pOneSided
+            let z = p <= 0 ? -40 : (p >= 1 ? 40 : -Distributions.normalQuantile(1 - p))
+            return (z, p, min(1, 2 * min(p, against)))
+        case let .modestlyWeighted(tStar):
+            let r = ModestlyWeightedLogRank.test(table, tStar: tStar)
+            return (-r.z, r.pOneSided, r.pTwoSided)
+        default:
+            return (0, 1, 1)
+        }
+    }
+
+    /// A fixed-design replicate analysed from its records (tests that need them): the
+    /// analysis time as `simulate` computes it, then `analyse(at:)`.
+    mutating func performFixed(replicate r: Int) -> ReplicateOutcome {
+        let d = request.design, n = d.patients
+        let cap = d.followUp.map { d.accrual + $0 } ?? .infinity
+        var analysis = cap
+        if let target = d.targetEvents {
+            var m = 0
+            for j in 0..<n where eventTime[j] <= dropout[j] {
+                calendar[m] = entry[j] + eventTime[j]
+                m += 1
+            }
+            if target <= m {
+                calendar.withUnsafeMutableBufferPointer { buf in
+                    var part = UnsafeMutableBufferPointer(rebasing: buf[0..<m])
+                    part.sort()
+                }
+                analysis = min(calendar[target - 1], cap)
+            }
+        }
+        if analysis == .infinity {
+            analysis = 0
+            for j in 0..<n { analysis = max(analysis, entry[j] + min(eventTime[j], dropout[j])) }
+        }
+        return analyse(at: analysis, replicate: r, z: Distributions.normalQuantile(1 - d.alpha / 2))
     }
 }

@@ -18,6 +18,19 @@ public enum TrialTest: Sendable, Codable, Equatable, CustomStringConvertible {
     case flemingHarrington(rho: Double, gamma: Double)
     /// Cox proportional hazards (Efron ties), Wald test of the arm coefficient.
     case cox
+    /// MaxCombo: the largest of the FH G(0,0), G(0,1), G(1,0), G(1,1) z statistics with
+    /// its p-value from their joint normal law (SurvivalStats `MaxCombo`).
+    case maxCombo
+    /// Magirr–Burman modestly weighted log-rank, weight 1/max(S(t−), S(t*)), t* in months.
+    case modestlyWeighted(tStar: Double)
+
+    /// Whether the test needs the records of the analysis (not the one-pass workspace).
+    var needsRecords: Bool {
+        switch self {
+        case .maxCombo, .modestlyWeighted: return true
+        default: return false
+        }
+    }
 
     /// Parses `logrank`, `cox`, `fh:RHO,GAMMA` (also `fh:RHO`, γ = 0).
     public static func parse(_ text: String) throws -> TrialTest {
@@ -25,7 +38,11 @@ public enum TrialTest: Sendable, Codable, Equatable, CustomStringConvertible {
         switch t {
         case "logrank", "log-rank": return .logRank
         case "cox", "wald": return .cox
+        case "maxcombo": return .maxCombo
         default: break
+        }
+        if t.hasPrefix("mb:") || t.hasPrefix("mw:") {
+            if let ts = Double(t.dropFirst(3)), ts.isFinite, ts > 0 { return .modestlyWeighted(tStar: ts) }
         }
         if t.hasPrefix("fh:") {
             let parts = t.dropFirst(3).split(separator: ",", omittingEmptySubsequences: false)
@@ -37,7 +54,7 @@ public enum TrialTest: Sendable, Codable, Equatable, CustomStringConvertible {
                 }
             }
         }
-        throw NensimFailure.usage("--test '\(text)': expected logrank, cox or fh:RHO,GAMMA with RHO, GAMMA ≥ 0 (e.g. fh:1,0)")
+        throw NensimFailure.usage("--test '\(text)': expected logrank, cox, fh:RHO,GAMMA with RHO, GAMMA ≥ 0 (e.g. fh:1,0), maxcombo or mb:TSTAR (months, e.g. mb:6)")
     }
 
     public var description: String {
@@ -45,6 +62,8 @@ public enum TrialTest: Sendable, Codable, Equatable, CustomStringConvertible {
         case .logRank: return "logrank"
         case .cox: return "cox"
         case let .flemingHarrington(rho, gamma): return "fh:\(fmt(rho)),\(fmt(gamma))"
+        case .maxCombo: return "maxcombo"
+        case let .modestlyWeighted(tStar): return "mb:\(fmt(tStar))"
         }
     }
 
@@ -54,10 +73,12 @@ public enum TrialTest: Sendable, Codable, Equatable, CustomStringConvertible {
         case .logRank: return "log-rank test"
         case .cox: return "Cox Wald test (Efron ties)"
         case let .flemingHarrington(rho, gamma): return "Fleming–Harrington G(\(fmt(rho)), \(fmt(gamma))) weighted log-rank test"
+        case .maxCombo: return "MaxCombo test (max of FH G(0,0), G(0,1), G(1,0), G(1,1))"
+        case let .modestlyWeighted(tStar): return "Magirr–Burman modestly weighted log-rank test (t* = \(fmt(tStar)) months)"
         }
     }
 
-    enum CodingKeys: String, CodingKey { case name, rho, gamma }
+    enum CodingKeys: String, CodingKey { case name, rho, gamma, tStar }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(description, forKey: .name)
@@ -65,6 +86,7 @@ public enum TrialTest: Sendable, Codable, Equatable, CustomStringConvertible {
             try c.encode(rho, forKey: .rho)
             try c.encode(gamma, forKey: .gamma)
         }
+        if case let .modestlyWeighted(tStar) = self { try c.encode(tStar, forKey: .tStar) }
     }
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)

@@ -267,6 +267,7 @@ struct ReplicateWorker {
             dropout[j] = drop
         }
         if let looks { return performLooks(looks, replicate: r) }
+        if d.test.needsRecords { return performFixed(replicate: r) }
 
         // Calendar time of the analysis.
         let cap = d.followUp.map { d.accrual + $0 } ?? .infinity

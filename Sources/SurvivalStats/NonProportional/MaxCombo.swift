@@ -13,6 +13,13 @@ public struct MaxComboResult: Sendable, Equatable {
     public var zMax: Double
     /// P(max Zⱼ ≥ zMax) under H0: one-sided, in group 1's favour.
     public var pOneSided: Double
+    /// Standard deviations of the four scores.
+    public var scoreSD: [Double]
+
+    /// The one-sided p-value the other way (group 0's favour): P(max(−Zⱼ) ≥ max(−zⱼ)).
+    public var pOneSidedReversed: Double {
+        min(1, max(0, 1 - MaxCombo.probabilityAllBelow(z.map { -$0 }.max()!, correlation: correlation, sd: scoreSD)))
+    }
 }
 
 public enum MaxCombo {
@@ -32,7 +39,7 @@ public enum MaxCombo {
         for a in 0..<4 { for b in 0..<4 { r[a * 4 + b] = sd[a] > 0 && sd[b] > 0 ? v[a * 4 + b] / (sd[a] * sd[b]) : (a == b ? 1 : 0) } }
         let zMax = z.max()!
         let p = 1 - probabilityAllBelow(zMax, correlation: r, sd: sd)
-        return MaxComboResult(z: z, correlation: r, zMax: zMax, pOneSided: min(1, max(0, p)))
+        return MaxComboResult(z: z, correlation: r, zMax: zMax, pOneSided: min(1, max(0, p)), scoreSD: sd)
     }
 
     /// P(Zⱼ ≤ c for all four) for the MaxCombo statistics, by the exact reduction
