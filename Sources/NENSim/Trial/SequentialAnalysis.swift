@@ -276,31 +276,4 @@ extension ReplicateWorker {
             return (0, 1, 1)
         }
     }
-
-    /// A fixed-design replicate analysed from its records (tests that need them): the
-    /// analysis time as `simulate` computes it, then `analyse(at:)`.
-    mutating func performFixed(replicate r: Int) -> ReplicateOutcome {
-        let d = request.design, n = d.patients
-        let cap = d.followUp.map { d.accrual + $0 } ?? .infinity
-        var analysis = cap
-        if let target = d.targetEvents {
-            var m = 0
-            for j in 0..<n where eventTime[j] <= dropout[j] {
-                calendar[m] = entry[j] + eventTime[j]
-                m += 1
-            }
-            if target <= m {
-                calendar.withUnsafeMutableBufferPointer { buf in
-                    var part = UnsafeMutableBufferPointer(rebasing: buf[0..<m])
-                    part.sort()
-                }
-                analysis = min(calendar[target - 1], cap)
-            }
-        }
-        if analysis == .infinity {
-            analysis = 0
-            for j in 0..<n { analysis = max(analysis, entry[j] + min(eventTime[j], dropout[j])) }
-        }
-        return analyse(at: analysis, replicate: r, z: Distributions.normalQuantile(1 - d.alpha / 2))
-    }
 }

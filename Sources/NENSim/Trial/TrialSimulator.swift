@@ -267,7 +267,6 @@ struct ReplicateWorker {
             dropout[j] = drop
         }
         if let looks { return performLooks(looks, replicate: r) }
-        if d.test.needsRecords { return performFixed(replicate: r) }
 
         // Calendar time of the analysis.
         let cap = d.followUp.map { d.accrual + $0 } ?? .infinity
@@ -292,42 +291,7 @@ struct ReplicateWorker {
             for j in 0..<n { analysis = max(analysis, entry[j] + min(eventTime[j], dropout[j])) }
         }
 
-        // The analysis data set: patients enrolled by then, followed to event, dropout or cut-off.
-        var m = 0, n0 = 0, n1 = 0
-        for j in 0..<n where entry[j] < analysis {
-            let limit = min(analysis - entry[j], dropout[j])
-            let isEvent = eventTime[j] <= dropout[j] && entry[j] + eventTime[j] <= analysis
-            var t: Double
-            if isEvent {
-                t = eventTime[j]
-            } else {
-                t = max(limit, 0)
-                // Censored without a recorded progression: at the last adequate scan.
-                if pfsEndpoint, let scan { t = (t / scan).rounded(.down) * scan }
-            }
-            workspace.time[m] = t
-            workspace.event[m] = isEvent
-            workspace.arm[m] = allocation[j]
-            if allocation[j] == 1 { n1 += 1 } else { n0 += 1 }
-            m += 1
-        }
-
-        let (rho, gamma): (Double, Double)
-        if case let .flemingHarrington(r, g) = d.test { (rho, gamma) = (r, g) } else { (rho, gamma) = (0, 0) }
-        let stats = workspace.analyze(count: m, rho: rho, gamma: gamma)
-        let zStat: Double
-        switch d.test {
-        case .cox: zStat = stats.coxZ
-        default: zStat = stats.z
-        }
-        let beta = stats.logHazardRatio, se = stats.standardError
-        let hr = exp(beta)
-        let lower = se.isFinite ? exp(beta - z * se) : 0
-        let upper = se.isFinite ? exp(beta + z * se) : .infinity
-        return ReplicateOutcome(replicate: r, analysisTime: analysis, enrolledControl: n0, enrolledExperimental: n1,
-                                statistics: stats, z: zStat,
-                                pTwoSided: 2 * Distributions.normalCDF(-abs(zStat)),
-                                pOneSided: Distributions.normalCDF(zStat),
-                                hazardRatio: hr, lower: beta.isNaN ? .nan : lower, upper: beta.isNaN ? .nan : upper)
+        // The analysis data set and its statistics (SequentialAnalysis.swift, shared with the looks).
+        return analyse(at: analysis, replicate: r, z: z)
     }
 }
