@@ -83,8 +83,7 @@ struct TrialTests {
         let design = TrialDesign(patients: 600, ratio: AllocationRatio(experimental: 2, control: 1), accrual: 12, followUp: 1000)
         var w = ReplicateWorker(request: TrialRequest(experimental: Self.exponential("a", median: 5), control: Self.exponential("b", median: 5),
                                                       design: design, replicates: 1))
-        var s = RandomStream(seed: 1, arm: 9, replicate: 0, block: 0)
-        w.enrol(&s)
+        w.enrol(RandomStream(seed: 1, arm: 9, replicate: 0, block: 0))
         for b in 0..<(600 / 6) {
             #expect(w.allocation[(6 * b)..<(6 * b + 6)].count { $0 == 1 } == 4)
         }
