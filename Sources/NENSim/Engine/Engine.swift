@@ -179,6 +179,12 @@ public enum Engine {
         }
         var total = empty
         for t in workers { for a in total.indices { total[a].add(t.tallies[a]) } }
+        #if NENSIM_INVARIANTS
+        for (a, t) in total.enumerated() {
+            let v = t.invariantViolations()
+            precondition(v.isEmpty, "Engine.run, arm \(request.arms[a].id): \(v.joined(separator: "; "))")
+        }
+        #endif
         return SimulationResult(request: request, tallies: total, records: records?.map(\.records))
     }
 

@@ -72,6 +72,27 @@ public struct PathwayTally: Sendable, Codable, Equatable {
     }
 }
 
+extension PathwayTally {
+    /// PFS1, PFS2 and OS count every patient once (events + censored = patients); line
+    /// k's time counts exactly the patients who start it within follow-up, who are among
+    /// those who reach it, who never grow from one line to the next. Empty when all hold.
+    func invariantViolations() -> [String] {
+        var out: [String] = []
+        for (name, e) in [("PFS1", pfs1), ("PFS2", pfs2), ("OS", os)] where e.events.reduce(0, +) + e.censored.reduce(0, +) != patients {
+            out.append("\(name) events + censored ≠ \(patients) patients")
+        }
+        for k in lines.indices {
+            if lines[k].events.reduce(0, +) + lines[k].censored.reduce(0, +) != startedInFollowUp[k] {
+                out.append("line \(k + 1): events + censored ≠ \(startedInFollowUp[k]) started in follow-up")
+            }
+            if startedInFollowUp[k] > reached[k] { out.append("line \(k + 1): more started in follow-up than reached") }
+            if k > 0 && reached[k] > reached[k - 1] { out.append("line \(k + 1) reached by more than line \(k)") }
+        }
+        if reached.first.map({ $0 != patients }) ?? false { out.append("line 1 not reached by every patient") }
+        return out
+    }
+}
+
 /// Individual patients of one pathway (observed times, as the tallies see them).
 public struct PathwayRecords: Sendable, Codable {
     public var pfs1Time: [Double]
@@ -322,6 +343,12 @@ public enum PathwayEngine {
         }
         var total = empty
         for t in workers { for p in total.indices { total[p].add(t.tallies[p]) } }
+        #if NENSIM_INVARIANTS
+        for (p, t) in total.enumerated() {
+            let v = t.invariantViolations()
+            precondition(v.isEmpty, "PathwayEngine.run, pathway \(request.pathways[p].id): \(v.joined(separator: "; "))")
+        }
+        #endif
         return PathwayResult(request: request, tallies: total, records: sinks?.map(\.records))
     }
 }
