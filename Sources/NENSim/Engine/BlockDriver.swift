@@ -29,9 +29,10 @@ public struct WorkItems: Sendable, Equatable {
     @inline(__always) public subscript(k: Int) -> Int { first &+ k &* stride }
 }
 
-/// Per-worker result slots. Invariant: worker w writes only slot w, once, through the
-/// pointer (never through a shared Swift array), and the slots are read only after
-/// `concurrentPerform` has returned.
+/// Result slots shared by the workers: one per worker (the driver's states) or one per
+/// work item (a trial's replicates). Invariant: each slot is written by one worker only,
+/// once, through the pointer (never through a shared Swift array), and the slots are
+/// read only after `concurrentPerform` has returned.
 final class WorkerSlots<Value>: @unchecked Sendable {
     let slots: UnsafeMutableBufferPointer<Value>
     init(count: Int, initial: Value) {
@@ -79,5 +80,33 @@ enum BlockDriver {
             slots.store(state, at: w)
         }
         return slots.slots.map { $0! }
+    }
+}
+
+/// Integer counts that workers fill and that add up exactly, in any order (`ArmTally`,
+/// `PathwayTally`), with their internal consistency (docs/ARCHITECTURE.md, "Invariants").
+protocol MergeableTally {
+    mutating func add(_ other: Self)
+    func invariantViolations() -> [String]
+}
+
+extension BlockDriver {
+    /// The sum of the workers' tallies, one per unit (arm, pathway): `empty` plus each
+    /// worker's `tallies(worker)[u]`. With `NENSIM_INVARIANTS`, each sum is checked and a
+    /// violation stops the process naming `context` and the unit's name in `names`.
+    static func merge<W, T: MergeableTally>(_ workers: [W], empty: [T], tallies: (W) -> [T], names: [String],
+                                            context: String) -> [T] {
+        var total = empty
+        for w in workers {
+            let t = tallies(w)
+            for u in total.indices { total[u].add(t[u]) }
+        }
+        #if NENSIM_INVARIANTS
+        for (u, t) in total.enumerated() {
+            let v = t.invariantViolations()
+            precondition(v.isEmpty, "\(context), \(names[u]): \(v.joined(separator: "; "))")
+        }
+        #endif
+        return total
     }
 }

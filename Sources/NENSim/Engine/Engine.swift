@@ -177,14 +177,7 @@ public enum Engine {
                                 scratch: worker.scratch)
             return count
         }
-        var total = empty
-        for t in workers { for a in total.indices { total[a].add(t.tallies[a]) } }
-        #if NENSIM_INVARIANTS
-        for (a, t) in total.enumerated() {
-            let v = t.invariantViolations()
-            precondition(v.isEmpty, "Engine.run, arm \(request.arms[a].id): \(v.joined(separator: "; "))")
-        }
-        #endif
+        let total = BlockDriver.merge(workers, empty: empty, tallies: \.tallies, names: request.arms.map(\.id), context: "Engine.run, arm")
         return SimulationResult(request: request, tallies: total, records: records?.map(\.records))
     }
 

@@ -50,7 +50,7 @@ public struct ArmTally: Sendable, Codable, Equatable {
     }
 }
 
-extension ArmTally {
+extension ArmTally: MergeableTally {
     /// Every patient counted once per endpoint (events + censored = patients) and, when
     /// the arm has response tiers, once among the tiers; binary outcomes at most once
     /// each. Empty when all hold. Checked after every run when built with

@@ -72,7 +72,7 @@ public struct PathwayTally: Sendable, Codable, Equatable {
     }
 }
 
-extension PathwayTally {
+extension PathwayTally: MergeableTally {
     /// PFS1, PFS2 and OS count every patient once (events + censored = patients); line
     /// k's time counts exactly the patients who start it within follow-up, who are among
     /// those who reach it, who never grow from one line to the next. Empty when all hold.
@@ -341,14 +341,8 @@ public enum PathwayEngine {
                                 scratch: worker.scratch)
             return count
         }
-        var total = empty
-        for t in workers { for p in total.indices { total[p].add(t.tallies[p]) } }
-        #if NENSIM_INVARIANTS
-        for (p, t) in total.enumerated() {
-            let v = t.invariantViolations()
-            precondition(v.isEmpty, "PathwayEngine.run, pathway \(request.pathways[p].id): \(v.joined(separator: "; "))")
-        }
-        #endif
+        let total = BlockDriver.merge(workers, empty: empty, tallies: \.tallies, names: request.pathways.map(\.id),
+                                      context: "PathwayEngine.run, pathway")
         return PathwayResult(request: request, tallies: total, records: sinks?.map(\.records))
     }
 }

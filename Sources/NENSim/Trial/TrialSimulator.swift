@@ -127,22 +127,6 @@ final class TrialArmDraws {
     }
 }
 
-/// Per-replicate result slots shared by the workers.
-/// Invariant: replicate r is written only by the worker that runs it (r ≡ w mod threads),
-/// once, through the pointer; the slots are read only after `concurrentPerform` returns.
-final class ReplicateSlots: @unchecked Sendable {
-    let slots: UnsafeMutableBufferPointer<ReplicateOutcome?>
-    init(count: Int) {
-        slots = .allocate(capacity: count)
-        slots.initialize(repeating: nil)
-    }
-    deinit {
-        slots.baseAddress!.deinitialize(count: slots.count)
-        slots.deallocate()
-    }
-    @inline(__always) func store(_ value: ReplicateOutcome, at i: Int) { slots[i] = value }
-}
-
 /// Replicate-trial simulation: power, type I error and the distribution of
 /// the hazard-ratio estimate.
 public enum TrialSimulator {
@@ -154,7 +138,7 @@ public enum TrialSimulator {
     /// - Complexity: O(R · n log n) time; O(threads · n + R) memory.
     public static func run(_ request: TrialRequest, progress: (@Sendable (Int) -> Void)? = nil) -> TrialResult {
         let reps = request.replicates
-        let slots = ReplicateSlots(count: reps)
+        let slots = WorkerSlots<ReplicateOutcome?>(count: reps, initial: nil) // replicate r written once, by its worker
         _ = BlockDriver.run(items: WorkItems.all(reps), threads: request.threads,
                             makeWorker: { _ in ReplicateWorker(request: request) }, progress: progress) { worker, r, _ in
             slots.store(worker.simulate(replicate: r), at: r)
@@ -170,7 +154,7 @@ public enum TrialSimulator {
     public static func run(_ request: TrialRequest, replicates indices: [Int]) -> [ReplicateOutcome] {
         let count = indices.count
         guard count > 0 else { return [] }
-        let slots = ReplicateSlots(count: count)
+        let slots = WorkerSlots<ReplicateOutcome?>(count: count, initial: nil)
         _ = BlockDriver.run(items: WorkItems.all(count), threads: request.threads,
                             makeWorker: { _ in ReplicateWorker(request: request) }) { worker, p, _ in
             slots.store(worker.simulate(replicate: indices[p]), at: p)
@@ -182,7 +166,7 @@ public enum TrialSimulator {
     /// `run` on shard `shard`'s replicates (r ≡ i − 1 mod k), in replicate order.
     public static func run(_ request: TrialRequest, shard: ShardSpec) -> [ReplicateOutcome] {
         let items = WorkItems(shard: shard, total: request.replicates)
-        let slots = ReplicateSlots(count: items.count)
+        let slots = WorkerSlots<ReplicateOutcome?>(count: items.count, initial: nil)
         _ = BlockDriver.run(items: items, threads: request.threads,
                             makeWorker: { _ in ReplicateWorker(request: request) }) { worker, r, p in
             slots.store(worker.simulate(replicate: r), at: p)
