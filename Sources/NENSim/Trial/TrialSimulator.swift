@@ -64,6 +64,10 @@ public struct ReplicateOutcome: Sendable, Equatable {
     public var hazardRatio: Double
     public var lower: Double
     public var upper: Double
+    /// The look at which a group-sequential replicate stopped (1-based; 0 for a fixed
+    /// design) and why (SequentialAnalysis.swift).
+    public var look: Int = 0
+    public var decision: LookDecision = .fixed
 
     public var events: Int { statistics.eventsControl + statistics.eventsExperimental }
     public var enrolled: Int { enrolledControl + enrolledExperimental }
@@ -139,8 +143,9 @@ public enum TrialSimulator {
     public static func run(_ request: TrialRequest, progress: (@Sendable (Int) -> Void)? = nil) -> TrialResult {
         let reps = request.replicates
         let slots = WorkerSlots<ReplicateOutcome?>(count: reps, initial: nil) // replicate r written once, by its worker
+        let looks = request.sequentialLooks
         _ = BlockDriver.run(items: WorkItems.all(reps), threads: request.threads,
-                            makeWorker: { _ in ReplicateWorker(request: request) }, progress: progress) { worker, r, _ in
+                            makeWorker: { _ in ReplicateWorker(request: request, looks: looks) }, progress: progress) { worker, r, _ in
             slots.store(worker.simulate(replicate: r), at: r)
             return 1
         }
@@ -155,8 +160,9 @@ public enum TrialSimulator {
         let count = indices.count
         guard count > 0 else { return [] }
         let slots = WorkerSlots<ReplicateOutcome?>(count: count, initial: nil)
+        let looks = request.sequentialLooks
         _ = BlockDriver.run(items: WorkItems.all(count), threads: request.threads,
-                            makeWorker: { _ in ReplicateWorker(request: request) }) { worker, p, _ in
+                            makeWorker: { _ in ReplicateWorker(request: request, looks: looks) }) { worker, p, _ in
             slots.store(worker.simulate(replicate: indices[p]), at: p)
             return 1
         }
@@ -167,8 +173,9 @@ public enum TrialSimulator {
     public static func run(_ request: TrialRequest, shard: ShardSpec) -> [ReplicateOutcome] {
         let items = WorkItems(shard: shard, total: request.replicates)
         let slots = WorkerSlots<ReplicateOutcome?>(count: items.count, initial: nil)
+        let looks = request.sequentialLooks
         _ = BlockDriver.run(items: items, threads: request.threads,
-                            makeWorker: { _ in ReplicateWorker(request: request) }) { worker, r, p in
+                            makeWorker: { _ in ReplicateWorker(request: request, looks: looks) }) { worker, r, p in
             slots.store(worker.simulate(replicate: r), at: p)
             return 1
         }
@@ -181,7 +188,7 @@ struct ReplicateWorker {
     let request: TrialRequest
     /// The slots' patient draws (control, experimental).
     let arms: (control: TrialArmDraws, experimental: TrialArmDraws)
-    let workspace: TwoArmWorkspace
+    let workspace: TwoGroupWorkspace
     let z: Double
     var entry: [Double]
     /// The n + 1 exponential spacings behind `entry`.
@@ -193,15 +200,17 @@ struct ReplicateWorker {
     var block: [UInt8]
     /// The allocation stream's words: n + 1 for the entry spacings, then the block picks.
     var allocationWords: [UInt32]
+    let looks: SequentialLooks?
 
-    init(request: TrialRequest) {
+    init(request: TrialRequest, looks: SequentialLooks? = nil) {
         self.request = request
+        self.looks = looks
         let n = request.design.patients
         let streams = request.slotStreamIDs
         let rate = request.design.dropoutRate
         arms = (TrialArmDraws(model: request.control, dropoutRate: rate, streamID: streams.control, capacity: n),
                 TrialArmDraws(model: request.experimentalModel, dropoutRate: rate, streamID: streams.experimental, capacity: n))
-        workspace = TwoArmWorkspace(capacity: n)
+        workspace = TwoGroupWorkspace(capacity: n)
         z = Distributions.normalQuantile(1 - request.design.alpha / 2)
         entry = [Double](repeating: 0, count: n)
         spacing = [Double](repeating: 0, count: n + 1)
@@ -243,7 +252,7 @@ struct ReplicateWorker {
             for j in 0..<n { entry[j] = 0 }
         }
         let b = d.ratio.blockSize
-        let ne = 2 * d.ratio.experimental
+        let ne = d.ratio.experimentalPerBlock
         var next = n + 1
         var j = 0
         while j < n {
@@ -292,6 +301,7 @@ struct ReplicateWorker {
             eventTime[j] = y
             dropout[j] = drop
         }
+        if let looks { return performLooks(looks, replicate: r) }
 
         // Calendar time of the analysis.
         let cap = d.followUp.map { d.accrual + $0 } ?? .infinity
@@ -316,42 +326,7 @@ struct ReplicateWorker {
             for j in 0..<n { analysis = max(analysis, entry[j] + min(eventTime[j], dropout[j])) }
         }
 
-        // The analysis data set: patients enrolled by then, followed to event, dropout or cut-off.
-        var m = 0, n0 = 0, n1 = 0
-        for j in 0..<n where entry[j] < analysis {
-            let limit = min(analysis - entry[j], dropout[j])
-            let isEvent = eventTime[j] <= dropout[j] && entry[j] + eventTime[j] <= analysis
-            var t: Double
-            if isEvent {
-                t = eventTime[j]
-            } else {
-                t = max(limit, 0)
-                // Censored without a recorded progression: at the last adequate scan.
-                if pfsEndpoint, let scan { t = (t / scan).rounded(.down) * scan }
-            }
-            workspace.time[m] = t
-            workspace.event[m] = isEvent
-            workspace.arm[m] = allocation[j]
-            if allocation[j] == 1 { n1 += 1 } else { n0 += 1 }
-            m += 1
-        }
-
-        let (rho, gamma): (Double, Double)
-        if case let .flemingHarrington(r, g) = d.test { (rho, gamma) = (r, g) } else { (rho, gamma) = (0, 0) }
-        let stats = workspace.analyze(count: m, rho: rho, gamma: gamma)
-        let zStat: Double
-        switch d.test {
-        case .cox: zStat = stats.coxZ
-        default: zStat = stats.z
-        }
-        let beta = stats.logHazardRatio, se = stats.standardError
-        let hr = exp(beta)
-        let lower = se.isFinite ? exp(beta - z * se) : 0
-        let upper = se.isFinite ? exp(beta + z * se) : .infinity
-        return ReplicateOutcome(replicate: r, analysisTime: analysis, enrolledControl: n0, enrolledExperimental: n1,
-                                statistics: stats, z: zStat,
-                                pTwoSided: 2 * Distributions.normalCDF(-abs(zStat)),
-                                pOneSided: Distributions.normalCDF(zStat),
-                                hazardRatio: hr, lower: beta.isNaN ? .nan : lower, upper: beta.isNaN ? .nan : upper)
+        // The analysis data set and its statistics (SequentialAnalysis.swift, shared with the looks).
+        return analyse(at: analysis, replicate: r, z: z)
     }
 }
