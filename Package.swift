@@ -1,7 +1,15 @@
 // swift-tools-version: 6.1
 // nensim — outcome simulation and survival statistics for GEP neuroendocrine neoplasms.
 // Dependencies point one way: nensim (CLI) → NENSim (domain) → Figures → SurvivalStats → CLinearAlgebra.
+import Foundation
 import PackageDescription
+
+// Internal invariant checks (docs/ARCHITECTURE.md, "Invariants": tallies count every
+// patient once, Kaplan–Meier never rises, Cox blocks well-formed) are compiled in when
+// NENSIM_INVARIANTS=1 is in the environment of the build (CI runs the tests once so, in
+// release) or with `-Xswiftc -DNENSIM_INVARIANTS`.
+let invariants: [SwiftSetting] = ProcessInfo.processInfo.environment["NENSIM_INVARIANTS"] == "1"
+    ? [.define("NENSIM_INVARIANTS")] : []
 
 let package = Package(
     name: "nensim",
@@ -30,7 +38,8 @@ let package = Package(
         .target(name: "CKernels"),
         .target(
             name: "SurvivalStats",
-            dependencies: ["CLinearAlgebra"]
+            dependencies: ["CLinearAlgebra"],
+            swiftSettings: invariants
         ),
         // One drawing API over Cairo, and the figures drawn with it (no NEN knowledge).
         .target(
@@ -40,7 +49,8 @@ let package = Package(
         .target(
             name: "NENSim",
             dependencies: ["SurvivalStats", "Figures", "CLinearAlgebra", "CKernels"],
-            resources: [.embedInCode("Resources/evidence.json")]
+            resources: [.embedInCode("Resources/evidence.json")],
+            swiftSettings: invariants
         ),
         .executableTarget(
             name: "nensim",

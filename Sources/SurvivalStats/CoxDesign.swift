@@ -190,6 +190,10 @@ struct CoxDesign: Sendable {
         self.blockEnd = ends; self.blockDeaths = blockDeaths; self.blockOpensStratum = opens
         self.means = means; self.scales = scales
         self.patients = patients; self.deaths = deaths
+        #if NENSIM_INVARIANTS
+        let violations = invariantViolations()
+        precondition(violations.isEmpty, "CoxDesign: \(violations.joined(separator: "; "))")
+        #endif
     }
 
     /// The level form (see `levelValues`), or nil when the covariate has more than
@@ -350,5 +354,40 @@ struct CoxDesign: Sendable {
         self.levelValues = values.map { ($0 - mean) * scale }
         self.levelBlockCounts = blockCounts
         self.levelDeaths = levelDeaths
+        #if NENSIM_INVARIANTS
+        let violations = invariantViolations()
+        precondition(violations.isEmpty, "CoxDesign (level form): \(violations.joined(separator: "; "))")
+        #endif
+    }
+}
+
+extension CoxDesign {
+    /// Well-formed blocks (docs/ARCHITECTURE.md, "Invariants"): ends strictly increasing
+    /// up to the records, the first block opening a stratum, deaths per block summing to
+    /// all deaths; in the level form, each block's counts adding up to its records and
+    /// blocks without deaths only at the end (the earliest times). Empty when all hold.
+    /// Checked after every construction when built with `NENSIM_INVARIANTS`.
+    func invariantViolations() -> [String] {
+        var out: [String] = []
+        let blocks = blockEnd.count
+        guard blockDeaths.count == blocks, blockOpensStratum.count == blocks else { return ["block arrays of different lengths"] }
+        for b in 0..<blocks where blockEnd[b] <= blockStart(b) { out.append("block \(b) is empty or ends before it starts") }
+        if blocks > 0 {
+            if blockEnd[blocks - 1] != rows { out.append("the last block ends at \(blockEnd[blocks - 1]), not at the \(rows) records") }
+            if !blockOpensStratum[0] { out.append("the first block does not open a stratum") }
+        }
+        if abs(blockDeaths.reduce(0, +) - deaths) > 1e-9 * max(1, deaths) { out.append("block deaths do not sum to the deaths") }
+        if !levelValues.isEmpty {
+            let width = 2 * levelValues.count
+            guard levelBlockCounts.count == blocks * width else { return out + ["level counts are not blocks × 2 × values"] }
+            var seenEmpty = false
+            for b in 0..<blocks {
+                var records = 0
+                for l in 0..<width { records += Int(levelBlockCounts[b * width + l]) }
+                if records != blockEnd[b] - blockStart(b) { out.append("level block \(b) counts \(records) records, spans \(blockEnd[b] - blockStart(b))") }
+                if blockDeaths[b] == 0 { seenEmpty = true } else if seenEmpty { out.append("a block with deaths after one without (level block \(b))") }
+            }
+        }
+        return out
     }
 }

@@ -171,9 +171,9 @@ public enum KaplanMeier {
             cumulativeHazard: chaz, cumulativeHazardStdErr: sechaz,
             confidenceType: confidenceType, confidenceLevel: confidenceLevel,
             initialRisk: data.total)
-        #if DEBUG || SURVIVALSTATS_INVARIANTS
+        #if DEBUG || SURVIVALSTATS_INVARIANTS || NENSIM_INVARIANTS
         let violations = estimate.invariantViolations()
-        assert(violations.isEmpty, "KaplanMeier.fit: \(violations.joined(separator: "; "))")
+        precondition(violations.isEmpty, "KaplanMeier.fit: \(violations.joined(separator: "; "))")
         #endif
         return estimate
     }

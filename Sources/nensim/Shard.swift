@@ -10,7 +10,7 @@ import NENSim
 func runShard(_ shard: ShardSpec, request: SimulationRequest, reference: String?, tau: Double?, out: String?,
               evidenceFile: String?, psaDraws: [PSADraw]? = nil) throws {
     let total = request.arms.count * request.blocksPerArm
-    let result = Engine.run(request, workItems: Array(shard.workItems(total: total)))
+    let result = Engine.run(request, shard: shard)
     let psa = try psaDraws.map { try RunPSA.shardRows(shard: shard, draws: $0, request: request, reference: reference, tau: tau) }
     let file = try TallyFile(shard: shard, result: result, reference: reference, tau: tau, evidenceFile: evidenceFile, psa: psa)
     let path = out ?? defaultShardPath(request: request, shard: shard)
@@ -26,16 +26,15 @@ func runShard(_ shard: ShardSpec, request: SimulationRequest, reference: String?
 ///   - psa: with `--psa K`, the K draws and redrawn figures (`TrialSimulator.psaDraws`);
 ///     the shard runs its replicates under each.
 func runTrialShard(_ shard: ShardSpec, request: TrialRequest, out: String?, psa: (draws: [PSADraw], figures: [String])? = nil) throws {
-    let indices = Array(shard.workItems(total: request.replicates))
-    let outcomes = TrialSimulator.run(request, replicates: indices)
+    let outcomes = TrialSimulator.run(request, shard: shard)
     let psaPart = psa.map { p in
         (draws: TrialScenario.PSA(draws: p.draws, figures: p.figures),
-         outcomes: p.draws.map { TrialSimulator.run(request.drawn($0), replicates: indices) })
+         outcomes: p.draws.map { TrialSimulator.run(request.drawn($0), shard: shard) })
     }
     let file = try TrialShardFile(shard: shard, request: request, outcomes: outcomes, psa: psaPart)
     let path = out ?? "notebooks-out/trial-\(request.experimental.id)-\(request.control.id)-n\(request.design.patients)-seed\(request.seed).\(shard.fileTag).\(TallyFile.fileExtension)"
     try file.write(to: path)
-    FileHandle.standardError.write(Data("nensim: shard \(shard): \(indices.count) of \(request.replicates) replicates; wrote \(path)\n".utf8))
+    FileHandle.standardError.write(Data("nensim: shard \(shard): \(outcomes.count) of \(request.replicates) replicates; wrote \(path)\n".utf8))
 }
 
 /// `notebooks-out/prrt-everolimus-n100000-seed1.shard-3-of-7.nstally`.

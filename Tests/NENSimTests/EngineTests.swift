@@ -88,6 +88,40 @@ struct EngineTests {
         #expect(rec.pfsEvent.contains(false) && rec.pfsEvent.contains(true))
     }
 
+    /// Censoring by design against its closed form. With event times far beyond the
+    /// horizon (median 10¹² months) every patient is censored at its design censoring
+    /// time c, so the records are c itself: entry uniform over the accrual A and analysis
+    /// at A + F give c ~ Uniform(F, F + A); exponential dropout at rate λ gives
+    /// P(c > t) = e^{−λt}; both together the product. At each t, the share with c > t is
+    /// within 4 binomial SE of the closed form.
+    @Test(arguments: [(24.0, 12.0, 0.0), (0, nil, 0.2), (24, 12, 0.3), (18, 0, 0.1)] as [(Double, Double?, Double)])
+    func censoringFollowsEntryAndDropoutDistributions(accrual: Double, followUp: Double?, dropoutPerYear: Double) throws {
+        let design = StudyDesign(horizon: 240, accrual: accrual, followUp: followUp, dropoutPerYear: dropoutPerYear)
+        let n = 20_000
+        let never = Self.model(median: 1e12, ppsMedian: 1e12)
+        let r = Engine.run(SimulationRequest(arms: [never], patientsPerArm: n, seed: 21, design: design, recordLimit: n))
+        let rec = try #require(r.records?[0])
+        #expect(!rec.pfsEvent.contains(true) && !rec.osEvent.contains(true))
+        #expect(rec.pfsTime == rec.osTime)
+        #expect(r.tallies[0].pfs.censored.reduce(0, +) == n)
+        let lambda = design.dropoutRate
+        func survival(_ t: Double) -> Double {
+            var s = exp(-lambda * t)
+            if let f = followUp {
+                if accrual > 0 { s *= min(max((f + accrual - t) / accrual, 0), 1) } else if t >= f { s = 0 }
+            }
+            return t >= 240 ? 0 : s
+        }
+        let end = followUp.map { $0 + accrual } ?? 60
+        for t in stride(from: end / 10, to: end, by: end / 10) {
+            let p = survival(t)
+            let share = Double(rec.pfsTime.count { $0 > t }) / Double(n)
+            let se = (p * (1 - p) / Double(n)).squareRoot()
+            #expect(abs(share - p) <= 4 * se, "P(c > \(t)) = \(share), closed form \(p) ± \(se)")
+        }
+        if let f = followUp { #expect(rec.pfsTime.allSatisfy { $0 <= f + accrual }) }
+    }
+
     @Test func invalidDesignsAreRejected() {
         #expect(throws: NensimFailure.self) { try StudyDesign(horizon: 0).validate() }
         #expect(throws: NensimFailure.self) { try StudyDesign(accrual: 12).validate() }

@@ -44,4 +44,68 @@ struct KernelTests {
         nensim_scaled_pow(&xs, 1 / 0.84, 2.5, xs.count)
         for (a, b) in zip(xs, reference) { #expect(abs(a - b) <= 1e-14 * b) }
     }
+
+    // MARK: Pinned bits
+    //
+    // The header promises the same bits on every machine. These are the bit patterns the
+    // kernels give on fixed inputs, obtained by calling them from a small C program
+    // (clang -O2 with the AVX2 clones, and gcc -O0, scalar: identical output), so a
+    // compiler, libm or instruction-set change that moves a single bit fails here.
+    // Philox's three cases are the Random123 known-answer vectors (kat_vectors,
+    // philox4x32 10): counter 0 / key 0, all ones, and the digits of π.
+
+    static let logBits: [(Double, UInt64)] = [
+        (0.5, 0xbfe6_2e42_fefa_39ef), (1, 0), (1.5, 0x3fd9_f323_ecbf_984c), (2, 0x3fe6_2e42_fefa_39ef),
+        (3.141592653589793, 0x3ff2_50d0_48e7_a1bd), (1e-10, 0xc037_069e_2aa2_aa5b),
+        (12345.678, 0x4022_d795_5979_1e31), (0.999999, 0xbeb0_c6f8_2d74_d230),
+    ]
+    static let expBits: [(Double, UInt64)] = [
+        (-700, 0x00d1_4f2b_0fb9_307f), (-20.5, 0x3e15_7a3a_feed_00ab), (-1, 0x3fd7_8b56_362c_ef38),
+        (-1e-5, 0x3fef_ffeb_0751_5653), (0, 0x3ff0_0000_0000_0000), (0.693, 0x3fff_fecb_5cda_67f1),
+        (1, 0x4005_bf0a_8b14_576a), (10.25, 0x40db_9ea2_aed2_a0f2), (300, 0x5afc_05c0_a716_6b4a),
+    ]
+    static let negLogBits: [(UInt32, UInt64)] = [
+        (0, 0x4036_dfb5_16f2_0bbf), (1, 0x4035_c676_6f47_3b8e), (12345, 0x4029_84f2_8845_ea25),
+        (0x8000_0000, 0x3fe6_2e42_feda_39ef), (0xdead_beef, 0x3fc1_d96a_c64c_5278), (UInt32.max, 0x3de0_0000_0004_0000),
+    ]
+    /// x ↦ λ·x^(1/k) with everolimus's calibrated Weibull (k = 0.842951242796126, λ = 16.99114911648639).
+    static let powBits: [(Double, UInt64)] = [
+        (0.01, 0x3fb2_7191_4ff5_1583), (0.5, 0x401d_dd8b_0deb_e4c9), (1, 0x4030_fdbb_f2d0_c4b2),
+        (2.7, 0x404b_99d4_2783_3b14), (22.9, 0x4085_ca3c_0865_c80e),
+    ]
+
+    @Test func logExpAndWeibullPowerGiveThePinnedBits() {
+        for (x, bits) in Self.logBits { #expect(nensim_log(x).bitPattern == bits, "log \(x)") }
+        for (x, bits) in Self.expBits { #expect(nensim_exp(x).bitPattern == bits, "exp \(x)") }
+        for (w, bits) in Self.negLogBits {
+            #expect(nensim_neglog_word(w).bitPattern == bits, "neglog word \(w)")
+            var out = [0.0]
+            nensim_neglog_u32([w], &out, 1)
+            #expect(out[0].bitPattern == bits, "neglog array \(w)")
+        }
+        let k = 0.842951242796126, lambda = 16.99114911648639
+        for (x, bits) in Self.powBits {
+            #expect(nensim_scaled_pow1(x, 1 / k, lambda).bitPattern == bits, "pow1 \(x)")
+            // The array kernel (vectorised, several lanes) on a longer array gives the same bits in every lane.
+            var xs = [Double](repeating: x, count: 37)
+            nensim_scaled_pow(&xs, 1 / k, lambda, xs.count)
+            #expect(xs.allSatisfy { $0.bitPattern == bits }, "pow array \(x)")
+        }
+    }
+
+    @Test func philoxGivesTheRandom123KnownAnswers() {
+        func call(_ key: (UInt32, UInt32), _ c: (UInt32, UInt32, UInt32, UInt32)) -> [UInt32] {
+            var o = [UInt32](repeating: 0, count: 4)
+            let first = UInt64(c.0) | UInt64(c.1) << 32
+            nensim_philox4x32_10_interleaved(key.0, key.1, first, c.2, c.3, 1, &o)
+            return o
+        }
+        #expect(call((0, 0), (0, 0, 0, 0)) == [0x6627_e8d5, 0xe169_c58d, 0xbc57_ac4c, 0x9b00_dbd8])
+        #expect(call((.max, .max), (.max, .max, .max, .max)) == [0x408f_276d, 0x41c8_3b0e, 0xa20b_c7c6, 0x6d54_51fd])
+        #expect(call((0xa409_3822, 0x299f_31d0), (0x243f_6a88, 0x85a3_08d3, 0x1319_8a2e, 0x0370_7344))
+                == [0xd16c_fe09, 0x94fd_cceb, 0x5001_e420, 0x2412_6ea1])
+        // The Swift generator agrees with the C kernel on the same counter.
+        let w = Philox4x32_10.block(counter: (0x243f_6a88, 0x85a3_08d3, 0x1319_8a2e, 0x0370_7344), key: (0xa409_3822, 0x299f_31d0))
+        #expect([w.0, w.1, w.2, w.3] == [0xd16c_fe09, 0x94fd_cceb, 0x5001_e420, 0x2412_6ea1])
+    }
 }

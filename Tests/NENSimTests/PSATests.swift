@@ -43,9 +43,13 @@ struct PSATests {
         #expect(draws.allSatisfy { $0.rejected == 0 })
         let orr = draws.map { $0.figures["tace.response.orr"]! }.sorted()
         let u = try #require(try UncertaintyDistribution.of(catalogue.figure(id: "tace.response.orr")!))
-        // 1000 draws: SE of the sample median ≈ 0.006, of the 2.5 / 97.5 % quantiles ≈ 0.01.
-        #expect(abs(orr[k / 2] - u.quantile(0.5)) < 0.025)
-        #expect(abs(orr[k / 40] - 0.35) < 0.04 && abs(orr[k - k / 40] - 0.74) < 0.04)
+        // The share of draws below the distribution's p-quantile is binomial(k, p) when the
+        // draws follow it: within 4 SE, √(p(1 − p)/k), of p (at p = 0.025, 0.5, 0.975).
+        #expect(abs(u.quantile(0.025) - 0.35) < 1e-6 && abs(u.quantile(0.975) - 0.74) < 1e-6)
+        for p in [0.025, 0.5, 0.975] {
+            let share = Double(orr.count { $0 < u.quantile(p) }) / Double(k)
+            #expect(abs(share - p) <= 4 * (p * (1 - p) / Double(k)).squareRoot(), "share below the \(p)-quantile: \(share)")
+        }
         #expect(draws.allSatisfy { abs($0.arms[0].responseCuts.first { $0.category == "orr" }!.probability - $0.figures["tace.response.orr"]!) < 1e-15 })
         let again = try PSA.draws(catalogue: catalogue, arms: ["sunitinib", "tace"], K: 5, seed: 9)
         for i in 0..<5 {

@@ -88,8 +88,7 @@ import Testing
         let result = TrialSimulator.run(request)
         for r in result.replicates { #expect(r.enrolledExperimental + r.enrolledControl <= 604) }
         var worker = ReplicateWorker(request: request)
-        var stream = RandomStream(seed: 1, arm: TrialRequest.allocationStreamID, replicate: 0, block: 0)
-        worker.enrol(&stream)
+        worker.enrol(RandomStream(seed: 1, arm: TrialRequest.allocationStreamID, replicate: 0, block: 0))
         #expect(worker.allocation[0..<302].reduce(0) { $0 + Int($1) } == 205)
         #expect(worker.allocation[302..<604].reduce(0) { $0 + Int($1) } == 205)
         #expect(throws: NensimFailure.self) { try AllocationRatio.parse("100001:1") }

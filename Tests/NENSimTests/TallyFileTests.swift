@@ -72,7 +72,7 @@ struct TallyFileTests {
     static func shardFiles(_ request: SimulationRequest, k: Int) throws -> [Data] {
         try (1...k).map { i in
             let shard = try ShardSpec(index: i, count: k)
-            let result = Engine.run(request, workItems: Array(shard.workItems(total: request.arms.count * request.blocksPerArm)))
+            let result = Engine.run(request, shard: shard)
             return try TallyFile(shard: shard, result: result, reference: "a", tau: nil).encoded()
         }
     }

@@ -30,8 +30,7 @@ struct TrialTests {
         let design = TrialDesign(patients: 600, ratio: AllocationRatio(experimental: 2, control: 1), accrual: 12, followUp: 1000)
         var w = ReplicateWorker(request: TrialRequest(experimental: Self.exponential("a", median: 5), control: Self.exponential("b", median: 5),
                                                       design: design, replicates: 1))
-        var s = RandomStream(seed: 1, arm: 9, replicate: 0, block: 0)
-        w.enrol(&s)
+        w.enrol(RandomStream(seed: 1, arm: 9, replicate: 0, block: 0))
         for b in 0..<(600 / 6) {
             #expect(w.allocation[(6 * b)..<(6 * b + 6)].count { $0 == 1 } == 4)
         }
@@ -52,7 +51,9 @@ struct TrialTests {
         let half = Distributions.normalQuantile(0.995) * (alpha * (1 - alpha) / Double(reps)).squareRoot()
         let typeI = summary.powerTwoSided.value!
         #expect(abs(typeI - alpha) <= half, "type I error \(typeI) outside \(alpha) ± \(half)")
-        #expect(abs(summary.hazardRatioMedian.value! - 1) < 0.03)
+        // Both arms are the same model on independent streams, so the HR estimate's median is 1.
+        let hr = summary.hazardRatioMedian
+        #expect(abs(hr.value! - 1) <= 4 * hr.mcse!, "HR median \(hr.value!) ± \(hr.mcse!)")
     }
 
     /// Two exponential arms, HR 0.5 (medians 12 vs 6 months), 1:1, 240 patients accrued
@@ -80,7 +81,8 @@ struct TrialTests {
         #expect(information > 24 && information < 25)
         let corrected = Distributions.normalCDF(information.squareRoot() * log(2) - Distributions.normalQuantile(0.975))
         #expect(abs(power.value! - corrected) <= 3 * power.mcse!, "simulated \(power.value!), corrected \(corrected)")
-        #expect(abs(summary.hazardRatioMedian.value! - 0.5) < 0.02)
+        let hr = summary.hazardRatioMedian
+        #expect(abs(hr.value! - 0.5) <= 4 * hr.mcse!, "HR median \(hr.value!) ± \(hr.mcse!)")
     }
 
     /// With scans every 3 months (and death long after progression), every PFS time in

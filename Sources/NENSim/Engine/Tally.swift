@@ -50,6 +50,23 @@ public struct ArmTally: Sendable, Codable, Equatable {
     }
 }
 
+extension ArmTally: MergeableTally {
+    /// Every patient counted once per endpoint (events + censored = patients) and, when
+    /// the arm has response tiers, once among the tiers; binary outcomes at most once
+    /// each. Empty when all hold. Checked after every run when built with
+    /// `NENSIM_INVARIANTS` (docs/ARCHITECTURE.md, "Invariants").
+    func invariantViolations() -> [String] {
+        var out: [String] = []
+        for (name, e) in [("PFS", pfs), ("OS", os)] where e.events.reduce(0, +) + e.censored.reduce(0, +) != patients {
+            out.append("\(name) events + censored ≠ \(patients) patients")
+        }
+        let tiers = responseTiers.reduce(0, +)
+        if tiers != 0 && tiers != patients { out.append("response tiers count \(tiers) of \(patients) patients") }
+        if binaryOutcomes.contains(where: { $0 < 0 || $0 > patients }) { out.append("a binary outcome outside 0 … \(patients)") }
+        return out
+    }
+}
+
 /// Individual simulated patients of one arm (kept when n is small enough).
 public struct PatientRecords: Sendable, Codable {
     public var pfsTime: [Double]

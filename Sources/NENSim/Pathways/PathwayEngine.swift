@@ -72,6 +72,27 @@ public struct PathwayTally: Sendable, Codable, Equatable {
     }
 }
 
+extension PathwayTally: MergeableTally {
+    /// PFS1, PFS2 and OS count every patient once (events + censored = patients); line
+    /// k's time counts exactly the patients who start it within follow-up, who are among
+    /// those who reach it, who never grow from one line to the next. Empty when all hold.
+    func invariantViolations() -> [String] {
+        var out: [String] = []
+        for (name, e) in [("PFS1", pfs1), ("PFS2", pfs2), ("OS", os)] where e.events.reduce(0, +) + e.censored.reduce(0, +) != patients {
+            out.append("\(name) events + censored ≠ \(patients) patients")
+        }
+        for k in lines.indices {
+            if lines[k].events.reduce(0, +) + lines[k].censored.reduce(0, +) != startedInFollowUp[k] {
+                out.append("line \(k + 1): events + censored ≠ \(startedInFollowUp[k]) started in follow-up")
+            }
+            if startedInFollowUp[k] > reached[k] { out.append("line \(k + 1): more started in follow-up than reached") }
+            if k > 0 && reached[k] > reached[k - 1] { out.append("line \(k + 1) reached by more than line \(k)") }
+        }
+        if reached.first.map({ $0 != patients }) ?? false { out.append("line 1 not reached by every patient") }
+        return out
+    }
+}
+
 /// Individual patients of one pathway (observed times, as the tallies see them).
 public struct PathwayRecords: Sendable, Codable {
     public var pfs1Time: [Double]
@@ -137,59 +158,12 @@ final class PathwayRecordSink: @unchecked Sendable {
     }
 }
 
-/// The constants of one line.
-struct LineKernel: Sendable {
-    let scale: Double
-    let inverseShape: Double
-    let exponentialPFS: Bool
-    /// 1/h, or nil when h = 1 (the draw is then exactly the single-arm one).
-    let inverseHazardMultiplier: Double?
-    let inversePPSRate: Double
-    let cuts: [Double]
-    let couplingThreshold: UInt64
-    let binaryThresholds: [UInt64]
-
-    init(_ line: PathwayLine) {
-        let model = line.model
-        scale = model.pfs.scale
-        inverseShape = 1 / model.pfs.shape
-        exponentialPFS = model.pfs.shape == 1
-        let h = line.hazardMultiplier
-        inverseHazardMultiplier = h == 1 ? nil : 1 / h
-        inversePPSRate = 1 / model.ppsRate
-        cuts = model.responseCuts.map(\.probability)
-        couplingThreshold = ArmKernel.threshold(model.responseCoupling)
-        binaryThresholds = model.binaryOutcomes.map { ArmKernel.threshold($0.probability) }
-    }
-
-    /// Best-response tier and time on the line from one Philox call's first three words,
-    /// exactly as the single-arm kernel draws response and PFS: w0 the response rank
-    /// (and the PFS rank when coupled), w1 the coupling choice, w2 the independent PFS
-    /// rank. Survival S(t)^h is inverted as T = λ·(E/h)^(1/k) with E = −log v.
-    @inline(__always)
-    func draw(_ w0: UInt32, _ w1: UInt32, _ w2: UInt32) -> (tier: Int, time: Double) {
-        let ur = RandomStream.uniform32(w0)
-        var tier = 0
-        var rank = w2
-        if !cuts.isEmpty {
-            while tier < cuts.count && ur >= cuts[tier] { tier &+= 1 }
-            if UInt64(w1) < couplingThreshold { rank = w0 }
-        }
-        // The single-arm kernel's arithmetic (CKernels), so the bits agree.
-        var e = nensim_neglog_word(rank)
-        if let inverseHazardMultiplier { e *= inverseHazardMultiplier }
-        return (tier, exponentialPFS ? e * scale : nensim_scaled_pow1(e, inverseShape, scale))
-    }
-}
-
-/// The per-pathway constants of the hot loop.
+/// The per-pathway constants of the hot loop: one `PatientKernel` per line.
 struct PathwayKernel: Sendable {
-    let lines: [LineKernel]
+    /// Line k's kernel; line 1's carries the design's censoring (its layout is the
+    /// single-arm one), later lines draw one patient at a time (`drawOne`).
+    let lines: [PatientKernel]
     let gap: Double
-    let horizon: Double
-    let accrual: Double
-    let analysisTime: Double?
-    let inverseDropoutRate: Double?
     let inverseWidth: Double
     let lastCell: Int
     let streamID: UInt32
@@ -201,13 +175,13 @@ struct PathwayKernel: Sendable {
 
     init(pathway: Pathway, request: PathwayRequest) {
         let s = request.simulation
-        lines = pathway.lines.map(LineKernel.init)
+        let censoring = CensoringStage(design: s.design)
+        // Covariates are not drawn on pathways (docs/PATHWAYS.md).
+        lines = pathway.lines.enumerated().map { k, line in
+            PatientKernel(model: line.model, censoring: k == 0 ? censoring : CensoringStage(design: StudyDesign()),
+                          streamID: pathway.streamID, hazardMultiplier: line.hazardMultiplier, covariates: false)
+        }
         gap = request.lineGap
-        horizon = s.design.horizon
-        accrual = s.design.accrual
-        analysisTime = s.design.followUp.map { s.design.accrual + $0 }
-        let d = s.design.dropoutRate
-        inverseDropoutRate = d > 0 ? 1 / d : nil
         inverseWidth = 1 / s.gridWidth
         lastCell = s.cells - 1
         streamID = pathway.streamID
@@ -219,7 +193,7 @@ struct PathwayKernel: Sendable {
 
     /// Simulates patients [first, first + count) of one block.
     ///
-    /// Draws (line 1 uses the single-arm kernel's layout and arithmetic word for word, so a
+    /// Draws (line 1 is the single-arm kernel's block, `PatientLayout`, word for word, so a
     /// one-line pathway reproduces `Engine.run` for its arm; n = patients in the block):
     /// 1. Philox call i for patient i's line 1: w0 response rank, w1 coupling choice, w2
     ///    PFS rank, w3 post-progression time;
@@ -232,11 +206,7 @@ struct PathwayKernel: Sendable {
     /// decides: X < gap → death at P + X before line k + 1 starts; else line k + 1 starts
     /// at P + gap. After the last line's progression, death at P + X.
     func simulate(count: Int, stream: RandomStream, tally: inout PathwayTally,
-                  records: PathwayRecordSink?, first: Int) {
-        let needsEntry = analysisTime != nil && accrual > 0
-        let needsDropout = inverseDropoutRate != nil
-        let analysis = analysisTime ?? .infinity
-        let dropoutScale = inverseDropoutRate ?? 0
+                  records: PathwayRecordSink?, first: Int, scratch: KernelScratch) {
         let lineCount = lines.count
         let key = (stream.key0, stream.key1), block0 = stream.block0, block1 = stream.block1
         @inline(__always) func call(_ c: Int) -> (UInt32, UInt32, UInt32, UInt32) {
@@ -251,37 +221,26 @@ struct PathwayKernel: Sendable {
             default: return w.3
             }
         }
-        let extra1 = (needsEntry ? 1 : 0) + (needsDropout ? 1 : 0) + lines[0].binaryThresholds.count
-        let laterBase = count + (count * extra1 + 3) / 4
-        // Word k of the line-1 extra stream (calls n, n + 1, …), caching the last call.
-        var cachedCall = -1
-        var cachedWords = (UInt32(0), UInt32(0), UInt32(0), UInt32(0))
-        func extraWord(_ k: Int) -> UInt32 {
-            let c = count + (k >> 2)
-            if c != cachedCall { cachedWords = call(c); cachedCall = c }
-            return component(cachedWords, k)
+        // Line 1 for the whole block.
+        let l1 = lines[0]
+        tally.responseTiers[0].withUnsafeMutableBufferPointer { tiers in
+            tally.binaryOutcomes[0].withUnsafeMutableBufferPointer { bins in
+                l1.draw(count: count, stream: stream, scratch: scratch, tiers: tiers, binaries: bins)
+            }
         }
+        tally.reached[0] &+= count
+        let laterBase = l1.layout.calls(patients: count)
+        let randomCensoring = l1.censoring.isRandom, fixedCensor = l1.censoring.fixed
+        let tier1 = scratch.tier.baseAddress!, pfs1Time = scratch.pfs.baseAddress!, pps1 = scratch.pps.baseAddress!
+        let censor = scratch.censor.baseAddress!
         @inline(__always) func cell(_ t: Double) -> Int { min(Int(t * inverseWidth), lastCell) }
         for i in 0..<count {
             let patient = first &+ i
-            // Line 1.
-            let (w0, w1, w2, w3) = call(i)
-            let l1 = lines[0]
-            let (tier1, t1) = l1.draw(w0, w1, w2)
-            var pps = nensim_neglog_word(w3) * l1.inversePPSRate
-            // Censoring by design, then line 1's binary outcomes.
-            var k1 = i &* extra1
-            @inline(__always) func word() -> UInt32 { defer { k1 &+= 1 }; return extraWord(k1) }
-            var c = horizon
-            if needsEntry { c = min(c, analysis - accrual * RandomStream.uniform32(word())) }
-            else if analysisTime != nil { c = min(c, analysis) }
-            if needsDropout { c = min(c, -log(RandomStream.uniform32(word())) * dropoutScale) }
-            tally.reached[0] &+= 1
-            if !l1.cuts.isEmpty { tally.responseTiers[0][tier1] &+= 1 }
-            for j in 0..<l1.binaryThresholds.count where UInt64(word()) < l1.binaryThresholds[j] { tally.binaryOutcomes[0][j] &+= 1 }
+            let c = randomCensoring ? censor[i] : fixedCensor
+            var pps = pps1[i]
             // Line 1 on study: starts at 0.
-            var progression = t1
-            let pfs1 = t1
+            var progression = pfs1Time[i]
+            let pfs1 = progression
             var pfs2 = Double.nan
             record(line: 0, start: 0, end: progression, censor: c, tally: &tally, records: records, patient: patient)
             var k = 0
@@ -295,12 +254,11 @@ struct PathwayKernel: Sendable {
                 k += 1
                 let start = progression + gap
                 let lineCall = laterBase &+ i &* laterCalls &+ laterOffset[k]
-                let (v0, v1, v2, v3) = call(lineCall)
                 let line = lines[k]
-                let (tier, t) = line.draw(v0, v1, v2)
-                pps = nensim_neglog_word(v3) * line.inversePPSRate
+                let (tier, t, x) = line.drawOne(call(lineCall))
+                pps = x
                 tally.reached[k] &+= 1
-                if !line.cuts.isEmpty { tally.responseTiers[k][tier] &+= 1 }
+                if line.response.hasTiers { tally.responseTiers[k][tier] &+= 1 }
                 for j in 0..<line.binaryThresholds.count {
                     let w = component(call(lineCall &+ 1 &+ j >> 2), j)
                     if UInt64(w) < line.binaryThresholds[j] { tally.binaryOutcomes[k][j] &+= 1 }
@@ -320,7 +278,7 @@ struct PathwayKernel: Sendable {
                 records.times[3 * patient] = p1; records.times[3 * patient + 1] = p2; records.times[3 * patient + 2] = o
                 records.events[3 * patient] = e1; records.events[3 * patient + 1] = e2; records.events[3 * patient + 2] = eo
                 records.reached[patient] = k + 1
-                records.tier[patient] = tier1
+                records.tier[patient] = tier1[i]
             }
         }
         tally.patients &+= count
@@ -353,42 +311,38 @@ public struct PathwayResult: Sendable {
 
 /// The Monte Carlo engine for pathways: the same scheme as `Engine` (docs/ARCHITECTURE.md, "Engine").
 public enum PathwayEngine {
-    /// Simulates every pathway of `request`. Work items are (pathway, block) pairs dealt
-    /// to workers in a fixed stride; block b of pathway p uses the stream
-    /// (seed, streamID(pathway id), replicate, b), so the result is identical for any
-    /// thread count, and a one-line pathway equals the single-arm run of its arm.
+    /// Simulates every pathway of `request`. Work items are (pathway, block) pairs, item
+    /// pathway·blocks + block, dealt to workers by the block driver; block b of pathway p
+    /// uses the stream (seed, streamID(pathway id), replicate, b), so the result is
+    /// identical for any thread count, and a one-line pathway equals the single-arm run of
+    /// its arm. `items`: a subset of the work items; default all.
     /// - Complexity: O(pathways × n × lines) time, O(threads × pathways × lines × cells) memory.
-    public static func run(_ request: PathwayRequest, workItems: [Int]? = nil,
+    public static func run(_ request: PathwayRequest, items: WorkItems? = nil,
                            progress: (@Sendable (Int) -> Void)? = nil) -> PathwayResult {
         LinearAlgebra.setBLASThreads(1)
         let s = request.simulation
         let kernels = request.pathways.map { PathwayKernel(pathway: $0, request: request) }
         let cells = s.cells
         let blocks = s.blocksPerArm
-        let items = workItems ?? Array(0..<(request.pathways.count * blocks))
-        let threads = max(1, min(s.threads, max(items.count, 1)))
+        let items = items ?? WorkItems.all(request.pathways.count * blocks)
         let sinks: [PathwayRecordSink]? = s.keepsRecords
             ? request.pathways.map { PathwayRecordSink(count: s.patientsPerArm, lines: $0.lines.count) } : nil
         let empty = request.pathways.map { PathwayTally(cells: cells, pathway: $0) }
-        let workers = WorkerSlots(count: threads, initial: empty)
-        DispatchQueue.concurrentPerform(iterations: threads) { w in
-            var mine = empty
-            var index = w
-            while index < items.count {
-                let item = items[index]
-                let p = item / blocks
-                let block = item % blocks
-                let first = block * s.blockSize
-                let count = min(s.blockSize, s.patientsPerArm - first)
-                let stream = RandomStream(seed: s.seed, arm: kernels[p].streamID, replicate: s.replicate, block: UInt64(block))
-                kernels[p].simulate(count: count, stream: stream, tally: &mine[p], records: sinks?[p], first: first)
-                progress?(count)
-                index += threads
-            }
-            workers.store(mine, at: w)
+        let layouts = kernels.map(\.lines[0].layout)
+        let workers = BlockDriver.run(items: items, threads: s.threads,
+                                      makeWorker: { _ in (tallies: empty, scratch: KernelScratch(capacity: s.blockSize, layouts: layouts)) },
+                                      progress: progress) { worker, item, _ in
+            let p = item / blocks
+            let block = item % blocks
+            let first = block * s.blockSize
+            let count = min(s.blockSize, s.patientsPerArm - first)
+            let stream = RandomStream(seed: s.seed, arm: kernels[p].streamID, replicate: s.replicate, block: UInt64(block))
+            kernels[p].simulate(count: count, stream: stream, tally: &worker.tallies[p], records: sinks?[p], first: first,
+                                scratch: worker.scratch)
+            return count
         }
-        var total = empty
-        for t in workers.slots { for p in total.indices { total[p].add(t[p]) } }
+        let total = BlockDriver.merge(workers, empty: empty, tallies: \.tallies, names: request.pathways.map(\.id),
+                                      context: "PathwayEngine.run, pathway")
         return PathwayResult(request: request, tallies: total, records: sinks?.map(\.records))
     }
 }

@@ -1,3 +1,4 @@
+internal import CKernels
 import Dispatch
 import Foundation
 import SurvivalStats
@@ -78,57 +79,56 @@ public struct TrialResult: Sendable {
     public var replicates: [ReplicateOutcome]
 }
 
-/// The per-patient model of an arm, the same as the engine's `ArmKernel` (response rank,
-/// Fréchet coupling, PFS by S(T) = v, OS = PFS + exponential PPS), drawing in the same
-/// order, followed by the trial's dropout draw.
-struct TrialPatientKernel: Sendable {
-    let scale: Double
-    let inverseShape: Double
-    let exponentialPFS: Bool
-    let inversePPSRate: Double
-    let cuts: [Double]
-    let coupling: Double
+/// One trial arm's patients of a replicate, drawn by the engine's kernel
+/// (`PatientKernel`): the arm's k-th patient (in allocation order) is patient k of the
+/// arm's stream for the replicate — block ⌊k / B⌋, B = `TrialArmDraws.blockSize`, of
+/// `(seed, slot stream id, replicate, block)` — with the single-arm word layout and
+/// arithmetic (no covariates, no binary outcomes; the dropout word when there is dropout).
+final class TrialArmDraws {
+    static let blockSize = SimulationRequest.defaultBlockSize
+    let kernel: PatientKernel
+    let pfs, pps, dropout: UnsafeMutableBufferPointer<Double>
+    let scratch: KernelScratch
+    /// Tier counts the kernel adds to (unused by the trial).
+    var tiers: [Int]
+    var binaries: [Int] = []
 
-    init(model: ArmModel) {
-        scale = model.pfs.scale
-        inverseShape = 1 / model.pfs.shape
-        exponentialPFS = model.pfs.shape == 1
-        inversePPSRate = 1 / model.ppsRate
-        cuts = model.responseCuts.map(\.probability)
-        coupling = model.responseCoupling
-    }
-
-    /// PFS and OS of the next patient of this arm's stream.
-    @inline(__always)
-    func draw(_ stream: inout RandomStream) -> (pfs: Double, os: Double) {
-        var v: Double
-        if !cuts.isEmpty {
-            let ur = stream.nextUniform()
-            let um = stream.nextUniform()
-            v = um < coupling ? ur : stream.nextUniform()
-        } else {
-            v = stream.nextUniform()
+    init(model: ArmModel, dropoutRate: Double, streamID: UInt32, capacity n: Int) {
+        kernel = PatientKernel(model: model, censoring: CensoringStage(dropoutRate: dropoutRate), streamID: streamID,
+                               covariates: false, binaries: false)
+        func doubles() -> UnsafeMutableBufferPointer<Double> {
+            let b = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(n, 1)); b.initialize(repeating: 0); return b
         }
-        let e = -log(v)
-        let pfs = exponentialPFS ? scale * e : scale * pow(e, inverseShape)
-        return (pfs, pfs - log(stream.nextUniform()) * inversePPSRate)
+        pfs = doubles(); pps = doubles(); dropout = doubles()
+        scratch = KernelScratch(capacity: min(max(n, 1), TrialArmDraws.blockSize), layouts: [kernel.layout])
+        tiers = [Int](repeating: 0, count: model.responseCuts.count + 1)
     }
-}
 
-/// Per-replicate result slots shared by the workers.
-/// Invariant: replicate r is written only by the worker that runs it (r ≡ w mod threads),
-/// once, through the pointer; the slots are read only after `concurrentPerform` returns.
-final class ReplicateSlots: @unchecked Sendable {
-    let slots: UnsafeMutableBufferPointer<ReplicateOutcome?>
-    init(count: Int) {
-        slots = .allocate(capacity: count)
-        slots.initialize(repeating: nil)
+    deinit { pfs.deallocate(); pps.deallocate(); dropout.deallocate() }
+
+    /// Draws the arm's first `count` patients (count ≤ capacity) of replicate `replicate`:
+    /// `pfs[k]`, `pps[k]` (OS = PFS + PPS) and `dropout[k]` (∞ without dropout).
+    func draw(count: Int, seed: UInt64, replicate: UInt32) {
+        let b = TrialArmDraws.blockSize
+        var first = 0, block: UInt64 = 0
+        while first < count {
+            let m = min(b, count - first)
+            let stream = RandomStream(seed: seed, arm: kernel.streamID, replicate: replicate, block: block)
+            tiers.withUnsafeMutableBufferPointer { t in
+                binaries.withUnsafeMutableBufferPointer { bins in
+                    kernel.draw(count: m, stream: stream, scratch: scratch, tiers: t, binaries: bins)
+                }
+            }
+            let random = kernel.censoring.isRandom
+            for i in 0..<m {
+                pfs[first &+ i] = scratch.pfs[i]
+                pps[first &+ i] = scratch.pps[i]
+                dropout[first &+ i] = random ? scratch.censor[i] : .infinity
+            }
+            first += m
+            block += 1
+        }
     }
-    deinit {
-        slots.baseAddress!.deinitialize(count: slots.count)
-        slots.deallocate()
-    }
-    @inline(__always) func store(_ value: ReplicateOutcome, at i: Int) { slots[i] = value }
 }
 
 /// Replicate-trial simulation: power, type I error and the distribution of
@@ -142,17 +142,12 @@ public enum TrialSimulator {
     /// - Complexity: O(R · n log n) time; O(threads · n + R) memory.
     public static func run(_ request: TrialRequest, progress: (@Sendable (Int) -> Void)? = nil) -> TrialResult {
         let reps = request.replicates
-        let threads = max(1, min(request.threads, reps))
-        let slots = ReplicateSlots(count: reps)
+        let slots = WorkerSlots<ReplicateOutcome?>(count: reps, initial: nil) // replicate r written once, by its worker
         let looks = request.sequentialLooks
-        DispatchQueue.concurrentPerform(iterations: threads) { w in
-            var worker = ReplicateWorker(request: request, looks: looks)
-            var r = w
-            while r < reps {
-                slots.store(worker.simulate(replicate: r), at: r)
-                progress?(1)
-                r += threads
-            }
+        _ = BlockDriver.run(items: WorkItems.all(reps), threads: request.threads,
+                            makeWorker: { _ in ReplicateWorker(request: request, looks: looks) }, progress: progress) { worker, r, _ in
+            slots.store(worker.simulate(replicate: r), at: r)
+            return 1
         }
         return TrialResult(request: request, replicates: slots.slots.map { $0! })
     }
@@ -164,16 +159,25 @@ public enum TrialSimulator {
     public static func run(_ request: TrialRequest, replicates indices: [Int]) -> [ReplicateOutcome] {
         let count = indices.count
         guard count > 0 else { return [] }
-        let threads = max(1, min(request.threads, count))
-        let slots = ReplicateSlots(count: count)
+        let slots = WorkerSlots<ReplicateOutcome?>(count: count, initial: nil)
         let looks = request.sequentialLooks
-        DispatchQueue.concurrentPerform(iterations: threads) { w in
-            var worker = ReplicateWorker(request: request, looks: looks)
-            var p = w
-            while p < count {
-                slots.store(worker.simulate(replicate: indices[p]), at: p)
-                p += threads
-            }
+        _ = BlockDriver.run(items: WorkItems.all(count), threads: request.threads,
+                            makeWorker: { _ in ReplicateWorker(request: request, looks: looks) }) { worker, p, _ in
+            slots.store(worker.simulate(replicate: indices[p]), at: p)
+            return 1
+        }
+        return slots.slots.map { $0! }
+    }
+
+    /// `run` on shard `shard`'s replicates (r ≡ i − 1 mod k), in replicate order.
+    public static func run(_ request: TrialRequest, shard: ShardSpec) -> [ReplicateOutcome] {
+        let items = WorkItems(shard: shard, total: request.replicates)
+        let slots = WorkerSlots<ReplicateOutcome?>(count: items.count, initial: nil)
+        let looks = request.sequentialLooks
+        _ = BlockDriver.run(items: items, threads: request.threads,
+                            makeWorker: { _ in ReplicateWorker(request: request, looks: looks) }) { worker, r, p in
+            slots.store(worker.simulate(replicate: r), at: p)
+            return 1
         }
         return slots.slots.map { $0! }
     }
@@ -182,41 +186,66 @@ public enum TrialSimulator {
 /// One worker's scratch space and the replicate loop body.
 struct ReplicateWorker {
     let request: TrialRequest
-    let kernels: (control: TrialPatientKernel, experimental: TrialPatientKernel)
-    let streams: (control: UInt32, experimental: UInt32)
+    /// The slots' patient draws (control, experimental).
+    let arms: (control: TrialArmDraws, experimental: TrialArmDraws)
     let workspace: TwoGroupWorkspace
     let z: Double
     var entry: [Double]
+    /// The n + 1 exponential spacings behind `entry`.
+    var spacing: [Double]
     var allocation: [UInt8]
     var eventTime: [Double]
     var dropout: [Double]
     var calendar: [Double]
     var block: [UInt8]
+    /// The allocation stream's words: n + 1 for the entry spacings, then the block picks.
+    var allocationWords: [UInt32]
     let looks: SequentialLooks?
 
     init(request: TrialRequest, looks: SequentialLooks? = nil) {
         self.request = request
         self.looks = looks
-        kernels = (TrialPatientKernel(model: request.control), TrialPatientKernel(model: request.experimentalModel))
-        streams = request.slotStreamIDs
         let n = request.design.patients
+        let streams = request.slotStreamIDs
+        let rate = request.design.dropoutRate
+        arms = (TrialArmDraws(model: request.control, dropoutRate: rate, streamID: streams.control, capacity: n),
+                TrialArmDraws(model: request.experimentalModel, dropoutRate: rate, streamID: streams.experimental, capacity: n))
         workspace = TwoGroupWorkspace(capacity: n)
         z = Distributions.normalQuantile(1 - request.design.alpha / 2)
         entry = [Double](repeating: 0, count: n)
+        spacing = [Double](repeating: 0, count: n + 1)
         allocation = [UInt8](repeating: 0, count: n)
-        eventTime = entry; dropout = entry; calendar = entry
+        eventTime = [Double](repeating: 0, count: n); dropout = eventTime; calendar = eventTime
         let ratio = request.design.ratio
         block = [UInt8](repeating: 0, count: ratio.blockSize)
+        let words = ReplicateWorker.allocationWordCount(patients: n, blockSize: ratio.blockSize)
+        allocationWords = [UInt32](repeating: 0, count: (words + 3) / 4 * 4)
+    }
+
+    /// Words of the allocation stream a replicate uses: n + 1 exponential spacings, then
+    /// b − 1 Fisher–Yates picks per block of b.
+    static func allocationWordCount(patients n: Int, blockSize b: Int) -> Int {
+        n + 1 + (n + b - 1) / b * (b - 1)
     }
 
     /// Entry times (ordered uniforms on [0, accrual] by exponential spacings) and the
-    /// permuted-block allocation (1 experimental, 0 control).
-    mutating func enrol(_ stream: inout RandomStream) {
+    /// permuted-block allocation (1 experimental, 0 control), from the allocation stream
+    /// `stream` (its words from call 0, four per call): words 0 … n are the spacings
+    /// (−log of the word's uniform, the kernels' log), then each block of b takes b − 1
+    /// words for its picks. The spacings' words are reserved even without accrual.
+    mutating func enrol(_ stream: RandomStream) {
         let d = request.design, n = d.patients
+        let calls = allocationWords.count / 4
+        allocationWords.withUnsafeMutableBufferPointer { w in
+            nensim_philox4x32_10_interleaved(stream.key0, stream.key1, 0, stream.block0, stream.block1, calls, w.baseAddress!)
+        }
         if d.accrual > 0 {
+            spacing.withUnsafeMutableBufferPointer { e in
+                allocationWords.withUnsafeBufferPointer { w in nensim_neglog_u32(w.baseAddress!, e.baseAddress!, n + 1) }
+            }
             var sum = 0.0
-            for j in 0..<n { sum += stream.nextExponential(); entry[j] = sum }
-            sum += stream.nextExponential()
+            for j in 0..<n { sum += spacing[j]; entry[j] = sum }
+            sum += spacing[n]
             let f = d.accrual / sum
             for j in 0..<n { entry[j] *= f }
         } else {
@@ -224,12 +253,14 @@ struct ReplicateWorker {
         }
         let b = d.ratio.blockSize
         let ne = d.ratio.experimentalPerBlock
+        var next = n + 1
         var j = 0
         while j < n {
             for k in 0..<b { block[k] = k < ne ? 1 : 0 }
             // Fisher–Yates: position k takes one of the remaining k + 1 labels.
             for k in stride(from: b - 1, to: 0, by: -1) {
-                let pick = min(Int(stream.nextUniform() * Double(k + 1)), k)
+                let pick = min(Int(RandomStream.uniform32(allocationWords[next]) * Double(k + 1)), k)
+                next += 1
                 block.swapAt(k, pick)
             }
             for k in 0..<min(b, n - j) { allocation[j + k] = block[k] }
@@ -240,23 +271,27 @@ struct ReplicateWorker {
     mutating func simulate(replicate r: Int) -> ReplicateOutcome {
         let d = request.design, n = d.patients
         let rep = UInt32(r)
-        var alloc = RandomStream(seed: request.seed, arm: TrialRequest.allocationStreamID, replicate: rep, block: 0)
-        enrol(&alloc)
-        var s0 = RandomStream(seed: request.seed, arm: streams.control, replicate: rep, block: 0)
-        var s1 = RandomStream(seed: request.seed, arm: streams.experimental, replicate: rep, block: 0)
-        let dropoutRate = d.dropoutRate
-        let inverseDropout = dropoutRate > 0 ? 1 / dropoutRate : 0
+        enrol(RandomStream(seed: request.seed, arm: TrialRequest.allocationStreamID, replicate: rep, block: 0))
+        var allocatedExperimental = 0
+        for j in 0..<n { allocatedExperimental &+= Int(allocation[j]) }
+        arms.control.draw(count: n - allocatedExperimental, seed: request.seed, replicate: rep)
+        arms.experimental.draw(count: allocatedExperimental, seed: request.seed, replicate: rep)
         let scan = d.assessmentInterval
         let pfsEndpoint = d.endpoint == .pfs
+        var next = (control: 0, experimental: 0)
         for j in 0..<n {
             let times: (pfs: Double, os: Double)
-            var drop = Double.infinity
+            let drop: Double
             if allocation[j] == 1 {
-                times = kernels.experimental.draw(&s1)
-                if dropoutRate > 0 { drop = -log(s1.nextUniform()) * inverseDropout }
+                let k = next.experimental
+                next.experimental &+= 1
+                times = (arms.experimental.pfs[k], arms.experimental.pfs[k] + arms.experimental.pps[k])
+                drop = arms.experimental.dropout[k]
             } else {
-                times = kernels.control.draw(&s0)
-                if dropoutRate > 0 { drop = -log(s0.nextUniform()) * inverseDropout }
+                let k = next.control
+                next.control &+= 1
+                times = (arms.control.pfs[k], arms.control.pfs[k] + arms.control.pps[k])
+                drop = arms.control.dropout[k]
             }
             var y = pfsEndpoint ? times.pfs : times.os
             if pfsEndpoint, let scan {

@@ -1,0 +1,351 @@
+internal import CKernels
+import Foundation
+import SurvivalStats
+
+// The one patient kernel (docs/ARCHITECTURE.md, "Engine"): the per-patient word layout,
+// the stages that turn words into a patient, and the scratch they work in. Arms,
+// pathways (each line), trial arms and PSA draws all draw their patients here.
+
+/// Where a patient's random words come from, for a block of n patients drawn from one
+/// `RandomStream` (Philox4x32-10, docs/RANDOM.md):
+///
+/// - Philox call i (i < n) gives patient i four 32-bit words: w0 the response rank (and
+///   the PFS rank when coupled), w1 the coupling choice, w2 the independent PFS rank, w3
+///   the post-progression time.
+/// - Calls n, n + 1, … give a further stream of words, four per call, of which patient i
+///   takes words i·e … i·e + e − 1 (e = `extraWords`) in stage order: one per covariate,
+///   entry time, dropout time, one per binary outcome — each only when needed.
+///
+/// A 32-bit word w is the uniform (w + 0.5)/2³² and the exponential −log of it
+/// (`nensim_neglog_word`), resolving the distributions to 2⁻³², far below anything a
+/// one-day grid can see. A new stage that needs words takes them after the binary
+/// outcomes (so existing streams keep their bits) and declares them here.
+struct PatientLayout: Sendable, Equatable {
+    var covariates: Int
+    var entry: Bool
+    var dropout: Bool
+    var binaries: Int
+
+    /// Words each patient takes from the extra stream.
+    var extraWords: Int { covariates + (entry ? 1 : 0) + (dropout ? 1 : 0) + binaries }
+    var entryOffset: Int { covariates }
+    var dropoutOffset: Int { covariates + (entry ? 1 : 0) }
+    var binaryOffset: Int { covariates + (entry ? 1 : 0) + (dropout ? 1 : 0) }
+    /// Philox calls of the extra stream of a block of `patients`.
+    func extraCalls(patients: Int) -> Int { (patients * extraWords + 3) / 4 }
+    /// All Philox calls of a block of `patients` (the first call of whatever follows).
+    func calls(patients: Int) -> Int { patients + extraCalls(patients: patients) }
+}
+
+/// A time-to-event family as a stage of the kernel: turns a unit exponential E (the
+/// patient's cumulative hazard at the event, already divided by its hazard factor) into
+/// the event time T, H(T) = E. The array and the scalar form must give the same bits
+/// (the pathways' later lines draw one patient at a time).
+///
+/// A new family (Gompertz, log-normal, …) is a new conforming type; the kernel, the
+/// layout and the driver do not change.
+protocol EventTimeFamily: Sendable {
+    /// x[i] ← T(x[i]) for i < count. `x` holds `count` positive finite values.
+    func times(fromExponentials x: UnsafeMutablePointer<Double>, count: Int)
+    func time(fromExponential e: Double) -> Double
+}
+
+/// Weibull S(t) = exp(−(t/λ)^k): T = λ·E^(1/k) (CKernels' power); exponential when k = 1
+/// (T = λ·E, one multiplication).
+struct WeibullFamily: EventTimeFamily {
+    let scale: Double
+    let inverseShape: Double
+    let exponential: Bool
+
+    init(_ w: Weibull) {
+        scale = w.scale
+        inverseShape = 1 / w.shape
+        exponential = w.shape == 1
+    }
+
+    func times(fromExponentials x: UnsafeMutablePointer<Double>, count: Int) {
+        if exponential {
+            for i in 0..<count { x[i] *= scale }
+        } else {
+            nensim_scaled_pow(x, inverseShape, scale, count)
+        }
+    }
+
+    @inline(__always) func time(fromExponential e: Double) -> Double {
+        exponential ? e * scale : nensim_scaled_pow1(e, inverseShape, scale)
+    }
+}
+
+/// Exponential with rate μ: T = E/μ, computed as E·(1/μ).
+struct ExponentialFamily: EventTimeFamily {
+    let inverseRate: Double
+    init(rate: Double) { inverseRate = 1 / rate }
+    func times(fromExponentials x: UnsafeMutablePointer<Double>, count: Int) {
+        for i in 0..<count { x[i] *= inverseRate }
+    }
+    @inline(__always) func time(fromExponential e: Double) -> Double { e * inverseRate }
+}
+
+/// A probability as a threshold on a 32-bit word: the event when w < threshold (0 … 2³²).
+@inline(__always) func wordThreshold(_ p: Double) -> UInt64 { UInt64((min(max(p, 0), 1) * 0x1p32).rounded()) }
+
+/// Best response and the PFS rank: tier = the number of cuts at or below the uniform of
+/// w0; the PFS rank is w0 (coupled, when w1 < the coupling threshold) or w2. With no
+/// cuts there is no tier (0) and the rank is w2.
+struct ResponseStage: Sendable {
+    let cuts: [Double]
+    let couplingThreshold: UInt64
+
+    init(_ model: ArmModel) {
+        cuts = model.responseCuts.map(\.probability)
+        couplingThreshold = wordThreshold(model.responseCoupling)
+    }
+
+    var hasTiers: Bool { !cuts.isEmpty }
+
+    @inline(__always) func draw(_ w0: UInt32, _ w1: UInt32, _ w2: UInt32) -> (tier: Int, rank: UInt32) {
+        guard !cuts.isEmpty else { return (0, w2) }
+        let ur = RandomStream.uniform32(w0)
+        var tier = 0
+        while tier < cuts.count && ur >= cuts[tier] { tier &+= 1 }
+        return (tier, UInt64(w1) < couplingThreshold ? w0 : w2)
+    }
+}
+
+/// Covariates acting on both hazards (docs/MODEL.md): patient i has covariate j when its
+/// covariate word j is below the prevalence threshold; η = Xβ (BLAS dgemv over the
+/// block) and both exponentials are multiplied by e^{−η}.
+struct CovariateStage: Sendable {
+    let thresholds: [UInt64]
+    let beta: [Double]
+    init(_ model: ArmModel) {
+        thresholds = model.covariates.map { wordThreshold($0.prevalence) }
+        beta = model.covariates.map(\.logHazardRatio)
+    }
+    init() { thresholds = []; beta = [] }
+    var count: Int { beta.count }
+}
+
+/// Censoring by design: c = min(horizon, analysis − accrual·u_entry) with a uniform
+/// entry (when accrued), then min with the dropout time −log(u)/rate; without random
+/// parts every patient's c is `fixed`.
+struct CensoringStage: Sendable {
+    let horizon: Double
+    let accrual: Double
+    /// Calendar time of the analysis (accrual + follow-up), or nil.
+    let analysisTime: Double?
+    /// 1 / dropout rate, or nil without dropout.
+    let inverseDropoutRate: Double?
+    /// The dropout time's log: the kernels' (`nensim_neglog_word`, the same bits on every
+    /// machine) or the platform's `log` (what `run` has always used, kept so that its
+    /// outputs do not change; docs/ARCHITECTURE.md, "Engine").
+    let portableDropout: Bool
+
+    init(design: StudyDesign) {
+        horizon = design.horizon
+        accrual = design.accrual
+        analysisTime = design.followUp.map { design.accrual + $0 }
+        let d = design.dropoutRate
+        inverseDropoutRate = d > 0 ? 1 / d : nil
+        portableDropout = false
+    }
+
+    /// Dropout only (a trial, whose entry and analysis time are its own), portable.
+    init(dropoutRate d: Double) {
+        horizon = .infinity
+        accrual = 0
+        analysisTime = nil
+        inverseDropoutRate = d > 0 ? 1 / d : nil
+        portableDropout = true
+    }
+
+    var needsEntry: Bool { analysisTime != nil && accrual > 0 }
+    var needsDropout: Bool { inverseDropoutRate != nil }
+    var isRandom: Bool { needsEntry || needsDropout }
+    var fixed: Double { min(horizon, analysisTime ?? .infinity) }
+
+    /// One patient's censoring time from its entry and dropout words (ignored when not needed).
+    @inline(__always) func censor(entry: UInt32, dropout: UInt32) -> Double {
+        let analysis = analysisTime ?? .infinity
+        var c = min(horizon, analysis)
+        if needsEntry { c = min(horizon, analysis - accrual * RandomStream.uniform32(entry)) }
+        if let s = inverseDropoutRate {
+            let e = portableDropout ? nensim_neglog_word(dropout) : -log(RandomStream.uniform32(dropout))
+            c = min(c, e * s)
+        }
+        return c
+    }
+}
+
+/// The per-arm (or per-line) constants of the kernel: the stages in drawing order.
+struct PatientKernel: Sendable {
+    let layout: PatientLayout
+    let response: ResponseStage
+    let covariates: CovariateStage
+    /// 1/h for a PFS hazard multiplied by h (a pathway's later line), or nil when h = 1.
+    let inverseHazardMultiplier: Double?
+    let pfs: any EventTimeFamily
+    let postProgression: any EventTimeFamily
+    let censoring: CensoringStage
+    let binaryThresholds: [UInt64]
+    /// The arm's (or pathway's) random-stream id.
+    let streamID: UInt32
+
+    init(model: ArmModel, censoring: CensoringStage, streamID: UInt32, hazardMultiplier: Double = 1,
+         covariates: Bool = true, binaries: Bool = true) {
+        response = ResponseStage(model)
+        self.covariates = covariates ? CovariateStage(model) : CovariateStage()
+        inverseHazardMultiplier = hazardMultiplier == 1 ? nil : 1 / hazardMultiplier
+        pfs = WeibullFamily(model.pfs)
+        postProgression = ExponentialFamily(rate: model.ppsRate)
+        self.censoring = censoring
+        binaryThresholds = binaries ? model.binaryOutcomes.map { wordThreshold($0.probability) } : []
+        self.streamID = streamID
+        layout = PatientLayout(covariates: self.covariates.count, entry: censoring.needsEntry, dropout: censoring.needsDropout,
+                               binaries: binaryThresholds.count)
+    }
+
+    /// Draws patients 0 ..< count of the block whose stream is `stream` into `scratch`:
+    /// `tier`, `pfs` (PFS time), `pps` (post-progression time; OS = PFS + PPS) and, when
+    /// censoring is random, `censor`. Best-response tiers are counted into `tiers` (when
+    /// the arm has cuts) and binary outcomes into `binaries` (one count per outcome).
+    ///
+    /// Contract: count ≤ `scratch.capacity`; `scratch` was made for at least this
+    /// layout (`KernelScratch.init(capacity:layouts:)`); `tiers` has one element per tier
+    /// (cuts + 1) and `binaries` one per binary outcome, and neither aliases `scratch`.
+    ///
+    /// The block is processed in passes over arrays so that Philox, −log and the Weibull
+    /// power run as vectorised C kernels (`CKernels`).
+    func draw(count: Int, stream: RandomStream, scratch: KernelScratch,
+              tiers: UnsafeMutableBufferPointer<Int>, binaries: UnsafeMutableBufferPointer<Int>) {
+        precondition(count <= scratch.capacity, "a block larger than its scratch")
+        let extra = layout.extraWords
+        let extraCalls = layout.extraCalls(patients: count)
+        let w0 = scratch.w0.baseAddress!, w1 = scratch.w1.baseAddress!, w2 = scratch.w2.baseAddress!, w3 = scratch.w3.baseAddress!
+        let rank = scratch.rank.baseAddress!, tierOf = scratch.tier.baseAddress!
+        let pfsTime = scratch.pfs.baseAddress!, ppsTime = scratch.pps.baseAddress!
+        let words = scratch.extra.baseAddress!
+        nensim_philox4x32_10(stream.key0, stream.key1, 0, stream.block0, stream.block1, count, w0, w1, w2, w3)
+        if extraCalls > 0 {
+            precondition(4 * extraCalls <= scratch.extra.count, "extra words beyond the scratch")
+            nensim_philox4x32_10_interleaved(stream.key0, stream.key1, UInt64(count), stream.block0, stream.block1, extraCalls, words)
+        }
+        // Best response and which word ranks the PFS.
+        if response.hasTiers {
+            response.cuts.withUnsafeBufferPointer { cuts in
+                let nCuts = cuts.count, threshold = response.couplingThreshold
+                for i in 0..<count {
+                    let ur = RandomStream.uniform32(w0[i])
+                    var tier = 0
+                    while tier < nCuts && ur >= cuts[tier] { tier &+= 1 }
+                    tiers[tier] &+= 1
+                    tierOf[i] = tier
+                    rank[i] = UInt64(w1[i]) < threshold ? w0[i] : w2[i]
+                }
+            }
+        } else {
+            for i in 0..<count { rank[i] = w2[i]; tierOf[i] = 0 }
+        }
+        // Unit exponentials of PFS (S(T) = v: E = −log v) and of PPS (E = −log u).
+        nensim_neglog_u32(rank, pfsTime, count)
+        nensim_neglog_u32(w3, ppsTime, count)
+        // Hazard factors: covariates multiply both hazards by e^{η}, η = Xβ.
+        let p = covariates.count
+        if p > 0 {
+            let x = scratch.design.baseAddress!, eta = scratch.eta.baseAddress!
+            covariates.thresholds.withUnsafeBufferPointer { thresholds in
+                for i in 0..<count {
+                    for j in 0..<p { x[i &* p &+ j] = UInt64(words[i &* extra &+ j]) < thresholds[j] ? 1 : 0 }
+                }
+            }
+            covariates.beta.withUnsafeBufferPointer { b in
+                LinearAlgebra.multiply(x, rows: count, columns: p, vector: b.baseAddress!, into: eta)
+            }
+            for i in 0..<count {
+                let factor = exp(-eta[i])
+                pfsTime[i] *= factor
+                ppsTime[i] *= factor
+            }
+        }
+        if let h = inverseHazardMultiplier {
+            for i in 0..<count { pfsTime[i] *= h }
+        }
+        // Event times by inverse transform.
+        pfs.times(fromExponentials: pfsTime, count: count)
+        postProgression.times(fromExponentials: ppsTime, count: count)
+        // Binary outcomes: counting loops over the extra words.
+        binaryThresholds.withUnsafeBufferPointer { thresholds in
+            var offset = layout.binaryOffset
+            for j in 0..<thresholds.count {
+                let t = thresholds[j]
+                var hits = 0
+                var k = offset
+                for _ in 0..<count {
+                    hits &+= UInt64(words[k]) < t ? 1 : 0
+                    k &+= extra
+                }
+                binaries[j] &+= hits
+                offset &+= 1
+            }
+        }
+        // Censoring by design.
+        if censoring.isRandom {
+            let c = scratch.censor.baseAddress!
+            let entry = layout.entryOffset, dropout = layout.dropoutOffset
+            for i in 0..<count {
+                let k = i &* extra
+                c[i] = censoring.censor(entry: words[k &+ entry], dropout: words[k &+ dropout])
+            }
+        }
+    }
+
+    /// One patient drawn from one Philox call's words, with the same arithmetic as
+    /// `draw` (the scalar forms of the same kernels: the same bits), for a pathway's later
+    /// lines. No covariates here (a caller with covariates uses `draw`).
+    @inline(__always) func drawOne(_ w: (UInt32, UInt32, UInt32, UInt32)) -> (tier: Int, pfs: Double, pps: Double) {
+        let (tier, rank) = response.draw(w.0, w.1, w.2)
+        var e = nensim_neglog_word(rank)
+        if let inverseHazardMultiplier { e *= inverseHazardMultiplier }
+        return (tier, pfs.time(fromExponential: e), postProgression.time(fromExponential: nensim_neglog_word(w.3)))
+    }
+}
+
+/// One worker's scratch arrays for a block (allocated once per worker, reused); the
+/// kernel's stages read and write them through plain pointers.
+final class KernelScratch {
+    let capacity: Int
+    let w0, w1, w2, w3, rank: UnsafeMutableBufferPointer<UInt32>
+    /// Extra words, four per Philox call, interleaved.
+    let extra: UnsafeMutableBufferPointer<UInt32>
+    let tier: UnsafeMutableBufferPointer<Int>
+    let pfs, pps, censor: UnsafeMutableBufferPointer<Double>
+    /// The block's covariate matrix X (row-major, patients × covariates) and η = Xβ.
+    let design, eta: UnsafeMutableBufferPointer<Double>
+
+    /// Scratch for blocks of up to `capacity` patients of any of `layouts`.
+    convenience init(capacity: Int, layouts: [PatientLayout]) {
+        self.init(capacity: capacity, extraCalls: layouts.map { $0.extraCalls(patients: capacity) }.max() ?? 0,
+                  covariates: layouts.map(\.covariates).max() ?? 0)
+    }
+
+    /// `capacity` patients per block; `extraCalls` Philox calls for the extra words of a block.
+    init(capacity: Int, extraCalls: Int, covariates: Int) {
+        self.capacity = capacity
+        func words(_ n: Int) -> UnsafeMutableBufferPointer<UInt32> {
+            let b = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: max(n, 1)); b.initialize(repeating: 0); return b
+        }
+        func doubles(_ n: Int) -> UnsafeMutableBufferPointer<Double> {
+            let b = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(n, 1)); b.initialize(repeating: 0); return b
+        }
+        w0 = words(capacity); w1 = words(capacity); w2 = words(capacity); w3 = words(capacity); rank = words(capacity)
+        extra = words(4 * extraCalls)
+        tier = .allocate(capacity: max(capacity, 1)); tier.initialize(repeating: 0)
+        pfs = doubles(capacity); pps = doubles(capacity); censor = doubles(capacity)
+        design = doubles(capacity * covariates); eta = doubles(capacity)
+    }
+
+    deinit {
+        for b in [w0, w1, w2, w3, rank, extra] { b.deallocate() }
+        tier.deallocate(); pfs.deallocate(); pps.deallocate(); censor.deallocate(); design.deallocate(); eta.deallocate()
+    }
+}
