@@ -132,13 +132,14 @@ say "merged in $(( $(date +%s) - t0 )) s"
 # The manifest's time stamp, command line and thread count may differ; nothing else.
 without_run_fields() {
     sed -e '/"command_line" : \[/,/\]/d' -e '/"timestamp" :/d' -e '/"threads" :/d' \
-        -e 's/[0-9]\{4\}-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z/TIME/g' "$1"
+        -e 's/[0-9]\{4\}-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z/TIME/g' \
+        -e 's|<span class="run">.*</span>|RUN|' "$1"
 }
 cmp "$work/merged.txt" "$work/single.txt"
 for f in "$work"/single/*; do
     name=$(basename "$f")
     case "$name" in
-        summary.json | km.svg) cmp <(without_run_fields "$f") <(without_run_fields "$work/merged/$name") ;;
+        summary.json | km.svg | report.html) cmp <(without_run_fields "$f") <(without_run_fields "$work/merged/$name") ;;
         *) cmp "$f" "$work/merged/$name" ;;
     esac
 done
