@@ -113,6 +113,10 @@ struct AnalyzeCommandTests {
             #expect(m.count == 1)
             #expect(Self.close(group.rmst.estimate, Self.number(m.first?["rmean"])) && Self.close(group.rmst.standardError, Self.number(m.first?["se_rmean"])))
             #expect(report.tau == 365 && group.rmst.tau == 365)
+            // print(fit)'s median rule (survmean), beside quantile()'s.
+            let printed = try #require(group.printedMedian)
+            #expect(printed.estimate == Self.optional(m.first?["median"]) && printed.lower == Self.optional(m.first?["median_lcl"])
+                    && printed.upper == Self.optional(m.first?["median_ucl"]), "\(subset) \(confType): \(printed) vs \(m)")
             _ = g
         }
     }

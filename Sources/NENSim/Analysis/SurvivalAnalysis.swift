@@ -53,7 +53,11 @@ public struct GroupSummary: Sendable, Codable, Equatable {
     public var censored: Int
     /// The group's largest follow-up time (event or censoring).
     public var lastTime: Double
+    /// The median by `quantile(fit, 0.5)`'s rule.
     public var median: QuantileSummary
+    /// The median as `print(fit)` shows it (`survmean`'s rule); it differs from `median`
+    /// only where a confidence curve rises (STATISTICS.md, quantiles).
+    public var printedMedian: QuantileSummary? = nil
     /// p = 0.25, 0.5, 0.75 (`quantile(fit)`).
     public var quantiles: [QuantileSummary]
     public var landmarks: [LandmarkSummary]
@@ -285,7 +289,7 @@ public enum SurvivalAnalysis {
             }
             groups.append(GroupSummary(
                 label: data.groupLabels[g], n: times[g].count, events: nEvents, censored: times[g].count - nEvents,
-                lastTime: lastTimes[g], median: QuantileSummary(km.median),
+                lastTime: lastTimes[g], median: QuantileSummary(km.median), printedMedian: QuantileSummary(km.printedMedian),
                 quantiles: [0.25, 0.5, 0.75].map { QuantileSummary(km.quantile($0)) },
                 landmarks: landmarks,
                 rmst: RMSTSummary(tau: tau, estimate: rm.estimate, standardError: rm.standardError,
