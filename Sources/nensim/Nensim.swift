@@ -8,7 +8,7 @@ struct Nensim: ParsableCommand {
         commandName: "nensim",
         abstract: "Outcome simulation and survival statistics for gastro-entero-pancreatic neuroendocrine neoplasms.",
         version: NENSimInfo.version,
-        subcommands: [Run.self, Arms.self, Validate.self, Analyze.self, Trial.self, Merge.self, Fit.self, Reconstruct.self],
+        subcommands: [Run.self, Arms.self, Validate.self, Analyze.self, Trial.self, Design.self, Merge.self, Fit.self, Reconstruct.self],
         defaultSubcommand: Run.self
     )
 
