@@ -113,6 +113,10 @@ struct AnalyzeCommandTests {
             #expect(m.count == 1)
             #expect(Self.close(group.rmst.estimate, Self.number(m.first?["rmean"])) && Self.close(group.rmst.standardError, Self.number(m.first?["se_rmean"])))
             #expect(report.tau == 365 && group.rmst.tau == 365)
+            // print(fit)'s median rule (survmean), beside quantile()'s.
+            let printed = try #require(group.printedMedian)
+            #expect(printed.estimate == Self.optional(m.first?["median"]) && printed.lower == Self.optional(m.first?["median_lcl"])
+                    && printed.upper == Self.optional(m.first?["median_ucl"]), "\(subset) \(confType): \(printed) vs \(m)")
             _ = g
         }
     }
@@ -135,7 +139,11 @@ struct AnalyzeCommandTests {
         if rho == "0" && !stratified {
             #expect(stdout.contains("Log-rank test: χ² = 10.33 on 1 df, p = 0.0013"), "\(stdout)")
         }
-        if stratified { #expect(report.records.dropped == 1 && report.records.missingByColumn == ["ph.ecog": 1]) }
+        // survdiff drops the record without ph.ecog; the curves keep it (survfit's own na.omit).
+        if stratified {
+            #expect(report.records.dropped == 0 && report.records.used == 228 && report.records.usedByLogRank == 227
+                    && report.records.missingByColumn == ["ph.ecog": 1])
+        }
     }
 
     /// `coxph(Surv(time, status) ~ age + sex + ph.ecog, lung, ties = …)`: with sex as the
@@ -164,7 +172,8 @@ struct AnalyzeCommandTests {
             #expect(Self.close(test.statistic, values(q)[0]) && Double(test.df) == values(q)[1] && Self.close(test.pValue, values(q)[2]), "\(q)")
         }
         #expect(cox.n == 227 && cox.events == 164 && Double(cox.iterations) == values("iter")[0])
-        #expect(report.records.dropped == 1)
+        #expect(report.records.dropped == 0 && report.records.used == 228 && report.records.usedByCox == 227)
+        #expect(stdout.contains("228 records, 228 used; curves 228, Cox model 227 (complete cases) (missing: ph.ecog: 1)"), "\(stdout)")
         #expect(stdout.contains("Cox proportional hazards (\(ties) ties; n = 227, events = 164)"))
     }
 

@@ -59,6 +59,16 @@ struct AnalyzeFactorTests {
         #expect(g.groups.map(\.label) == ["squamous", "adeno", "large", "smallcell"])
     }
 
+    /// R's semantics: `survfit(… ~ sex)` keeps the record without ph.ecog that
+    /// `coxph(… ~ sex + ph.ecog)` drops, so the curves with covariates are the curves without.
+    @Test func curvesUseRecordsCompleteInTheirOwnColumns() throws {
+        let with = try Self.report(A.lungArguments + ["--group", "sex", "--covariates", "age,ph.ecog"])
+        let without = try Self.report(A.lungArguments + ["--group", "sex"])
+        #expect(with.groups == without.groups && with.logRank == without.logRank)
+        #expect(with.records.used == 228 && with.records.usedByCox == 227 && with.records.usedByLogRank == 228)
+        #expect(with.cox?.n == 227)
+    }
+
     static let badFactors: [(arguments: [String], status: Int32, message: String)] = [
         (["--covariates", "celltype", "--levels", "celltype=squamous,smallcell,adeno"], 65, "column 'celltype' has the value 'large', which --levels celltype=squamous,smallcell,adeno does not list"),
         (["--covariates", "karno", "--levels", "celltype=a,b"], 64, "--levels celltype=…: 'celltype' is not the --group, --strata or a --covariates column"),

@@ -179,8 +179,13 @@ public struct AnalysisData: Sendable {
     public var cluster: [Int]? = nil
     /// Data records in the file.
     public var recordsRead: Int
-    /// Records dropped because a used column was missing there (empty or NA).
+    /// Records not used at all: missing (empty or NA) the time, the event, the group or
+    /// the weight — the columns of the curves.
     public var dropped: Int
+    /// Per record (of the used ones), whether the log-rank test uses it (strata present)
+    /// and whether the Cox model does (complete in every used column: R's complete cases).
+    public var logRankRow: [Bool] = []
+    public var coxRow: [Bool] = []
     /// Per used column, the number of records where it was missing.
     public var missingByColumn: [String: Int]
 
@@ -268,6 +273,7 @@ public struct AnalysisData: Sendable {
         var factorText = [[String]](repeating: [], count: p)
         var weights: [Double] = []
         var clusterText: [String] = []
+        var logRankRows: [Bool] = [], coxRows: [Bool] = []
         var rowText = [String](repeating: "", count: p)
         var time = [Double](), event = [Bool](), groupText = [String](), strataText = [String](), z = [Double]()
         time.reserveCapacity(n); event.reserveCapacity(n); z.reserveCapacity(n * p)
@@ -284,7 +290,8 @@ public struct AnalysisData: Sendable {
                 .data("\(source) line \(table.lines[r]), column \(index + 1) (\(table.header[index])): \(problem)")
             }
             func cell(_ index: Int) -> String { record[index].trimmingCharacters(in: .whitespaces) }
-            var isMissing = false
+            var isMissing = false        // a column of the curves: the record is not used
+            var missingStrata = false, missingCox = false
             var t = 0.0, e = false
             var g = "", s = ""
 
@@ -311,11 +318,11 @@ public struct AnalysisData: Sendable {
             }
             if let strataIndex {
                 s = cell(strataIndex)
-                if isMissingCell(s) { isMissing = true }
+                if isMissingCell(s) { missingStrata = true }
             }
             for (j, index) in covariateIndex.enumerated() {
                 let c = cell(index)
-                if isMissingCell(c) { isMissing = true; continue }
+                if isMissingCell(c) { missingCox = true; row[j] = .nan; rowText[j] = ""; continue }
                 if isFactor[j] { rowText[j] = c; continue }
                 guard let x = parseNumber(c) else { throw fail(index, "'\(c)' is not a number") }
                 guard x.isFinite else { throw fail(index, "covariate '\(c)' is not a finite number") }
@@ -332,13 +339,15 @@ public struct AnalysisData: Sendable {
             var clusterLabel = ""
             if let clusterIndex {
                 clusterLabel = cell(clusterIndex)
-                if isMissingCell(clusterLabel) { isMissing = true }
+                if isMissingCell(clusterLabel) { missingCox = true }
             }
+            for index in Set(usedColumns) where isMissingCell(cell(index)) { missing[index] += 1 }
             if isMissing {
                 dropped += 1
-                for index in Set(usedColumns) where isMissingCell(cell(index)) { missing[index] += 1 }
                 continue
             }
+            logRankRows.append(!missingStrata)
+            coxRows.append(!missingStrata && !missingCox)
             time.append(t)
             event.append(e)
             if groupIndex != nil { groupText.append(g) }
@@ -379,9 +388,10 @@ public struct AnalysisData: Sendable {
         var strata: [Int]? = nil
         var strataLabels: [String] = []
         if let strataIndex {
-            let levels = try orderedLevels(Array(Set(strataText)), column: table.header[strataIndex], given: options.levels[options.strata!], source: source)
+            let levels = try orderedLevels(Array(Set(strataText.filter { !isMissingCell($0) })), column: table.header[strataIndex],
+                                           given: options.levels[options.strata!], source: source)
             strataLabels = levels.labels
-            strata = strataText.map { levels.index[$0]! }
+            strata = strataText.map { levels.index[$0] ?? -1 }   // −1: missing (not in the log-rank test or Cox)
         }
         var missingByColumn: [String: Int] = [:]
         for index in Set(usedColumns) where missing[index] > 0 { missingByColumn[table.header[index]] = missing[index] }
@@ -394,13 +404,14 @@ public struct AnalysisData: Sendable {
         for (j, index) in covariateIndex.enumerated() {
             let name = table.header[index]
             guard isFactor[j] else { names.append(name); codes.append(nil); levelLists.append([]); continue }
-            let levels = try orderedLevels(Array(Set(factorText[j])), column: name, given: options.levels[options.covariates[j]], source: source)
+            let complete = (0..<time.count).filter { coxRows[$0] }.map { factorText[j][$0] }
+            let levels = try orderedLevels(Array(Set(complete)), column: name, given: options.levels[options.covariates[j]], source: source)
             guard levels.labels.count >= 2 else {
                 throw NensimFailure.data("\(source): factor column '\(name)' has one level ('\(levels.labels.first ?? "")') in the complete records; a contrast needs two or more")
             }
             factorLevelsByName[name] = levels.labels
             names += levels.labels.dropFirst().map { name + $0 }
-            codes.append(factorText[j].map { levels.index[$0]! })
+            codes.append((0..<time.count).map { coxRows[$0] ? levels.index[factorText[j][$0]]! : 0 })
             levelLists.append(levels.labels)
         }
         if isFactor.contains(true) {
@@ -409,7 +420,11 @@ public struct AnalysisData: Sendable {
             for i in 0..<time.count {
                 var c = 0
                 for j in 0..<p {
-                    if let code = codes[j] {
+                    if !coxRows[i] {
+                        // Not in the Cox model: NaN in every column.
+                        for k in 0..<max(1, codes[j] == nil ? 1 : levelLists[j].count - 1) { expanded[i * q + c + k] = .nan }
+                        c += codes[j] == nil ? 1 : levelLists[j].count - 1
+                    } else if let code = codes[j] {
                         if code[i] > 0 { expanded[i * q + c + code[i] - 1] = 1 }
                         c += levelLists[j].count - 1
                     } else {
@@ -423,10 +438,12 @@ public struct AnalysisData: Sendable {
                                 strataLabels: strataLabels, covariates: z, covariateNames: names,
                                 recordsRead: n, dropped: dropped, missingByColumn: missingByColumn)
         data.factorLevels = factorLevelsByName
+        data.logRankRow = logRankRows
+        data.coxRow = coxRows
         if weightIndex != nil { data.weight = weights }
         if clusterIndex != nil {
-            let levels = factorLevels(Array(Set(clusterText)))
-            data.cluster = clusterText.map { levels.index[$0]! }
+            let levels = factorLevels(Array(Set(clusterText.filter { !isMissingCell($0) })))
+            data.cluster = clusterText.map { levels.index[$0] ?? -1 }
         }
         return data
     }

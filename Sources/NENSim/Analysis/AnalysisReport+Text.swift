@@ -33,6 +33,13 @@ extension AnalysisReport {
             let cols = records.missingByColumn.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
             recordLine += ", \(records.dropped) dropped for missing values (\(cols))"
         }
+        var parts: [String] = []
+        if let n = records.usedByLogRank, n != records.used { parts.append("log-rank test \(n)") }
+        if let n = records.usedByCox, n != records.used { parts.append("Cox model \(n) (complete cases)") }
+        if !parts.isEmpty {
+            let cols = records.missingByColumn.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
+            recordLine += "; curves \(records.used), " + parts.joined(separator: ", ") + " (missing: \(cols))"
+        }
         out.append(recordLine)
         out.append("")
 

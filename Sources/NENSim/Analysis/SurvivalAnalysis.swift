@@ -53,7 +53,11 @@ public struct GroupSummary: Sendable, Codable, Equatable {
     public var censored: Int
     /// The group's largest follow-up time (event or censoring).
     public var lastTime: Double
+    /// The median by `quantile(fit, 0.5)`'s rule.
     public var median: QuantileSummary
+    /// The median as `print(fit)` shows it (`survmean`'s rule); it differs from `median`
+    /// only where a confidence curve rises (STATISTICS.md, quantiles).
+    public var printedMedian: QuantileSummary? = nil
     /// p = 0.25, 0.5, 0.75 (`quantile(fit)`).
     public var quantiles: [QuantileSummary]
     public var landmarks: [LandmarkSummary]
@@ -148,11 +152,16 @@ public struct AnalysisReport: Sendable, Codable {
     public struct Records: Sendable, Codable, Equatable {
         /// Data records in the file.
         public var read: Int
+        /// Used by the Kaplan–Meier curves (complete in time, event, group, weight).
         public var used: Int
-        /// Dropped for a missing value in a used column (R's na.omit).
+        /// Not used at all: missing a column of the curves (R's na.omit in `survfit`).
         public var dropped: Int
         /// Per used column, the records missing it.
         public var missingByColumn: [String: Int]
+        /// Used by the log-rank test (also complete in the strata) and by the Cox model
+        /// (complete cases over every used column, as `coxph`); absent where not run.
+        public var usedByLogRank: Int? = nil
+        public var usedByCox: Int? = nil
     }
 
     public var nensimVersion: String
@@ -280,7 +289,7 @@ public enum SurvivalAnalysis {
             }
             groups.append(GroupSummary(
                 label: data.groupLabels[g], n: times[g].count, events: nEvents, censored: times[g].count - nEvents,
-                lastTime: lastTimes[g], median: QuantileSummary(km.median),
+                lastTime: lastTimes[g], median: QuantileSummary(km.median), printedMedian: QuantileSummary(km.printedMedian),
                 quantiles: [0.25, 0.5, 0.75].map { QuantileSummary(km.quantile($0)) },
                 landmarks: landmarks,
                 rmst: RMSTSummary(tau: tau, estimate: rm.estimate, standardError: rm.standardError,
@@ -294,11 +303,18 @@ public enum SurvivalAnalysis {
                                               estimate: d.estimate, standardError: d.se, lower: d.lower, upper: d.upper, pValue: p))
         }
 
+        // Each analysis on the records complete in its own columns, as R's survfit,
+        // survdiff and coxph each apply na.omit to their own model frame.
+        let logRankRows = data.coxRow.isEmpty ? Array(0..<data.count) : (0..<data.count).filter { data.logRankRow[$0] }
+        let coxRows = data.coxRow.isEmpty ? Array(0..<data.count) : (0..<data.count).filter { data.coxRow[$0] }
+        var usedByLogRank: Int? = nil, usedByCox: Int? = nil
         var logRank: LogRankSummary? = nil
         if k >= 2 {
+            usedByLogRank = logRankRows.count
             do {
-                let r = try LogRank.test(time: data.time, event: data.event, group: data.group, strata: data.strata, rho: options.rho,
-                                         weight: data.weight)
+                let r = try LogRank.test(time: logRankRows.map { data.time[$0] }, event: logRankRows.map { data.event[$0] },
+                                         group: logRankRows.map { data.group[$0] }, strata: data.strata.map { s in logRankRows.map { s[$0] } },
+                                         rho: options.rho, weight: data.weight.map { w in logRankRows.map { w[$0] } })
                 logRank = LogRankSummary(rho: options.rho, strata: options.strata, groups: data.groupLabels, observed: r.observed,
                                          expected: r.expected, variance: r.variance, chiSquare: r.chiSquare,
                                          df: r.degreesOfFreedom, pValue: r.pValue)
@@ -315,15 +331,17 @@ public enum SurvivalAnalysis {
             var names: [String] = []
             if let group = options.group { names += data.groupLabels.dropFirst().map { group + $0 } }
             names += data.covariateNames
-            var x = [Double](repeating: 0, count: data.count * q)
-            for i in 0..<data.count {
-                if data.group[i] > 0 { x[i * q + data.group[i] - 1] = 1 }
-                for j in 0..<p { x[i * q + k - 1 + j] = data.covariates[i * p + j] }
+            usedByCox = coxRows.count
+            var x = [Double](repeating: 0, count: coxRows.count * q)
+            for (row, i) in coxRows.enumerated() {
+                if data.group[i] > 0 { x[row * q + data.group[i] - 1] = 1 }
+                for j in 0..<p { x[row * q + k - 1 + j] = data.covariates[i * p + j] }
             }
             do {
-                let fit = try CoxPH.fit(time: data.time, event: data.event, covariates: x, columns: q, strata: data.strata,
-                                        ties: options.ties, confidenceLevel: options.confidenceLevel, weights: data.weight,
-                                        cluster: data.cluster, robust: options.robust)
+                func rows<T>(_ a: [T]) -> [T] { coxRows.map { a[$0] } }
+                let fit = try CoxPH.fit(time: rows(data.time), event: rows(data.event), covariates: x, columns: q, strata: data.strata.map(rows),
+                                        ties: options.ties, confidenceLevel: options.confidenceLevel, weights: data.weight.map(rows),
+                                        cluster: data.cluster.map(rows), robust: options.robust)
                 let terms = (0..<q).map { j in
                     CoxTerm(name: names[j], coefficient: fit.coefficients[j], standardError: fit.standardErrors[j],
                             hazardRatio: fit.hazardRatios[j], lower: fit.lowerCI[j], upper: fit.upperCI[j],
@@ -352,7 +370,8 @@ public enum SurvivalAnalysis {
             columns: .init(time: options.time, event: options.event, group: options.group, strata: options.strata, covariates: options.covariates,
                            weights: options.weights),
             eventCoding: options.eventCoding.summary,
-            records: .init(read: data.recordsRead, used: data.count, dropped: data.dropped, missingByColumn: data.missingByColumn),
+            records: .init(read: data.recordsRead, used: data.count, dropped: data.dropped, missingByColumn: data.missingByColumn,
+                           usedByLogRank: usedByLogRank, usedByCox: usedByCox),
             confidenceType: options.confidenceType.rawValue, confidenceLevel: options.confidenceLevel,
             tau: tau, tauRule: tauRule, landmarkTimes: options.landmarks, groups: groups, rmstDifferences: differences,
             logRank: logRank, cox: cox, coxFailure: coxFailure, notes: notes)
