@@ -48,8 +48,26 @@ struct Trial: ParsableCommand {
     @Option(name: .long, help: "Scan interval (e.g. 12w, 8w, 3m, 90d): progression is seen at the first scan after it.")
     var assess: String?
 
-    @Option(name: .long, help: "Two-sided significance level.")
+    @Option(name: .long, help: "Significance level: two-sided, or with --looks the α of --sided.")
     var alpha: Double = 0.05
+
+    @Option(name: .long, help: ArgumentHelp("Group-sequential looks at these information fractions (fractions of --events), e.g. 0.5,0.75,1.", valueName: "t1,t2,…,1"))
+    var looks: String?
+
+    @Option(name: .long, help: "Lan–DeMets α spending of --looks: obf, pocock or hsd:GAMMA.")
+    var spending: String = "obf"
+
+    @Option(name: .customLong("beta-spending"), help: "Non-binding futility bounds from β spending (obf, pocock, hsd:GAMMA); one-sided designs.")
+    var betaSpending: String?
+
+    @Option(name: .long, help: "Type II error of the design's drift (futility bounds and the design's H1 exit probabilities); default 0.2.")
+    var beta: Double?
+
+    @Option(name: .long, help: "The same as --beta 1 − POWER.")
+    var power: Double?
+
+    @Option(name: .long, help: "Sides of a --looks design: 1 (reject for benefit only) or 2 (default).")
+    var sided: Int?
 
     @Option(name: .long, help: "Number of simulated trials.")
     var replicates: Int = 1000
@@ -88,6 +106,32 @@ struct Trial: ParsableCommand {
         if let psa { guard psa >= 1, psa <= 100_000 else { throw ValidationError("--psa \(psa): the number of draws must be between 1 and 100000") } }
         if let shard {
             do { _ = try ShardSpec.parse(shard) } catch let f as NensimFailure { throw ValidationError(f.message) }
+            if looks != nil { throw ValidationError("--shard with --looks: sharded group-sequential trials are not supported yet") }
+        }
+        if looks == nil {
+            for (flag, given) in [("--sided", sided != nil), ("--beta-spending", betaSpending != nil), ("--beta", beta != nil),
+                                  ("--power", power != nil), ("--spending", spending != "obf")] where given {
+                throw ValidationError("\(flag) needs --looks (a group-sequential design)")
+            }
+        }
+        if let sided, sided != 1, sided != 2 { throw ValidationError("--sided \(sided): 1 or 2") }
+        if beta != nil, power != nil { throw ValidationError("give --beta or --power, not both") }
+        if let b = beta ?? power.map({ 1 - $0 }) { guard b > 0, b < 1 else { throw ValidationError("--beta/--power: β = \(b) must lie in (0, 1)") } }
+        if betaSpending != nil, sided != 1 { throw ValidationError("--beta-spending needs --sided 1 (futility bounds are one-sided)") }
+        if looks != nil, events == nil { throw ValidationError("--looks needs --events (looks are at fractions of the target events)") }
+    }
+
+    /// The group-sequential plan of --looks, or nil.
+    func sequentialPlan() throws -> SequentialPlan? {
+        guard let looks else { return nil }
+        do {
+            return SequentialPlan(informationRates: try SequentialPlan.parseLooks(looks), sides: sided ?? 2,
+                                  spending: try SequentialPlan.parseSpending(spending),
+                                  futilitySpending: try betaSpending.map(SequentialPlan.parseSpending),
+                                  beta: beta ?? power.map { 1 - $0 } ?? 0.2)
+        } catch let f as NensimFailure {
+            throw NensimFailure.usage(f.message.replacingOccurrences(of: "looks '", with: "--looks '")
+                .replacingOccurrences(of: "spending function '", with: "--spending/--beta-spending '"))
         }
     }
 
@@ -95,7 +139,8 @@ struct Trial: ParsableCommand {
         TrialDesign(patients: n, ratio: try AllocationRatio.parse(ratio), accrual: accrual,
                     followUp: followUp ?? (events == nil ? 12 : nil), dropoutPerYear: dropout, targetEvents: events,
                     endpoint: endpoint == .pfs ? .pfs : .os, test: try TrialTest.parse(test),
-                    assessmentInterval: try assess.map(AssessmentInterval.parse), alpha: alpha, null: null)
+                    assessmentInterval: try assess.map(AssessmentInterval.parse), alpha: alpha, null: null,
+                    sequential: try sequentialPlan())
     }
 
     /// `notebooks-out/trial-<arms>-n<N>-seed<S>`.

@@ -18,6 +18,19 @@ public enum TrialTest: Sendable, Codable, Equatable, CustomStringConvertible {
     case flemingHarrington(rho: Double, gamma: Double)
     /// Cox proportional hazards (Efron ties), Wald test of the arm coefficient.
     case cox
+    /// MaxCombo: the largest of the FH G(0,0), G(0,1), G(1,0), G(1,1) z statistics with
+    /// its p-value from their joint normal law (SurvivalStats `MaxCombo`).
+    case maxCombo
+    /// Magirr–Burman modestly weighted log-rank, weight 1/max(S(t−), S(t*)), t* in months.
+    case modestlyWeighted(tStar: Double)
+
+    /// Whether the test needs the records of the analysis (not the one-pass workspace).
+    var needsRecords: Bool {
+        switch self {
+        case .maxCombo, .modestlyWeighted: return true
+        default: return false
+        }
+    }
 
     /// Parses `logrank`, `cox`, `fh:RHO,GAMMA` (also `fh:RHO`, γ = 0).
     public static func parse(_ text: String) throws -> TrialTest {
@@ -25,7 +38,11 @@ public enum TrialTest: Sendable, Codable, Equatable, CustomStringConvertible {
         switch t {
         case "logrank", "log-rank": return .logRank
         case "cox", "wald": return .cox
+        case "maxcombo": return .maxCombo
         default: break
+        }
+        if t.hasPrefix("mb:") || t.hasPrefix("mw:") {
+            if let ts = Double(t.dropFirst(3)), ts.isFinite, ts > 0 { return .modestlyWeighted(tStar: ts) }
         }
         if t.hasPrefix("fh:") {
             let parts = t.dropFirst(3).split(separator: ",", omittingEmptySubsequences: false)
@@ -37,7 +54,7 @@ public enum TrialTest: Sendable, Codable, Equatable, CustomStringConvertible {
                 }
             }
         }
-        throw NensimFailure.usage("--test '\(text)': expected logrank, cox or fh:RHO,GAMMA with RHO, GAMMA ≥ 0 (e.g. fh:1,0)")
+        throw NensimFailure.usage("--test '\(text)': expected logrank, cox, fh:RHO,GAMMA with RHO, GAMMA ≥ 0 (e.g. fh:1,0), maxcombo or mb:TSTAR (months, e.g. mb:6)")
     }
 
     public var description: String {
@@ -45,6 +62,8 @@ public enum TrialTest: Sendable, Codable, Equatable, CustomStringConvertible {
         case .logRank: return "logrank"
         case .cox: return "cox"
         case let .flemingHarrington(rho, gamma): return "fh:\(fmt(rho)),\(fmt(gamma))"
+        case .maxCombo: return "maxcombo"
+        case let .modestlyWeighted(tStar): return "mb:\(fmt(tStar))"
         }
     }
 
@@ -54,10 +73,12 @@ public enum TrialTest: Sendable, Codable, Equatable, CustomStringConvertible {
         case .logRank: return "log-rank test"
         case .cox: return "Cox Wald test (Efron ties)"
         case let .flemingHarrington(rho, gamma): return "Fleming–Harrington G(\(fmt(rho)), \(fmt(gamma))) weighted log-rank test"
+        case .maxCombo: return "MaxCombo test (max of FH G(0,0), G(0,1), G(1,0), G(1,1))"
+        case let .modestlyWeighted(tStar): return "Magirr–Burman modestly weighted log-rank test (t* = \(fmt(tStar)) months)"
         }
     }
 
-    enum CodingKeys: String, CodingKey { case name, rho, gamma }
+    enum CodingKeys: String, CodingKey { case name, rho, gamma, tStar }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(description, forKey: .name)
@@ -65,6 +86,7 @@ public enum TrialTest: Sendable, Codable, Equatable, CustomStringConvertible {
             try c.encode(rho, forKey: .rho)
             try c.encode(gamma, forKey: .gamma)
         }
+        if case let .modestlyWeighted(tStar) = self { try c.encode(tStar, forKey: .tStar) }
     }
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -82,22 +104,27 @@ public struct AllocationRatio: Sendable, Codable, Equatable, CustomStringConvert
         self.control = control
     }
 
-    /// Parses `A:B` with positive integers (at most 100 each).
+    /// Parses `A:B` with positive integers (at most 100 000 each), e.g. `205:97`.
     public static func parse(_ text: String) throws -> AllocationRatio {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard parts.count == 2, let a = parts[0], let b = parts[1] else {
             throw NensimFailure.usage("--ratio '\(text)': expected EXPERIMENTAL:CONTROL, e.g. 1:1 or 2:1")
         }
-        guard a >= 1, b >= 1, a <= 100, b <= 100 else {
-            throw NensimFailure.usage("--ratio '\(text)': both parts must be whole numbers from 1 to 100 (each arm needs patients)")
+        guard a >= 1, b >= 1, a <= 100_000, b <= 100_000 else {
+            throw NensimFailure.usage("--ratio '\(text)': both parts must be whole numbers from 1 to 100000 (each arm needs patients)")
         }
         return AllocationRatio(experimental: a, control: b)
     }
 
     /// Permuted-block size: twice the sum of the ratio (e.g. 4 for 1:1, 6 for 2:1), so a
     /// block is never a single run of the pattern and the next allocation is not
-    /// predictable from the ratio alone.
-    public var blockSize: Int { 2 * (experimental + control) }
+    /// predictable from the ratio alone; once the sum exceeds 100 (e.g. 205:97), the sum
+    /// itself: one pattern per block is unpredictable enough, and every complete block
+    /// holds the exact ratio.
+    public var blockSize: Int { experimental + control > 100 ? experimental + control : 2 * (experimental + control) }
+
+    /// Experimental allocations in one block.
+    public var experimentalPerBlock: Int { blockSize / (experimental + control) * experimental }
 
     /// Share of patients allocated to the experimental arm.
     public var experimentalFraction: Double { Double(experimental) / Double(experimental + control) }
@@ -169,10 +196,14 @@ public struct TrialDesign: Sendable, Codable, Equatable {
     public var alpha: Double
     /// The control arm against itself (type I error).
     public var null: Bool
+    /// Group-sequential looks (then `alpha` is the α of the plan's sidedness), or nil
+    /// for one analysis.
+    public var sequential: SequentialPlan?
 
     public init(patients: Int, ratio: AllocationRatio = AllocationRatio(experimental: 1, control: 1), accrual: Double = 24,
                 followUp: Double? = 12, dropoutPerYear: Double = 0, targetEvents: Int? = nil, endpoint: TrialEndpoint = .pfs,
-                test: TrialTest = .logRank, assessmentInterval: Double? = nil, alpha: Double = 0.05, null: Bool = false) {
+                test: TrialTest = .logRank, assessmentInterval: Double? = nil, alpha: Double = 0.05, null: Bool = false,
+                sequential: SequentialPlan? = nil) {
         self.patients = patients
         self.ratio = ratio
         self.accrual = accrual
@@ -184,6 +215,7 @@ public struct TrialDesign: Sendable, Codable, Equatable {
         self.assessmentInterval = assessmentInterval
         self.alpha = alpha
         self.null = null
+        self.sequential = sequential
     }
 
     /// Dropout hazard per month, −log(1 − r)/12.
@@ -226,6 +258,10 @@ public struct TrialDesign: Sendable, Codable, Equatable {
         guard alpha.isFinite, alpha > 0, alpha < 1 else {
             throw NensimFailure.usage("--alpha \(fmt(alpha)): a significance level in (0, 1)")
         }
+        if let sequential {
+            try sequential.validate(targetEvents: targetEvents)
+            _ = try sequential.boundaries(alpha: alpha)
+        }
     }
 
     /// One line for outputs.
@@ -240,6 +276,7 @@ public struct TrialDesign: Sendable, Codable, Equatable {
         }
         if dropoutPerYear > 0 { parts.append("dropout \(fmt(dropoutPerYear * 100)) % a year (exponential)") }
         if let a = assessmentInterval { parts.append("scans every \(fmt(a, 3)) months (progression seen at the next scan)") }
+        if let sequential { parts.append(sequential.summary) }
         return parts.joined(separator: "; ")
     }
 }

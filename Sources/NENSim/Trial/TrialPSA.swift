@@ -11,7 +11,8 @@ extension TrialSimulator {
                            K: Int) throws -> (draws: [TrialPSADraw], figures: [String]) {
         let (draws, figures) = try psaDraws(request, catalogue: catalogue, overrides: overrides, K: K)
         let out = draws.map { d -> TrialPSADraw in
-            TrialPSADraw(draw: d, summary: TrialSummary(run(request.drawn(d)).replicates, alpha: request.design.alpha))
+            TrialPSADraw(draw: d, summary: TrialSummary(run(request.drawn(d)).replicates, alpha: request.design.alpha,
+                                                                looks: request.design.sequential?.informationRates.count))
         }
         return (out, figures)
     }

@@ -15,10 +15,14 @@ public struct TrialReport: Sendable {
     /// Range figures redrawn by the PSA (ids), empty without PSA.
     public var psaFigures: [String]
     public var commandLine: [String]
+    /// The boundaries of a group-sequential design, computed once.
+    let looks: SequentialLooks?
 
     public init(result: TrialResult, psa: [TrialPSADraw]? = nil, psaFigures: [String] = [], commandLine: [String] = []) {
         self.result = result
-        self.summary = TrialSummary(result.replicates, alpha: result.request.design.alpha)
+        self.summary = TrialSummary(result.replicates, alpha: result.request.design.alpha,
+                                    looks: result.request.design.sequential?.informationRates.count)
+        self.looks = result.request.sequentialLooks
         self.psa = psa
         self.psaFigures = psaFigures
         self.commandLine = commandLine
@@ -56,23 +60,38 @@ public struct TrialReport: Sendable {
         let versus = design.null ? "\(c) against itself (--null: type I error)" : "\(e) (experimental) vs \(c) (control)"
         out.append("nensim \(NENSimInfo.version) trial: \(versus); \(request.replicates) replicates, seed \(request.seed)")
         out.append("design: \(design.summary)")
-        out.append("endpoint \(design.endpoint.rawValue.uppercased()); decision by the \(design.test.title), two-sided α = \(fmt(design.alpha)); HR experimental/control by Cox (Efron ties) with \(fmt((1 - design.alpha) * 100)) % Wald CI")
+        if let plan = design.sequential {
+            out.append("endpoint \(design.endpoint.rawValue.uppercased()); decision by the \(design.test.title) at each look, \(plan.sides)-sided α = \(fmt(design.alpha)); HR experimental/control by Cox (Efron ties) with \(fmt((1 - 2 * design.alpha / Double(plan.sides)) * 100)) % Wald CI")
+        } else {
+            out.append("endpoint \(design.endpoint.rawValue.uppercased()); decision by the \(design.test.title), two-sided α = \(fmt(design.alpha)); HR experimental/control by Cox (Efron ties) with \(fmt((1 - design.alpha) * 100)) % Wald CI")
+        }
         out.append("")
+        if let table = sequentialTable() {
+            out.append(table)
+            out.append("")
+        }
         var t = TextTable(header: ["operating characteristic", "estimate", "MC SE"])
         func row(_ label: String, _ x: MonteCarloEstimate, _ decimals: Int = 4) {
             t.add([label, x.value.map { fixed($0, decimals: decimals) } ?? "NA", x.mcse.map { fixed($0, decimals: decimals) } ?? "NA"])
         }
         let a = fmt(design.alpha)
-        row(design.null ? "type I error, two-sided (p < \(a))" : "power, two-sided (p < \(a))", s.powerTwoSided)
-        row("  … and favouring \(design.null ? "the second sample" : e)", s.powerTwoSidedFavourable)
-        row("power, one-sided (p < \(a), HR < 1)", s.powerOneSided)
+        if let plan = design.sequential {
+            row(design.null ? "type I error (any bound crossed)" : "power (any efficacy bound crossed)", s.powerTwoSided)
+            if plan.sides == 2 { row("  … favouring \(design.null ? "the second sample" : e)", s.powerTwoSidedFavourable) }
+            if let seq = s.sequential { row("stopped before the last look", seq.stopEarly) }
+        } else {
+            row(design.null ? "type I error, two-sided (p < \(a))" : "power, two-sided (p < \(a))", s.powerTwoSided)
+            row("  … and favouring \(design.null ? "the second sample" : e)", s.powerTwoSidedFavourable)
+            row("power, one-sided (p < \(a), HR < 1)", s.powerOneSided)
+        }
         row("P(CI excludes 1)", s.ciExcludesOne)
         row("P(CI entirely below 1)", s.ciBelowOne)
         row("HR estimate, median", s.hazardRatioMedian, 3)
         row("HR estimate, 2.5 %", s.hazardRatioLower, 3)
         row("HR estimate, 97.5 %", s.hazardRatioUpper, 3)
-        row("events at analysis (mean)", s.events, 1)
-        row("analysis time, months (mean)", s.analysisTime, 2)
+        let atStop = design.sequential == nil ? "" : " at the stopping look"
+        row("events at analysis\(atStop) (mean)", s.events, 1)
+        row("analysis time\(atStop), months (mean)", s.analysisTime, 2)
         row("patients enrolled by then (mean)", s.enrolled, 1)
         row("KM median \(c), months (mean where reached)", s.medianControl, 2)
         row("KM median \(design.null ? c + " (2nd sample)" : e), months (mean where reached)", s.medianExperimental, 2)
@@ -120,9 +139,11 @@ public struct TrialReport: Sendable {
         s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 
-    /// One row per replicate.
+    /// One row per replicate; a sequential design adds `look` and `decision` (the look
+    /// it stopped at and why; the other columns are that look's analysis).
     public func replicatesCSV() -> String {
-        var lines = ["replicate,analysis_time,enrolled_control,enrolled_experimental,events_control,events_experimental,hr,hr_lower,hr_upper,log_hr,se_log_hr,cox_converged,z,p_two_sided,p_one_sided,logrank_o_minus_e,logrank_variance,median_control,median_experimental"]
+        let sequential = design.sequential != nil
+        var lines = ["replicate,analysis_time,enrolled_control,enrolled_experimental,events_control,events_experimental,hr,hr_lower,hr_upper,log_hr,se_log_hr,cox_converged,z,p_two_sided,p_one_sided,logrank_o_minus_e,logrank_variance,median_control,median_experimental" + (sequential ? ",look,decision" : "")]
         lines.reserveCapacity(result.replicates.count + 1)
         let n = Self.csvNumber
         for r in result.replicates {
@@ -131,7 +152,7 @@ public struct TrialReport: Sendable {
                           String(s.eventsControl), String(s.eventsExperimental), n(r.hazardRatio), n(r.lower), n(r.upper),
                           n(s.logHazardRatio), n(s.standardError), s.coxConverged ? "true" : "false", n(r.z), n(r.pTwoSided),
                           n(r.pOneSided), n(s.observedMinusExpected), n(s.variance), n(s.medianControl), n(s.medianExperimental)]
-                .joined(separator: ","))
+                .joined(separator: ",") + (sequential ? ",\(r.look),\(r.decision.rawValue)" : ""))
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -208,8 +229,9 @@ public struct TrialReport: Sendable {
         var arms: [JSONArm]
         var summary: TrialSummary
         var psa: JSONPSA?
+        var boundaries: [BoundaryRow]?
         enum CodingKeys: String, CodingKey {
-            case seed, replicates, design, arms, summary, psa, randomisation, streams
+            case seed, replicates, design, arms, summary, psa, randomisation, streams, boundaries
             case nensimVersion = "nensim_version", commandLine = "command_line", designSummary = "design_summary"
             case confidenceLevel = "confidence_level"
         }
@@ -237,9 +259,9 @@ public struct TrialReport: Sendable {
         }
         let doc = JSONDocument(nensimVersion: NENSimInfo.version, commandLine: commandLine, seed: request.seed, replicates: request.replicates,
                                design: design, designSummary: design.summary, confidenceLevel: 1 - design.alpha,
-                               randomisation: "permuted blocks of \(design.ratio.blockSize) (twice the sum of the ratio), entry times the order statistics of uniforms over the accrual period",
+                               randomisation: "permuted blocks of \(design.ratio.blockSize) (\(design.ratio.experimental + design.ratio.control > 100 ? "the sum" : "twice the sum") of the ratio), entry times the order statistics of uniforms over the accrual period",
                                streams: "replicate r: entry and allocation from (seed, stream_id(\"trial/allocation\"), r, block 0); each arm's patients in allocation order from (seed, arm stream_id, r, block 0)",
-                               arms: arms, summary: summary, psa: psaJSON)
+                               arms: arms, summary: summary, psa: psaJSON, boundaries: boundaryRows())
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -259,6 +281,7 @@ public struct TrialReport: Sendable {
         try TrialReport.prepare(directory: directory, force: force)
         var files: [(String, Data)] = [("trial.json", try json()), ("replicates.csv", Data(replicatesCSV().utf8))]
         if let psa = psaCSV() { files.append(("psa.csv", Data(psa.utf8))) }
+        if let boundaries = boundariesCSV() { files.append(("boundaries.csv", Data(boundaries.utf8))) }
         return try files.map { name, data in
             let url = directory.appendingPathComponent(name)
             try AtomicFile.write(data, to: url)

@@ -63,6 +63,10 @@ public struct ReplicateOutcome: Sendable, Equatable {
     public var hazardRatio: Double
     public var lower: Double
     public var upper: Double
+    /// The look at which a group-sequential replicate stopped (1-based; 0 for a fixed
+    /// design) and why (SequentialAnalysis.swift).
+    public var look: Int = 0
+    public var decision: LookDecision = .fixed
 
     public var events: Int { statistics.eventsControl + statistics.eventsExperimental }
     public var enrolled: Int { enrolledControl + enrolledExperimental }
@@ -140,8 +144,9 @@ public enum TrialSimulator {
         let reps = request.replicates
         let threads = max(1, min(request.threads, reps))
         let slots = ReplicateSlots(count: reps)
+        let looks = request.sequentialLooks
         DispatchQueue.concurrentPerform(iterations: threads) { w in
-            var worker = ReplicateWorker(request: request)
+            var worker = ReplicateWorker(request: request, looks: looks)
             var r = w
             while r < reps {
                 slots.store(worker.simulate(replicate: r), at: r)
@@ -161,8 +166,9 @@ public enum TrialSimulator {
         guard count > 0 else { return [] }
         let threads = max(1, min(request.threads, count))
         let slots = ReplicateSlots(count: count)
+        let looks = request.sequentialLooks
         DispatchQueue.concurrentPerform(iterations: threads) { w in
-            var worker = ReplicateWorker(request: request)
+            var worker = ReplicateWorker(request: request, looks: looks)
             var p = w
             while p < count {
                 slots.store(worker.simulate(replicate: indices[p]), at: p)
@@ -178,7 +184,7 @@ struct ReplicateWorker {
     let request: TrialRequest
     let kernels: (control: TrialPatientKernel, experimental: TrialPatientKernel)
     let streams: (control: UInt32, experimental: UInt32)
-    let workspace: TwoArmWorkspace
+    let workspace: TwoGroupWorkspace
     let z: Double
     var entry: [Double]
     var allocation: [UInt8]
@@ -186,13 +192,15 @@ struct ReplicateWorker {
     var dropout: [Double]
     var calendar: [Double]
     var block: [UInt8]
+    let looks: SequentialLooks?
 
-    init(request: TrialRequest) {
+    init(request: TrialRequest, looks: SequentialLooks? = nil) {
         self.request = request
+        self.looks = looks
         kernels = (TrialPatientKernel(model: request.control), TrialPatientKernel(model: request.experimentalModel))
         streams = request.slotStreamIDs
         let n = request.design.patients
-        workspace = TwoArmWorkspace(capacity: n)
+        workspace = TwoGroupWorkspace(capacity: n)
         z = Distributions.normalQuantile(1 - request.design.alpha / 2)
         entry = [Double](repeating: 0, count: n)
         allocation = [UInt8](repeating: 0, count: n)
@@ -215,7 +223,7 @@ struct ReplicateWorker {
             for j in 0..<n { entry[j] = 0 }
         }
         let b = d.ratio.blockSize
-        let ne = 2 * d.ratio.experimental
+        let ne = d.ratio.experimentalPerBlock
         var j = 0
         while j < n {
             for k in 0..<b { block[k] = k < ne ? 1 : 0 }
@@ -258,6 +266,7 @@ struct ReplicateWorker {
             eventTime[j] = y
             dropout[j] = drop
         }
+        if let looks { return performLooks(looks, replicate: r) }
 
         // Calendar time of the analysis.
         let cap = d.followUp.map { d.accrual + $0 } ?? .infinity
@@ -282,42 +291,7 @@ struct ReplicateWorker {
             for j in 0..<n { analysis = max(analysis, entry[j] + min(eventTime[j], dropout[j])) }
         }
 
-        // The analysis data set: patients enrolled by then, followed to event, dropout or cut-off.
-        var m = 0, n0 = 0, n1 = 0
-        for j in 0..<n where entry[j] < analysis {
-            let limit = min(analysis - entry[j], dropout[j])
-            let isEvent = eventTime[j] <= dropout[j] && entry[j] + eventTime[j] <= analysis
-            var t: Double
-            if isEvent {
-                t = eventTime[j]
-            } else {
-                t = max(limit, 0)
-                // Censored without a recorded progression: at the last adequate scan.
-                if pfsEndpoint, let scan { t = (t / scan).rounded(.down) * scan }
-            }
-            workspace.time[m] = t
-            workspace.event[m] = isEvent
-            workspace.arm[m] = allocation[j]
-            if allocation[j] == 1 { n1 += 1 } else { n0 += 1 }
-            m += 1
-        }
-
-        let (rho, gamma): (Double, Double)
-        if case let .flemingHarrington(r, g) = d.test { (rho, gamma) = (r, g) } else { (rho, gamma) = (0, 0) }
-        let stats = workspace.analyze(count: m, rho: rho, gamma: gamma)
-        let zStat: Double
-        switch d.test {
-        case .cox: zStat = stats.coxZ
-        default: zStat = stats.z
-        }
-        let beta = stats.logHazardRatio, se = stats.standardError
-        let hr = exp(beta)
-        let lower = se.isFinite ? exp(beta - z * se) : 0
-        let upper = se.isFinite ? exp(beta + z * se) : .infinity
-        return ReplicateOutcome(replicate: r, analysisTime: analysis, enrolledControl: n0, enrolledExperimental: n1,
-                                statistics: stats, z: zStat,
-                                pTwoSided: 2 * Distributions.normalCDF(-abs(zStat)),
-                                pOneSided: Distributions.normalCDF(zStat),
-                                hazardRatio: hr, lower: beta.isNaN ? .nan : lower, upper: beta.isNaN ? .nan : upper)
+        // The analysis data set and its statistics (SequentialAnalysis.swift, shared with the looks).
+        return analyse(at: analysis, replicate: r, z: z)
     }
 }

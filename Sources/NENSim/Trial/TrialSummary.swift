@@ -75,10 +75,17 @@ public struct TrialSummary: Sendable, Codable, Equatable {
     public var medianExperimentalReached: MonteCarloEstimate
     /// Replicates whose Cox fit did not converge (an arm without events: HR 0 or ∞).
     public var coxNotConverged: Int
+    /// Stopping per look of a group-sequential design (nil for a fixed design). Then the
+    /// power fields count rejections at the bounds: `powerTwoSided` any rejection,
+    /// `powerTwoSidedFavourable` and `powerOneSided` crossings in the experimental
+    /// arm's favour; events, analysis time and enrolment are at the stopping look
+    /// (their means are the expected values).
+    public var sequential: SequentialSummary?
 
     /// Summarises replicates.
+    /// - Parameter looks: the number of looks of a sequential design (nil: fixed).
     /// - Complexity: O(R log R).
-    public init(_ outcomes: [ReplicateOutcome], alpha: Double) {
+    public init(_ outcomes: [ReplicateOutcome], alpha: Double, looks: Int? = nil) {
         let total = outcomes.count
         replicates = total
         self.alpha = alpha
@@ -102,6 +109,13 @@ public struct TrialSummary: Sendable, Codable, Equatable {
         medianExperimental = .mean(m1)
         medianExperimentalReached = .proportion(m1.count, of: total)
         coxNotConverged = outcomes.count { !$0.statistics.coxConverged }
+        if let looks {
+            let seq = SequentialSummary(outcomes, looks: looks)
+            sequential = seq
+            powerTwoSided = seq.rejection
+            powerTwoSidedFavourable = .proportion(outcomes.count { $0.decision == .upper }, of: total)
+            powerOneSided = powerTwoSidedFavourable
+        }
     }
 }
 
@@ -111,4 +125,43 @@ public struct TrialSummary: Sendable, Codable, Equatable {
 public func schoenfeldPower(events d: Double, allocation p: Double, hazardRatio theta: Double, alpha: Double) -> Double {
     let zA = Distributions.normalQuantile(1 - alpha / 2)
     return Distributions.normalCDF((d * p * (1 - p)).squareRoot() * abs(log(theta)) - zA)
+}
+
+/// How the replicates of a group-sequential design stopped.
+public struct SequentialSummary: Sendable, Codable, Equatable {
+    /// Per look k = 1 … K: the share of replicates that stopped there, by decision.
+    public struct Look: Sendable, Codable, Equatable {
+        public var look: Int
+        /// Crossed the efficacy bound in the experimental arm's favour.
+        public var stopUpper: MonteCarloEstimate
+        /// Two-sided designs: crossed −b_k (control better).
+        public var stopLower: MonteCarloEstimate
+        /// Stopped at the futility bound.
+        public var stopFutility: MonteCarloEstimate
+        /// Reached this look as the last analysis without crossing.
+        public var noRejection: MonteCarloEstimate
+        /// Mean events and calendar time of the replicates that stopped here.
+        public var meanEvents: Double?
+        public var meanAnalysisTime: Double?
+    }
+
+    public var looks: [Look]
+    /// P(reject H0 at some look): the power, or the type I error under the null.
+    public var rejection: MonteCarloEstimate
+    /// P(stop before the last look).
+    public var stopEarly: MonteCarloEstimate
+
+    public init(_ outcomes: [ReplicateOutcome], looks k: Int) {
+        let total = outcomes.count
+        looks = (1...max(k, 1)).map { look in
+            let here = outcomes.filter { $0.look == look }
+            func share(_ d: LookDecision) -> MonteCarloEstimate { .proportion(here.count { $0.decision == d }, of: total) }
+            return Look(look: look, stopUpper: share(.upper), stopLower: share(.lower), stopFutility: share(.futility),
+                        noRejection: share(.notRejected),
+                        meanEvents: here.isEmpty ? nil : Double(here.reduce(0) { $0 + $1.events }) / Double(here.count),
+                        meanAnalysisTime: here.isEmpty ? nil : here.reduce(0) { $0 + $1.analysisTime } / Double(here.count))
+        }
+        rejection = .proportion(outcomes.count { $0.decision.rejected }, of: total)
+        stopEarly = .proportion(outcomes.count { $0.look < k }, of: total)
+    }
 }

@@ -1,0 +1,109 @@
+import Foundation
+
+/// What `nensim design` reports: Schoenfeld's start, the simulated search, the answer
+/// (terminal table, `design.json`, `design_power.csv`; docs/TRIAL.md, "Sample size").
+public struct DesignReport: Sendable {
+    public var search: SampleSizeSearch
+    public var experimental: String
+    public var control: String
+    public var template: TrialDesign
+    public var sides: Int
+    public var seed: UInt64
+    public var commandLine: [String]
+
+    public init(search: SampleSizeSearch, experimental: String, control: String, template: TrialDesign, sides: Int,
+                seed: UInt64, commandLine: [String] = []) {
+        self.search = search
+        self.experimental = experimental
+        self.control = control
+        self.template = template
+        self.sides = sides
+        self.seed = seed
+        self.commandLine = commandLine
+    }
+
+    /// Patients above Schoenfeld's n (relative), at the chosen size.
+    public var gapToSchoenfeld: Double? {
+        search.chosen.map { Double($0.patients) / search.schoenfeld.patients - 1 }
+    }
+
+    public func renderTable() -> String {
+        let s = search.schoenfeld
+        var out: [String] = []
+        out.append("nensim \(NENSimInfo.version) design: \(experimental) (experimental) vs \(control) (control); target power \(fixed(search.targetPower, decimals: 3)), \(sides)-sided α = \(fmt(template.alpha)); \(search.replicates) replicates per size, seed \(seed)")
+        var d = template
+        d.patients = search.chosen?.patients ?? Int(s.patients.rounded())
+        out.append("design: \(d.summary)")
+        out.append("")
+        var t = TextTable(header: ["Schoenfeld", "value"])
+        t.add(["hazard ratio \(s.proportionalHazards ? "(proportional hazards)" : "(cumulative-hazard ratio at the control median: hazards not proportional)")", fixed(s.hazardRatio, decimals: 4)])
+        t.add(["events, fixed sample", fixed(s.eventsFixed, decimals: 1)])
+        if s.inflation != 1 { t.add(["group-sequential inflation", fixed(s.inflation, decimals: 4)]) }
+        t.add(["events", fixed(s.events, decimals: 1)])
+        t.add(["P(event observed by the end of follow-up)", fixed(s.eventProbability, decimals: 4)])
+        t.add(["patients", fixed(s.patients, decimals: 1)])
+        out.append(t.render(indent: "  "))
+        out.append("")
+        var p = TextTable(header: ["patients", "events (mean)", "simulated power", "MC SE", ""])
+        for e in search.evaluations {
+            let mark = e.patients == search.chosen?.patients ? "← chosen" : (e.patients == search.below?.patients ? "← one step below" : "")
+            p.add([String(e.patients), e.events.value.map { fixed($0, decimals: 1) } ?? "NA",
+                   e.power.value.map { fixed($0, decimals: 4) } ?? "NA", e.power.mcse.map { fixed($0, decimals: 4) } ?? "NA", mark])
+        }
+        out.append("Simulated power by size (common random numbers, step \(search.step))")
+        out.append(p.render(indent: "  "))
+        if let c = search.chosen, let gap = gapToSchoenfeld {
+            out.append("")
+            out.append("smallest simulated n reaching \(fixed(search.targetPower, decimals: 3)): \(c.patients) patients (power \(fixed(c.power.value ?? .nan, decimals: 4)) ± \(fixed(c.power.mcse ?? .nan, decimals: 4))), \(fixed(gap * 100, decimals: 1)) % above Schoenfeld's \(fixed(s.patients, decimals: 1))")
+            if let b = search.below {
+                out.append("one step below, \(b.patients) patients: power \(fixed(b.power.value ?? .nan, decimals: 4)) ± \(fixed(b.power.mcse ?? .nan, decimals: 4))")
+            }
+        } else {
+            out.append("")
+            out.append("the search did not bracket the target power")
+        }
+        return out.joined(separator: "\n")
+    }
+
+    struct JSONDocument: Encodable {
+        var nensimVersion: String
+        var commandLine: [String]
+        var seed: UInt64
+        var experimental: String
+        var control: String
+        var sides: Int
+        var design: TrialDesign
+        var search: SampleSizeSearch
+        var gapToSchoenfeld: Double?
+    }
+
+    public func json() throws -> Data {
+        let doc = JSONDocument(nensimVersion: NENSimInfo.version, commandLine: commandLine, seed: seed, experimental: experimental,
+                               control: control, sides: sides, design: template, search: search, gapToSchoenfeld: gapToSchoenfeld)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return try encoder.encode(doc)
+    }
+
+    /// `design_power.csv`: one row per simulated size.
+    public func powerCSV() -> String {
+        var lines = ["patients,events_mean,events_mcse,power,power_mcse,chosen"]
+        func n(_ x: Double?) -> String { x.map(TrialReport.csvNumber) ?? "NA" }
+        for e in search.evaluations {
+            lines.append("\(e.patients),\(n(e.events.value)),\(n(e.events.mcse)),\(n(e.power.value)),\(n(e.power.mcse)),\(e.patients == search.chosen?.patients)")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Writes `design.json` and `design_power.csv` atomically into `directory`.
+    @discardableResult
+    public func write(to directory: URL, force: Bool) throws -> [URL] {
+        try TrialReport.prepare(directory: directory, force: force)
+        return try [("design.json", try json()), ("design_power.csv", Data(powerCSV().utf8))].map { name, data in
+            let url = directory.appendingPathComponent(name)
+            try AtomicFile.write(data, to: url)
+            return url
+        }
+    }
+}
