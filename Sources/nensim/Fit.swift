@@ -192,6 +192,28 @@ struct KMCurve: Codable {
     var surv: [Double]
     var lower: [Double?]
     var upper: [Double?]
+
+    /// The curve as drawn: every step while there are at most 2000; beyond, a step is
+    /// kept when time has moved 1/2000 of the range or S (or a limit) 1/2000 since the
+    /// last kept one (the first and last are always kept), so 10⁶ records do not write
+    /// 10⁶ points into fit.json and fit.svg.
+    static func thinned(_ km: KaplanMeierEstimate) -> KMCurve {
+        let m = km.time.count
+        var keep: [Int] = []
+        if m <= 2000 { keep = Array(0..<m) } else {
+            let span = (km.time.last! - km.time.first!) / 2000
+            var last = 0
+            keep = [0]
+            for i in 1..<m {
+                let moved = km.time[i] - km.time[last] >= span || abs(km.survival[i] - km.survival[last]) >= 1.0 / 2000
+                    || abs(km.lower[i] - km.lower[last]) >= 1.0 / 2000 || abs(km.upper[i] - km.upper[last]) >= 1.0 / 2000
+                if moved || i == m - 1 { keep.append(i); last = i }
+            }
+        }
+        func finite(_ x: Double) -> Double? { x.isFinite ? x : nil }
+        return KMCurve(time: keep.map { km.time[$0] }, surv: keep.map { km.survival[$0] },
+                       lower: keep.map { finite(km.lower[$0]) }, upper: keep.map { finite(km.upper[$0]) })
+    }
 }
 
 /// Everything `nensim fit` prints and writes.
@@ -263,9 +285,7 @@ struct FitReport: Codable {
             }
             let km = KaplanMeier.fit(time: time, event: event)
             groups.append(GroupResult(group: data.groupLabels[g], n: rows.count, events: event.filter { $0 }.count, fits: results,
-                                      failures: failures,
-                                      km: KMCurve(time: km.time, surv: km.survival, lower: km.lower.map { $0.isFinite ? $0 : nil },
-                                                  upper: km.upper.map { $0.isFinite ? $0 : nil })))
+                                      failures: failures, km: KMCurve.thinned(km)))
             curves.append(groupCurves)
         }
         if groups.allSatisfy({ $0.fits.isEmpty }) {
@@ -315,8 +335,8 @@ struct FitReport: Codable {
                 return right ? fill + t : t + fill
             }
             func row(_ c: [String]) -> String {
-                pad(c[0], 5) + pad(c[1], 12) + pad(c[2], 11, right: true) + pad(c[3], 10, right: true) + pad(c[4], 10, right: true)
-                    + pad(c[5], 8, right: true) + "  " + pad(c[6], 26) + c[7]
+                pad(c[0], 5) + pad(c[1], 12) + pad(c[2], 14, right: true) + pad(c[3], 14, right: true) + pad(c[4], 14, right: true)
+                    + pad(c[5], 11, right: true) + "  " + pad(c[6], 26) + c[7]
             }
             out.append(row(["rank", "dist", "logLik", "AIC", "BIC", "ΔAIC", "median (95% CI)", "RMST (95% CI)"]))
             for r in g.fits {

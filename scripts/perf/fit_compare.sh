@@ -8,7 +8,7 @@
 #   N        records (default 2000000): Weibull(shape 1.3, scale 12) times, uniform
 #            censoring on (0, 36), written by R with set.seed(1)
 #   ROUNDS   rounds of swift then R (default 3); R times each survreg as the median of
-#            3 runs within a round
+#            3 runs within a round (elapsed and CPU: on a loaded machine compare CPU)
 set -eu
 N=${1:-2000000}
 ROUNDS=${2:-3}
@@ -25,10 +25,10 @@ BIN=$(swift build -c release --package-path "$ROOT" --show-bin-path)/nensim
 i=1
 while [ "$i" -le "$ROUNDS" ]; do
     echo "round $i (load: $(cut -d' ' -f1-3 /proc/loadavg))" >&2
-    s=$(date +%s.%N)
-    "$BIN" fit "$DATA" --time time --event event --dist exponential,weibull,lognormal,loglogistic > "$DIR/swift-out.txt"
-    e=$(date +%s.%N)
-    echo "{\"tool\": \"nensim fit\", \"n\": $N, \"whole_process_s\": $(echo "$e - $s" | bc)}"
+    /usr/bin/time -f "%e %U %S" -o "$DIR/swift-time.txt" \
+        "$BIN" fit "$DATA" --time time --event event --dist exponential,weibull,lognormal,loglogistic > "$DIR/swift-out.txt"
+    read -r wall user sys < "$DIR/swift-time.txt"
+    echo "{\"tool\": \"nensim fit (whole process: CSV, 4 fits, SEs, median and RMST CIs, table)\", \"n\": $N, \"elapsed_s\": $wall, \"cpu_s\": $(echo "$user + $sys" | bc)}"
     Rscript "$ROOT/scripts/perf/fit_r.R" "$DATA" 3
     i=$((i + 1))
 done

@@ -63,6 +63,11 @@ public struct EventCoding: Sendable, Equatable, Codable {
     }
 }
 
+/// Whether a scalar is one `CharacterSet.whitespaces` holds (tab or a space separator).
+@inline(__always) func isBlank(_ c: Unicode.Scalar) -> Bool {
+    c == " " || c == "\t" || (c.value >= 128 && c.properties.generalCategory == .spaceSeparator)
+}
+
 /// Missing cells, as `read.csv` reads them: empty, or `NA`.
 func isMissingCell(_ s: String) -> Bool { s.isEmpty || s == "NA" }
 
@@ -289,7 +294,14 @@ public struct AnalysisData: Sendable {
             func fail(_ index: Int, _ problem: String) -> NensimFailure {
                 .data("\(source) line \(table.lines[r]), column \(index + 1) (\(table.header[index])): \(problem)")
             }
-            func cell(_ index: Int) -> String { record[index].trimmingCharacters(in: .whitespaces) }
+            func cell(_ index: Int) -> String {
+                // Most cells have no surrounding blanks; Foundation's trimming is slow on
+                // Linux (it bridges to NSString), so it runs only when one is there.
+                let text = record[index]
+                guard let first = text.unicodeScalars.first, let last = text.unicodeScalars.last,
+                      isBlank(first) || isBlank(last) else { return text }
+                return text.trimmingCharacters(in: .whitespaces)
+            }
             var isMissing = false        // a column of the curves: the record is not used
             var missingStrata = false, missingCox = false
             var t = 0.0, e = false

@@ -110,8 +110,8 @@ enum NormalError: LocationScaleError {
 /// ∂²l/∂a² = z g′ + z² g″; an event adds −log σ − log t (the time-scale Jacobian, as
 /// survreg's reported log-likelihood).
 @inline(__always)
-func locationScaleTerms<W: LocationScaleError>(_: W.Type, logTime y: Double, event: Bool, eta: Double, logScale a: Double) -> RecordTerms {
-    let sigma = exp(a)
+func locationScaleTerms<W: LocationScaleError>(_: W.Type, logTime y: Double, event: Bool, eta: Double, logScale a: Double,
+                                                scale sigma: Double) -> RecordTerms {
     let z = (y - eta) / sigma
     let (g, g1, g2) = event ? W.logDensity(z) : W.logSurvival(z)
     var r = RecordTerms()

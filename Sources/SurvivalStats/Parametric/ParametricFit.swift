@@ -222,21 +222,25 @@ struct ParametricProblem {
             if !derivatives { return (ll, [], []) }
             return numericalDerivatives(theta, ll)
         }
-        let eta = linearPredictor(theta)
+        // η per record through BLAS when there are covariates; one number otherwise.
+        let etas = k == 1 ? [] : linearPredictor(theta)
+        let eta0 = theta[0]
         let hasAux = family != .exponential
         let a = hasAux ? theta[k] : 0
         var ll = 0.0
         var g = [Double](repeating: 0, count: P)
         var h = [Double](repeating: 0, count: P * P) // Hessian, filled lower then mirrored
         var gA = 0.0, hAA = 0.0
+        let sigma = exp(a)
         var row = [Double](repeating: 1, count: k)
         for i in 0..<n {
+            let eta = k == 1 ? eta0 : etas[i]
             let r: RecordTerms
             switch family {
-            case .exponential, .weibull: r = locationScaleTerms(ExtremeValueError.self, logTime: logTime[i], event: event[i], eta: eta[i], logScale: a)
-            case .lognormal: r = locationScaleTerms(NormalError.self, logTime: logTime[i], event: event[i], eta: eta[i], logScale: a)
-            case .loglogistic: r = locationScaleTerms(LogisticError.self, logTime: logTime[i], event: event[i], eta: eta[i], logScale: a)
-            case .gompertz: r = gompertzTerms(time: time[i], event: event[i], eta: eta[i], shape: a)
+            case .exponential, .weibull: r = locationScaleTerms(ExtremeValueError.self, logTime: logTime[i], event: event[i], eta: eta, logScale: a, scale: sigma)
+            case .lognormal: r = locationScaleTerms(NormalError.self, logTime: logTime[i], event: event[i], eta: eta, logScale: a, scale: sigma)
+            case .loglogistic: r = locationScaleTerms(LogisticError.self, logTime: logTime[i], event: event[i], eta: eta, logScale: a, scale: sigma)
+            case .gompertz: r = gompertzTerms(time: time[i], event: event[i], eta: eta, shape: a)
             case .gengamma: fatalError("handled above")
             }
             ll += r.l
