@@ -224,7 +224,7 @@ extension ReplicateWorker {
             }
             workspace.time[m] = t
             workspace.event[m] = isEvent
-            workspace.arm[m] = allocation[j]
+            workspace.group[m] = allocation[j]
             if allocation[j] == 1 { n1 += 1 } else { n0 += 1 }
             m += 1
         }
@@ -235,7 +235,7 @@ extension ReplicateWorker {
         var pTwo = 2 * Distributions.normalCDF(-abs(zStat)), pOne = Distributions.normalCDF(zStat)
         if d.test.needsRecords {
             let table = TwoGroupEventTable(time: Array(workspace.time[0..<m]), event: Array(workspace.event[0..<m]),
-                                           group: Array(workspace.arm[0..<m]))
+                                           group: Array(workspace.group[0..<m]))
             (zStat, pOne, pTwo) = Self.recordTest(d.test, table)
         }
         let beta = stats.logHazardRatio, se = stats.standardError

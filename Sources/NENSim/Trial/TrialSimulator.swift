@@ -184,7 +184,7 @@ struct ReplicateWorker {
     let request: TrialRequest
     let kernels: (control: TrialPatientKernel, experimental: TrialPatientKernel)
     let streams: (control: UInt32, experimental: UInt32)
-    let workspace: TwoArmWorkspace
+    let workspace: TwoGroupWorkspace
     let z: Double
     var entry: [Double]
     var allocation: [UInt8]
@@ -200,7 +200,7 @@ struct ReplicateWorker {
         kernels = (TrialPatientKernel(model: request.control), TrialPatientKernel(model: request.experimentalModel))
         streams = request.slotStreamIDs
         let n = request.design.patients
-        workspace = TwoArmWorkspace(capacity: n)
+        workspace = TwoGroupWorkspace(capacity: n)
         z = Distributions.normalQuantile(1 - request.design.alpha / 2)
         entry = [Double](repeating: 0, count: n)
         allocation = [UInt8](repeating: 0, count: n)

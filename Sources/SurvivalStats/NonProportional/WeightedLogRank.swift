@@ -13,11 +13,13 @@ public struct TwoGroupEventTable: Sendable {
 
     /// Builds the table.
     /// Contract: `time`, `event`, `group` have one entry per subject (same length n);
-    /// times finite and ≥ 0, in any order; `group` 0 or 1. Exactly equal times are ties
-    /// (censorings at an event time are at risk at it, as in `survival`).
+    /// times finite and ≥ 0, in any order; `group` 0 or 1. Ties are R's (`TimeFix`, the
+    /// module's one tie policy): times within √ε are one time; censorings at an event
+    /// time are at risk at it, as in `survival`.
     /// - Complexity: O(n log n).
     public init(time: [Double], event: [Bool], group: [UInt8]) {
         precondition(time.count == event.count && time.count == group.count, "time, event and group differ in length")
+        let time = TimeFix.fixed(time) ?? time
         let n = time.count
         // Sort (time, code) with code = group | event << 1 packed beside the time.
         var keyed = [(Double, UInt8)](unsafeUninitializedCapacity: n) { buf, count in
