@@ -29,10 +29,22 @@ public enum MaxCombo {
     /// - Complexity: O(n log n) for the table, then O(1): the p-value is one 1-D
     ///   Gauss–Legendre integral of bivariate normal probabilities.
     public static func test(_ table: TwoGroupEventTable) -> MaxComboResult {
-        let (u, v) = table.scores(functions: 4) { k in
+        // The four weights 1, 1 − S, S, S(1 − S) per row, summed without per-row arrays.
+        var u = [Double](repeating: 0, count: 4), v = [Double](repeating: 0, count: 16)
+        for k in 0..<table.time.count {
+            let n = table.atRisk0[k] + table.atRisk1[k], d = table.events0[k] + table.events1[k]
+            let o = table.events1[k] - d * table.atRisk1[k] / n
+            let h = n > 1 ? d * (n - d) * table.atRisk0[k] * table.atRisk1[k] / (n * n * (n - 1)) : 0
             let s = table.survivalBefore[k]
-            return [1, 1 - s, s, s * (1 - s)]
+            let w = (1.0, 1 - s, s, s * (1 - s))
+            u[0] += w.0 * o; u[1] += w.1 * o; u[2] += w.2 * o; u[3] += w.3 * o
+            let x = (w.0 * h, w.1 * h, w.2 * h, w.3 * h)
+            v[0] += w.0 * x.0; v[1] += w.0 * x.1; v[2] += w.0 * x.2; v[3] += w.0 * x.3
+            v[5] += w.1 * x.1; v[6] += w.1 * x.2; v[7] += w.1 * x.3
+            v[10] += w.2 * x.2; v[11] += w.2 * x.3
+            v[15] += w.3 * x.3
         }
+        for a in 0..<4 { for b in 0..<a { v[a * 4 + b] = v[b * 4 + a] } }
         let sd = (0..<4).map { v[$0 * 4 + $0].squareRoot() }
         let z = (0..<4).map { sd[$0] > 0 ? -u[$0] / sd[$0] : 0 }
         var r = [Double](repeating: 0, count: 16)

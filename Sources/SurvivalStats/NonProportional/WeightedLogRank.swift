@@ -21,16 +21,25 @@ public struct TwoGroupEventTable: Sendable {
         precondition(time.count == event.count && time.count == group.count, "time, event and group differ in length")
         let time = TimeFix.fixed(time) ?? time
         let n = time.count
-        let order = (0..<n).sorted { time[$0] < time[$1] }
+        // Sort (time, code) with code = group | event << 1 packed beside the time.
+        var keyed = [(Double, UInt8)](unsafeUninitializedCapacity: n) { buf, count in
+            for j in 0..<n { buf[j] = (time[j], group[j] | (event[j] ? 2 : 0)) }
+            count = n
+        }
+        keyed.sort { $0.0 < $1.0 }
         var r0 = Double(group.count { $0 == 0 }), r1 = Double(n) - r0
         var s = 1.0
         var i = 0
         while i < n {
-            let t = time[order[i]]
+            let t = keyed[i].0
             var d0 = 0.0, d1 = 0.0, c0 = 0.0, c1 = 0.0
-            while i < n, time[order[i]] == t {
-                let j = order[i]
-                if group[j] == 1 { if event[j] { d1 += 1 } else { c1 += 1 } } else { if event[j] { d0 += 1 } else { c0 += 1 } }
+            while i < n, keyed[i].0 == t {
+                switch keyed[i].1 {
+                case 3: d1 += 1
+                case 1: c1 += 1
+                case 2: d0 += 1
+                default: c0 += 1
+                }
                 i += 1
             }
             if d0 + d1 > 0 {
