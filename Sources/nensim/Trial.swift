@@ -21,22 +21,22 @@ struct Trial: ParsableCommand {
     @Option(name: .long, help: "EXPERIMENTAL,CONTROL arm ids, e.g. sunitinib,placebo (see `nensim arms`).")
     var arms: String
 
-    @Option(name: .long, help: "Patients randomised per trial (both arms).")
+    @Option(name: .long, parsing: .unconditional, help: "Patients randomised per trial (both arms).")
     var n: Int
 
     @Option(name: .long, help: "Allocation ratio EXPERIMENTAL:CONTROL, e.g. 1:1 or 2:1.")
     var ratio: String = "1:1"
 
-    @Option(name: .long, help: "Uniform accrual period, months.")
+    @Option(name: .long, parsing: .unconditional, help: "Uniform accrual period, months.")
     var accrual: Double = 24
 
-    @Option(name: .customLong("follow-up"), help: "Follow-up after accrual ends, months: the latest analysis time (default 12 without --events, none with it).")
+    @Option(name: .customLong("follow-up"), parsing: .unconditional, help: "Follow-up after accrual ends, months: the latest analysis time (default 12 without --events, none with it).")
     var followUp: Double?
 
-    @Option(name: .long, help: "Annual dropout probability (exponential dropout), in [0, 1).")
+    @Option(name: .long, parsing: .unconditional, help: "Annual dropout probability (exponential dropout), in [0, 1).")
     var dropout: Double = 0
 
-    @Option(name: .long, help: "Event-driven analysis at this many events (at most --n).")
+    @Option(name: .long, parsing: .unconditional, help: "Event-driven analysis at this many events (at most --n).")
     var events: Int?
 
     @Option(name: .long, help: "Endpoint analysed: pfs or os.")
@@ -48,22 +48,22 @@ struct Trial: ParsableCommand {
     @Option(name: .long, help: "Scan interval (e.g. 12w, 8w, 3m, 90d): progression is seen at the first scan after it.")
     var assess: String?
 
-    @Option(name: .long, help: "Two-sided significance level.")
+    @Option(name: .long, parsing: .unconditional, help: "Two-sided significance level.")
     var alpha: Double = 0.05
 
-    @Option(name: .long, help: "Number of simulated trials.")
+    @Option(name: .long, parsing: .unconditional, help: "Number of simulated trials.")
     var replicates: Int = 1000
 
     @Flag(name: .long, help: "Run the control arm against itself (type I error).")
     var null = false
 
-    @Option(name: .long, help: "Probabilistic sensitivity analysis: K parameter draws from the figures' ranges, each simulated.")
+    @Option(name: .long, parsing: .unconditional, help: "Probabilistic sensitivity analysis: K parameter draws from the figures' ranges, each simulated.")
     var psa: Int?
 
-    @Option(name: .long, help: "Random seed; the same seed gives the same output for any thread count.")
+    @Option(name: .long, parsing: .unconditional, help: "Random seed; the same seed gives the same output for any thread count.")
     var seed: UInt64 = 1
 
-    @Option(name: .long, help: "Worker threads (default: all cores). Results do not depend on it.")
+    @Option(name: .long, parsing: .unconditional, help: "Worker threads (default: all cores). Results do not depend on it.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a parameter: ARM.PARAM=VALUE (repeatable).", valueName: "arm.param=value"))
@@ -87,7 +87,15 @@ struct Trial: ParsableCommand {
         guard threads >= 1, threads <= 256 else { throw ValidationError("--threads \(threads): must be between 1 and 256 (each worker keeps its own tally)") }
         if let psa { guard psa >= 1, psa <= 100_000 else { throw ValidationError("--psa \(psa): the number of draws must be between 1 and 100000") } }
         if let shard {
-            do { _ = try ShardSpec.parse(shard) } catch let f as NensimFailure { throw ValidationError(f.message) }
+            do { _ = try ShardSpec.parse(shard) } catch let f as NensimFailure { throw validationError(f) }
+        }
+        // Cross-field checks of the design and the arm list, before any work.
+        try validating {
+            try design().validate()
+            let ids = try parseArmList(arms)
+            guard ids.count == 2 else {
+                throw NensimFailure.usage("\(.arms) '\(user: arms)': a trial compares exactly two arms, EXPERIMENTAL,CONTROL (e.g. sunitinib,placebo)")
+            }
         }
     }
 
@@ -103,23 +111,23 @@ struct Trial: ParsableCommand {
         "notebooks-out/trial-\(request.experimental.id)-\(request.control.id)-n\(request.design.patients)-seed\(request.seed)"
     }
 
-    /// Writes the report's files, prints its table and the files written.
-    static func finish(_ report: TrialReport, folder: URL, force: Bool) throws {
-        let written = try report.write(to: folder, force: force)
-        print(report.renderTable())
-        print("")
-        print("wrote \(written.map(\.path).joined(separator: ", "))")
+    /// Writes the report's files, prints its table and the files written, and commits
+    /// the folder (after printing: a failed stdout leaves nothing).
+    static func finish(_ report: TrialReport, folder: RunFolder) throws {
+        _ = try report.write(to: folder) {
+            try Console.out(report.renderTable())
+            try Console.out("")
+            let shown = folder.files.map { (folder.displayName as NSString).appendingPathComponent($0) }
+            try Console.out("wrote \(shown.joined(separator: ", "))")
+        }
     }
 
     func run() throws {
         try reportingFailures {
             let design = try design()
             try design.validate()
-            let ids = try parseArmList(arms)
-            guard ids.count == 2 else {
-                throw NensimFailure.usage("--arms '\(arms)': a trial compares exactly two arms, EXPERIMENTAL,CONTROL (e.g. sunitinib,placebo)")
-            }
             let catalogue = try evidence.catalogue()
+            let ids = try resolveArmList(arms, catalogue: catalogue)
             let overrides = try ModelOverrides.parse(assignments)
             for arm in overrides.values.keys.sorted() where !ids.contains(arm) { _ = try catalogue.arm(arm) }
             let calibrator = Calibrator(catalogue: catalogue, overrides: overrides)
@@ -132,15 +140,15 @@ struct Trial: ParsableCommand {
                 let draws = try psa.map { try TrialSimulator.psaDraws(request, catalogue: catalogue, overrides: overrides, K: $0) }
                 return try runTrialShard(try ShardSpec.parse(shard), request: request, out: out, psa: draws)
             }
-            let folder = URL(fileURLWithPath: out ?? Self.defaultFolder(request))
-            try TrialReport.checkDestination(folder, force: force)
             try request.validate()
+            let folder = try RunFolder.create(at: out ?? Self.defaultFolder(request), force: force, shape: .files)
+            defer { folder.abandon() }
             let result = TrialSimulator.run(request)
 
             let psaResult = try psa.map { try TrialSimulator.psa(request, catalogue: catalogue, overrides: overrides, K: $0) }
             let report = TrialReport(result: result, psa: psaResult?.draws, psaFigures: psaResult?.figures ?? [],
                                      commandLine: ["nensim"] + CommandLine.arguments.dropFirst())
-            try Self.finish(report, folder: folder, force: force)
+            try Self.finish(report, folder: folder)
         }
     }
 }

@@ -51,13 +51,13 @@ struct CalibrationTests {
     }
 
     @Test(arguments: [
-        ("prrt.pfs.median=-3", NENSim.ExitStatus.data),
-        ("prrt.orr=1.5", NENSim.ExitStatus.data),
-        ("prrt.pfs.mediam=3", NENSim.ExitStatus.usage),
-        ("prrt.pfs.median=abc", NENSim.ExitStatus.usage),
-        ("prrt", NENSim.ExitStatus.usage),
+        ("prrt.pfs.median=-3", NensimFailure.Kind.data),
+        ("prrt.orr=1.5", NensimFailure.Kind.data),
+        ("prrt.pfs.mediam=3", NensimFailure.Kind.usage),
+        ("prrt.pfs.median=abc", NensimFailure.Kind.usage),
+        ("prrt", NensimFailure.Kind.usage),
     ])
-    func badOverridesAreRejected(assignment: String, status: NENSim.ExitStatus) {
+    func badOverridesAreRejected(assignment: String, status: NensimFailure.Kind) {
         do {
             _ = try model("prrt", [assignment])
             Issue.record("accepted \(assignment)")
