@@ -37,7 +37,7 @@ struct CalibrationTests {
     }
 
     @Test func anArmWithoutPFSIsRefusedNamingTheSetFlag() {
-        #expect(throws: NensimFailure.data("arm 'captem' has no PFS figure in the evidence; supply one with --set captem.pfs.median=MONTHS")) {
+        #expect(throws: NensimFailure.data("arm 'captem' has no PFS figure in the evidence; supply one with \(.override) captem.pfs.median=MONTHS")) {
             try model("captem")
         }
         #expect((try? model("captem", ["captem.pfs.median=12"])) != nil)
