@@ -1,6 +1,6 @@
 // swift-tools-version: 6.1
 // nensim — outcome simulation and survival statistics for GEP neuroendocrine neoplasms.
-// Dependencies point one way: nensim (CLI) → NENSim (domain) → SurvivalStats → CLinearAlgebra.
+// Dependencies point one way: nensim (CLI) → NENSim (domain) → Figures → SurvivalStats → CLinearAlgebra.
 import PackageDescription
 
 let package = Package(
@@ -20,11 +20,22 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
+        // Cairo 2D drawing (SVG, PDF and PNG surfaces) for every figure.
+        .systemLibrary(
+            name: "CCairo",
+            pkgConfig: "cairo",
+            providers: [.apt(["libcairo2-dev"])]
+        ),
         // Vectorisable array kernels of the engine's hot loop (Philox, log, exp).
         .target(name: "CKernels"),
         .target(
             name: "SurvivalStats",
             dependencies: ["CLinearAlgebra"]
+        ),
+        // One drawing API over Cairo, and the figures drawn with it (no NEN knowledge).
+        .target(
+            name: "Figures",
+            dependencies: ["CCairo", "SurvivalStats"]
         ),
         .target(
             name: "NENSim",
@@ -39,6 +50,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SurvivalStatsTests", dependencies: ["SurvivalStats"]),
+        .testTarget(name: "FiguresTests", dependencies: ["Figures", "SurvivalStats"]),
         .testTarget(name: "NENSimTests", dependencies: ["NENSim", "SurvivalStats", "CKernels"]),
         .testTarget(name: "nensimTests", dependencies: ["nensim", "NENSim"]),
     ]
