@@ -121,7 +121,7 @@ public struct Phrase: Sendable, Equatable, Hashable, CustomStringConvertible,
     public init(_ pieces: [Piece]) { self.pieces = pieces }
     public init(stringLiteral value: String) { pieces = value.isEmpty ? [] : [.text(value)] }
     /// Plain text (made one line), naming no parameter.
-    public init(text: String) { pieces = text.isEmpty ? [] : [.text(Phrase.oneLine(text))] }
+    public init(text: String) { pieces = text.isEmpty ? [] : [.text(oneLine(text))] }
     public init(stringInterpolation: StringInterpolation) { pieces = stringInterpolation.pieces }
 
     public struct StringInterpolation: StringInterpolationProtocol {
@@ -145,7 +145,7 @@ public struct Phrase: Sendable, Equatable, Hashable, CustomStringConvertible,
         }
         /// Text the user gave (a flag's value, a CSV cell, a JSON string): escaped, cut.
         public mutating func appendInterpolation(user value: some StringProtocol) { text(Phrase.echo(value)) }
-        public mutating func appendInterpolation<T>(_ value: T) { text(Phrase.oneLine(String(describing: value))) }
+        public mutating func appendInterpolation<T>(_ value: T) { text(oneLine(String(describing: value))) }
     }
 
     public static func + (a: Phrase, b: Phrase) -> Phrase { "\(a)\(b)" }
@@ -206,38 +206,4 @@ public struct Phrase: Sendable, Equatable, Hashable, CustomStringConvertible,
         }
         return out
     }
-
-    /// `text` on one line: line breaks become `\n` (for values the library formats itself).
-    static func oneLine(_ text: String) -> String {
-        guard text.contains(where: \.isNewline) else { return text }
-        return text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).joined(separator: "\\n")
-    }
-}
-
-/// Levenshtein distance, for "did you mean …?" suggestions.
-public func editDistance(_ a: String, _ b: String) -> Int {
-    let x = Array(a), y = Array(b)
-    if x.isEmpty { return y.count }
-    if y.isEmpty { return x.count }
-    var prev = Array(0...y.count)
-    var cur = [Int](repeating: 0, count: y.count + 1)
-    for i in 1...x.count {
-        cur[0] = i
-        for j in 1...y.count {
-            cur[j] = Swift.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
-        }
-        swap(&prev, &cur)
-    }
-    return prev[y.count]
-}
-
-/// The closest candidate to `word` (edit distance ≤ max(2, word.count/3)), if any.
-public func closestMatch(to word: String, in candidates: [String]) -> String? {
-    let limit = Swift.max(2, word.count / 3)
-    var best: (name: String, distance: Int)?
-    for candidate in candidates.sorted() {
-        let d = editDistance(word.lowercased(), candidate.lowercased())
-        if d <= limit, d < (best?.distance ?? Int.max) { best = (candidate, d) }
-    }
-    return best?.name
 }

@@ -86,7 +86,7 @@ extension Parameter {
 
 extension Phrase {
     /// The message as the user reads it: parameters spelled as flags, on one line.
-    var text: String { Console.oneLine(rendered(\.flag)) }
+    var text: String { oneLine(rendered(\.flag)) }
 }
 
 extension NensimFailure {
@@ -171,10 +171,4 @@ enum Console {
     }
 
     static func lastErrorText() -> String { String(cString: strerror(errno)) }
-
-    /// `text` on one line: the first line, or line breaks shown as `\n`.
-    static func oneLine(_ text: String) -> String {
-        guard text.contains(where: \.isNewline) else { return text }
-        return text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).joined(separator: "\\n")
-    }
 }

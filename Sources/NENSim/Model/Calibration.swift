@@ -84,7 +84,7 @@ public struct Calibrator {
     static func inMonths(_ v: Double, unit: String) -> Double {
         switch unit {
         case "years": return v * 12
-        case "days": return v / 30.4375
+        case "days": return v / daysPerMonth
         default: return v
         }
     }
