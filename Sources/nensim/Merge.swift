@@ -30,6 +30,7 @@ struct Merge: ParsableCommand {
     }
 
     func run() throws {
+        Console.quiet = output.quiet
         let outcome: ShardMerge.Outcome
         do {
             outcome = try ShardMerge.mergeAny(paths: files, threads: threads)

@@ -163,6 +163,7 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
+        Console.quiet = output.quiet
         try reportingFailures {
             guard let arms else { return try pathwayOptions.run(n: n, tau: tau, options: options, output: output) }
             let catalogue = try options.evidence.catalogue()
