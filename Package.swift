@@ -39,19 +39,19 @@ let package = Package(
         ),
         .target(
             name: "NENSim",
-            dependencies: ["SurvivalStats", "CLinearAlgebra", "CKernels"],
+            dependencies: ["SurvivalStats", "Figures", "CLinearAlgebra", "CKernels"],
             resources: [.embedInCode("Resources/evidence.json")]
         ),
         .executableTarget(
             name: "nensim",
             dependencies: [
-                "NENSim", "SurvivalStats",
+                "NENSim", "SurvivalStats", "Figures",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "SurvivalStatsTests", dependencies: ["SurvivalStats"]),
         .testTarget(name: "FiguresTests", dependencies: ["Figures", "SurvivalStats"]),
-        .testTarget(name: "NENSimTests", dependencies: ["NENSim", "SurvivalStats", "CKernels"]),
+        .testTarget(name: "NENSimTests", dependencies: ["NENSim", "SurvivalStats", "Figures", "CKernels"]),
         .testTarget(name: "nensimTests", dependencies: ["nensim", "NENSim"]),
     ]
 )

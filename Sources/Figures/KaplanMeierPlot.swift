@@ -10,7 +10,7 @@ import SurvivalStats
 /// - every panel shares one x range, from 0 to `xMax` (default: the last time of any
 ///   curve, i.e. the horizon or the last follow-up) — the axis never runs past it;
 /// - x breaks every `breakEvery` months, or chosen from the range (1, 2, 3, 6, 12, 24, …
-///   so that there are at most 8 intervals);
+///   so that there are at most 8 intervals, preferring a step that ends on `xMax`);
 /// - labels are measured with the renderer's fonts and never truncated: when the longest
 ///   label is too wide for the risk table's margin, the table and curves use keys
 ///   (A, B, …) and the legend spells each key out;
@@ -84,8 +84,12 @@ public struct KaplanMeierPlot: Sendable {
         if let b = breakEvery, b > 0, b.isFinite, top / b <= 1000 {
             step = b
         } else {
+            // At most 8 intervals; among the candidates that allow it, one whose multiple
+            // is the axis end (so the last break is labelled), else the finest.
             let steps: [Double] = [0.25, 0.5, 1, 2, 3, 6, 12, 24, 36, 48, 60, 120, 240, 480, 600, 1200]
-            step = steps.first { top / $0 <= 8 } ?? (top / 8).rounded(.up)
+            let fitting = steps.filter { top / $0 <= 8 }
+            let dividing = fitting.prefix(3).first { (top / $0).rounded() == top / $0 && top / $0 >= 3 }
+            step = dividing ?? fitting.first ?? (top / 8).rounded(.up)
         }
         let count = Int((top / step + 1e-9).rounded(.down))
         return (top, (0...count).map { Double($0) * step })
@@ -113,7 +117,8 @@ public struct KaplanMeierPlot: Sendable {
         let curveCount = panels.map(\.curves.count).max() ?? 0
         let riskLabelWidth = min((names.map { metrics.width($0, font: P.riskFont.boldFace) }.max() ?? 0) + 8, P.maximumLabelWidth + 8)
         let plotLeftInset = max(44.0, riskLabelWidth + Self.riskLabelGap)
-        let width = P.margin * 2 + Double(max(panels.count, 1)) * (plotLeftInset + P.panelWidth - 44)
+        // Whole points, so the PDF page and the PNG pixel size are exact.
+        let width = (P.margin * 2 + Double(max(panels.count, 1)) * (plotLeftInset + P.panelWidth - 44)).rounded(.up)
 
         // Legend entries (wrapped into rows by measured width).
         let labels = panels.first?.curves.map(\.label) ?? []
@@ -135,7 +140,7 @@ public struct KaplanMeierPlot: Sendable {
         let plotBottom = plotTop + P.plotHeight
         let riskTop = plotBottom + 40
         let footTop = riskTop + Double(curveCount + 1) * P.rowHeight + 14
-        let height = footTop + Double(footLines.count) * 9.5 + P.margin - 4
+        let height = (footTop + Double(footLines.count) * 9.5 + P.margin - 4).rounded(.up)
 
         var d = Drawing(width: width, height: height, title: title)
         d.text(title, at: Point(width / 2, titleTop), font: Font(size: 12, bold: true), anchor: .middle)
@@ -240,12 +245,16 @@ public struct KaplanMeierPlot: Sendable {
         }
         // Test results in the top-right corner, on a white box so curves do not cross them.
         if !panel.annotations.isEmpty {
-            let font = Font(size: 7.5)
-            let w = (panel.annotations.map { metrics.width($0, font: font) }.max() ?? 0) + 8
-            let h = Double(panel.annotations.count) * 9.5 + 4
+            // 7.5 pt, smaller (down to 5.5 pt) when the widest line would not fit in 90 % of the plot.
+            let widest = panel.annotations.map { metrics.width($0, font: Font(size: 7.5)) }.max() ?? 0
+            let size = max(5.5, min(7.5, 7.5 * 0.9 * (right - left) / max(widest, 1)))
+            let font = Font(size: size)
+            let lineHeight = size * 1.27
+            let w = widest * size / 7.5 + 8
+            let h = Double(panel.annotations.count) * lineHeight + 4
             d.rectangle(Rect(x: right - w - 2, y: top + 2, width: w, height: h), fill: Color.white.opacity(0.85))
             for (i, line) in panel.annotations.enumerated() {
-                d.text(line, at: Point(right - 6, top + 10.5 + Double(i) * 9.5), font: font, anchor: .end)
+                d.text(line, at: Point(right - 6, top + 4 + lineHeight + Double(i) * lineHeight), font: font, anchor: .end)
             }
         }
         // Number at risk, aligned under the breaks.

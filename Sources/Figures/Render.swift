@@ -41,7 +41,7 @@ extension Drawing {
             try draw(on: surface, scale: 1, background: true)
             cairo_surface_finish(surface)
             try check(cairo_surface_status(surface))
-            return SVG.withStableSurfaceID(sink.bytes)
+            return SVG.described(SVG.withStableSurfaceID(sink.bytes), title: title, texts: texts)
         case .pdf:
             guard let surface = cairo_pdf_surface_create_for_stream(writeToSink, closure, width, height) else {
                 throw FigureError.cairo("no PDF surface")
@@ -129,6 +129,11 @@ extension Drawing {
         try check(cairo_status(cr))
     }
 
+    /// Every text the drawing shows, in drawing order.
+    public var texts: [String] {
+        operations.compactMap { if case .text(let t) = $0 { return t.string } else { return nil } }
+    }
+
     private func trace(_ path: Path, _ cr: OpaquePointer) {
         cairo_new_path(cr)
         for e in path.elements {
@@ -185,6 +190,14 @@ public final class TextMetrics {
     }
 
     static func select(_ font: Font, _ cr: OpaquePointer) {
+        // Unhinted metrics: a text is as wide at 72 dpi (where layouts measure it) as at
+        // 300 dpi or in a PDF, so a line measured to fit does fit.
+        if let options = cairo_font_options_create() {
+            cairo_font_options_set_hint_metrics(options, CAIRO_HINT_METRICS_OFF)
+            cairo_font_options_set_hint_style(options, CAIRO_HINT_STYLE_NONE)
+            cairo_set_font_options(cr, options)
+            cairo_font_options_destroy(options)
+        }
         cairo_select_font_face(cr, Font.family, font.italic ? CAIRO_FONT_SLANT_ITALIC : CAIRO_FONT_SLANT_NORMAL,
                                font.bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
         cairo_set_font_size(cr, font.size)
@@ -201,13 +214,32 @@ public final class TextMetrics {
 /// (`<g id="surface7">`), which nothing references; it is renamed so that the same
 /// drawing gives the same bytes however many figures the process drew before.
 enum SVG {
-    static func withStableSurfaceID(_ bytes: [UInt8]) -> Data {
+    static func withStableSurfaceID(_ bytes: [UInt8]) -> [UInt8] {
         let marker = Array("<g id=\"surface".utf8)
-        guard let start = firstIndex(of: marker, in: bytes) else { return Data(bytes) }
+        guard let start = firstIndex(of: marker, in: bytes) else { return bytes }
         var end = start + marker.count
         while end < bytes.count, bytes[end] >= 48, bytes[end] <= 57 { end += 1 }
-        guard end > start + marker.count else { return Data(bytes) }
-        return Data(bytes[..<start] + Array("<g id=\"figure".utf8) + bytes[end...])
+        guard end > start + marker.count else { return bytes }
+        return Array(bytes[..<start]) + Array("<g id=\"figure".utf8) + Array(bytes[end...])
+    }
+
+    /// Cairo sets text as glyph outlines, which nothing can read back; the figure's
+    /// title and every text it shows go into `<title>` and `<desc>` after the opening
+    /// tag, for screen readers and for searching the file.
+    static func described(_ bytes: [UInt8], title: String, texts: [String]) -> Data {
+        let open = Array("<svg".utf8)
+        guard let start = firstIndex(of: open, in: bytes), let close = bytes[start...].firstIndex(of: UInt8(ascii: ">")) else {
+            return Data(bytes)
+        }
+        var insert = "\n"
+        if !title.isEmpty { insert += "<title>\(escaped(title))</title>\n" }
+        if !texts.isEmpty { insert += "<desc>\(texts.map(escaped).joined(separator: "\n"))</desc>\n" }
+        return Data(Array(bytes[...close]) + Array(insert.utf8) + Array(bytes[(close + 1)...]).drop { $0 == UInt8(ascii: "\n") })
+    }
+
+    static func escaped(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;")
     }
 
     private static func firstIndex(of needle: [UInt8], in haystack: [UInt8]) -> Int? {

@@ -94,7 +94,7 @@ public enum Parameter: String, Sendable, Equatable, Hashable, CaseIterable {
     case out, force, format, patientsFile, quiet
     // Analysis of a data file
     case timeColumn, eventColumn, groupColumn, strataColumn, covariateColumns, eventCodes, landmarks,
-         confidenceLevel, rho
+         confidenceLevel, rho, weightsColumn, clusterColumn, factorColumns, levels, referenceLevel
     // Trials
     case ratio, targetEvents, endpoint, test, assessment, alpha, replicates, null
 }

@@ -59,12 +59,7 @@ struct Merge: ParsableCommand {
             try session.finish(request: request, report: report, models: s.arms, result: merged.result, catalogue: catalogue,
                                evidenceFile: merged.evidenceFile,
                                extraCSV: psaResult.map { [("psa.csv", RunPSA.csv($0)), ("psa_summary.csv", RunPSA.summaryCSV($0))] } ?? []) {
-                guard output.printsTable else { return }
-                try printReport(report, request: request)
-                if let psaResult {
-                    try Console.out("")
-                    try Console.out(RunPSA.render(psaResult))
-                }
+                if output.printsTable { try printReport(report, request: request, psa: psaResult) }
             }
         }
     }

@@ -81,7 +81,8 @@ struct PathwayOptions: ParsableArguments {
             try Console.out(header)
             try Console.out("")
         }
-        if output.formats.contains(.csv) || output.formats.contains(.svg) {
+        let style = try output.figureStyle()
+        if output.formats.contains(.csv) || !style.formats.isEmpty {
             // The run folder's safe writes: a hidden temporary folder renamed into place.
             let path = output.out ?? "notebooks-out/pathways-n\(n)-seed\(options.seed)"
             let folder = try RunFolder.create(at: path, force: output.force)
@@ -92,15 +93,20 @@ struct PathwayOptions: ParsableArguments {
                 try folder.write("km_pathways.csv", contents: PathwayFiles.curvesCSV(curves))
                 written += 2
             }
-            if output.formats.contains(.svg) {
-                try folder.write("km_pathways.svg", contents: PathwayFiles.figure(curves, n: n, seed: options.seed,
-                                                                                  design: request.simulation.design.summary,
-                                                                                  censorTicks: output.censorTicks).svg())
+            let design = request.simulation.design
+            let plot = PathwayFiles.figure(curves, n: n, seed: options.seed, design: design.summary,
+                                           xMax: design.followUp.map { min(design.horizon, design.accrual + $0) } ?? design.horizon,
+                                           armNames: models.mapValues(\.name), style: style)
+            for file in try style.files(stem: "km_pathways", plot: plot) {
+                try folder.write(file.name, contents: file.contents)
                 written += 1
             }
+            // The table first: a failed stdout leaves no folder (docs/RELIABILITY.md).
+            if output.printsTable { try Console.out(report.renderTable()) }
             try folder.commit()
-            if !output.quiet { FileHandle.standardError.write(Data("wrote \(written) files to \(path)/\n".utf8)) }
+            Console.note("wrote \(written) files to \(path)/")
+        } else if output.printsTable {
+            try Console.out(report.renderTable())
         }
-        if output.printsTable { try Console.out(report.renderTable()) }
     }
 }

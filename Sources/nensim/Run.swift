@@ -202,12 +202,7 @@ struct Run: ParsableCommand {
             try session.finish(request: request, report: report, models: models, result: result,
                                catalogue: catalogue, evidenceFile: options.evidence.evidence,
                                extraCSV: psaResult.map { [("psa.csv", RunPSA.csv($0)), ("psa_summary.csv", RunPSA.summaryCSV($0))] } ?? []) {
-                guard output.printsTable else { return }
-                try printReport(report, request: request)
-                if let psaResult {
-                    try Console.out("")
-                    try Console.out(RunPSA.render(psaResult))
-                }
+                if output.printsTable { try printReport(report, request: request, psa: psaResult) }
             }
         }
     }

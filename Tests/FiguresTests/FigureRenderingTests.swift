@@ -90,7 +90,8 @@ struct KaplanMeierPlotLayoutTests {
         let axis = p.axis()
         #expect(axis.max == 240)
         #expect(axis.breaks.last! <= 240)
-        #expect(axis.breaks == stride(from: 0.0, through: 240, by: 36).map { $0 })
+        // 36 would fit 8 intervals but stop at 216; 48 ends on the horizon.
+        #expect(axis.breaks == stride(from: 0.0, through: 240, by: 48).map { $0 })
         p.breakEvery = 24
         #expect(p.axis().breaks == stride(from: 0.0, through: 240, by: 24).map { $0 })
     }
@@ -99,6 +100,8 @@ struct KaplanMeierPlotLayoutTests {
         var p = samplePlot()
         p.xMax = nil
         #expect(p.axis().max == 20)
+        p.xMax = 100 // no candidate step ends on 100: the finest that fits 8 intervals
+        #expect(p.axis().breaks == stride(from: 0.0, through: 96, by: 24).map { $0 })
     }
 
     @Test func shortLabelsAreWrittenInFullInTheRiskTable() {

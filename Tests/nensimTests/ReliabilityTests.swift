@@ -72,29 +72,11 @@ import Testing
     @Test(arguments: stops)
     func aStoppedTrialLeavesNothing(signal: Int32, status: Int32) throws {
         try Self.withScratch { dir in
-            let p = Process()
-            p.executableURL = CLI.binary
-            p.arguments = ["trial", "--arms", "sunitinib,placebo", "--n", "2000", "--replicates", "100000000",
-                           "--threads", "1", "--out", "made/trial"]
-            p.currentDirectoryURL = dir
-            let err = Pipe()
-            p.standardError = err
-            p.standardOutput = FileHandle.nullDevice
-            try p.run()
             let made = dir.appendingPathComponent("made")
-            let deadline = Date().addingTimeInterval(60)
-            while !Self.listing(made).contains(where: { $0.hasPrefix(".trial.tmp-") }), Date() < deadline, p.isRunning { usleep(20_000) }
-            #expect(p.isRunning)
-            usleep(200_000)
-            kill(p.processIdentifier, signal)
-            let exitDeadline = Date().addingTimeInterval(30)
-            while p.isRunning, Date() < exitDeadline { usleep(20_000) }
-            if p.isRunning {
-                Issue.record("still running 30 s after signal \(signal)")
-                kill(p.processIdentifier, SIGKILL)
+            let (p, stderr) = try CLI.stop(["trial", "--arms", "sunitinib,placebo", "--n", "2000", "--replicates", "100000000",
+                                            "--threads", "1", "--out", "made/trial"], in: dir, with: signal) {
+                Self.listing(made).contains(where: { $0.hasPrefix(".trial.tmp-") })
             }
-            p.waitUntilExit()
-            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             #expect(p.terminationReason == .exit && p.terminationStatus == status, "\(stderr)")
             #expect(stderr.contains("partial output removed") && stderr.split(separator: "\n").count == 1, "\(stderr)")
             #expect(Self.listing(dir) == ["d.csv"], "left behind: \(Self.listing(dir)) \(Self.listing(made))")

@@ -181,6 +181,11 @@ public final class RunFolder: @unchecked Sendable {
         try write(name) { try $0.write(contents) }
     }
 
+    /// Convenience: writes bytes (a PNG or PDF figure) as one file.
+    public func write(_ name: String, contents: Data) throws {
+        try write(name) { try $0.write(contents) }
+    }
+
     /// Moves the finished folder (or files, or file) into place.
     ///
     /// - Throws: `NensimFailure.cannotCreate` when the destination appeared meanwhile
@@ -282,7 +287,7 @@ public final class RunFolder: @unchecked Sendable {
     /// File names a run folder may hold: nensim's outputs and the notebook's picture.
     public static let knownFiles: Set<String> = [
         "summary.json", "arms.csv", "comparisons.csv", "km_pfs.csv", "km_os.csv", "responses.csv",
-        "adverse_events.csv", "patients.csv", "km.svg", "km.png", "psa.csv", "psa_summary.csv",
+        "adverse_events.csv", "patients.csv", "km.svg", "km.pdf", "km.png", "report.html", "psa.csv", "psa_summary.csv",
         "pathways.csv", "km_pathways.csv", "km_pathways.svg",
     ]
 
