@@ -38,7 +38,10 @@ struct RunCommandTests {
         (["--arms", "prrt", "--dropout", "1.5"], 64),
         (["--arms", "prrt", "--accrual", "12"], 64),
         (["--arms", "prrt,ssa", "--reference", "tace"], 64),
-        (["--arms", "captem"], 65),
+        (["--arms", "prrt", "--strict"], 65),
+        (["--arms", "everolimus", "--population", "liver_metastases=0.3", "--strict"], 65),
+        (["--arms", "ssa", "--population", "grade=G3,ki67=40,sstr=negative", "--strict"], 65),
+        (["--arms", "prrt", "--set", "prrt.pfs.median=31.5", "--strict"], 65),
     ]
 
     @Test(arguments: badInputs)

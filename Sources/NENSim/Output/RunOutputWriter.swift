@@ -62,8 +62,12 @@ public enum RunOutputWriter {
         if formats.contains(.csv) {
             try folder.write("arms.csv") { try RunCSV.writeArms(report, to: $0) }
             try folder.write("comparisons.csv") { try RunCSV.writeComparisons(report, to: $0) }
-            try folder.write("km_pfs.csv") { try RunCSV.writeKaplanMeier(curves.map { ($0.id, $0.pfs) }, to: $0) }
-            try folder.write("km_os.csv") { try RunCSV.writeKaplanMeier(curves.map { ($0.id, $0.os) }, to: $0) }
+            try folder.write("km_pfs.csv") {
+                try RunCSV.writeKaplanMeier(curves.filter { report.models($0.id, "pfs") }.map { ($0.id, $0.pfs) }, to: $0)
+            }
+            try folder.write("km_os.csv") {
+                try RunCSV.writeKaplanMeier(curves.filter { report.models($0.id, "os") }.map { ($0.id, $0.os) }, to: $0)
+            }
             try folder.write("responses.csv") { try RunCSV.writeProportions(report, adverseEvents: false, to: $0) }
             try folder.write("adverse_events.csv") { try RunCSV.writeProportions(report, adverseEvents: true, to: $0) }
         }
@@ -74,7 +78,9 @@ public enum RunOutputWriter {
             try folder.write("summary.json", contents: try RunSummary(manifest: manifest, report: report).json())
         }
         if formats.contains(.svg) {
-            try folder.write("km.svg", contents: figure(report: report, curves: curves, manifest: manifest, censorTicks: censorTicks).svg())
+            let km = figure(report: report, curves: curves, manifest: manifest, censorTicks: censorTicks)
+            // No panel when no arm has a modelled endpoint (response-only arms): no figure.
+            if !km.panels.isEmpty { try folder.write("km.svg", contents: km.svg()) }
         }
     }
 
@@ -86,6 +92,26 @@ public enum RunOutputWriter {
                   manifest: manifest, to: folder, formats: formats, censorTicks: censorTicks)
     }
 
+    /// The figure's lines on what the statistics rest on: each assumption-based comparison
+    /// (marked), each endpoint resting on external figures (with the short citation), and
+    /// each endpoint not modelled.
+    static func basisFootnotes(_ report: RunReport) -> [String] {
+        var notes: [String] = []
+        for c in report.comparisons where c.restsOnAssumption {
+            notes.append("\(RunReport.assumptionMark) \(c.endpoint.uppercased()) \(c.arm) vs \(c.reference) rests on an assumption, not evidence: \(c.basisNote ?? "")")
+        }
+        for a in report.arms {
+            for (name, e) in [("PFS", a.pfs), ("OS", a.os)] {
+                guard let b = e.basis else { continue }
+                if b.basis == .notModelled { notes.append("\(a.id) \(name): not modelled (no \(name) figure in its evidence)") }
+                if !b.citations.isEmpty {
+                    notes.append("\(a.id) \(name): \(b.basis.rawValue); external figures from " + b.citations.map(RunReport.shortCitation).joined(separator: "; "))
+                }
+            }
+        }
+        return notes
+    }
+
     /// The Kaplan–Meier figure of a run.
     public static func figure(report: RunReport, curves: [ArmCurves], manifest: RunManifest, censorTicks: Bool) -> KaplanMeierFigure {
         let s = manifest.scenario
@@ -94,15 +120,19 @@ public enum RunOutputWriter {
         if let ref = report.reference { subtitle += " · reference \(ref)" }
         var notes = ["Lines: Kaplan–Meier estimates (\(report.dataBasis)). Shaded: pointwise \(Int(report.confidenceLevel * 100))% CI (log). Dashed: medians. Each panel ends where fewer than 5% of every arm remain at risk."]
         for c in report.comparisons {
-            notes.append("\(c.endpoint.uppercased()) \(c.arm) vs \(c.reference): HR \(c.hazardRatio.formatted(decimals: 3)); log-rank p \(formatP(c.logRankP)); median difference \(fixed(c.medianDifference, notReached: true)) months")
+            let mark = c.restsOnAssumption ? " \(RunReport.assumptionMark)" : ""
+            notes.append("\(c.endpoint.uppercased()) \(c.arm) vs \(c.reference)\(mark): HR \(c.hazardRatio.formatted(decimals: 3)); log-rank p \(formatP(c.logRankP)); median difference \(fixed(c.medianDifference, notReached: true)) months; basis \(c.basis?.rawValue ?? "not stated")")
         }
+        notes += basisFootnotes(report)
         notes.append("nensim \(manifest.nensimVersion) (\(manifest.gitCommit.prefix(12))) · scenario \(manifest.scenarioHash.prefix(12))")
         return KaplanMeierFigure(
             title: title, subtitle: subtitle, footnotes: notes,
             panels: [
-                .init(title: "Progression-free survival", curves: curves.map { .init(id: $0.id, name: $0.name, km: $0.pfs) }),
-                .init(title: "Overall survival", curves: curves.map { .init(id: $0.id, name: $0.name, km: $0.os) }),
-            ],
+                .init(title: "Progression-free survival",
+                      curves: curves.filter { report.models($0.id, "pfs") }.map { .init(id: $0.id, name: $0.name, km: $0.pfs) }),
+                .init(title: "Overall survival",
+                      curves: curves.filter { report.models($0.id, "os") }.map { .init(id: $0.id, name: $0.name, km: $0.os) }),
+            ].filter { !$0.curves.isEmpty },
             censorTicks: censorTicks)
     }
 }

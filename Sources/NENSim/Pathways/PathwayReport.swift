@@ -250,7 +250,7 @@ public enum PathwayFiles {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// `km_pathways.csv` text: pathway, endpoint, time, n_risk, n_event, n_censor, surv, std_err, lower, upper.
+    /// `km_pathways.csv` text: pathway, endpoint, time, n_risk, n_event, n_censor, surv, surv_se, lower, upper.
     /// `km_pathways.svg`: one panel per endpoint (PFS1, PFS2, OS), one curve per pathway,
     /// drawn by the run's Kaplan–Meier figure.
     public static func figure(_ curves: [PathwayCurve], n: Int, seed: UInt64, design: String,
@@ -271,7 +271,7 @@ public enum PathwayFiles {
     }
 
     public static func curvesCSV(_ curves: [PathwayCurve]) -> String {
-        var out = "pathway,endpoint,time,n_risk,n_event,n_censor,surv,std_err,lower,upper\n"
+        var out = "pathway,endpoint,time,n_risk,n_event,n_censor,surv,surv_se,lower,upper\n"
         for c in curves {
             let k = c.estimate
             let se = k.standardErrorOfSurvival
