@@ -1,6 +1,6 @@
 // swift-tools-version: 6.1
 // nensim — outcome simulation and survival statistics for GEP neuroendocrine neoplasms.
-// Dependencies point one way: nensim (CLI) → NENSim (domain) → SurvivalStats → CLinearAlgebra.
+// Dependencies point one way: nensim (CLI) → NENSim (domain) → Figures → SurvivalStats → CLinearAlgebra.
 import PackageDescription
 
 let package = Package(
@@ -20,26 +20,38 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
+        // Cairo 2D drawing (SVG, PDF and PNG surfaces) for every figure.
+        .systemLibrary(
+            name: "CCairo",
+            pkgConfig: "cairo",
+            providers: [.apt(["libcairo2-dev"])]
+        ),
         // Vectorisable array kernels of the engine's hot loop (Philox, log, exp).
         .target(name: "CKernels"),
         .target(
             name: "SurvivalStats",
             dependencies: ["CLinearAlgebra"]
         ),
+        // One drawing API over Cairo, and the figures drawn with it (no NEN knowledge).
+        .target(
+            name: "Figures",
+            dependencies: ["CCairo", "SurvivalStats"]
+        ),
         .target(
             name: "NENSim",
-            dependencies: ["SurvivalStats", "CLinearAlgebra", "CKernels"],
+            dependencies: ["SurvivalStats", "Figures", "CLinearAlgebra", "CKernels"],
             resources: [.embedInCode("Resources/evidence.json")]
         ),
         .executableTarget(
             name: "nensim",
             dependencies: [
-                "NENSim", "SurvivalStats",
+                "NENSim", "SurvivalStats", "Figures",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "SurvivalStatsTests", dependencies: ["SurvivalStats"]),
-        .testTarget(name: "NENSimTests", dependencies: ["NENSim", "SurvivalStats", "CKernels"]),
+        .testTarget(name: "FiguresTests", dependencies: ["Figures", "SurvivalStats"]),
+        .testTarget(name: "NENSimTests", dependencies: ["NENSim", "SurvivalStats", "Figures", "CKernels"]),
         .testTarget(name: "nensimTests", dependencies: ["nensim", "NENSim"]),
     ]
 )

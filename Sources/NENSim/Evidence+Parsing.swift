@@ -20,7 +20,7 @@ struct EvidenceParser {
     static let documentKeys = ["schema_version", "source", "arms", "population_figures"]
     static let sourceKeys = ["file", "title", "language"]
     static let armKeys = ["id", "name", "aliases", "class", "line_of_therapy", "line_note", "population",
-                          "statements", "figures", "note"]
+                          "statements", "figures", "note", "fit"]
     static let populationKeys = ["sites", "grades", "ki67_max_percent", "sstr", "max_liver_lesions",
                                  "requires_liver_metastases", "note"]
     static let statementKeys = ["section", "quote", "gloss"]
@@ -148,9 +148,10 @@ struct EvidenceParser {
             figures.append(try parseFigure(figure, owner: id, context: &context))
         }
         let note = try object.string("note", required: false)
+        let fit = try object.object("fit", required: false).map { try parseFit($0, arm: id) } ?? baseArm?.fit
         return ArmEvidence(id: id, name: name, aliases: aliases, armClass: armClass, lineOfTherapy: line,
                            lineNote: lineNote, population: population, statements: statements, figures: figures,
-                           note: note)
+                           note: note, fit: fit)
     }
 
     func parsePopulation(_ object: JSONObject) throws -> Population {

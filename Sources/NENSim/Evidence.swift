@@ -59,6 +59,9 @@ public enum FigureStatus: String, Codable, Sendable, CaseIterable {
     case external
     /// A modelling assumption (overridable, labelled in every output).
     case assumption
+    /// Read off a distribution fitted to patient data by `nensim fit`; the arm's `fit`
+    /// names the data file, n and events (docs/EVIDENCE-SCHEMA.md).
+    case fitted
 }
 
 /// How a bound in the source qualifies its figure ("< 10 %", "> 95 %", "about 70 %").
@@ -199,20 +202,23 @@ public struct ArmEvidence: Codable, Sendable, Equatable {
     public var statements: [Statement]
     public var figures: [Figure]
     public var note: String?
+    /// The fitted distribution the arm's `fitted` figures were read from, when the file
+    /// was exported by `nensim fit` (docs/EVIDENCE-SCHEMA.md § Fitted arms).
+    public var fit: FittedDistribution?
 
     public static let classes = ["biological", "targeted", "chemotherapy", "radionuclide", "locoregional", "control"]
     public static let lines = ["first", "second", "later", "control"]
 
     public init(id: String, name: String, aliases: [String] = [], armClass: String, lineOfTherapy: String? = nil,
                 lineNote: String? = nil, population: Population = Population(), statements: [Statement] = [],
-                figures: [Figure] = [], note: String? = nil) {
+                figures: [Figure] = [], note: String? = nil, fit: FittedDistribution? = nil) {
         self.id = id; self.name = name; self.aliases = aliases; self.armClass = armClass
         self.lineOfTherapy = lineOfTherapy; self.lineNote = lineNote; self.population = population
-        self.statements = statements; self.figures = figures; self.note = note
+        self.statements = statements; self.figures = figures; self.note = note; self.fit = fit
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, name, aliases, population, statements, figures, note
+        case id, name, aliases, population, statements, figures, note, fit
         case armClass = "class"
         case lineOfTherapy = "line_of_therapy"
         case lineNote = "line_note"

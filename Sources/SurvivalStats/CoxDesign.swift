@@ -9,15 +9,20 @@ import Foundation
 ///   `Σ count / Σ count·|z_j − mean_j|` (1 for a constant column), exactly as R's
 ///   `coxfit6.c` does. Newton–Raphson is invariant to this affine change (β is mapped
 ///   back by `β_j = β̃_j · scale_j`); it only keeps the arithmetic well conditioned.
-/// - `count[i] ≥ 1`: how many identical patients record i stands for (1 for individual
+/// - `count[i] > 0`: how many identical patients record i stands for (1 for individual
 ///   records, the cell count for grouped data). All sums treat record i as `count[i]`
-///   separate records, so grouped data give exactly the expanded-record fit.
+///   separate records, so grouped data give exactly the expanded-record fit. With
+///   `countsAreWeights`, `count[i]` is instead a case weight (R's `weights`): sums are
+///   weighted the same way, but an Efron tie has one term per death *record*.
 /// - `event[i]`: true for a death (event), false for censored.
 /// - Records are sorted by stratum, and by **descending** time within a stratum, after
 ///   R's `aeqSurv` time fix (times closer than √ε are merged, see `timefix`).
 /// - Blocks: record ranges with one stratum and one (fixed) time: block b is
 ///   `blockStart(b) ..< blockEnd[b]`; `blockDeaths[b]` = Σ count of its deaths (an
-///   integer); `blockOpensStratum[b]` is true for the first (latest-time) block of a
+///   integer unless weights); `blockDeathTerms[b]` = the number of Efron terms of the
+///   block: `blockDeaths[b]` for counts, its number of death records for weights (each
+///   term then carries the mean weight blockDeaths/blockDeathTerms, as `coxfit6.c`);
+///   `blockOpensStratum[b]` is true for the first (latest-time) block of a
 ///   stratum. Risk sets never cross strata.
 struct CoxDesign: Sendable {
     let rows: Int
@@ -27,7 +32,15 @@ struct CoxDesign: Sendable {
     let event: [Bool]
     let blockEnd: [Int]
     let blockDeaths: [Double]
+    let blockDeathTerms: [Double]
     let blockOpensStratum: [Bool]
+    /// `count` holds case weights (see the contract).
+    let countsAreWeights: Bool
+    /// Records that are deaths (R's `nevent` with weights).
+    let deathRecords: Int
+    /// Record form: `sourceIndex[k]` is the input index of sorted record k (empty in
+    /// the level form).
+    let sourceIndex: [Int32]
     let means: [Double]
     let scales: [Double]
     /// Level form (one covariate with at most `CoxLikelihood.maxLevels` distinct values,
@@ -50,7 +63,7 @@ struct CoxDesign: Sendable {
     @inline(__always) func blockStart(_ b: Int) -> Int { b == 0 ? 0 : blockEnd[b - 1] }
 
     /// R's default tolerance for `aeqSurv` (`sqrt(.Machine$double.eps)`).
-    static let timefixTolerance = Double.ulpOfOne.squareRoot()
+    static let timefixTolerance = TimeFix.tolerance
 
     /// Builds the design.
     /// - Parameters:
@@ -59,48 +72,30 @@ struct CoxDesign: Sendable {
     ///   - covariates: records × columns, row-major, finite.
     ///   - strata: optional stratum code per record.
     /// - Complexity: O(n log n + n·p) in the number of records n.
-    init(time: [Double], event: [Bool], count: [Double]?, covariates: [Double], columns p: Int, strata: [Int]?) {
+    init(time: [Double], event: [Bool], count: [Double]?, covariates: [Double], columns p: Int, strata: [Int]?,
+         countsAreWeights: Bool = false, recordForm: Bool = false) {
         let n = time.count
         precondition(event.count == n && (count?.count ?? n) == n && covariates.count == n * p && (strata?.count ?? n) == n)
-        if count == nil && strata == nil && p == 1 && n > 0 && n < Int(UInt32.max),
+        if !recordForm && count == nil && strata == nil && p == 1 && n > 0 && n < Int(UInt32.max),
            let levelForm = CoxDesign(levelsOf: time, event: event, covariate: covariates) {
             self = levelForm
             return
         }
         let count = count ?? [Double](repeating: 1, count: n)
         self.rows = n
+        self.countsAreWeights = countsAreWeights
         self.columns = p
         self.levelValues = []; self.levelBlockCounts = []; self.levelDeaths = []
 
         // 1. Order by time, descending: a stable radix sort carrying the record index.
         let (sortedOrder, sortedDescending) = radixSortedOrder(time, descending: true)
 
-        // 2. R's aeqSurv time fix on the distinct times (ascending): a gap dy with
-        //    dy ≤ tol or dy / mean|y| ≤ tol merges the upper time into the lower one, so
-        //    a chain of near-ties becomes its smallest time.
+        // 2. R's aeqSurv time fix (`TimeFix`): a chain of near-ties becomes its smallest time.
         var fixed = [Double](repeating: 0, count: n)
-        if n > 0 {
         sortedDescending.withUnsafeBufferPointer { keyed in
-        fixed.withUnsafeMutableBufferPointer { fixed in
-            var sumAbs = 0.0, distinct = 0
-            var previous = Double.nan
-            for k in 0..<n where keyed[k] != previous {
-                previous = keyed[k]; sumAbs += abs(previous); distinct += 1
+            fixed.withUnsafeMutableBufferPointer { fixed in
+                _ = TimeFix.fix(sorted: keyed, descending: true, into: fixed)
             }
-            let meanAbs = sumAbs / Double(distinct)
-            let tol = CoxDesign.timefixTolerance
-            // Walk ascending (k from n−1 down); `cut` is the time the current chain maps to.
-            var cut = keyed[n - 1], last = cut
-            for k in stride(from: n - 1, through: 0, by: -1) {
-                let t = keyed[k]
-                if t != last {
-                    let dy = t - last
-                    if !(dy <= tol || dy / meanAbs <= tol) { cut = t }
-                    last = t
-                }
-                fixed[k] = cut
-            }
-        }}
         }
 
         // 3. Stable grouping by stratum (ascending code), keeping descending time inside.
@@ -173,20 +168,25 @@ struct CoxDesign: Sendable {
         }
 
         // 5. Blocks of one stratum and one time.
-        var ends: [Int] = [], blockDeaths: [Double] = [], opens: [Bool] = []
+        var ends: [Int] = [], blockDeaths: [Double] = [], terms: [Double] = [], opens: [Bool] = []
         var k = 0
+        var deathRecords = 0
         let stratified = strata != nil
         while k < n {
             let t = sortedTime[k], s = stratified ? stratumOf[k] : 0
             opens.append(k == 0 || (stratified && stratumOf[k - 1] != s))
-            var d = 0.0
+            var d = 0.0, records = 0
             while k < n && sortedTime[k] == t && (!stratified || stratumOf[k] == s) {
-                if es[k] { d += cs[k] }
+                if es[k] { d += cs[k]; records += 1 }
                 k += 1
             }
-            ends.append(k); blockDeaths.append(d)
+            ends.append(k); blockDeaths.append(d); terms.append(countsAreWeights ? Double(records) : d)
+            deathRecords += records
         }
+        self.blockDeathTerms = terms
+        self.deathRecords = deathRecords
         self.x = xs; self.count = cs; self.event = es
+        self.sourceIndex = order
         self.blockEnd = ends; self.blockDeaths = blockDeaths; self.blockOpensStratum = opens
         self.means = means; self.scales = scales
         self.patients = patients; self.deaths = deaths
@@ -273,7 +273,7 @@ struct CoxDesign: Sendable {
                     if t != last {
                         let dy = t - last
                         if let meanAbs {
-                            if !(dy <= tol || dy / meanAbs <= tol) { cut = t }
+                            if !TimeFix.ties(dy, meanAbs: meanAbs) { cut = t }
                         } else if dy > tol {
                             if dy <= ambiguous { return false }
                             cut = t
@@ -298,7 +298,7 @@ struct CoxDesign: Sendable {
             var sumAbs = 0.0, distinct = 0
             keys.withUnsafeBufferPointer { k in
                 var previous = Double.nan
-                for i in 0..<n {
+                for i in stride(from: n - 1, through: 0, by: -1) {   // ascending, as `TimeFix`
                     let v = radixValue(~k[i])
                     if v != previous { previous = v; sumAbs += abs(v); distinct += 1 }
                 }
@@ -338,7 +338,10 @@ struct CoxDesign: Sendable {
         self.rows = n
         self.columns = 1
         self.x = []; self.count = []; self.event = []
-        self.blockEnd = ends; self.blockDeaths = blockDeaths
+        self.blockEnd = ends; self.blockDeaths = blockDeaths; self.blockDeathTerms = blockDeaths
+        self.countsAreWeights = false
+        self.deathRecords = Int(deaths)
+        self.sourceIndex = []
         var opens = [Bool](repeating: false, count: blocks)
         if blocks > 0 { opens[0] = true }
         self.blockOpensStratum = opens

@@ -71,4 +71,14 @@ public struct CoxFit: Sendable {
     /// be infinite": the likelihood is monotone in that direction (typically a group with
     /// no events, or perfect separation) and β̂ is only where the iteration stopped.
     public let possiblyInfinite: [Bool]
+    /// Robust (sandwich) fit, as `coxph(…, cluster = id)` or `robust = TRUE`: then
+    /// `variance`, `zScores`, `pValues`, the intervals and `wald` use the robust variance
+    /// (R's `fit$var`), `standardErrors` stay the naive ones (R's `se(coef)`), and these
+    /// hold the naive variance (`fit$naive.var`), the robust standard errors (`robust
+    /// se`) and the robust score test (`fit$rscore`). nil otherwise.
+    public var naiveVariance: [Double]? = nil
+    public var robustStandardErrors: [Double]? = nil
+    public var robustScore: (statistic: Double, df: Int, pValue: Double)? = nil
+    /// Number of clusters of the robust variance.
+    public var clusters: Int? = nil
 }

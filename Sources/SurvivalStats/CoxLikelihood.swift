@@ -25,6 +25,12 @@ import Foundation
 /// term per death. Hence O(n p + n p² + d p²) per evaluation, d = deaths, instead of
 /// cumulating p × p matrices record by record.
 ///
+/// The steps of one evaluation, each a function below: `linearPredictor` (η and r),
+/// `forwardPass` (ℓ, U, Σ ā āᵀ and the per-block coefficients), `backwardPass` (w),
+/// `weightedGram` (Σ w x xᵀ) and `assemble` (I and the outputs). The work space is one
+/// `CoxScratch` that owns its buffers and hands plain pointers to the loops; the
+/// design's arrays are borrowed once per evaluation (`CoxDesign.withPointers`).
+///
 /// Speed (10⁶ records): with one covariate of at most 16 distinct values (a treatment
 /// arm, a factor) exp(x β) is computed once per value and the passes look it up by the
 /// record's value index, so no per-record η, r or w array is written; an Efron tie of m
@@ -41,48 +47,38 @@ import Foundation
 /// change legitimate fits with widely spread covariates.)
 struct CoxLikelihood {
     static let linearPredictorBound = 500.0
+    static let maxLevels = 16
 
     let design: CoxDesign
     let ties: CoxTies
     private(set) var score: [Double]
     private(set) var information: [Double]
     private(set) var secondMoment: [Double]
-    private var eta: [Double]
-    private var risk: [Double]
-    private var weight: [Double]
-    private var blockCoefficient: [Double]      // Σ_k 1/S₀⁽ᵏ⁾ (·m for Breslow): records at risk at the block's time
-    private var blockDeathCoefficient: [Double] // Σ_k (k/m)/S₀⁽ᵏ⁾: the block's own deaths (Efron)
-    private var scratch: [Double]               // rows × p scaled copy for dsyrk (p ≥ 3 only)
+    /// The work space; one evaluation at a time (a copy of the likelihood shares it).
+    private let scratch: CoxScratch
     /// One covariate with at most `maxLevels` distinct values (a treatment arm, a
-    /// factor): its values and each record's value index, so that exp(x β) is computed
-    /// once per value instead of once per record. Same η, bit for bit.
-    private let levels: [Double]
-    private let levelOf: [UInt8]
-    static let maxLevels = 16
+    /// factor): exp(x β) is computed once per value (`scratch.levels`, `scratch.levelOf`)
+    /// instead of once per record. Same η, bit for bit.
+    private let factor: Bool
     /// Every record stands for one patient (count 1): the count array is not read.
     private let unitCounts: Bool
 
     init(design: CoxDesign, ties: CoxTies) {
         self.design = design
         self.ties = ties
-        let n = design.rows, p = design.columns, nb = design.blockEnd.count
+        let n = design.rows, p = design.columns
         score = [Double](repeating: 0, count: p)
         information = [Double](repeating: 0, count: p * p)
         secondMoment = [Double](repeating: 0, count: p)
-        eta = []
-        risk = []
-        weight = []
-        blockCoefficient = [Double](repeating: 0, count: nb)
-        blockDeathCoefficient = [Double](repeating: 0, count: nb)
-        scratch = p >= 3 ? [Double](repeating: 0, count: n * p) : []
-        var values: [Double] = []
-        var codes: [UInt8] = []
         if !design.levelValues.isEmpty {
             // Level form: evaluated block by block (`evaluateLevels`), no record arrays.
-            blockCoefficient = []; blockDeathCoefficient = []
-            levels = []; levelOf = []; unitCounts = true
+            scratch = CoxScratch(rows: 0, blocks: 0, columns: p, levels: design.levelValues.count, perRecord: false, gramRows: false)
+            factor = false; unitCounts = true
             return
         }
+        // A few-valued single covariate: its values and each record's value index.
+        var values: [Double] = []
+        var codes: [UInt8] = []
         if p == 1 {
             codes = [UInt8](repeating: 0, count: n)
             var last = Double.nan, lastCode: UInt8 = 0
@@ -101,12 +97,12 @@ struct CoxLikelihood {
                 codes[i] = lastCode
             }
         }
-        levels = values
-        levelOf = codes
-        if values.isEmpty {
-            eta = [Double](repeating: 0, count: n)
-            risk = [Double](repeating: 0, count: n)
-            weight = [Double](repeating: 0, count: n)
+        factor = !values.isEmpty
+        scratch = CoxScratch(rows: n, blocks: design.blockEnd.count, columns: p, levels: values.count,
+                             perRecord: !factor, gramRows: p >= 3)
+        if factor {
+            for l in values.indices { scratch.levels[l] = values[l] }
+            for i in 0..<n { scratch.levelOf[i] = codes[i] }
         }
         unitCounts = design.count.allSatisfy { $0 == 1 }
     }
@@ -115,223 +111,253 @@ struct CoxLikelihood {
     /// - Complexity: O(n p + n p² + d p²), n records, d deaths.
     mutating func evaluate(_ beta: [Double]) -> Double {
         if !design.levelValues.isEmpty { return evaluateLevels(beta[0]) }
-        let n = design.rows, p = design.columns, nb = design.blockEnd.count
-        precondition(beta.count == p)
-        let efron = ties == .efron
+        precondition(beta.count == design.columns)
+        let loglik = design.withPointers { d -> Double in
+            linearPredictor(beta, d)
+            let loglik = forwardPass(d)
+            backwardPass(d)
+            weightedGram(d)
+            return loglik
+        }
+        assemble()
+        return loglik
+    }
+
+    /// η = x β clamped to ±bound and r = count · exp(η): per record, or (a few-valued
+    /// covariate) per value.
+    private func linearPredictor(_ beta: [Double], _ d: CoxDesignPointers) {
+        let n = design.rows, p = design.columns, s = scratch
         let bound = CoxLikelihood.linearPredictorBound
-        var loglik = 0.0
-        var u = [Double](repeating: 0, count: p)
-        var meanGram = [Double](repeating: 0, count: p * p)   // Σ ā āᵀ, lower triangle
-        var s1 = [Double](repeating: 0, count: p)
-        var d1 = [Double](repeating: 0, count: p)
-        var abar = [Double](repeating: 0, count: p)
-        let factor = !levels.isEmpty, unitCounts = self.unitCounts
-        let levels = self.levels
-        var levelEta = [Double](repeating: 0, count: levels.count)
-        var levelExp = [Double](repeating: 0, count: levels.count)
-        var factorGram = 0.0
-
-        design.x.withUnsafeBufferPointer { x in
-        design.count.withUnsafeBufferPointer { count in
-        design.event.withUnsafeBufferPointer { event in
-        design.blockEnd.withUnsafeBufferPointer { blockEnd in
-        design.blockDeaths.withUnsafeBufferPointer { blockDeaths in
-        design.blockOpensStratum.withUnsafeBufferPointer { opens in
-        eta.withUnsafeMutableBufferPointer { eta in
-        risk.withUnsafeMutableBufferPointer { risk in
-        weight.withUnsafeMutableBufferPointer { weight in
-        blockCoefficient.withUnsafeMutableBufferPointer { coef in
-        blockDeathCoefficient.withUnsafeMutableBufferPointer { deathCoef in
-        levelOf.withUnsafeBufferPointer { code in
-        levels.withUnsafeBufferPointer { levelsP in
-        levelEta.withUnsafeMutableBufferPointer { levelEtaP in
-        levelExp.withUnsafeMutableBufferPointer { levelExpP in
-            // Linear predictor and risk scores (for a few-valued covariate, per value:
-            // the passes below look them up by the record's value index, and the
-            // per-record arrays η, r and w are not used).
-            if factor {
-                let b = beta[0]
-                for l in levelsP.indices {
-                    levelEtaP[l] = min(max(levelsP[l] * b, -bound), bound)
-                    levelExpP[l] = exp(levelEtaP[l])
-                }
-            } else if p == 1 {
-                let b = beta[0]
-                for i in 0..<n { eta[i] = x[i] * b }
-            } else {
-                beta.withUnsafeBufferPointer { bp in
-                    LinearAlgebra.multiply(x.baseAddress!, rows: n, columns: p, vector: bp.baseAddress!, into: eta.baseAddress!)
-                }
-            }
-            if !factor {
-                for i in 0..<n {
-                    let e = min(max(eta[i], -bound), bound)
-                    eta[i] = e
-                    risk[i] = count[i] * exp(e)
-                }
-            }
-
-            // Forward pass (descending time): ℓ, U, Σ ā āᵀ and the per-block coefficients.
-            var s0 = 0.0
-            var start = 0
-            for b in 0..<nb {
-                if opens[b] { s0 = 0; for j in 0..<p { s1[j] = 0 } }
-                let end = blockEnd[b]
-                var d0 = 0.0
-                for j in 0..<p { d1[j] = 0 }
-                if factor {
-                    var s1v = s1[0], d1v = 0.0, uv = u[0]
-                    for i in start..<end {
-                        let l = Int(code[i]), c = unitCounts ? 1 : count[i]
-                        let r = c * levelExpP[l], xi = levelsP[l]
-                        if event[i] {
-                            d0 += r; d1v += r * xi
-                            loglik += c * levelEtaP[l]; uv += c * xi
-                        } else { s0 += r; s1v += r * xi }
-                    }
-                    s1[0] = s1v; d1[0] = d1v; u[0] = uv
-                } else if p == 1 {
-                    var s1v = s1[0], d1v = 0.0, uv = u[0]
-                    for i in start..<end {
-                        let r = risk[i], xi = x[i]
-                        if event[i] {
-                            d0 += r; d1v += r * xi
-                            loglik += count[i] * eta[i]; uv += count[i] * xi
-                        } else { s0 += r; s1v += r * xi }
-                    }
-                    s1[0] = s1v; d1[0] = d1v; u[0] = uv
-                } else {
-                    for i in start..<end {
-                        let r = risk[i], row = i * p
-                        if event[i] {
-                            d0 += r
-                            loglik += count[i] * eta[i]
-                            for j in 0..<p { d1[j] += r * x[row + j]; u[j] += count[i] * x[row + j] }
-                        } else {
-                            s0 += r
-                            for j in 0..<p { s1[j] += r * x[row + j] }
-                        }
-                    }
-                }
-                let m = blockDeaths[b]
-                if m == 0 {
-                    coef[b] = 0; deathCoef[b] = 0
-                } else if !efron || m == 1 {
-                    s0 += d0
-                    loglik -= m * log(s0)
-                    for j in 0..<p {
-                        s1[j] += d1[j]
-                        abar[j] = s1[j] / s0
-                        u[j] -= m * abar[j]
-                    }
-                    for j in 0..<p { for k in 0...j { meanGram[j * p + k] += m * abar[j] * abar[k] } }
-                    coef[b] = m / s0; deathCoef[b] = m / s0
-                } else {
-                    var c = 0.0, cd = 0.0
-                    let deaths = Int(m)
-                    // Σ_k log S₀⁽ᵏ⁾ as m·log(S₀ + D₀) + log Π_k S₀⁽ᵏ⁾/(S₀ + D₀): two logs per
-                    // tied time instead of m (each ratio is in (0, 1]; the product is
-                    // flushed into the sum before it could underflow).
-                    // One division per death: 1/S₀⁽ᵏ⁾ is reused for the mean and both
-                    // coefficients.
-                    let top = s0 + d0
-                    let inverseTop = 1 / top, inverseM = 1 / m
-                    var product = 1.0
-                    if p == 1 {
-                        let s1v = s1[0], d1v = d1[0]
-                        var uv = u[0], gram = meanGram[0]
-                        for k in 1...deaths {
-                            let f = Double(k) * inverseM
-                            let denom = s0 + f * d0
-                            let inverse = 1 / denom
-                            product *= denom * inverseTop
-                            if product < 1e-250 { loglik -= log(product); product = 1 }
-                            let a = (s1v + f * d1v) * inverse
-                            uv -= a
-                            gram += a * a
-                            c += inverse; cd += f * inverse
-                        }
-                        u[0] = uv; meanGram[0] = gram
-                    } else {
-                        for k in 1...deaths {
-                            let f = Double(k) * inverseM
-                            let denom = s0 + f * d0
-                            let inverse = 1 / denom
-                            product *= denom * inverseTop
-                            if product < 1e-250 { loglik -= log(product); product = 1 }
-                            for j in 0..<p {
-                                abar[j] = (s1[j] + f * d1[j]) * inverse
-                                u[j] -= abar[j]
-                            }
-                            for j in 0..<p { for l in 0...j { meanGram[j * p + l] += abar[j] * abar[l] } }
-                            c += inverse; cd += f * inverse
-                        }
-                    }
-                    loglik -= m * log(top) + log(product)
-                    s0 += d0
-                    for j in 0..<p { s1[j] += d1[j] }
-                    coef[b] = c; deathCoef[b] = cd
-                }
-                start = end
-            }
-
-            // Backward pass (ascending time): w_i = r_i · (coefficients of every event
-            // time at or before t_i in its stratum), own block at the death fraction.
-            var cumulative = 0.0
-            var end = n
-            var gramSum = 0.0
-            for b in stride(from: nb - 1, through: 0, by: -1) {
-                let begin = b == 0 ? 0 : blockEnd[b - 1]
-                let c = coef[b], cd = deathCoef[b]
-                if factor {
-                    for i in begin..<end {
-                        let l = Int(code[i]), r = (unitCounts ? 1 : count[i]) * levelExpP[l], xi = levelsP[l]
-                        gramSum += r * (cumulative + (event[i] ? cd : c)) * xi * xi
-                    }
-                } else {
-                    for i in begin..<end { weight[i] = risk[i] * (cumulative + (event[i] ? cd : c)) }
-                }
-                cumulative += c
-                if opens[b] { cumulative = 0 }
-                end = begin
-            }
-            factorGram = gramSum
-        }}}}}}}}}}}}}}}
-
-        // Σ w_i x_i x_iᵀ (lower triangle), then subtract Σ ā āᵀ.
-        var gram = [Double](repeating: 0, count: p * p)
         if factor {
-            gram[0] = factorGram
+            let b = beta[0]
+            for l in 0..<s.levels.count {
+                s.levelEta[l] = min(max(s.levels[l] * b, -bound), bound)
+                s.levelExp[l] = exp(s.levelEta[l])
+            }
+            return
+        }
+        let eta = s.eta, risk = s.risk
+        if p == 1 {
+            let b = beta[0]
+            for i in 0..<n { eta[i] = d.x[i] * b }
+        } else {
+            beta.withUnsafeBufferPointer { bp in
+                LinearAlgebra.multiply(d.x.baseAddress!, rows: n, columns: p, vector: bp.baseAddress!, into: eta.baseAddress!)
+            }
+        }
+        for i in 0..<n {
+            let e = min(max(eta[i], -bound), bound)
+            eta[i] = e
+            risk[i] = d.count[i] * exp(e)
+        }
+    }
+
+    /// Forward pass over the blocks (descending time): returns ℓ; leaves U in
+    /// `scratch.u`, Σ ā āᵀ (lower triangle) in `scratch.meanGram`, and each block's
+    /// coefficients Σ_k 1/S₀⁽ᵏ⁾ (records at risk) and Σ_k (k/m)/S₀⁽ᵏ⁾ (its own deaths).
+    private func forwardPass(_ d: CoxDesignPointers) -> Double {
+        let p = design.columns, nb = design.blockEnd.count, s = scratch
+        let efron = ties == .efron, unitCounts = self.unitCounts, factor = self.factor
+        let x = d.x, count = d.count, event = d.event
+        let eta = s.eta, risk = s.risk, code = s.levelOf, levels = s.levels, levelEta = s.levelEta, levelExp = s.levelExp
+        let u = s.u, s1 = s.s1, d1 = s.d1, abar = s.abar, meanGram = s.meanGram
+        let coef = s.blockCoefficient, deathCoef = s.blockDeathCoefficient
+        for j in 0..<p { u[j] = 0 }
+        for j in 0..<(p * p) { meanGram[j] = 0 }
+        var loglik = 0.0
+        var s0 = 0.0
+        var start = 0
+        for b in 0..<nb {
+            if d.opens[b] { s0 = 0; for j in 0..<p { s1[j] = 0 } }
+            let end = d.blockEnd[b]
+            var d0 = 0.0
+            for j in 0..<p { d1[j] = 0 }
+            // The block's records: deaths into D₀, D₁ (and ℓ, U), the others into S₀, S₁.
+            if factor {
+                var s1v = s1[0], d1v = 0.0, uv = u[0]
+                for i in start..<end {
+                    let l = Int(code[i]), c = unitCounts ? 1 : count[i]
+                    let r = c * levelExp[l], xi = levels[l]
+                    if event[i] {
+                        d0 += r; d1v += r * xi
+                        loglik += c * levelEta[l]; uv += c * xi
+                    } else { s0 += r; s1v += r * xi }
+                }
+                s1[0] = s1v; d1[0] = d1v; u[0] = uv
+            } else if p == 1 {
+                var s1v = s1[0], d1v = 0.0, uv = u[0]
+                for i in start..<end {
+                    let r = risk[i], xi = x[i]
+                    if event[i] {
+                        d0 += r; d1v += r * xi
+                        loglik += count[i] * eta[i]; uv += count[i] * xi
+                    } else { s0 += r; s1v += r * xi }
+                }
+                s1[0] = s1v; d1[0] = d1v; u[0] = uv
+            } else {
+                for i in start..<end {
+                    let r = risk[i], row = i * p
+                    if event[i] {
+                        d0 += r
+                        loglik += count[i] * eta[i]
+                        for j in 0..<p { d1[j] += r * x[row + j]; u[j] += count[i] * x[row + j] }
+                    } else {
+                        s0 += r
+                        for j in 0..<p { s1[j] += r * x[row + j] }
+                    }
+                }
+            }
+            // The block's deaths against the risk set.
+            let m = d.blockDeaths[b]
+            if m == 0 {
+                coef[b] = 0; deathCoef[b] = 0
+            } else if !efron || d.blockDeathTerms[b] == 1 {
+                // Breslow, or one death record (of weight m): Efron's one term is Breslow's.
+                s0 += d0
+                loglik -= m * log(s0)
+                for j in 0..<p {
+                    s1[j] += d1[j]
+                    abar[j] = s1[j] / s0
+                    u[j] -= m * abar[j]
+                }
+                for j in 0..<p { for k in 0...j { meanGram[j * p + k] += m * abar[j] * abar[k] } }
+                coef[b] = m / s0; deathCoef[b] = m / s0
+            } else {
+                let (c, cd) = efronTie(deaths: m, terms: d.blockDeathTerms[b], s0: s0, d0: d0, loglik: &loglik)
+                s0 += d0
+                for j in 0..<p { s1[j] += d1[j] }
+                coef[b] = c; deathCoef[b] = cd
+            }
+            start = end
+        }
+        return loglik
+    }
+
+    /// One Efron tie of m deaths: adds its terms to U and Σ ā āᵀ (`scratch`), subtracts
+    /// Σ_k log S₀⁽ᵏ⁾ from `loglik`, and returns the block coefficients. The sum is
+    /// m·log(S₀ + D₀) + log Π_k S₀⁽ᵏ⁾/(S₀ + D₀): two logs per tied time instead of m
+    /// (each ratio is in (0, 1]; the product is flushed into the sum before it could
+    /// underflow). One division per death: 1/S₀⁽ᵏ⁾ is reused for the mean and both
+    /// coefficients. `s0`: the risk set without the tie's deaths; `s1`, `d1` in scratch.
+    @inline(__always)
+    private func efronTie(deaths weight: Double, terms m: Double, s0: Double, d0: Double, loglik: inout Double) -> (coefficient: Double, deathCoefficient: Double) {
+        let p = design.columns, s = scratch
+        let u = s.u, s1 = s.s1, d1 = s.d1, abar = s.abar, meanGram = s.meanGram
+        var c = 0.0, cd = 0.0
+        let deaths = Int(m)
+        // Each of the m terms carries the deaths' mean weight (1 for counts: exact, so
+        // the operations are those of the unweighted sums).
+        let w = weight == m ? 1 : weight / m
+        let top = s0 + d0
+        let inverseTop = 1 / top, inverseM = 1 / m
+        var product = 1.0
+        if p == 1 {
+            let s1v = s1[0], d1v = d1[0]
+            var uv = u[0], gram = meanGram[0]
+            for k in 1...deaths {
+                let f = Double(k) * inverseM
+                let denom = s0 + f * d0
+                let inverse = 1 / denom
+                product *= denom * inverseTop
+                if product < 1e-250 { loglik -= w * log(product); product = 1 }
+                let a = (s1v + f * d1v) * inverse
+                uv -= w * a
+                gram += w * (a * a)
+                c += w * inverse; cd += w * (f * inverse)
+            }
+            u[0] = uv; meanGram[0] = gram
+        } else {
+            for k in 1...deaths {
+                let f = Double(k) * inverseM
+                let denom = s0 + f * d0
+                let inverse = 1 / denom
+                product *= denom * inverseTop
+                if product < 1e-250 { loglik -= w * log(product); product = 1 }
+                for j in 0..<p {
+                    abar[j] = (s1[j] + f * d1[j]) * inverse
+                    u[j] -= w * abar[j]
+                }
+                for j in 0..<p { for l in 0...j { meanGram[j * p + l] += w * (abar[j] * abar[l]) } }
+                c += w * inverse; cd += w * (f * inverse)
+            }
+        }
+        loglik -= w * (m * log(top) + log(product))
+        return (c, cd)
+    }
+
+    /// Backward pass (ascending time): w_i = r_i · (coefficients of every event time at
+    /// or before t_i in its stratum), own block at the death fraction. For a few-valued
+    /// covariate Σ w x² is accumulated directly (`scratch.factorGram`), no w array.
+    private func backwardPass(_ d: CoxDesignPointers) {
+        let n = design.rows, nb = design.blockEnd.count, s = scratch
+        let unitCounts = self.unitCounts, factor = self.factor
+        let count = d.count, event = d.event
+        let risk = s.risk, weight = s.weight, code = s.levelOf, levels = s.levels, levelExp = s.levelExp
+        let coef = s.blockCoefficient, deathCoef = s.blockDeathCoefficient
+        var cumulative = 0.0
+        var end = n
+        var gramSum = 0.0
+        for b in stride(from: nb - 1, through: 0, by: -1) {
+            let begin = b == 0 ? 0 : d.blockEnd[b - 1]
+            let c = coef[b], cd = deathCoef[b]
+            if factor {
+                for i in begin..<end {
+                    let l = Int(code[i]), r = (unitCounts ? 1 : count[i]) * levelExp[l], xi = levels[l]
+                    gramSum += r * (cumulative + (event[i] ? cd : c)) * xi * xi
+                }
+            } else {
+                for i in begin..<end { weight[i] = risk[i] * (cumulative + (event[i] ? cd : c)) }
+            }
+            cumulative += c
+            if d.opens[b] { cumulative = 0 }
+            end = begin
+        }
+        s.factorGram = gramSum
+    }
+
+    /// Σ w_i x_i x_iᵀ, lower triangle, into `scratch.gram`: by hand for p ≤ 2, BLAS
+    /// `dsyrk` on rows scaled by √w_i (w_i ≥ 0) for p ≥ 3.
+    /// - Complexity: O(n p²).
+    private func weightedGram(_ d: CoxDesignPointers) {
+        let n = design.rows, p = design.columns, s = scratch
+        let x = d.x, w = s.weight, gram = s.gram
+        for j in 0..<(p * p) { gram[j] = 0 }
+        if factor {
+            gram[0] = s.factorGram
         } else if p == 1 {
             var g = 0.0
-            design.x.withUnsafeBufferPointer { x in
-                weight.withUnsafeBufferPointer { w in for i in 0..<n { g += w[i] * x[i] * x[i] } }
-            }
+            for i in 0..<n { g += w[i] * x[i] * x[i] }
             gram[0] = g
         } else if p == 2 {
             var g00 = 0.0, g10 = 0.0, g11 = 0.0
-            design.x.withUnsafeBufferPointer { x in
-                weight.withUnsafeBufferPointer { w in
-                    for i in 0..<n {
-                        let a = x[2 * i], c = x[2 * i + 1], wi = w[i]
-                        g00 += wi * a * a; g10 += wi * c * a; g11 += wi * c * c
-                    }
-                }
+            for i in 0..<n {
+                let a = x[2 * i], c = x[2 * i + 1], wi = w[i]
+                g00 += wi * a * a; g10 += wi * c * a; g11 += wi * c * c
             }
             gram[0] = g00; gram[2] = g10; gram[3] = g11
         } else {
-            CoxLikelihood.weightedGramLower(design.x, weight, rows: n, columns: p, scratch: &scratch, into: &gram)
+            let rows = s.gramRows
+            for i in 0..<n {
+                let r = w[i].squareRoot()
+                for j in 0..<p { rows[i * p + j] = x[i * p + j] * r }
+            }
+            cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, Int32(p), Int32(n), 1.0,
+                        rows.baseAddress, Int32(p), 0.0, gram.baseAddress, Int32(p))
         }
+    }
+
+    /// I = Σ w x xᵀ − Σ ā āᵀ (both triangles), the second moments and the score.
+    private mutating func assemble() {
+        let p = design.columns, s = scratch
         for j in 0..<p {
-            secondMoment[j] = gram[j * p + j]
+            secondMoment[j] = s.gram[j * p + j]
             for k in 0...j {
-                let v = gram[j * p + k] - meanGram[j * p + k]
+                let v = s.gram[j * p + k] - s.meanGram[j * p + k]
                 information[j * p + k] = v
                 information[k * p + j] = v
             }
+            score[j] = s.u[j]
         }
-        score = u
-        return loglik
     }
 
     /// `evaluate` for the level form of the design (one covariate with a few values,
@@ -349,10 +375,8 @@ struct CoxLikelihood {
         let efron = ties == .efron
         let bound = CoxLikelihood.linearPredictorBound
         let values = design.levelValues, levelCount = values.count, width = 2 * levelCount
-        var eta = [Double](repeating: 0, count: levelCount)
-        var r = [Double](repeating: 0, count: levelCount)     // exp(η) per value
-        var rx = [Double](repeating: 0, count: levelCount)    // r x
-        var rxx = [Double](repeating: 0, count: levelCount)   // r x²
+        let s = scratch
+        let eta = s.levelEta, r = s.levelExp, rx = s.levelRX, rxx = s.levelRXX   // η, exp(η), r x, r x² per value
         var loglik = 0.0, u = 0.0
         for l in 0..<levelCount {
             eta[l] = min(max(values[l] * beta, -bound), bound)
@@ -370,11 +394,7 @@ struct CoxLikelihood {
             exponent += Int((bits >> 52) & 0x7ff) - 1023
             product = Double(bitPattern: (bits & 0x800f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000)
         }
-        design.levelBlockCounts.withUnsafeBufferPointer { counts in
-        design.blockDeaths.withUnsafeBufferPointer { blockDeaths in
-        r.withUnsafeBufferPointer { r in
-        rx.withUnsafeBufferPointer { rx in
-        rxx.withUnsafeBufferPointer { rxx in
+        design.withLevelPointers { counts, blockDeaths in
             // Two values (a treatment arm): the per-value factors in registers.
             let two = levelCount == 2
             let r0 = r[0], r1 = two ? r[1] : 0, rx0 = rx[0], rx1 = two ? rx[1] : 0
@@ -424,7 +444,7 @@ struct CoxLikelihood {
                 gram += coefficient * (s2 + c2) + deathCoefficient * d2
                 s2 += c2 + d2
             }
-        }}}}}
+        }
         loglik -= log(product) + Double(exponent) * M_LN2
         if !s0.isFinite { loglik = .nan }   // the rescaled product would hide it
         secondMoment[0] = gram
@@ -433,22 +453,182 @@ struct CoxLikelihood {
         score[0] = u
         return loglik
     }
+}
 
-    /// Lower triangle of Xᵀ diag(w) X by BLAS `dsyrk` on `scratch` (rows × p, reused):
-    /// row i of X is copied scaled by √w_i (w_i ≥ 0). `x` is rows × p row-major;
-    /// `result` is p × p row-major, only the lower triangle is written.
-    /// - Complexity: O(rows · p²) in BLAS.
-    private static func weightedGramLower(_ x: [Double], _ w: [Double], rows n: Int, columns p: Int,
-                                          scratch: inout [Double], into result: inout [Double]) {
+/// The work space of one `CoxLikelihood`: buffers allocated once at their size and
+/// handed to the loops as plain pointers (no nested `withUnsafe…` closures, no
+/// exclusivity checks in the hot loops).
+///
+/// Sizes: `eta`, `risk`, `weight`: rows when the covariates are evaluated per record
+/// (empty otherwise); `levelOf`: rows for a few-valued covariate; `blockCoefficient`,
+/// `blockDeathCoefficient`: blocks; `u`, `s1`, `d1`, `abar`: columns; `meanGram`,
+/// `gram`: columns²; `levels`, `levelEta`, `levelExp`, `levelRX`, `levelRXX`: the
+/// covariate's distinct values; `gramRows`: rows × columns for `dsyrk` (p ≥ 3).
+/// Owned by one evaluation at a time.
+final class CoxScratch {
+    let eta, risk, weight: UnsafeMutableBufferPointer<Double>
+    let levelOf: UnsafeMutableBufferPointer<UInt8>
+    let blockCoefficient, blockDeathCoefficient: UnsafeMutableBufferPointer<Double>
+    let u, s1, d1, abar, meanGram, gram: UnsafeMutableBufferPointer<Double>
+    let levels, levelEta, levelExp, levelRX, levelRXX: UnsafeMutableBufferPointer<Double>
+    let gramRows: UnsafeMutableBufferPointer<Double>
+    /// Σ w x² of a few-valued covariate, from the backward pass.
+    var factorGram = 0.0
+
+    init(rows n: Int, blocks nb: Int, columns p: Int, levels l: Int, perRecord: Bool, gramRows: Bool) {
+        func doubles(_ c: Int) -> UnsafeMutableBufferPointer<Double> {
+            let b = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(c, 1))
+            b.initialize(repeating: 0)
+            return UnsafeMutableBufferPointer(rebasing: b[0..<c])
+        }
+        eta = doubles(perRecord ? n : 0); risk = doubles(perRecord ? n : 0); weight = doubles(perRecord ? n : 0)
+        let codes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(l > 0 ? n : 0, 1))
+        codes.initialize(repeating: 0)
+        levelOf = UnsafeMutableBufferPointer(rebasing: codes[0..<(l > 0 ? n : 0)])
+        blockCoefficient = doubles(nb); blockDeathCoefficient = doubles(nb)
+        u = doubles(p); s1 = doubles(p); d1 = doubles(p); abar = doubles(p)
+        meanGram = doubles(p * p); gram = doubles(p * p)
+        levels = doubles(l); levelEta = doubles(l); levelExp = doubles(l); levelRX = doubles(l); levelRXX = doubles(l)
+        self.gramRows = doubles(gramRows ? n * p : 0)
+    }
+
+    deinit {
+        for b in [eta, risk, weight, blockCoefficient, blockDeathCoefficient, u, s1, d1, abar, meanGram, gram,
+                  levels, levelEta, levelExp, levelRX, levelRXX, gramRows] {
+            UnsafeMutableRawPointer(b.baseAddress!).deallocate()
+        }
+        UnsafeMutableRawPointer(levelOf.baseAddress!).deallocate()
+    }
+}
+
+/// Plain pointers to a `CoxDesign`'s record arrays, valid inside
+/// `CoxDesign.withPointers` (see `CoxDesign` for their layout).
+struct CoxDesignPointers {
+    let x: UnsafeBufferPointer<Double>
+    let count: UnsafeBufferPointer<Double>
+    let event: UnsafeBufferPointer<Bool>
+    let blockEnd: UnsafeBufferPointer<Int>
+    let blockDeaths: UnsafeBufferPointer<Double>
+    let blockDeathTerms: UnsafeBufferPointer<Double>
+    let opens: UnsafeBufferPointer<Bool>
+}
+
+extension CoxDesign {
+    /// The record arrays borrowed as plain pointers for the duration of `body`.
+    func withPointers<R>(_ body: (CoxDesignPointers) -> R) -> R {
+        x.withUnsafeBufferPointer { x in
+        count.withUnsafeBufferPointer { count in
+        event.withUnsafeBufferPointer { event in
+        blockEnd.withUnsafeBufferPointer { blockEnd in
+        blockDeaths.withUnsafeBufferPointer { blockDeaths in
+        blockDeathTerms.withUnsafeBufferPointer { terms in
+        blockOpensStratum.withUnsafeBufferPointer { opens in
+            body(CoxDesignPointers(x: x, count: count, event: event, blockEnd: blockEnd, blockDeaths: blockDeaths,
+                                   blockDeathTerms: terms, opens: opens))
+        }}}}}}}
+    }
+
+    /// The level form's block counts and deaths borrowed as plain pointers.
+    func withLevelPointers<R>(_ body: (UnsafeBufferPointer<UInt32>, UnsafeBufferPointer<Double>) -> R) -> R {
+        levelBlockCounts.withUnsafeBufferPointer { counts in
+            blockDeaths.withUnsafeBufferPointer { deaths in body(counts, deaths) }
+        }
+    }
+}
+
+extension CoxLikelihood {
+    /// Score residuals L_i (R's `residuals(fit, type = "score")`, `coxscore2.c`) of every
+    /// record at `beta`, on the design's centred-and-scaled axes, rows × p row-major in
+    /// the design's sorted order, per unit weight (R's `weighted = FALSE`).
+    ///
+    /// With cumulative hazard increments h (Σ_k of the tie's terms w̄/S₀⁽ᵏ⁾) and
+    /// h·x̄ per block, accumulated in ascending time within a stratum (H, G over the
+    /// earlier times): a record at risk past the block has
+    /// L_i = −r_i (x_i (H + h) − (G + g)); a death has, in addition, its own term
+    /// x_i − x̄_event (x̄ for Breslow, the mean of the m Efron means) and sees its own
+    /// block only at the death fractions k/m (h_d = Σ (k/m) h_k, g_d likewise).
+    /// r_i = exp(η_i), η clamped as in `evaluate`. Record form only.
+    /// - Complexity: O(n p + d p), one forward and one backward pass.
+    func scoreResiduals(_ beta: [Double]) -> [Double] {
+        let n = design.rows, p = design.columns, nb = design.blockEnd.count
+        precondition(design.levelValues.isEmpty && beta.count == p, "scoreResiduals needs the record form")
+        let efron = ties == .efron
+        let bound = CoxLikelihood.linearPredictorBound
+        let x = design.x
+        var r = [Double](repeating: 0, count: n)
         for i in 0..<n {
-            let s = w[i].squareRoot()
-            for j in 0..<p { scratch[i * p + j] = x[i * p + j] * s }
+            var eta = 0.0
+            for j in 0..<p { eta += x[i * p + j] * beta[j] }
+            r[i] = exp(min(max(eta, -bound), bound))
         }
-        scratch.withUnsafeBufferPointer { sp in
-            result.withUnsafeMutableBufferPointer { cp in
-                cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, Int32(p), Int32(n), 1.0,
-                            sp.baseAddress, Int32(p), 0.0, cp.baseAddress, Int32(p))
+        // Forward pass (descending time): per block h, h_d (scalars) and g, g_d, x̄_event (p each).
+        var h = [Double](repeating: 0, count: nb), hd = h
+        var g = [Double](repeating: 0, count: nb * p), gd = g, xEvent = g
+        var s1 = [Double](repeating: 0, count: p), d1 = s1
+        var s0 = 0.0
+        var start = 0
+        for b in 0..<nb {
+            if design.blockOpensStratum[b] { s0 = 0; for j in 0..<p { s1[j] = 0 } }
+            let end = design.blockEnd[b]
+            var d0 = 0.0
+            for j in 0..<p { d1[j] = 0 }
+            for i in start..<end {
+                let ri = design.count[i] * r[i]
+                if design.event[i] {
+                    d0 += ri; for j in 0..<p { d1[j] += ri * x[i * p + j] }
+                } else {
+                    s0 += ri; for j in 0..<p { s1[j] += ri * x[i * p + j] }
+                }
             }
+            let m = design.blockDeaths[b], terms = design.blockDeathTerms[b]
+            if m > 0 && (!efron || terms == 1) {
+                s0 += d0
+                for j in 0..<p { s1[j] += d1[j] }
+                h[b] = m / s0; hd[b] = h[b]
+                for j in 0..<p {
+                    let mean = s1[j] / s0
+                    g[b * p + j] = h[b] * mean; gd[b * p + j] = g[b * p + j]; xEvent[b * p + j] = mean
+                }
+            } else if m > 0 {
+                let w = m / terms
+                for k in 1...Int(terms) {
+                    let f = Double(k) / terms
+                    let denom = s0 + f * d0
+                    let hk = w / denom
+                    h[b] += hk; hd[b] += f * hk
+                    for j in 0..<p {
+                        let mean = (s1[j] + f * d1[j]) / denom
+                        g[b * p + j] += hk * mean; gd[b * p + j] += f * hk * mean; xEvent[b * p + j] += mean / terms
+                    }
+                }
+                s0 += d0
+                for j in 0..<p { s1[j] += d1[j] }
+            }
+            start = end
         }
+        // Backward pass (ascending time): the residuals.
+        var residual = [Double](repeating: 0, count: n * p)
+        var cumH = 0.0
+        var cumG = [Double](repeating: 0, count: p)
+        var end = n
+        for b in stride(from: nb - 1, through: 0, by: -1) {
+            let begin = b == 0 ? 0 : design.blockEnd[b - 1]
+            for i in begin..<end {
+                let death = design.event[i]
+                let hh = cumH + (death ? hd[b] : h[b])
+                for j in 0..<p {
+                    let xi = x[i * p + j]
+                    let gg = cumG[j] + (death ? gd[b * p + j] : g[b * p + j])
+                    var l = -r[i] * (xi * hh - gg)
+                    if death { l += xi - xEvent[b * p + j] }
+                    residual[i * p + j] = l
+                }
+            }
+            cumH += h[b]
+            for j in 0..<p { cumG[j] += g[b * p + j] }
+            if design.blockOpensStratum[b] { cumH = 0; for j in 0..<p { cumG[j] = 0 } }
+            end = begin
+        }
+        return residual
     }
 }

@@ -34,6 +34,15 @@ public enum CoxPH {
     ///   - tolerance: R's `eps` (1e-9): stop when |1 − ℓ_old/ℓ_new| ≤ tolerance.
     ///   - initial: starting β (length p; default 0). The score test, `logLikelihoodNull`
     ///     and the Wald test refer to it, as in R.
+    ///   - weights: case weights (length n, finite, > 0), as `coxph(…, weights = w)`:
+    ///     each record's risk score and death terms are multiplied by its weight, and an
+    ///     Efron tie of m death records uses their mean weight for each of its m terms
+    ///     (`coxfit6.c`); `n` and `events` count records, as R's `n` and `nevent`.
+    ///   - cluster: a cluster label per record, as `coxph(…, cluster = id)`: the robust
+    ///     (sandwich) variance Σ_c (Σ_{i∈c} w_i D_i)(…)ᵀ from the dfbeta residuals
+    ///     D = L I⁻¹ (score residuals L), as R's `fit$var` (see `CoxFit.naiveVariance`).
+    ///   - robust: R's `robust`; nil = R's default: true with a cluster or non-integer
+    ///     weights. Robust without a cluster takes each record as its own cluster.
     /// - Returns: the fit. Rows with NaN in `time` or any covariate are dropped (R's
     ///   `na.omit`); `n` counts the rows used.
     /// - Throws: `CoxError.invalidInput` for inconsistent sizes, ±∞ in the data, no
@@ -44,8 +53,17 @@ public enum CoxPH {
     public static func fit(time: [Double], event: [Bool], covariates: [Double], columns p: Int,
                            strata: [Int]? = nil, ties: CoxTies = .efron, confidenceLevel: Double = 0.95,
                            maxIterations: Int = 20, tolerance: Double = 1e-9,
-                           initial: [Double]? = nil) throws -> CoxFit {
+                           initial: [Double]? = nil, weights: [Double]? = nil,
+                           cluster: [Int]? = nil, robust: Bool? = nil) throws -> CoxFit {
         let n = time.count
+        if let cluster, cluster.count != n { throw CoxError.invalidInput("sizes disagree: \(n) times, \(cluster.count) cluster labels") }
+        let isRobust = robust ?? (cluster != nil || (weights?.contains { $0 != $0.rounded(.down) } ?? false))
+        if let weights {
+            guard weights.count == n else { throw CoxError.invalidInput("sizes disagree: \(n) times, \(weights.count) weights") }
+            if let i = weights.firstIndex(where: { !($0.isFinite && $0 > 0) }) {
+                throw CoxError.invalidInput("weight of record \(i) is \(weights[i]); weights must be finite and > 0 (R: \"Invalid weights, must be >0\")")
+            }
+        }
         guard p >= 1 else { throw CoxError.invalidInput("need at least one covariate column (columns = \(p))") }
         guard event.count == n, covariates.count == n * p, strata.map({ $0.count == n }) ?? true else {
             throw CoxError.invalidInput("sizes disagree: \(n) times, \(event.count) event flags, \(covariates.count) covariate values for \(p) columns (need \(n * p))\(strata.map { ", \($0.count) strata codes" } ?? "")")
@@ -66,21 +84,31 @@ public enum CoxPH {
         }
         guard used > 0 else { throw CoxError.invalidInput("no records left after dropping rows with missing values") }
         let design: CoxDesign
+        var clusterOfRecord: [Int]? = nil
+        if isRobust {
+            let labels = cluster.map { c in (0..<n).filter { !missing[$0] }.map { c[$0] } } ?? Array(0..<used)
+            let (_, codes) = LogRank.denseCodes(labels)
+            clusterOfRecord = codes.map(Int.init)
+        }
         if used == n {
-            design = CoxDesign(time: time, event: event, count: nil,
-                               covariates: covariates, columns: p, strata: strata)
+            design = CoxDesign(time: time, event: event, count: weights,
+                               covariates: covariates, columns: p, strata: strata, countsAreWeights: weights != nil,
+                               recordForm: isRobust)
         } else {
             var t = [Double](), e = [Bool](), z = [Double](), s: [Int]? = strata == nil ? nil : []
+            var w: [Double]? = weights == nil ? nil : []
             t.reserveCapacity(used); e.reserveCapacity(used); z.reserveCapacity(used * p)
             for i in 0..<n where !missing[i] {
                 t.append(time[i]); e.append(event[i]); z.append(contentsOf: covariates[(i * p)..<(i * p + p)])
                 if let strata { s!.append(strata[i]) }
+                if let weights { w!.append(weights[i]) }
             }
-            design = CoxDesign(time: t, event: e, count: nil,
-                               covariates: z, columns: p, strata: s)
+            design = CoxDesign(time: t, event: e, count: w,
+                               covariates: z, columns: p, strata: s, countsAreWeights: weights != nil,
+                               recordForm: isRobust)
         }
         return try fit(design: design, ties: ties, confidenceLevel: confidenceLevel,
-                       maxIterations: maxIterations, tolerance: tolerance, initial: initial)
+                       maxIterations: maxIterations, tolerance: tolerance, initial: initial, clusterOfRecord: clusterOfRecord)
     }
 
     /// Fits the Cox model of a group (arm) factor to grouped survival counts: the
@@ -131,7 +159,7 @@ public enum CoxPH {
     // MARK: - Newton–Raphson (R's coxfit6 main loop)
 
     static func fit(design: CoxDesign, ties: CoxTies, confidenceLevel: Double, maxIterations: Int,
-                    tolerance: Double, initial: [Double]?) throws -> CoxFit {
+                    tolerance: Double, initial: [Double]?, clusterOfRecord: [Int]? = nil) throws -> CoxFit {
         let p = design.columns
         guard design.rows > 0 else { throw CoxError.invalidInput("no records left after dropping rows with missing values") }
         guard design.deaths > 0 else { throw CoxError.invalidInput("no events: the partial likelihood is flat and β is not identified") }
@@ -210,12 +238,57 @@ public enum CoxPH {
         }
         var variance = scaledVariance
         for j in 0..<p { for k in 0..<p { variance[j * p + k] *= scales[j] * scales[k] } }
+        // Robust: the sandwich from the weighted dfbeta residuals collapsed by cluster,
+        // and the robust score test from the score residuals at the initial values.
+        var naiveVariance: [Double]? = nil
+        var robustScore: (statistic: Double, df: Int, pValue: Double)? = nil
+        var clusters: Int? = nil
+        var waldMatrix = information
+        if let clusterOfRecord {
+            let n = design.rows
+            let ncl = (clusterOfRecord.max() ?? -1) + 1
+            func collapsed(_ residual: [Double], times m: [Double]?) -> [Double] {
+                var out = [Double](repeating: 0, count: ncl * p)
+                for k in 0..<n {
+                    let c = clusterOfRecord[Int(design.sourceIndex[k])], w = design.count[k]
+                    for j in 0..<p {
+                        var v = 0.0
+                        if let m { for l in 0..<p { v += residual[k * p + l] * m[l * p + j] } } else { v = residual[k * p + j] }
+                        out[c * p + j] += w * v
+                    }
+                }
+                return out
+            }
+            func crossProduct(_ d: [Double]) -> [Double] {
+                var v = [Double](repeating: 0, count: p * p)
+                for c in 0..<ncl { for j in 0..<p { for k in 0..<p { v[j * p + k] += d[c * p + j] * d[c * p + k] } } }
+                return v
+            }
+            let dfbeta = collapsed(likelihood.scoreResiduals(beta), times: scaledVariance)
+            var robustVariance = crossProduct(dfbeta)
+            for j in 0..<p { for k in 0..<p { robustVariance[j * p + k] *= scales[j] * scales[k] } }
+            naiveVariance = variance
+            variance = robustVariance
+            let score0 = collapsed(likelihood.scoreResiduals(beta0), times: nil)
+            let u0 = (0..<p).map { j in (0..<ncl).reduce(0.0) { $0 + score0[$1 * p + j] } }
+            let t0 = crossProduct(score0)
+            if let solved = try? LinearAlgebra.solveSPD(t0, order: p, rhs: u0) {
+                let stat = zip(u0, solved).reduce(0) { $0 + $1.0 * $1.1 }
+                robustScore = (stat, p, Distributions.chiSquaredSurvival(stat, df: Double(p)))
+            }
+            clusters = ncl
+            // The Wald test on the robust variance (scaled axes: Ṽ_r⁻¹).
+            var scaledRobust = robustVariance
+            for j in 0..<p { for k in 0..<p { scaledRobust[j * p + k] /= scales[j] * scales[k] } }
+            if let inverse = try? LinearAlgebra.inverseSPD(scaledRobust, order: p) { waldMatrix = inverse }
+        }
         // β = β̃ · s; at 0 iterations the initial values themselves (no round trip).
         let coefficients = maxIterations == 0 ? start : (0..<p).map { beta[$0] * scales[$0] }
 
         // Wald test (β̂ − β₀)ᵀ I (β̂ − β₀), on the scaled axes (invariant).
         var wald = 0.0
-        for j in 0..<p { for k in 0..<p { wald += (beta[j] - beta0[j]) * information[j * p + k] * (beta[k] - beta0[k]) } }
+        for j in 0..<p { for k in 0..<p { wald += (beta[j] - beta0[j]) * waldMatrix[j * p + k] * (beta[k] - beta0[k]) } }
+        let naiveSE = naiveVariance.map { v in (0..<p).map { v[$0 * p + $0].squareRoot() } }
 
         // R's check for an infinite coefficient after the likelihood converged
         // (coxph.fit): |U Vᵀ|_j > eps and > √eps·|β_j|, or a non-finite score.
@@ -224,7 +297,7 @@ public enum CoxPH {
             let uOriginal = (0..<p).map { u[$0] / scales[$0] }
             for j in 0..<p {
                 var s = 0.0
-                for k in 0..<p { s += uOriginal[k] * variance[k * p + j] }
+                for k in 0..<p { s += uOriginal[k] * (naiveVariance ?? variance)[k * p + j] }
                 let inf = abs(s)
                 possiblyInfinite[j] = !uOriginal[j].isFinite
                     || (inf > tolerance && inf > tolerance.squareRoot() * abs(coefficients[j]))
@@ -232,13 +305,13 @@ public enum CoxPH {
         }
 
         let zCritical = Distributions.normalQuantile(1 - (1 - confidenceLevel) / 2)
-        let se = (0..<p).map { variance[$0 * p + $0].squareRoot() }
+        let se = (0..<p).map { variance[$0 * p + $0].squareRoot() }   // robust when robust
         let z = (0..<p).map { coefficients[$0] / se[$0] }
         let df = Double(p)
         let lrt = 2 * (loglik - loglik0)
-        return CoxFit(
+        var fit = CoxFit(
             coefficients: coefficients,
-            standardErrors: se,
+            standardErrors: naiveSE ?? se,
             hazardRatios: coefficients.map { exp($0) },
             lowerCI: (0..<p).map { exp(coefficients[$0] - zCritical * se[$0]) },
             upperCI: (0..<p).map { exp(coefficients[$0] + zCritical * se[$0]) },
@@ -251,10 +324,17 @@ public enum CoxPH {
             wald: (wald, p, Distributions.chiSquaredSurvival(wald, df: df)),
             score: (scoreStatistic, p, Distributions.chiSquaredSurvival(scoreStatistic, df: df)),
             iterations: iterations,
-            n: Int(design.patients),
-            events: Int(design.deaths),
+            n: design.countsAreWeights ? design.rows : Int(design.patients),
+            events: design.countsAreWeights ? design.deathRecords : Int(design.deaths),
             confidenceLevel: confidenceLevel,
             possiblyInfinite: possiblyInfinite)
+        if naiveVariance != nil {
+            fit.naiveVariance = naiveVariance
+            fit.robustStandardErrors = se
+            fit.robustScore = robustScore
+            fit.clusters = clusters
+        }
+        return fit
     }
 
     /// Cholesky factor (lower, row-major) of the information matrix, with R's rank test:

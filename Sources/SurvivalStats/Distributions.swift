@@ -235,3 +235,95 @@ public enum Distributions {
         return x
     }
 }
+
+// MARK: Tails on the log scale (parametric survival families)
+
+extension Distributions {
+    /// log(1 − Φ(z)) to full relative precision in both tails: `log1p(−Φ(z))` below −5,
+    /// `log(erfc)` in the middle, and above 35 (where erfc nears underflow) the
+    /// asymptotic series log φ(z) − log z + log(1 − 1/z² + 3/z⁴ − 15/z⁶ + 105/z⁸ −
+    /// 945/z¹⁰ + 10395/z¹²), whose next term is below 1e-16 there.
+    public static func logNormalSurvival(_ z: Double) -> Double {
+        if z.isNaN { return .nan }
+        if z < -5 { return log1p(-normalCDF(z)) }
+        if z <= 35 { return log(normalSurvival(z)) }
+        if z == .infinity { return -.infinity }
+        let r = 1 / (z * z)
+        let series = 1 + r * (-1 + r * (3 + r * (-15 + r * (105 + r * (-945 + r * 10395)))))
+        return -0.5 * z * z - 0.5 * log(2 * Double.pi) - log(z) + log(series)
+    }
+
+    /// log Φ(z), the lower tail on the log scale (`logNormalSurvival(−z)`).
+    public static func logNormalCDF(_ z: Double) -> Double { logNormalSurvival(-z) }
+
+    /// The inverse Mills ratio φ(z)/(1 − Φ(z)), the hazard of the standard normal, without
+    /// overflow in the upper tail (it tends to z).
+    public static func normalHazard(_ z: Double) -> Double {
+        if z == .infinity { return .infinity }
+        return exp(-0.5 * z * z - 0.5 * log(2 * Double.pi) - logNormalSurvival(z))
+    }
+
+    /// log Γ(a) + a − (a − ½) log a − ½ log 2π, the remainder of Stirling's formula, for
+    /// a > 0; by its asymptotic series (1/12a − 1/360a³ + 1/1260a⁵ − 1/1680a⁷) for a ≥ 10,
+    /// which keeps full precision where `lgamma(a) − a log a` would cancel (a up to 1e12).
+    public static func stirlingRemainder(_ a: Double) -> Double {
+        if a < 10 { return lgamma(a) + a - (a - 0.5) * log(a) - 0.5 * log(2 * Double.pi) }
+        let r = 1 / a, r2 = r * r
+        return r * (1.0 / 12 - r2 * (1.0 / 360 - r2 * (1.0 / 1260 - r2 / 1680)))
+    }
+}
+
+// MARK: Incomplete gamma on the log scale (generalized gamma family)
+
+extension Distributions {
+    /// log(xᵃ e⁻ˣ / Γ(a)), the prefactor of both incomplete-gamma expansions. For a ≥ 10
+    /// it is −a(r − log1p(r)) + ½ log(a/2π) − R(a) with r = x/a − 1 and R Stirling's
+    /// remainder, which does not cancel for large a (a = 1/Q² of a generalized gamma).
+    static func logGammaPrefactor(_ a: Double, _ x: Double) -> Double {
+        if a < 10 { return -x + a * log(x) - lgamma(a) }
+        let r = x / a - 1
+        let d: Double
+        if abs(r) < 0.1 {
+            // r − log1p(r) = r²/2 − r³/3 + r⁴/4 − …
+            var term = -r, sum = 0.0, k = 1.0
+            repeat { k += 1; term *= -r; sum += term / k } while abs(term / k) > 1e-18 * abs(sum)
+            d = sum
+        } else { d = r - log1p(r) }
+        return -a * d + 0.5 * log(a / (2 * Double.pi)) - stirlingRemainder(a)
+    }
+
+    /// log P(a, x) and log Q(a, x) = log(1 − P(a, x)), each to full relative precision:
+    /// the tail that the series (x < a + 1) or the continued fraction (otherwise) computes
+    /// directly is taken in log space (no underflow far in the tail) and the other as
+    /// log1p of minus it.
+    public static func logRegularizedGamma(_ a: Double, _ x: Double) -> (logP: Double, logQ: Double) {
+        if x.isNaN || a.isNaN || a <= 0 || x < 0 { return (.nan, .nan) }
+        if x == 0 { return (-.infinity, 0) }
+        if x.isInfinite { return (0, -.infinity) }
+        let pre = logGammaPrefactor(a, x)
+        if x < a + 1 {
+            var ap = a, del = 1 / a, sum = del
+            for _ in 0..<1_000_000 {
+                ap += 1; del *= x / ap; sum += del
+                if abs(del) < abs(sum) * 1e-17 { break }
+            }
+            let logP = pre + log(sum)
+            return (logP, log1p(-exp(logP)))
+        }
+        let tiny = 1e-300
+        var b = x + 1 - a, c = 1 / tiny, d = 1 / b, h = d, i = 1.0
+        while i < 1_000_000 {
+            let an = -i * (i - a)
+            b += 2
+            d = an * d + b; if abs(d) < tiny { d = tiny }
+            c = b + an / c; if abs(c) < tiny { c = tiny }
+            d = 1 / d
+            let del = d * c
+            h *= del
+            if abs(del - 1) < 1e-17 { break }
+            i += 1
+        }
+        let logQ = pre + log(h)
+        return (log1p(-exp(logQ)), logQ)
+    }
+}

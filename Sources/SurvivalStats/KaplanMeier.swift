@@ -180,10 +180,11 @@ public enum KaplanMeier {
 
     /// Fits the Kaplan–Meier curve to records (`event[j]` true = event at `time[j]`,
     /// false = censored). Records with a NaN time are dropped; see
-    /// `SurvivalCounts.init(time:event:)` for tie handling.
+    /// `SurvivalCounts.init(time:event:timefix:)` for tie handling (R's time fix by default).
     /// - Complexity: O(n log n) in the number of records.
-    public static func fit(time: [Double], event: [Bool], confidenceType: ConfidenceType = .log, confidenceLevel: Double = 0.95) -> KaplanMeierEstimate {
-        fit(SurvivalCounts(time: time, event: event), confidenceType: confidenceType, confidenceLevel: confidenceLevel)
+    public static func fit(time: [Double], event: [Bool], confidenceType: ConfidenceType = .log, confidenceLevel: Double = 0.95,
+                           timefix: Bool = true) -> KaplanMeierEstimate {
+        fit(SurvivalCounts(time: time, event: event, timefix: timefix), confidenceType: confidenceType, confidenceLevel: confidenceLevel)
     }
 
     /// Pointwise limits for S = `p` with se(log S) = `se`, as `survfit_confint(p, se,

@@ -54,18 +54,26 @@ public enum LogRank {
     ///     merged. An empty table is a group with no records.
     ///   - rho, gamma: Fleming–Harrington exponents (γ is not in R's `survdiff`).
     /// - Complexity: O(T·k + k³) with T distinct times over all groups.
-    public static func test(_ groups: [SurvivalCounts], rho: Double = 0, gamma: Double = 0) throws -> LogRankResult {
-        try test(strata: [groups], rho: rho, gamma: gamma)
+    public static func test(_ groups: [SurvivalCounts], rho: Double = 0, gamma: Double = 0, timefix: Bool = true) throws -> LogRankResult {
+        try test(strata: [groups], rho: rho, gamma: gamma, timefix: timefix)
     }
 
     /// Stratified test: `strata[s][g]` is group g's data in stratum s, as
     /// `survdiff(Surv(time, status) ~ group + strata(s), rho = rho)`. Every stratum lists
     /// the same k groups (an empty `SurvivalCounts` where a group is absent).
-    public static func test(strata: [[SurvivalCounts]], rho: Double = 0, gamma: Double = 0) throws -> LogRankResult {
+    ///
+    /// With `timefix` (R's default) the tables' times are first fixed together
+    /// (`SurvivalCounts.timeFixed(_:)`, R's `aeqSurv` over the whole data set).
+    public static func test(strata: [[SurvivalCounts]], rho: Double = 0, gamma: Double = 0, timefix: Bool = true) throws -> LogRankResult {
         guard let k = strata.first?.count else { throw LogRankError.fewerThanTwoGroups(0) }
         guard k >= 2 else { throw LogRankError.fewerThanTwoGroups(k) }
         for (s, stratum) in strata.enumerated() where stratum.count != k {
             throw LogRankError.shapeMismatch("stratum \(s) has \(stratum.count) groups, stratum 0 has \(k)")
+        }
+        var strata = strata
+        if timefix {
+            let fixed = SurvivalCounts.timeFixed(strata.flatMap { $0 })
+            strata = (0..<strata.count).map { s in Array(fixed[(s * k)..<((s + 1) * k)]) }
         }
         var observed = [Double](repeating: 0, count: k)
         var expected = [Double](repeating: 0, count: k)
@@ -186,18 +194,39 @@ public enum LogRank {
     /// are ordered by ascending label (as R's factor levels), so `observed[0]` belongs
     /// to the smallest label. Records with a NaN time are dropped.
     /// - Complexity: O(n log n).
-    public static func test(time: [Double], event: [Bool], group: [Int], strata: [Int]? = nil, rho: Double = 0, gamma: Double = 0) throws -> LogRankResult {
-        guard time.count == event.count, time.count == group.count, strata.map({ $0.count == time.count }) ?? true else {
-            throw LogRankError.shapeMismatch("time (\(time.count)), event (\(event.count)), group (\(group.count))\(strata.map { ", strata (\($0.count))" } ?? "") differ in length")
+    /// Times are fixed over all records together when `timefix` (R's `aeqSurv`).
+    ///
+    /// `weight` (R's `survdiff` has none): case weights > 0; every count of the test is
+    /// a sum of weights, so integer weights give the test of the records repeated
+    /// `weight[j]` times.
+    public static func test(time: [Double], event: [Bool], group: [Int], strata: [Int]? = nil, rho: Double = 0, gamma: Double = 0,
+                            timefix: Bool = true, weight: [Double]? = nil) throws -> LogRankResult {
+        guard time.count == event.count, time.count == group.count, strata.map({ $0.count == time.count }) ?? true,
+              weight.map({ $0.count == time.count }) ?? true else {
+            throw LogRankError.shapeMismatch("time (\(time.count)), event (\(event.count)), group (\(group.count))\(strata.map { ", strata (\($0.count))" } ?? "")\(weight.map { ", weight (\($0.count))" } ?? "") differ in length")
         }
         let (groupLevels, groupCode) = denseCodes(group)
+        if let weight {
+            let (strataLevels, strataCode) = strata.map(denseCodes) ?? ([0], [Int32](repeating: 0, count: time.count))
+            let k = groupLevels.count, ns = strataLevels.count
+            var cellTime = [[Double]](repeating: [], count: k * ns), cellEvent = [[Bool]](repeating: [], count: k * ns)
+            var cellWeight = [[Double]](repeating: [], count: k * ns)
+            for j in time.indices where !time[j].isNaN {
+                let cell = Int(strataCode[j]) * k + Int(groupCode[j])
+                cellTime[cell].append(time[j]); cellEvent[cell].append(event[j]); cellWeight[cell].append(weight[j])
+            }
+            let tables = (0..<ns).map { s in
+                (0..<k).map { g in SurvivalCounts(time: cellTime[s * k + g], event: cellEvent[s * k + g], weight: cellWeight[s * k + g], timefix: false) }
+            }
+            return try test(strata: tables, rho: rho, gamma: gamma, timefix: timefix)
+        }
         if strata == nil && groupLevels.count <= 4 {
             // One stratum, few groups: each group's table straight from the records
             // (one read of all records per group instead of copying each group's records).
             let tables = (0..<groupLevels.count).map { g in
-                SurvivalCounts(time: time, event: event, codes: groupCode, selecting: Int32(g))
+                SurvivalCounts(time: time, event: event, codes: groupCode, selecting: Int32(g), timefix: false)
             }
-            return try test(strata: [tables], rho: rho, gamma: gamma)
+            return try test(strata: [tables], rho: rho, gamma: gamma, timefix: timefix)
         }
         let (strataLevels, strataCode) = strata.map(denseCodes) ?? ([0], [Int32](repeating: 0, count: time.count))
         let k = groupLevels.count, ns = strataLevels.count
@@ -212,9 +241,9 @@ public enum LogRank {
             cellEvent[cell].append(event[j])
         }
         let tables = (0..<ns).map { s in
-            (0..<k).map { g in SurvivalCounts(time: cellTime[s * k + g], event: cellEvent[s * k + g]) }
+            (0..<k).map { g in SurvivalCounts(time: cellTime[s * k + g], event: cellEvent[s * k + g], timefix: false) }
         }
-        return try test(strata: tables, rho: rho, gamma: gamma)
+        return try test(strata: tables, rho: rho, gamma: gamma, timefix: timefix)
     }
 
     /// Sorted distinct labels and each record's index among them. Labels within a range

@@ -50,21 +50,21 @@ public struct SurvivalCounts: Sendable, Equatable {
     /// From individual records: record `j` is followed to `time[j]` and had the event
     /// there if `event[j]`, otherwise it was censored there.
     ///
-    /// Records whose time is NaN are dropped (R's `na.omit`). Times are merged only when
-    /// exactly equal: R's `survfit`/`survdiff` first apply `aeqSurv` (the `timefix`
-    /// option), which also merges times that differ by rounding error (relative 1e-8);
-    /// the fixtures used in the tests have integer times, for which the two agree.
-    /// Call with times that are already rounded if that matters.
+    /// Records whose time is NaN are dropped (R's `na.omit`). Equal times are one row,
+    /// and with `timefix` (R's default) times that differ by rounding error are too:
+    /// R's `aeqSurv` rule over these records (`TimeFix`). Records of several groups of
+    /// one data set are fixed together: build each group's table with `timefix: false`
+    /// and pool them with `SurvivalCounts.timeFixed(_:)`, as R fixes the whole data set.
     /// - Precondition: `time.count == event.count`; times are finite or NaN.
     /// - Complexity: O(n) (radix sort) in the number of records; two `[Double]` buffers.
-    public init(time: [Double], event: [Bool]) {
-        self.init(time: time, event: event, codes: nil, selecting: 0)
+    public init(time: [Double], event: [Bool], timefix: Bool = true) {
+        self.init(time: time, event: event, codes: nil, selecting: 0, timefix: timefix)
     }
 
     /// The records `j` with `codes[j] == selected` (all records when `codes` is nil), as
-    /// `init(time:event:)` on that subset — without copying the subset first. Used by
+    /// `init(time:event:timefix:)` on that subset — without copying the subset first. Used by
     /// `LogRank.test(time:event:group:)` for each group.
-    init(time: [Double], event: [Bool], codes: [Int32]?, selecting selected: Int32) {
+    init(time: [Double], event: [Bool], codes: [Int32]?, selecting selected: Int32, timefix: Bool) {
         precondition(time.count == event.count, "SurvivalCounts: \(time.count) times but \(event.count) event flags")
         precondition(codes.map { $0.count == time.count } ?? true, "SurvivalCounts: codes differ in length from the records")
         let n = time.count
@@ -176,10 +176,59 @@ public struct SurvivalCounts: Sendable, Equatable {
                 }
             }
         }
+        if timefix { Self.mergeNearTies(&t, &d, &c) }
         self.time = t
         self.events = d
         self.censored = c
         self.entered = nil
+    }
+
+    /// From weighted records (R's `weights`): record `j` counts `weight[j]` (finite,
+    /// > 0) in the events or censorings at its time; records with a NaN time or weight
+    /// are dropped. With integer weights the table is that of the records repeated
+    /// `weight[j]` times; `timefix` as `init(time:event:timefix:)`.
+    /// - Precondition: equal lengths; times finite or NaN; weights > 0 or NaN.
+    /// - Complexity: O(n) (radix sort).
+    public init(time: [Double], event: [Bool], weight: [Double], timefix: Bool = true) {
+        precondition(time.count == event.count && time.count == weight.count,
+                     "SurvivalCounts: \(time.count) times, \(event.count) event flags, \(weight.count) weights")
+        let kept = time.indices.filter { !time[$0].isNaN && !weight[$0].isNaN }
+        for j in kept { precondition(time[j].isFinite && weight[j] > 0 && weight[j].isFinite, "SurvivalCounts: record \(j): time \(time[j]), weight \(weight[j])") }
+        let (order, sorted) = radixSortedOrder(kept.map { time[$0] + 0.0 })
+        var t: [Double] = [], d: [Double] = [], c: [Double] = []
+        for k in 0..<sorted.count {
+            let j = kept[Int(order[k])]
+            if t.last != sorted[k] { t.append(sorted[k]); d.append(0); c.append(0) }
+            if event[j] { d[d.count - 1] += weight[j] } else { c[c.count - 1] += weight[j] }
+        }
+        if timefix { Self.mergeNearTies(&t, &d, &c) }
+        self.time = t
+        self.events = d
+        self.censored = c
+        self.entered = nil
+    }
+
+    /// R's time fix on a table's rows (`TimeFix`): rows whose times tie are merged
+    /// into the row of the chain's smallest time.
+    static func mergeNearTies(_ t: inout [Double], _ d: inout [Double], _ c: inout [Double]) {
+        if t.count > 1 {
+            var cut = [Double](repeating: 0, count: t.count)
+            let moved = t.withUnsafeBufferPointer { tp in
+                cut.withUnsafeMutableBufferPointer { cp in TimeFix.fix(sorted: tp, descending: false, into: cp) }
+            }
+            if moved {
+                // Rows whose times tie are merged into the row of the chain's smallest time.
+                var w = 0
+                for i in 0..<t.count {
+                    if w > 0 && cut[i] == t[w - 1] {
+                        d[w - 1] += d[i]; c[w - 1] += c[i]
+                    } else {
+                        t[w] = cut[i]; d[w] = d[i]; c[w] = c[i]; w += 1
+                    }
+                }
+                t.removeLast(t.count - w); d.removeLast(d.count - w); c.removeLast(c.count - w)
+            }
+        }
     }
 
     /// From a regular grid, e.g. integer counts tallied by a Monte Carlo run: cell `k`

@@ -36,6 +36,24 @@ struct Analyze: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Numeric columns added to the Cox model, comma-separated.", valueName: "a,b"))
     var covariates: String?
 
+    @Option(name: .long, help: ArgumentHelp("Numeric --covariates to code as factors (text columns are factors anyway), comma-separated.", valueName: "a,b"))
+    var factor: String?
+
+    @Option(name: .long, parsing: .singleValue, help: ArgumentHelp("Level order of a factor, group or strata column (the first is the reference), e.g. celltype=squamous,smallcell,adeno,large; repeatable. Default: R's order (sorted).", valueName: "col=a,b,c"))
+    var levels: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("The --group level the others are compared with (default: the first in R's order).", valueName: "level"))
+    var reference: String?
+
+    @Option(name: .long, help: ArgumentHelp("Column of case weights (> 0) for the curves, the log-rank test and the Cox model.", valueName: "col"))
+    var weights: String?
+
+    @Option(name: .long, help: ArgumentHelp("Column of cluster labels (e.g. a patient id): the Cox model's robust sandwich variance, as coxph(…, cluster = id).", valueName: "col"))
+    var cluster: String?
+
+    @Flag(name: .long, inversion: .prefixedNo, help: "Robust Cox variance, each record its own cluster unless --cluster (default: on with --cluster or non-integer --weights, as R).")
+    var robust: Bool?
+
     @Option(name: .customLong("event-codes"), help: ArgumentHelp("The censored and event codes, e.g. 1,2 for R's lung data (default 0,1; TRUE/FALSE are also accepted then).", valueName: "censored,event"))
     var eventCodes: String?
 
@@ -94,9 +112,29 @@ struct Analyze: ParsableCommand {
             }
         }
         let coding = try eventCodes.map(EventCoding.parse) ?? .standard
+        var factorList: [String] = []
+        if let factor {
+            factorList = factor.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard !factorList.contains(where: \.isEmpty) else {
+                throw NensimFailure.usage("--factor '\(factor)': expected comma-separated column names, e.g. ph.ecog")
+            }
+        }
+        var levelOrder: [String: [String]] = [:]
+        for spec in levels {
+            let parts = spec.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let list = parts.count == 2 ? parts[1].split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } : []
+            let column = parts[0].trimmingCharacters(in: .whitespaces)
+            guard parts.count == 2, !column.isEmpty, !list.isEmpty, !list.contains(where: \.isEmpty) else {
+                throw NensimFailure.usage("--levels '\(spec)': expected COLUMN=LEVEL,LEVEL,…, e.g. celltype=squamous,smallcell,adeno,large")
+            }
+            guard levelOrder[column] == nil else { throw NensimFailure.usage("--levels: column '\(column)' is given twice") }
+            levelOrder[column] = list
+        }
         return AnalysisOptions(time: time, event: event, group: group, strata: strata, covariates: covariateList,
                                eventCoding: coding, tau: tau, landmarks: times, confidenceType: confType,
-                               confidenceLevel: confLevel, ties: ties, rho: rho)
+                               confidenceLevel: confLevel, ties: ties, rho: rho,
+                               factors: factorList, levels: levelOrder, reference: reference, weights: weights,
+                               cluster: cluster, robust: robust)
     }
 
     func run() throws {

@@ -8,7 +8,7 @@ struct Nensim: ParsableCommand {
         commandName: "nensim",
         abstract: "Outcome simulation and survival statistics for gastro-entero-pancreatic neuroendocrine neoplasms.",
         version: NENSimInfo.version,
-        subcommands: [Run.self, Arms.self, Validate.self, Analyze.self, Trial.self, Merge.self],
+        subcommands: [Run.self, Arms.self, Validate.self, Analyze.self, Trial.self, Merge.self, Fit.self, Reconstruct.self],
         defaultSubcommand: Run.self
     )
 
@@ -23,9 +23,9 @@ struct Nensim: ParsableCommand {
             if code == .success || error is CleanExit {
                 exit(withError: error)
             }
-            let message = self.message(for: error)
+            let message = OptionSuggestions.refine(self.message(for: error)
                 .split(separator: "\n").first.map(String.init)?
-                .replacingOccurrences(of: "Error: ", with: "") ?? ""
+                .replacingOccurrences(of: "Error: ", with: "") ?? "")
             if !message.isEmpty {
                 FileHandle.standardError.write(Data("nensim: \(message)\n".utf8))
             }

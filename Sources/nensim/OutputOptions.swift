@@ -1,4 +1,5 @@
 import ArgumentParser
+import Figures
 import Foundation
 import NENSim
 
@@ -20,7 +21,7 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: .long, help: "Replace an existing output folder (only after the new one is complete).")
     var force = false
 
-    @Option(name: .long, help: ArgumentHelp("What to produce: any of table,csv,json,svg (or all), comma-separated.", valueName: "list"))
+    @Option(name: .long, help: ArgumentHelp("What to produce: any of table,csv,json,svg,pdf,png, comma-separated; all = table,csv,json,svg.", valueName: "list"))
     var format: String = "all"
 
     @Option(name: .long, help: "Progress bar on stderr: auto (on a terminal, for runs over ~1 s), always, never.")
@@ -32,21 +33,88 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: .long, help: "Also write patients.csv, one row per simulated patient (needs n ≤ --exact-limit).")
     var patients = false
 
-    @Flag(name: .customLong("censor-ticks"), help: "Mark censoring times on the curves of km.svg (thinned).")
+    @Option(name: .customLong("figure-format"), help: ArgumentHelp("Figure files: any of svg,pdf,png, comma-separated (default: the figure formats in --format).", valueName: "list"))
+    var figureFormat: String?
+
+    @Option(name: .long, help: ArgumentHelp("Resolution of PNG figures, 36 … 1200 dots per inch.", valueName: "dpi"))
+    var dpi: Double = 150
+
+    @Option(name: .long, help: ArgumentHelp("Title of the figure (default: the arms compared).", valueName: "text"))
+    var title: String?
+
+    @Option(name: .long, help: ArgumentHelp("Curve labels, e.g. prrt=\"¹⁷⁷Lu-DOTATATE\",ssa=Octreotide (default: SSA, PRRT, Everolimus, …).", valueName: "id=text,…"))
+    var labels: String?
+
+    @Option(name: .long, help: ArgumentHelp("Curve colours: okabe-ito (default), grey, or #RRGGBB,#RRGGBB,…", valueName: "palette"))
+    var palette: String?
+
+    @Option(name: .long, help: ArgumentHelp("Right end of the figure's time axis in months (default: the horizon, or the end of follow-up).", valueName: "months"))
+    var xmax: Double?
+
+    @Option(name: .customLong("break-every"), help: ArgumentHelp("Distance between time-axis breaks in months (default: chosen from the range).", valueName: "months"))
+    var breakEvery: Double?
+
+    @Flag(name: .customLong("no-censor-marks"), help: "Leave out the censoring marks (+) on the curves.")
+    var noCensorMarks = false
+
+    /// Censoring marks are on by default now; the old flag is still accepted.
+    @Flag(name: .customLong("censor-ticks"), help: .hidden)
     var censorTicks = false
 
     func validate() throws {
         do { _ = try OutputFormat.parseList(format) } catch let f as NensimFailure { throw ValidationError(f.message) }
+        _ = try figureStyle()
+    }
+
+    /// The figure's look and files, from the figure flags.
+    /// - Throws: `ValidationError` naming the flag and the accepted values.
+    func figureStyle() throws -> FigureStyle {
+        var style = FigureStyle()
+        if let figureFormat {
+            do { style.formats = try FigureStyle.parseFormats(figureFormat) } catch {
+                throw ValidationError("--figure-format '\(figureFormat)': choose from svg, pdf, png (comma-separated)")
+            }
+        } else {
+            style.formats = OutputFormat.figureFormats(formats)
+        }
+        guard FigureStyle.dpiRange.contains(dpi) else {
+            throw ValidationError("--dpi \(dpi): must be between 36 and 1200")
+        }
+        style.dpi = dpi
+        if let title { style.title = title }
+        if let labels {
+            do { style.labels = try FigureStyle.parseLabels(labels) } catch {
+                throw ValidationError("--labels '\(labels)': expected id=label pairs separated by commas, e.g. prrt=PRRT,ssa=SSA")
+            }
+        }
+        if let palette {
+            do { style.palette = try FigureStyle.parsePalette(palette) } catch FigureStyleError.colour(let word) {
+                throw ValidationError("--palette: '\(word)' is not a colour (#RRGGBB) and '\(palette)' is not a palette (okabe-ito, grey)")
+            }
+            guard !style.palette.isEmpty else { throw ValidationError("--palette: give at least one colour") }
+        }
+        if let xmax {
+            guard xmax > 0, xmax.isFinite, xmax <= 1200 else { throw ValidationError("--xmax \(xmax): must be a positive number of months, at most 1200") }
+            style.xMax = xmax
+        }
+        if let breakEvery {
+            guard breakEvery > 0, breakEvery.isFinite else { throw ValidationError("--break-every \(breakEvery): must be a positive number of months") }
+            let top = xmax ?? 1200
+            guard top / breakEvery <= 100 else { throw ValidationError("--break-every \(breakEvery): more than 100 breaks on the axis; choose a larger step") }
+            style.breakEvery = breakEvery
+        }
+        style.censorMarks = !noCensorMarks
+        return style
     }
 
     /// The formats asked for (validated in `validate()`).
-    var formats: Set<OutputFormat> { (try? OutputFormat.parseList(format)) ?? Set(OutputFormat.allCases) }
+    var formats: Set<OutputFormat> { (try? OutputFormat.parseList(format)) ?? OutputFormat.all }
 
     /// Whether the text table goes to stdout.
     var printsTable: Bool { formats.contains(.table) && !quiet }
 
     /// Whether a run folder is made.
-    var writesFiles: Bool { !formats.subtracting([.table]).isEmpty || patients }
+    var writesFiles: Bool { !formats.subtracting([.table]).isEmpty || patients || figureFormat != nil }
 
     /// `notebooks-out/prrt-everolimus-n100000-seed1` (characters other than letters,
     /// digits, `_`, `.` and `-` in arm ids become `_`).
@@ -108,7 +176,7 @@ final class OutputSession {
         let manifest = try RunManifest(request: request, report: report, catalogue: catalogue, commandLine: CommandLine.arguments,
                                        gitCommit: BuildInfo.gitCommit(), timestamp: started, evidenceFile: evidenceFile)
         try RunOutputWriter.write(report: report, models: models, result: result, manifest: manifest, to: folder,
-                                  formats: options.formats, patients: options.patients, censorTicks: options.censorTicks)
+                                  formats: options.formats, patients: options.patients, style: try options.figureStyle())
         if options.formats.contains(.csv) {
             for file in extraCSV { try folder.write(file.name, contents: file.contents) }
         }

@@ -99,7 +99,8 @@ struct PathwayOptions: ParsableArguments {
             print(header)
             print("")
         }
-        if output.formats.contains(.csv) || output.formats.contains(.svg) {
+        let style = try output.figureStyle()
+        if output.formats.contains(.csv) || !style.formats.isEmpty {
             // The run folder's safe writes: a hidden temporary folder renamed into place.
             let path = output.out ?? "notebooks-out/pathways-n\(n)-seed\(options.seed)"
             let folder = try RunFolder.create(at: path, force: output.force)
@@ -110,10 +111,12 @@ struct PathwayOptions: ParsableArguments {
                 try folder.write("km_pathways.csv", contents: PathwayFiles.curvesCSV(curves))
                 written += 2
             }
-            if output.formats.contains(.svg) {
-                try folder.write("km_pathways.svg", contents: PathwayFiles.figure(curves, n: n, seed: options.seed,
-                                                                                  design: request.simulation.design.summary,
-                                                                                  censorTicks: output.censorTicks).svg())
+            let design = request.simulation.design
+            let plot = PathwayFiles.figure(curves, n: n, seed: options.seed, design: design.summary,
+                                           xMax: design.followUp.map { min(design.horizon, design.accrual + $0) } ?? design.horizon,
+                                           armNames: models.mapValues(\.name), style: style)
+            for file in try style.files(stem: "km_pathways", plot: plot) {
+                try folder.write(file.name, contents: file.contents)
                 written += 1
             }
             try folder.commit()

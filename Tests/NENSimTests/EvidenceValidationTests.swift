@@ -158,7 +158,7 @@ struct EvidenceValidationTests {
                       editFigure { $0["endpoint"] = "pf" }),
         MalformedCase("unknown kind", "test.json: $.arms[0].figures[0].kind: unknown kind 'avg' (allowed: median, mean, landmark, median_difference, hazard_ratio, proportion)",
                       editFigure { $0["kind"] = "avg" }),
-        MalformedCase("unknown status", "test.json: $.arms[0].figures[0].status: unknown status 'guess' (allowed: source, external, assumption)",
+        MalformedCase("unknown status", "test.json: $.arms[0].figures[0].status: unknown status 'guess' (allowed: source, external, assumption, fitted)",
                       editFigure { $0["status"] = "guess" }),
         MalformedCase("unknown qualifier", "test.json: $.arms[0].figures[0].qualifier: unknown qualifier 'about' (allowed: less_than, greater_than, approximately)",
                       editFigure { $0["qualifier"] = "about" }),

@@ -5,6 +5,7 @@ import FoundationXML
 @testable import NENSim
 import SurvivalStats
 import Testing
+import Figures
 
 struct CSVTests {
     @Test func fieldsAreQuotedOnlyWhenNeeded() {
@@ -186,9 +187,10 @@ struct SummaryTests {
 }
 
 struct KaplanMeierFigureTests {
-    /// 6 arms × 10^6 patients on the one-day grid: the SVG stays well under 1 MB.
+    /// 6 arms × 10^6 patients on the one-day grid: the figure files stay small (curves
+    /// are thinned to one step per half point), and every label is in the SVG's text.
     @Test func theFigureStaysSmallForLargeCohorts() throws {
-        var curves: [KaplanMeierFigure.Curve] = []
+        var curves: [KaplanMeierPlot.Curve] = []
         for a in 0..<6 {
             let cells = 7305
             var events = [Int](repeating: 0, count: cells), censored = [Int](repeating: 0, count: cells)
@@ -201,29 +203,34 @@ struct KaplanMeierFigureTests {
             }
             censored[cells - 1] += Int(atRisk)
             let km = KaplanMeier.fit(SurvivalCounts(gridWidth: 1 / daysPerMonth, events: events, censored: censored))
-            curves.append(.init(id: "arm\(a)", name: "Arm \(a) & <co>", km: km))
+            curves.append(.init(label: "Arm \(a) & <co>", km: km))
         }
-        let figure = KaplanMeierFigure(title: "t", subtitle: "s", footnotes: ["f"],
-                                       panels: [.init(title: "PFS", curves: curves), .init(title: "OS", curves: curves)],
-                                       censorTicks: true)
-        let svg = figure.svg()
-        #expect(svg.utf8.count < 1_000_000)
-        #expect(svg.contains("Arm 0 &amp; &lt;co&gt;"))
-        #expect(svg.contains("Number at risk"))
-        #expect(svg.components(separatedBy: "fill-opacity").count - 1 == 12) // a CI band per arm and panel
-        // Well-formed XML.
-        let doc = try XMLDocument(data: Data(svg.utf8))
-        #expect(doc.rootElement()?.name == "svg")
+        let plot = KaplanMeierPlot(title: "t", subtitle: "s", footnotes: ["f"],
+                                   panels: [.init(title: "PFS", curves: curves), .init(title: "OS", curves: curves)])
+        let drawing = plot.drawing()
+        let svg = try drawing.render(as: .svg)
+        #expect(svg.count < 1_500_000)
+        let text = String(decoding: svg, as: UTF8.self)
+        #expect(text.contains("Arm 0 &amp; &lt;co&gt;"))
+        #expect(text.contains("Number at risk"))
+        let bands = drawing.operations.filter { if case .fill(_, let c) = $0 { return c.alpha < 1 && c.alpha > 0.1 } else { return false } }
+        #expect(bands.count == 12) // a CI band per arm and panel
+        #expect(try drawing.render(as: .pdf).count < 1_500_000)
     }
 
-    @Test func ticksAreNiceMonths() {
-        let km = KaplanMeier.fit(time: [1, 5, 10, 20, 30, 44, 50], event: [true, true, true, true, true, true, false])
-        let f = KaplanMeierFigure(title: "", subtitle: "", footnotes: [], panels: [.init(title: "", curves: [.init(id: "a", name: "a", km: km)])])
-        let (max, step) = f.xRange(f.panels[0])
-        #expect(step == 6 || step == 12)
-        #expect(max >= 44 && max.truncatingRemainder(dividingBy: step) == 0)
-        #expect(f.compact(123_456) == "123k")
-        #expect(f.compact(9_999) == "9999")
-        #expect(f.compact(2_500_000) == "2.5M")
+    @Test func defaultLabelsWriteAcronymsInCapitalsAndNamesWithoutTheirGloss() {
+        #expect(FigureStyle.label(id: "prrt", name: "Peptide receptor radionuclide therapy (90Y/177Lu-labelled SSA)") == "PRRT")
+        #expect(FigureStyle.label(id: "everolimus", name: "Everolimus (oral mTOR inhibitor)") == "Everolimus")
+        #expect(FigureStyle.label(id: "stz_5fu", name: "Streptozocin + 5-fluorouracil") == "Streptozocin + 5-fluorouracil")
+        #expect(FigureStyle.label(id: "my_arm", name: "") == "my_arm")
+    }
+
+    @Test func figureOptionsParseOrSayWhatIsWrong() throws {
+        #expect(try FigureStyle.parseFormats("png, SVG,png") == [.png, .svg])
+        #expect(throws: FigureStyleError.format("gif")) { try FigureStyle.parseFormats("svg,gif") }
+        #expect(try FigureStyle.parseLabels("prrt=¹⁷⁷Lu-DOTATATE, ssa = Octreotide") == ["prrt": "¹⁷⁷Lu-DOTATATE", "ssa": "Octreotide"])
+        #expect(throws: FigureStyleError.label("prrt")) { try FigureStyle.parseLabels("prrt") }
+        #expect(try FigureStyle.parsePalette("#000000,#FFFFFF") == [.black, .white])
+        #expect(throws: FigureStyleError.colour("blue")) { try FigureStyle.parsePalette("#000000,blue") }
     }
 }

@@ -8,59 +8,6 @@ struct TrialTests {
         ArmModel(id: id, name: id, pfs: .exponential(median: median), ppsRate: log(2) / ppsMedian)
     }
 
-    /// Random two-arm data; `ties` rounds times to whole months so that many are tied.
-    static func data(n: Int, seed: UInt64, ties: Bool) -> (time: [Double], event: [Bool], arm: [UInt8]) {
-        var s = RandomStream(seed: seed, arm: 1, replicate: 0, block: 0)
-        var t = [Double](), e = [Bool](), a = [UInt8]()
-        for i in 0..<n {
-            let arm: UInt8 = i % 3 == 0 ? 1 : 0
-            var x = s.nextExponential() * (arm == 1 ? 14 : 8)
-            var c = s.nextExponential() * 20
-            if ties { x = x.rounded(.up); c = c.rounded(.up) }
-            t.append(min(x, c)); e.append(x <= c); a.append(arm)
-        }
-        return (t, e, a)
-    }
-
-    /// The one-pass analysis equals `LogRank.test`, `CoxPH.fit` (Efron) and
-    /// `KaplanMeier.fit(...).printedMedian` — which themselves match R's survdiff,
-    /// coxph and print.survfit.
-    @Test(arguments: [(UInt64(3), false), (4, true), (5, true), (6, false)])
-    func oneSidedPassAgreesWithSurvivalStats(seed: UInt64, ties: Bool) throws {
-        let n = 90
-        let d = Self.data(n: n, seed: seed, ties: ties)
-        let ws = TwoArmWorkspace(capacity: n + 5)
-        for i in 0..<n { ws.time[i] = d.time[i]; ws.event[i] = d.event[i]; ws.arm[i] = d.arm[i] }
-        let group = d.arm.map(Int.init)
-        for rho in [0.0, 1.0] {
-            let s = ws.analyze(count: n, rho: rho)
-            let lr = try LogRank.test(time: d.time, event: d.event, group: group, rho: rho)
-            #expect(abs(s.z * s.z - lr.chiSquare) <= 1e-9 * max(1, lr.chiSquare))
-            #expect(abs(s.observedMinusExpected - (lr.observed[1] - lr.expected[1])) <= 1e-9)
-            let cox = try CoxPH.fit(time: d.time, event: d.event, covariates: d.arm.map(Double.init), columns: 1, ties: .efron)
-            #expect(abs(s.logHazardRatio - cox.coefficients[0]) <= 1e-7)
-            #expect(abs(s.standardError - cox.standardErrors[0]) <= 1e-7)
-            #expect(s.coxConverged)
-            for (g, median) in [(UInt8(0), s.medianControl), (1, s.medianExperimental)] {
-                let idx = d.arm.indices.filter { d.arm[$0] == g }
-                let km = KaplanMeier.fit(time: idx.map { d.time[$0] }, event: idx.map { d.event[$0] })
-                let expected = km.printedMedian.estimate ?? .nan
-                // Sort keys truncate times by ≤ 3 ulp (TwoArmWorkspace.key).
-                #expect(abs(median - expected) <= 1e-15 * expected || (median.isNaN && expected.isNaN), "arm \(g): \(median) vs \(expected)")
-            }
-            #expect(s.eventsControl + s.eventsExperimental == d.event.count { $0 })
-        }
-    }
-
-    @Test func anArmWithoutEventsGivesAnInfiniteEstimateNotACrash() {
-        let ws = TwoArmWorkspace(capacity: 4)
-        for (i, (t, e, a)) in [(1.0, true, UInt8(0)), (2, true, 0), (3, false, 1), (4, false, 1)].enumerated() {
-            ws.time[i] = t; ws.event[i] = e; ws.arm[i] = a
-        }
-        let s = ws.analyze(count: 4)
-        #expect(s.logHazardRatio == -.infinity && !s.coxConverged)
-    }
-
     static func fingerprint(_ r: TrialResult) -> [String] { r.replicates.map { "\($0)" } }
 
     @Test func resultsAreIdenticalForAnyThreadCount() {

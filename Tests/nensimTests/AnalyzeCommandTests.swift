@@ -36,6 +36,11 @@ struct AnalyzeCommandTests {
         return abs(a - r) <= 1e-8 * abs(r)
     }
 
+    /// Same length and every pair `close` (a shorter vector must not pass by `zip`).
+    static func allClose(_ a: [Double], _ r: [Double]) -> Bool {
+        a.count == r.count && !a.isEmpty && zip(a, r).allSatisfy { close($0, $1) }
+    }
+
     static func optional(_ s: String?) -> Double? {
         let x = number(s)
         return x.isNaN ? nil : x
@@ -121,9 +126,9 @@ struct AnalyzeCommandTests {
         #expect(r.count == 1)
         let lr = try #require(report.logRank)
         let vector = { (key: String) in (r.first?[key] ?? "").split(separator: ";").map { Self.number(String($0)) } }
-        #expect(zip(lr.observed, vector("observed")).allSatisfy { Self.close($0, $1) })
-        #expect(zip(lr.expected, vector("expected")).allSatisfy { Self.close($0, $1) })
-        #expect(zip(lr.variance, vector("variance")).allSatisfy { Self.close($0, $1) })
+        #expect(Self.allClose(lr.observed, vector("observed")), "observed: \(lr.observed) vs R \(vector("observed"))")
+        #expect(Self.allClose(lr.expected, vector("expected")), "expected: \(lr.expected) vs R \(vector("expected"))")
+        #expect(Self.allClose(lr.variance, vector("variance")), "variance: \(lr.variance) vs R \(vector("variance"))")
         #expect(Self.close(lr.chiSquare, Self.number(r.first?["chisq"])), "\(lr.chiSquare)")
         #expect(lr.df == 1 && Self.close(lr.pValue, Self.number(r.first?["pvalue"])))
         #expect(lr.strata == (stratified ? "ph.ecog" : nil))
@@ -176,7 +181,7 @@ struct AnalyzeCommandTests {
         // One curve over all records: survfit(Surv(time, status) ~ 1, lung).
         let all = Self.rows(try Self.fixture("expected/km_curves.csv"), where: ["dataset": "lung", "subset": "all", "conf_type": "log"])
         #expect(km.records.count == all.count)
-        #expect(zip(Self.rows(km, where: [:]), all).allSatisfy { Self.close(Self.number($0["surv"]), Self.number($1["surv"])) })
+        #expect(Self.allClose(Self.rows(km, where: [:]).map { Self.number($0["surv"]) }, all.map { Self.number($0["surv"]) }))
     }
 
     @Test func terminalTableShowsRsMedianAndTheDefaultTau() throws {
@@ -221,7 +226,8 @@ struct AnalyzeCommandTests {
         ("event-2", "t,e\n1,1\n2,2\n", [], 65, "line 3, column 2 (e): '2' is not an event code (0 = censored, 1 = event; FALSE/TRUE also accepted); for R's 1 = censored, 2 = event coding use --event-codes 1,2"),
         ("event-0-with-codes", "t,e\n1,1\n2,0\n", ["--event-codes", "1,2"], 65, "line 3, column 2 (e): '0' is not an event code (1 = censored, 2 = event)"),
         ("empty-group", "t,e,g\n1,1,a\n2,0,a\n,1,b\nNA,0,b\n", ["--group", "g"], 65, "group 'b' of column 'g' has no records left after dropping those with a missing value (t: 2 missing)"),
-        ("text-covariate", "t,e,x\n1,1,2.5\n2,0,high\n", ["--covariates", "x"], 65, "line 3, column 3 (x): 'high' is not a number"),
+        ("inf-covariate", "t,e,x\n1,1,2.5\n2,0,Inf\n", ["--covariates", "x"], 65, "line 3, column 3 (x): covariate 'Inf' is not a finite number"),
+        ("one-level-factor", "t,e,x\n1,1,a\n2,0,a\n", ["--covariates", "x"], 65, "factor column 'x' has one level ('a') in the complete records"),
         ("unterminated", "t,e\n1,\"1\n2,0\n", [], 65, "line 2, column 3: quoted field opened here is never closed"),
         ("short-row", "t,e\n1,1\n2\n", [], 65, "line 3: 1 field, but the header has 2"),
         ("empty-file", "", [], 65, "is empty: expected a header row"),

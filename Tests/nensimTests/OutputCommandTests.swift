@@ -121,6 +121,7 @@ struct OutputCommandTests {
     static let schemaRuns: [[String]] = [
         ["--arms", "prrt,everolimus", "--n", "2000"],
         ["--arms", "tace", "--n", "500"],
+        ["--arms", "sirt,captem,placebo", "--n", "500", "--population", "liver_metastases=0.5"],
         ["--arms", "ssa,placebo,tace", "--n", "300000", "--accrual", "24", "--follow-up", "12", "--dropout", "0.1", "--format", "json"],
     ]
 

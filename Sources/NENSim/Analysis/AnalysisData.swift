@@ -113,10 +113,25 @@ public struct AnalysisOptions: Sendable {
     public var ties: CoxTies
     /// Fleming–Harrington ρ of the log-rank test (0 = log-rank).
     public var rho: Double
+    /// Numeric covariate columns to code as factors (text columns are factors anyway).
+    public var factors: [String]
+    /// Level order per column (group, strata or a factor covariate); the first level is
+    /// the reference of the treatment contrasts. Absent: R's order (sorted).
+    public var levels: [String: [String]]
+    /// The group level to compare the others with (moved first).
+    public var reference: String?
+    /// Column of case weights (finite, > 0) for the curves, the log-rank test and Cox.
+    public var weights: String?
+    /// Column of cluster labels: the Cox model's robust variance (`coxph(…, cluster =)`).
+    public var cluster: String?
+    /// R's `robust`: nil = R's default (a cluster or non-integer weights).
+    public var robust: Bool?
 
     public init(time: String, event: String, group: String? = nil, strata: String? = nil, covariates: [String] = [],
                 eventCoding: EventCoding = .standard, tau: Double? = nil, landmarks: [Double] = [],
-                confidenceType: ConfidenceType = .log, confidenceLevel: Double = 0.95, ties: CoxTies = .efron, rho: Double = 0) {
+                confidenceType: ConfidenceType = .log, confidenceLevel: Double = 0.95, ties: CoxTies = .efron, rho: Double = 0,
+                factors: [String] = [], levels: [String: [String]] = [:], reference: String? = nil, weights: String? = nil,
+                cluster: String? = nil, robust: Bool? = nil) {
         self.time = time
         self.event = event
         self.group = group
@@ -129,6 +144,12 @@ public struct AnalysisOptions: Sendable {
         self.confidenceLevel = confidenceLevel
         self.ties = ties
         self.rho = rho
+        self.factors = factors
+        self.levels = levels
+        self.reference = reference
+        self.weights = weights
+        self.cluster = cluster
+        self.robust = robust
     }
 }
 
@@ -146,8 +167,16 @@ public struct AnalysisData: Sendable {
     public var strata: [Int]?
     public var strataLabels: [String]
     /// Covariate values, row-major: record i's at `i*p ..< (i+1)*p`, p = `covariateNames.count`.
+    /// A factor covariate is its treatment-coded columns (0/1, one per level after the
+    /// first), named as R names them: column name followed by the level (`celltypesmallcell`).
     public var covariates: [Double]
     public var covariateNames: [String]
+    /// The levels of each factor covariate, in order (the first is the reference).
+    public var factorLevels: [String: [String]] = [:]
+    /// Case weight of each used record (`--weights`), nil without weights.
+    public var weight: [Double]? = nil
+    /// Cluster of each used record (`--cluster`, an index into the sorted labels).
+    public var cluster: [Int]? = nil
     /// Data records in the file.
     public var recordsRead: Int
     /// Records dropped because a used column was missing there (empty or NA).
@@ -198,12 +227,16 @@ public struct AnalysisData: Sendable {
         let strataIndex = try options.strata.map { try column("--strata", $0) }
         var covariateIndex: [Int] = []
         for c in options.covariates { covariateIndex.append(try column("--covariates", c)) }
+        let weightIndex = try options.weights.map { try column("--weights", $0) }
+        let clusterIndex = try options.cluster.map { try column("--cluster", $0) }
 
         // One column, one role.
         var roles: [(flag: String, index: Int)] = [("--time", timeIndex), ("--event", eventIndex)]
         if let groupIndex { roles.append(("--group", groupIndex)) }
         if let strataIndex { roles.append(("--strata", strataIndex)) }
         roles += covariateIndex.map { ("--covariates", $0) }
+        if let weightIndex { roles.append(("--weights", weightIndex)) }
+        if let clusterIndex { roles.append(("--cluster", clusterIndex)) }
         for a in roles.indices {
             for b in roles.indices where b > a && roles[a].index == roles[b].index {
                 let name = table.header[roles[a].index]
@@ -213,8 +246,29 @@ public struct AnalysisData: Sendable {
             }
         }
 
+        for name in options.factors where !options.covariates.contains(name) {
+            throw NensimFailure.usage("--factor '\(name)' is not one of the --covariates")
+        }
+        let roleNames = Set([options.group, options.strata].compactMap { $0 } + options.covariates)
+        for name in options.levels.keys.sorted() where !roleNames.contains(name) {
+            throw NensimFailure.usage("--levels \(name)=…: '\(name)' is not the --group, --strata or a --covariates column")
+        }
+
         let p = covariateIndex.count
         let n = table.records.count
+        // Factor covariates: named by --factor or --levels, or text (a cell that is not a
+        // number, as read.csv makes the column character and coxph a factor).
+        var isFactor = options.covariates.map { options.factors.contains($0) || options.levels[$0] != nil }
+        for (j, index) in covariateIndex.enumerated() where !isFactor[j] {
+            for record in table.records {
+                let c = record[index].trimmingCharacters(in: .whitespaces)
+                if !isMissingCell(c) && parseNumber(c) == nil { isFactor[j] = true; break }
+            }
+        }
+        var factorText = [[String]](repeating: [], count: p)
+        var weights: [Double] = []
+        var clusterText: [String] = []
+        var rowText = [String](repeating: "", count: p)
         var time = [Double](), event = [Bool](), groupText = [String](), strataText = [String](), z = [Double]()
         time.reserveCapacity(n); event.reserveCapacity(n); z.reserveCapacity(n * p)
         if groupIndex != nil { groupText.reserveCapacity(n) }
@@ -262,9 +316,23 @@ public struct AnalysisData: Sendable {
             for (j, index) in covariateIndex.enumerated() {
                 let c = cell(index)
                 if isMissingCell(c) { isMissing = true; continue }
-                guard let x = parseNumber(c) else { throw fail(index, "'\(c)' is not a number (covariates are numeric; code a factor as 0/1 columns, or use --group)") }
+                if isFactor[j] { rowText[j] = c; continue }
+                guard let x = parseNumber(c) else { throw fail(index, "'\(c)' is not a number") }
                 guard x.isFinite else { throw fail(index, "covariate '\(c)' is not a finite number") }
                 row[j] = x
+            }
+            var w = 1.0
+            if let weightIndex {
+                let c = cell(weightIndex)
+                if isMissingCell(c) { isMissing = true } else {
+                    guard let x = parseNumber(c), x.isFinite, x > 0 else { throw fail(weightIndex, "weight '\(c)' is not a finite number > 0") }
+                    w = x
+                }
+            }
+            var clusterLabel = ""
+            if let clusterIndex {
+                clusterLabel = cell(clusterIndex)
+                if isMissingCell(clusterLabel) { isMissing = true }
             }
             if isMissing {
                 dropped += 1
@@ -276,6 +344,9 @@ public struct AnalysisData: Sendable {
             if groupIndex != nil { groupText.append(g) }
             if strataIndex != nil { strataText.append(s) }
             z.append(contentsOf: row)
+            for j in 0..<p where isFactor[j] { factorText[j].append(rowText[j]) }
+            if weightIndex != nil { weights.append(w) }
+            if clusterIndex != nil { clusterText.append(clusterLabel) }
         }
 
         guard n > 0 else { throw NensimFailure.data("\(source) has a header but no records") }
@@ -285,8 +356,18 @@ public struct AnalysisData: Sendable {
 
         var groupLabels = ["all"]
         var group = [Int](repeating: 0, count: time.count)
+        if options.reference != nil && groupIndex == nil { throw NensimFailure.usage("--reference needs a --group column") }
         if let groupIndex {
-            let levels = factorLevels(Array(groupsSeen))
+            var levels = try orderedLevels(Array(groupsSeen), column: table.header[groupIndex], given: options.levels[options.group!], source: source)
+            if let reference = options.reference {
+                guard let at = levels.labels.firstIndex(of: reference) else {
+                    throw NensimFailure.usage("--reference '\(reference)': not a level of --group \(table.header[groupIndex]) (its levels: \(levels.labels.joined(separator: ", ")))")
+                }
+                let old = levels.labels
+                levels.labels.remove(at: at); levels.labels.insert(reference, at: 0)
+                let position = Dictionary(uniqueKeysWithValues: levels.labels.enumerated().map { ($1, $0) })
+                levels.index = levels.index.mapValues { position[old[$0]]! }
+            }
             groupLabels = levels.labels
             group = groupText.map { levels.index[$0]! }
             var counts = [Int](repeating: 0, count: groupLabels.count)
@@ -297,16 +378,73 @@ public struct AnalysisData: Sendable {
         }
         var strata: [Int]? = nil
         var strataLabels: [String] = []
-        if strataIndex != nil {
-            let levels = factorLevels(Array(Set(strataText)))
+        if let strataIndex {
+            let levels = try orderedLevels(Array(Set(strataText)), column: table.header[strataIndex], given: options.levels[options.strata!], source: source)
             strataLabels = levels.labels
             strata = strataText.map { levels.index[$0]! }
         }
         var missingByColumn: [String: Int] = [:]
         for index in Set(usedColumns) where missing[index] > 0 { missingByColumn[table.header[index]] = missing[index] }
-        return AnalysisData(time: time, event: event, group: group, groupLabels: groupLabels, strata: strata,
-                            strataLabels: strataLabels, covariates: z, covariateNames: covariateIndex.map { table.header[$0] },
-                            recordsRead: n, dropped: dropped, missingByColumn: missingByColumn)
+
+        // Factor covariates into treatment-coded columns, in the order of --covariates.
+        var names: [String] = []
+        var factorLevelsByName: [String: [String]] = [:]
+        var codes: [[Int]?] = []
+        var levelLists: [[String]] = []
+        for (j, index) in covariateIndex.enumerated() {
+            let name = table.header[index]
+            guard isFactor[j] else { names.append(name); codes.append(nil); levelLists.append([]); continue }
+            let levels = try orderedLevels(Array(Set(factorText[j])), column: name, given: options.levels[options.covariates[j]], source: source)
+            guard levels.labels.count >= 2 else {
+                throw NensimFailure.data("\(source): factor column '\(name)' has one level ('\(levels.labels.first ?? "")') in the complete records; a contrast needs two or more")
+            }
+            factorLevelsByName[name] = levels.labels
+            names += levels.labels.dropFirst().map { name + $0 }
+            codes.append(factorText[j].map { levels.index[$0]! })
+            levelLists.append(levels.labels)
+        }
+        if isFactor.contains(true) {
+            let q = names.count
+            var expanded = [Double](repeating: 0, count: time.count * q)
+            for i in 0..<time.count {
+                var c = 0
+                for j in 0..<p {
+                    if let code = codes[j] {
+                        if code[i] > 0 { expanded[i * q + c + code[i] - 1] = 1 }
+                        c += levelLists[j].count - 1
+                    } else {
+                        expanded[i * q + c] = z[i * p + j]; c += 1
+                    }
+                }
+            }
+            z = expanded
+        }
+        var data = AnalysisData(time: time, event: event, group: group, groupLabels: groupLabels, strata: strata,
+                                strataLabels: strataLabels, covariates: z, covariateNames: names,
+                                recordsRead: n, dropped: dropped, missingByColumn: missingByColumn)
+        data.factorLevels = factorLevelsByName
+        if weightIndex != nil { data.weight = weights }
+        if clusterIndex != nil {
+            let levels = factorLevels(Array(Set(clusterText)))
+            data.cluster = clusterText.map { levels.index[$0]! }
+        }
+        return data
+    }
+
+    /// The levels of a column: the order given (`--levels`; every value seen must be in
+    /// it, and a given level may be absent from the data only if it is not the first), or
+    /// R's order (`factorLevels`).
+    static func orderedLevels(_ seen: [String], column: String, given: [String]?, source: String) throws -> (labels: [String], index: [String: Int]) {
+        guard let given else { return factorLevels(seen) }
+        guard Set(given).count == given.count else {
+            throw NensimFailure.usage("--levels \(column)=\(given.joined(separator: ",")): a level is named twice")
+        }
+        let present = Set(seen)
+        if let stray = seen.sorted().first(where: { !given.contains($0) }) {
+            throw NensimFailure.data("\(source): column '\(column)' has the value '\(stray)', which --levels \(column)=\(given.joined(separator: ",")) does not list")
+        }
+        let labels = given.filter { present.contains($0) }
+        return (labels, Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) }))
     }
 
     /// "ph.ecog: 1, meal.cal: 47" for the columns with missing cells.

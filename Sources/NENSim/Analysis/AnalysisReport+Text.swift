@@ -76,15 +76,20 @@ extension AnalysisReport {
         if let c = cox {
             out.append("")
             out.append("Cox proportional hazards (\(c.ties) ties\(c.strata.map { ", stratified by \($0)" } ?? ""); n = \(c.n), events = \(c.events))")
-            var x = TextTable(header: ["term", "coef", "HR (\(level) CI)", "se(coef)", "z", "p"])
+            let robust = c.robustScore != nil || c.clusters != nil
+            var x = TextTable(header: ["term", "coef", "HR (\(level) CI)", "se(coef)"] + (robust ? ["robust se"] : []) + ["z", "p"])
             for term in c.terms {
                 x.add([term.name, significant(term.coefficient), "\(significant(term.hazardRatio)) (\(significant(term.lower)), \(significant(term.upper)))",
-                       significant(term.standardError), fixed(term.z, decimals: 2), formatP(term.pValue)])
+                       significant(term.standardError)] + (robust ? [term.robustStandardError.map { significant($0) } ?? "NA"] : [])
+                      + [fixed(term.z, decimals: 2), formatP(term.pValue)])
             }
             out.append(x.render(indent: "  "))
             out.append("  Likelihood ratio test = \(significant(c.likelihoodRatio.statistic)) on \(c.likelihoodRatio.df) df, p = \(formatP(c.likelihoodRatio.pValue))")
             out.append("  Wald test             = \(significant(c.wald.statistic)) on \(c.wald.df) df, p = \(formatP(c.wald.pValue))")
             out.append("  Score (log-rank) test = \(significant(c.score.statistic)) on \(c.score.df) df, p = \(formatP(c.score.pValue))")
+            if let r = c.robustScore {
+                out.append("  Robust score test     = \(significant(r.statistic)) on \(r.df) df, p = \(formatP(r.pValue)); \(c.clusters ?? 0) clusters (Wald test, z and CIs robust)")
+            }
         }
         if !notes.isEmpty {
             out.append("")

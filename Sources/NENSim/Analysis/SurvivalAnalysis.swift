@@ -108,6 +108,9 @@ public struct CoxTerm: Sendable, Codable, Equatable {
     public var pValue: Double
     /// R's "Loglik converged before variable …; coefficient may be infinite".
     public var possiblyInfinite: Bool
+    /// R's `robust se` when the variance is robust (`standardError` is then R's naive
+    /// `se(coef)`, and `z`, `pValue`, the interval use the robust one); absent otherwise.
+    public var robustStandardError: Double? = nil
 }
 
 /// The Cox model, as `summary(coxph(Surv(time, event) ~ factor(group) + covariates + strata(s), ties = …))`.
@@ -125,6 +128,10 @@ public struct CoxSummary: Sendable, Codable, Equatable {
     public var likelihoodRatio: TestSummary
     public var wald: TestSummary
     public var score: TestSummary
+    /// Robust variance: the robust score test (R's `rscore`) and the number of clusters;
+    /// `variance` and `wald` are then robust, as R's `fit$var`, `wald.test`.
+    public var robustScore: TestSummary? = nil
+    public var clusters: Int? = nil
 }
 
 /// Everything `nensim analyze` prints, and `analysis.json` holds.
@@ -135,6 +142,8 @@ public struct AnalysisReport: Sendable, Codable {
         public var group: String?
         public var strata: String?
         public var covariates: [String]
+        /// The case-weight column (`--weights`), absent without weights.
+        public var weights: String? = nil
     }
     public struct Records: Sendable, Codable, Equatable {
         /// Data records in the file.
@@ -223,15 +232,26 @@ public enum SurvivalAnalysis {
     public static func run(_ data: AnalysisData, options: AnalysisOptions, input: String, commandLine: [String]) -> AnalysisResult {
         let k = data.groupLabels.count
         var notes: [String] = []
+        for (name, levels) in data.factorLevels.sorted(by: { $0.key < $1.key }) {
+            notes.append("factor \(name): levels \(levels[0]) (reference), \(levels.dropFirst().joined(separator: ", ")); terms \(levels.dropFirst().map { name + $0 }.joined(separator: ", "))")
+        }
         // Split the records by group (stable order).
         var times = [[Double]](repeating: [], count: k)
         var events = [[Bool]](repeating: [], count: k)
+        var weights = [[Double]](repeating: [], count: k)
         for i in 0..<data.count {
             times[data.group[i]].append(data.time[i])
             events[data.group[i]].append(data.event[i])
+            if let w = data.weight { weights[data.group[i]].append(w[i]) }
         }
-        let curves = (0..<k).map {
-            KaplanMeier.fit(time: times[$0], event: events[$0], confidenceType: options.confidenceType, confidenceLevel: options.confidenceLevel)
+        // R's time fix over all the curves' records together, as `survfit(… ~ group)`;
+        // with weights, every count is a sum of weights (`survfit(…, weights = w)`).
+        let tables = SurvivalCounts.timeFixed((0..<k).map {
+            data.weight == nil ? SurvivalCounts(time: times[$0], event: events[$0], timefix: false)
+                : SurvivalCounts(time: times[$0], event: events[$0], weight: weights[$0], timefix: false)
+        })
+        let curves = tables.map {
+            KaplanMeier.fit($0, confidenceType: options.confidenceType, confidenceLevel: options.confidenceLevel)
         }
         let lastTimes = times.map { $0.max() ?? 0 }
         let tau: Double
@@ -277,7 +297,8 @@ public enum SurvivalAnalysis {
         var logRank: LogRankSummary? = nil
         if k >= 2 {
             do {
-                let r = try LogRank.test(time: data.time, event: data.event, group: data.group, strata: data.strata, rho: options.rho)
+                let r = try LogRank.test(time: data.time, event: data.event, group: data.group, strata: data.strata, rho: options.rho,
+                                         weight: data.weight)
                 logRank = LogRankSummary(rho: options.rho, strata: options.strata, groups: data.groupLabels, observed: r.observed,
                                          expected: r.expected, variance: r.variance, chiSquare: r.chiSquare,
                                          df: r.degreesOfFreedom, pValue: r.pValue)
@@ -301,18 +322,22 @@ public enum SurvivalAnalysis {
             }
             do {
                 let fit = try CoxPH.fit(time: data.time, event: data.event, covariates: x, columns: q, strata: data.strata,
-                                        ties: options.ties, confidenceLevel: options.confidenceLevel)
+                                        ties: options.ties, confidenceLevel: options.confidenceLevel, weights: data.weight,
+                                        cluster: data.cluster, robust: options.robust)
                 let terms = (0..<q).map { j in
                     CoxTerm(name: names[j], coefficient: fit.coefficients[j], standardError: fit.standardErrors[j],
                             hazardRatio: fit.hazardRatios[j], lower: fit.lowerCI[j], upper: fit.upperCI[j],
-                            z: fit.zScores[j], pValue: fit.pValues[j], possiblyInfinite: fit.possiblyInfinite[j])
+                            z: fit.zScores[j], pValue: fit.pValues[j], possiblyInfinite: fit.possiblyInfinite[j],
+                            robustStandardError: fit.robustStandardErrors?[j])
                 }
                 cox = CoxSummary(
                     ties: options.ties.rawValue, strata: options.strata, n: fit.n, events: fit.events, iterations: fit.iterations,
                     terms: terms, variance: fit.variance, logLikelihoodNull: fit.logLikelihoodNull, logLikelihood: fit.logLikelihood,
                     likelihoodRatio: TestSummary(statistic: fit.likelihoodRatio.statistic, df: fit.likelihoodRatio.df, pValue: fit.likelihoodRatio.pValue),
                     wald: TestSummary(statistic: fit.wald.statistic, df: fit.wald.df, pValue: fit.wald.pValue),
-                    score: TestSummary(statistic: fit.score.statistic, df: fit.score.df, pValue: fit.score.pValue))
+                    score: TestSummary(statistic: fit.score.statistic, df: fit.score.df, pValue: fit.score.pValue),
+                    robustScore: fit.robustScore.map { TestSummary(statistic: $0.statistic, df: $0.df, pValue: $0.pValue) },
+                    clusters: fit.clusters)
                 for t in terms where t.possiblyInfinite {
                     notes.append("Cox: the log-likelihood converged before \(t.name); its coefficient may be infinite (as R warns)")
                 }
@@ -324,7 +349,8 @@ public enum SurvivalAnalysis {
 
         let report = AnalysisReport(
             nensimVersion: NENSimInfo.version, commandLine: commandLine, input: input,
-            columns: .init(time: options.time, event: options.event, group: options.group, strata: options.strata, covariates: options.covariates),
+            columns: .init(time: options.time, event: options.event, group: options.group, strata: options.strata, covariates: options.covariates,
+                           weights: options.weights),
             eventCoding: options.eventCoding.summary,
             records: .init(read: data.recordsRead, used: data.count, dropped: data.dropped, missingByColumn: data.missingByColumn),
             confidenceType: options.confidenceType.rawValue, confidenceLevel: options.confidenceLevel,

@@ -101,6 +101,8 @@ public struct Calibrator {
     private func status(of figures: [Figure]) -> ParameterStatus {
         if figures.contains(where: { $0.status == .assumption }) { return .assumption }
         if figures.contains(where: { $0.status == .external }) { return .external }
+        // Figures read off a fit to the user's data are the user's evidence.
+        if figures.contains(where: { $0.status == .fitted }) { return .override }
         return .source
     }
 

@@ -120,6 +120,11 @@ public final class RunFolder: @unchecked Sendable {
         try write(name) { try $0.write(contents) }
     }
 
+    /// Convenience: writes bytes (a PNG or PDF figure) as one file.
+    public func write(_ name: String, contents: Data) throws {
+        try write(name) { try $0.write(contents) }
+    }
+
     /// Moves the finished folder into place (replacing an existing one with `force`).
     ///
     /// - Throws: `NensimFailure.cannotCreate` when the destination appeared meanwhile
@@ -192,7 +197,7 @@ public final class RunFolder: @unchecked Sendable {
     /// File names a run folder may hold: nensim's outputs and the notebook's picture.
     public static let knownFiles: Set<String> = [
         "summary.json", "arms.csv", "comparisons.csv", "km_pfs.csv", "km_os.csv", "responses.csv",
-        "adverse_events.csv", "patients.csv", "km.svg", "km.png",
+        "adverse_events.csv", "patients.csv", "km.svg", "km.pdf", "km.png", "report.html",
     ]
 
     /// `--force` replaces only what looks like a run folder: a folder (not a file), not
@@ -262,6 +267,12 @@ public final class OutputFile {
     }
 
     deinit { if isOpen { sysClose(fd) } }
+
+    /// Appends bytes.
+    public func write(_ data: Data) throws {
+        buffer.append(contentsOf: data)
+        if buffer.count >= OutputFile.chunk { try flush() }
+    }
 
     /// Appends text.
     public func write(_ text: String) throws {

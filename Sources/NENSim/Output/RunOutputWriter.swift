@@ -1,16 +1,26 @@
+import Figures
 import Foundation
 import SurvivalStats
 
-/// What a run can write. `table` is the text table on stdout; the others are files.
+/// What a run can write. `table` is the text table on stdout; the others are files;
+/// `svg`, `pdf` and `png` are the figure in that format.
 public enum OutputFormat: String, Sendable, CaseIterable, Codable {
-    case table, csv, json, svg
+    case table, csv, json, svg, pdf, png
+
+    /// What `all` means: the table, the CSVs, the JSON and the SVG figure.
+    public static let all: Set<OutputFormat> = [.table, .csv, .json, .svg]
+
+    /// The figure formats among `formats`, in svg, pdf, png order.
+    public static func figureFormats(_ formats: Set<OutputFormat>) -> [FigureFormat] {
+        FigureFormat.allCases.filter { formats.contains(OutputFormat(rawValue: $0.rawValue)!) }
+    }
 
     /// Parses "csv,json" (case-insensitive, no duplicates needed).
     public static func parseList(_ text: String) throws -> Set<OutputFormat> {
         var formats = Set<OutputFormat>()
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
             let word = part.trimmingCharacters(in: .whitespaces).lowercased()
-            if word == "all" { formats.formUnion(allCases); continue }
+            if word == "all" { formats.formUnion(all); continue }
             guard let f = OutputFormat(rawValue: word) else {
                 let names = allCases.map(\.rawValue) + ["all"]
                 let hint = closestMatch(to: word, in: names).map { " — did you mean '\($0)'?" } ?? ""
@@ -56,9 +66,10 @@ public enum RunOutputWriter {
     /// - Parameters:
     ///   - records: individual patients, written as `patients.csv` when given.
     /// - Throws: `NensimFailure.io` when a write fails; the folder is left uncommitted.
+    ///   - style: the figure's look and its files (none when `style.formats` is empty).
     public static func write(report: RunReport, models: [ArmModel], curves: [ArmCurves], records: [PatientRecords]?,
                              manifest: RunManifest, to folder: RunFolder, formats: Set<OutputFormat>,
-                             censorTicks: Bool = false) throws {
+                             style: FigureStyle = FigureStyle()) throws {
         if formats.contains(.csv) {
             try folder.write("arms.csv") { try RunCSV.writeArms(report, to: $0) }
             try folder.write("comparisons.csv") { try RunCSV.writeComparisons(report, to: $0) }
@@ -77,19 +88,19 @@ public enum RunOutputWriter {
         if formats.contains(.json) {
             try folder.write("summary.json", contents: try RunSummary(manifest: manifest, report: report).json())
         }
-        if formats.contains(.svg) {
-            let km = figure(report: report, curves: curves, manifest: manifest, censorTicks: censorTicks)
-            // No panel when no arm has a modelled endpoint (response-only arms): no figure.
-            if !km.panels.isEmpty { try folder.write("km.svg", contents: km.svg()) }
+        let plot = figure(report: report, curves: curves, manifest: manifest, style: style)
+        // No panel when no arm has a modelled endpoint (response-only arms): no figure.
+        for file in try style.files(stem: "km", plot: plot) where !plot.panels.isEmpty {
+            try folder.write(file.name, contents: file.contents)
         }
     }
 
     /// Convenience for a finished simulation.
     public static func write(report: RunReport, models: [ArmModel], result: SimulationResult, manifest: RunManifest,
                              to folder: RunFolder, formats: Set<OutputFormat>, patients: Bool = false,
-                             censorTicks: Bool = false) throws {
+                             style: FigureStyle = FigureStyle()) throws {
         try write(report: report, models: models, curves: ArmCurves.of(result), records: patients ? result.records : nil,
-                  manifest: manifest, to: folder, formats: formats, censorTicks: censorTicks)
+                  manifest: manifest, to: folder, formats: formats, style: style)
     }
 
     /// The figure's lines on what the statistics rest on: each assumption-based comparison
@@ -112,27 +123,36 @@ public enum RunOutputWriter {
         return notes
     }
 
-    /// The Kaplan–Meier figure of a run.
-    public static func figure(report: RunReport, curves: [ArmCurves], manifest: RunManifest, censorTicks: Bool) -> KaplanMeierFigure {
+    /// The Kaplan–Meier figure of a run: PFS and OS panels on one time axis ending at the
+    /// horizon, each with the comparisons against the reference printed on it; the
+    /// footnotes say what each comparison rests on (basisFootnotes).
+    public static func figure(report: RunReport, curves: [ArmCurves], manifest: RunManifest,
+                              style: FigureStyle = FigureStyle()) -> KaplanMeierPlot {
         let s = manifest.scenario
-        let title = curves.count == 1 ? "Simulated survival: \(curves[0].id)" : "Simulated survival: " + curves.map(\.id).joined(separator: " vs ")
+        let names = Dictionary(curves.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        func label(_ id: String) -> String { style.label(id: id, name: names[id] ?? id) }
+        let title = curves.count == 1 ? "Simulated survival: \(label(curves[0].id))"
+            : "Simulated survival: " + curves.map { label($0.id) }.joined(separator: " vs ")
         var subtitle = "n = \(s.patientsPerArm) per arm · seed \(s.seed) · \(manifest.designSummary)"
-        if let ref = report.reference { subtitle += " · reference \(ref)" }
-        var notes = ["Lines: Kaplan–Meier estimates (\(report.dataBasis)). Shaded: pointwise \(Int(report.confidenceLevel * 100))% CI (log). Dashed: medians. Each panel ends where fewer than 5% of every arm remain at risk."]
+        if let ref = report.reference { subtitle += " · reference \(label(ref))" }
+        var notes = ["Kaplan–Meier estimates (\(report.dataBasis)); shaded: pointwise \(Int(report.confidenceLevel * 100))% CI (log); +: censored; dashed: medians. HR: Cox, against the reference; p: log-rank."]
         for c in report.comparisons {
             let mark = c.restsOnAssumption ? " \(RunReport.assumptionMark)" : ""
-            notes.append("\(c.endpoint.uppercased()) \(c.arm) vs \(c.reference)\(mark): HR \(c.hazardRatio.formatted(decimals: 3)); log-rank p \(formatP(c.logRankP)); median difference \(fixed(c.medianDifference, notReached: true)) months; basis \(c.basis?.rawValue ?? "not stated")")
+            notes.append("\(c.endpoint.uppercased()) \(label(c.arm)) vs \(label(c.reference))\(mark): HR \(c.hazardRatio.formatted(decimals: 3)); log-rank p \(formatP(c.logRankP)); median difference \(fixed(c.medianDifference, notReached: true)) months; basis \(c.basis?.rawValue ?? "not stated")")
         }
         notes += basisFootnotes(report)
         notes.append("nensim \(manifest.nensimVersion) (\(manifest.gitCommit.prefix(12))) · scenario \(manifest.scenarioHash.prefix(12))")
-        return KaplanMeierFigure(
+        var plot = KaplanMeierPlot(
             title: title, subtitle: subtitle, footnotes: notes,
             panels: [
                 .init(title: "Progression-free survival",
-                      curves: curves.filter { report.models($0.id, "pfs") }.map { .init(id: $0.id, name: $0.name, km: $0.pfs) }),
+                      curves: curves.filter { report.models($0.id, "pfs") }.map { .init(label: label($0.id), km: $0.pfs) },
+                      annotations: FigureStyle.annotations(report.comparisons, endpoint: "pfs", label: label)),
                 .init(title: "Overall survival",
-                      curves: curves.filter { report.models($0.id, "os") }.map { .init(id: $0.id, name: $0.name, km: $0.os) }),
-            ].filter { !$0.curves.isEmpty },
-            censorTicks: censorTicks)
+                      curves: curves.filter { report.models($0.id, "os") }.map { .init(label: label($0.id), km: $0.os) },
+                      annotations: FigureStyle.annotations(report.comparisons, endpoint: "os", label: label)),
+            ].filter { !$0.curves.isEmpty })
+        plot.xMax = s.design.followUp.map { min(s.design.horizon, s.design.accrual + $0) } ?? s.design.horizon
+        return plot
     }
 }

@@ -1,3 +1,4 @@
+import Figures
 import Foundation
 import SurvivalStats
 
@@ -250,24 +251,33 @@ public enum PathwayFiles {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// `km_pathways.svg` (and .pdf/.png): one panel per endpoint (PFS1, PFS2, OS), one
+    /// curve per pathway, on one time axis ending at `xMax` (the horizon). A pathway's
+    /// label is its arms' labels joined by arrows ("SSA → PRRT → Everolimus").
     /// `km_pathways.csv` text: pathway, endpoint, time, n_risk, n_event, n_censor, surv, surv_se, lower, upper.
-    /// `km_pathways.svg`: one panel per endpoint (PFS1, PFS2, OS), one curve per pathway,
-    /// drawn by the run's Kaplan–Meier figure.
-    public static func figure(_ curves: [PathwayCurve], n: Int, seed: UInt64, design: String,
-                              censorTicks: Bool = false) -> KaplanMeierFigure {
+    public static func figure(_ curves: [PathwayCurve], n: Int, seed: UInt64, design: String, xMax: Double?,
+                              armNames: [String: String] = [:], style: FigureStyle = FigureStyle()) -> KaplanMeierPlot {
         let titles = ["pfs1": "PFS on line 1 (PFS1)", "pfs2": "Second progression or death (PFS2)", "os": "Overall survival"]
+        func label(_ pathway: String) -> String {
+            if let given = style.labels[pathway] { return given }
+            return pathway.split(separator: ">").map { id in
+                style.label(id: String(id), name: armNames[String(id)] ?? String(id))
+            }.joined(separator: " → ")
+        }
         // The three patient-level endpoints; time on each line is in km_pathways.csv.
         let order = ["pfs1", "pfs2", "os"].filter { e in curves.contains { $0.endpoint == e } }
         let panels = order.map { e in
-            KaplanMeierFigure.Panel(title: titles[e] ?? e.uppercased(),
-                                    curves: curves.filter { $0.endpoint == e }.map { KaplanMeierFigure.Curve(id: $0.pathway, name: "", km: $0.estimate) })
+            KaplanMeierPlot.Panel(title: titles[e] ?? e.uppercased(),
+                                  curves: curves.filter { $0.endpoint == e }.map { .init(label: label($0.pathway), km: $0.estimate) })
         }
         var names: [String] = []
         for c in curves where !names.contains(c.pathway) { names.append(c.pathway) }
-        return KaplanMeierFigure(title: "Simulated treatment pathways: " + names.joined(separator: " vs "),
-                                 subtitle: "n = \(n) per pathway · seed \(seed) · \(design)",
-                                 footnotes: ["Kaplan–Meier estimates with pointwise 95% CI (log); dashed: medians. Later-line hazard multiplier and line gap are labelled assumptions (docs/PATHWAYS.md)."],
-                                 panels: panels, censorTicks: censorTicks)
+        var plot = KaplanMeierPlot(title: "Simulated treatment pathways",
+                                   subtitle: "n = \(n) per pathway · seed \(seed) · \(design)",
+                                   footnotes: ["Kaplan–Meier estimates with pointwise 95% CI (log); +: censored; dashed: medians. Later-line hazard multiplier and line gap are labelled assumptions (docs/PATHWAYS.md)."],
+                                   panels: panels)
+        plot.xMax = xMax
+        return plot
     }
 
     public static func curvesCSV(_ curves: [PathwayCurve]) -> String {

@@ -178,7 +178,7 @@ struct ReplicateWorker {
     let request: TrialRequest
     let kernels: (control: TrialPatientKernel, experimental: TrialPatientKernel)
     let streams: (control: UInt32, experimental: UInt32)
-    let workspace: TwoArmWorkspace
+    let workspace: TwoGroupWorkspace
     let z: Double
     var entry: [Double]
     var allocation: [UInt8]
@@ -192,7 +192,7 @@ struct ReplicateWorker {
         kernels = (TrialPatientKernel(model: request.control), TrialPatientKernel(model: request.experimentalModel))
         streams = request.slotStreamIDs
         let n = request.design.patients
-        workspace = TwoArmWorkspace(capacity: n)
+        workspace = TwoGroupWorkspace(capacity: n)
         z = Distributions.normalQuantile(1 - request.design.alpha / 2)
         entry = [Double](repeating: 0, count: n)
         allocation = [UInt8](repeating: 0, count: n)
@@ -297,7 +297,7 @@ struct ReplicateWorker {
             }
             workspace.time[m] = t
             workspace.event[m] = isEvent
-            workspace.arm[m] = allocation[j]
+            workspace.group[m] = allocation[j]
             if allocation[j] == 1 { n1 += 1 } else { n0 += 1 }
             m += 1
         }

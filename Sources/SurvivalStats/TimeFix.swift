@@ -1,0 +1,138 @@
+/// R's time fix — `aeqSurv`, the `timefix = TRUE` default of `survfit`, `survdiff` and
+/// `coxph` — the one tie policy of this module (docs/STATISTICS.md, "Tied times").
+///
+/// Over the distinct finite times y₁ < … < y_m of one data set (all groups and strata
+/// together, as R applies it to the whole `Surv` object), a gap dy = y_{k+1} − y_k with
+/// dy ≤ tol or dy / mean|y| ≤ tol (tol = √ε ≈ 1.49e-8, the mean over the m distinct
+/// times, summed in ascending order) ties y_{k+1} to y_k, and a chain of such gaps maps
+/// every time in it to its smallest time. Times such as days / 30.4375 computed along
+/// different paths, which differ in the last bits, are then one time, as in R.
+/// Every record-level entry point applies it (`SurvivalCounts.init(time:event:)`,
+/// `LogRank.test(time:event:group:)`, `CoxPH.fit`, `TwoGroupWorkspace`); tables built
+/// elsewhere are pooled with `SurvivalCounts.timeFixed(_:)`.
+public enum TimeFix {
+    /// R's `sqrt(.Machine$double.eps)`.
+    public static let tolerance = Double.ulpOfOne.squareRoot()
+
+    /// Whether the gap `dy` (> 0) between neighbouring distinct times ties them, given
+    /// the mean absolute distinct time.
+    @inline(__always) static func ties(_ dy: Double, meanAbs: Double) -> Bool {
+        dy <= tolerance || dy / meanAbs <= tolerance
+    }
+
+    /// The fixed time of every entry of a sorted array of record times (duplicates
+    /// allowed).
+    ///
+    /// Contract: `t[0..<n]` is sorted, ascending (`descending` false) or descending,
+    /// finite; `fixed[0..<n]` receives, at each index, the time that entry maps to. The
+    /// two may be the same memory (each entry is read before it is written).
+    /// - Returns: whether any time moved.
+    /// - Complexity: O(n), two passes.
+    @discardableResult
+    static func fix(sorted t: UnsafeBufferPointer<Double>, descending: Bool,
+                    into fixed: UnsafeMutableBufferPointer<Double>) -> Bool {
+        let n = t.count
+        precondition(fixed.count >= n, "TimeFix.fix: output shorter than input")
+        guard n > 0 else { return false }
+        @inline(__always) func at(_ k: Int) -> Int { descending ? n - 1 - k : k }
+        var sumAbs = 0.0, distinct = 0
+        var previous = Double.nan
+        for k in 0..<n {
+            let v = t[at(k)]
+            if v != previous { previous = v; sumAbs += abs(v); distinct += 1 }
+        }
+        let meanAbs = sumAbs / Double(distinct)
+        var moved = false
+        var cut = t[at(0)], last = cut
+        for k in 0..<n {
+            let i = at(k)
+            let v = t[i]
+            if v != last {
+                if !ties(v - last, meanAbs: meanAbs) { cut = v } else { moved = true }
+                last = v
+            }
+            fixed[i] = cut
+        }
+        return moved
+    }
+
+    /// Record times with the fix applied (NaN kept as NaN, in place), or nil when no
+    /// time moves (the common case: then nothing is copied).
+    /// - Precondition: no time is ±∞.
+    /// - Complexity: O(n) (radix sort).
+    public static func fixed(_ time: [Double]) -> [Double]? {
+        let valid = time.filter { !$0.isNaN }
+        guard valid.count > 1 else { return nil }
+        let (order, sorted) = radixSortedOrder(valid)
+        var cut = [Double](repeating: 0, count: sorted.count)
+        let moved = sorted.withUnsafeBufferPointer { s in
+            cut.withUnsafeMutableBufferPointer { c in fix(sorted: s, descending: false, into: c) }
+        }
+        guard moved else { return nil }
+        var fixedValid = [Double](repeating: 0, count: valid.count)
+        for k in 0..<order.count { fixedValid[Int(order[k])] = cut[k] }
+        var out = time
+        var j = 0
+        for i in out.indices where !out[i].isNaN { out[i] = fixedValid[j]; j += 1 }
+        return out
+    }
+}
+
+extension SurvivalCounts {
+    /// The tables with R's time fix applied over all their times together (groups and
+    /// strata of one data set): rows whose times tie are merged into the row of the
+    /// smallest time. Tables are returned unchanged when no time moves.
+    ///
+    /// Contract: each table meets the `SurvivalCounts` contract; `entered` is kept.
+    /// - Complexity: O(T · k) for k ≤ 4 tables (merges), O(T log T) otherwise; T the
+    ///   number of rows over all tables.
+    public static func timeFixed(_ tables: [SurvivalCounts]) -> [SurvivalCounts] {
+        // Pooled distinct times, ascending.
+        var pooled: [Double]
+        if tables.count <= 4 {
+            pooled = []
+            for table in tables { pooled = mergeDistinct(pooled, table.time) }
+        } else {
+            pooled = tables.flatMap(\.time).sorted()
+            var w = 0
+            for v in pooled where w == 0 || pooled[w - 1] != v { pooled[w] = v; w += 1 }
+            pooled.removeLast(pooled.count - w)
+        }
+        guard pooled.count > 1 else { return tables }
+        var cut = [Double](repeating: 0, count: pooled.count)
+        let moved = pooled.withUnsafeBufferPointer { p in
+            cut.withUnsafeMutableBufferPointer { c in TimeFix.fix(sorted: p, descending: false, into: c) }
+        }
+        guard moved else { return tables }
+        return tables.map { table in
+            var time: [Double] = [], events: [Double] = [], censored: [Double] = []
+            var k = 0
+            for i in table.time.indices {
+                while pooled[k] != table.time[i] { k += 1 }
+                let c = cut[k]
+                if let last = time.last, last == c {
+                    events[events.count - 1] += table.events[i]
+                    censored[censored.count - 1] += table.censored[i]
+                } else {
+                    time.append(c); events.append(table.events[i]); censored.append(table.censored[i])
+                }
+            }
+            return SurvivalCounts(time: time, events: events, censored: censored, entered: table.entered)
+        }
+    }
+
+    /// The sorted union of two strictly increasing arrays, without duplicates.
+    private static func mergeDistinct(_ a: [Double], _ b: [Double]) -> [Double] {
+        if a.isEmpty { return b }
+        if b.isEmpty { return a }
+        var out: [Double] = []
+        out.reserveCapacity(a.count + b.count)
+        var i = 0, j = 0
+        while i < a.count || j < b.count {
+            if j == b.count || (i < a.count && a[i] < b[j]) { out.append(a[i]); i += 1 }
+            else if i == a.count || b[j] < a[i] { out.append(b[j]); j += 1 }
+            else { out.append(a[i]); i += 1; j += 1 }
+        }
+        return out
+    }
+}

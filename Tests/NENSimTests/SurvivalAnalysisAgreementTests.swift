@@ -1,0 +1,56 @@
+import Foundation
+import SurvivalStats
+import Testing
+@testable import NENSim
+
+/// `nensim analyze` and `nensim trial` compute their two-group statistics with one tie
+/// policy (R's time fix, docs/STATISTICS.md "Tied times"), so on the same records they
+/// give the same numbers — also when times are days / 30.4375 and equal days arrive a
+/// few ulp apart.
+struct SurvivalAnalysisAgreementTests {
+    /// Two groups; times in whole weeks written as days / 30.4375, every other record
+    /// computed as (days − 1)/30.4375 + 1/30.4375 (near ties, not exact ones).
+    static func records(n: Int, seed: UInt64) -> (time: [Double], event: [Bool], group: [Int]) {
+        var s = RandomStream(seed: seed, arm: 1, replicate: 0, block: 0)
+        var t = [Double](), e = [Bool](), g = [Int]()
+        let month = 30.4375
+        for i in 0..<n {
+            let group = i % 2
+            let x = (s.nextExponential() * (group == 1 ? 14 : 9) * month / 7).rounded(.up) * 7
+            let c = (s.nextExponential() * 24 * month / 7).rounded(.up) * 7
+            let days = min(x, c)
+            t.append(i % 4 < 2 ? days / month : (days - 1) / month + 1 / month)
+            e.append(x <= c); g.append(group)
+        }
+        return (t, e, g)
+    }
+
+    @Test(arguments: [UInt64(11), 12, 13])
+    func analyzeAndTheTrialAgreeOnNearTiedTimes(seed: UInt64) throws {
+        let d = Self.records(n: 240, seed: seed)
+        #expect(Set(d.time).count > Set(TimeFix.fixed(d.time) ?? d.time).count, "the data hold near ties")
+        let data = AnalysisData(time: d.time, event: d.event, group: d.group, groupLabels: ["control", "experimental"],
+                                strata: nil, strataLabels: [], covariates: [], covariateNames: [],
+                                recordsRead: d.time.count, dropped: 0, missingByColumn: [:])
+        let options = AnalysisOptions(time: "t", event: "e", group: "arm")
+        let report = SurvivalAnalysis.run(data, options: options, input: "test", commandLine: []).report
+
+        let ws = TwoGroupWorkspace(capacity: d.time.count)
+        for i in d.time.indices { ws.time[i] = d.time[i]; ws.event[i] = d.event[i]; ws.group[i] = UInt8(d.group[i]) }
+        let trial: TwoArmStatistics = ws.analyze(count: d.time.count)
+
+        let lr = try #require(report.logRank)
+        #expect(abs(trial.z * trial.z - lr.chiSquare) <= 1e-12 * max(1, lr.chiSquare))
+        #expect(abs(trial.observedMinusExpected - (lr.observed[1] - lr.expected[1])) <= 1e-12 * max(1, abs(trial.observedMinusExpected)))
+        let cox = try #require(report.cox)
+        #expect(abs(trial.logHazardRatio - cox.terms[0].coefficient) <= 1e-12)
+        #expect(abs(trial.standardError - cox.terms[0].standardError) <= 1e-12)
+        for (g, median) in [(0, trial.medianControl), (1, trial.medianExperimental)] {
+            // analyze's printed median (print.survfit) from its curve.
+            let km = report.groups[g]
+            #expect(km.events == (g == 0 ? trial.eventsControl : trial.eventsExperimental))
+            let expected = SurvivalAnalysis.run(data, options: options, input: "test", commandLine: []).curves[g].printedMedian.estimate ?? .nan
+            #expect(abs(median - expected) <= 1e-12 * expected || (median.isNaN && expected.isNaN), "group \(g): \(median) vs \(expected)")
+        }
+    }
+}

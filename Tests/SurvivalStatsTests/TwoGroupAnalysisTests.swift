@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+@testable import SurvivalStats
+
+extension SplitMix64 {
+    mutating func exponential(mean: Double) -> Double { -mean * log(1 - Double.random(in: 0..<1, using: &self)) }
+}
+
+struct TwoGroupAnalysisTests {
+    enum Times { case continuous, wholeMonths, daysOverMonthLength }
+
+    /// Random two-group data. `.wholeMonths` rounds times up to whole months (many exact
+    /// ties); `.daysOverMonthLength` draws whole days and writes each time as
+    /// days / 30.4375, for half the records computed as (days − 1)/30.4375 + 1/30.4375,
+    /// so equal days give times a few ulp apart (near ties that R's time fix merges).
+    static func data(n: Int, seed: UInt64, times: Times) -> (time: [Double], event: [Bool], group: [UInt8]) {
+        var rng = SplitMix64(seed: seed)
+        var t = [Double](), e = [Bool](), g = [UInt8]()
+        for i in 0..<n {
+            let group: UInt8 = i % 3 == 0 ? 1 : 0
+            var x = rng.exponential(mean: group == 1 ? 14 : 8)
+            var c = rng.exponential(mean: 20)
+            switch times {
+            case .continuous: break
+            case .wholeMonths: x = x.rounded(.up); c = c.rounded(.up)
+            case .daysOverMonthLength:
+                let dx = (x * 30.4375 / 7).rounded(.up) * 7, dc = (c * 30.4375 / 7).rounded(.up) * 7
+                let month = 30.4375
+                x = i % 2 == 0 ? dx / month : (dx - 1) / month + 1 / month
+                c = i % 2 == 0 ? dc / month : (dc - 1) / month + 1 / month
+            }
+            t.append(min(x, c)); e.append(x <= c); g.append(group)
+        }
+        return (t, e, g)
+    }
+
+    static func analyze(_ d: (time: [Double], event: [Bool], group: [UInt8]), rho: Double) -> TwoGroupStatistics {
+        let ws = TwoGroupWorkspace(capacity: d.time.count + 5)
+        for i in d.time.indices { ws.time[i] = d.time[i]; ws.event[i] = d.event[i]; ws.group[i] = d.group[i] }
+        return ws.analyze(count: d.time.count, rho: rho)
+    }
+
+    /// The one-pass analysis equals `LogRank.test`, `CoxPH.fit` (Efron) and
+    /// `KaplanMeier.fit(...).printedMedian` on the same records to 1e-12 — exact ties,
+    /// near ties merged by R's time fix, and continuous times alike.
+    @Test(arguments: [(UInt64(3), Times.continuous), (4, .wholeMonths), (5, .wholeMonths), (6, .daysOverMonthLength),
+                      (7, .daysOverMonthLength), (8, .continuous)])
+    func onePassAgreesWithTheRecordEstimators(seed: UInt64, times: Times) throws {
+        let d = Self.data(n: 150, seed: seed, times: times)
+        let group = d.group.map(Int.init)
+        for rho in [0.0, 1.0] {
+            let s = Self.analyze(d, rho: rho)
+            let lr = try LogRank.test(time: d.time, event: d.event, group: group, rho: rho)
+            #expect(abs(s.z * s.z - lr.chiSquare) <= 1e-12 * max(1, lr.chiSquare))
+            #expect(abs(s.observedMinusExpected - (lr.observed[1] - lr.expected[1])) <= 1e-12 * max(1, abs(s.observedMinusExpected)))
+            let cox = try CoxPH.fit(time: d.time, event: d.event, covariates: d.group.map(Double.init), columns: 1, ties: .efron)
+            #expect(abs(s.logHazardRatio - cox.coefficients[0]) <= 1e-12)
+            #expect(abs(s.standardError - cox.standardErrors[0]) <= 1e-12)
+            #expect(s.coxConverged)
+            let tables = SurvivalCounts.timeFixed([0, 1].map { g in
+                let idx = d.group.indices.filter { d.group[$0] == g }
+                return SurvivalCounts(time: idx.map { d.time[$0] }, event: idx.map { d.event[$0] }, timefix: false)
+            })
+            for (g, median) in [(0, s.medianControl), (1, s.medianExperimental)] {
+                let expected = KaplanMeier.fit(tables[g]).printedMedian.estimate ?? .nan
+                // Sort keys truncate times by ≤ 3 ulp (TwoGroupWorkspace.key).
+                #expect(abs(median - expected) <= 1e-15 * expected || (median.isNaN && expected.isNaN), "group \(g): \(median) vs \(expected)")
+            }
+            #expect(s.eventsControl + s.eventsExperimental == d.event.count { $0 })
+        }
+    }
+
+    /// The near-tied data really have times that only the time fix merges (so the test
+    /// above checks the fix, not exact ties).
+    @Test func daysOverMonthLengthDataHoldNearTies() {
+        let d = Self.data(n: 150, seed: 6, times: .daysOverMonthLength)
+        let exact = Set(d.time).count
+        let fixed = Set(TimeFix.fixed(d.time) ?? d.time).count
+        #expect(fixed < exact)
+    }
+
+    @Test func aGroupWithoutEventsGivesAnInfiniteEstimateNotACrash() {
+        let ws = TwoGroupWorkspace(capacity: 4)
+        for (i, (t, e, g)) in [(1.0, true, UInt8(0)), (2, true, 0), (3, false, 1), (4, false, 1)].enumerated() {
+            ws.time[i] = t; ws.event[i] = e; ws.group[i] = g
+        }
+        let s = ws.analyze(count: 4)
+        #expect(s.logHazardRatio == -.infinity && !s.coxConverged)
+    }
+}
+
+struct TimeFixTests {
+    /// R (survival 3.x): `aeqSurv(Surv(c(1, 1 + 1e-9, 2, 3, 3 + 4e-8), rep(1, 5)))` keeps
+    /// 1, 2, 3 and 3 + 4e-8 (the gap 4e-8 exceeds √ε and √ε · mean|y| ≈ 3e-8) and makes
+    /// 1 + 1e-9 into 1; the chain 5, 5 + 1e-8, 5 + 2e-8, 5 + 3e-8 becomes 5.
+    @Test func nearTiesMergeIntoTheSmallestTimeOfTheirChain() {
+        let t = [1, 1 + 1e-9, 2, 3, 3 + 4e-8]
+        #expect(TimeFix.fixed(t) == [1, 1, 2, 3, 3 + 4e-8])
+        let chain = [5, 5 + 1e-8, 5 + 2e-8, 5 + 3e-8, 9]
+        #expect(TimeFix.fixed(chain) == [5, 5, 5, 5, 9])
+        #expect(TimeFix.fixed([1, 2, 3]) == nil)
+    }
+
+    @Test func aSingleTableIsFixedAsItsRecords() {
+        let t = [1, 1 + 1e-9, 2, 2, 3], e = [true, false, true, true, false]
+        let table = SurvivalCounts(time: t, event: e)
+        #expect(table.time == [1, 2, 3])
+        #expect(table.events == [1, 2, 0] && table.censored == [1, 0, 1])
+        let raw = SurvivalCounts(time: t, event: e, timefix: false)
+        #expect(raw.time.count == 4)
+        #expect(SurvivalCounts.timeFixed([raw]) == [table])
+    }
+
+    /// Pooled: a near tie across two groups moves the later group's time onto the
+    /// earlier one, as R fixes the whole data set before splitting it.
+    @Test func tablesOfOneDataSetAreFixedTogether() {
+        let a = SurvivalCounts(time: [1, 2], event: [true, true], timefix: false)
+        let b = SurvivalCounts(time: [1 + 1e-10, 3], event: [true, false], timefix: false)
+        let fixed = SurvivalCounts.timeFixed([a, b])
+        #expect(fixed[0] == a)
+        #expect(fixed[1].time == [1, 3])
+    }
+}
