@@ -75,10 +75,12 @@ extension RunReport {
     /// everything up to the title's end ("Yao JC, Pavel M, … RADIANT-3 study.") is
     /// shortened to the first author and the year.
     public static func shortCitation(_ c: String) -> String {
-        let author = c.split(separator: ",").first.map(String.init) ?? c
+        let first = c.split(separator: ",").first.map(String.init) ?? c
+        // A citation that opens with a title rather than an author is named by its trial.
+        let author = first.split(separator: " ").count <= 4 ? "\(first) et al." : ""
         let year = c.range(of: #"(19|20)\d\d"#, options: .regularExpression).map { String(c[$0]) } ?? ""
         let trial = c.range(of: #"\b[A-Z][A-Z0-9-]{3,}\b"#, options: .regularExpression).map { " " + String(c[$0]) } ?? ""
-        return "\(author) et al.\(trial) \(year)".trimmingCharacters(in: .whitespaces)
+        return "\(author)\(trial) \(year)".trimmingCharacters(in: .whitespaces)
     }
 
     /// The terminal report: per-arm PFS, OS and responses, comparisons, provenance.
