@@ -28,7 +28,7 @@ struct Design: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "1 (one-sided α) or 2 (two-sided α, the power counted in the experimental arm's favour).")
     var sided: Int = 2
 
-    @Option(name: .long, parsing: .unconditional, help: "Simulated trials per size.")
+    @Option(name: .long, parsing: .unconditional, help: "Simulated trials per size.", transform: Counts.parse)
     var replicates: Int = 2000
 
     @Option(name: .long, parsing: .unconditional, help: "Grid of the search in patients (default 1 % of Schoenfeld's n, at least 2).")

@@ -18,10 +18,10 @@ struct Trial: ParsableCommand {
 
     @OptionGroup var output: QuietOption
 
-    @Option(name: .long, parsing: .unconditional, help: "Patients randomised per trial (both arms).")
+    @Option(name: .long, parsing: .unconditional, help: "Patients randomised per trial (both arms).", transform: Counts.parse)
     var n: Int
 
-    @Option(name: .long, parsing: .unconditional, help: "Event-driven analysis at this many events (at most --n).")
+    @Option(name: .long, parsing: .unconditional, help: "Event-driven analysis at this many events (at most --n).", transform: Counts.parse)
     var events: Int?
 
     @Option(name: .long, parsing: .unconditional, help: "Significance level: two-sided, or with --looks the α of --sided.")
@@ -36,13 +36,13 @@ struct Trial: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Sides of a --looks design: 1 (reject for benefit only) or 2 (default).")
     var sided: Int?
 
-    @Option(name: .long, parsing: .unconditional, help: "Number of simulated trials.")
+    @Option(name: .long, parsing: .unconditional, help: "Number of simulated trials.", transform: Counts.parse)
     var replicates: Int = 1000
 
     @Flag(name: .long, help: "Run the control arm against itself (type I error).")
     var null = false
 
-    @Option(name: .long, parsing: .unconditional, help: "Probabilistic sensitivity analysis: K parameter draws from the figures' ranges, each simulated.")
+    @Option(name: .long, parsing: .unconditional, help: "Probabilistic sensitivity analysis: K parameter draws from the figures' ranges, each simulated.", transform: Counts.parse)
     var psa: Int?
 
     @Option(name: .long, parsing: .unconditional, help: "Random seed; the same seed gives the same output for any thread count.")
