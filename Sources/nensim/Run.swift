@@ -200,7 +200,10 @@ struct Run: ParsableCommand {
                                     evidenceFile: options.evidence.evidence, psaDraws: draws)
             }
             try output.check(request)
-            let session = try output.begin(defaultFolder: OutputOptions.defaultFolder(arms: ids, n: n, seed: options.seed), request: request)
+            var scenario = TallyScenario(request: request, reference: ref, tau: tau)
+            scenario.psa = psa
+            let session = try output.begin(defaultFolder: try OutputOptions.defaultFolder(arms: ids, n: n, seed: options.seed, scenario: scenario),
+                                           request: request)
             defer { session.close() }
             warnFindings(models)
             let result = Engine.run(request, progress: session.progress)
