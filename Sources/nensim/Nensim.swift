@@ -8,7 +8,7 @@ struct Nensim: ParsableCommand {
         commandName: "nensim",
         abstract: "Outcome simulation and survival statistics for gastro-entero-pancreatic neuroendocrine neoplasms.",
         version: NENSimInfo.version,
-        subcommands: [Run.self, Arms.self, Validate.self, Analyze.self, Trial.self, Design.self, Merge.self, Fit.self, Reconstruct.self],
+        subcommands: [Run.self, Arms.self, Validate.self, Analyze.self, Trial.self, Design.self, Merge.self, Fit.self, Reconstruct.self, Completion.self, Version.self],
         defaultSubcommand: Run.self
     )
 
@@ -22,7 +22,9 @@ struct Nensim: ParsableCommand {
         Phrase.spelling = { $0.flag }
         Interrupts.install()
         do {
-            try checkCommandWord(Array(CommandLine.arguments.dropFirst()))
+            let arguments = Array(CommandLine.arguments.dropFirst())
+            if arguments == ["-v"] { print(NENSimInfo.version); return }
+            try checkCommandWord(arguments)
             var command = try parseAsRoot()
             try command.run()
         } catch {

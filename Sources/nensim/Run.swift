@@ -122,7 +122,7 @@ struct Run: ParsableCommand {
         discussion: "Example: nensim --arms prrt,everolimus --n 100000\nPathways: nensim --pathways \"ssa>prrt>everolimus,ssa>everolimus>prrt\" --n 100000"
     )
 
-    @Option(name: .long, help: "Comma-separated arm ids, e.g. prrt,everolimus (see `nensim arms`); or give --pathways.")
+    @Option(name: .long, help: "Comma-separated arm ids, e.g. prrt,everolimus (see `nensim arms`); or give --pathways.", completion: ArmCompletion.kind)
     var arms: String?
 
     @Option(name: .long, parsing: .unconditional, help: "Patients per arm (1 … 10^12).", transform: Counts.parse)

@@ -11,7 +11,7 @@ enum TrialEndpointOption: String, ExpressibleByArgument, CaseIterable {
 /// decision test, scans and the group-sequential looks (docs/TRIAL.md). One definition,
 /// so the two commands cannot drift apart in spelling, help or parsing.
 struct TrialDesignOptions: ParsableArguments {
-    @Option(name: .long, help: "EXPERIMENTAL,CONTROL arm ids, e.g. sunitinib,placebo (see `nensim arms`).")
+    @Option(name: .long, help: "EXPERIMENTAL,CONTROL arm ids, e.g. sunitinib,placebo (see `nensim arms`).", completion: ArmCompletion.kind)
     var arms: String
 
     @Option(name: .long, help: "Allocation ratio EXPERIMENTAL:CONTROL, e.g. 1:1 or 2:1.")

@@ -17,7 +17,7 @@ struct CommandLineTests {
     /// A mistyped command names the nearest one; a word far from every command lists them.
     @Test(arguments: [("trail", "nensim: unknown command 'trail'; did you mean 'trial'?\n"),
                       ("analyse", "nensim: unknown command 'analyse'; did you mean 'analyze'?\n"),
-                      ("xyzzy", "nensim: unknown command 'xyzzy'; the commands are run, arms, validate, analyze, trial, design, merge, fit, reconstruct (or options of run, e.g. --arms)\n")])
+                      ("xyzzy", "nensim: unknown command 'xyzzy'; the commands are run, arms, validate, analyze, trial, design, merge, fit, reconstruct, completion, version (or options of run, e.g. --arms)\n")])
     func anUnknownCommandNamesTheNearestOne(word: String, expected: String) throws {
         let r = try CLI.run([word, "--n", "10"])
         #expect(r.status == 64)
@@ -49,5 +49,32 @@ struct CountParsingTests {
         #expect(r.status == 0, "\(r.stderr)")
         let bad = try CLI.run(["--arms", "prrt", "--n", "1,00"])
         #expect(bad.status == 64 && bad.stderr == "nensim: The value '1,00' is invalid for '--n <n>': not a whole number (e.g. 100000, 100_000, 100,000 or 1e5)\n", "\(bad.stderr)")
+    }
+}
+
+/// `nensim version`, `-v`, and `nensim completion` with arm ids completed from the catalogue.
+struct VersionAndCompletionTests {
+    @Test(arguments: [["version"], ["-v"], ["--version"]])
+    func everySpellingOfVersionPrintsIt(arguments: [String]) throws {
+        let r = try CLI.run(arguments)
+        #expect(r.status == 0 && r.stdout == "0.1.0\n", "\(r.stdout)\(r.stderr)")
+    }
+
+    @Test(arguments: ["bash", "zsh", "fish"])
+    func completionScriptsCallBackForArms(shell: String) throws {
+        let r = try CLI.run(["completion", shell])
+        #expect(r.status == 0 && r.stdout.contains("---completion") && r.stdout.contains("--arms"))
+    }
+
+    @Test func armListsCompleteAfterEachComma() throws {
+        let r = try CLI.run(["---completion", "run", "--", "--arms", "2", "6", "nensim", "--arms", "prrt,e"])
+        #expect(r.status == 0 && r.stdout == "prrt,everolimus\n", "\(r.stdout)\(r.stderr)")
+        #expect(ArmCompletion.candidates("").contains("sunitinib"))
+        #expect(!ArmCompletion.candidates("prrt,").contains("prrt,prrt"))
+    }
+
+    @Test func anUnknownShellIsAUsageError() throws {
+        let r = try CLI.run(["completion", "tcsh"])
+        #expect(r.status == 64)
     }
 }
