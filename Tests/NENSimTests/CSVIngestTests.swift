@@ -141,7 +141,7 @@ struct CSVIngestTests {
             Issue.record("both readings must fail"); return
         }
         #expect(e1 == e2)
-        #expect(e1.message.hasPrefix("t.csv line 20"))
+        #expect(e1.description.hasPrefix("t.csv line 20"))
     }
 
     @Test func theFirstBadCellIsFoundWhateverThePieces() throws {
@@ -152,7 +152,7 @@ struct CSVIngestTests {
         for threads in [1, 2, 4] {
             let table = try CSVReader.parse(CSVBytes(copying: Data(s.utf8)), source: "t.csv", threads: threads, pieceBytes: 300)
             do { _ = try AnalysisData.extract(from: table, options: options, threads: threads); Issue.record("no error") } catch let f as NensimFailure {
-                messages.append(f.message)
+                messages.append(f.description)
             }
         }
         #expect(Set(messages).count == 1 && messages[0].hasPrefix("t.csv line 3102, column 2 (status): '7' is not an event code"))

@@ -103,7 +103,7 @@ struct ExtractedPiece {
     @inline(__always)
     private mutating func add(_ record: CSVRecord, _ plan: ExtractionPlan, _ row: inout [Double], _ rowLabel: inout [Int32],
                               _ scratch: inout [UInt8], _ trim: inout [UInt8]) throws {
-        func fail(_ index: Int, _ problem: String) -> NensimFailure {
+        func fail(_ index: Int, _ problem: Phrase) -> NensimFailure {
             .data("\(plan.source) line \(record.line), column \(index + 1) (\(plan.header[index])): \(problem)")
         }
         /// The trimmed cell of column `index`.
@@ -117,19 +117,19 @@ struct ExtractedPiece {
 
         try cell(plan.time) { tc in
             if CSVCell.isMissing(tc) { isMissing = true; return }
-            guard let x = CSVCell.number(tc) else { throw fail(plan.time, "'\(CSVCell.text(tc))' is not a number (a time is a number ≥ 0; a missing one is empty or NA)") }
+            guard let x = CSVCell.number(tc) else { throw fail(plan.time, "'\(user: CSVCell.text(tc))' is not a number (a time is a number ≥ 0; a missing one is empty or NA)") }
             guard !x.isNaN else { throw fail(plan.time, "time is NaN (leave the cell empty or write NA if it is missing)") }
-            guard x.isFinite else { throw fail(plan.time, "time '\(CSVCell.text(tc))' is not finite") }
-            guard x >= 0 else { throw fail(plan.time, "time \(CSVCell.text(tc)) is negative") }
+            guard x.isFinite else { throw fail(plan.time, "time '\(user: CSVCell.text(tc))' is not finite") }
+            guard x >= 0 else { throw fail(plan.time, "time \(user: CSVCell.text(tc)) is negative") }
             t = x
         }
         try cell(plan.event) { ec in
             if CSVCell.isMissing(ec) { isMissing = true; return }
             guard let flag = plan.coding.classify(ec) else {
                 let text = CSVCell.text(ec)
-                var hint = ""
-                if plan.coding.coding == .standard, text == "2" { hint = "; for R's 1 = censored, 2 = event coding use --event-codes 1,2" }
-                throw fail(plan.event, "'\(text)' is not an event code (\(plan.coding.coding.summary))\(hint)")
+                var hint: Phrase = ""
+                if plan.coding.coding == .standard, text == "2" { hint = "; for R's 1 = censored, 2 = event coding use \(.eventCodes) 1,2" }
+                throw fail(plan.event, "'\(user: text)' is not an event code (\(plan.coding.coding.summary))\(hint)")
             }
             e = flag
         }
@@ -147,8 +147,8 @@ struct ExtractedPiece {
             try cell(index) { c in
                 if CSVCell.isMissing(c) { missingCox = true; row[j] = .nan; rowLabel[j] = -1; return }
                 if plan.isFactor[j] { rowLabel[j] = labels[3 + j].id(c); return }
-                guard let x = CSVCell.number(c) else { throw fail(index, "'\(CSVCell.text(c))' is not a number") }
-                guard x.isFinite else { throw fail(index, "covariate '\(CSVCell.text(c))' is not a finite number") }
+                guard let x = CSVCell.number(c) else { throw fail(index, "'\(user: CSVCell.text(c))' is not a number") }
+                guard x.isFinite else { throw fail(index, "covariate '\(user: CSVCell.text(c))' is not a finite number") }
                 row[j] = x
             }
         }
