@@ -1,7 +1,8 @@
 import Foundation
 
-/// Which columns `AnalysisData.extract` reads and in which role (indices into the header).
-struct ExtractionPlan: Sendable {
+/// Which columns `AnalysisData.extract` reads and in which role (indices into the header);
+/// a class, so the closures of the per-cell loop capture one reference.
+final class ExtractionPlan: Sendable {
     let source: String
     let header: [String]
     let time: Int
@@ -15,6 +16,13 @@ struct ExtractionPlan: Sendable {
     /// Every used column once, ascending.
     let usedColumns: [Int]
     let coding: EventCodes
+
+    init(source: String, header: [String], time: Int, event: Int, group: Int?, strata: Int?, covariates: [Int], isFactor: [Bool],
+         weights: Int?, cluster: Int?, usedColumns: [Int], coding: EventCodes) {
+        self.source = source; self.header = header; self.time = time; self.event = event; self.group = group
+        self.strata = strata; self.covariates = covariates; self.isFactor = isFactor; self.weights = weights
+        self.cluster = cluster; self.usedColumns = usedColumns; self.coding = coding
+    }
 }
 
 /// An `EventCoding` for cells given as bytes: `classify(_: String)`'s results, its two
