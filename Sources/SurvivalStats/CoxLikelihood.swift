@@ -21,9 +21,10 @@ import Foundation
 ///   I = Σ_i w_i x_i x_iᵀ − Σ_terms ā ā ᵀ,
 /// where w_i = r_i · Σ_{terms whose risk set holds i} (fraction of i in it)/S₀⁽ᵏ⁾. The
 /// first sum is one symmetric rank-n update (BLAS `dsyrk` for p ≥ 3) computed after a
-/// backward pass that accumulates those coefficients; the second has one p × p rank-1
-/// term per death. Hence O(n p + n p² + d p²) per evaluation, d = deaths, instead of
-/// cumulating p × p matrices record by record.
+/// backward pass that accumulates those coefficients; the second is, per tied time, a
+/// closed form in the tie's sums (`efronTie`). Hence O(n p + n p² + t p²) per
+/// evaluation, t = distinct death times, instead of cumulating p × p matrices record by
+/// record.
 ///
 /// The steps of one evaluation, each a function below: `linearPredictor` (η and r),
 /// `forwardPass` (ℓ, U, Σ ā āᵀ and the per-block coefficients), `backwardPass` (w),
@@ -33,9 +34,11 @@ import Foundation
 ///
 /// Speed (10⁶ records): with one covariate of at most 16 distinct values (a treatment
 /// arm, a factor) exp(x β) is computed once per value and the passes look it up by the
-/// record's value index, so no per-record η, r or w array is written; an Efron tie of m
-/// deaths costs one division per death and two logarithms (Σ log S₀⁽ᵏ⁾ as a scaled
-/// product). Both change only rounding (the R fixture tests hold at 1e-8).
+/// record's value index, so no per-record η, r or w array is written. An Efron tie of m
+/// deaths costs O(p²) whatever m: its sums over the m terms are log-gamma, digamma and
+/// trigamma differences (`EfronTieSums`), so grouped data (a tally's grid cells, each
+/// with thousands of deaths) cost O(cells · p²) per evaluation, not O(deaths). Both
+/// change only rounding (the R fixture tests hold at 1e-8).
 ///
 /// Overflow guard: the linear predictor η = x β (centred covariates) is clamped to
 /// ±`CoxLikelihood.linearPredictorBound` = 500 before exp(). R's `coxph.fit` itself
@@ -108,7 +111,7 @@ struct CoxLikelihood {
     }
 
     /// See the type's contract.
-    /// - Complexity: O(n p + n p² + d p²), n records, d deaths.
+    /// - Complexity: O(n p + n p² + t p²), n records, t distinct death times.
     mutating func evaluate(_ beta: [Double]) -> Double {
         if !design.levelValues.isEmpty { return evaluateLevels(beta[0]) }
         precondition(beta.count == design.columns)
@@ -234,55 +237,41 @@ struct CoxLikelihood {
     }
 
     /// One Efron tie of m deaths: adds its terms to U and Σ ā āᵀ (`scratch`), subtracts
-    /// Σ_k log S₀⁽ᵏ⁾ from `loglik`, and returns the block coefficients. The sum is
-    /// m·log(S₀ + D₀) + log Π_k S₀⁽ᵏ⁾/(S₀ + D₀): two logs per tied time instead of m
-    /// (each ratio is in (0, 1]; the product is flushed into the sum before it could
-    /// underflow). One division per death: 1/S₀⁽ᵏ⁾ is reused for the mean and both
-    /// coefficients. `s0`: the risk set without the tie's deaths; `s1`, `d1` in scratch.
+    /// Σ_k log S₀⁽ᵏ⁾ from `loglik`, and returns the block coefficients, in O(p²) whatever
+    /// m (`EfronTieSums`: the sums over k in closed form). With μ = D₁/D₀ and
+    /// c = S₁ − S₀ μ, the k-th mean is ā⁽ᵏ⁾ = μ + c / S₀⁽ᵏ⁾, so
+    ///   Σ_k ā⁽ᵏ⁾ = m μ + c Σ 1/S₀⁽ᵏ⁾,
+    ///   Σ_k ā⁽ᵏ⁾ ā⁽ᵏ⁾ᵀ = m μ μᵀ + (μ cᵀ + c μᵀ) Σ 1/S₀⁽ᵏ⁾ + c cᵀ Σ 1/S₀⁽ᵏ⁾².
+    /// `s0`: the risk set without the tie's deaths; `s1`, `d1` in scratch.
     @inline(__always)
     private func efronTie(deaths weight: Double, terms m: Double, s0: Double, d0: Double, loglik: inout Double) -> (coefficient: Double, deathCoefficient: Double) {
         let p = design.columns, s = scratch
         let u = s.u, s1 = s.s1, d1 = s.d1, abar = s.abar, meanGram = s.meanGram
-        var c = 0.0, cd = 0.0
-        let deaths = Int(m)
-        // Each of the m terms carries the deaths' mean weight (1 for counts: exact, so
-        // the operations are those of the unweighted sums).
+        // Each of the m terms carries the deaths' mean weight (1 for counts).
         let w = weight == m ? 1 : weight / m
-        let top = s0 + d0
-        let inverseTop = 1 / top, inverseM = 1 / m
-        var product = 1.0
+        let sums = EfronTieSums(terms: Int(m), s0: s0, d0: d0)
+        loglik -= w * sums.logDenominators
+        // μ into abar, c into efronC (for p ≥ 2); S₁ and S₀ still exclude the tie's deaths.
+        let inverseD0 = 1 / d0
+        var mu0 = 0.0, c0 = 0.0
+        for j in 0..<p {
+            let mu = d1[j] * inverseD0
+            let c = s1[j] - s0 * mu
+            u[j] -= w * (m * mu + c * sums.inverse)
+            if p == 1 { mu0 = mu; c0 = c } else { abar[j] = mu; s.efronC[j] = c }
+        }
         if p == 1 {
-            let s1v = s1[0], d1v = d1[0]
-            var uv = u[0], gram = meanGram[0]
-            for k in 1...deaths {
-                let f = Double(k) * inverseM
-                let denom = s0 + f * d0
-                let inverse = 1 / denom
-                product *= denom * inverseTop
-                if product < 1e-250 { loglik -= w * log(product); product = 1 }
-                let a = (s1v + f * d1v) * inverse
-                uv -= w * a
-                gram += w * (a * a)
-                c += w * inverse; cd += w * (f * inverse)
-            }
-            u[0] = uv; meanGram[0] = gram
+            meanGram[0] += w * (m * mu0 * mu0 + 2 * mu0 * c0 * sums.inverse + c0 * c0 * sums.inverseSquare)
         } else {
-            for k in 1...deaths {
-                let f = Double(k) * inverseM
-                let denom = s0 + f * d0
-                let inverse = 1 / denom
-                product *= denom * inverseTop
-                if product < 1e-250 { loglik -= w * log(product); product = 1 }
-                for j in 0..<p {
-                    abar[j] = (s1[j] + f * d1[j]) * inverse
-                    u[j] -= w * abar[j]
+            let c = s.efronC
+            for j in 0..<p {
+                for l in 0...j {
+                    meanGram[j * p + l] += w * (m * abar[j] * abar[l] + (abar[j] * c[l] + abar[l] * c[j]) * sums.inverse
+                                                + c[j] * c[l] * sums.inverseSquare)
                 }
-                for j in 0..<p { for l in 0...j { meanGram[j * p + l] += w * (abar[j] * abar[l]) } }
-                c += w * inverse; cd += w * (f * inverse)
             }
         }
-        loglik -= w * (m * log(top) + log(product))
-        return (c, cd)
+        return (w * sums.inverse, w * sums.fraction)
     }
 
     /// Backward pass (ascending time): w_i = r_i · (coefficients of every event time at
@@ -368,8 +357,10 @@ struct CoxLikelihood {
     /// - Σ_i w_i x_i² (the backward pass of the record form) is Σ_b c_b · S₂(before b)
     ///   plus the block's own records, S₂ = Σ r x² over the blocks before b (later
     ///   times), so it is accumulated in the same forward pass;
-    /// - Σ log S₀⁽ᵏ⁾ over all deaths is the log of one product, kept as a significand in
-    ///   [1, 2) times a power of two (exact rescaling), so one `log` per evaluation.
+    /// - Σ log S₀⁽ᵏ⁾ over the single deaths is the log of one product, kept as a
+    ///   significand in [1, 2) times a power of two (exact rescaling), so one `log` per
+    ///   evaluation; a tie of m deaths adds its sums in closed form (`EfronTieSums`), so
+    ///   an evaluation is O(blocks · values) whatever the number of deaths.
     private mutating func evaluateLevels(_ beta: Double) -> Double {
         let nb = design.blockEnd.count
         let efron = ties == .efron
@@ -386,7 +377,7 @@ struct CoxLikelihood {
         }
         var s0 = 0.0, s1 = 0.0, s2 = 0.0
         var meanGram = 0.0, gram = 0.0
-        var product = 1.0, exponent = 0
+        var product = 1.0, exponent = 0, logSum = 0.0
         @inline(__always) func multiply(_ v: Double) {
             // product ← product · v, renormalised to [1, 2) by a power of two (exact).
             let q = product * v
@@ -423,20 +414,16 @@ struct CoxLikelihood {
                     let a = s1 / s0
                     u -= m * a
                     meanGram += m * a * a
-                    if m == 1 { multiply(s0) } else { for _ in 0..<Int(m) { multiply(s0) } }
+                    if m == 1 { multiply(s0) } else { logSum += m * log(s0) }
                     coefficient = m / s0; deathCoefficient = coefficient
                 } else {
-                    let deaths = Int(m), inverseM = 1 / m
-                    for k in 1...deaths {
-                        let f = Double(k) * inverseM
-                        let denom = s0 + f * d0
-                        let inverse = 1 / denom
-                        multiply(denom)
-                        let a = (s1 + f * d1) * inverse
-                        u -= a
-                        meanGram += a * a
-                        coefficient += inverse; deathCoefficient += f * inverse
-                    }
+                    // The tie's m terms in closed form (as `efronTie`, one covariate).
+                    let sums = EfronTieSums(terms: Int(m), s0: s0, d0: d0)
+                    logSum += sums.logDenominators
+                    let mu = d1 / d0, c = s1 - s0 * mu
+                    u -= m * mu + c * sums.inverse
+                    meanGram += m * mu * mu + 2 * mu * c * sums.inverse + c * c * sums.inverseSquare
+                    coefficient = sums.inverse; deathCoefficient = sums.fraction
                     s0 += d0; s1 += d1
                 }
                 // Σ w x² of the records in this and earlier-time blocks, as far as they
@@ -445,7 +432,7 @@ struct CoxLikelihood {
                 s2 += c2 + d2
             }
         }
-        loglik -= log(product) + Double(exponent) * M_LN2
+        loglik -= log(product) + Double(exponent) * M_LN2 + logSum
         if !s0.isFinite { loglik = .nan }   // the rescaled product would hide it
         secondMoment[0] = gram
         let v = gram - meanGram
@@ -461,7 +448,7 @@ struct CoxLikelihood {
 ///
 /// Sizes: `eta`, `risk`, `weight`: rows when the covariates are evaluated per record
 /// (empty otherwise); `levelOf`: rows for a few-valued covariate; `blockCoefficient`,
-/// `blockDeathCoefficient`: blocks; `u`, `s1`, `d1`, `abar`: columns; `meanGram`,
+/// `blockDeathCoefficient`: blocks; `u`, `s1`, `d1`, `abar`, `efronC`: columns; `meanGram`,
 /// `gram`: columns²; `levels`, `levelEta`, `levelExp`, `levelRX`, `levelRXX`: the
 /// covariate's distinct values; `gramRows`: rows × columns for `dsyrk` (p ≥ 3).
 /// Owned by one evaluation at a time.
@@ -469,7 +456,7 @@ final class CoxScratch {
     let eta, risk, weight: UnsafeMutableBufferPointer<Double>
     let levelOf: UnsafeMutableBufferPointer<UInt8>
     let blockCoefficient, blockDeathCoefficient: UnsafeMutableBufferPointer<Double>
-    let u, s1, d1, abar, meanGram, gram: UnsafeMutableBufferPointer<Double>
+    let u, s1, d1, abar, efronC, meanGram, gram: UnsafeMutableBufferPointer<Double>
     let levels, levelEta, levelExp, levelRX, levelRXX: UnsafeMutableBufferPointer<Double>
     let gramRows: UnsafeMutableBufferPointer<Double>
     /// Σ w x² of a few-valued covariate, from the backward pass.
@@ -486,14 +473,14 @@ final class CoxScratch {
         codes.initialize(repeating: 0)
         levelOf = UnsafeMutableBufferPointer(rebasing: codes[0..<(l > 0 ? n : 0)])
         blockCoefficient = doubles(nb); blockDeathCoefficient = doubles(nb)
-        u = doubles(p); s1 = doubles(p); d1 = doubles(p); abar = doubles(p)
+        u = doubles(p); s1 = doubles(p); d1 = doubles(p); abar = doubles(p); efronC = doubles(p)
         meanGram = doubles(p * p); gram = doubles(p * p)
         levels = doubles(l); levelEta = doubles(l); levelExp = doubles(l); levelRX = doubles(l); levelRXX = doubles(l)
         self.gramRows = doubles(gramRows ? n * p : 0)
     }
 
     deinit {
-        for b in [eta, risk, weight, blockCoefficient, blockDeathCoefficient, u, s1, d1, abar, meanGram, gram,
+        for b in [eta, risk, weight, blockCoefficient, blockDeathCoefficient, u, s1, d1, abar, efronC, meanGram, gram,
                   levels, levelEta, levelExp, levelRX, levelRXX, gramRows] {
             UnsafeMutableRawPointer(b.baseAddress!).deallocate()
         }

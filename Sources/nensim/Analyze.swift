@@ -81,10 +81,14 @@ struct Analyze: ParsableCommand {
     @Flag(name: .long, help: "Write into an existing non-empty --out folder (replacing km.csv and analysis.json).")
     var force = false
 
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Thin each curve in km.csv to about N rows for plotting (default: every time).", valueName: "N"))
+    var kmPoints: Int?
+
     func validate() throws {
         if let tau { guard tau.isFinite, tau > 0 else { throw ValidationError("--tau \(tau): must be a positive time") } }
         guard confLevel > 0, confLevel < 1 else { throw ValidationError("--conf-level \(confLevel): must be between 0 and 1, e.g. 0.95") }
         guard rho.isFinite, rho >= 0 else { throw ValidationError("--rho \(rho): must be a number ≥ 0") }
+        if let kmPoints { guard kmPoints >= 2 else { throw ValidationError("--km-points \(kmPoints): must be ≥ 2") } }
         do {
             _ = try options()
         } catch let f as NensimFailure {
@@ -150,7 +154,7 @@ struct Analyze: ParsableCommand {
             let result = SurvivalAnalysis.run(data, options: options, input: file, commandLine: commandLine)
             var text = result.report.renderText()
             guard let folder, let out else { return try Console.out(text) }
-            try folder.write("km.csv", contents: result.kaplanMeierCSV)
+            try folder.write("km.csv") { try result.writeKaplanMeierCSV(to: $0, points: kmPoints) }
             let json = try result.json()
             try folder.write("analysis.json") { try $0.write(json) }
             text += "\n\nWrote km.csv and analysis.json to \(out)"

@@ -203,18 +203,7 @@ struct KMCurve: Codable {
     /// last kept one (the first and last are always kept), so 10⁶ records do not write
     /// 10⁶ points into fit.json and fit.svg.
     static func thinned(_ km: KaplanMeierEstimate) -> KMCurve {
-        let m = km.time.count
-        var keep: [Int] = []
-        if m <= 2000 { keep = Array(0..<m) } else {
-            let span = (km.time.last! - km.time.first!) / 2000
-            var last = 0
-            keep = [0]
-            for i in 1..<m {
-                let moved = km.time[i] - km.time[last] >= span || abs(km.survival[i] - km.survival[last]) >= 1.0 / 2000
-                    || abs(km.lower[i] - km.lower[last]) >= 1.0 / 2000 || abs(km.upper[i] - km.upper[last]) >= 1.0 / 2000
-                if moved || i == m - 1 { keep.append(i); last = i }
-            }
-        }
+        let keep = CSV.thinnedRows(km, points: 2000)
         func finite(_ x: Double) -> Double? { x.isFinite ? x : nil }
         return KMCurve(time: keep.map { km.time[$0] }, surv: keep.map { km.survival[$0] },
                        lower: keep.map { finite(km.lower[$0]) }, upper: keep.map { finite(km.upper[$0]) })

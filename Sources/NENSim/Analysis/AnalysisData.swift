@@ -214,8 +214,12 @@ public struct AnalysisData: Sendable {
     /// - Throws: `NensimFailure.usage` (64) for a column that does not exist (listing the
     ///   columns that do) or one column in two roles; `.data` (65) for a bad cell, a
     ///   duplicated column name, an emptied group, or no usable record.
+    /// The cells are read from the file's bytes (`CSVCell`, `ExtractedPiece`), the file's
+    /// pieces on `threads` workers; the result and the first error are those of taking
+    /// the records one by one, for any number of threads.
     /// - Complexity: O(records × used columns), then O(n log n) to order the labels.
-    public static func extract(from table: CSVTable, options: AnalysisOptions) throws -> AnalysisData {
+    public static func extract(from table: CSVTable, options: AnalysisOptions,
+                               threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> AnalysisData {
         let source = table.source
         func column(_ flag: Parameter, _ name: String) throws -> Int {
             var found = table.header.indices.filter { table.header[$0] == name }
@@ -265,110 +269,75 @@ public struct AnalysisData: Sendable {
         }
 
         let p = covariateIndex.count
-        let n = table.records.count
+        let n = table.recordCount
         // Factor covariates: named by --factor or --levels, or text (a cell that is not a
         // number, as read.csv makes the column character and coxph a factor).
         var isFactor = options.covariates.map { options.factors.contains($0) || options.levels[$0] != nil }
-        for (j, index) in covariateIndex.enumerated() where !isFactor[j] {
-            for record in table.records {
-                let c = record[index].trimmingCharacters(in: .whitespaces)
-                if !isMissingCell(c) && parseNumber(c) == nil { isFactor[j] = true; break }
+        let undecided = covariateIndex.indices.filter { !isFactor[$0] }
+        if !undecided.isEmpty {
+            var scratch: [UInt8] = [], trim: [UInt8] = []
+            table.scan { record in
+                for j in undecided where !isFactor[j] {
+                    record.withField(covariateIndex[j], scratch: &scratch) { raw in
+                        CSVCell.trimmed(raw, scratch: &trim) { c in
+                            if !CSVCell.isMissing(c) && CSVCell.number(c) == nil { isFactor[j] = true }
+                        }
+                    }
+                }
             }
         }
-        var factorText = [[String]](repeating: [], count: p)
-        var weights: [Double] = []
-        var clusterText: [String] = []
+        let plan = ExtractionPlan(source: source, header: table.header, time: timeIndex, event: eventIndex,
+                                  group: groupIndex, strata: strataIndex, covariates: covariateIndex, isFactor: isFactor,
+                                  weights: weightIndex, cluster: clusterIndex,
+                                  usedColumns: Array(Set(roles.map(\.index))).sorted(), coding: EventCodes(options.eventCoding))
+        // The file's pieces coded on their own (in parallel), then joined in file order;
+        // the first piece with a bad cell has the first bad cell of the file.
+        let pieces = table.pieces
+        let slots = WorkerSlots<ExtractedPiece?>(count: pieces.count, initial: nil)
+        _ = BlockDriver.run(items: .all(pieces.count), threads: threads, makeWorker: { _ in () }) { _, item, _ in
+            slots.store(ExtractedPiece(table, pieces[item], plan), at: item)
+            return 0
+        }
+        let parts = slots.slots.map { $0! }
+        if let failure = parts.first(where: { $0.failure != nil })?.failure { throw failure }
+
+        let used = parts.reduce(0) { $0 + $1.time.count }
+        var time = [Double](), event = [Bool](), z = [Double](), weights = [Double]()
         var logRankRows: [Bool] = [], coxRows: [Bool] = []
-        var rowText = [String](repeating: "", count: p)
-        var time = [Double](), event = [Bool](), groupText = [String](), strataText = [String](), z = [Double]()
-        time.reserveCapacity(n); event.reserveCapacity(n); z.reserveCapacity(n * p)
-        if groupIndex != nil { groupText.reserveCapacity(n) }
-        var groupsSeen = Set<String>()
+        time.reserveCapacity(used); event.reserveCapacity(used); z.reserveCapacity(used * p)
         var missing = [Int](repeating: 0, count: table.header.count)
         var dropped = 0
-        let usedColumns = roles.map(\.index)
-        var row = [Double](repeating: 0, count: p)
-
-        for r in 0..<n {
-            let record = table.records[r]
-            func fail(_ index: Int, _ problem: Phrase) -> NensimFailure {
-                .data("\(source) line \(table.lines[r]), column \(index + 1) (\(table.header[index])): \(problem)")
+        // Labels numbered over the whole file by first appearance (group, strata, cluster, factors).
+        var labels = [CSVLabels](repeating: CSVLabels(), count: 3 + p)
+        var groupIDs = [Int32](), strataIDs = [Int32](), clusterIDs = [Int32](), factorIDs = [[Int32]](repeating: [], count: p)
+        var groupsSeenIDs = Set<Int32>()
+        for part in parts {
+            time += part.time; event += part.event; z += part.z; weights += part.weights
+            logRankRows += part.logRankRows; coxRows += part.coxRows
+            for k in missing.indices { missing[k] += part.missing[k] }
+            dropped += part.dropped
+            func renumber(_ c: Int, _ ids: [Int32], into out: inout [Int32]) -> [Int32] {
+                let map = part.labels[c].texts.map { labels[c].textID($0) }
+                out.reserveCapacity(out.count + ids.count)
+                for id in ids { out.append(id < 0 ? -1 : map[Int(id)]) }
+                return map
             }
-            func cell(_ index: Int) -> String {
-                // Most cells have no surrounding blanks; Foundation's trimming is slow on
-                // Linux (it bridges to NSString), so it runs only when one is there.
-                let text = record[index]
-                guard let first = text.unicodeScalars.first, let last = text.unicodeScalars.last,
-                      isBlank(first) || isBlank(last) else { return text }
-                return text.trimmingCharacters(in: .whitespaces)
-            }
-            var isMissing = false        // a column of the curves: the record is not used
-            var missingStrata = false, missingCox = false
-            var t = 0.0, e = false
-            var g = "", s = ""
-
-            let tc = cell(timeIndex)
-            if isMissingCell(tc) { isMissing = true } else {
-                guard let x = parseNumber(tc) else { throw fail(timeIndex, "'\(user: tc)' is not a number (a time is a number ≥ 0; a missing one is empty or NA)") }
-                guard !x.isNaN else { throw fail(timeIndex, "time is NaN (leave the cell empty or write NA if it is missing)") }
-                guard x.isFinite else { throw fail(timeIndex, "time '\(user: tc)' is not finite") }
-                guard x >= 0 else { throw fail(timeIndex, "time \(user: tc) is negative") }
-                t = x
-            }
-            let ec = cell(eventIndex)
-            if isMissingCell(ec) { isMissing = true } else {
-                guard let flag = options.eventCoding.classify(ec) else {
-                    var hint: Phrase = ""
-                    if options.eventCoding == .standard, ec == "2" { hint = "; for R's 1 = censored, 2 = event coding use \(.eventCodes) 1,2" }
-                    throw fail(eventIndex, "'\(user: ec)' is not an event code (\(options.eventCoding.summary))\(hint)")
-                }
-                e = flag
-            }
-            if let groupIndex {
-                g = cell(groupIndex)
-                if isMissingCell(g) { isMissing = true } else { groupsSeen.insert(g) }
-            }
-            if let strataIndex {
-                s = cell(strataIndex)
-                if isMissingCell(s) { missingStrata = true }
-            }
-            for (j, index) in covariateIndex.enumerated() {
-                let c = cell(index)
-                if isMissingCell(c) { missingCox = true; row[j] = .nan; rowText[j] = ""; continue }
-                if isFactor[j] { rowText[j] = c; continue }
-                guard let x = parseNumber(c) else { throw fail(index, "'\(user: c)' is not a number") }
-                guard x.isFinite else { throw fail(index, "covariate '\(user: c)' is not a finite number") }
-                row[j] = x
-            }
-            var w = 1.0
-            if let weightIndex {
-                let c = cell(weightIndex)
-                if isMissingCell(c) { isMissing = true } else {
-                    guard let x = parseNumber(c), x.isFinite, x > 0 else { throw fail(weightIndex, "weight '\(c)' is not a finite number > 0") }
-                    w = x
-                }
-            }
-            var clusterLabel = ""
-            if let clusterIndex {
-                clusterLabel = cell(clusterIndex)
-                if isMissingCell(clusterLabel) { missingCox = true }
-            }
-            for index in Set(usedColumns) where isMissingCell(cell(index)) { missing[index] += 1 }
-            if isMissing {
-                dropped += 1
-                continue
-            }
-            logRankRows.append(!missingStrata)
-            coxRows.append(!missingStrata && !missingCox)
-            time.append(t)
-            event.append(e)
-            if groupIndex != nil { groupText.append(g) }
-            if strataIndex != nil { strataText.append(s) }
-            z.append(contentsOf: row)
-            for j in 0..<p where isFactor[j] { factorText[j].append(rowText[j]) }
-            if weightIndex != nil { weights.append(w) }
-            if clusterIndex != nil { clusterText.append(clusterLabel) }
+            let groupMap = renumber(0, part.group, into: &groupIDs)
+            for id in part.groupsSeen { groupsSeenIDs.insert(groupMap[Int(id)]) }
+            _ = renumber(1, part.strata, into: &strataIDs)
+            _ = renumber(2, part.cluster, into: &clusterIDs)
+            for j in 0..<p where isFactor[j] { _ = renumber(3 + j, part.factors[j], into: &factorIDs[j]) }
         }
+        let usedColumns = plan.usedColumns
+        let groupsSeen = groupsSeenIDs.map { labels[0].texts[Int($0)] }
+        /// The labels of column role `c` among `ids` (−1, missing, left out).
+        func distinct(_ c: Int, _ ids: [Int32]) -> [String] {
+            var seen = [Bool](repeating: false, count: labels[c].texts.count)
+            for id in ids where id >= 0 { seen[Int(id)] = true }
+            return labels[c].texts.indices.filter { seen[$0] }.map { labels[c].texts[$0] }
+        }
+        /// Each label number's level in `index` (−1: missing or not a level).
+        func levelOf(_ c: Int, _ index: [String: Int]) -> [Int] { labels[c].texts.map { index[$0] ?? -1 } }
 
         guard n > 0 else { throw NensimFailure.data("\(source) has a header but no records") }
         guard !time.isEmpty else {
@@ -390,7 +359,8 @@ public struct AnalysisData: Sendable {
                 levels.index = levels.index.mapValues { position[old[$0]]! }
             }
             groupLabels = levels.labels
-            group = groupText.map { levels.index[$0]! }
+            let level = levelOf(0, levels.index)
+            group = groupIDs.map { level[Int($0)] }
             var counts = [Int](repeating: 0, count: groupLabels.count)
             for g in group { counts[g] += 1 }
             if let empty = counts.firstIndex(of: 0) {
@@ -400,10 +370,11 @@ public struct AnalysisData: Sendable {
         var strata: [Int]? = nil
         var strataLabels: [String] = []
         if let strataIndex {
-            let levels = try orderedLevels(Array(Set(strataText.filter { !isMissingCell($0) })), column: table.header[strataIndex],
+            let levels = try orderedLevels(distinct(1, strataIDs), column: table.header[strataIndex],
                                            given: options.levels[options.strata!], source: source)
             strataLabels = levels.labels
-            strata = strataText.map { levels.index[$0] ?? -1 }   // −1: missing (not in the log-rank test or Cox)
+            let level = levelOf(1, levels.index)
+            strata = strataIDs.map { $0 < 0 ? -1 : level[Int($0)] }   // −1: missing (not in the log-rank test or Cox)
         }
         var missingByColumn: [String: Int] = [:]
         for index in Set(usedColumns) where missing[index] > 0 { missingByColumn[table.header[index]] = missing[index] }
@@ -416,14 +387,14 @@ public struct AnalysisData: Sendable {
         for (j, index) in covariateIndex.enumerated() {
             let name = table.header[index]
             guard isFactor[j] else { names.append(name); codes.append(nil); levelLists.append([]); continue }
-            let complete = (0..<time.count).filter { coxRows[$0] }.map { factorText[j][$0] }
-            let levels = try orderedLevels(Array(Set(complete)), column: name, given: options.levels[options.covariates[j]], source: source)
+            let levels = try orderedLevels(distinct(3 + j, (0..<time.count).filter { coxRows[$0] }.map { factorIDs[j][$0] }), column: name, given: options.levels[options.covariates[j]], source: source)
             guard levels.labels.count >= 2 else {
                 throw NensimFailure.data("\(source): factor column '\(name)' has one level ('\(levels.labels.first ?? "")') in the complete records; a contrast needs two or more")
             }
             factorLevelsByName[name] = levels.labels
             names += levels.labels.dropFirst().map { name + $0 }
-            codes.append((0..<time.count).map { coxRows[$0] ? levels.index[factorText[j][$0]]! : 0 })
+            let level = levelOf(3 + j, levels.index)
+            codes.append((0..<time.count).map { coxRows[$0] ? level[Int(factorIDs[j][$0])] : 0 })
             levelLists.append(levels.labels)
         }
         if isFactor.contains(true) {
@@ -454,8 +425,9 @@ public struct AnalysisData: Sendable {
         data.coxRow = coxRows
         if weightIndex != nil { data.weight = weights }
         if clusterIndex != nil {
-            let levels = factorLevels(Array(Set(clusterText.filter { !isMissingCell($0) })))
-            data.cluster = clusterText.map { levels.index[$0] ?? -1 }
+            let levels = factorLevels(distinct(2, clusterIDs))
+            let level = levelOf(2, levels.index)
+            data.cluster = clusterIDs.map { $0 < 0 ? -1 : level[Int($0)] }
         }
         return data
     }

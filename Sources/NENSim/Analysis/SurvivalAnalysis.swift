@@ -199,15 +199,38 @@ public struct AnalysisResult: Sendable {
     /// `fit$std.err`, the standard error of log S (Greenwood); `lower`/`upper` the
     /// pointwise limits of the chosen type; NA where R has NA. Full precision.
     public var kaplanMeierCSV: String {
-        var out = "group,time,n_risk,n_event,n_censor,surv,log_surv_se,lower,upper\n"
+        var bytes = Array(Self.kaplanMeierHeader.utf8)
         for (g, km) in zip(report.groups, curves) {
-            let label = CSVWriter.field(g.label)
-            for i in km.time.indices {
-                let cells = [km.time[i], km.nRisk[i], km.nEvent[i], km.nCensor[i], km.survival[i], km.stdErr[i], km.lower[i], km.upper[i]]
-                out += label + "," + cells.map(CSVWriter.number).joined(separator: ",") + "\n"
+            let label = Array(CSVWriter.field(g.label).utf8)
+            for i in km.time.indices { Self.appendKaplanMeierRow(label, km, i, to: &bytes) }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static let kaplanMeierHeader = "group,time,n_risk,n_event,n_censor,surv,log_surv_se,lower,upper\n"
+
+    /// Writes `km.csv` (the rows of `kaplanMeierCSV`) through the buffered writer, each
+    /// number formatted in place; with `points`, each curve thinned for plotting
+    /// (`CSV.thinnedRows`: a subset of the rows, each with its own values).
+    /// - Complexity: O(rows).
+    public func writeKaplanMeierCSV(to out: OutputFile, points: Int? = nil) throws {
+        try out.write(Self.kaplanMeierHeader)
+        for (g, km) in zip(report.groups, curves) {
+            let label = Array(CSVWriter.field(g.label).utf8)
+            for i in CSV.thinnedRows(km, points: points) {
+                try out.append { Self.appendKaplanMeierRow(label, km, i, to: &$0) }
             }
         }
-        return out
+    }
+
+    @inline(__always)
+    static func appendKaplanMeierRow(_ label: [UInt8], _ km: KaplanMeierEstimate, _ i: Int, to b: inout [UInt8]) {
+        b.append(contentsOf: label)
+        for x in [km.time[i], km.nRisk[i], km.nEvent[i], km.nCensor[i], km.survival[i], km.stdErr[i], km.lower[i], km.upper[i]] {
+            b.append(UInt8(ascii: ","))
+            CSV.append(x, to: &b, integralBelow: 1e15)
+        }
+        b.append(UInt8(ascii: "\n"))
     }
 
     /// `analysis.json`: the report, keys sorted, NaN/±∞ written as the strings "NaN", "Inf", "-Inf".

@@ -369,6 +369,13 @@ public final class OutputFile {
 
     deinit { if isOpen { sysClose(fd) } }
 
+    /// Appends bytes made in place by `body` (numbers formatted without a `String`:
+    /// `CSV.append(_:to:)`).
+    public func append(_ body: (inout [UInt8]) -> Void) throws {
+        body(&buffer)
+        if buffer.count >= OutputFile.chunk { try flush() }
+    }
+
     /// Appends text.
     public func write(_ text: String) throws {
         buffer.append(contentsOf: text.utf8)

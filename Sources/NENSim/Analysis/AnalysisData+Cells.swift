@@ -1,0 +1,192 @@
+import Foundation
+
+/// Which columns `AnalysisData.extract` reads and in which role (indices into the header);
+/// a class, so the closures of the per-cell loop capture one reference.
+final class ExtractionPlan: Sendable {
+    let source: String
+    let header: [String]
+    let time: Int
+    let event: Int
+    let group: Int?
+    let strata: Int?
+    let covariates: [Int]
+    let isFactor: [Bool]
+    let weights: Int?
+    let cluster: Int?
+    /// Every used column once, ascending.
+    let usedColumns: [Int]
+    let coding: EventCodes
+
+    init(source: String, header: [String], time: Int, event: Int, group: Int?, strata: Int?, covariates: [Int], isFactor: [Bool],
+         weights: Int?, cluster: Int?, usedColumns: [Int], coding: EventCodes) {
+        self.source = source; self.header = header; self.time = time; self.event = event; self.group = group
+        self.strata = strata; self.covariates = covariates; self.isFactor = isFactor; self.weights = weights
+        self.cluster = cluster; self.usedColumns = usedColumns; self.coding = coding
+    }
+}
+
+/// An `EventCoding` for cells given as bytes: `classify(_: String)`'s results, its two
+/// codes parsed once.
+struct EventCodes: Sendable {
+    let coding: EventCoding
+    let eventNumber: Double?
+    let censoredNumber: Double?
+    let eventBytes: [UInt8]
+    let censoredBytes: [UInt8]
+
+    init(_ coding: EventCoding) {
+        self.coding = coding
+        eventNumber = parseNumber(coding.event); censoredNumber = parseNumber(coding.censored)
+        eventBytes = Array(coding.event.utf8); censoredBytes = Array(coding.censored.utf8)
+    }
+
+    /// `coding.classify(text of c)`.
+    @inline(__always)
+    func classify(_ c: UnsafeBufferPointer<UInt8>) -> Bool? {
+        let a = CSVCell.number(c)
+        if matches(c, a, eventNumber, eventBytes, coding.event) { return true }
+        if matches(c, a, censoredNumber, censoredBytes, coding.censored) { return false }
+        if coding.acceptsLogical {
+            if CSVCell.equals(c, "TRUE") || CSVCell.equals(c, "T") || CSVCell.equals(c, "true") || CSVCell.equals(c, "True") { return true }
+            if CSVCell.equals(c, "FALSE") || CSVCell.equals(c, "F") || CSVCell.equals(c, "false") || CSVCell.equals(c, "False") { return false }
+        }
+        return nil
+    }
+
+    /// `EventCoding.matches`: as numbers when both are (and the cell is not NaN), else
+    /// as text (by bytes when both are ASCII, by Swift's text equality otherwise).
+    @inline(__always)
+    private func matches(_ c: UnsafeBufferPointer<UInt8>, _ a: Double?, _ b: Double?, _ codeBytes: [UInt8], _ code: String) -> Bool {
+        if let a, let b, !a.isNaN { return a == b }
+        if CSVCell.isASCII(c) && codeBytes.allSatisfy({ $0 < 0x80 }) {
+            return c.count == codeBytes.count && codeBytes.withUnsafeBufferPointer { memcmp($0.baseAddress!, c.baseAddress!, c.count) == 0 || c.count == 0 }
+        }
+        return CSVCell.text(c) == code
+    }
+}
+
+/// The used columns of one piece of the file, coded (docs/ARCHITECTURE.md, "Command line"):
+/// the records as `AnalysisData.extract` takes them one by one, labels numbered within
+/// the piece (`CSVLabels`, renumbered when the pieces are joined), or the piece's first
+/// bad cell.
+struct ExtractedPiece {
+    var time: [Double] = [], event: [Bool] = [], z: [Double] = [], weights: [Double] = []
+    var logRankRows: [Bool] = [], coxRows: [Bool] = []
+    /// Label numbers per used record (−1: missing); `labels`: group, strata, cluster, then
+    /// one per covariate (factors only).
+    var group: [Int32] = [], strata: [Int32] = [], cluster: [Int32] = []
+    var factors: [[Int32]]
+    var labels: [CSVLabels]
+    /// Group labels of every record with a group, used or dropped (an emptied group is an error).
+    var groupsSeen = Set<Int32>()
+    var missing: [Int]
+    var dropped = 0
+    var failure: NensimFailure? = nil
+
+    init(_ table: CSVTable, _ piece: CSVPiece, _ plan: ExtractionPlan) {
+        let p = plan.covariates.count
+        factors = [[Int32]](repeating: [], count: p)
+        labels = [CSVLabels](repeating: CSVLabels(), count: 3 + p)
+        missing = [Int](repeating: 0, count: plan.header.count)
+        time.reserveCapacity(piece.records); event.reserveCapacity(piece.records)
+        logRankRows.reserveCapacity(piece.records); coxRows.reserveCapacity(piece.records)
+        if plan.group != nil { group.reserveCapacity(piece.records) }
+        z.reserveCapacity(piece.records * p)
+        var row = [Double](repeating: 0, count: p)
+        var rowLabel = [Int32](repeating: -1, count: p)
+        var scratch: [UInt8] = [], trim: [UInt8] = []
+        do {
+            try table.bytes.scan(piece, columns: plan.header.count) { record in
+                try self.add(record, plan, &row, &rowLabel, &scratch, &trim)
+            }
+        } catch let f as NensimFailure {
+            failure = f
+        } catch {
+            failure = .data("\(plan.source): \(error)")
+        }
+    }
+
+    /// One record, checked in the order of the columns' roles (time, event, group,
+    /// strata, covariates, weights, cluster), as the reference loop did.
+    @inline(__always)
+    private mutating func add(_ record: CSVRecord, _ plan: ExtractionPlan, _ row: inout [Double], _ rowLabel: inout [Int32],
+                              _ scratch: inout [UInt8], _ trim: inout [UInt8]) throws {
+        func fail(_ index: Int, _ problem: Phrase) -> NensimFailure {
+            .data("\(plan.source) line \(record.line), column \(index + 1) (\(plan.header[index])): \(problem)")
+        }
+        /// The trimmed cell of column `index`.
+        func cell<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+            try record.withField(index, scratch: &scratch) { raw in try CSVCell.trimmed(raw, scratch: &trim, body) }
+        }
+        var isMissing = false        // a column of the curves: the record is not used
+        var missingStrata = false, missingCox = false
+        var t = 0.0, e = false
+        var g: Int32 = -1, s: Int32 = -1, k: Int32 = -1
+
+        try cell(plan.time) { tc in
+            if CSVCell.isMissing(tc) { isMissing = true; return }
+            guard let x = CSVCell.number(tc) else { throw fail(plan.time, "'\(user: CSVCell.text(tc))' is not a number (a time is a number ≥ 0; a missing one is empty or NA)") }
+            guard !x.isNaN else { throw fail(plan.time, "time is NaN (leave the cell empty or write NA if it is missing)") }
+            guard x.isFinite else { throw fail(plan.time, "time '\(user: CSVCell.text(tc))' is not finite") }
+            guard x >= 0 else { throw fail(plan.time, "time \(user: CSVCell.text(tc)) is negative") }
+            t = x
+        }
+        try cell(plan.event) { ec in
+            if CSVCell.isMissing(ec) { isMissing = true; return }
+            guard let flag = plan.coding.classify(ec) else {
+                let text = CSVCell.text(ec)
+                var hint: Phrase = ""
+                if plan.coding.coding == .standard, text == "2" { hint = "; for R's 1 = censored, 2 = event coding use \(.eventCodes) 1,2" }
+                throw fail(plan.event, "'\(user: text)' is not an event code (\(plan.coding.coding.summary))\(hint)")
+            }
+            e = flag
+        }
+        if let index = plan.group {
+            cell(index) { c in
+                if CSVCell.isMissing(c) { isMissing = true } else { g = labels[0].id(c); groupsSeen.insert(g) }
+            }
+        }
+        if let index = plan.strata {
+            cell(index) { c in
+                if CSVCell.isMissing(c) { missingStrata = true } else { s = labels[1].id(c) }
+            }
+        }
+        for (j, index) in plan.covariates.enumerated() {
+            try cell(index) { c in
+                if CSVCell.isMissing(c) { missingCox = true; row[j] = .nan; rowLabel[j] = -1; return }
+                if plan.isFactor[j] { rowLabel[j] = labels[3 + j].id(c); return }
+                guard let x = CSVCell.number(c) else { throw fail(index, "'\(user: CSVCell.text(c))' is not a number") }
+                guard x.isFinite else { throw fail(index, "covariate '\(user: CSVCell.text(c))' is not a finite number") }
+                row[j] = x
+            }
+        }
+        var w = 1.0
+        if let index = plan.weights {
+            try cell(index) { c in
+                if CSVCell.isMissing(c) { isMissing = true; return }
+                guard let x = CSVCell.number(c), x.isFinite, x > 0 else { throw fail(index, "weight '\(CSVCell.text(c))' is not a finite number > 0") }
+                w = x
+            }
+        }
+        if let index = plan.cluster {
+            cell(index) { c in
+                if CSVCell.isMissing(c) { missingCox = true } else { k = labels[2].id(c) }
+            }
+        }
+        for index in plan.usedColumns where cell(index, CSVCell.isMissing) { missing[index] += 1 }
+        if isMissing {
+            dropped += 1
+            return
+        }
+        logRankRows.append(!missingStrata)
+        coxRows.append(!missingStrata && !missingCox)
+        time.append(t)
+        event.append(e)
+        if plan.group != nil { group.append(g) }
+        if plan.strata != nil { strata.append(s) }
+        z.append(contentsOf: row)
+        for j in plan.covariates.indices where plan.isFactor[j] { factors[j].append(rowLabel[j]) }
+        if plan.weights != nil { weights.append(w) }
+        if plan.cluster != nil { cluster.append(k) }
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+@testable import NENSim
+import SurvivalStats
+
+/// Numbers written in place (`CSV.append(_:to:)`) against the text forms they replace
+/// (`CSV.number`, `CSVWriter.number`), and the thinned KM rows.
+struct CSVWriterTests {
+    static func appended(_ x: Double, below: Double = 9_007_199_254_740_994) -> String {
+        var b: [UInt8] = []
+        CSV.append(x, to: &b, integralBelow: below)
+        return String(decoding: b, as: UTF8.self)
+    }
+
+    @Test func appendedNumbersAreTheTextForms() {
+        var values: [Double] = [0, -0.0, 1, -1, 0.1, 1e-5, 1e15, 1e15 - 1, 9_007_199_254_740_992, 9_007_199_254_740_994, 1e16, 1e300,
+                                -1e-300, .leastNonzeroMagnitude, .greatestFiniteMagnitude, .leastNormalMagnitude, .nan, .infinity, -.infinity,
+                                123456789.125, 0.30000000000000004, 2.5e-7, -7.25]
+        var state: UInt64 = 0x1234_5678
+        for _ in 0..<20_000 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let x = Double(bitPattern: state)
+            if x.isFinite { values.append(x) }
+            values.append(Double(state >> 11) / Double(1 << 53) * 100)
+            values.append((Double(state >> 40) / 8).rounded())
+        }
+        for x in values {
+            #expect(Self.appended(x) == CSV.number(x), "\(x)")
+            #expect(Self.appended(x, below: 1e15) == CSVWriter.number(x), "\(x)")
+        }
+    }
+
+    @Test func thinnedRowsKeepTheEndsAndEveryRowWhenFew() {
+        var t: [Double] = [], e: [Bool] = []
+        for i in 0..<5000 { t.append(Double(i % 2500) / 7 + 0.01); e.append(i % 3 != 0) }
+        let km = KaplanMeier.fit(time: t, event: e)
+        let all = CSV.thinnedRows(km, points: nil)
+        #expect(all == Array(km.time.indices))
+        #expect(CSV.thinnedRows(km, points: km.time.count) == all)
+        let few = CSV.thinnedRows(km, points: 100)
+        #expect(few.first == 0 && few.last == km.time.count - 1 && few.count < km.time.count / 4 && few.count >= 100)
+        // Between kept rows, the curve moves less than 1/100 of either axis.
+        for (a, b) in zip(few, few.dropFirst()) where b > a + 1 {
+            #expect(km.survival[a] - km.survival[b - 1] < 0.01)
+            #expect(km.time[b - 1] - km.time[a] < (km.time.last! - km.time.first!) / 100)
+        }
+    }
+}
