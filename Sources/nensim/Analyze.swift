@@ -27,6 +27,9 @@ struct Analyze: ParsableCommand {
     @Option(name: .long, help: "Column with the event indicator (see --event-codes).")
     var event: String
 
+    @Option(name: .long, help: ArgumentHelp("Column with the start of each record's interval (start, time]: delayed entry, or time-varying covariates split into records, as Surv(start, stop, event).", valueName: "col"))
+    var start: String?
+
     @Option(name: .long, help: "Column with the group (arm); a Kaplan–Meier curve each, log-rank test and Cox contrasts against the first group.")
     var group: String?
 
@@ -130,11 +133,13 @@ struct Analyze: ParsableCommand {
             guard levelOrder[column] == nil else { throw NensimFailure.usage("--levels: column '\(column)' is given twice") }
             levelOrder[column] = list
         }
-        return AnalysisOptions(time: time, event: event, group: group, strata: strata, covariates: covariateList,
+        var options = AnalysisOptions(time: time, event: event, group: group, strata: strata, covariates: covariateList,
                                eventCoding: coding, tau: tau, landmarks: times, confidenceType: confType,
                                confidenceLevel: confLevel, ties: ties, rho: rho,
                                factors: factorList, levels: levelOrder, reference: reference, weights: weights,
                                cluster: cluster, robust: robust)
+        options.start = start
+        return options
     }
 
     func run() throws {

@@ -18,6 +18,8 @@ enum OptionSuggestions {
         "--relevel": "--reference",
         "--id": "--cluster",
         "--sandwich": "--robust",
+        "--entry": "--start",
+        "--tstart": "--start",
     ]
 
     /// The message with its suggestion checked (other messages unchanged).

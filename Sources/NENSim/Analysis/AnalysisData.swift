@@ -131,6 +131,8 @@ public struct AnalysisOptions: Sendable {
     public var cluster: String?
     /// R's `robust`: nil = R's default (a cluster or non-integer weights).
     public var robust: Bool?
+    /// Column of interval starts: (start, time] counting-process records (`Surv(start, time, event)`).
+    public var start: String? = nil
 
     public init(time: String, event: String, group: String? = nil, strata: String? = nil, covariates: [String] = [],
                 eventCoding: EventCoding = .standard, tau: Double? = nil, landmarks: [Double] = [],
@@ -160,8 +162,11 @@ public struct AnalysisOptions: Sendable {
 
 /// The records of a CSV file that the analysis uses, checked and coded.
 public struct AnalysisData: Sendable {
-    /// Follow-up time of each used record (finite, ≥ 0).
+    /// Follow-up time of each used record (finite, ≥ 0); with `start`, the interval's stop.
     public var time: [Double]
+    /// Start of each used record's interval (start, time] (`--start`), finite, ≥ 0 and
+    /// < time; nil for right-censored data.
+    public var start: [Double]? = nil
     /// true = event, false = censored.
     public var event: [Bool]
     /// Group of each record, an index into `groupLabels` (all 0 without a group column).
@@ -239,9 +244,11 @@ public struct AnalysisData: Sendable {
         for c in options.covariates { covariateIndex.append(try column("--covariates", c)) }
         let weightIndex = try options.weights.map { try column("--weights", $0) }
         let clusterIndex = try options.cluster.map { try column("--cluster", $0) }
+        let startIndex = try options.start.map { try column("--start", $0) }
 
         // One column, one role.
         var roles: [(flag: String, index: Int)] = [("--time", timeIndex), ("--event", eventIndex)]
+        if let startIndex { roles.append(("--start", startIndex)) }
         if let groupIndex { roles.append(("--group", groupIndex)) }
         if let strataIndex { roles.append(("--strata", strataIndex)) }
         roles += covariateIndex.map { ("--covariates", $0) }
@@ -278,6 +285,7 @@ public struct AnalysisData: Sendable {
         var factorText = [[String]](repeating: [], count: p)
         var weights: [Double] = []
         var clusterText: [String] = []
+        var starts: [Double] = []
         var logRankRows: [Bool] = [], coxRows: [Bool] = []
         var rowText = [String](repeating: "", count: p)
         var time = [Double](), event = [Bool](), groupText = [String](), strataText = [String](), z = [Double]()
@@ -348,6 +356,18 @@ public struct AnalysisData: Sendable {
                     w = x
                 }
             }
+            var entry = 0.0
+            if let startIndex {
+                let c = cell(startIndex)
+                if isMissingCell(c) { isMissing = true } else {
+                    guard let x = parseNumber(c), x.isFinite else { throw fail(startIndex, "start '\(c)' is not a finite number") }
+                    guard x >= 0 else { throw fail(startIndex, "start \(c) is negative") }
+                    if !isMissingCell(tc), x >= t {
+                        throw fail(startIndex, "start \(c) is not before the time \(tc): an interval (start, stop] needs start < stop (R's Surv() makes such a record NA with a warning)")
+                    }
+                    entry = x
+                }
+            }
             var clusterLabel = ""
             if let clusterIndex {
                 clusterLabel = cell(clusterIndex)
@@ -368,6 +388,7 @@ public struct AnalysisData: Sendable {
             for j in 0..<p where isFactor[j] { factorText[j].append(rowText[j]) }
             if weightIndex != nil { weights.append(w) }
             if clusterIndex != nil { clusterText.append(clusterLabel) }
+            if startIndex != nil { starts.append(entry) }
         }
 
         guard n > 0 else { throw NensimFailure.data("\(source) has a header but no records") }
@@ -453,6 +474,7 @@ public struct AnalysisData: Sendable {
         data.logRankRow = logRankRows
         data.coxRow = coxRows
         if weightIndex != nil { data.weight = weights }
+        if startIndex != nil { data.start = starts }
         if clusterIndex != nil {
             let levels = factorLevels(Array(Set(clusterText.filter { !isMissingCell($0) })))
             data.cluster = clusterText.map { levels.index[$0] ?? -1 }

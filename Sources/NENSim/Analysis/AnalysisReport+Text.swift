@@ -23,7 +23,7 @@ extension AnalysisReport {
         var out: [String] = []
         let percent = confidenceLevel * 100
         let level = percent == percent.rounded() ? "\(Int(percent))%" : "\(percent)%"
-        var what = "time = \(columns.time), event = \(columns.event) (\(eventCoding))"
+        var what = (columns.start.map { "(start, time] = (\($0), \(columns.time)]" } ?? "time = \(columns.time)") + ", event = \(columns.event) (\(eventCoding))"
         if let g = columns.group { what += ", group = \(g)" }
         if let s = columns.strata { what += ", strata = \(s)" }
         if !columns.covariates.isEmpty { what += ", covariates = \(columns.covariates.joined(separator: ", "))" }

@@ -148,6 +148,8 @@ public struct AnalysisReport: Sendable, Codable {
         public var covariates: [String]
         /// The case-weight column (`--weights`), absent without weights.
         public var weights: String? = nil
+        /// The interval-start column of (start, time] data (`--start`), absent otherwise.
+        public var start: String? = nil
     }
     public struct Records: Sendable, Codable, Equatable {
         /// Data records in the file.
@@ -237,6 +239,10 @@ public enum SurvivalAnalysis {
     ///   strata as separate baselines (`coxph(… ~ factor(group) + covariates + strata(s), ties =)`).
     ///   A fit that fails (no events, a constant covariate, divergence) is reported in
     ///   `coxFailure`, not thrown: the rest of the analysis stands.
+    /// - (start, stop] data (`data.start`): the curves as `survfit(Surv(start, stop,
+    ///   event) ~ group)` (at risk at t: start < t ≤ stop), the Cox model as
+    ///   `coxph(Surv(start, stop, event) ~ …)`; no log-rank test, as R's `survdiff`
+    ///   refuses such data (a note says so).
     /// - Complexity: O(n log n).
     public static func run(_ data: AnalysisData, options: AnalysisOptions, input: String, commandLine: [String]) -> AnalysisResult {
         let k = data.groupLabels.count
@@ -255,10 +261,22 @@ public enum SurvivalAnalysis {
         }
         // R's time fix over all the curves' records together, as `survfit(… ~ group)`;
         // with weights, every count is a sum of weights (`survfit(…, weights = w)`).
-        let tables = SurvivalCounts.timeFixed((0..<k).map {
-            data.weight == nil ? SurvivalCounts(time: times[$0], event: events[$0], timefix: false)
-                : SurvivalCounts(time: times[$0], event: events[$0], weight: weights[$0], timefix: false)
-        })
+        let tables: [SurvivalCounts]
+        if let start = data.start {
+            // (start, stop] records, as `survfit(Surv(start, stop, event) ~ group)`: the time
+            // fix over start and stop times of all the curves' records together.
+            let fixed = (try? TimeFix.fixedIntervals(start: start, stop: data.time)) ?? (start: start, stop: data.time)
+            var starts = [[Double]](repeating: [], count: k), stops = [[Double]](repeating: [], count: k)
+            for i in 0..<data.count { starts[data.group[i]].append(fixed.start[i]); stops[data.group[i]].append(fixed.stop[i]) }
+            tables = (0..<k).map {
+                SurvivalCounts(start: starts[$0], stop: stops[$0], event: events[$0], weight: data.weight == nil ? nil : weights[$0])
+            }
+        } else {
+            tables = SurvivalCounts.timeFixed((0..<k).map {
+                data.weight == nil ? SurvivalCounts(time: times[$0], event: events[$0], timefix: false)
+                    : SurvivalCounts(time: times[$0], event: events[$0], weight: weights[$0], timefix: false)
+            })
+        }
         let curves = tables.map {
             KaplanMeier.fit($0, confidenceType: options.confidenceType, confidenceLevel: options.confidenceLevel)
         }
@@ -309,7 +327,9 @@ public enum SurvivalAnalysis {
         let coxRows = data.coxRow.isEmpty ? Array(0..<data.count) : (0..<data.count).filter { data.coxRow[$0] }
         var usedByLogRank: Int? = nil, usedByCox: Int? = nil
         var logRank: LogRankSummary? = nil
-        if k >= 2 {
+        if k >= 2 && data.start != nil {
+            notes.append("log-rank test not computed for (start, stop] data: R's survdiff refuses it (\"Right censored data only\"); the Cox model's score test compares the groups")
+        } else if k >= 2 {
             usedByLogRank = logRankRows.count
             do {
                 let r = try LogRank.test(time: logRankRows.map { data.time[$0] }, event: logRankRows.map { data.event[$0] },
@@ -341,7 +361,7 @@ public enum SurvivalAnalysis {
                 func rows<T>(_ a: [T]) -> [T] { coxRows.map { a[$0] } }
                 let fit = try CoxPH.fit(time: rows(data.time), event: rows(data.event), covariates: x, columns: q, strata: data.strata.map(rows),
                                         ties: options.ties, confidenceLevel: options.confidenceLevel, weights: data.weight.map(rows),
-                                        cluster: data.cluster.map(rows), robust: options.robust)
+                                        cluster: data.cluster.map(rows), robust: options.robust, start: data.start.map(rows))
                 let terms = (0..<q).map { j in
                     CoxTerm(name: names[j], coefficient: fit.coefficients[j], standardError: fit.standardErrors[j],
                             hazardRatio: fit.hazardRatios[j], lower: fit.lowerCI[j], upper: fit.upperCI[j],
@@ -368,7 +388,7 @@ public enum SurvivalAnalysis {
         let report = AnalysisReport(
             nensimVersion: NENSimInfo.version, commandLine: commandLine, input: input,
             columns: .init(time: options.time, event: options.event, group: options.group, strata: options.strata, covariates: options.covariates,
-                           weights: options.weights),
+                           weights: options.weights, start: options.start),
             eventCoding: options.eventCoding.summary,
             records: .init(read: data.recordsRead, used: data.count, dropped: data.dropped, missingByColumn: data.missingByColumn,
                            usedByLogRank: usedByLogRank, usedByCox: usedByCox),
