@@ -5,8 +5,20 @@ import SurvivalStats
 
 extension ConfidenceType: ExpressibleByArgument {}
 extension CoxTies: ExpressibleByArgument {}
+extension ZPHTransform: ExpressibleByArgument {}
 
 struct Analyze: ParsableCommand {
+    /// `--ph-test` takes an optional value: the arguments with `km` (R's default)
+    /// inserted after a `--ph-test` that is not followed by a transform.
+    static func withDefaultTransform(_ arguments: [String]) -> [String] {
+        var out: [String] = []
+        for (i, a) in arguments.enumerated() {
+            out.append(a)
+            if a == "--ph-test", i + 1 == arguments.count || ZPHTransform(rawValue: arguments[i + 1]) == nil { out.append("km") }
+        }
+        return out
+    }
+
     static let configuration = CommandConfiguration(
         abstract: "Survival analysis of a CSV file: Kaplan–Meier per group, log-rank, Cox — the numbers R's survival package gives.",
         discussion: """
@@ -78,6 +90,9 @@ struct Analyze: ParsableCommand {
     @Option(name: .long, help: "Fleming–Harrington ρ of the log-rank test: 0 = log-rank, 1 = Peto–Peto.")
     var rho: Double = 0
 
+    @Option(name: .customLong("ph-test"), help: ArgumentHelp("Proportional-hazards test of the Cox model, as R's cox.zph(fit, transform =): per term and global, with zph.csv and zph.svg under --out. The transform may be left out (km, R's default).", valueName: "km|identity|rank|log"))
+    var phTest: ZPHTransform?
+
     @Option(name: .long, help: ArgumentHelp("Also write km.csv and analysis.json into this folder (new or empty).", valueName: "dir"))
     var out: String?
 
@@ -139,6 +154,7 @@ struct Analyze: ParsableCommand {
                                factors: factorList, levels: levelOrder, reference: reference, weights: weights,
                                cluster: cluster, robust: robust)
         options.start = start
+        options.phTest = phTest
         return options
     }
 
@@ -152,8 +168,10 @@ struct Analyze: ParsableCommand {
             let result = SurvivalAnalysis.run(data, options: options, input: file, commandLine: commandLine)
             var text = result.report.renderText()
             if let out {
-                try OutputFolder.write([("km.csv", Data(result.kaplanMeierCSV.utf8)), ("analysis.json", try result.json())], to: out, force: force)
-                text += "\n\nWrote km.csv and analysis.json to \(out)"
+                var files = [("km.csv", Data(result.kaplanMeierCSV.utf8)), ("analysis.json", try result.json())]
+                if let zph = result.zphCSV { files.append(("zph.csv", Data(zph.utf8))) }
+                try OutputFolder.write(files, to: out, force: force)
+                text += "\n\nWrote \(files.map(\.0).joined(separator: ", ")) to \(out)"
             }
             print(text)
         }

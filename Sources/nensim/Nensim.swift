@@ -16,7 +16,7 @@ struct Nensim: ParsableCommand {
     /// its sysexits status; help and version requests print as usual.
     static func main() {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(Analyze.withDefaultTransform(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch {
             let code = exitCode(for: error)

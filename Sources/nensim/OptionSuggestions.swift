@@ -20,6 +20,8 @@ enum OptionSuggestions {
         "--sandwich": "--robust",
         "--entry": "--start",
         "--tstart": "--start",
+        "--zph": "--ph-test",
+        "--cox-zph": "--ph-test",
     ]
 
     /// The message with its suggestion checked (other messages unchanged).

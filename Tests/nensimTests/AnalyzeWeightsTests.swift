@@ -118,7 +118,7 @@ struct AnalyzeWeightsTests {
 
 /// Unknown options: the suggestion names the right option or none.
 struct AnalyzeOptionSuggestionTests {
-    @Test(arguments: [("--robus", "--robust"), ("--zph", nil), ("--entry", "--start"), ("--tstart", "--start"), ("--weight", "--weights"), ("--id", "--cluster"),
+    @Test(arguments: [("--robus", "--robust"), ("--zph", "--ph-test"), ("--cox-zph", "--ph-test"), ("--entry", "--start"), ("--tstart", "--start"), ("--weight", "--weights"), ("--id", "--cluster"),
                       ("--covariate", "--covariates"), ("--stata", "--strata"), ("--relevel", "--reference")] as [(String, String?)])
     func suggestionsNameTheRightOptionOrNone(typed: String, suggested: String?) throws {
         let r = try CLI.run(AnalyzeCommandTests.lungArguments + [typed, "x"])

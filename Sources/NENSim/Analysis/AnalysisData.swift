@@ -133,6 +133,8 @@ public struct AnalysisOptions: Sendable {
     public var robust: Bool?
     /// Column of interval starts: (start, time] counting-process records (`Surv(start, time, event)`).
     public var start: String? = nil
+    /// The proportional-hazards test (`cox.zph`) with this time transform; nil = not run.
+    public var phTest: ZPHTransform? = nil
 
     public init(time: String, event: String, group: String? = nil, strata: String? = nil, covariates: [String] = [],
                 eventCoding: EventCoding = .standard, tau: Double? = nil, landmarks: [Double] = [],

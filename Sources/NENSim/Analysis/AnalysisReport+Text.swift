@@ -98,6 +98,13 @@ extension AnalysisReport {
                 out.append("  Robust score test     = \(significant(r.statistic)) on \(r.df) df, p = \(formatP(r.pValue)); \(c.clusters ?? 0) clusters (Wald test, z and CIs robust)")
             }
         }
+        if let z = phTest {
+            out.append("")
+            out.append("Proportional-hazards test (cox.zph, transform \(z.transform)): scaled Schoenfeld residuals against g(t)")
+            var t = TextTable(header: ["term", "chisq", "df", "p"])
+            for r in z.terms + [z.global] { t.add([r.name, significant(r.chiSquare), "\(r.df)", formatP(r.pValue)]) }
+            out.append(t.render(indent: "  "))
+        }
         if !notes.isEmpty {
             out.append("")
             out.append("Notes")

@@ -138,6 +138,23 @@ public struct CoxSummary: Sendable, Codable, Equatable {
     public var clusters: Int? = nil
 }
 
+/// One χ² test of the proportional-hazards test: a term (`GLOBAL` for all).
+public struct PHTestTerm: Sendable, Codable, Equatable {
+    public var name: String
+    public var chiSquare: Double
+    public var df: Int
+    public var pValue: Double
+}
+
+/// R's `cox.zph(fit, transform =)` of the Cox model: per term (a factor's columns
+/// together, as R's terms) and global.
+public struct PHTestSummary: Sendable, Codable, Equatable {
+    /// km, identity, rank or log.
+    public var transform: String
+    public var terms: [PHTestTerm]
+    public var global: PHTestTerm
+}
+
 /// Everything `nensim analyze` prints, and `analysis.json` holds.
 public struct AnalysisReport: Sendable, Codable {
     public struct Columns: Sendable, Codable, Equatable {
@@ -188,6 +205,8 @@ public struct AnalysisReport: Sendable, Codable {
     /// Absent without a group column or covariates, or when the fit failed (`coxFailure`).
     public var cox: CoxSummary?
     public var coxFailure: String?
+    /// The proportional-hazards test (`--ph-test`); absent when not asked for or not computed.
+    public var phTest: PHTestSummary? = nil
     public var notes: [String]
 }
 
@@ -196,6 +215,27 @@ public struct AnalysisResult: Sendable {
     public var report: AnalysisReport
     /// One Kaplan–Meier curve per group, in the order of `report.groups`.
     public var curves: [KaplanMeierEstimate]
+    /// The proportional-hazards test's residuals (`--ph-test`), with the Cox terms'
+    /// names (one per coefficient) and the strata labels.
+    public var zph: CoxZPHResult? = nil
+    public var zphColumns: [String] = []
+    public var zphStrata: [String]? = nil
+
+    /// `zph.csv`: one row per event, by stratum and time — `stratum` (with strata),
+    /// `time`, `g_time` (the transformed time g(t), `cox.zph(…)$x`), then one column per
+    /// Cox coefficient: its scaled Schoenfeld residual + β̂ (`cox.zph(fit, terms =
+    /// FALSE)$y`), NA where the covariate is constant in the stratum. Full precision.
+    public var zphCSV: String? {
+        guard let z = zph else { return nil }
+        let p = zphColumns.count
+        var out = (zphStrata == nil ? "" : "stratum,") + (["time", "g_time"] + zphColumns).map(CSVWriter.field).joined(separator: ",") + "\n"
+        for e in z.eventTime.indices {
+            if let s = zphStrata { out += CSVWriter.field(s[z.eventStratum[e]]) + "," }
+            let cells = [z.eventTime[e], z.transformedTime[e]] + (0..<p).map { z.scaledResiduals[e * p + $0] }
+            out += cells.map(CSVWriter.number).joined(separator: ",") + "\n"
+        }
+        return out
+    }
 
     /// `km.csv`: long format, one row per group and distinct time. `std_err` is R's
     /// `fit$std.err`, the standard error of log S (Greenwood); `lower`/`upper` the
@@ -345,6 +385,8 @@ public enum SurvivalAnalysis {
 
         var cox: CoxSummary? = nil
         var coxFailure: String? = nil
+        var phTest: PHTestSummary? = nil
+        var zph: CoxZPHResult? = nil
         let p = data.covariateNames.count
         let q = (k - 1) + p
         if q > 0 {
@@ -379,6 +421,29 @@ public enum SurvivalAnalysis {
                 for t in terms where t.possiblyInfinite {
                     notes.append("Cox: the log-likelihood converged before \(t.name); its coefficient may be infinite (as R warns)")
                 }
+                if let transform = options.phTest {
+                    // R's terms: the group's contrasts together, each factor covariate's columns together.
+                    var zphTerms: [(name: String, columns: [Int])] = []
+                    var c = 0
+                    if let group = options.group, k > 1 { zphTerms.append((group, Array(0..<(k - 1)))); c = k - 1 }
+                    for name in options.covariates {
+                        let width = data.factorLevels[name].map { $0.count - 1 } ?? 1
+                        zphTerms.append((name, Array(c..<(c + width)))); c += width
+                    }
+                    do {
+                        // The model's records with its time fix (as `CoxPH.fit` applies it).
+                        var stop = rows(data.time), entry = data.start.map(rows)
+                        if let e = entry { (entry, stop) = try TimeFix.fixedIntervals(start: e, stop: stop) } else if let f = TimeFix.fixed(stop) { stop = f }
+                        let z = try CoxZPH.test(time: stop, start: entry, event: rows(data.event), covariates: x, columns: q, beta: fit.coefficients,
+                                                terms: zphTerms, strata: data.strata.map(rows), weights: data.weight.map(rows),
+                                                ties: options.ties, transform: transform)
+                        func term(_ t: CoxZPHResult.Test) -> PHTestTerm { PHTestTerm(name: t.name, chiSquare: t.chiSquare, df: t.df, pValue: t.pValue) }
+                        phTest = PHTestSummary(transform: transform.rawValue, terms: z.tests.dropLast().map(term), global: term(z.tests.last!))
+                        zph = z
+                    } catch {
+                        notes.append("proportional-hazards test not computed: \(error)")
+                    }
+                }
             } catch {
                 coxFailure = "\(error)"
                 notes.append("Cox model not fitted: \(error)")
@@ -394,7 +459,11 @@ public enum SurvivalAnalysis {
                            usedByLogRank: usedByLogRank, usedByCox: usedByCox),
             confidenceType: options.confidenceType.rawValue, confidenceLevel: options.confidenceLevel,
             tau: tau, tauRule: tauRule, landmarkTimes: options.landmarks, groups: groups, rmstDifferences: differences,
-            logRank: logRank, cox: cox, coxFailure: coxFailure, notes: notes)
-        return AnalysisResult(report: report, curves: curves)
+            logRank: logRank, cox: cox, coxFailure: coxFailure, phTest: phTest, notes: notes)
+        var names: [String] = []
+        if let group = options.group { names += data.groupLabels.dropFirst().map { group + $0 } }
+        names += data.covariateNames
+        return AnalysisResult(report: report, curves: curves, zph: zph, zphColumns: zph == nil ? [] : names,
+                              zphStrata: zph == nil || data.strata == nil ? nil : data.strataLabels)
     }
 }
