@@ -1,4 +1,5 @@
 import ArgumentParser
+import Figures
 import Foundation
 import NENSim
 import SurvivalStats
@@ -176,6 +177,7 @@ struct Analyze: ParsableCommand {
             let json = try result.json()
             try folder.write("analysis.json") { try $0.write(json) }
             if let zph = result.zphCSV { try folder.write("zph.csv", contents: zph); written.append("zph.csv") }
+            if let figure = result.zphFigure() { try folder.write("zph.svg", contents: try figure.render(as: .svg)); written.append("zph.svg") }
             text += "\n\nWrote \(written.dropLast().joined(separator: ", ")) and \(written.last!) to \(out)"
             try Console.out(text)
             try folder.commit()

@@ -76,6 +76,22 @@ struct AnalyzePHTests {
         if model == "heart" { try Self.check(model, ties: ties, transform: "rank") }
     }
 
+    /// zph.svg: one panel per coefficient (the SVG names each, with its term's test), written beside zph.csv.
+    @Test func figureHasAPanelPerCoefficient() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out").path
+        let r = try CLI.run(Self.models["veteran"]! + ["--ph-test", "rank", "--out", out])
+        #expect(r.status == 0 && r.stdout.contains("Wrote km.csv, analysis.json, zph.csv and zph.svg"), "\(r.stderr)")
+        let svg = try String(contentsOfFile: out + "/zph.svg", encoding: .utf8)
+        #expect(svg.hasPrefix("<?xml") && svg.contains("<svg") && svg.contains("cox.zph, transform rank"))
+        for name in ["trt2", "celltypelarge", "celltypesmallcell", "celltypesquamous", "karno"] { #expect(svg.contains(name), "\(name)") }
+        // Without --ph-test neither file is written.
+        let plain = dir.appendingPathComponent("plain").path
+        #expect(try CLI.run(Self.models["veteran"]! + ["--out", plain]).status == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: plain).sorted() == ["analysis.json", "km.csv"])
+    }
+
     /// `--ph-test` alone is R's default transform (km); a bad transform is a usage error.
     @Test func transformDefaultsToKMAndIsChecked() throws {
         let dir = try CLI.temporaryDirectory()

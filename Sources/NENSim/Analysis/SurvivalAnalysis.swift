@@ -220,6 +220,8 @@ public struct AnalysisResult: Sendable {
     public var zph: CoxZPHResult? = nil
     public var zphColumns: [String] = []
     public var zphStrata: [String]? = nil
+    /// Per Cox coefficient, the index of its term in `report.phTest.terms`.
+    public var zphTermOfColumn: [Int] = []
 
     /// `zph.csv`: one row per event, by stratum and time — `stratum` (with strata),
     /// `time`, `g_time` (the transformed time g(t), `cox.zph(…)$x`), then one column per
@@ -387,6 +389,7 @@ public enum SurvivalAnalysis {
         var coxFailure: String? = nil
         var phTest: PHTestSummary? = nil
         var zph: CoxZPHResult? = nil
+        var zphTermOfColumn: [Int] = []
         let p = data.covariateNames.count
         let q = (k - 1) + p
         if q > 0 {
@@ -440,6 +443,8 @@ public enum SurvivalAnalysis {
                         func term(_ t: CoxZPHResult.Test) -> PHTestTerm { PHTestTerm(name: t.name, chiSquare: t.chiSquare, df: t.df, pValue: t.pValue) }
                         phTest = PHTestSummary(transform: transform.rawValue, terms: z.tests.dropLast().map(term), global: term(z.tests.last!))
                         zph = z
+                        zphTermOfColumn = [Int](repeating: 0, count: q)
+                        for (t, term) in zphTerms.enumerated() { for c in term.columns { zphTermOfColumn[c] = t } }
                     } catch {
                         notes.append("proportional-hazards test not computed: \(error)")
                     }
@@ -464,6 +469,6 @@ public enum SurvivalAnalysis {
         if let group = options.group { names += data.groupLabels.dropFirst().map { group + $0 } }
         names += data.covariateNames
         return AnalysisResult(report: report, curves: curves, zph: zph, zphColumns: zph == nil ? [] : names,
-                              zphStrata: zph == nil || data.strata == nil ? nil : data.strataLabels)
+                              zphStrata: zph == nil || data.strata == nil ? nil : data.strataLabels, zphTermOfColumn: zphTermOfColumn)
     }
 }
