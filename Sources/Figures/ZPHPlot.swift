@@ -4,7 +4,7 @@ import Foundation
 /// scaled Schoenfeld residuals β̂ + r* against the transformed time g(t), as R's
 /// `plot(cox.zph(fit))`. Under proportional hazards the points scatter around the
 /// horizontal line at β̂ (dashed). R draws a natural-spline fit with a confidence band;
-/// here the smoother is simpler and documented (docs/FIGURES.md): the mean residual of
+/// here the smoother is simpler and documented (docs/ANALYZE.md, `zph.svg`): the mean residual of
 /// each of up to 10 bins of consecutive events (equal counts, by g(t)), joined by lines.
 public struct ZPHPlot: Sendable {
     public struct Panel: Sendable {

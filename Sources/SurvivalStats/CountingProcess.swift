@@ -2,7 +2,7 @@ import Foundation
 
 // Counting-process data: records at risk on (start, stop] — delayed entry, and a
 // subject's time-varying covariates split into several records — as R's
-// `Surv(start, stop, event)` (docs/STATISTICS.md, "Counting-process data").
+// `Surv(start, stop, event)` (docs/ANALYZE.md, `--start`).
 
 extension TimeFix {
     /// R's `aeqSurv` on a counting-process `Surv`: the time fix over the start and stop
