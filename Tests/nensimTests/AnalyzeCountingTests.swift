@@ -14,15 +14,8 @@ struct AnalyzeCountingTests {
                        "--event", "status", "--event-codes", "1,2", "--group", "sex"]
 
     static func run(_ arguments: [String]) throws -> (report: AnalysisReport, km: CSVTable, stdout: String) {
-        let dir = try CLI.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let out = dir.appendingPathComponent("out").path
-        let r = try CLI.run(arguments + ["--out", out])
-        #expect(r.status == 0, "\(r.stderr)")
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Inf", negativeInfinity: "-Inf", nan: "NaN")
-        let report = try decoder.decode(AnalysisReport.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/analysis.json")))
-        return (report, try CSVReader.read(path: out + "/km.csv"), r.stdout)
+        let r = try A.run(arguments)
+        return (r.report, try #require(r.csv["km.csv"]), r.stdout)
     }
 
     /// `coxph(Surv(start, stop, event) ~ factor(transplant) + age + year + surgery, heart, ties =)`,

@@ -20,15 +20,8 @@ struct AnalyzePHTests {
     ]
 
     static func run(_ arguments: [String]) throws -> (report: AnalysisReport, zph: CSVTable, stdout: String) {
-        let dir = try CLI.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let out = dir.appendingPathComponent("out").path
-        let r = try CLI.run(arguments + ["--out", out])
-        #expect(r.status == 0, "\(r.stderr)")
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Inf", negativeInfinity: "-Inf", nan: "NaN")
-        let report = try decoder.decode(AnalysisReport.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/analysis.json")))
-        return (report, try CSVReader.read(path: out + "/zph.csv"), r.stdout)
+        let r = try A.run(arguments)
+        return (r.report, try #require(r.csv["zph.csv"], "no zph.csv"), r.stdout)
     }
 
     static func check(_ model: String, ties: String, transform: String) throws {
