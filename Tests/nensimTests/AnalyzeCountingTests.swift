@@ -55,8 +55,10 @@ struct AnalyzeCountingTests {
         let (report, km, _) = try Self.run((name == "heart" ? Self.heart : Self.lung) + ["--tau", tau])
         let expected = try A.fixture("R/out-counting/\(name)_km.csv")
         #expect(km.records.count == expected.records.count, "rows \(km.records.count) vs \(expected.records.count)")
-        for column in ["time", "n_risk", "n_event", "n_censor", "surv", "std_err", "lower", "upper"] {
-            let j = try #require(km.header.firstIndex(of: column)), k = try #require(expected.header.firstIndex(of: column))
+        // km.csv's log_surv_se is R's std.err (the SE of log S).
+        for (column, theirs) in [("time", "time"), ("n_risk", "n_risk"), ("n_event", "n_event"), ("n_censor", "n_censor"), ("surv", "surv"),
+                                 ("log_surv_se", "std_err"), ("lower", "lower"), ("upper", "upper")] {
+            let j = try #require(km.header.firstIndex(of: column)), k = try #require(expected.header.firstIndex(of: theirs))
             let ours = km.records.map { A.number($0[j]) }, theirs = expected.records.map { A.number($0[k]) }
             #expect(ours.count == theirs.count && zip(ours, theirs).allSatisfy { A.close($0, $1) }, "\(name) \(column)")
         }
