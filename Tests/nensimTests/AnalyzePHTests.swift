@@ -85,6 +85,22 @@ struct AnalyzePHTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: plain).sorted() == ["analysis.json", "km.csv"])
     }
 
+    /// analysis.json of real runs (PH test, counting-process, weights with cluster, strata)
+    /// validates against docs/analysis.schema.json.
+    @Test func analysisJsonMatchesItsSchema() throws {
+        let schema = try JSONValue.parse(Data(contentsOf: A.fixtures.deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/analysis.schema.json")))
+        for args in [Self.models["veteran"]! + ["--ph-test", "--landmarks", "100,200"], Self.models["heart"]! + ["--cluster", "id", "--ph-test", "log"],
+                     Self.models["veteran_strata"]!, Self.models["lung_weights_w"]!] {
+            let dir = try CLI.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let out = dir.appendingPathComponent("out").path
+            #expect(try CLI.run(args + ["--out", out]).status == 0)
+            let errors = JSONSchemaValidator(root: schema).validate(try JSONValue.parse(Data(contentsOf: URL(fileURLWithPath: out + "/analysis.json"))))
+            #expect(errors.isEmpty, "\(args[1]): \(errors.prefix(5))")
+        }
+    }
+
     /// `--ph-test` alone is R's default transform (km); a bad transform is a usage error.
     @Test func transformDefaultsToKMAndIsChecked() throws {
         let dir = try CLI.temporaryDirectory()
