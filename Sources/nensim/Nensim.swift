@@ -22,7 +22,9 @@ struct Nensim: ParsableCommand {
         Phrase.spelling = { $0.flag }
         Interrupts.install()
         do {
-            var command = try parseAsRoot(Analyze.withDefaultTransform(Array(CommandLine.arguments.dropFirst())))
+            let arguments = Analyze.withDefaultTransform(Array(CommandLine.arguments.dropFirst()))
+            try checkCommandWord(arguments)
+            var command = try parseAsRoot(arguments)
             try command.run()
         } catch {
             // Whatever was being written and not committed goes (docs/RELIABILITY.md).
@@ -42,5 +44,18 @@ struct Nensim: ParsableCommand {
             if !message.isEmpty { Console.error(message) }
             Foundation.exit(code.rawValue)
         }
+    }
+
+    /// The default command (`run`) takes no positional argument, so a first word that is
+    /// not an option is a command name: an unknown one is a usage error naming the
+    /// nearest command (`nensim trail` → did you mean 'trial'?), not a complaint about
+    /// `--arms`.
+    static func checkCommandWord(_ arguments: [String]) throws {
+        guard let first = arguments.first, !first.hasPrefix("-") else { return }
+        let names = configuration.subcommands.map { $0._commandName } + ["help"]
+        guard !names.contains(first) else { return }
+        let near = closestMatch(to: first, in: names)
+        throw NensimFailure.usage("unknown command '\(user: first)'" + (near.map { "; did you mean '\($0)'?" }
+            ?? "; the commands are \(names.dropLast().joined(separator: ", ")) (or options of run, e.g. --arms)"))
     }
 }
