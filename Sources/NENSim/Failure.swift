@@ -93,8 +93,8 @@ public enum Parameter: String, Sendable, Equatable, Hashable, CaseIterable {
     // Outputs
     case out, force, format, patientsFile, quiet
     // Analysis of a data file
-    case timeColumn, eventColumn, groupColumn, strataColumn, covariateColumns, eventCodes, landmarks,
-         confidenceLevel, rho, weightsColumn, clusterColumn, factorColumns, levels, referenceLevel
+    case timeColumn, startColumn, eventColumn, groupColumn, strataColumn, covariateColumns, eventCodes, landmarks,
+         confidenceLevel, rho, weightsColumn, clusterColumn, factorColumns, levels, referenceLevel, phTest
     // Trials
     case ratio, targetEvents, endpoint, test, assessment, alpha, replicates, null
     // Group-sequential designs

@@ -59,6 +59,20 @@ struct CoxDesign: Sendable {
     /// Σ count (patients) and Σ count over events.
     let patients: Double
     let deaths: Double
+    /// Counting-process form ((start, stop] records, `entry` given to the initialiser;
+    /// empty otherwise). A record is at risk at block time t when start < t ≤ stop:
+    /// - `exitOrder`: sorted-record indices grouped by stratum (the design's order) and
+    ///   by **descending** start within a stratum;
+    /// - block b leaves the risk set, before its deaths are counted, the records
+    ///   `exitOrder[exitBegin[b] ..< exitEnd[b]]` (start ≥ t_b, not left at an earlier block);
+    /// - `entryBlock[k]`: the first block (latest time) of record k's stratum with
+    ///   t_b ≤ start_k, or −1 when none: the blocks from there on are outside its risk
+    ///   interval (used to subtract cumulative sums in the backward passes).
+    let exitOrder: [Int32]
+    let exitBegin: [Int]
+    let exitEnd: [Int]
+    let entryBlock: [Int32]
+    var countingProcess: Bool { !entryBlock.isEmpty }
 
     @inline(__always) func blockStart(_ b: Int) -> Int { b == 0 ? 0 : blockEnd[b - 1] }
 
@@ -71,12 +85,15 @@ struct CoxDesign: Sendable {
     ///     (`count` nil: every record is one patient).
     ///   - covariates: records × columns, row-major, finite.
     ///   - strata: optional stratum code per record.
+    ///   - entry: (start, stop] data: the start of each record's interval (`time` is
+    ///     its stop), start < stop, both already time-fixed together by the caller
+    ///     (`TimeFix.fixedIntervals`); the design's own time fix is then skipped.
     /// - Complexity: O(n log n + n·p) in the number of records n.
     init(time: [Double], event: [Bool], count: [Double]?, covariates: [Double], columns p: Int, strata: [Int]?,
-         countsAreWeights: Bool = false, recordForm: Bool = false) {
+         countsAreWeights: Bool = false, recordForm: Bool = false, entry: [Double]? = nil) {
         let n = time.count
-        precondition(event.count == n && (count?.count ?? n) == n && covariates.count == n * p && (strata?.count ?? n) == n)
-        if !recordForm && count == nil && strata == nil && p == 1 && n > 0 && n < Int(UInt32.max),
+        precondition(event.count == n && (count?.count ?? n) == n && covariates.count == n * p && (strata?.count ?? n) == n && (entry?.count ?? n) == n)
+        if !recordForm && entry == nil && count == nil && strata == nil && p == 1 && n > 0 && n < Int(UInt32.max),
            let levelForm = CoxDesign(levelsOf: time, event: event, covariate: covariates) {
             self = levelForm
             return
@@ -92,10 +109,14 @@ struct CoxDesign: Sendable {
 
         // 2. R's aeqSurv time fix (`TimeFix`): a chain of near-ties becomes its smallest time.
         var fixed = [Double](repeating: 0, count: n)
-        sortedDescending.withUnsafeBufferPointer { keyed in
-            fixed.withUnsafeMutableBufferPointer { fixed in
-                _ = TimeFix.fix(sorted: keyed, descending: true, into: fixed)
+        if entry == nil {
+            sortedDescending.withUnsafeBufferPointer { keyed in
+                fixed.withUnsafeMutableBufferPointer { fixed in
+                    _ = TimeFix.fix(sorted: keyed, descending: true, into: fixed)
+                }
             }
+        } else {
+            fixed = sortedDescending
         }
 
         // 3. Stable grouping by stratum (ascending code), keeping descending time inside.
@@ -185,6 +206,45 @@ struct CoxDesign: Sendable {
         }
         self.blockDeathTerms = terms
         self.deathRecords = deathRecords
+        // 6. Counting process: who leaves the risk set at each block, and where each
+        //    record's interval begins among the blocks of its stratum.
+        if let entry {
+            let nb = ends.count
+            var exitOrder = [Int32](repeating: 0, count: n)
+            var exitBegin = [Int](repeating: 0, count: nb), exitEnd = [Int](repeating: 0, count: nb)
+            var entryBlock = [Int32](repeating: -1, count: n)
+            var b0 = 0, k0 = 0
+            while b0 < nb {
+                // One stratum: blocks b0..<b1, records k0..<k1.
+                var b1 = b0 + 1
+                while b1 < nb && !opens[b1] { b1 += 1 }
+                let k1 = ends[b1 - 1]
+                let byStart = (k0..<k1).sorted { (entry[Int(order[$0])], $0) > (entry[Int(order[$1])], $1) }
+                for (q, k) in byStart.enumerated() { exitOrder[k0 + q] = Int32(k) }
+                // Blocks by descending time, records by descending start: one merge.
+                var q = 0
+                for b in b0..<b1 {
+                    let t = sortedTime[b == 0 ? 0 : ends[b - 1]]
+                    exitBegin[b] = k0 + q
+                    while q < byStart.count && entry[Int(order[byStart[q]])] >= t { q += 1 }
+                    exitEnd[b] = k0 + q
+                }
+                // entryBlock: the first block with t_b ≤ start, by binary search over b0..<b1.
+                for k in k0..<k1 {
+                    let s = entry[Int(order[k])]
+                    var lo = b0, hi = b1
+                    while lo < hi {
+                        let mid = (lo + hi) / 2
+                        if sortedTime[mid == 0 ? 0 : ends[mid - 1]] <= s { hi = mid } else { lo = mid + 1 }
+                    }
+                    entryBlock[k] = lo < b1 ? Int32(lo) : -1
+                }
+                b0 = b1; k0 = k1
+            }
+            self.exitOrder = exitOrder; self.exitBegin = exitBegin; self.exitEnd = exitEnd; self.entryBlock = entryBlock
+        } else {
+            self.exitOrder = []; self.exitBegin = []; self.exitEnd = []; self.entryBlock = []
+        }
         self.x = xs; self.count = cs; self.event = es
         self.sourceIndex = order
         self.blockEnd = ends; self.blockDeaths = blockDeaths; self.blockOpensStratum = opens
@@ -351,6 +411,7 @@ struct CoxDesign: Sendable {
         self.blockOpensStratum = opens
         self.means = [mean]; self.scales = [scale]
         self.patients = patients; self.deaths = deaths
+        self.exitOrder = []; self.exitBegin = []; self.exitEnd = []; self.entryBlock = []
         self.levelValues = values.map { ($0 - mean) * scale }
         self.levelBlockCounts = blockCounts
         self.levelDeaths = levelDeaths

@@ -170,8 +170,24 @@ struct CoxLikelihood {
         var loglik = 0.0
         var s0 = 0.0
         var start = 0
+        let counting = design.countingProcess
+        let exitOrder = design.exitOrder, exitBegin = design.exitBegin, exitEnd = design.exitEnd
         for b in 0..<nb {
             if d.opens[b] { s0 = 0; for j in 0..<p { s1[j] = 0 } }
+            if counting {
+                // (start, stop] data: the records whose interval starts at or after t_b leave.
+                for q in exitBegin[b]..<exitEnd[b] {
+                    let i = Int(exitOrder[q])
+                    if factor {
+                        let l = Int(code[i]), r = (unitCounts ? 1 : count[i]) * levelExp[l]
+                        s0 -= r; s1[0] -= r * levels[l]
+                    } else {
+                        let r = risk[i]
+                        s0 -= r
+                        for j in 0..<p { s1[j] -= r * x[i * p + j] }
+                    }
+                }
+            }
             let end = d.blockEnd[b]
             var d0 = 0.0
             for j in 0..<p { d1[j] = 0 }
@@ -286,10 +302,24 @@ struct CoxLikelihood {
         var cumulative = 0.0
         var end = n
         var gramSum = 0.0
+        // (start, stop] data: the coefficients of the blocks at or before a record's
+        // start are outside its risk interval; `after[b]` = Σ coef over blocks b… of the stratum.
+        let counting = design.countingProcess, entryBlock = design.entryBlock, after = s.blockCumulative
         for b in stride(from: nb - 1, through: 0, by: -1) {
             let begin = b == 0 ? 0 : d.blockEnd[b - 1]
             let c = coef[b], cd = deathCoef[b]
-            if factor {
+            if counting {
+                for i in begin..<end {
+                    let e = Int(entryBlock[i]), outside = e >= 0 ? after[e] : 0
+                    let total = cumulative + (event[i] ? cd : c) - outside
+                    if factor {
+                        let l = Int(code[i]), r = (unitCounts ? 1 : count[i]) * levelExp[l], xi = levels[l]
+                        gramSum += r * total * xi * xi
+                    } else {
+                        weight[i] = risk[i] * total
+                    }
+                }
+            } else if factor {
                 for i in begin..<end {
                     let l = Int(code[i]), r = (unitCounts ? 1 : count[i]) * levelExp[l], xi = levels[l]
                     gramSum += r * (cumulative + (event[i] ? cd : c)) * xi * xi
@@ -298,6 +328,7 @@ struct CoxLikelihood {
                 for i in begin..<end { weight[i] = risk[i] * (cumulative + (event[i] ? cd : c)) }
             }
             cumulative += c
+            after[b] = cumulative
             if d.opens[b] { cumulative = 0 }
             end = begin
         }
@@ -448,14 +479,14 @@ struct CoxLikelihood {
 ///
 /// Sizes: `eta`, `risk`, `weight`: rows when the covariates are evaluated per record
 /// (empty otherwise); `levelOf`: rows for a few-valued covariate; `blockCoefficient`,
-/// `blockDeathCoefficient`: blocks; `u`, `s1`, `d1`, `abar`, `efronC`: columns; `meanGram`,
+/// `blockDeathCoefficient`, `blockCumulative`: blocks; `u`, `s1`, `d1`, `abar`, `efronC`: columns; `meanGram`,
 /// `gram`: columns²; `levels`, `levelEta`, `levelExp`, `levelRX`, `levelRXX`: the
 /// covariate's distinct values; `gramRows`: rows × columns for `dsyrk` (p ≥ 3).
 /// Owned by one evaluation at a time.
 final class CoxScratch {
     let eta, risk, weight: UnsafeMutableBufferPointer<Double>
     let levelOf: UnsafeMutableBufferPointer<UInt8>
-    let blockCoefficient, blockDeathCoefficient: UnsafeMutableBufferPointer<Double>
+    let blockCoefficient, blockDeathCoefficient, blockCumulative: UnsafeMutableBufferPointer<Double>
     let u, s1, d1, abar, efronC, meanGram, gram: UnsafeMutableBufferPointer<Double>
     let levels, levelEta, levelExp, levelRX, levelRXX: UnsafeMutableBufferPointer<Double>
     let gramRows: UnsafeMutableBufferPointer<Double>
@@ -472,7 +503,7 @@ final class CoxScratch {
         let codes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(l > 0 ? n : 0, 1))
         codes.initialize(repeating: 0)
         levelOf = UnsafeMutableBufferPointer(rebasing: codes[0..<(l > 0 ? n : 0)])
-        blockCoefficient = doubles(nb); blockDeathCoefficient = doubles(nb)
+        blockCoefficient = doubles(nb); blockDeathCoefficient = doubles(nb); blockCumulative = doubles(nb)
         u = doubles(p); s1 = doubles(p); d1 = doubles(p); abar = doubles(p); efronC = doubles(p)
         meanGram = doubles(p * p); gram = doubles(p * p)
         levels = doubles(l); levelEta = doubles(l); levelExp = doubles(l); levelRX = doubles(l); levelRXX = doubles(l)
@@ -480,7 +511,7 @@ final class CoxScratch {
     }
 
     deinit {
-        for b in [eta, risk, weight, blockCoefficient, blockDeathCoefficient, u, s1, d1, abar, efronC, meanGram, gram,
+        for b in [eta, risk, weight, blockCoefficient, blockDeathCoefficient, blockCumulative, u, s1, d1, abar, efronC, meanGram, gram,
                   levels, levelEta, levelExp, levelRX, levelRXX, gramRows] {
             UnsafeMutableRawPointer(b.baseAddress!).deallocate()
         }
@@ -556,6 +587,12 @@ extension CoxLikelihood {
         var start = 0
         for b in 0..<nb {
             if design.blockOpensStratum[b] { s0 = 0; for j in 0..<p { s1[j] = 0 } }
+            if design.countingProcess {
+                for q in design.exitBegin[b]..<design.exitEnd[b] {
+                    let i = Int(design.exitOrder[q]), ri = design.count[i] * r[i]
+                    s0 -= ri; for j in 0..<p { s1[j] -= ri * x[i * p + j] }
+                }
+            }
             let end = design.blockEnd[b]
             var d0 = 0.0
             for j in 0..<p { d1[j] = 0 }
@@ -597,15 +634,20 @@ extension CoxLikelihood {
         var residual = [Double](repeating: 0, count: n * p)
         var cumH = 0.0
         var cumG = [Double](repeating: 0, count: p)
+        // (start, stop] data: H and G over the blocks b… of the stratum, subtracted at a
+        // record's entry block (outside its risk interval).
+        let counting = design.countingProcess
+        var afterH = [Double](repeating: 0, count: counting ? nb : 0), afterG = [Double](repeating: 0, count: counting ? nb * p : 0)
         var end = n
         for b in stride(from: nb - 1, through: 0, by: -1) {
             let begin = b == 0 ? 0 : design.blockEnd[b - 1]
             for i in begin..<end {
                 let death = design.event[i]
-                let hh = cumH + (death ? hd[b] : h[b])
+                let e = counting ? Int(design.entryBlock[i]) : -1
+                let hh = cumH + (death ? hd[b] : h[b]) - (e >= 0 ? afterH[e] : 0)
                 for j in 0..<p {
                     let xi = x[i * p + j]
-                    let gg = cumG[j] + (death ? gd[b * p + j] : g[b * p + j])
+                    let gg = cumG[j] + (death ? gd[b * p + j] : g[b * p + j]) - (e >= 0 ? afterG[e * p + j] : 0)
                     var l = -r[i] * (xi * hh - gg)
                     if death { l += xi - xEvent[b * p + j] }
                     residual[i * p + j] = l
@@ -613,6 +655,7 @@ extension CoxLikelihood {
             }
             cumH += h[b]
             for j in 0..<p { cumG[j] += g[b * p + j] }
+            if counting { afterH[b] = cumH; for j in 0..<p { afterG[b * p + j] = cumG[j] } }
             if design.blockOpensStratum[b] { cumH = 0; for j in 0..<p { cumG[j] = 0 } }
             end = begin
         }

@@ -43,6 +43,11 @@ public enum CoxPH {
     ///     D = L I⁻¹ (score residuals L), as R's `fit$var` (see `CoxFit.naiveVariance`).
     ///   - robust: R's `robust`; nil = R's default: true with a cluster or non-integer
     ///     weights. Robust without a cluster takes each record as its own cluster.
+    ///   - start: counting-process data, as `coxph(Surv(start, time, event) ~ …)`: the
+    ///     record is at risk on (start, time] only (delayed entry; a subject's
+    ///     time-varying covariates as several records). start < time for every record;
+    ///     NaN = missing. The time fix runs over start and stop times together, as R's
+    ///     `aeqSurv` on a counting-process `Surv`.
     /// - Returns: the fit. Rows with NaN in `time` or any covariate are dropped (R's
     ///   `na.omit`); `n` counts the rows used.
     /// - Throws: `CoxError.invalidInput` for inconsistent sizes, ±∞ in the data, no
@@ -54,8 +59,21 @@ public enum CoxPH {
                            strata: [Int]? = nil, ties: CoxTies = .efron, confidenceLevel: Double = 0.95,
                            maxIterations: Int = 20, tolerance: Double = 1e-9,
                            initial: [Double]? = nil, weights: [Double]? = nil,
-                           cluster: [Int]? = nil, robust: Bool? = nil) throws -> CoxFit {
+                           cluster: [Int]? = nil, robust: Bool? = nil, start: [Double]? = nil) throws -> CoxFit {
         let n = time.count
+        var time = time
+        var entry = start
+        if let start {
+            guard start.count == n else { throw CoxError.invalidInput("sizes disagree: \(n) stop times, \(start.count) start times") }
+            for i in 0..<n where !start[i].isNaN && !time[i].isNaN {
+                guard start[i].isFinite else { throw CoxError.invalidInput("start time of record \(i) is infinite") }
+                guard start[i] < time[i] else {
+                    throw CoxError.invalidInput("record \(i): start \(start[i]) is not before stop \(time[i]) (R: \"Stop time must be > start time\")")
+                }
+            }
+            let (fixedStart, fixedStop) = try TimeFix.fixedIntervals(start: start, stop: time)
+            entry = fixedStart; time = fixedStop
+        }
         if let cluster, cluster.count != n { throw CoxError.invalidInput("sizes disagree: \(n) times, \(cluster.count) cluster labels") }
         let isRobust = robust ?? (cluster != nil || (weights?.contains { $0 != $0.rounded(.down) } ?? false))
         if let weights {
@@ -73,7 +91,7 @@ public enum CoxPH {
         var used = n
         for i in 0..<n {
             if time[i].isInfinite { throw CoxError.invalidInput("time of record \(i) is infinite") }
-            var isMissing = time[i].isNaN
+            var isMissing = time[i].isNaN || (entry?[i].isNaN ?? false)
             for j in 0..<p {
                 let z = covariates[i * p + j]
                 if z.isNaN { isMissing = true } else if z.isInfinite {
@@ -93,19 +111,21 @@ public enum CoxPH {
         if used == n {
             design = CoxDesign(time: time, event: event, count: weights,
                                covariates: covariates, columns: p, strata: strata, countsAreWeights: weights != nil,
-                               recordForm: isRobust)
+                               recordForm: isRobust, entry: entry)
         } else {
             var t = [Double](), e = [Bool](), z = [Double](), s: [Int]? = strata == nil ? nil : []
             var w: [Double]? = weights == nil ? nil : []
+            var a: [Double]? = entry == nil ? nil : []
             t.reserveCapacity(used); e.reserveCapacity(used); z.reserveCapacity(used * p)
             for i in 0..<n where !missing[i] {
                 t.append(time[i]); e.append(event[i]); z.append(contentsOf: covariates[(i * p)..<(i * p + p)])
+                if let entry { a!.append(entry[i]) }
                 if let strata { s!.append(strata[i]) }
                 if let weights { w!.append(weights[i]) }
             }
             design = CoxDesign(time: t, event: e, count: w,
                                covariates: z, columns: p, strata: s, countsAreWeights: weights != nil,
-                               recordForm: isRobust)
+                               recordForm: isRobust, entry: a)
         }
         return try fit(design: design, ties: ties, confidenceLevel: confidenceLevel,
                        maxIterations: maxIterations, tolerance: tolerance, initial: initial, clusterOfRecord: clusterOfRecord)

@@ -172,7 +172,7 @@ public enum KaplanMeier {
             confidenceType: confidenceType, confidenceLevel: confidenceLevel,
             initialRisk: data.total)
         #if DEBUG || SURVIVALSTATS_INVARIANTS || NENSIM_INVARIANTS
-        let violations = estimate.invariantViolations()
+        let violations = estimate.invariantViolations(delayedEntry: data.riskSet != nil)
         precondition(violations.isEmpty, "KaplanMeier.fit: \(violations.joined(separator: "; "))")
         #endif
         return estimate
@@ -249,14 +249,15 @@ extension KaplanMeierEstimate {
     /// Internal consistency of a fitted curve: survival in [0, 1] and never rising, the
     /// number at risk never growing, the cumulative hazard never falling. Checked after
     /// every fit in debug builds (and with `-D SURVIVALSTATS_INVARIANTS`); empty when all hold.
-    func invariantViolations() -> [String] {
+    /// With `delayedEntry` (counting-process data) the number at risk may grow.
+    func invariantViolations(delayedEntry: Bool = false) -> [String] {
         var out: [String] = []
         for i in time.indices {
             if !(survival[i] >= 0 && survival[i] <= 1) { out.append("survival[\(i)] = \(survival[i]) outside [0, 1]") }
             if i > 0 {
                 if !(time[i] > time[i - 1]) { out.append("time[\(i)] not increasing") }
                 if survival[i] > survival[i - 1] { out.append("survival rises at row \(i)") }
-                if nRisk[i] > nRisk[i - 1] { out.append("n.risk grows at row \(i)") }
+                if !delayedEntry && nRisk[i] > nRisk[i - 1] { out.append("n.risk grows at row \(i)") }
                 if cumulativeHazard[i] < cumulativeHazard[i - 1] { out.append("cumulative hazard falls at row \(i)") }
             }
             if nRisk[i] < nEvent[i] + nCensor[i] - 1e-9 * Swift.max(1, nRisk[i]) { out.append("n.risk[\(i)] smaller than the records leaving there") }

@@ -25,6 +25,10 @@ public struct SurvivalCounts: Sendable, Equatable {
     public var censored: [Double]
     /// Number at risk at the start if larger than `events + censored` summed; otherwise `nil`.
     public var entered: Double?
+    /// Counting-process data ((start, stop] records, delayed entry): the number at risk
+    /// at each time, given (`init(start:stop:event:weight:)`) instead of counted from
+    /// the end; it may rise where records enter. `nil` otherwise.
+    public var riskSet: [Double]? = nil
 
     /// Wraps counts that already satisfy the contract above (checked with `precondition`).
     /// Rows with no events and no censorings are kept as given (they change nothing but
@@ -275,6 +279,7 @@ public struct SurvivalCounts: Sendable, Equatable {
     /// the end, as `survfitkm.c` does, so that case weights round the same way.
     /// - Complexity: O(m).
     public var atRisk: [Double] {
+        if let riskSet { return riskSet }
         let beyond = entered.map { $0 - countedTotal } ?? 0
         var n = 0.0
         var out = [Double](repeating: 0, count: time.count)

@@ -1,12 +1,25 @@
 import ArgumentParser
+import Figures
 import Foundation
 import NENSim
 import SurvivalStats
 
 extension ConfidenceType: ExpressibleByArgument {}
 extension CoxTies: ExpressibleByArgument {}
+extension ZPHTransform: ExpressibleByArgument {}
 
 struct Analyze: ParsableCommand {
+    /// `--ph-test` takes an optional value: the arguments with `km` (R's default)
+    /// inserted after a `--ph-test` that is not followed by a transform.
+    static func withDefaultTransform(_ arguments: [String]) -> [String] {
+        var out: [String] = []
+        for (i, a) in arguments.enumerated() {
+            out.append(a)
+            if a == "--ph-test", i + 1 == arguments.count || ZPHTransform(rawValue: arguments[i + 1]) == nil { out.append("km") }
+        }
+        return out
+    }
+
     static let configuration = CommandConfiguration(
         abstract: "Survival analysis of a CSV file: Kaplan–Meier per group, log-rank, Cox — the numbers R's survival package gives.",
         discussion: """
@@ -26,6 +39,9 @@ struct Analyze: ParsableCommand {
 
     @Option(name: .long, help: "Column with the event indicator (see --event-codes).")
     var event: String
+
+    @Option(name: .long, help: ArgumentHelp("Column with the start of each record's interval (start, time]: delayed entry, or time-varying covariates split into records, as Surv(start, stop, event).", valueName: "col"))
+    var start: String?
 
     @Option(name: .long, help: "Column with the group (arm); a Kaplan–Meier curve each, log-rank test and Cox contrasts against the first group.")
     var group: String?
@@ -74,6 +90,9 @@ struct Analyze: ParsableCommand {
 
     @Option(name: .long, parsing: .unconditional, help: "Fleming–Harrington ρ of the log-rank test: 0 = log-rank, 1 = Peto–Peto.")
     var rho: Double = 0
+
+    @Option(name: .customLong("ph-test"), help: ArgumentHelp("Proportional-hazards test of the Cox model, as R's cox.zph(fit, transform =): per term and global, with zph.csv and zph.svg under --out. The transform may be left out (km, R's default).", valueName: "km|identity|rank|log"))
+    var phTest: ZPHTransform?
 
     @Option(name: .long, help: ArgumentHelp("Also write km.csv and analysis.json into this folder (new or empty).", valueName: "dir"))
     var out: String?
@@ -134,11 +153,14 @@ struct Analyze: ParsableCommand {
             guard levelOrder[column] == nil else { throw NensimFailure.usage("--levels: column '\(column)' is given twice") }
             levelOrder[column] = list
         }
-        return AnalysisOptions(time: time, event: event, group: group, strata: strata, covariates: covariateList,
+        var options = AnalysisOptions(time: time, event: event, group: group, strata: strata, covariates: covariateList,
                                eventCoding: coding, tau: tau, landmarks: times, confidenceType: confType,
                                confidenceLevel: confLevel, ties: ties, rho: rho,
                                factors: factorList, levels: levelOrder, reference: reference, weights: weights,
                                cluster: cluster, robust: robust)
+        options.start = start
+        options.phTest = phTest
+        return options
     }
 
     func run() throws {
@@ -154,10 +176,13 @@ struct Analyze: ParsableCommand {
             let result = SurvivalAnalysis.run(data, options: options, input: file, commandLine: commandLine)
             var text = result.report.renderText()
             guard let folder, let out else { return try Console.out(text) }
+            var written = ["km.csv", "analysis.json"]
             try folder.write("km.csv") { try result.writeKaplanMeierCSV(to: $0, points: kmPoints) }
             let json = try result.json()
             try folder.write("analysis.json") { try $0.write(json) }
-            text += "\n\nWrote km.csv and analysis.json to \(out)"
+            if let zph = result.zphCSV { try folder.write("zph.csv", contents: zph); written.append("zph.csv") }
+            if let figure = result.zphFigure() { try folder.write("zph.svg", contents: try figure.render(as: .svg)); written.append("zph.svg") }
+            text += "\n\nWrote \(written.dropLast().joined(separator: ", ")) and \(written.last!) to \(out)"
             try Console.out(text)
             try folder.commit()
         }

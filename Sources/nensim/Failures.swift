@@ -64,6 +64,8 @@ extension Parameter {
         case .patientsFile: "--patients"
         case .quiet: "--quiet"
         case .timeColumn: "--time"
+        case .startColumn: "--start"
+        case .phTest: "--ph-test"
         case .eventColumn: "--event"
         case .groupColumn: "--group"
         case .strataColumn: "--strata"

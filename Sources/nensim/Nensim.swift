@@ -22,10 +22,10 @@ struct Nensim: ParsableCommand {
         Phrase.spelling = { $0.flag }
         Interrupts.install()
         do {
-            let arguments = Array(CommandLine.arguments.dropFirst())
+            let arguments = Analyze.withDefaultTransform(Array(CommandLine.arguments.dropFirst()))
             if arguments == ["-v"] { print(NENSimInfo.version); return }
             try checkCommandWord(arguments)
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(arguments)
             try command.run()
         } catch {
             // Whatever was being written and not committed goes (docs/RELIABILITY.md).

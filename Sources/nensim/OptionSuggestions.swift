@@ -18,6 +18,10 @@ enum OptionSuggestions {
         "--relevel": "--reference",
         "--id": "--cluster",
         "--sandwich": "--robust",
+        "--entry": "--start",
+        "--tstart": "--start",
+        "--zph": "--ph-test",
+        "--cox-zph": "--ph-test",
     ]
 
     /// The message with its suggestion checked (other messages unchanged).

@@ -63,6 +63,24 @@ struct AnalyzeCommandTests {
         return (report, km, r.stdout)
     }
 
+    /// Runs `arguments` (a whole analyze command line) with `--out` into a fresh folder:
+    /// the decoded analysis.json, every CSV written (by file name) and stdout.
+    static func run(_ arguments: [String]) throws -> (report: AnalysisReport, csv: [String: CSVTable], stdout: String) {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out").path
+        let r = try CLI.run(arguments + ["--out", out])
+        #expect(r.status == 0, "\(r.stderr)")
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Inf", negativeInfinity: "-Inf", nan: "NaN")
+        let report = try decoder.decode(AnalysisReport.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/analysis.json")))
+        var csv: [String: CSVTable] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: out) where name.hasSuffix(".csv") {
+            csv[name] = try CSVReader.read(path: out + "/" + name)
+        }
+        return (report, csv, r.stdout)
+    }
+
     static let confidenceTypes = ["plain", "log", "log-log", "logit", "arcsin"]
 
     /// `survfit(Surv(time, status) ~ sex, conf.type = ct)`: every row of km.csv, the

@@ -11,16 +11,7 @@ struct AnalyzeFactorTests {
     static let veteran = A.fixtures.appendingPathComponent("data/veteran.csv").path
     static let veteranArguments = ["analyze", veteran, "--time", "time", "--event", "status"]
 
-    static func report(_ arguments: [String]) throws -> AnalysisReport {
-        let dir = try CLI.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let out = dir.appendingPathComponent("out").path
-        let r = try CLI.run(arguments + ["--out", out])
-        #expect(r.status == 0, "\(r.stderr)")
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Inf", negativeInfinity: "-Inf", nan: "NaN")
-        return try decoder.decode(AnalysisReport.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/analysis.json")))
-    }
+    static func report(_ arguments: [String]) throws -> AnalysisReport { try A.run(arguments).report }
 
     static let cases: [(fixture: String, arguments: [String])] = [
         // coxph(Surv(time, status) ~ trt + celltype + karno, veteran): celltype is text.

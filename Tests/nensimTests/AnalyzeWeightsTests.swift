@@ -24,8 +24,8 @@ struct AnalyzeWeightsTests {
 
     /// Every number of `coxph`'s summary in a fixture: naive se(coef), and for a robust
     /// fit R's `robust se`, z and Wald on the robust variance, and the robust score test.
-    static func expectCox(_ cox: CoxSummary, matches name: String, _ label: String) throws {
-        let fixture = try A.fixture("R/out-analyze/\(name).csv")
+    static func expectCox(_ cox: CoxSummary, matches name: String, _ label: String, in folder: String = "out-analyze") throws {
+        let fixture = try A.fixture("R/\(folder)/\(name).csv")
         func numbers(_ q: String) -> [Double] { A.rows(fixture, where: ["quantity": q]).map { A.number($0["value"]) } }
         #expect(A.allClose(cox.terms.map(\.coefficient), numbers("coef")), "\(label) coef \(cox.terms.map(\.coefficient)) vs \(numbers("coef"))")
         #expect(A.allClose(cox.terms.map(\.standardError), numbers("se")), "\(label) se")
@@ -119,7 +119,7 @@ struct AnalyzeWeightsTests {
 
 /// Unknown options: the suggestion names the right option or none.
 struct AnalyzeOptionSuggestionTests {
-    @Test(arguments: [("--robus", "--robust"), ("--zph", nil), ("--entry", nil), ("--weight", "--weights"), ("--id", "--cluster"),
+    @Test(arguments: [("--robus", "--robust"), ("--zph", "--ph-test"), ("--cox-zph", "--ph-test"), ("--entry", "--start"), ("--tstart", "--start"), ("--weight", "--weights"), ("--id", "--cluster"),
                       ("--covariate", "--covariates"), ("--stata", "--strata"), ("--relevel", "--reference")] as [(String, String?)])
     func suggestionsNameTheRightOptionOrNone(typed: String, suggested: String?) throws {
         let r = try CLI.run(AnalyzeCommandTests.lungArguments + [typed, "x"])

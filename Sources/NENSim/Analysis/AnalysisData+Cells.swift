@@ -13,15 +13,17 @@ final class ExtractionPlan: Sendable {
     let isFactor: [Bool]
     let weights: Int?
     let cluster: Int?
+    /// The (start, stop] entry column (`--start`), nil for right-censored data.
+    let start: Int?
     /// Every used column once, ascending.
     let usedColumns: [Int]
     let coding: EventCodes
 
     init(source: String, header: [String], time: Int, event: Int, group: Int?, strata: Int?, covariates: [Int], isFactor: [Bool],
-         weights: Int?, cluster: Int?, usedColumns: [Int], coding: EventCodes) {
+         weights: Int?, cluster: Int?, start: Int? = nil, usedColumns: [Int], coding: EventCodes) {
         self.source = source; self.header = header; self.time = time; self.event = event; self.group = group
         self.strata = strata; self.covariates = covariates; self.isFactor = isFactor; self.weights = weights
-        self.cluster = cluster; self.usedColumns = usedColumns; self.coding = coding
+        self.cluster = cluster; self.start = start; self.usedColumns = usedColumns; self.coding = coding
     }
 }
 
@@ -70,7 +72,7 @@ struct EventCodes: Sendable {
 /// the piece (`CSVLabels`, renumbered when the pieces are joined), or the piece's first
 /// bad cell.
 struct ExtractedPiece {
-    var time: [Double] = [], event: [Bool] = [], z: [Double] = [], weights: [Double] = []
+    var time: [Double] = [], event: [Bool] = [], z: [Double] = [], weights: [Double] = [], starts: [Double] = []
     var logRankRows: [Bool] = [], coxRows: [Bool] = []
     /// Label numbers per used record (−1: missing); `labels`: group, strata, cluster, then
     /// one per covariate (factors only).
@@ -107,7 +109,7 @@ struct ExtractedPiece {
     }
 
     /// One record, checked in the order of the columns' roles (time, event, group,
-    /// strata, covariates, weights, cluster), as the reference loop did.
+    /// strata, covariates, weights, start, cluster), as the reference loop did.
     @inline(__always)
     private mutating func add(_ record: CSVRecord, _ plan: ExtractionPlan, _ row: inout [Double], _ rowLabel: inout [Int32],
                               _ scratch: inout [UInt8], _ trim: inout [UInt8]) throws {
@@ -120,11 +122,11 @@ struct ExtractedPiece {
         }
         var isMissing = false        // a column of the curves: the record is not used
         var missingStrata = false, missingCox = false
-        var t = 0.0, e = false
+        var t = 0.0, e = false, timeMissing = false
         var g: Int32 = -1, s: Int32 = -1, k: Int32 = -1
 
         try cell(plan.time) { tc in
-            if CSVCell.isMissing(tc) { isMissing = true; return }
+            if CSVCell.isMissing(tc) { isMissing = true; timeMissing = true; return }
             guard let x = CSVCell.number(tc) else { throw fail(plan.time, "'\(user: CSVCell.text(tc))' is not a number (a time is a number ≥ 0; a missing one is empty or NA)") }
             guard !x.isNaN else { throw fail(plan.time, "time is NaN (leave the cell empty or write NA if it is missing)") }
             guard x.isFinite else { throw fail(plan.time, "time '\(user: CSVCell.text(tc))' is not finite") }
@@ -168,6 +170,19 @@ struct ExtractedPiece {
                 w = x
             }
         }
+        var entry = 0.0
+        if let index = plan.start {
+            try cell(index) { c in
+                if CSVCell.isMissing(c) { isMissing = true; return }
+                let text = CSVCell.text(c)
+                guard let x = CSVCell.number(c), x.isFinite else { throw fail(index, "start '\(user: text)' is not a finite number") }
+                guard x >= 0 else { throw fail(index, "start \(user: text) is negative") }
+                if !timeMissing, x >= t {
+                    throw fail(index, "start \(user: text) is not before the time \(fmt(t)): an interval (start, stop] needs start < stop (R's Surv() makes such a record NA with a warning)")
+                }
+                entry = x
+            }
+        }
         if let index = plan.cluster {
             cell(index) { c in
                 if CSVCell.isMissing(c) { missingCox = true } else { k = labels[2].id(c) }
@@ -188,5 +203,6 @@ struct ExtractedPiece {
         for j in plan.covariates.indices where plan.isFactor[j] { factors[j].append(rowLabel[j]) }
         if plan.weights != nil { weights.append(w) }
         if plan.cluster != nil { cluster.append(k) }
+        if plan.start != nil { starts.append(entry) }
     }
 }

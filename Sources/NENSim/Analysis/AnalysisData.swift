@@ -131,6 +131,10 @@ public struct AnalysisOptions: Sendable {
     public var cluster: String?
     /// R's `robust`: nil = R's default (a cluster or non-integer weights).
     public var robust: Bool?
+    /// Column of interval starts: (start, time] counting-process records (`Surv(start, time, event)`).
+    public var start: String? = nil
+    /// The proportional-hazards test (`cox.zph`) with this time transform; nil = not run.
+    public var phTest: ZPHTransform? = nil
 
     public init(time: String, event: String, group: String? = nil, strata: String? = nil, covariates: [String] = [],
                 eventCoding: EventCoding = .standard, tau: Double? = nil, landmarks: [Double] = [],
@@ -160,8 +164,11 @@ public struct AnalysisOptions: Sendable {
 
 /// The records of a CSV file that the analysis uses, checked and coded.
 public struct AnalysisData: Sendable {
-    /// Follow-up time of each used record (finite, ≥ 0).
+    /// Follow-up time of each used record (finite, ≥ 0); with `start`, the interval's stop.
     public var time: [Double]
+    /// Start of each used record's interval (start, time] (`--start`), finite, ≥ 0 and
+    /// < time; nil for right-censored data.
+    public var start: [Double]? = nil
     /// true = event, false = censored.
     public var event: [Bool]
     /// Group of each record, an index into `groupLabels` (all 0 without a group column).
@@ -243,9 +250,11 @@ public struct AnalysisData: Sendable {
         for c in options.covariates { covariateIndex.append(try column(.covariateColumns, c)) }
         let weightIndex = try options.weights.map { try column(.weightsColumn, $0) }
         let clusterIndex = try options.cluster.map { try column(.clusterColumn, $0) }
+        let startIndex = try options.start.map { try column(.startColumn, $0) }
 
         // One column, one role.
         var roles: [(flag: Parameter, index: Int)] = [(.timeColumn, timeIndex), (.eventColumn, eventIndex)]
+        if let startIndex { roles.append((.startColumn, startIndex)) }
         if let groupIndex { roles.append((.groupColumn, groupIndex)) }
         if let strataIndex { roles.append((.strataColumn, strataIndex)) }
         roles += covariateIndex.map { (.covariateColumns, $0) }
@@ -288,7 +297,7 @@ public struct AnalysisData: Sendable {
         }
         let plan = ExtractionPlan(source: source, header: table.header, time: timeIndex, event: eventIndex,
                                   group: groupIndex, strata: strataIndex, covariates: covariateIndex, isFactor: isFactor,
-                                  weights: weightIndex, cluster: clusterIndex,
+                                  weights: weightIndex, cluster: clusterIndex, start: startIndex,
                                   usedColumns: Array(Set(roles.map(\.index))).sorted(), coding: EventCodes(options.eventCoding))
         // The file's pieces coded on their own (in parallel), then joined in file order;
         // the first piece with a bad cell has the first bad cell of the file.
@@ -302,7 +311,7 @@ public struct AnalysisData: Sendable {
         if let failure = parts.first(where: { $0.failure != nil })?.failure { throw failure }
 
         let used = parts.reduce(0) { $0 + $1.time.count }
-        var time = [Double](), event = [Bool](), z = [Double](), weights = [Double]()
+        var time = [Double](), event = [Bool](), z = [Double](), weights = [Double](), starts = [Double]()
         var logRankRows: [Bool] = [], coxRows: [Bool] = []
         time.reserveCapacity(used); event.reserveCapacity(used); z.reserveCapacity(used * p)
         var missing = [Int](repeating: 0, count: table.header.count)
@@ -312,7 +321,7 @@ public struct AnalysisData: Sendable {
         var groupIDs = [Int32](), strataIDs = [Int32](), clusterIDs = [Int32](), factorIDs = [[Int32]](repeating: [], count: p)
         var groupsSeenIDs = Set<Int32>()
         for part in parts {
-            time += part.time; event += part.event; z += part.z; weights += part.weights
+            time += part.time; event += part.event; z += part.z; weights += part.weights; starts += part.starts
             logRankRows += part.logRankRows; coxRows += part.coxRows
             for k in missing.indices { missing[k] += part.missing[k] }
             dropped += part.dropped
@@ -424,6 +433,7 @@ public struct AnalysisData: Sendable {
         data.logRankRow = logRankRows
         data.coxRow = coxRows
         if weightIndex != nil { data.weight = weights }
+        if startIndex != nil { data.start = starts }
         if clusterIndex != nil {
             let levels = factorLevels(distinct(2, clusterIDs))
             let level = levelOf(2, levels.index)

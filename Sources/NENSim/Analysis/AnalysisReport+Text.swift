@@ -23,7 +23,7 @@ extension AnalysisReport {
         var out: [String] = []
         let percent = confidenceLevel * 100
         let level = percent == percent.rounded() ? "\(Int(percent))%" : "\(percent)%"
-        var what = "time = \(columns.time), event = \(columns.event) (\(eventCoding))"
+        var what = (columns.start.map { "(start, time] = (\($0), \(columns.time)]" } ?? "time = \(columns.time)") + ", event = \(columns.event) (\(eventCoding))"
         if let g = columns.group { what += ", group = \(g)" }
         if let s = columns.strata { what += ", strata = \(s)" }
         if !columns.covariates.isEmpty { what += ", covariates = \(columns.covariates.joined(separator: ", "))" }
@@ -97,6 +97,13 @@ extension AnalysisReport {
             if let r = c.robustScore {
                 out.append("  Robust score test     = \(significant(r.statistic)) on \(r.df) df, p = \(formatP(r.pValue)); \(c.clusters ?? 0) clusters (Wald test, z and CIs robust)")
             }
+        }
+        if let z = phTest {
+            out.append("")
+            out.append("Proportional-hazards test (cox.zph, transform \(z.transform)): scaled Schoenfeld residuals against g(t)")
+            var t = TextTable(header: ["term", "chisq", "df", "p"])
+            for r in z.terms + [z.global] { t.add([r.name, significant(r.chiSquare), "\(r.df)", formatP(r.pValue)]) }
+            out.append(t.render(indent: "  "))
         }
         if !notes.isEmpty {
             out.append("")

@@ -138,6 +138,23 @@ public struct CoxSummary: Sendable, Codable, Equatable {
     public var clusters: Int? = nil
 }
 
+/// One χ² test of the proportional-hazards test: a term (`GLOBAL` for all).
+public struct PHTestTerm: Sendable, Codable, Equatable {
+    public var name: String
+    public var chiSquare: Double
+    public var df: Int
+    public var pValue: Double
+}
+
+/// R's `cox.zph(fit, transform =)` of the Cox model: per term (a factor's columns
+/// together, as R's terms) and global.
+public struct PHTestSummary: Sendable, Codable, Equatable {
+    /// km, identity, rank or log.
+    public var transform: String
+    public var terms: [PHTestTerm]
+    public var global: PHTestTerm
+}
+
 /// Everything `nensim analyze` prints, and `analysis.json` holds.
 public struct AnalysisReport: Sendable, Codable {
     public struct Columns: Sendable, Codable, Equatable {
@@ -148,6 +165,8 @@ public struct AnalysisReport: Sendable, Codable {
         public var covariates: [String]
         /// The case-weight column (`--weights`), absent without weights.
         public var weights: String? = nil
+        /// The interval-start column of (start, time] data (`--start`), absent otherwise.
+        public var start: String? = nil
     }
     public struct Records: Sendable, Codable, Equatable {
         /// Data records in the file.
@@ -186,6 +205,8 @@ public struct AnalysisReport: Sendable, Codable {
     /// Absent without a group column or covariates, or when the fit failed (`coxFailure`).
     public var cox: CoxSummary?
     public var coxFailure: String?
+    /// The proportional-hazards test (`--ph-test`); absent when not asked for or not computed.
+    public var phTest: PHTestSummary? = nil
     public var notes: [String]
 }
 
@@ -194,6 +215,29 @@ public struct AnalysisResult: Sendable {
     public var report: AnalysisReport
     /// One Kaplan–Meier curve per group, in the order of `report.groups`.
     public var curves: [KaplanMeierEstimate]
+    /// The proportional-hazards test's residuals (`--ph-test`), with the Cox terms'
+    /// names (one per coefficient) and the strata labels.
+    public var zph: CoxZPHResult? = nil
+    public var zphColumns: [String] = []
+    public var zphStrata: [String]? = nil
+    /// Per Cox coefficient, the index of its term in `report.phTest.terms`.
+    public var zphTermOfColumn: [Int] = []
+
+    /// `zph.csv`: one row per event, by stratum and time — `stratum` (with strata),
+    /// `time`, `g_time` (the transformed time g(t), `cox.zph(…)$x`), then one column per
+    /// Cox coefficient: its scaled Schoenfeld residual + β̂ (`cox.zph(fit, terms =
+    /// FALSE)$y`), NA where the covariate is constant in the stratum. Full precision.
+    public var zphCSV: String? {
+        guard let z = zph else { return nil }
+        let p = zphColumns.count
+        var out = (zphStrata == nil ? "" : "stratum,") + (["time", "g_time"] + zphColumns).map(CSVWriter.field).joined(separator: ",") + "\n"
+        for e in z.eventTime.indices {
+            if let s = zphStrata { out += CSVWriter.field(s[z.eventStratum[e]]) + "," }
+            let cells = [z.eventTime[e], z.transformedTime[e]] + (0..<p).map { z.scaledResiduals[e * p + $0] }
+            out += cells.map(CSVWriter.number).joined(separator: ",") + "\n"
+        }
+        return out
+    }
 
     /// `km.csv`: long format, one row per group and distinct time. `log_surv_se` is R's
     /// `fit$std.err`, the standard error of log S (Greenwood); `lower`/`upper` the
@@ -260,6 +304,10 @@ public enum SurvivalAnalysis {
     ///   strata as separate baselines (`coxph(… ~ factor(group) + covariates + strata(s), ties =)`).
     ///   A fit that fails (no events, a constant covariate, divergence) is reported in
     ///   `coxFailure`, not thrown: the rest of the analysis stands.
+    /// - (start, stop] data (`data.start`): the curves as `survfit(Surv(start, stop,
+    ///   event) ~ group)` (at risk at t: start < t ≤ stop), the Cox model as
+    ///   `coxph(Surv(start, stop, event) ~ …)`; no log-rank test, as R's `survdiff`
+    ///   refuses such data (a note says so).
     /// - Complexity: O(n log n).
     public static func run(_ data: AnalysisData, options: AnalysisOptions, input: String, commandLine: [String]) -> AnalysisResult {
         let k = data.groupLabels.count
@@ -278,10 +326,22 @@ public enum SurvivalAnalysis {
         }
         // R's time fix over all the curves' records together, as `survfit(… ~ group)`;
         // with weights, every count is a sum of weights (`survfit(…, weights = w)`).
-        let tables = SurvivalCounts.timeFixed((0..<k).map {
-            data.weight == nil ? SurvivalCounts(time: times[$0], event: events[$0], timefix: false)
-                : SurvivalCounts(time: times[$0], event: events[$0], weight: weights[$0], timefix: false)
-        })
+        let tables: [SurvivalCounts]
+        if let start = data.start {
+            // (start, stop] records, as `survfit(Surv(start, stop, event) ~ group)`: the time
+            // fix over start and stop times of all the curves' records together.
+            let fixed = (try? TimeFix.fixedIntervals(start: start, stop: data.time)) ?? (start: start, stop: data.time)
+            var starts = [[Double]](repeating: [], count: k), stops = [[Double]](repeating: [], count: k)
+            for i in 0..<data.count { starts[data.group[i]].append(fixed.start[i]); stops[data.group[i]].append(fixed.stop[i]) }
+            tables = (0..<k).map {
+                SurvivalCounts(start: starts[$0], stop: stops[$0], event: events[$0], weight: data.weight == nil ? nil : weights[$0])
+            }
+        } else {
+            tables = SurvivalCounts.timeFixed((0..<k).map {
+                data.weight == nil ? SurvivalCounts(time: times[$0], event: events[$0], timefix: false)
+                    : SurvivalCounts(time: times[$0], event: events[$0], weight: weights[$0], timefix: false)
+            })
+        }
         let curves = tables.map {
             KaplanMeier.fit($0, confidenceType: options.confidenceType, confidenceLevel: options.confidenceLevel)
         }
@@ -332,7 +392,9 @@ public enum SurvivalAnalysis {
         let coxRows = data.coxRow.isEmpty ? Array(0..<data.count) : (0..<data.count).filter { data.coxRow[$0] }
         var usedByLogRank: Int? = nil, usedByCox: Int? = nil
         var logRank: LogRankSummary? = nil
-        if k >= 2 {
+        if k >= 2 && data.start != nil {
+            notes.append("log-rank test not computed for (start, stop] data: R's survdiff refuses it (\"Right censored data only\"); the Cox model's score test compares the groups")
+        } else if k >= 2 {
             usedByLogRank = logRankRows.count
             do {
                 let r = try LogRank.test(time: logRankRows.map { data.time[$0] }, event: logRankRows.map { data.event[$0] },
@@ -348,6 +410,9 @@ public enum SurvivalAnalysis {
 
         var cox: CoxSummary? = nil
         var coxFailure: String? = nil
+        var phTest: PHTestSummary? = nil
+        var zph: CoxZPHResult? = nil
+        var zphTermOfColumn: [Int] = []
         let p = data.covariateNames.count
         let q = (k - 1) + p
         if q > 0 {
@@ -364,7 +429,7 @@ public enum SurvivalAnalysis {
                 func rows<T>(_ a: [T]) -> [T] { coxRows.map { a[$0] } }
                 let fit = try CoxPH.fit(time: rows(data.time), event: rows(data.event), covariates: x, columns: q, strata: data.strata.map(rows),
                                         ties: options.ties, confidenceLevel: options.confidenceLevel, weights: data.weight.map(rows),
-                                        cluster: data.cluster.map(rows), robust: options.robust)
+                                        cluster: data.cluster.map(rows), robust: options.robust, start: data.start.map(rows))
                 let terms = (0..<q).map { j in
                     CoxTerm(name: names[j], coefficient: fit.coefficients[j], standardError: fit.standardErrors[j],
                             hazardRatio: fit.hazardRatios[j], lower: fit.lowerCI[j], upper: fit.upperCI[j],
@@ -382,6 +447,31 @@ public enum SurvivalAnalysis {
                 for t in terms where t.possiblyInfinite {
                     notes.append("Cox: the log-likelihood converged before \(t.name); its coefficient may be infinite (as R warns)")
                 }
+                if let transform = options.phTest {
+                    // R's terms: the group's contrasts together, each factor covariate's columns together.
+                    var zphTerms: [(name: String, columns: [Int])] = []
+                    var c = 0
+                    if let group = options.group, k > 1 { zphTerms.append((group, Array(0..<(k - 1)))); c = k - 1 }
+                    for name in options.covariates {
+                        let width = data.factorLevels[name].map { $0.count - 1 } ?? 1
+                        zphTerms.append((name, Array(c..<(c + width)))); c += width
+                    }
+                    do {
+                        // The model's records with its time fix (as `CoxPH.fit` applies it).
+                        var stop = rows(data.time), entry = data.start.map(rows)
+                        if let e = entry { (entry, stop) = try TimeFix.fixedIntervals(start: e, stop: stop) } else if let f = TimeFix.fixed(stop) { stop = f }
+                        let z = try CoxZPH.test(time: stop, start: entry, event: rows(data.event), covariates: x, columns: q, beta: fit.coefficients,
+                                                terms: zphTerms, strata: data.strata.map(rows), weights: data.weight.map(rows),
+                                                ties: options.ties, transform: transform)
+                        func term(_ t: CoxZPHResult.Test) -> PHTestTerm { PHTestTerm(name: t.name, chiSquare: t.chiSquare, df: t.df, pValue: t.pValue) }
+                        phTest = PHTestSummary(transform: transform.rawValue, terms: z.tests.dropLast().map(term), global: term(z.tests.last!))
+                        zph = z
+                        zphTermOfColumn = [Int](repeating: 0, count: q)
+                        for (t, term) in zphTerms.enumerated() { for c in term.columns { zphTermOfColumn[c] = t } }
+                    } catch {
+                        notes.append("proportional-hazards test not computed: \(error)")
+                    }
+                }
             } catch {
                 coxFailure = "\(error)"
                 notes.append("Cox model not fitted: \(error)")
@@ -391,13 +481,17 @@ public enum SurvivalAnalysis {
         let report = AnalysisReport(
             nensimVersion: NENSimInfo.version, commandLine: commandLine, input: input,
             columns: .init(time: options.time, event: options.event, group: options.group, strata: options.strata, covariates: options.covariates,
-                           weights: options.weights),
+                           weights: options.weights, start: options.start),
             eventCoding: options.eventCoding.summary,
             records: .init(read: data.recordsRead, used: data.count, dropped: data.dropped, missingByColumn: data.missingByColumn,
                            usedByLogRank: usedByLogRank, usedByCox: usedByCox),
             confidenceType: options.confidenceType.rawValue, confidenceLevel: options.confidenceLevel,
             tau: tau, tauRule: tauRule, landmarkTimes: options.landmarks, groups: groups, rmstDifferences: differences,
-            logRank: logRank, cox: cox, coxFailure: coxFailure, notes: notes)
-        return AnalysisResult(report: report, curves: curves)
+            logRank: logRank, cox: cox, coxFailure: coxFailure, phTest: phTest, notes: notes)
+        var names: [String] = []
+        if let group = options.group { names += data.groupLabels.dropFirst().map { group + $0 } }
+        names += data.covariateNames
+        return AnalysisResult(report: report, curves: curves, zph: zph, zphColumns: zph == nil ? [] : names,
+                              zphStrata: zph == nil || data.strata == nil ? nil : data.strataLabels, zphTermOfColumn: zphTermOfColumn)
     }
 }
