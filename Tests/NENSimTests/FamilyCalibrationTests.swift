@@ -56,7 +56,7 @@ struct FamilyCalibrationTests {
         let m = try Self.model(Self.catalogue(pfs: .lognormal, pfsFigures: one))
         let sdlog = try #require(m.parameters.first { $0.name == "pfs.sdlog" })
         #expect(sdlog.status == .assumption && abs(sdlog.value - Double.pi / 6.0.squareRoot()) < 1e-12)
-        #expect(sdlog.rule.contains("--set trial.pfs.sdlog"))
+        #expect(sdlog.rule.contains("trial.pfs.sdlog=VALUE"))
         #expect(abs(m.pfsMedian - 10) < 1e-9)
         let set = try Self.model(Self.catalogue(pfs: .lognormal, pfsFigures: one), ["trial.pfs.sdlog=0.5"])
         #expect(set.parameters.first { $0.name == "pfs.sdlog" }?.status == .override)

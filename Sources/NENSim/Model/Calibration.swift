@@ -46,7 +46,7 @@ public struct ModelOverrides: Sendable, Equatable {
                 guard let family = ParametricFamily(rawValue: valueText.lowercased()) else {
                     let names = ParametricFamily.allCases.map(\.rawValue)
                     let hint = closestMatch(to: valueText.lowercased(), in: names).map { " — did you mean '\($0)'?" } ?? ""
-                    throw NensimFailure.usage("--set '\(text)': '\(valueText)' is not a family\(hint) (known: \(names.joined(separator: ", ")))")
+                    throw NensimFailure.usage("\(.override) '\(user: text)': '\(user: valueText)' is not a family\(hint) (known: \(names.joined(separator: ", ")))")
                 }
                 o.families[arm, default: [:]][endpoint] = family
                 o.values[arm] = o.values[arm] ?? [:] // so that the arm is checked against the catalogue like any other
@@ -140,18 +140,18 @@ public struct Calibrator {
             }
             switch param {
             case "pfs.shape" where (overrides.family(arm.id, "pfs") ?? arm.pfsFamily) == .gompertz:
-                guard abs(value) <= 10 else { throw NensimFailure.data("--set \(arm.id).\(param)=\(fmt(value)): a Gompertz shape per month within ±10") }
+                guard abs(value) <= 10 else { throw NensimFailure.data("\(.override) \(arm.id).\(param)=\(fmt(value)): a Gompertz shape per month within ±10") }
             case "pfs.median", "os.median", "pps.median", "pfs.shape":
                 guard value > 0 else { throw NensimFailure.data("\(.override) \(arm.id).\(param)=\(fmt(value)): must be a positive number of months") }
                 if param != "pfs.shape", value > 1200 {
                     throw NensimFailure.data("\(.override) \(arm.id).\(param)=\(fmt(value)): more than 100 years is not a plausible time in months")
                 }
             case "pfs.sdlog", "pfs.sigma", "pps.shape", "pps.sdlog", "pps.sigma":
-                guard value > 0 else { throw NensimFailure.data("--set \(arm.id).\(param)=\(fmt(value)): must be positive") }
+                guard value > 0 else { throw NensimFailure.data("\(.override) \(arm.id).\(param)=\(fmt(value)): must be positive") }
             case "pfs.q":
-                guard abs(value) <= 10 else { throw NensimFailure.data("--set \(arm.id).\(param)=\(fmt(value)): Q within ±10") }
+                guard abs(value) <= 10 else { throw NensimFailure.data("\(.override) \(arm.id).\(param)=\(fmt(value)): Q within ±10") }
             case "pfs.death_share":
-                guard (0..<1).contains(value) else { throw NensimFailure.data("--set \(arm.id).\(param)=\(fmt(value)): a share in [0, 1)") }
+                guard (0..<1).contains(value) else { throw NensimFailure.data("\(.override) \(arm.id).\(param)=\(fmt(value)): a share in [0, 1)") }
             case "liver_metastases.log_hr":
                 guard abs(value) <= 10 else { throw NensimFailure.data("\(.override) \(arm.id).\(param)=\(fmt(value)): a log hazard ratio within ±10") }
             case "response.coupling":
@@ -368,7 +368,7 @@ public struct Calibrator {
         model.ppsFamilyFit = otherPPS?.fit
         model.pfsDeathShare = deathShare
         if population.prevalence["liver_metastases"] != nil, !model.hasDefaultFamilies {
-            throw NensimFailure.data("arm '\(arm.id)': the liver-metastasis covariate re-calibrates a Weibull PFS with exponential post-progression survival and no deaths without progression only; drop --population liver_metastases for this arm")
+            throw NensimFailure.data("arm '\(arm.id)': the liver-metastasis covariate re-calibrates a Weibull PFS with exponential post-progression survival and no deaths without progression only; drop \(.population) liver_metastases for this arm")
         }
         if let target = population.prevalence["liver_metastases"] {
             try addLiverMetastases(to: &model, arm: arm, prevalence: target,

@@ -269,9 +269,9 @@ extension Calibrator {
             return (d, nil)
         }
         var used = anchors
-        if let m = medianSet { used = [SurvivalAnchor(time: m, survival: 0.5, source: "--set \(arm.id).pfs.median")] }
+        if let m = medianSet { used = [SurvivalAnchor(time: m, survival: 0.5, source: ("\(.override) \(arm.id).pfs.median" as Phrase).description)] }
         guard !used.isEmpty else {
-            throw NensimFailure.data("arm '\(arm.id)' has no PFS figure in the evidence; supply one with --set \(arm.id).pfs.median=MONTHS")
+            throw NensimFailure.data("arm '\(arm.id)' has no PFS figure in the evidence; supply one with \(.override) \(arm.id).pfs.median=MONTHS")
         }
         let ff: FamilyFit
         do { ff = try FamilyFitter.fit(family, anchors: used, shape: shapeSet, q: qSet) }
@@ -282,7 +282,7 @@ extension Calibrator {
                                             + used.map { "S(\(fmt($0.time)))=\(fmt($0.survival)) [\($0.source)]" }.joined(separator: ", ") + " (shape \(ff.extraRule))"))
         let shapeStatus: ParameterStatus = ff.extraRule.hasPrefix("fitted") ? locationStatus : (ff.extraRule.hasPrefix("set") || qSet != nil ? .override : .assumption)
         let shapeRule = ff.extraRule.hasPrefix("fitted") ? "fitted" : (shapeStatus == .override ? "set on the command line"
-            : FamilyAssumption.rationale(family, endpoint: "PFS") + "; override with --set \(arm.id).pfs.\(shapeName ?? "shape")=VALUE")
+            : FamilyAssumption.rationale(family, endpoint: "PFS") + ("; override with \(.override) \(arm.id).pfs.\(shapeName ?? "shape")=VALUE" as Phrase).description)
         params += Self.naturalProvenance(d, endpoint: "pfs", locationStatus: locationStatus, shapeStatus: shapeStatus,
                                          figures: figures.map(\.id), shapeRule: shapeRule)
         if ff.maxAbsResidual > 1e-6 {
@@ -305,10 +305,10 @@ extension Calibrator {
         let d: ArmDistribution
         let status: ParameterStatus, rule: String, figures: [String]
         if let pm = overrides.value(arm.id, "pps.median") {
-            d = try FamilyFitter.fit(family, anchors: [SurvivalAnchor(time: pm, survival: 0.5, source: "--set \(arm.id).pps.median")], shape: shapeSet).distribution
+            d = try FamilyFitter.fit(family, anchors: [SurvivalAnchor(time: pm, survival: 0.5, source: ("\(.override) \(arm.id).pps.median" as Phrase).description)], shape: shapeSet).distribution
             status = .override; rule = "set on the command line"; figures = []
         } else if let om = overrides.value(arm.id, "os.median") {
-            do { fit = try FamilyOverallSurvival.fitPPS(family, anchors: [SurvivalAnchor(time: om, survival: 0.5, source: "--set \(arm.id).os.median")], pfs: pfs, deathShare: deathShare, shape: shapeSet) }
+            do { fit = try FamilyOverallSurvival.fitPPS(family, anchors: [SurvivalAnchor(time: om, survival: 0.5, source: ("\(.override) \(arm.id).os.median" as Phrase).description)], pfs: pfs, deathShare: deathShare, shape: shapeSet) }
             catch let e as PostProgressionFitter.Failure { throw NensimFailure.data("arm '\(arm.id)': \(e.description)") }
             d = fit!.distribution
             status = .override; rule = "root of S_OS(\(fmt(om))) = 0.5 for the OS median set on the command line"; figures = []
@@ -325,13 +325,13 @@ extension Calibrator {
         } else {
             d = try FamilyFitter.fit(family, anchors: [SurvivalAnchor(time: ModelAssumption.ppsMedianMonths, survival: 0.5, source: "assumption")], shape: shapeSet).distribution
             status = .assumption; rule = ModelAssumption.ppsMedianRationale; figures = []
-            notes.append("assumption: \(arm.id) has no OS figure; post-progression survival median \(fmt(ModelAssumption.ppsMedianMonths)) months (--set \(arm.id).pps.median=…)")
+            notes.append(("assumption: \(arm.id) has no OS figure; post-progression survival median \(fmt(ModelAssumption.ppsMedianMonths)) months (\(.override) \(arm.id).pps.median=…)" as Phrase).description)
         }
         params.append(ParameterProvenance(name: "pps.median", value: d.median, unit: "months", status: status, figures: figures, rule: rule))
         if family != .exponential {
             let shapeStatus: ParameterStatus = shapeSet != nil ? .override : (fit?.extraRule == "fitted" ? status : .assumption)
             let shapeRule = shapeSet != nil ? "set on the command line" : (fit?.extraRule == "fitted" ? "fitted to the OS figures"
-                : FamilyAssumption.rationale(family, endpoint: "post-progression") + "; override with --set \(arm.id).pps.\(shapeName ?? "shape")=VALUE")
+                : FamilyAssumption.rationale(family, endpoint: "post-progression") + ("; override with \(.override) \(arm.id).pps.\(shapeName ?? "shape")=VALUE" as Phrase).description)
             params += Self.naturalProvenance(d, endpoint: "pps", locationStatus: status, shapeStatus: shapeStatus, figures: figures, shapeRule: shapeRule)
             return (log(2) / d.median, d, fit)
         }
