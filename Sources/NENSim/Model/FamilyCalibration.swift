@@ -356,3 +356,12 @@ extension Calibrator {
         return nil
     }
 }
+
+/// The family choices of one arm's calibration, handed to `Calibrator.finish`: PFS in
+/// another family (with its fit), post-progression survival in another family, deaths
+/// without progression. All nil: today's Weibull / exponential model.
+struct FamilyChoice {
+    var pfs: (ArmDistribution, FamilyFit?)? = nil
+    var pps: (rate: Double, distribution: ArmDistribution?, fit: FamilyFit?)? = nil
+    var deathShare: Double? = nil
+}
