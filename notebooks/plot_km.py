@@ -2,7 +2,7 @@
 """Plot the Kaplan–Meier curves of a nensim run with pandas and matplotlib.
 
 Usage:
-    python3 notebooks/plot_km.py notebooks-out/prrt-everolimus-n100000-seed1 [km.png]
+    python3 notebooks/plot_km.py notebooks-out/mission [km.png]   # a run folder (--out notebooks-out/mission)
 
 Reads km_pfs.csv, km_os.csv and summary.json from the run folder (columns in
 docs/OUTPUTS.md) and writes a two-panel PNG (default: km.png inside the run folder).

@@ -183,3 +183,13 @@ enum Console {
 
     static func lastErrorText() -> String { String(cString: strerror(errno)) }
 }
+
+/// `-q/--quiet` for the commands without the run's output options: no table, no notes
+/// and no warnings on the terminal; errors still print and files are still written.
+struct QuietOption: ParsableArguments {
+    @Flag(name: [.customShort("q"), .long], help: "Print nothing but errors (no table, no notes, no warnings); files are still written.")
+    var quiet = false
+
+    /// Sets `Console.quiet`; call first in `run()`.
+    func apply() { Console.quiet = quiet }
+}

@@ -59,6 +59,8 @@ struct Fit: ParsableCommand {
     @Option(name: .customLong("time-unit"), help: "Unit of the time column, for the exported evidence (in months): months, days, weeks or years.")
     var timeUnit: String = "months"
 
+    @OptionGroup var output: QuietOption
+
     func validate() throws {
         if let tau { guard tau.isFinite, tau > 0 else { throw ValidationError("--tau \(tau): must be a positive time") } }
         do { _ = try families(); _ = try analysisOptions() } catch let f as NensimFailure { throw validationError(f) }
@@ -108,6 +110,7 @@ struct Fit: ParsableCommand {
     }
 
     func run() throws {
+        output.apply()
         try reportingFailures {
             let families = try families()
             let options = try analysisOptions()
@@ -134,7 +137,7 @@ struct Fit: ParsableCommand {
                 try folder.write("fit.svg", contents: result.svg())
                 text += "\nWrote fit.json, fit.csv and fit.svg to \(out)"
             }
-            try Console.out(text)
+            if !Console.quiet { try Console.out(text) }
             try folder?.commit()
         }
     }

@@ -48,7 +48,7 @@ struct Merge: ParsableCommand {
             let request = merged.result.request
             try output.check(request)
             // The run's own default folder, so a merged run lands where the unsharded one would.
-            let session = try output.begin(defaultFolder: OutputOptions.defaultFolder(arms: s.arms.map(\.id), n: s.patientsPerArm, seed: s.seed),
+            let session = try output.begin(defaultFolder: try OutputOptions.defaultFolder(arms: s.arms.map(\.id), n: s.patientsPerArm, seed: s.seed, scenario: s),
                                            request: request)
             defer { session.close() }
             session.simulationEnded()

@@ -22,6 +22,7 @@ struct Nensim: ParsableCommand {
         Phrase.spelling = { $0.flag }
         Interrupts.install()
         do {
+            try checkCommandWord(Array(CommandLine.arguments.dropFirst()))
             var command = try parseAsRoot()
             try command.run()
         } catch {
@@ -42,5 +43,18 @@ struct Nensim: ParsableCommand {
             if !message.isEmpty { Console.error(message) }
             Foundation.exit(code.rawValue)
         }
+    }
+
+    /// The default command (`run`) takes no positional argument, so a first word that is
+    /// not an option is a command name: an unknown one is a usage error naming the
+    /// nearest command (`nensim trail` → did you mean 'trial'?), not a complaint about
+    /// `--arms`.
+    static func checkCommandWord(_ arguments: [String]) throws {
+        guard let first = arguments.first, !first.hasPrefix("-") else { return }
+        let names = configuration.subcommands.map { $0._commandName } + ["help"]
+        guard !names.contains(first) else { return }
+        let near = closestMatch(to: first, in: names)
+        throw NensimFailure.usage("unknown command '\(user: first)'" + (near.map { "; did you mean '\($0)'?" }
+            ?? "; the commands are \(names.dropLast().joined(separator: ", ")) (or options of run, e.g. --arms)"))
     }
 }

@@ -15,7 +15,7 @@ enum ProgressMode: String, ExpressibleByArgument, CaseIterable {
 /// The flags that say what a run writes and where (`@OptionGroup var output: OutputOptions`),
 /// shared by `run` and, later, `trial` and `merge`.
 struct OutputOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Output folder (default: notebooks-out/<arms>-n<N>-seed<S>). Never overwritten without --force.", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("Output folder (default: notebooks-out/<arms>-n<N>-seed<S>-<hash of the scenario>). Never overwritten without --force.", valueName: "dir"))
     var out: String?
 
     @Flag(name: .long, help: "Replace an existing output folder (only after the new one is complete).")
@@ -116,13 +116,17 @@ struct OutputOptions: ParsableArguments {
     /// Whether a run folder is made.
     var writesFiles: Bool { !formats.subtracting([.table]).isEmpty || patients || figureFormat != nil }
 
-    /// `notebooks-out/prrt-everolimus-n100000-seed1` (characters other than letters,
-    /// digits, `_`, `.` and `-` in arm ids become `_`).
-    static func defaultFolder(arms: [String], n: Int, seed: UInt64) -> String {
+    /// `notebooks-out/prrt-everolimus-n100000-seed1-3fa9c2d1`: the arms, n and seed, then
+    /// the first 8 hex digits of the scenario's hash (every calibrated parameter, the
+    /// design, overrides, PSA draws, tau, the reference; `TallyScenario.hash`), so two
+    /// commands that simulate different things never share a folder, and a merged run
+    /// lands where the unsharded one would (characters other than letters, digits, `_`,
+    /// `.` and `-` in arm ids become `_`).
+    static func defaultFolder(arms: [String], n: Int, seed: UInt64, scenario: TallyScenario) throws -> String {
         let safe = arms.map { id in
             String(id.map { $0.isASCII && ($0.isLetter || $0.isNumber || "_.-".contains($0)) ? $0 : "_" })
         }
-        return "notebooks-out/\(safe.joined(separator: "-"))-n\(n)-seed\(seed)"
+        return "notebooks-out/\(safe.joined(separator: "-"))-n\(n)-seed\(seed)-\(try scenario.hash().prefix(8))"
     }
 
     /// Checks what can be checked before simulating: `--patients` needs records.

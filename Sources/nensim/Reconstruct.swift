@@ -32,6 +32,8 @@ struct Reconstruct: ParsableCommand {
     @Flag(name: .long, help: "Write into an existing non-empty --out folder.")
     var force = false
 
+    @OptionGroup var output: QuietOption
+
     func validate() throws {
         if let events, events < 0 { throw ValidationError("--events \(events): must be a count ≥ 0") }
     }
@@ -58,6 +60,7 @@ struct Reconstruct: ParsableCommand {
     }
 
     func run() throws {
+        output.apply()
         try reportingFailures {
             let folder = try RunFolder.create(at: out, force: force, shape: .files)
             defer { folder.abandon() }
@@ -79,7 +82,7 @@ struct Reconstruct: ParsableCommand {
             for p in result.patients { patients += "\(CSVWriter.number(p.time)),\(p.event ? 1 : 0)\n" }
             try folder.write("patients.csv", contents: patients)
             try folder.write("fidelity.csv", contents: fidelity.csv())
-            try Console.out(fidelity.text(result) + "\nWrote patients.csv and fidelity.csv to \(out)")
+            if !Console.quiet { try Console.out(fidelity.text(result) + "\nWrote patients.csv and fidelity.csv to \(out)") }
             try folder.commit()
         }
     }

@@ -125,7 +125,7 @@ struct Run: ParsableCommand {
     @Option(name: .long, help: "Comma-separated arm ids, e.g. prrt,everolimus (see `nensim arms`); or give --pathways.")
     var arms: String?
 
-    @Option(name: .long, parsing: .unconditional, help: "Patients per arm (1 … 10^12).")
+    @Option(name: .long, parsing: .unconditional, help: "Patients per arm (1 … 10^12).", transform: Counts.parse)
     var n: Int = 10_000
 
     @Option(name: .long, help: "Arm the others are compared with (default: placebo if run, else the first arm).")
@@ -134,7 +134,7 @@ struct Run: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Restriction time τ for RMST, months (default: min(60, horizon)).")
     var tau: Double?
 
-    @Option(name: .long, parsing: .unconditional, help: "Probabilistic sensitivity analysis: K parameter sets drawn from the figures' ranges (log-normal times, beta proportions); reports each statistic's 2.5–97.5 % interval over draws.")
+    @Option(name: .long, parsing: .unconditional, help: "Probabilistic sensitivity analysis: K parameter sets drawn from the figures' ranges (log-normal times, beta proportions); reports each statistic's 2.5–97.5 % interval over draws.", transform: Counts.parse)
     var psa: Int?
 
     @OptionGroup var options: SimulationOptions
@@ -200,7 +200,10 @@ struct Run: ParsableCommand {
                                     evidenceFile: options.evidence.evidence, psaDraws: draws)
             }
             try output.check(request)
-            let session = try output.begin(defaultFolder: OutputOptions.defaultFolder(arms: ids, n: n, seed: options.seed), request: request)
+            var scenario = TallyScenario(request: request, reference: ref, tau: tau)
+            scenario.psa = psa
+            let session = try output.begin(defaultFolder: try OutputOptions.defaultFolder(arms: ids, n: n, seed: options.seed, scenario: scenario),
+                                           request: request)
             defer { session.close() }
             warnFindings(models)
             let result = Engine.run(request, progress: session.progress)

@@ -2,10 +2,6 @@ import ArgumentParser
 import Foundation
 import NENSim
 
-enum TrialEndpointOption: String, ExpressibleByArgument, CaseIterable {
-    case pfs, os
-}
-
 struct Trial: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Simulate a randomised two-arm trial many times: power, type I error, distribution of the HR.",
@@ -18,47 +14,18 @@ struct Trial: ParsableCommand {
         """
     )
 
-    @Option(name: .long, help: "EXPERIMENTAL,CONTROL arm ids, e.g. sunitinib,placebo (see `nensim arms`).")
-    var arms: String
+    @OptionGroup var trial: TrialDesignOptions
 
-    @Option(name: .long, parsing: .unconditional, help: "Patients randomised per trial (both arms).")
+    @OptionGroup var output: QuietOption
+
+    @Option(name: .long, parsing: .unconditional, help: "Patients randomised per trial (both arms).", transform: Counts.parse)
     var n: Int
 
-    @Option(name: .long, help: "Allocation ratio EXPERIMENTAL:CONTROL, e.g. 1:1 or 2:1.")
-    var ratio: String = "1:1"
-
-    @Option(name: .long, parsing: .unconditional, help: "Uniform accrual period, months.")
-    var accrual: Double = 24
-
-    @Option(name: .customLong("follow-up"), parsing: .unconditional, help: "Follow-up after accrual ends, months: the latest analysis time (default 12 without --events, none with it).")
-    var followUp: Double?
-
-    @Option(name: .long, parsing: .unconditional, help: "Annual dropout probability (exponential dropout), in [0, 1).")
-    var dropout: Double = 0
-
-    @Option(name: .long, parsing: .unconditional, help: "Event-driven analysis at this many events (at most --n).")
+    @Option(name: .long, parsing: .unconditional, help: "Event-driven analysis at this many events (at most --n).", transform: Counts.parse)
     var events: Int?
-
-    @Option(name: .long, help: "Endpoint analysed: pfs or os.")
-    var endpoint: TrialEndpointOption = .pfs
-
-    @Option(name: .long, help: "Decision test: logrank, cox (Wald) or fh:RHO,GAMMA (Fleming–Harrington).")
-    var test: String = "logrank"
-
-    @Option(name: .long, help: "Scan interval (e.g. 12w, 8w, 3m, 90d): progression is seen at the first scan after it.")
-    var assess: String?
 
     @Option(name: .long, parsing: .unconditional, help: "Significance level: two-sided, or with --looks the α of --sided.")
     var alpha: Double = 0.05
-
-    @Option(name: .long, help: ArgumentHelp("Group-sequential looks at these information fractions (fractions of --events), e.g. 0.5,0.75,1.", valueName: "t1,t2,…,1"))
-    var looks: String?
-
-    @Option(name: .long, help: "Lan–DeMets α spending of --looks: obf, pocock or hsd:GAMMA.")
-    var spending: String = "obf"
-
-    @Option(name: .customLong("beta-spending"), help: "Non-binding futility bounds from β spending (obf, pocock, hsd:GAMMA); one-sided designs.")
-    var betaSpending: String?
 
     @Option(name: .long, parsing: .unconditional, help: "Type II error of the design's drift (futility bounds and the design's H1 exit probabilities); default 0.2.")
     var beta: Double?
@@ -69,14 +36,13 @@ struct Trial: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Sides of a --looks design: 1 (reject for benefit only) or 2 (default).")
     var sided: Int?
 
-
-    @Option(name: .long, parsing: .unconditional, help: "Number of simulated trials.")
+    @Option(name: .long, parsing: .unconditional, help: "Number of simulated trials.", transform: Counts.parse)
     var replicates: Int = 1000
 
     @Flag(name: .long, help: "Run the control arm against itself (type I error).")
     var null = false
 
-    @Option(name: .long, parsing: .unconditional, help: "Probabilistic sensitivity analysis: K parameter draws from the figures' ranges, each simulated.")
+    @Option(name: .long, parsing: .unconditional, help: "Probabilistic sensitivity analysis: K parameter draws from the figures' ranges, each simulated.", transform: Counts.parse)
     var psa: Int?
 
     @Option(name: .long, parsing: .unconditional, help: "Random seed; the same seed gives the same output for any thread count.")
@@ -84,11 +50,6 @@ struct Trial: ParsableCommand {
 
     @Option(name: .long, parsing: .unconditional, help: "Worker threads (default: all cores). Results do not depend on it.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
-
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override a parameter: ARM.PARAM=VALUE (repeatable).", valueName: "arm.param=value"))
-    var assignments: [String] = []
-
-    @OptionGroup var evidence: EvidenceOptions
 
     @Flag(name: .long, help: "Refuse (exit 65) when the analysed endpoint of either arm rests on an assumption, or a calibration is implausible (docs/MODEL.md).")
     var strict = false
@@ -110,44 +71,29 @@ struct Trial: ParsableCommand {
         if let psa { guard psa >= 1, psa <= 100_000 else { throw ValidationError("--psa \(psa): the number of draws must be between 1 and 100000") } }
         if let shard {
             do { _ = try ShardSpec.parse(shard) } catch let f as NensimFailure { throw validationError(f) }
-            if looks != nil { throw ValidationError("--shard with --looks: sharded group-sequential trials are not supported yet") }
+            if trial.looks != nil { throw ValidationError("--shard with --looks: sharded group-sequential trials are not supported yet") }
         }
-        if looks == nil {
-            for (flag, given) in [("--sided", sided != nil), ("--beta-spending", betaSpending != nil), ("--beta", beta != nil),
-                                  ("--power", power != nil), ("--spending", spending != "obf")] where given {
+        try trial.validateLooks(sided: sided ?? 2)
+        if trial.looks == nil {
+            for (flag, given) in [("--sided", sided != nil), ("--beta", beta != nil), ("--power", power != nil)] where given {
                 throw ValidationError("\(flag) needs --looks (a group-sequential design)")
             }
         }
         if let sided, sided != 1, sided != 2 { throw ValidationError("--sided \(sided): 1 or 2") }
         if beta != nil, power != nil { throw ValidationError("give --beta or --power, not both") }
         if let b = beta ?? power.map({ 1 - $0 }) { guard b > 0, b < 1 else { throw ValidationError("--beta/--power: β = \(b) must lie in (0, 1)") } }
-        if betaSpending != nil, sided != 1 { throw ValidationError("--beta-spending needs --sided 1 (futility bounds are one-sided)") }
-        if looks != nil, events == nil { throw ValidationError("--looks needs --events (looks are at fractions of the target events)") }
+        if trial.looks != nil, events == nil { throw ValidationError("--looks needs --events (looks are at fractions of the target events)") }
         // Cross-field checks of the design and the arm list, before any work.
         try validating {
             try design().validate()
-            let ids = try parseArmList(arms)
-            guard ids.count == 2 else {
-                throw NensimFailure.usage("\(.arms) '\(user: arms)': a trial compares exactly two arms, EXPERIMENTAL,CONTROL (e.g. sunitinib,placebo)")
-            }
+            _ = try trial.armPair("trial")
         }
     }
 
-    /// The group-sequential plan of --looks, or nil.
-    func sequentialPlan() throws -> SequentialPlan? {
-        guard let looks else { return nil }
-        return SequentialPlan(informationRates: try SequentialPlan.parseLooks(looks), sides: sided ?? 2,
-                              spending: try SequentialPlan.parseSpending(spending, parameter: .spending),
-                              futilitySpending: try betaSpending.map { try SequentialPlan.parseSpending($0, parameter: .betaSpending) },
-                              beta: beta ?? power.map { 1 - $0 } ?? 0.2)
-    }
-
     func design() throws -> TrialDesign {
-        TrialDesign(patients: n, ratio: try AllocationRatio.parse(ratio), accrual: accrual,
-                    followUp: followUp ?? (events == nil ? 12 : nil), dropoutPerYear: dropout, targetEvents: events,
-                    endpoint: endpoint == .pfs ? .pfs : .os, test: try TrialTest.parse(test),
-                    assessmentInterval: try assess.map(AssessmentInterval.parse), alpha: alpha, null: null,
-                    sequential: try sequentialPlan())
+        try trial.design(patients: n, followUp: trial.followUp ?? (events == nil ? 12 : nil), targetEvents: events,
+                         alpha: alpha, null: null,
+                         sequential: try trial.sequentialPlan(sides: sided ?? 2, beta: beta ?? power.map { 1 - $0 } ?? 0.2))
     }
 
     /// `notebooks-out/trial-<arms>-n<N>-seed<S>`.
@@ -159,6 +105,7 @@ struct Trial: ParsableCommand {
     /// the folder (after printing: a failed stdout leaves nothing).
     static func finish(_ report: TrialReport, folder: RunFolder) throws {
         _ = try report.write(to: folder) {
+            guard !Console.quiet else { return }
             try Console.out(report.renderTable())
             try Console.out("")
             let shown = folder.files.map { (folder.displayName as NSString).appendingPathComponent($0) }
@@ -167,21 +114,11 @@ struct Trial: ParsableCommand {
     }
 
     func run() throws {
+        output.apply()
         try reportingFailures {
             let design = try design()
             try design.validate()
-            let catalogue = try evidence.catalogue()
-            let ids = try resolveArmList(arms, catalogue: catalogue)
-            let overrides = try ModelOverrides.parse(assignments)
-            for arm in overrides.values.keys.sorted() where !ids.contains(arm) { _ = try catalogue.arm(arm) }
-            let calibrator = Calibrator(catalogue: catalogue, overrides: overrides)
-            let models = try ids.map { try calibrator.model(for: $0) }
-            let analysed = endpoint.rawValue
-            for m in models where !m.models(analysed) {
-                throw NensimFailure.data("arm '\(m.id)' has no \(analysed.uppercased()) figure: its \(analysed.uppercased()) is not modelled; supply one with \(spellSet(m.id, [analysed + ".median"]))")
-            }
-            try refuseFindings(models, strict: strict)
-            try refuseAssumptionComparisons(arms: models, reference: models[1].id, endpoints: [analysed], strict: strict)
+            let (catalogue, overrides, models) = try trial.calibratedArms("trial", strict: strict)
 
             let request = TrialRequest(experimental: models[0], control: models[1], design: design,
                                        replicates: replicates, seed: seed, threads: threads)

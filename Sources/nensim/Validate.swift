@@ -11,7 +11,7 @@ struct Validate: ParsableCommand {
     @Argument(help: "Arm ids, comma-separated (default: every arm of the catalogue).")
     var arms: String?
 
-    @Option(name: .long, parsing: .unconditional, help: "Patients per arm.")
+    @Option(name: .long, parsing: .unconditional, help: "Patients per arm.", transform: Counts.parse)
     var n: Int = 1_000_000
 
     @Flag(name: .long, help: "Print JSON for machines.")

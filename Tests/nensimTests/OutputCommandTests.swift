@@ -90,10 +90,20 @@ struct OutputCommandTests {
             let r = try CLI.run(["--arms", "prrt,everolimus,tace", "--n", "3000", "--patients"], currentDirectory: dir)
             #expect(r.status == 0, "\(r.stderr)")
             #expect(r.stdout.contains("Against prrt"))
-            #expect(r.stderr.contains("wrote 10 files to notebooks-out/prrt-everolimus-tace-n3000-seed1/"))
-            let run = dir.appendingPathComponent("notebooks-out/prrt-everolimus-tace-n3000-seed1")
+            // notebooks-out/<arms>-n<N>-seed<S>-<8 hex of the scenario's hash>
+            let folders = listing(dir.appendingPathComponent("notebooks-out"))
+            #expect(folders.count == 1)
+            let name = try #require(folders.first)
+            #expect(name.wholeMatch(of: /prrt-everolimus-tace-n3000-seed1-[0-9a-f]{8}/) != nil, "\(name)")
+            #expect(r.stderr.contains("wrote 10 files to notebooks-out/\(name)/"))
+            let run = dir.appendingPathComponent("notebooks-out/\(name)")
             #expect(listing(run) == (Self.csvFiles + ["patients.csv", "summary.json", "km.svg", "report.html"]).sorted())
-            #expect(listing(dir.appendingPathComponent("notebooks-out")) == ["prrt-everolimus-tace-n3000-seed1"])
+            // Another scenario (an override) goes to another folder; the same one again is refused.
+            let other = try CLI.run(["--arms", "prrt,everolimus,tace", "--n", "3000", "--set", "prrt.pfs.median=20", "--format", "csv"], currentDirectory: dir)
+            #expect(other.status == 0, "\(other.stderr)")
+            #expect(listing(dir.appendingPathComponent("notebooks-out")).count == 2)
+            let again = try CLI.run(["--arms", "prrt,everolimus,tace", "--n", "3000", "--format", "csv", "--threads", "1"], currentDirectory: dir)
+            #expect(again.status == 73 && again.stderr.contains("notebooks-out/\(name) already exists"), "\(again.stderr)")
 
             let documented = try Self.documentedColumns(landmarks: ["6", "12", "24", "36", "60"])
             for file in Self.csvFiles + ["patients.csv"] {
@@ -215,7 +225,7 @@ struct OutputCommandTests {
             let before = try Data(contentsOf: dir.appendingPathComponent("run/arms.csv"))
             let again = try CLI.run(args + ["--seed", "2"], currentDirectory: dir)
             #expect(again.status == 73)
-            #expect(again.stderr == "nensim: run already exists; use --force to replace it or --out to choose another folder\n")
+            #expect(again.stderr == "nensim: run already exists; use --force to replace it, or --out with another folder to keep both\n")
             #expect(listing(dir) == ["run"])
             #expect(try Data(contentsOf: dir.appendingPathComponent("run/arms.csv")) == before)
             let forced = try CLI.run(args + ["--seed", "2", "--force"], currentDirectory: dir)

@@ -253,16 +253,7 @@ public struct Calibrator {
         }
 
         // OS through post-progression survival.
-        var osAnchors: [SurvivalAnchor] = []
-        var osFigures: [Figure] = []
-        for f in used where f.endpoint == .os {
-            switch f.kind {
-            case .median: osAnchors.append(SurvivalAnchor(time: Self.centre(of: f), survival: 0.5, source: f.id)); osFigures.append(f)
-            case .landmark:
-                if let t = f.time { osAnchors.append(SurvivalAnchor(time: t, survival: Self.centre(of: f), source: f.id)); osFigures.append(f) }
-            default: continue
-            }
-        }
+        let (osAnchors, osFigures) = Self.osAnchors(used)
         var ppsRate: Double
         var osFit: PostProgressionFit?
         // Post-progression family and deaths without progression (docs/MODEL.md): the
@@ -583,21 +574,28 @@ extension Calibrator {
         return exp(0.5 * (lo + hi))
     }
 
+    /// The OS medians and landmarks among `used` as survival anchors, with their figures
+    /// (in the evidence's order).
+    static func osAnchors(_ used: [Figure]) -> (anchors: [SurvivalAnchor], figures: [Figure]) {
+        var anchors: [SurvivalAnchor] = []
+        var figures: [Figure] = []
+        for f in used where f.endpoint == .os {
+            switch f.kind {
+            case .median: anchors.append(SurvivalAnchor(time: centre(of: f), survival: 0.5, source: f.id)); figures.append(f)
+            case .landmark:
+                if let t = f.time { anchors.append(SurvivalAnchor(time: t, survival: centre(of: f), source: f.id)); figures.append(f) }
+            default: continue
+            }
+        }
+        return (anchors, figures)
+    }
+
     /// An arm whose evidence has no PFS figure (docs/MODEL.md, "Arms with partial
     /// evidence"): with OS figures, OS is a Weibull fitted to them and PFS is not
     /// modelled (simulated as OS itself, post-progression survival ~0, and not reported);
     /// with neither, only the responses and adverse events are modelled.
     func partialModel(arm: ArmEvidence, used: [Figure]) throws -> ArmModel {
-        var osAnchors: [SurvivalAnchor] = []
-        var osFigures: [Figure] = []
-        for f in used where f.endpoint == .os {
-            switch f.kind {
-            case .median: osAnchors.append(SurvivalAnchor(time: Self.centre(of: f), survival: 0.5, source: f.id)); osFigures.append(f)
-            case .landmark:
-                if let t = f.time { osAnchors.append(SurvivalAnchor(time: t, survival: Self.centre(of: f), source: f.id)); osFigures.append(f) }
-            default: continue
-            }
-        }
+        let (osAnchors, osFigures) = Self.osAnchors(used)
         // A post-progression rate so high that OS = PFS to well under a second.
         let instantaneous = 1e9
         var params: [ParameterProvenance] = []

@@ -93,7 +93,7 @@ public final class RunFolder: @unchecked Sendable {
                     throw NensimFailure.cannotCreate("\(user: path) exists and is not a folder; choose another folder with \(.out)")
                 }
                 guard force else {
-                    throw NensimFailure.cannotCreate("\(user: path) already exists; use \(.force) to replace it or \(.out) to choose another folder")
+                    throw NensimFailure.cannotCreate("\(user: path) already exists; use \(.force) to replace it, or \(.out) with another folder to keep both")
                 }
                 try checkReplaceable(url, displayName: path)
             case .files:
@@ -233,7 +233,7 @@ public final class RunFolder: @unchecked Sendable {
     private func commitFolder() throws {
         if RunFolder.exists(destination.path) {
             guard force else {
-                throw NensimFailure.cannotCreate("\(user: displayName) already exists; use \(.force) to replace it or \(.out) to choose another folder")
+                throw NensimFailure.cannotCreate("\(user: displayName) already exists; use \(.force) to replace it, or \(.out) with another folder to keep both")
             }
             let aside = destination.deletingLastPathComponent().appendingPathComponent(".\(destination.lastPathComponent).old-\(getpid())")
             guard rename(destination.path, aside.path) == 0 else {

@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import NENSim
+
+enum TrialEndpointOption: String, ExpressibleByArgument, CaseIterable {
+    case pfs, os
+}
+
+/// The options of a two-arm trial design that `trial` and `design` share: the arms, the
+/// evidence and overrides, randomisation, accrual, follow-up, dropout, the endpoint, the
+/// decision test, scans and the group-sequential looks (docs/TRIAL.md). One definition,
+/// so the two commands cannot drift apart in spelling, help or parsing.
+struct TrialDesignOptions: ParsableArguments {
+    @Option(name: .long, help: "EXPERIMENTAL,CONTROL arm ids, e.g. sunitinib,placebo (see `nensim arms`).")
+    var arms: String
+
+    @Option(name: .long, help: "Allocation ratio EXPERIMENTAL:CONTROL, e.g. 1:1 or 2:1.")
+    var ratio: String = "1:1"
+
+    @Option(name: .long, parsing: .unconditional, help: "Uniform accrual period, months.")
+    var accrual: Double = 24
+
+    @Option(name: .customLong("follow-up"), parsing: .unconditional,
+            help: "Follow-up after accrual ends, months: the analysis time of a fixed design, the latest analysis time of an event-driven one (default 12; trial: none with --events).")
+    var followUp: Double?
+
+    @Option(name: .long, parsing: .unconditional, help: "Annual dropout probability (exponential dropout), in [0, 1).")
+    var dropout: Double = 0
+
+    @Option(name: .long, help: "Endpoint analysed: pfs or os.")
+    var endpoint: TrialEndpointOption = .pfs
+
+    @Option(name: .long, help: "Decision test: logrank, cox (Wald), fh:RHO,GAMMA (Fleming–Harrington), maxcombo or mb:TSTAR (Magirr–Burman).")
+    var test: String = "logrank"
+
+    @Option(name: .long, help: "Scan interval (e.g. 12w, 8w, 3m, 90d): progression is seen at the first scan after it.")
+    var assess: String?
+
+    @Option(name: .long, help: ArgumentHelp("Group-sequential looks at these information fractions (fractions of the target events), e.g. 0.5,0.75,1.", valueName: "t1,t2,…,1"))
+    var looks: String?
+
+    @Option(name: .long, help: "Lan–DeMets α spending of --looks: obf, pocock or hsd:GAMMA.")
+    var spending: String = "obf"
+
+    @Option(name: .customLong("beta-spending"), help: "Non-binding futility bounds from β spending (obf, pocock, hsd:GAMMA); needs --sided 1.")
+    var betaSpending: String?
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a parameter: ARM.PARAM=VALUE (repeatable).", valueName: "arm.param=value"))
+    var assignments: [String] = []
+
+    @OptionGroup var evidence: EvidenceOptions
+
+    /// Checks that need no evidence: spending options only with looks, β spending only
+    /// one-sided (`sided` as the command resolves it).
+    func validateLooks(sided: Int) throws {
+        if looks == nil {
+            for (flag, given) in [("--spending", spending != "obf"), ("--beta-spending", betaSpending != nil)] where given {
+                throw ValidationError("\(flag) needs --looks (a group-sequential design)")
+            }
+        }
+        if betaSpending != nil, sided != 1 { throw ValidationError("--beta-spending needs --sided 1 (futility bounds are one-sided)") }
+    }
+
+    /// The two arm ids, EXPERIMENTAL then CONTROL, as typed (resolved against the
+    /// catalogue by the caller).
+    func armPair(_ what: String) throws -> [String] {
+        let ids = try parseArmList(arms)
+        guard ids.count == 2 else {
+            throw NensimFailure.usage("\(.arms) '\(user: arms)': a \(what) compares exactly two arms, EXPERIMENTAL,CONTROL (e.g. sunitinib,placebo)")
+        }
+        return ids
+    }
+
+    /// The group-sequential plan of `--looks`, or nil.
+    func sequentialPlan(sides: Int, beta: Double) throws -> SequentialPlan? {
+        guard let looks else { return nil }
+        return SequentialPlan(informationRates: try SequentialPlan.parseLooks(looks), sides: sides,
+                              spending: try SequentialPlan.parseSpending(spending, parameter: .spending),
+                              futilitySpending: try betaSpending.map { try SequentialPlan.parseSpending($0, parameter: .betaSpending) },
+                              beta: beta)
+    }
+
+    /// The design of `patients` patients with these options.
+    func design(patients: Int, followUp: Double?, targetEvents: Int?, alpha: Double, null: Bool,
+                sequential: SequentialPlan?) throws -> TrialDesign {
+        TrialDesign(patients: patients, ratio: try AllocationRatio.parse(ratio), accrual: accrual,
+                    followUp: followUp, dropoutPerYear: dropout, targetEvents: targetEvents,
+                    endpoint: endpoint == .pfs ? .pfs : .os, test: try TrialTest.parse(test),
+                    assessmentInterval: try assess.map(AssessmentInterval.parse), alpha: alpha, null: null,
+                    sequential: sequential)
+    }
+
+    /// The two arms calibrated against the (merged) catalogue with the overrides, checked
+    /// for the analysed endpoint and, under `strict`, refused when it rests on an
+    /// assumption or a calibration is implausible (docs/MODEL.md).
+    func calibratedArms(_ what: String, strict: Bool) throws -> (catalogue: EvidenceCatalogue, overrides: ModelOverrides, models: [ArmModel]) {
+        _ = try armPair(what)
+        let catalogue = try evidence.catalogue()
+        let ids = try resolveArmList(arms, catalogue: catalogue)
+        let overrides = try ModelOverrides.parse(assignments)
+        for arm in overrides.values.keys.sorted() where !ids.contains(arm) { _ = try catalogue.arm(arm) }
+        let calibrator = Calibrator(catalogue: catalogue, overrides: overrides)
+        let models = try ids.map { try calibrator.model(for: $0) }
+        let analysed = endpoint.rawValue
+        for m in models where !m.models(analysed) {
+            throw NensimFailure.data("arm '\(m.id)' has no \(analysed.uppercased()) figure: its \(analysed.uppercased()) is not modelled; supply one with \(spellSet(m.id, [analysed + ".median"]))")
+        }
+        try refuseFindings(models, strict: strict)
+        try refuseAssumptionComparisons(arms: models, reference: models[1].id, endpoints: [analysed], strict: strict)
+        return (catalogue, overrides, models)
+    }
+}
