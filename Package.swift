@@ -62,6 +62,6 @@ let package = Package(
         .testTarget(name: "SurvivalStatsTests", dependencies: ["SurvivalStats"]),
         .testTarget(name: "FiguresTests", dependencies: ["Figures", "SurvivalStats"]),
         .testTarget(name: "NENSimTests", dependencies: ["NENSim", "SurvivalStats", "Figures", "CKernels"]),
-        .testTarget(name: "nensimTests", dependencies: ["nensim", "NENSim"]),
+        .testTarget(name: "nensimTests", dependencies: ["nensim", "NENSim", "SurvivalStats"]),
     ]
 )

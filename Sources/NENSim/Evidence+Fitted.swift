@@ -1,4 +1,5 @@
 import Foundation
+import SurvivalStats
 
 /// A survival distribution fitted to patient data (`nensim fit --export-evidence`), as an
 /// arm of an evidence file carries it: the family, its parameters on the estimation scale
@@ -40,8 +41,6 @@ public struct FittedDistribution: Codable, Sendable, Equatable {
     }
 
     public static let families = ["exponential", "weibull", "gompertz", "lognormal", "loglogistic", "gengamma"]
-    /// The families the engine simulates today (a Weibull PFS, exponential when its shape is 1).
-    public static let simulated = ["exponential", "weibull"]
 }
 
 extension EvidenceParser {
@@ -55,9 +54,6 @@ extension EvidenceParser {
         try checkMember(endpoint, of: ["pfs"], at: object.path + ".endpoint", what: "fitted endpoint")
         let dist = try object.string("dist")!
         try checkMember(dist, of: FittedDistribution.families, at: object.path + ".dist", what: "family")
-        guard FittedDistribution.simulated.contains(dist) else {
-            throw failure(object.path + ".dist", "arm '\(arm)' carries a fitted \(dist); the engine simulates Weibull and exponential PFS only for now — export a Weibull or exponential fit for this arm")
-        }
         func named(_ key: String) throws -> [FittedDistribution.NamedValue] {
             try (object.array(key) ?? []).enumerated().map { j, item in
                 let o = try JSONObject(item, path: "\(object.path).\(key)[\(j)]", parser: self)
@@ -66,6 +62,11 @@ extension EvidenceParser {
             }
         }
         let parameters = try named("parameters")
+        let family = ParametricFamily(rawValue: dist)!
+        let expected = [family.linearPredictorName] + family.auxiliaryNames
+        guard parameters.count == expected.count, parameters.allSatisfy({ $0.value.isFinite }) else {
+            throw failure(object.path + ".parameters", "a \(dist) has \(expected.count) finite parameters (\(expected.joined(separator: ", "))); got \(parameters.count)")
+        }
         let rows = try object.array("covariance") ?? []
         var covariance: [[Double]] = []
         for (j, row) in rows.enumerated() {
@@ -84,5 +85,29 @@ extension EvidenceParser {
                                   natural: try named("natural"), data: try object.string("data")!,
                                   group: try object.string("group", required: false), n: n, events: events,
                                   logLik: try object.number("log_lik")!)
+    }
+}
+
+/// The families of an arm's PFS and post-progression survival (`dist` of an evidence arm).
+public struct ArmFamilies: Codable, Sendable, Equatable {
+    public var pfs: ParametricFamily?
+    public var pps: ParametricFamily?
+    public init(pfs: ParametricFamily? = nil, pps: ParametricFamily? = nil) { self.pfs = pfs; self.pps = pps }
+}
+
+extension EvidenceParser {
+    /// Reads an arm's `dist` object: `{"pfs": FAMILY, "pps": FAMILY}`, each optional, each
+    /// one of `ParametricFamily`. An arm with `fit` whose `dist.pfs` names another family
+    /// is refused (its figures were read off the fit).
+    func parseDist(_ object: JSONObject, fit: FittedDistribution?) throws -> ArmFamilies {
+        try object.rejectUnknownKeys(["pfs", "pps"])
+        let names = ParametricFamily.allCases.map(\.rawValue)
+        func family(_ key: String) throws -> ParametricFamily? {
+            guard let text = try object.string(key, required: false) else { return nil }
+            try checkMember(text, of: names, at: "\(object.path).\(key)", what: "family")
+            return ParametricFamily(rawValue: text)!
+        }
+        let result = ArmFamilies(pfs: try family("pfs"), pps: try family("pps"))
+        return result
     }
 }

@@ -19,7 +19,7 @@ struct EvidenceParser {
 
     static let documentKeys = ["schema_version", "source", "arms", "population_figures"]
     static let sourceKeys = ["file", "title", "language"]
-    static let armKeys = ["id", "name", "aliases", "class", "line_of_therapy", "line_note", "population",
+    static let armKeys = ["id", "name", "aliases", "class", "line_of_therapy", "line_note", "population", "dist",
                           "statements", "figures", "note", "fit"]
     static let populationKeys = ["sites", "grades", "ki67_max_percent", "sstr", "max_liver_lesions",
                                  "requires_liver_metastases", "note"]
@@ -152,9 +152,12 @@ struct EvidenceParser {
         }
         let note = try object.string("note", required: false)
         let fit = try object.object("fit", required: false).map { try parseFit($0, arm: id) } ?? baseArm?.fit
-        return ArmEvidence(id: id, name: name, aliases: aliases, armClass: armClass, lineOfTherapy: line,
-                           lineNote: lineNote, population: population, statements: statements, figures: figures,
-                           note: note, fit: fit)
+        let dist = try object.object("dist", required: false).map { try parseDist($0, fit: fit) } ?? baseArm?.dist
+        var arm = ArmEvidence(id: id, name: name, aliases: aliases, armClass: armClass, lineOfTherapy: line,
+                              lineNote: lineNote, population: population, statements: statements, figures: figures,
+                              note: note, fit: fit)
+        arm.dist = dist
+        return arm
     }
 
     func parsePopulation(_ object: JSONObject) throws -> Population {
@@ -274,6 +277,9 @@ struct EvidenceParser {
             throw failure(path, owner == "population"
                 ? "population figure needs 'category'"
                 : "\(endpoint.rawValue) figure needs 'category'")
+        }
+        if endpoint == .pfs, kind == .proportion, category != Figure.deathWithoutProgression {
+            throw failure(path + ".category", "a PFS proportion is the share of PFS events that were deaths without progression: category '\(Figure.deathWithoutProgression)'")
         }
         if let category {
             if endpoint == .response {

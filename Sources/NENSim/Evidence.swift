@@ -1,4 +1,5 @@
 import Foundation
+import SurvivalStats
 
 // The evidence catalogue: every figure nensim uses, with its provenance.
 //
@@ -116,6 +117,10 @@ public struct Figure: Codable, Sendable, Equatable {
         "biochemical", "clinical", "growth_inhibition",
     ]
 
+    /// The category of a PFS `proportion`: the share of PFS events that were deaths
+    /// without progression (docs/MODEL.md, "Death without progression").
+    public static let deathWithoutProgression = "death_without_progression"
+
     public init(id: String, endpoint: Endpoint, kind: FigureKind, value: Double? = nil, range: [Double]? = nil,
                 qualifier: Qualifier? = nil, unit: String, time: Double? = nil, reference: String? = nil,
                 category: String? = nil, section: String, quote: String, gloss: String, status: FigureStatus,
@@ -205,6 +210,10 @@ public struct ArmEvidence: Codable, Sendable, Equatable {
     /// The fitted distribution the arm's `fitted` figures were read from, when the file
     /// was exported by `nensim fit` (docs/EVIDENCE-SCHEMA.md § Fitted arms).
     public var fit: FittedDistribution?
+    /// The families of the arm's PFS and post-progression survival (`dist` in JSON;
+    /// docs/EVIDENCE-SCHEMA.md § Families); nil: a Weibull PFS (the fitted family for an
+    /// arm with `fit`) and an exponential post-progression survival.
+    public var dist: ArmFamilies?
 
     public static let classes = ["biological", "targeted", "chemotherapy", "radionuclide", "locoregional", "control"]
     public static let lines = ["first", "second", "later", "control"]
@@ -218,7 +227,7 @@ public struct ArmEvidence: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, name, aliases, population, statements, figures, note, fit
+        case id, name, aliases, population, statements, figures, note, fit, dist
         case armClass = "class"
         case lineOfTherapy = "line_of_therapy"
         case lineNote = "line_note"
@@ -231,6 +240,11 @@ public struct ArmEvidence: Codable, Sendable, Equatable {
                 && (category == nil || $0.category == category)
         }
     }
+
+    /// The PFS family the arm is calibrated in: `dist.pfs`, else the family of its `fit`, else the Weibull.
+    public var pfsFamily: ParametricFamily { dist?.pfs ?? fit.flatMap { ParametricFamily(rawValue: $0.dist) } ?? .weibull }
+    /// The post-progression family: `dist.pps`, else the exponential.
+    public var ppsFamily: ParametricFamily { dist?.pps ?? .exponential }
 
     /// The figures the simulation model is fitted to (`calibrates: true`).
     public var calibratingFigures: [Figure] { figures.filter(\.calibrates) }

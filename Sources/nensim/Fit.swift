@@ -50,7 +50,7 @@ struct Fit: ParsableCommand {
     @Option(name: .customLong("export-evidence"), help: ArgumentHelp("Write an evidence file with one arm per group whose PFS is the chosen fit (run it with nensim --evidence FILE --arms ARM).", valueName: "file.json"))
     var exportEvidence: String?
 
-    @Option(name: .customLong("export-dist"), help: "The family to export (default: the smallest AIC in each group). run simulates weibull and exponential today.")
+    @Option(name: .customLong("export-dist"), help: "The family to export (default: the smallest AIC in each group); run simulates every family.")
     var exportDist: String?
 
     @Option(name: .customLong("export-arm"), help: "Arm id of the exported arm (snake_case; with --group, _<group> is appended).")
@@ -470,7 +470,7 @@ extension FitReport {
                 var f: [String: Any] = ["id": "\(id).pfs.\(idSuffix)", "endpoint": "pfs", "kind": kind, "value": value, "unit": unit,
                                         "section": "fitted", "quote": "", "gloss": "\(kind) of the \(provenance)", "status": "fitted",
                                         "citation": NSNull(), "calibrates": true,
-                                        "use": "PFS Weibull through the fitted curve's median and 25 % point (it reproduces a fitted Weibull or exponential exactly)"]
+                                        "use": "checks the simulated PFS: calibration takes the fit's parameters (a Weibull or exponential through this median and 25 % point, which fix it exactly)"]
                 if let time { f["time"] = time }
                 return f
             }

@@ -1,4 +1,5 @@
 import Foundation
+import SurvivalStats
 import Testing
 
 /// `nensim fit` end to end on R's lung data: the table, fit.json against
@@ -116,16 +117,46 @@ struct FitExportEvidenceTests {
         }
     }
 
-    @Test("an exported family the engine cannot simulate is refused by run in one line")
-    func otherFamiliesRefused() throws {
+    @Test("every family exported on lung runs: simulated median and S(6), S(12), S(24) months equal the fitted ones within 4 MC SE",
+          arguments: ["exponential", "gompertz", "lognormal", "loglogistic", "gengamma"])
+    func everyExportedFamilySimulates(dist: String) throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let evidence = dir.appendingPathComponent("\(dist).json").path
+        let fit = try CLI.run(FitCommandTests.lungArguments + ["--dist", dist, "--export-evidence", evidence, "--time-unit", "days"])
+        #expect(fit.status == 0, "\(fit.stderr)")
+        let n = 20_000
+        let run = try CLI.run(["--evidence", evidence, "--arms", "fitted", "--n", String(n), "--out", dir.appendingPathComponent("run").path])
+        try #require(run.status == 0, "\(run.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: evidence))) as! [String: Any]
+        let fitObject = (object["arms"] as! [[String: Any]])[0]["fit"] as! [String: Any]
+        let parameters = (fitObject["parameters"] as! [[String: Any]]).map { $0["value"] as! Double }
+        let family = try #require(ParametricFamily(rawValue: dist))
+        let d = family.distribution(eta: parameters[0], auxiliary: Array(parameters.dropFirst())) // months
+        let csv = try String(contentsOfFile: dir.appendingPathComponent("run/arms.csv").path, encoding: .utf8).split(whereSeparator: \.isNewline).map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let header = csv[0], row = csv[1]
+        func value(_ column: String) -> Double { Double(row[header.firstIndex(of: column)!])! }
+        let median = d.median
+        let medianSE = (0.25 / Double(n)).squareRoot() / d.density(median)
+        #expect(abs(value("pfs_median") - median) < 4 * medianSE, "\(dist) median \(value("pfs_median")) vs \(median) ± \(medianSE)")
+        for t in [6, 12, 24] {
+            let s = d.survival(Double(t)), se = (s * (1 - s) / Double(n)).squareRoot()
+            #expect(abs(value("pfs_s\(t)") - s) < 4 * se, "\(dist) S(\(t)) \(value("pfs_s\(t)")) vs \(s) ± \(se)")
+        }
+    }
+
+    @Test("an unknown family in an evidence file is refused in one line")
+    func unknownFamilyRefused() throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let evidence = dir.appendingPathComponent("ll.json").path
         let fit = try CLI.run(FitCommandTests.lungArguments + ["--dist", "loglogistic", "--export-evidence", evidence, "--time-unit", "days"])
         #expect(fit.status == 0, "\(fit.stderr)")
+        let text = try String(contentsOfFile: evidence, encoding: .utf8).replacingOccurrences(of: "\"dist\" : \"loglogistic\"", with: "\"dist\" : \"loglogistik\"")
+        try text.write(toFile: evidence, atomically: true, encoding: .utf8)
         let run = try CLI.run(["--evidence", evidence, "--arms", "fitted", "--n", "1000"])
         #expect(run.status == 65)
-        #expect(run.stderr.contains("carries a fitted loglogistic; the engine simulates Weibull and exponential PFS only for now"))
+        #expect(run.stderr.contains("unknown family 'loglogistik'"), "\(run.stderr)")
         #expect(run.stderr.split(separator: "\n").count == 1)
     }
 }

@@ -31,6 +31,19 @@ void nensim_scaled_pow(double *x, double power, double scale, size_t n);
 double nensim_neglog_word(uint32_t w);
 double nensim_scaled_pow1(double x, double power, double scale);
 
+/// Families besides the Weibull and exponential (docs/RANDOM.md, "Event-time families").
+enum {
+    NENSIM_FAMILY_LOGLOGISTIC = 2, /* p0 = 1/shape = sigma, p1 = scale (e^mu) */
+    NENSIM_FAMILY_LOGNORMAL = 3,   /* p0 = sdlog, p1 = e^meanlog */
+    NENSIM_FAMILY_GOMPERTZ = 4     /* p0 = shape a (any sign), p1 = rate b > 0 */
+};
+
+/// x[i] = T(x[i]), the time whose cumulative hazard is x[i], for x[i] > 0 finite, in the
+/// family `family` with parameters p0, p1 (above); +inf where S never falls that low
+/// (a Gompertz with a < 0). Same bits as `nensim_family_time1` element by element.
+void nensim_family_times(int32_t family, double p0, double p1, double *x, size_t n);
+double nensim_family_time1(int32_t family, double p0, double p1, double e);
+
 /// Scalar references of the kernels' log and exp (for tests).
 double nensim_log(double x);
 double nensim_exp(double x);

@@ -14,7 +14,8 @@ import SurvivalStats
 ///   the post-progression time.
 /// - Calls n, n + 1, … give a further stream of words, four per call, of which patient i
 ///   takes words i·e … i·e + e − 1 (e = `extraWords`) in stage order: one per covariate,
-///   entry time, dropout time, one per binary outcome — each only when needed.
+///   entry time, dropout time, one per binary outcome, one for death without progression
+///   — each only when needed.
 ///
 /// A 32-bit word w is the uniform (w + 0.5)/2³² and the exponential −log of it
 /// (`nensim_neglog_word`), resolving the distributions to 2⁻³², far below anything a
@@ -25,12 +26,15 @@ struct PatientLayout: Sendable, Equatable {
     var entry: Bool
     var dropout: Bool
     var binaries: Int
+    /// Whether a word decides if the PFS event is a death without progression.
+    var death: Bool = false
 
     /// Words each patient takes from the extra stream.
-    var extraWords: Int { covariates + (entry ? 1 : 0) + (dropout ? 1 : 0) + binaries }
+    var extraWords: Int { covariates + (entry ? 1 : 0) + (dropout ? 1 : 0) + binaries + (death ? 1 : 0) }
     var entryOffset: Int { covariates }
     var dropoutOffset: Int { covariates + (entry ? 1 : 0) }
     var binaryOffset: Int { covariates + (entry ? 1 : 0) + (dropout ? 1 : 0) }
+    var deathOffset: Int { binaryOffset + binaries }
     /// Philox calls of the extra stream of a block of `patients`.
     func extraCalls(patients: Int) -> Int { (patients * extraWords + 3) / 4 }
     /// All Philox calls of a block of `patients` (the first call of whatever follows).
@@ -84,6 +88,56 @@ struct ExponentialFamily: EventTimeFamily {
         for i in 0..<count { x[i] *= inverseRate }
     }
     @inline(__always) func time(fromExponential e: Double) -> Double { e * inverseRate }
+}
+
+/// Any family of docs/PARAMETRIC.md as a kernel stage (docs/RANDOM.md, "Event-time
+/// families"): the exponential and Weibull as `ExponentialFamily` / `WeibullFamily`; the
+/// log-logistic, log-normal and Gompertz by the CKernels (`nensim_family_times`, the
+/// kernels' own log and exp: the same bits on every machine); the generalized gamma by
+/// SurvivalStats' inverse (a gamma quantile refined by Newton, on the platform's libm:
+/// the same bits for any thread or shard count on one machine, not promised across
+/// platforms).
+struct FamilyKernel: EventTimeFamily {
+    enum Path: Sendable {
+        case exponential(ExponentialFamily)
+        case weibull(WeibullFamily)
+        case kernel(tag: Int32, p0: Double, p1: Double)
+        case generic(GeneralizedGammaDistribution)
+    }
+    let path: Path
+
+    init(_ d: ArmDistribution) {
+        let p = d.parameters
+        switch d.family {
+        case .exponential: path = .exponential(ExponentialFamily(rate: exp(-p[0])))
+        case .weibull: path = .weibull(WeibullFamily(Weibull(shape: exp(-p[1]), scale: exp(p[0]))))
+        case .loglogistic: path = .kernel(tag: Int32(NENSIM_FAMILY_LOGLOGISTIC), p0: exp(p[1]), p1: exp(p[0]))
+        case .lognormal: path = .kernel(tag: Int32(NENSIM_FAMILY_LOGNORMAL), p0: exp(p[1]), p1: exp(p[0]))
+        case .gompertz: path = .kernel(tag: Int32(NENSIM_FAMILY_GOMPERTZ), p0: p[1], p1: exp(p[0]))
+        case .gengamma:
+            let g = GeneralizedGammaDistribution(location: p[0], scale: exp(p[1]), q: p[2])
+            path = abs(g.q) < GeneralizedGammaDistribution.lognormalThreshold
+                ? .kernel(tag: Int32(NENSIM_FAMILY_LOGNORMAL), p0: exp(p[1]), p1: exp(p[0])) : .generic(g)
+        }
+    }
+
+    func times(fromExponentials x: UnsafeMutablePointer<Double>, count: Int) {
+        switch path {
+        case let .exponential(f): f.times(fromExponentials: x, count: count)
+        case let .weibull(f): f.times(fromExponentials: x, count: count)
+        case let .kernel(tag, p0, p1): nensim_family_times(tag, p0, p1, x, count)
+        case let .generic(g): for i in 0..<count { x[i] = g.time(cumulativeHazard: x[i]) }
+        }
+    }
+
+    func time(fromExponential e: Double) -> Double {
+        switch path {
+        case let .exponential(f): return f.time(fromExponential: e)
+        case let .weibull(f): return f.time(fromExponential: e)
+        case let .kernel(tag, p0, p1): return nensim_family_time1(tag, p0, p1, e)
+        case let .generic(g): return g.time(cumulativeHazard: e)
+        }
+    }
 }
 
 /// A probability as a threshold on a 32-bit word: the event when w < threshold (0 … 2³²).
@@ -188,6 +242,9 @@ struct PatientKernel: Sendable {
     let postProgression: any EventTimeFamily
     let censoring: CensoringStage
     let binaryThresholds: [UInt64]
+    /// A PFS event is a death without progression when the patient's death word is below
+    /// this threshold (docs/MODEL.md, "Death without progression"); nil when none are.
+    let deathThreshold: UInt64?
     /// The arm's (or pathway's) random-stream id.
     let streamID: UInt32
 
@@ -196,18 +253,21 @@ struct PatientKernel: Sendable {
         response = ResponseStage(model)
         self.covariates = covariates ? CovariateStage(model) : CovariateStage()
         inverseHazardMultiplier = hazardMultiplier == 1 ? nil : 1 / hazardMultiplier
-        pfs = WeibullFamily(model.pfs)
-        postProgression = ExponentialFamily(rate: model.ppsRate)
+        pfs = model.pfsDistribution.map { FamilyKernel($0) } ?? WeibullFamily(model.pfs)
+        postProgression = model.ppsDistribution.map { FamilyKernel($0) } ?? ExponentialFamily(rate: model.ppsRate)
         self.censoring = censoring
         binaryThresholds = binaries ? model.binaryOutcomes.map { wordThreshold($0.probability) } : []
+        deathThreshold = model.deathShare > 0 ? wordThreshold(model.deathShare) : nil
         self.streamID = streamID
         layout = PatientLayout(covariates: self.covariates.count, entry: censoring.needsEntry, dropout: censoring.needsDropout,
-                               binaries: binaryThresholds.count)
+                               binaries: binaryThresholds.count, death: deathThreshold != nil)
     }
 
     /// Draws patients 0 ..< count of the block whose stream is `stream` into `scratch`:
-    /// `tier`, `pfs` (PFS time), `pps` (post-progression time; OS = PFS + PPS) and, when
-    /// censoring is random, `censor`. Best-response tiers are counted into `tiers` (when
+    /// `tier`, `pfs` (PFS time), `progressed` (1 when the PFS event is a progression, 0 a
+    /// death without progression), `pps` (post-progression time, 0 for a death; OS = PFS +
+    /// PPS) and, when censoring is random, `censor`. These arrays are the one place a
+    /// sink reads each patient's times from (docs/ARCHITECTURE.md, "Engine"). Best-response tiers are counted into `tiers` (when
     /// the arm has cuts) and binary outcomes into `binaries` (one count per outcome).
     ///
     /// Contract: count ≤ `scratch.capacity`; `scratch` was made for at least this
@@ -273,6 +333,18 @@ struct PatientKernel: Sendable {
         // Event times by inverse transform.
         pfs.times(fromExponentials: pfsTime, count: count)
         postProgression.times(fromExponentials: ppsTime, count: count)
+        // Deaths without progression: OS = PFS.
+        let progressed = scratch.progressed.baseAddress!
+        if let t = deathThreshold {
+            let offset = layout.deathOffset
+            for i in 0..<count {
+                let dies = UInt64(words[i &* extra &+ offset]) < t
+                progressed[i] = dies ? 0 : 1
+                if dies { ppsTime[i] = 0 }
+            }
+        } else {
+            progressed.update(repeating: 1, count: count)
+        }
         // Binary outcomes: counting loops over the extra words.
         binaryThresholds.withUnsafeBufferPointer { thresholds in
             var offset = layout.binaryOffset
@@ -301,7 +373,8 @@ struct PatientKernel: Sendable {
 
     /// One patient drawn from one Philox call's words, with the same arithmetic as
     /// `draw` (the scalar forms of the same kernels: the same bits), for a pathway's later
-    /// lines. No covariates here (a caller with covariates uses `draw`).
+    /// lines. No covariates and no deaths without progression here (a caller with
+    /// covariates uses `draw`; a later line's PFS events are all progressions).
     @inline(__always) func drawOne(_ w: (UInt32, UInt32, UInt32, UInt32)) -> (tier: Int, pfs: Double, pps: Double) {
         let (tier, rank) = response.draw(w.0, w.1, w.2)
         var e = nensim_neglog_word(rank)
@@ -318,6 +391,8 @@ final class KernelScratch {
     /// Extra words, four per Philox call, interleaved.
     let extra: UnsafeMutableBufferPointer<UInt32>
     let tier: UnsafeMutableBufferPointer<Int>
+    /// 1 when the patient's PFS event is a progression, 0 a death without progression.
+    let progressed: UnsafeMutableBufferPointer<UInt8>
     let pfs, pps, censor: UnsafeMutableBufferPointer<Double>
     /// The block's covariate matrix X (row-major, patients × covariates) and η = Xβ.
     let design, eta: UnsafeMutableBufferPointer<Double>
@@ -340,12 +415,13 @@ final class KernelScratch {
         w0 = words(capacity); w1 = words(capacity); w2 = words(capacity); w3 = words(capacity); rank = words(capacity)
         extra = words(4 * extraCalls)
         tier = .allocate(capacity: max(capacity, 1)); tier.initialize(repeating: 0)
+        progressed = .allocate(capacity: max(capacity, 1)); progressed.initialize(repeating: 1)
         pfs = doubles(capacity); pps = doubles(capacity); censor = doubles(capacity)
         design = doubles(capacity * covariates); eta = doubles(capacity)
     }
 
     deinit {
         for b in [w0, w1, w2, w3, rank, extra] { b.deallocate() }
-        tier.deallocate(); pfs.deallocate(); pps.deallocate(); censor.deallocate(); design.deallocate(); eta.deallocate()
+        tier.deallocate(); progressed.deallocate(); pfs.deallocate(); pps.deallocate(); censor.deallocate(); design.deallocate(); eta.deallocate()
     }
 }

@@ -87,6 +87,20 @@ public struct ArmModel: Sendable, Codable {
     /// Prognostic covariates; when present `pfs` and `ppsRate` describe the baseline
     /// (patients without any of them).
     public var covariates: [CovariateEffect] = []
+    /// PFS in another family than the Weibull `pfs` (docs/MODEL.md, "Families"); nil: `pfs`.
+    public var pfsDistribution: ArmDistribution?
+    /// Post-progression survival in another family than the exponential `ppsRate`; nil: `ppsRate`.
+    public var ppsDistribution: ArmDistribution?
+    /// The share of PFS events that are deaths without progression (OS = PFS for those
+    /// patients); nil: none, every PFS event a progression (docs/MODEL.md, "Death without
+    /// progression").
+    public var pfsDeathShare: Double?
+    /// Calibration diagnostics of a PFS or post-progression fit in another family.
+    public var pfsFamilyFit: FamilyFit?
+    public var ppsFamilyFit: FamilyFit?
+
+    /// `pfsDeathShare`, 0 when unset.
+    public var deathShare: Double { pfsDeathShare ?? 0 }
     /// Endpoints (`pfs`, `os`) the arm's evidence does not support: simulated only as
     /// placeholders and reported as not modelled (docs/MODEL.md, "Arms with partial evidence").
     public var notModelled: [String] = []
@@ -117,25 +131,29 @@ public struct ArmModel: Sendable, Codable {
 
     /// The PFS survival of the simulated population at t (a mixture when covariates vary).
     public func pfsSurvival(at t: Double) -> Double {
-        covariates.isEmpty ? pfs.survival(t) : Mixture.pfsSurvival(t, baseline: pfs, groups: Mixture.groups(covariates, evidence: false))
+        if let d = pfsDistribution { return d.survival(t) }   // no covariates with other families (Calibrator)
+        return covariates.isEmpty ? pfs.survival(t) : Mixture.pfsSurvival(t, baseline: pfs, groups: Mixture.groups(covariates, evidence: false))
     }
 
     /// The OS survival of the simulated population at t.
     public func osSurvival(at t: Double) -> Double {
         // An arm without PFS evidence simulates OS as its Weibull with PPS ~0.
         if notModelled.contains("pfs") { return pfs.survival(t) }
+        if !hasDefaultFamilies { return FamilyOverallSurvival.survival(at: t, model: self) }
         return covariates.isEmpty ? OverallSurvival.survival(at: t, pfs: pfs, ppsRate: ppsRate)
             : Mixture.osSurvival(t, baseline: pfs, ppsRate: ppsRate, groups: Mixture.groups(covariates, evidence: false))
     }
 
     /// Median PFS of the simulated population.
     public var pfsMedian: Double {
-        covariates.isEmpty ? pfs.median : Mixture.quantile(0.5, { self.pfsSurvival(at: $0) }, start: pfs.median)
+        if let d = pfsDistribution { return d.median }
+        return covariates.isEmpty ? pfs.median : Mixture.quantile(0.5, { self.pfsSurvival(at: $0) }, start: pfs.median)
     }
 
     /// Median OS of the simulated population.
     public var osMedian: Double {
         if notModelled.contains("pfs") { return pfs.median }
+        if !hasDefaultFamilies { return Mixture.quantile(0.5, { self.osSurvival(at: $0) }, start: pfsFamily.median) }
         return covariates.isEmpty ? OverallSurvival.quantile(0.5, pfs: pfs, ppsRate: ppsRate)
             : Mixture.quantile(0.5, { self.osSurvival(at: $0) }, start: pfs.median)
     }

@@ -110,7 +110,7 @@ extension Calibrator {
     /// The parameters each endpoint depends on (besides the covariate parameters).
     static let basisParameters: [String: [String]] = [
         "pfs": ["pfs.median", "pfs.scale"],
-        "os": ["pfs.median", "pfs.scale", "pps.median", "os.median"],
+        "os": ["pfs.median", "pfs.scale", "pps.median", "os.median", "pfs.death_share"],
     ]
     /// Covariate parameters that enter both endpoints when the population is transported.
     static let covariateBasisParameters = ["liver_metastases.log_hr", "liver_metastases.evidence_prevalence"]

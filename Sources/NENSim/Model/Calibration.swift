@@ -1,4 +1,5 @@
 import Foundation
+import SurvivalStats
 
 /// Named modelling assumptions with their default values. Each is overridable per arm
 /// with `--set ARM.NAME=VALUE` and is labelled `assumption` wherever it is used.
@@ -15,12 +16,16 @@ public enum ModelAssumption {
 public struct ModelOverrides: Sendable, Equatable {
     /// arm id → parameter name → value.
     public var values: [String: [String: Double]] = [:]
+    /// arm id → `pfs` or `pps` → family, from `ARM.pfs.dist=FAMILY` (docs/MODEL.md, "Families").
+    public var families: [String: [String: ParametricFamily]] = [:]
 
     public init() {}
 
     /// Parameters an override may name (besides `ae.NAME` and binary response names).
     public static let knownParameters = ["pfs.median", "pfs.shape", "os.median", "pps.median",
-                                         "cr", "orr", "dcr", "response.coupling", "liver_metastases.log_hr"]
+                                         "cr", "orr", "dcr", "response.coupling", "liver_metastases.log_hr",
+                                         "pfs.dist", "pps.dist", "pfs.sdlog", "pfs.sigma", "pfs.q",
+                                         "pps.shape", "pps.sdlog", "pps.sigma", "pfs.death_share"]
 
     /// Parses `ARM.PARAM=VALUE` assignments; the arm and parameter are checked later
     /// against the catalogue, the number here.
@@ -34,6 +39,18 @@ public struct ModelOverrides: Sendable, Equatable {
             let valueText = String(text[text.index(after: eq)...]).trimmingCharacters(in: .whitespaces)
             guard let dot = key.firstIndex(of: "."), dot != key.startIndex, key.index(after: dot) != key.endIndex else {
                 throw NensimFailure.usage("\(.override) '\(user: text)': expected ARM.PARAM=VALUE, e.g. prrt.pfs.median=30")
+            }
+            if key.lowercased().hasSuffix(".pfs.dist") || key.lowercased().hasSuffix(".pps.dist") {
+                let arm = String(key[..<dot]).lowercased()
+                let endpoint = String(key.lowercased().dropLast(5).split(separator: ".").last!)
+                guard let family = ParametricFamily(rawValue: valueText.lowercased()) else {
+                    let names = ParametricFamily.allCases.map(\.rawValue)
+                    let hint = closestMatch(to: valueText.lowercased(), in: names).map { " — did you mean '\($0)'?" } ?? ""
+                    throw NensimFailure.usage("\(.override) '\(user: text)': '\(user: valueText)' is not a family\(hint) (known: \(names.joined(separator: ", ")))")
+                }
+                o.families[arm, default: [:]][endpoint] = family
+                o.values[arm] = o.values[arm] ?? [:] // so that the arm is checked against the catalogue like any other
+                continue
             }
             guard let value = Double(valueText), value.isFinite else {
                 throw NensimFailure.usage("\(.override) '\(user: text)': '\(user: valueText)' is not a finite number")
@@ -50,6 +67,7 @@ public struct ModelOverrides: Sendable, Equatable {
     }
 
     public func value(_ arm: String, _ param: String) -> Double? { values[arm]?[param] }
+    public func family(_ arm: String, _ endpoint: String) -> ParametricFamily? { families[arm]?[endpoint] }
 }
 
 /// Turns the evidence catalogue into calibrated arm models (docs/MODEL.md).
@@ -100,7 +118,7 @@ public struct Calibrator {
         return try model(for: armID, visiting: &visiting)
     }
 
-    private func status(of figures: [Figure]) -> ParameterStatus {
+    func status(of figures: [Figure]) -> ParameterStatus {
         if figures.contains(where: { $0.status == .assumption }) { return .assumption }
         if figures.contains(where: { $0.status == .external }) { return .external }
         // Figures read off a fit to the user's data are the user's evidence.
@@ -121,11 +139,19 @@ public struct Calibrator {
                 throw NensimFailure.usage("\(.override) \(arm.id).\(user: param): unknown parameter\(hint)")
             }
             switch param {
+            case "pfs.shape" where (overrides.family(arm.id, "pfs") ?? arm.pfsFamily) == .gompertz:
+                guard abs(value) <= 10 else { throw NensimFailure.data("\(.override) \(arm.id).\(param)=\(fmt(value)): a Gompertz shape per month within ±10") }
             case "pfs.median", "os.median", "pps.median", "pfs.shape":
                 guard value > 0 else { throw NensimFailure.data("\(.override) \(arm.id).\(param)=\(fmt(value)): must be a positive number of months") }
                 if param != "pfs.shape", value > 1200 {
                     throw NensimFailure.data("\(.override) \(arm.id).\(param)=\(fmt(value)): more than 100 years is not a plausible time in months")
                 }
+            case "pfs.sdlog", "pfs.sigma", "pps.shape", "pps.sdlog", "pps.sigma":
+                guard value > 0 else { throw NensimFailure.data("\(.override) \(arm.id).\(param)=\(fmt(value)): must be positive") }
+            case "pfs.q":
+                guard abs(value) <= 10 else { throw NensimFailure.data("\(.override) \(arm.id).\(param)=\(fmt(value)): Q within ±10") }
+            case "pfs.death_share":
+                guard (0..<1).contains(value) else { throw NensimFailure.data("\(.override) \(arm.id).\(param)=\(fmt(value)): a share in [0, 1)") }
             case "liver_metastases.log_hr":
                 guard abs(value) <= 10 else { throw NensimFailure.data("\(.override) \(arm.id).\(param)=\(fmt(value)): a log hazard ratio within ±10") }
             case "response.coupling":
@@ -166,18 +192,26 @@ public struct Calibrator {
                 guard refModel.models("pfs") else {
                     throw NensimFailure.data("arm '\(arm.id)': \(f.id) adds to the PFS median of '\(ref)', which has no PFS figure")
                 }
-                let m = refModel.pfs.median + Self.centre(of: f)
-                pfsAnchors.append(SurvivalAnchor(time: m, survival: 0.5, source: "\(f.id) (\(ref) median \(fmt(refModel.pfs.median)) + \(Self.describe(f)))"))
+                let m = refModel.pfsMedian + Self.centre(of: f)
+                pfsAnchors.append(SurvivalAnchor(time: m, survival: 0.5, source: "\(f.id) (\(ref) median \(fmt(refModel.pfsMedian)) + \(Self.describe(f)))"))
                 pfsFigures.append(f)
             default:
                 continue
             }
         }
+        // PFS family (docs/MODEL.md, "Families"): the Weibull below, exponential when its
+        // shape is fixed at 1; any other family by `calibrateOtherPFS` (an arm without PFS
+        // figures is a partial model, below).
+        let pfsFamily = overrides.family(arm.id, "pfs") ?? arm.pfsFamily
+        let otherPFS = pfsFamily == .weibull || pfsFamily == .exponential || (pfsAnchors.isEmpty && overrides.value(arm.id, "pfs.median") == nil) ? nil
+            : try calibrateOtherPFS(arm, family: pfsFamily, anchors: pfsAnchors, figures: pfsFigures, params: &params, notes: &notes)
         var pfs: Weibull
         var pfsFit: WeibullFit?
         var lateFindings: [ModelFinding] = []
-        let shapeOverride = overrides.value(arm.id, "pfs.shape")
-        if let m = overrides.value(arm.id, "pfs.median") {
+        let shapeOverride = overrides.value(arm.id, "pfs.shape") ?? (pfsFamily == .exponential ? 1 : nil)
+        if let other = otherPFS {
+            pfs = Weibull(shape: 1, median: other.0.median) // not simulated: the kernel draws `pfsDistribution`
+        } else if let m = overrides.value(arm.id, "pfs.median") {
             var shape = shapeOverride ?? 1
             if shapeOverride == nil, !pfsAnchors.isEmpty, let evidenceFit = try? WeibullFitter.fit(pfsAnchors) {
                 shape = evidenceFit.distribution.shape
@@ -205,17 +239,34 @@ public struct Calibrator {
                 notes.append("PFS figures of \(arm.id) do not all fit one Weibull: largest cloglog residual \(fmt(pfsFit!.maxAbsResidual, 3))")
             }
         }
-        params.append(ParameterProvenance(name: "pfs.shape", value: pfs.shape, unit: "", status: shapeOverride != nil ? .override : (pfsFit?.shapeRule == "fitted" ? status(of: pfsFigures) : .assumption),
-                                          figures: pfsFit?.shapeRule == "fitted" ? pfsFigures.map(\.id) : [],
-                                          rule: shapeOverride != nil ? "set on the command line" : (pfsFit?.shapeRule == "fitted" ? "fitted" : "exponential: one anchor fixes only the scale (assumption k = 1)")))
-        params.append(ParameterProvenance(name: "pfs.scale", value: pfs.scale, unit: "months", status: params.first { $0.name == "pfs.median" }!.status,
-                                          figures: pfsFigures.map(\.id), rule: "λ = median / (log 2)^(1/k)"))
+        if otherPFS == nil {
+            params.append(ParameterProvenance(name: "pfs.shape", value: pfs.shape, unit: "", status: shapeOverride != nil ? .override : (pfsFit?.shapeRule == "fitted" ? status(of: pfsFigures) : .assumption),
+                                              figures: pfsFit?.shapeRule == "fitted" ? pfsFigures.map(\.id) : [],
+                                              rule: shapeOverride != nil ? "set on the command line" : (pfsFit?.shapeRule == "fitted" ? "fitted" : "exponential: one anchor fixes only the scale (assumption k = 1)")))
+            params.append(ParameterProvenance(name: "pfs.scale", value: pfs.scale, unit: "months", status: params.first { $0.name == "pfs.median" }!.status,
+                                              figures: pfsFigures.map(\.id), rule: "λ = median / (log 2)^(1/k)"))
+        }
+        if pfsFamily == .exponential, overrides.value(arm.id, "pfs.shape") == nil, let k = params.firstIndex(where: { $0.name == "pfs.shape" }) {
+            params[k].status = overrides.family(arm.id, "pfs") != nil ? .override : status(of: pfsFigures)
+            params[k].figures = []
+            params[k].rule = "the exponential family (shape 1)"
+        }
 
         // OS through post-progression survival.
         let (osAnchors, osFigures) = Self.osAnchors(used)
         var ppsRate: Double
         var osFit: PostProgressionFit?
-        if let pm = overrides.value(arm.id, "pps.median") {
+        // Post-progression family and deaths without progression (docs/MODEL.md): the
+        // exponential below when OS is the closed form, `calibrateGeneralPPS` otherwise.
+        let ppsFamily = overrides.family(arm.id, "pps") ?? arm.ppsFamily
+        let deathShare = self.deathShare(arm, params: &params)
+        var otherPPS: (rate: Double, distribution: ArmDistribution?, fit: FamilyFit?)?
+        if otherPFS != nil || ppsFamily != .exponential || deathShare != nil {
+            let pfsDistribution = otherPFS?.0.distribution ?? WeibullDistribution(shape: pfs.shape, timeScale: pfs.scale)
+            otherPPS = try calibrateGeneralPPS(arm, family: ppsFamily, pfs: pfsDistribution, deathShare: deathShare ?? 0,
+                                               osAnchors: osAnchors, osFigures: osFigures, params: &params, notes: &notes)
+            ppsRate = otherPPS!.rate
+        } else if let pm = overrides.value(arm.id, "pps.median") {
             ppsRate = log(2) / pm
             params.append(ParameterProvenance(name: "pps.median", value: pm, unit: "months", status: .override, figures: [], rule: "set on the command line"))
         } else if let om = overrides.value(arm.id, "os.median") {
@@ -273,7 +324,8 @@ public struct Calibrator {
                     message: "\(arm.id) pfs.median = \(fmt(pfs.median)) cannot hold with the OS figures \(osText) (OS is never shorter than PFS): the OS figures give way and OS = PFS + the evidence's post-progression survival (median \(fmt(log(2) / ppsRate, 4)) months)",
                     remedyParameters: ["os.median", "pps.median"]))
                 return try finish(arm: arm, pfs: pfs, ppsRate: ppsRate, params: params, pfsFit: pfsFit, osFit: nil, notes: notes,
-                                  used: used, shapeOverride: shapeOverride, lateFindings: lateFindings)
+                                  used: used, shapeOverride: shapeOverride, lateFindings: lateFindings,
+                                  families: FamilyChoice(pfs: otherPFS, pps: otherPPS, deathShare: deathShare))
             }
             ppsRate = osFit!.rate
             params.append(ParameterProvenance(name: "pps.median", value: log(2) / ppsRate, unit: "months", status: status(of: osFigures),
@@ -291,14 +343,15 @@ public struct Calibrator {
         }
 
         return try finish(arm: arm, pfs: pfs, ppsRate: ppsRate, params: params, pfsFit: pfsFit, osFit: osFit, notes: notes,
-                          used: used, shapeOverride: shapeOverride, lateFindings: lateFindings)
+                          used: used, shapeOverride: shapeOverride, lateFindings: lateFindings,
+                          families: FamilyChoice(pfs: otherPFS, pps: otherPPS, deathShare: deathShare))
     }
 
     /// Responses, binary outcomes, covariates, basis and plausibility: the part of a
     /// calibration that follows the survival distributions.
     func finish(arm: ArmEvidence, pfs: Weibull, ppsRate: Double, params: [ParameterProvenance], pfsFit: WeibullFit?,
                 osFit: PostProgressionFit?, notes: [String], used: [Figure], shapeOverride: Double?,
-                lateFindings: [ModelFinding], notModelled: [String] = []) throws -> ArmModel {
+                lateFindings: [ModelFinding], notModelled: [String] = [], families: FamilyChoice = FamilyChoice()) throws -> ArmModel {
         var params = params
         // Best response.
         var known: [String: (Double, [Figure])] = [:]
@@ -367,6 +420,14 @@ public struct Calibrator {
         var model = ArmModel(id: arm.id, name: arm.name, pfs: pfs, ppsRate: ppsRate, responseCuts: cuts, responseCoupling: coupling,
                              binaryOutcomes: binaries, parameters: params, pfsFit: pfsFit, osFit: osFit, notes: notes)
         model.notModelled = notModelled
+        model.pfsDistribution = families.pfs?.0
+        model.pfsFamilyFit = families.pfs?.1
+        model.ppsDistribution = families.pps?.distribution
+        model.ppsFamilyFit = families.pps?.fit
+        model.pfsDeathShare = families.deathShare
+        if population.prevalence["liver_metastases"] != nil, !model.hasDefaultFamilies {
+            throw NensimFailure.data("arm '\(arm.id)': the liver-metastasis covariate re-calibrates a Weibull PFS with exponential post-progression survival and no deaths without progression only; drop \(.population) liver_metastases for this arm")
+        }
         var evidenceModel: ArmModel?
         if let target = population.prevalence["liver_metastases"], notModelled.isEmpty {
             evidenceModel = model

@@ -48,7 +48,11 @@ public struct PathwayLine: Sendable {
     /// Whether this line is attenuated (h ≠ 1).
     public var isAttenuated: Bool { hazardMultiplier != 1 }
     /// Time-on-line survival at this line: S(t)^h.
-    public func survival(_ t: Double) -> Double { pow(model.pfs.survival(t), hazardMultiplier) }
+    public func survival(_ t: Double) -> Double { pow(model.pfsSurvival(at: t), hazardMultiplier) }
+    /// The median of S(t)^h in the arm's PFS family (docs/MODEL.md, "Families").
+    public var attenuatedMedian: Double {
+        model.pfsDistribution.map { $0.quantile(1 - pow(0.5, 1 / hazardMultiplier)) } ?? attenuatedPFS.median
+    }
     /// Weibull with survival S(t)^h: the same shape, scale λ·h^(−1/k).
     public var attenuatedPFS: Weibull {
         Weibull(shape: model.pfs.shape, scale: model.pfs.scale * pow(hazardMultiplier, -1 / model.pfs.shape))

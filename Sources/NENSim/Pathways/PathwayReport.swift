@@ -136,7 +136,7 @@ public enum PathwayReporter {
                     reached: Reporter.proportion(name: "line\(k + 1)", kind: "reached", count: tally.reached[k], n: tally.patients, target: .nan),
                     startedInFollowUp: tally.startedInFollowUp[k],
                     timeOnLine: Reporter.summarize(km, data: d, landmarks: landmarks, tau: tau),
-                    modelMedian: line.attenuatedPFS.median))
+                    modelMedian: line.attenuatedMedian))
             }
             data.append(ds); kms.append(ks)
             summaries.append(PathwaySummary(id: pathway.id, patients: tally.patients, pfs1: ends[0], pfs2: ends[1], os: ends[2], lines: lines))

@@ -37,7 +37,7 @@ public struct SchoenfeldSampleSize: Sendable, Codable, Equatable {
                 drift: Double?) {
         let os = design.endpoint == .os
         let sc = ArmSurvival(model: control, overall: os), se = ArmSurvival(model: experimental, overall: os)
-        let ph = !os && experimental.pfs.shape == control.pfs.shape
+        let ph = !os && experimental.pfsDistribution == nil && control.pfsDistribution == nil && experimental.pfs.shape == control.pfs.shape
         let theta: Double
         if ph {
             theta = pow(control.pfs.scale / experimental.pfs.scale, control.pfs.shape)
@@ -75,6 +75,8 @@ struct ArmSurvival {
 
     /// S(t). OS: S_P(t) + ∫₀ᵗ f_P(s) e^(−λ(t−s)) ds by Simpson's rule on 400 panels.
     func survival(_ t: Double) -> Double {
+        // Other families or deaths without progression: the model's own curves (docs/MODEL.md, "Families").
+        if !model.hasDefaultFamilies { return overall ? model.osSurvival(at: t) : model.pfsSurvival(at: t) }
         let w = model.pfs
         guard overall, t > 0 else { return w.survival(t) }
         let lambda = model.ppsRate
@@ -92,6 +94,7 @@ struct ArmSurvival {
 
     /// The median of S by bisection.
     var median: Double {
+        if !model.hasDefaultFamilies { return overall ? model.osMedian : model.pfsMedian }
         guard overall else { return model.pfs.median }
         var lo = 0.0, hi = model.pfs.median + 10 / model.ppsRate
         for _ in 0..<80 {
