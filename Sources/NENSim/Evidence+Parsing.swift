@@ -34,6 +34,9 @@ struct EvidenceParser {
     // MARK: Document
 
     func parse(_ data: Data) throws -> EvidenceCatalogue {
+        if let comma = StrictJSON.trailingComma(in: data) {
+            throw NensimFailure.data(oneLine("\(fileName): not valid JSON: a trailing comma (\(StrictJSON.position(of: comma, in: data))); the schema is strict JSON"))
+        }
         let root: Any
         do {
             root = try JSONSerialization.jsonObject(with: data, options: [])

@@ -102,7 +102,7 @@ extension ArmEvidence {
         }
         lines.append("")
         lines.append("Figures (\(figures.count); \(calibratingFigures.count) calibrating)")
-        if figures.isEmpty { lines.append("  none: the source gives no number for this arm; a run needs --set for every parameter") }
+        if figures.isEmpty { lines.append(("  none: the source gives no number for this arm; a run needs \(.override) for every parameter" as Phrase).description) }
         for figure in figures { lines.append(contentsOf: figure.detailLines) }
         return lines.joined(separator: "\n") + "\n"
     }

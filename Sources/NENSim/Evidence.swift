@@ -297,9 +297,9 @@ public struct EvidenceCatalogue: Codable, Sendable, Equatable {
             for alias in arm.aliases { owner[alias] = arm.id }
         }
         if let near = closestMatch(to: key, in: Array(owner.keys)), let suggestion = owner[near] {
-            throw NensimFailure.usage("unknown arm '\(id)' — did you mean '\(suggestion)'?")
+            throw NensimFailure.usage("unknown arm '\(user: id)' — did you mean '\(suggestion)'?")
         }
-        throw NensimFailure.usage("unknown arm '\(id)' (known arms: \(armIDs.joined(separator: ", ")))")
+        throw NensimFailure.usage("unknown arm '\(user: id)' (known arms: \(armIDs.joined(separator: ", ")))")
     }
 
     // MARK: Loading
@@ -366,10 +366,4 @@ public struct EvidenceCatalogue: Codable, Sendable, Equatable {
     static func displayName(of url: URL) -> String {
         url.isFileURL ? url.relativePath : url.absoluteString
     }
-}
-
-/// `text` with line breaks replaced, so a message stays one line.
-func oneLine(_ text: String) -> String {
-    text.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ")
-        .replacingOccurrences(of: "\r", with: " ")
 }

@@ -57,7 +57,7 @@ struct Analyze: ParsableCommand {
     @Option(name: .customLong("event-codes"), help: ArgumentHelp("The censored and event codes, e.g. 1,2 for R's lung data (default 0,1; TRUE/FALSE are also accepted then).", valueName: "censored,event"))
     var eventCodes: String?
 
-    @Option(name: .long, help: "Restriction time τ for RMST (default: the smallest of the groups' last follow-up times).")
+    @Option(name: .long, parsing: .unconditional, help: "Restriction time τ for RMST (default: the smallest of the groups' last follow-up times).")
     var tau: Double?
 
     @Option(name: .long, help: ArgumentHelp("Times at which to report S(t) with its CI, comma-separated, e.g. 6,12,24.", valueName: "t1,t2"))
@@ -66,13 +66,13 @@ struct Analyze: ParsableCommand {
     @Option(name: .customLong("conf-type"), help: "Confidence interval of S(t): plain, log (R's default), log-log, logit, arcsin.")
     var confType: ConfidenceType = .log
 
-    @Option(name: .customLong("conf-level"), help: "Confidence level of every interval.")
+    @Option(name: .customLong("conf-level"), parsing: .unconditional, help: "Confidence level of every interval.")
     var confLevel: Double = 0.95
 
     @Option(name: .long, help: "Tied event times in the Cox model: efron (R's default) or breslow.")
     var ties: CoxTies = .efron
 
-    @Option(name: .long, help: "Fleming–Harrington ρ of the log-rank test: 0 = log-rank, 1 = Peto–Peto.")
+    @Option(name: .long, parsing: .unconditional, help: "Fleming–Harrington ρ of the log-rank test: 0 = log-rank, 1 = Peto–Peto.")
     var rho: Double = 0
 
     @Option(name: .long, help: ArgumentHelp("Also write km.csv and analysis.json into this folder (new or empty).", valueName: "dir"))
@@ -88,7 +88,7 @@ struct Analyze: ParsableCommand {
         do {
             _ = try options()
         } catch let f as NensimFailure {
-            throw ValidationError(f.message)
+            throw validationError(f)
         }
     }
 
@@ -140,17 +140,22 @@ struct Analyze: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let options = try options()
-            if let out { try OutputFolder.check(out, force: force) }
+            // The folder (a hidden temporary sibling) is made before any work, so an
+            // unusable --out fails first; the report is printed before it is committed.
+            let folder = try out.map { try RunFolder.create(at: $0, force: force, shape: .files) }
+            defer { folder?.abandon() }
             let table = try CSVReader.read(path: file)
             let data = try AnalysisData.extract(from: table, options: options)
             let commandLine = ["nensim"] + CommandLine.arguments.dropFirst()
             let result = SurvivalAnalysis.run(data, options: options, input: file, commandLine: commandLine)
             var text = result.report.renderText()
-            if let out {
-                try OutputFolder.write([("km.csv", Data(result.kaplanMeierCSV.utf8)), ("analysis.json", try result.json())], to: out, force: force)
-                text += "\n\nWrote km.csv and analysis.json to \(out)"
-            }
-            print(text)
+            guard let folder, let out else { return try Console.out(text) }
+            try folder.write("km.csv", contents: result.kaplanMeierCSV)
+            let json = try result.json()
+            try folder.write("analysis.json") { try $0.write(json) }
+            text += "\n\nWrote km.csv and analysis.json to \(out)"
+            try Console.out(text)
+            try folder.commit()
         }
     }
 }

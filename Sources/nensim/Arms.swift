@@ -26,7 +26,7 @@ struct Arms: ParsableCommand {
             } else {
                 text = json ? try EvidenceCatalogue.jsonText(catalogue) : catalogue.tableText
             }
-            FileHandle.standardOutput.write(Data(text.utf8))
+            try Console.out(text, newline: false)
         }
     }
 }

@@ -18,13 +18,13 @@ struct Design: ParsableCommand {
     @Option(name: .long, help: "EXPERIMENTAL,CONTROL arm ids, e.g. sunitinib,placebo (see `nensim arms`).")
     var arms: String
 
-    @Option(name: .long, help: "Target power, in (0, 1).")
+    @Option(name: .long, parsing: .unconditional, help: "Target power, in (0, 1).")
     var power: Double = 0.9
 
-    @Option(name: .long, help: "Significance level of --sided sides.")
+    @Option(name: .long, parsing: .unconditional, help: "Significance level of --sided sides.")
     var alpha: Double = 0.05
 
-    @Option(name: .long, help: "1 (one-sided α) or 2 (two-sided α, the power counted in the experimental arm's favour).")
+    @Option(name: .long, parsing: .unconditional, help: "1 (one-sided α) or 2 (two-sided α, the power counted in the experimental arm's favour).")
     var sided: Int = 2
 
     @Option(name: .long, help: ArgumentHelp("Group-sequential looks at these information fractions, e.g. 0.5,0.75,1.", valueName: "t1,t2,…,1"))
@@ -39,13 +39,13 @@ struct Design: ParsableCommand {
     @Option(name: .long, help: "Allocation ratio EXPERIMENTAL:CONTROL.")
     var ratio: String = "1:1"
 
-    @Option(name: .long, help: "Uniform accrual period, months.")
+    @Option(name: .long, parsing: .unconditional, help: "Uniform accrual period, months.")
     var accrual: Double = 24
 
-    @Option(name: .customLong("follow-up"), help: "Follow-up after accrual ends, months (the analysis time of a fixed design; the cap of a sequential one).")
+    @Option(name: .customLong("follow-up"), parsing: .unconditional, help: "Follow-up after accrual ends, months (the analysis time of a fixed design; the cap of a sequential one).")
     var followUp: Double = 12
 
-    @Option(name: .long, help: "Annual dropout probability (exponential dropout), in [0, 1).")
+    @Option(name: .long, parsing: .unconditional, help: "Annual dropout probability (exponential dropout), in [0, 1).")
     var dropout: Double = 0
 
     @Option(name: .long, help: "Endpoint analysed: pfs or os.")
@@ -57,16 +57,16 @@ struct Design: ParsableCommand {
     @Option(name: .long, help: "Scan interval (e.g. 12w): progression is seen at the first scan after it.")
     var assess: String?
 
-    @Option(name: .long, help: "Simulated trials per size.")
+    @Option(name: .long, parsing: .unconditional, help: "Simulated trials per size.")
     var replicates: Int = 2000
 
-    @Option(name: .long, help: "Grid of the search in patients (default 1 % of Schoenfeld's n, at least 2).")
+    @Option(name: .long, parsing: .unconditional, help: "Grid of the search in patients (default 1 % of Schoenfeld's n, at least 2).")
     var step: Int?
 
-    @Option(name: .long, help: "Random seed; the same seed gives the same output for any thread count.")
+    @Option(name: .long, parsing: .unconditional, help: "Random seed; the same seed gives the same output for any thread count.")
     var seed: UInt64 = 1
 
-    @Option(name: .long, help: "Worker threads (default: all cores). Results do not depend on it.")
+    @Option(name: .long, parsing: .unconditional, help: "Worker threads (default: all cores). Results do not depend on it.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a parameter: ARM.PARAM=VALUE (repeatable).", valueName: "arm.param=value"))
@@ -94,17 +94,14 @@ struct Design: ParsableCommand {
         try reportingFailures {
             let ids = try parseArmList(arms)
             guard ids.count == 2 else {
-                throw NensimFailure.usage("--arms '\(arms)': a design compares exactly two arms, EXPERIMENTAL,CONTROL (e.g. sunitinib,placebo)")
+                throw NensimFailure.usage("\(.arms) '\(user: arms)': a design compares exactly two arms, EXPERIMENTAL,CONTROL (e.g. sunitinib,placebo)")
             }
             var plan: SequentialPlan?
             if let looks {
-                do {
-                    plan = SequentialPlan(informationRates: try SequentialPlan.parseLooks(looks), sides: sided,
-                                          spending: try SequentialPlan.parseSpending(spending),
-                                          futilitySpending: try betaSpending.map(SequentialPlan.parseSpending), beta: 1 - power)
-                } catch let f as NensimFailure {
-                    throw NensimFailure.usage("--looks/--spending: \(f.message)")
-                }
+                plan = SequentialPlan(informationRates: try SequentialPlan.parseLooks(looks), sides: sided,
+                                      spending: try SequentialPlan.parseSpending(spending, parameter: .spending),
+                                      futilitySpending: try betaSpending.map { try SequentialPlan.parseSpending($0, parameter: .betaSpending) },
+                                      beta: 1 - power)
             }
             let template = TrialDesign(patients: 2, ratio: try AllocationRatio.parse(ratio), accrual: accrual, followUp: followUp,
                                        dropoutPerYear: dropout, endpoint: endpoint == .pfs ? .pfs : .os, test: try TrialTest.parse(test),
@@ -114,16 +111,19 @@ struct Design: ParsableCommand {
             let overrides = try ModelOverrides.parse(assignments)
             let calibrator = Calibrator(catalogue: catalogue, overrides: overrides)
             let models = try ids.map { try calibrator.model(for: $0) }
-            let folder = URL(fileURLWithPath: out ?? "notebooks-out/design-\(ids[0])-\(ids[1])-power\(fmtPlain(power))-seed\(seed)")
-            try TrialReport.checkDestination(folder, force: force)
+            let folder = try RunFolder.create(at: out ?? "notebooks-out/design-\(ids[0])-\(ids[1])-power\(fmtPlain(power))-seed\(seed)",
+                                              force: force, shape: .files)
+            defer { folder.abandon() }
             let search = try SampleSizeSearch.run(experimental: models[0], control: models[1], template: template, sides: sided,
                                                   power: power, replicates: replicates, seed: seed, threads: threads, step: step)
             let report = DesignReport(search: search, experimental: models[0].id, control: models[1].id, template: template,
                                       sides: sided, seed: seed, commandLine: ["nensim"] + CommandLine.arguments.dropFirst())
-            let written = try report.write(to: folder, force: force)
-            print(report.renderTable())
-            print("")
-            print("wrote \(written.map(\.path).joined(separator: ", "))")
+            _ = try report.write(to: folder) {
+                try Console.out(report.renderTable())
+                try Console.out("")
+                let shown = folder.files.map { (folder.displayName as NSString).appendingPathComponent($0) }
+                try Console.out("wrote \(shown.joined(separator: ", "))")
+            }
         }
     }
 

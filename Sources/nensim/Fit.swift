@@ -61,7 +61,7 @@ struct Fit: ParsableCommand {
 
     func validate() throws {
         if let tau { guard tau.isFinite, tau > 0 else { throw ValidationError("--tau \(tau): must be a positive time") } }
-        do { _ = try families(); _ = try analysisOptions() } catch let f as NensimFailure { throw ValidationError(f.message) }
+        do { _ = try families(); _ = try analysisOptions() } catch let f as NensimFailure { throw validationError(f) }
         guard Self.monthsPerUnit[timeUnit] != nil else { throw ValidationError("--time-unit '\(timeUnit)': expected months, days, weeks or years") }
         if exportEvidence != nil {
             guard exportArm.range(of: "^[a-z][a-z0-9_]*$", options: .regularExpression) != nil else {
@@ -111,7 +111,9 @@ struct Fit: ParsableCommand {
         try reportingFailures {
             let families = try families()
             let options = try analysisOptions()
-            if let out { try OutputFolder.check(out, force: force) }
+            // The one atomic writer (docs/RELIABILITY.md): made before any work, committed last.
+            let folder = try out.map { try RunFolder.create(at: $0, force: force, shape: .files) }
+            defer { folder?.abandon() }
             let table = try CSVReader.read(path: file)
             let data = try AnalysisData.extract(from: table, options: options)
             let commandLine = ["nensim"] + CommandLine.arguments.dropFirst()
@@ -123,17 +125,17 @@ struct Fit: ParsableCommand {
                 if FileManager.default.fileExists(atPath: exportEvidence) && !force {
                     throw NensimFailure.cannotCreate("--export-evidence \(exportEvidence): the file exists; choose another name or add --force")
                 }
-                do { try data.write(to: URL(fileURLWithPath: exportEvidence), options: .atomic) } catch {
-                    throw NensimFailure.cannotCreate("--export-evidence \(exportEvidence): cannot be written (\(error.localizedDescription))")
-                }
+                try RunFolder.writeFile(data, to: exportEvidence)
                 text += "\nWrote the evidence file \(exportEvidence)"
             }
-            if let out {
-                try OutputFolder.write([("fit.json", try result.json()), ("fit.csv", Data(result.csv().utf8)),
-                                        ("fit.svg", Data(result.svg().utf8))], to: out, force: force)
+            if let folder, let out {
+                try folder.write("fit.json", contents: try result.json())
+                try folder.write("fit.csv", contents: result.csv())
+                try folder.write("fit.svg", contents: result.svg())
                 text += "\nWrote fit.json, fit.csv and fit.svg to \(out)"
             }
-            print(text)
+            try Console.out(text)
+            try folder?.commit()
         }
     }
 }

@@ -2,16 +2,17 @@ import Foundation
 import NENSim
 import Synchronization
 
-/// SIGINT, SIGTERM and SIGHUP: remove the run folder being made, erase the progress bar,
-/// say so on stderr and exit 128 + signal (130 for Ctrl-C, 143 for SIGTERM).
+/// SIGINT, SIGTERM and SIGHUP, in every command: remove every output being made (each
+/// open `RunFolder`: folders, files, shard files), erase the progress bar, say so on
+/// stderr and exit 128 + signal (130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP);
+/// docs/RELIABILITY.md.
 ///
 /// The C handler only writes the signal number to a pipe (async-signal-safe); a
 /// dedicated thread — a plain pthread, so it runs even while Dispatch's workers fill
 /// every core — reads it and does the cleanup. SIGXFSZ is ignored so that exceeding a
 /// file-size limit is an ordinary write error (exit 74) with cleanup.
 enum Interrupts {
-    private struct Guarded: @unchecked Sendable { // RunFolder and ProgressBar are thread-safe
-        var folder: RunFolder?
+    private struct Guarded: @unchecked Sendable { // ProgressBar is thread-safe
         var bar: ProgressBar?
     }
     private static let guarded = Mutex(Guarded())
@@ -32,12 +33,12 @@ enum Interrupts {
             var byte: UInt8 = 0
             while read(readEnd, &byte, 1) != 1 {}
             exiting.store(true, ordering: .releasing)
-            let (folder, bar) = guarded.withLock { ($0.folder, $0.bar) }
+            let bar = guarded.withLock { $0.bar }
             bar?.finish()
-            folder?.abandon()
+            let removed = RunFolder.anyOpen ? "; partial output removed" : ""
+            RunFolder.abandonAll()
             let name = byte == UInt8(SIGINT) ? "interrupted" : byte == UInt8(SIGTERM) ? "terminated" : "hung up"
-            let removed = folder != nil && folder?.isCommitted == false ? "; partial output removed" : ""
-            FileHandle.standardError.write(Data("nensim: \(name)\(removed)\n".utf8))
+            Console.error("\(name)\(removed)")
             _exit(128 + Int32(byte))
         }
         thread.name = "nensim signals"
@@ -54,8 +55,6 @@ enum Interrupts {
         signal(SIGXFSZ, SIG_IGN)
     }
 
-    /// The folder to remove on a signal (nil once committed or abandoned).
-    static func guardFolder(_ folder: RunFolder?) { guarded.withLock { $0.folder = folder } }
     static func guardProgress(_ bar: ProgressBar?) { guarded.withLock { $0.bar = bar } }
 }
 

@@ -19,7 +19,7 @@ struct Merge: ParsableCommand {
     @Argument(help: ArgumentHelp("The k tally files (*.nstally), in any order.", valueName: "shard-file"))
     var files: [String] = []
 
-    @Option(name: .long, help: "Worker threads (results do not depend on it).")
+    @Option(name: .long, parsing: .unconditional, help: "Worker threads (results do not depend on it).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @OptionGroup var output: OutputOptions
@@ -30,12 +30,13 @@ struct Merge: ParsableCommand {
     }
 
     func run() throws {
+        Console.quiet = output.quiet
         let outcome: ShardMerge.Outcome
         do {
             outcome = try ShardMerge.mergeAny(paths: files, threads: threads)
         } catch {
-            for line in error.lines { FileHandle.standardError.write(Data("nensim: \(line)\n".utf8)) }
-            throw ExitCode(error.status.rawValue)
+            for line in error.lines { Console.error(line) }
+            throw ExitCode(ExitStatus(error.status).rawValue)
         }
         let merged: ShardMerge.Merged
         switch outcome {
@@ -57,12 +58,8 @@ struct Merge: ParsableCommand {
             let psaResult = merged.psa.map { $0.result(base: report) }
             try session.finish(request: request, report: report, models: s.arms, result: merged.result, catalogue: catalogue,
                                evidenceFile: merged.evidenceFile,
-                               extraCSV: psaResult.map { [("psa.csv", RunPSA.csv($0)), ("psa_summary.csv", RunPSA.summaryCSV($0))] } ?? [])
-            guard output.printsTable else { return }
-            printReport(report, request: request)
-            if let psaResult {
-                print("")
-                print(RunPSA.render(psaResult))
+                               extraCSV: psaResult.map { [("psa.csv", RunPSA.csv($0)), ("psa_summary.csv", RunPSA.summaryCSV($0))] } ?? []) {
+                if output.printsTable { try printReport(report, request: request, psa: psaResult) }
             }
         }
     }
@@ -71,10 +68,11 @@ struct Merge: ParsableCommand {
     /// --out (default the trial's own folder; an existing one only with --force), and its table.
     func mergeTrial(_ merged: ShardMerge.MergedTrial) throws {
         try reportingFailures {
-            let folder = URL(fileURLWithPath: output.out ?? Trial.defaultFolder(merged.result.request))
+            let folder = try RunFolder.create(at: output.out ?? Trial.defaultFolder(merged.result.request), force: output.force, shape: .files)
+            defer { folder.abandon() }
             let report = TrialReport(result: merged.result, psa: merged.psa, psaFigures: merged.psaFigures,
                                      commandLine: ["nensim"] + CommandLine.arguments.dropFirst())
-            try Trial.finish(report, folder: folder, force: output.force)
+            try Trial.finish(report, folder: folder)
         }
     }
 }

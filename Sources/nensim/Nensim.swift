@@ -15,10 +15,23 @@ struct Nensim: ParsableCommand {
     /// Parses and runs, reporting any error as one line on stderr (`nensim: …`) with
     /// its sysexits status; help and version requests print as usual.
     static func main() {
+        // A closed pipe or a file-size limit is a failed write (exit 74, cleaned up), not
+        // a signal that kills the process mid-write (docs/RELIABILITY.md).
+        signal(SIGPIPE, SIG_IGN)
+        signal(SIGXFSZ, SIG_IGN)
+        Phrase.spelling = { $0.flag }
+        Interrupts.install()
         do {
             var command = try parseAsRoot()
             try command.run()
         } catch {
+            // Whatever was being written and not committed goes (docs/RELIABILITY.md).
+            while Interrupts.isExiting { sleep(1) }
+            RunFolder.abandonAll()
+            if let failure = error as? NensimFailure {
+                Console.error(failure.text)
+                Foundation.exit(failure.exitStatus.rawValue)
+            }
             let code = exitCode(for: error)
             if code == .success || error is CleanExit {
                 exit(withError: error)
@@ -26,20 +39,8 @@ struct Nensim: ParsableCommand {
             let message = OptionSuggestions.refine(self.message(for: error)
                 .split(separator: "\n").first.map(String.init)?
                 .replacingOccurrences(of: "Error: ", with: "") ?? "")
-            if !message.isEmpty {
-                FileHandle.standardError.write(Data("nensim: \(message)\n".utf8))
-            }
+            if !message.isEmpty { Console.error(message) }
             Foundation.exit(code.rawValue)
         }
-    }
-}
-
-/// Runs `body`, turning a `NensimFailure` into one line on stderr and its exit status.
-func reportingFailures(_ body: () throws -> Void) throws {
-    do {
-        try body()
-    } catch let failure as NensimFailure {
-        FileHandle.standardError.write(Data("nensim: \(failure.message)\n".utf8))
-        throw ExitCode(failure.status.rawValue)
     }
 }

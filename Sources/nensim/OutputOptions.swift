@@ -62,7 +62,7 @@ struct OutputOptions: ParsableArguments {
     var censorTicks = false
 
     func validate() throws {
-        do { _ = try OutputFormat.parseList(format) } catch let f as NensimFailure { throw ValidationError(f.message) }
+        do { _ = try OutputFormat.parseList(format) } catch let f as NensimFailure { throw validationError(f) }
         _ = try figureStyle()
     }
 
@@ -136,9 +136,9 @@ struct OutputOptions: ParsableArguments {
     /// folder (so an unwritable or existing folder fails before any work), arms the
     /// interrupt handler that removes it, and starts the progress bar.
     func begin(defaultFolder: String, request: SimulationRequest) throws -> OutputSession {
+        Console.quiet = quiet
         Interrupts.install()
         let folder = writesFiles ? try RunFolder.create(at: out ?? defaultFolder, force: force) : nil
-        Interrupts.guardFolder(folder)
         let showBar = !quiet && (progress == .always || (progress == .auto && isatty(STDERR_FILENO) == 1))
         let bar = showBar ? ProgressBar(total: request.arms.count * request.patientsPerArm) : nil
         Interrupts.guardProgress(bar)
@@ -168,11 +168,13 @@ final class OutputSession {
     /// Stops the progress bar and erases it.
     func simulationEnded() { bar?.finish() }
 
-    /// Writes every file and moves the folder into place.
+    /// Writes every file, runs `beforeCommit` (printing the report: a failed stdout then
+    /// leaves no folder behind) and moves the folder into place.
     /// `extraCSV`: further CSV files (name, contents) written with the csv format, e.g. `psa.csv`.
     func finish(request: SimulationRequest, report: RunReport, models: [ArmModel], result: SimulationResult,
-                catalogue: EvidenceCatalogue, evidenceFile: String?, extraCSV: [(name: String, contents: String)] = []) throws {
-        guard let folder else { return }
+                catalogue: EvidenceCatalogue, evidenceFile: String?, extraCSV: [(name: String, contents: String)] = [],
+                beforeCommit: () throws -> Void = {}) throws {
+        guard let folder else { return try beforeCommit() }
         let manifest = try RunManifest(request: request, report: report, catalogue: catalogue, commandLine: CommandLine.arguments,
                                        gitCommit: BuildInfo.gitCommit(), timestamp: started, evidenceFile: evidenceFile)
         try RunOutputWriter.write(report: report, models: models, result: result, manifest: manifest, to: folder,
@@ -180,10 +182,9 @@ final class OutputSession {
         if options.formats.contains(.csv) {
             for file in extraCSV { try folder.write(file.name, contents: file.contents) }
         }
+        try beforeCommit()
         try folder.commit()
-        if !options.quiet {
-            FileHandle.standardError.write(Data("wrote \(folder.files.count) files to \(folder.displayName)/\n".utf8))
-        }
+        Console.note("wrote \(folder.files.count) files to \(folder.displayName)/")
     }
 
     /// Abandons an uncommitted folder (call on every exit path, e.g. in `defer`).
@@ -193,7 +194,6 @@ final class OutputSession {
         while Interrupts.isExiting { sleep(1) }
         bar?.finish()
         folder?.abandon()
-        Interrupts.guardFolder(nil)
     }
 }
 

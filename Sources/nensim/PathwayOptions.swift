@@ -58,9 +58,6 @@ struct PathwayOptions: ParsableArguments {
         try settings.validate()
         let overrides = try ModelOverrides.parse(rest)
         for arm in overrides.values.keys.sorted() { _ = try catalogue.arm(arm) }
-        if let tau, tau > options.horizon {
-            throw NensimFailure.usage("--tau \(fmtShort(tau)) is beyond the horizon (\(fmtShort(options.horizon)) months)")
-        }
 
         // Guidance check before any work.
         let warnings = idLists.flatMap { PathwayGuidance.check(pathway: $0, profile: profile, catalogue: catalogue) }
@@ -68,7 +65,7 @@ struct PathwayOptions: ParsableArguments {
             let more = warnings.count > 1 ? " (and \(warnings.count - 1) more guidance warning(s))" : ""
             throw NensimFailure.data("--strict: \(first.message)\(more)")
         }
-        for w in warnings { FileHandle.standardError.write(Data("nensim: warning: \(w.message)\n".utf8)) }
+        for w in warnings { Console.warning(w.message) }
 
         let calibrator = Calibrator(catalogue: catalogue, overrides: overrides)
         var models: [String: ArmModel] = [:]
@@ -81,8 +78,8 @@ struct PathwayOptions: ParsableArguments {
         var header = "nensim \(NENSimInfo.version): \(built.count) pathway(s) × \(n) patients, seed \(options.seed); \(request.simulation.design.summary)"
         header += "\npopulation: \(profile); statistics from \(report.dataBasis)"
         if output.printsTable {
-            print(header)
-            print("")
+            try Console.out(header)
+            try Console.out("")
         }
         let style = try output.figureStyle()
         if output.formats.contains(.csv) || !style.formats.isEmpty {
@@ -104,9 +101,12 @@ struct PathwayOptions: ParsableArguments {
                 try folder.write(file.name, contents: file.contents)
                 written += 1
             }
+            // The table first: a failed stdout leaves no folder (docs/RELIABILITY.md).
+            if output.printsTable { try Console.out(report.renderTable()) }
             try folder.commit()
-            if !output.quiet { FileHandle.standardError.write(Data("wrote \(written) files to \(path)/\n".utf8)) }
+            Console.note("wrote \(written) files to \(path)/")
+        } else if output.printsTable {
+            try Console.out(report.renderTable())
         }
-        if output.printsTable { print(report.renderTable()) }
     }
 }

@@ -47,7 +47,7 @@ final class ProgressBar: Sendable {
 
     /// Erases the bar if one was drawn (also from the interrupt handler).
     func erase() {
-        if drawn.exchange(false, ordering: .acquiringAndReleasing) { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+        if drawn.exchange(false, ordering: .acquiringAndReleasing) { Console.rawError("\r\u{1B}[2K") }
     }
 
     private func draw(elapsed: Double) {
@@ -60,7 +60,7 @@ final class ProgressBar: Sendable {
         let barWidth = max(10, min(40, columns - text.count - 3))
         let filled = Int((fraction * Double(barWidth)).rounded(.down))
         let bar = "[" + String(repeating: "█", count: filled) + String(repeating: "·", count: barWidth - filled) + "]"
-        FileHandle.standardError.write(Data("\r\u{1B}[2K\(bar)\(text)".utf8))
+        Console.rawError("\r\u{1B}[2K\(bar)\(text)")
         drawn.store(true, ordering: .releasing)
     }
 

@@ -59,7 +59,8 @@ struct Reconstruct: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            try OutputFolder.check(out, force: force)
+            let folder = try RunFolder.create(at: out, force: force, shape: .files)
+            defer { folder.abandon() }
             let c = try Self.columns(CSVReader.read(path: curve), ["time", "survival"], flag: "CURVE.csv")
             let r = try Self.columns(CSVReader.read(path: atRisk), ["time", "n_risk"], flag: "--at-risk")
             var counts: [Int] = []
@@ -76,8 +77,10 @@ struct Reconstruct: ParsableCommand {
             let fidelity = ReconstructionFidelity(result, publishedRiskTime: r[0], publishedRisk: counts, publishedEvents: events)
             var patients = "time,event\n"
             for p in result.patients { patients += "\(CSVWriter.number(p.time)),\(p.event ? 1 : 0)\n" }
-            try OutputFolder.write([("patients.csv", Data(patients.utf8)), ("fidelity.csv", Data(fidelity.csv().utf8))], to: out, force: force)
-            print(fidelity.text(result) + "\nWrote patients.csv and fidelity.csv to \(out)")
+            try folder.write("patients.csv", contents: patients)
+            try folder.write("fidelity.csv", contents: fidelity.csv())
+            try Console.out(fidelity.text(result) + "\nWrote patients.csv and fidelity.csv to \(out)")
+            try folder.commit()
         }
     }
 }

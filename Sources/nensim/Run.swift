@@ -4,22 +4,22 @@ import NENSim
 
 /// Flags shared by `run` and `validate`: the scenario and the engine.
 struct SimulationOptions: ParsableArguments {
-    @Option(name: .long, help: "Random seed; the same seed gives the same output for any thread count.")
+    @Option(name: .long, parsing: .unconditional, help: "Random seed; the same seed gives the same output for any thread count.")
     var seed: UInt64 = 1
 
-    @Option(name: .long, help: "Worker threads (default: all cores). Results do not depend on it.")
+    @Option(name: .long, parsing: .unconditional, help: "Worker threads (default: all cores). Results do not depend on it.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(name: .long, help: "Follow-up horizon in months: patients event-free then are censored.")
+    @Option(name: .long, parsing: .unconditional, help: "Follow-up horizon in months: patients event-free then are censored.")
     var horizon: Double = 240
 
-    @Option(name: .long, help: "Uniform accrual period in months (needs --follow-up).")
+    @Option(name: .long, parsing: .unconditional, help: "Uniform accrual period in months (needs --follow-up).")
     var accrual: Double = 0
 
-    @Option(name: .customLong("follow-up"), help: "Follow-up after accrual ends, in months; the analysis happens then.")
+    @Option(name: .customLong("follow-up"), parsing: .unconditional, help: "Follow-up after accrual ends, in months; the analysis happens then.")
     var followUp: Double?
 
-    @Option(name: .long, help: "Annual dropout probability (exponential dropout), in [0, 1).")
+    @Option(name: .long, parsing: .unconditional, help: "Annual dropout probability (exponential dropout), in [0, 1).")
     var dropout: Double = 0
 
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a parameter: ARM.PARAM=VALUE (repeatable), e.g. prrt.pfs.median=30.", valueName: "arm.param=value"))
@@ -28,23 +28,30 @@ struct SimulationOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The simulated population, KEY=VALUE,…: liver_metastases=P (adds the liver-metastasis covariate at prevalence P), site=…, grade=G1|G2|G3, sstr=positive|negative, ki67=PCT, liver_lesions=N. Arms whose evidence does not cover it get a warning.", valueName: "key=value,…"))
     var population: String?
 
-    @Option(name: .customLong("grid-days"), help: "Width of a tally cell in days.")
+    @Option(name: .customLong("grid-days"), parsing: .unconditional, help: "Width of a tally cell in days.")
     var gridDays: Double = 1
 
-    @Option(name: .customLong("exact-limit"), help: "Keep individual patient records (exact statistics) when n per arm is at most this.")
+    @Option(name: .customLong("exact-limit"), parsing: .unconditional, help: "Keep individual patient records (exact statistics) when n per arm is at most this.")
     var exactLimit: Int = SimulationRequest.defaultRecordLimit
 
-    @Option(name: .customLong("block-size"), help: .hidden)
+    @Option(name: .customLong("block-size"), parsing: .unconditional, help: .hidden)
     var blockSize: Int = SimulationRequest.defaultBlockSize
 
     @OptionGroup var evidence: EvidenceOptions
 
     func validate() throws {
         guard threads >= 1, threads <= 256 else { throw ValidationError("--threads \(threads): must be between 1 and 256 (each worker keeps its own tally)") }
-        guard gridDays.isFinite, gridDays > 0, gridDays <= 366 else { throw ValidationError("--grid-days \(gridDays): must be a positive number of days up to 366") }
-        guard exactLimit >= 0 else { throw ValidationError("--exact-limit \(exactLimit): must be ≥ 0") }
+        guard gridDays.isFinite, Limits.gridDays.contains(gridDays) else {
+            throw ValidationError("--grid-days \(fmtShort(gridDays)): must be between \(fmtShort(Limits.gridDays.lowerBound)) and \(fmtShort(Limits.gridDays.upperBound)) days")
+        }
+        guard Limits.cells(horizon: max(horizon.isFinite ? horizon : 0, 600), gridWidth: gridDays / daysPerMonth) != nil || !horizon.isFinite else {
+            throw ValidationError("--grid-days \(fmtShort(gridDays)) with --horizon \(fmtShort(horizon)): more than \(Limits.maxCells) tally cells per arm; widen the grid")
+        }
+        guard Limits.recordLimit.contains(exactLimit) else {
+            throw ValidationError("--exact-limit \(exactLimit): must be between 0 and \(Limits.recordLimit.upperBound) (records cost 26 bytes a patient)")
+        }
         guard blockSize >= 1, blockSize <= 1 << 24 else { throw ValidationError("--block-size \(blockSize): must be between 1 and 16777216") }
-        do { try design.validate() } catch let f as NensimFailure { throw ValidationError(f.message) }
+        do { try design.validate() } catch let f as NensimFailure { throw validationError(f) }
     }
 
     var design: StudyDesign {
@@ -64,7 +71,7 @@ struct SimulationOptions: ParsableArguments {
 
     /// Parses the arm list and calibrates each arm against the (merged) catalogue.
     func models(_ armList: String, catalogue: EvidenceCatalogue) throws -> [ArmModel] {
-        let ids = try parseArmList(armList)
+        let ids = try resolveArmList(armList, catalogue: catalogue)
         let overrides = try ModelOverrides.parse(assignments)
         for arm in overrides.values.keys.sorted() where !ids.contains(arm) {
             _ = try catalogue.arm(arm) // an unknown arm in --set is an error, a known one not in --arms is ignored
@@ -72,7 +79,7 @@ struct SimulationOptions: ParsableArguments {
         let spec = try population.map(PopulationSpec.parse) ?? PopulationSpec()
         for id in ids {
             for reason in spec.mismatches(with: try catalogue.arm(id)) {
-                FileHandle.standardError.write(Data("nensim: warning: \(reason)\n".utf8))
+                Console.warning(reason)
             }
         }
         let calibrator = Calibrator(catalogue: catalogue, overrides: overrides, population: spec)
@@ -80,15 +87,32 @@ struct SimulationOptions: ParsableArguments {
     }
 }
 
+/// `parseArmList`, each id resolved to its catalogue arm (aliases, case), refusing two
+/// names of one arm (`pprt,prrt`).
+func resolveArmList(_ text: String, catalogue: EvidenceCatalogue) throws -> [String] {
+    let names = try parseArmList(text)
+    var seen: [String: String] = [:]
+    var ids: [String] = []
+    for name in names {
+        let id = try catalogue.arm(name).id
+        if let first = seen[id] {
+            throw NensimFailure.usage("\(.arms) '\(user: text)': '\(user: first)' and '\(user: name)' are both arm \(id); list each arm once")
+        }
+        seen[id] = name
+        ids.append(id)
+    }
+    return ids
+}
+
 /// Splits "a,b,c" into ids: lowercased, trimmed, no empties, no duplicates.
 func parseArmList(_ text: String) throws -> [String] {
     let ids = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
     guard !ids.isEmpty, !ids.contains(where: \.isEmpty) else {
-        throw NensimFailure.usage("--arms '\(text)': expected comma-separated arm ids, e.g. prrt,everolimus")
+        throw NensimFailure.usage("\(.arms) '\(user: text)': expected comma-separated arm ids, e.g. prrt,everolimus")
     }
     var seen = Set<String>()
     for id in ids where !seen.insert(id).inserted {
-        throw NensimFailure.usage("--arms: arm '\(id)' is listed twice")
+        throw NensimFailure.usage("\(.arms): arm '\(user: id)' is listed twice")
     }
     return ids
 }
@@ -102,16 +126,16 @@ struct Run: ParsableCommand {
     @Option(name: .long, help: "Comma-separated arm ids, e.g. prrt,everolimus (see `nensim arms`); or give --pathways.")
     var arms: String?
 
-    @Option(name: .long, help: "Patients per arm (1 … 10^12).")
+    @Option(name: .long, parsing: .unconditional, help: "Patients per arm (1 … 10^12).")
     var n: Int = 10_000
 
     @Option(name: .long, help: "Arm the others are compared with (default: placebo if run, else the first arm).")
     var reference: String?
 
-    @Option(name: .long, help: "Restriction time τ for RMST, months (default: min(60, horizon)).")
+    @Option(name: .long, parsing: .unconditional, help: "Restriction time τ for RMST, months (default: min(60, horizon)).")
     var tau: Double?
 
-    @Option(name: .long, help: "Probabilistic sensitivity analysis: K parameter sets drawn from the figures' ranges (log-normal times, beta proportions); reports each statistic's 2.5–97.5 % interval over draws.")
+    @Option(name: .long, parsing: .unconditional, help: "Probabilistic sensitivity analysis: K parameter sets drawn from the figures' ranges (log-normal times, beta proportions); reports each statistic's 2.5–97.5 % interval over draws.")
     var psa: Int?
 
     @OptionGroup var options: SimulationOptions
@@ -126,16 +150,20 @@ struct Run: ParsableCommand {
     func validate() throws {
         try pathwayOptions.validate(arms: arms, reference: reference)
         if let shard {
-            do { _ = try ShardSpec.parse(shard) } catch let f as NensimFailure { throw ValidationError(f.message) }
+            do { _ = try ShardSpec.parse(shard) } catch let f as NensimFailure { throw validationError(f) }
             if arms == nil { throw ValidationError("--shard applies to --arms; --pathways runs are not sharded yet") }
         }
-        guard n >= 1 else { throw ValidationError("--n \(n): the number of patients per arm must be at least 1") }
+        guard n >= 1 else { throw ValidationError("--n \(n): must be ≥ 1 (patients per arm)") }
         if let psa { guard psa >= 1, psa <= 100_000 else { throw ValidationError("--psa \(psa): between 1 and 100000 draws") } }
         guard n <= 1_000_000_000_000 else { throw ValidationError("--n \(n): at most 10^12 patients per arm") }
         if let tau { guard tau.isFinite, tau > 0 else { throw ValidationError("--tau \(tau): must be a positive number of months") } }
+        if let tau, tau > options.horizon {
+            throw ValidationError("--tau \(fmtShort(tau)) is beyond the horizon (\(fmtShort(options.horizon)) months)")
+        }
     }
 
     func run() throws {
+        Console.quiet = output.quiet
         try reportingFailures {
             guard let arms else { return try pathwayOptions.run(n: n, tau: tau, options: options, output: output) }
             let catalogue = try options.evidence.catalogue()
@@ -150,9 +178,6 @@ struct Run: ParsableCommand {
                 ref = r
             } else {
                 ref = ids.count > 1 ? (ids.contains("placebo") ? "placebo" : ids[0]) : nil
-            }
-            if let tau, tau > options.horizon {
-                throw NensimFailure.usage("--tau \(fmtShort(tau)) is beyond the horizon (\(fmtShort(options.horizon)) months)")
             }
             let request = options.request(arms: models, n: n)
             if let shard {
@@ -176,12 +201,8 @@ struct Run: ParsableCommand {
             }
             try session.finish(request: request, report: report, models: models, result: result,
                                catalogue: catalogue, evidenceFile: options.evidence.evidence,
-                               extraCSV: psaResult.map { [("psa.csv", RunPSA.csv($0)), ("psa_summary.csv", RunPSA.summaryCSV($0))] } ?? [])
-            guard output.printsTable else { return }
-            printReport(report, request: request)
-            if let psaResult {
-                print("")
-                print(RunPSA.render(psaResult))
+                               extraCSV: psaResult.map { [("psa.csv", RunPSA.csv($0)), ("psa_summary.csv", RunPSA.summaryCSV($0))] } ?? []) {
+                if output.printsTable { try printReport(report, request: request, psa: psaResult) }
             }
         }
     }

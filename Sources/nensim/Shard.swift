@@ -17,7 +17,7 @@ func runShard(_ shard: ShardSpec, request: SimulationRequest, reference: String?
     try file.write(to: path)
     let items = shard.workItemCount(total: total)
     let draws = psa.map { ", \($0.section.count) of \($0.section.draws) PSA draws" } ?? ""
-    FileHandle.standardError.write(Data("nensim: shard \(shard): \(items) of \(total) work items, \(result.tallies.map(\.patients).reduce(0, +)) patients\(draws); wrote \(path)\n".utf8))
+    Console.note("nensim: shard \(shard): \(items) of \(total) work items, \(result.tallies.map(\.patients).reduce(0, +)) patients\(draws); wrote \(path)")
 }
 
 /// `trial --shard i/k`: simulates replicates r with r mod k = i − 1 and writes the
@@ -34,7 +34,7 @@ func runTrialShard(_ shard: ShardSpec, request: TrialRequest, out: String?, psa:
     let file = try TrialShardFile(shard: shard, request: request, outcomes: outcomes, psa: psaPart)
     let path = out ?? "notebooks-out/trial-\(request.experimental.id)-\(request.control.id)-n\(request.design.patients)-seed\(request.seed).\(shard.fileTag).\(TallyFile.fileExtension)"
     try file.write(to: path)
-    FileHandle.standardError.write(Data("nensim: shard \(shard): \(outcomes.count) of \(request.replicates) replicates; wrote \(path)\n".utf8))
+    Console.note("nensim: shard \(shard): \(outcomes.count) of \(request.replicates) replicates; wrote \(path)")
 }
 
 /// `notebooks-out/prrt-everolimus-n100000-seed1.shard-3-of-7.nstally`.

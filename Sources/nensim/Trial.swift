@@ -21,22 +21,22 @@ struct Trial: ParsableCommand {
     @Option(name: .long, help: "EXPERIMENTAL,CONTROL arm ids, e.g. sunitinib,placebo (see `nensim arms`).")
     var arms: String
 
-    @Option(name: .long, help: "Patients randomised per trial (both arms).")
+    @Option(name: .long, parsing: .unconditional, help: "Patients randomised per trial (both arms).")
     var n: Int
 
     @Option(name: .long, help: "Allocation ratio EXPERIMENTAL:CONTROL, e.g. 1:1 or 2:1.")
     var ratio: String = "1:1"
 
-    @Option(name: .long, help: "Uniform accrual period, months.")
+    @Option(name: .long, parsing: .unconditional, help: "Uniform accrual period, months.")
     var accrual: Double = 24
 
-    @Option(name: .customLong("follow-up"), help: "Follow-up after accrual ends, months: the latest analysis time (default 12 without --events, none with it).")
+    @Option(name: .customLong("follow-up"), parsing: .unconditional, help: "Follow-up after accrual ends, months: the latest analysis time (default 12 without --events, none with it).")
     var followUp: Double?
 
-    @Option(name: .long, help: "Annual dropout probability (exponential dropout), in [0, 1).")
+    @Option(name: .long, parsing: .unconditional, help: "Annual dropout probability (exponential dropout), in [0, 1).")
     var dropout: Double = 0
 
-    @Option(name: .long, help: "Event-driven analysis at this many events (at most --n).")
+    @Option(name: .long, parsing: .unconditional, help: "Event-driven analysis at this many events (at most --n).")
     var events: Int?
 
     @Option(name: .long, help: "Endpoint analysed: pfs or os.")
@@ -48,7 +48,7 @@ struct Trial: ParsableCommand {
     @Option(name: .long, help: "Scan interval (e.g. 12w, 8w, 3m, 90d): progression is seen at the first scan after it.")
     var assess: String?
 
-    @Option(name: .long, help: "Significance level: two-sided, or with --looks the α of --sided.")
+    @Option(name: .long, parsing: .unconditional, help: "Significance level: two-sided, or with --looks the α of --sided.")
     var alpha: Double = 0.05
 
     @Option(name: .long, help: ArgumentHelp("Group-sequential looks at these information fractions (fractions of --events), e.g. 0.5,0.75,1.", valueName: "t1,t2,…,1"))
@@ -60,28 +60,29 @@ struct Trial: ParsableCommand {
     @Option(name: .customLong("beta-spending"), help: "Non-binding futility bounds from β spending (obf, pocock, hsd:GAMMA); one-sided designs.")
     var betaSpending: String?
 
-    @Option(name: .long, help: "Type II error of the design's drift (futility bounds and the design's H1 exit probabilities); default 0.2.")
+    @Option(name: .long, parsing: .unconditional, help: "Type II error of the design's drift (futility bounds and the design's H1 exit probabilities); default 0.2.")
     var beta: Double?
 
-    @Option(name: .long, help: "The same as --beta 1 − POWER.")
+    @Option(name: .long, parsing: .unconditional, help: "The same as --beta 1 − POWER.")
     var power: Double?
 
-    @Option(name: .long, help: "Sides of a --looks design: 1 (reject for benefit only) or 2 (default).")
+    @Option(name: .long, parsing: .unconditional, help: "Sides of a --looks design: 1 (reject for benefit only) or 2 (default).")
     var sided: Int?
 
-    @Option(name: .long, help: "Number of simulated trials.")
+
+    @Option(name: .long, parsing: .unconditional, help: "Number of simulated trials.")
     var replicates: Int = 1000
 
     @Flag(name: .long, help: "Run the control arm against itself (type I error).")
     var null = false
 
-    @Option(name: .long, help: "Probabilistic sensitivity analysis: K parameter draws from the figures' ranges, each simulated.")
+    @Option(name: .long, parsing: .unconditional, help: "Probabilistic sensitivity analysis: K parameter draws from the figures' ranges, each simulated.")
     var psa: Int?
 
-    @Option(name: .long, help: "Random seed; the same seed gives the same output for any thread count.")
+    @Option(name: .long, parsing: .unconditional, help: "Random seed; the same seed gives the same output for any thread count.")
     var seed: UInt64 = 1
 
-    @Option(name: .long, help: "Worker threads (default: all cores). Results do not depend on it.")
+    @Option(name: .long, parsing: .unconditional, help: "Worker threads (default: all cores). Results do not depend on it.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a parameter: ARM.PARAM=VALUE (repeatable).", valueName: "arm.param=value"))
@@ -105,7 +106,7 @@ struct Trial: ParsableCommand {
         guard threads >= 1, threads <= 256 else { throw ValidationError("--threads \(threads): must be between 1 and 256 (each worker keeps its own tally)") }
         if let psa { guard psa >= 1, psa <= 100_000 else { throw ValidationError("--psa \(psa): the number of draws must be between 1 and 100000") } }
         if let shard {
-            do { _ = try ShardSpec.parse(shard) } catch let f as NensimFailure { throw ValidationError(f.message) }
+            do { _ = try ShardSpec.parse(shard) } catch let f as NensimFailure { throw validationError(f) }
             if looks != nil { throw ValidationError("--shard with --looks: sharded group-sequential trials are not supported yet") }
         }
         if looks == nil {
@@ -119,20 +120,23 @@ struct Trial: ParsableCommand {
         if let b = beta ?? power.map({ 1 - $0 }) { guard b > 0, b < 1 else { throw ValidationError("--beta/--power: β = \(b) must lie in (0, 1)") } }
         if betaSpending != nil, sided != 1 { throw ValidationError("--beta-spending needs --sided 1 (futility bounds are one-sided)") }
         if looks != nil, events == nil { throw ValidationError("--looks needs --events (looks are at fractions of the target events)") }
+        // Cross-field checks of the design and the arm list, before any work.
+        try validating {
+            try design().validate()
+            let ids = try parseArmList(arms)
+            guard ids.count == 2 else {
+                throw NensimFailure.usage("\(.arms) '\(user: arms)': a trial compares exactly two arms, EXPERIMENTAL,CONTROL (e.g. sunitinib,placebo)")
+            }
+        }
     }
 
     /// The group-sequential plan of --looks, or nil.
     func sequentialPlan() throws -> SequentialPlan? {
         guard let looks else { return nil }
-        do {
-            return SequentialPlan(informationRates: try SequentialPlan.parseLooks(looks), sides: sided ?? 2,
-                                  spending: try SequentialPlan.parseSpending(spending),
-                                  futilitySpending: try betaSpending.map(SequentialPlan.parseSpending),
-                                  beta: beta ?? power.map { 1 - $0 } ?? 0.2)
-        } catch let f as NensimFailure {
-            throw NensimFailure.usage(f.message.replacingOccurrences(of: "looks '", with: "--looks '")
-                .replacingOccurrences(of: "spending function '", with: "--spending/--beta-spending '"))
-        }
+        return SequentialPlan(informationRates: try SequentialPlan.parseLooks(looks), sides: sided ?? 2,
+                              spending: try SequentialPlan.parseSpending(spending, parameter: .spending),
+                              futilitySpending: try betaSpending.map { try SequentialPlan.parseSpending($0, parameter: .betaSpending) },
+                              beta: beta ?? power.map { 1 - $0 } ?? 0.2)
     }
 
     func design() throws -> TrialDesign {
@@ -148,23 +152,23 @@ struct Trial: ParsableCommand {
         "notebooks-out/trial-\(request.experimental.id)-\(request.control.id)-n\(request.design.patients)-seed\(request.seed)"
     }
 
-    /// Writes the report's files, prints its table and the files written.
-    static func finish(_ report: TrialReport, folder: URL, force: Bool) throws {
-        let written = try report.write(to: folder, force: force)
-        print(report.renderTable())
-        print("")
-        print("wrote \(written.map(\.path).joined(separator: ", "))")
+    /// Writes the report's files, prints its table and the files written, and commits
+    /// the folder (after printing: a failed stdout leaves nothing).
+    static func finish(_ report: TrialReport, folder: RunFolder) throws {
+        _ = try report.write(to: folder) {
+            try Console.out(report.renderTable())
+            try Console.out("")
+            let shown = folder.files.map { (folder.displayName as NSString).appendingPathComponent($0) }
+            try Console.out("wrote \(shown.joined(separator: ", "))")
+        }
     }
 
     func run() throws {
         try reportingFailures {
             let design = try design()
             try design.validate()
-            let ids = try parseArmList(arms)
-            guard ids.count == 2 else {
-                throw NensimFailure.usage("--arms '\(arms)': a trial compares exactly two arms, EXPERIMENTAL,CONTROL (e.g. sunitinib,placebo)")
-            }
             let catalogue = try evidence.catalogue()
+            let ids = try resolveArmList(arms, catalogue: catalogue)
             let overrides = try ModelOverrides.parse(assignments)
             for arm in overrides.values.keys.sorted() where !ids.contains(arm) { _ = try catalogue.arm(arm) }
             let calibrator = Calibrator(catalogue: catalogue, overrides: overrides)
@@ -177,15 +181,15 @@ struct Trial: ParsableCommand {
                 let draws = try psa.map { try TrialSimulator.psaDraws(request, catalogue: catalogue, overrides: overrides, K: $0) }
                 return try runTrialShard(try ShardSpec.parse(shard), request: request, out: out, psa: draws)
             }
-            let folder = URL(fileURLWithPath: out ?? Self.defaultFolder(request))
-            try TrialReport.checkDestination(folder, force: force)
             try request.validate()
+            let folder = try RunFolder.create(at: out ?? Self.defaultFolder(request), force: force, shape: .files)
+            defer { folder.abandon() }
             let result = TrialSimulator.run(request)
 
             let psaResult = try psa.map { try TrialSimulator.psa(request, catalogue: catalogue, overrides: overrides, K: $0) }
             let report = TrialReport(result: result, psa: psaResult?.draws, psaFigures: psaResult?.figures ?? [],
                                      commandLine: ["nensim"] + CommandLine.arguments.dropFirst())
-            try Self.finish(report, folder: folder, force: force)
+            try Self.finish(report, folder: folder)
         }
     }
 }

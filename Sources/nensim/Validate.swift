@@ -11,7 +11,7 @@ struct Validate: ParsableCommand {
     @Argument(help: "Arm ids, comma-separated (default: every arm of the catalogue).")
     var arms: String?
 
-    @Option(name: .long, help: "Patients per arm.")
+    @Option(name: .long, parsing: .unconditional, help: "Patients per arm.")
     var n: Int = 1_000_000
 
     @Flag(name: .long, help: "Print JSON for machines.")
@@ -26,7 +26,7 @@ struct Validate: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let catalogue = try options.evidence.catalogue()
-            let ids = try arms.map(parseArmList).map { try $0.map { try catalogue.arm($0).id } }
+            let ids = try arms.map { try resolveArmList($0, catalogue: catalogue) }
             let overrides = try ModelOverrides.parse(options.assignments)
             var design = options.design
             if options.horizon == 240 { design.horizon = 600 } // long enough for every median the catalogue names
@@ -36,41 +36,45 @@ struct Validate: ParsableCommand {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
                 encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Inf", negativeInfinity: "-Inf", nan: "NaN")
-                print(String(decoding: try encoder.encode(rows), as: UTF8.self))
+                try Console.out(String(decoding: try encoder.encode(rows), as: UTF8.self))
                 return
             }
-            print("nensim validate: \(n) patients per arm, seed \(options.seed); reproduced = within 4 Monte Carlo SE of the figure")
+            try Console.out("nensim validate: \(n) patients per arm, seed \(options.seed); reproduced = within 4 Monte Carlo SE of the figure")
             var t = TextTable(header: ["arm", "figure", "status", "quantity", "target", "model", "simulated", "MC SE", "z", "verdict"])
             for r in rows where r.verdict != .notUsed && r.verdict != .notSimulated {
                 let target = r.range.map { "\(fixed(r.target, decimals: 3)) [\(fmtShort($0[0]))–\(fmtShort($0[1]))]" } ?? fixed(r.target, decimals: 3)
                 t.add([r.arm, r.figure, r.status, r.quantity, target, fixed(r.model, decimals: 3), fixed(r.simulated, decimals: 3),
                        fixed(r.monteCarloSE, decimals: 4), fixed(r.z, decimals: 2), r.verdict.rawValue])
             }
-            print(t.render())
+            try Console.out(t.render())
             let conflicts = rows.filter { $0.verdict == .conflict }
             if !conflicts.isEmpty {
-                print("\nConflicts (figures of one arm that cannot all hold):")
-                for r in conflicts { print("  \(r.figure): \(r.note)") }
+                try Console.out("\nConflicts (figures of one arm that cannot all hold):")
+                for r in conflicts { try Console.out("  \(r.figure): \(r.note)") }
             }
             let checks = try Validator.consistency(catalogue: catalogue, armIDs: ids).filter { !$0.consistent }
             if !checks.isEmpty {
-                print("\nSurvival figures that contradict each other (Weibull least squares on the cloglog scale):")
+                try Console.out("\nSurvival figures that contradict each other (Weibull least squares on the cloglog scale):")
                 for c in checks {
-                    print("  \(c.arm) \(c.endpoint.uppercased()): no single curve meets all \(c.figures.count) figures")
+                    try Console.out("  \(c.arm) \(c.endpoint.uppercased()): no single curve meets all \(c.figures.count) figures")
                     for i in c.figures.indices {
-                        print("    \(c.figures[i]): S(\(fmtShort(c.times[i])) months) stated \(fixed(c.stated[i], decimals: 3)), best fit \(fixed(c.fitted[i], decimals: 3)), cloglog residual \(fixed(c.residuals[i], decimals: 3))")
+                        try Console.out("    \(c.figures[i]): S(\(fmtShort(c.times[i])) months) stated \(fixed(c.stated[i], decimals: 3)), best fit \(fixed(c.fitted[i], decimals: 3)), cloglog residual \(fixed(c.residuals[i], decimals: 3))")
                     }
                 }
             }
             let skipped = Dictionary(grouping: rows.filter { $0.verdict == .notSimulated }, by: \.arm)
             if !skipped.isEmpty {
-                print("\nNot simulated:")
-                for (arm, rs) in skipped.sorted(by: { $0.key < $1.key }) { print("  \(arm): \(rs[0].note)") }
+                try Console.out("\nNot simulated:")
+                for (arm, rs) in skipped.sorted(by: { $0.key < $1.key }) { try Console.out("  \(arm): \(rs[0].note)") }
             }
             let unused = rows.filter { $0.verdict == .notUsed }.count
             let failed = rows.filter { $0.verdict == .failed }
-            print("\n\(rows.count - unused - skipped.values.map(\.count).reduce(0, +)) figures checked: \(rows.filter { $0.verdict == .reproduced }.count) reproduced, \(conflicts.count) conflict(s), \(failed.count) failed; \(unused) figures not used by the model (see `nensim arms ARM`).")
-            if !failed.isEmpty { throw ExitCode(1) }
+            try Console.out("\n\(rows.count - unused - skipped.values.map(\.count).reduce(0, +)) figures checked: \(rows.filter { $0.verdict == .reproduced }.count) reproduced, \(conflicts.count) conflict(s), \(rows.filter { $0.verdict == .notEstimable }.count) not estimable, \(failed.count) failed; \(unused) figures not used by the model (see `nensim arms ARM`).")
+            // A figure the simulation should reproduce and does not is a defect of the
+            // model or the engine, not of the input: EX_SOFTWARE (docs/RELIABILITY.md).
+            if !failed.isEmpty {
+                throw NensimFailure(.software, "\(failed.count) figure(s) not reproduced within 4 Monte Carlo SE: \(failed.prefix(5).map(\.figure).joined(separator: ", ")) (a defect; see the table)")
+            }
         }
     }
 }

@@ -60,7 +60,7 @@ struct CSVReaderTests {
     func malformedTextNamesLineAndColumn(text: String, message: String) {
         let f = failure { _ = try parse(text) }
         #expect(f?.status == .data)
-        #expect(f?.message.hasPrefix(message) == true, "\(f?.message ?? "")")
+        #expect(f?.description.hasPrefix(message) == true, "\(f?.message ?? "")")
         #expect(f?.message.contains("\n") == false)
     }
 

@@ -37,7 +37,7 @@ struct CalibrationTests {
     }
 
     @Test func anArmWithoutPFSIsRefusedNamingTheSetFlag() {
-        #expect(throws: NensimFailure.data("arm 'captem' has no PFS figure in the evidence; supply one with --set captem.pfs.median=MONTHS")) {
+        #expect(throws: NensimFailure.data("arm 'captem' has no PFS figure in the evidence; supply one with \(.override) captem.pfs.median=MONTHS")) {
             try model("captem")
         }
         #expect((try? model("captem", ["captem.pfs.median=12"])) != nil)
@@ -51,13 +51,13 @@ struct CalibrationTests {
     }
 
     @Test(arguments: [
-        ("prrt.pfs.median=-3", NENSim.ExitStatus.data),
-        ("prrt.orr=1.5", NENSim.ExitStatus.data),
-        ("prrt.pfs.mediam=3", NENSim.ExitStatus.usage),
-        ("prrt.pfs.median=abc", NENSim.ExitStatus.usage),
-        ("prrt", NENSim.ExitStatus.usage),
+        ("prrt.pfs.median=-3", NensimFailure.Kind.data),
+        ("prrt.orr=1.5", NensimFailure.Kind.data),
+        ("prrt.pfs.mediam=3", NensimFailure.Kind.usage),
+        ("prrt.pfs.median=abc", NensimFailure.Kind.usage),
+        ("prrt", NensimFailure.Kind.usage),
     ])
-    func badOverridesAreRejected(assignment: String, status: NENSim.ExitStatus) {
+    func badOverridesAreRejected(assignment: String, status: NensimFailure.Kind) {
         do {
             _ = try model("prrt", [assignment])
             Issue.record("accepted \(assignment)")

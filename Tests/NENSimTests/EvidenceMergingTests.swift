@@ -18,7 +18,7 @@ struct EvidenceMergingTests {
             return try bundled.merging(contentsOf: url)
         } catch let failure as NensimFailure {
             // Messages name the file as given (here an absolute path); compare by its name.
-            throw NensimFailure(failure.status, failure.message.replacingOccurrences(of: dir.path + "/", with: ""))
+            throw NensimFailure(failure.status, failure.message.description.replacingOccurrences(of: dir.path + "/", with: ""))
         }
     }
 

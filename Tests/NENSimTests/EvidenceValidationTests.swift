@@ -209,7 +209,7 @@ struct EvidenceValidationTests {
             Issue.record("parsed malformed JSON")
         } catch let failure as NensimFailure {
             #expect(failure.status == .data)
-            #expect(failure.message.hasPrefix("broken.json: not valid JSON: "))
+            #expect(failure.description.hasPrefix("broken.json: not valid JSON: "))
             #expect(!failure.message.contains("\n"))
         } catch {
             Issue.record("unexpected error \(error)")

@@ -177,7 +177,7 @@ struct PathwayTests {
         let (later, rest) = try PathwaySettings.splitAssignments(["prrt.later_line_hr=1.5", "prrt.pfs.median=30", "SSA.Later_Line_HR = 2"])
         #expect(later == ["prrt": 1.5, "ssa": 2])
         #expect(rest == ["prrt.pfs.median=30"])
-        #expect(throws: NensimFailure.usage("--set 'prrt.later_line_hr=x': 'x' is not a finite number")) {
+        #expect(throws: NensimFailure.usage("\(.override) 'prrt.later_line_hr=x': 'x' is not a finite number")) {
             try PathwaySettings.splitAssignments(["prrt.later_line_hr=x"])
         }
         #expect(throws: NensimFailure.self) { try PathwaySettings(lineGap: -1).validate() }
@@ -198,14 +198,14 @@ struct PathwayTests {
     }
 
     static let badPathways: [(String, String)] = [
-        ("ssa>prtt", "--pathways 'ssa>prtt': unknown arm 'prtt' — did you mean 'prrt'?"),
-        ("ssa>>prrt", "--pathways 'ssa>>prrt': line 2 is empty"),
-        ("ssa>", "--pathways 'ssa>': line 2 is empty"),
-        ("ssa,,prrt", "--pathways 'ssa,,prrt': pathway 2 is empty"),
-        ("", "--pathways is empty"),
-        ("ssa>octreotide", "--pathways 'ssa>octreotide': line 2 repeats line 1 (ssa)"),
-        ("ssa>prrt,ssa>pprt", "--pathways: 'ssa>prrt' is listed twice"),
-        ("ssa>prrt>ssa>prrt>ssa>prrt>ssa>prrt>ssa", "--pathways 'ssa>prrt>ssa>prrt>ssa>prrt>ssa>prrt>ssa': 9 lines; at most 8"),
+        ("ssa>prtt", "‹pathways› 'ssa>prtt': unknown arm 'prtt' — did you mean 'prrt'?"),
+        ("ssa>>prrt", "‹pathways› 'ssa>>prrt': line 2 is empty"),
+        ("ssa>", "‹pathways› 'ssa>': line 2 is empty"),
+        ("ssa,,prrt", "‹pathways› 'ssa,,prrt': pathway 2 is empty"),
+        ("", "‹pathways› is empty"),
+        ("ssa>octreotide", "‹pathways› 'ssa>octreotide': line 2 repeats line 1 (ssa)"),
+        ("ssa>prrt,ssa>pprt", "‹pathways›: 'ssa>prrt' is listed twice"),
+        ("ssa>prrt>ssa>prrt>ssa>prrt>ssa>prrt>ssa", "‹pathways› 'ssa>prrt>ssa>prrt>ssa>prrt>ssa>prrt>ssa': 9 lines; at most 8"),
     ]
 
     @Test(arguments: badPathways)
@@ -216,7 +216,7 @@ struct PathwayTests {
             Issue.record("'\(text)' parsed")
         } catch let f as NensimFailure {
             #expect(f.status == .usage)
-            #expect(f.message.hasPrefix(message), "\(f.message)")
+            #expect(f.description.hasPrefix(message), "\(f.message)")
             #expect(!f.message.contains("\n"))
         }
     }
@@ -227,7 +227,7 @@ struct PathwayTests {
         for bad in ["sstr=maybe", "grade=G4", "site=midgt", "ki67=200", "colour=blue", "grade"] {
             #expect(throws: NensimFailure.self, "\(bad)") { try PatientProfile.parse(bad) }
         }
-        #expect(throws: NensimFailure.usage("--population site=midgt: unknown site — did you mean 'midgut'?")) {
+        #expect(throws: NensimFailure.usage("\(.population) site=midgt: unknown site — did you mean 'midgut'?")) {
             try PatientProfile.parse("site=midgt")
         }
     }
@@ -294,7 +294,12 @@ struct PathwayTests {
         #expect(report.renderTable().contains("Against a>b"))
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nensim-pathways-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let files = try PathwayFiles.write(report: report, curves: curves, to: dir)
+        // Written as the command writes them: through the one atomic writer.
+        let folder = try RunFolder.create(at: dir.path, force: false)
+        try folder.write("pathways.csv", contents: PathwayFiles.summaryCSV(report))
+        try folder.write("km_pathways.csv", contents: PathwayFiles.curvesCSV(curves))
+        try folder.commit()
+        let files = folder.files.map { dir.appendingPathComponent($0) }
         #expect(files.map(\.lastPathComponent) == ["pathways.csv", "km_pathways.csv"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["km_pathways.csv", "pathways.csv"])
         let summary = try String(contentsOf: files[0], encoding: .utf8).split(separator: "\n")

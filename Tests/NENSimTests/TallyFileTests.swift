@@ -43,7 +43,7 @@ struct ShardSpecTests {
         #expect(throws: NensimFailure.self) { try ShardSpec.parse(text) }
         do { _ = try ShardSpec.parse(text) } catch let f as NensimFailure {
             #expect(f.status == .usage)
-            #expect(f.message.hasPrefix("--shard"))
+            #expect(f.parameters.first == .shard && f.message.pieces.first == .parameter(.shard))
         } catch { Issue.record("unexpected \(error)") }
     }
 

@@ -124,23 +124,23 @@ struct TrialTests {
         #expect(e.replicates.allSatisfy { $0.events == 20 && $0.analysisTime < 24 && $0.enrolled < 200 })
     }
 
-    static let invalidDesigns: [(TrialDesign, String)] = [
-        (TrialDesign(patients: 100, ratio: AllocationRatio(experimental: 0, control: 1)), "--ratio"),
-        (TrialDesign(patients: 100, accrual: -1), "--accrual"),
-        (TrialDesign(patients: 100, targetEvents: 101), "--events"),
-        (TrialDesign(patients: 100, followUp: nil), "--events"),
-        (TrialDesign(patients: 100, dropoutPerYear: 1), "--dropout"),
-        (TrialDesign(patients: 100, alpha: 0), "--alpha"),
-        (TrialDesign(patients: 1), "--n"),
+    static let invalidDesigns: [(TrialDesign, Parameter)] = [
+        (TrialDesign(patients: 100, ratio: AllocationRatio(experimental: 0, control: 1)), .ratio),
+        (TrialDesign(patients: 100, accrual: -1), .accrual),
+        (TrialDesign(patients: 100, targetEvents: 101), .targetEvents),
+        (TrialDesign(patients: 100, followUp: nil), .targetEvents),
+        (TrialDesign(patients: 100, dropoutPerYear: 1), .dropout),
+        (TrialDesign(patients: 100, alpha: 0), .alpha),
+        (TrialDesign(patients: 1), .patients),
     ]
 
     @Test(arguments: invalidDesigns)
-    func invalidDesignsAreUsageErrors(design: TrialDesign, flag: String) {
+    func invalidDesignsAreUsageErrors(design: TrialDesign, flag: Parameter) {
         #expect {
             try design.validate()
         } throws: { error in
             guard let f = error as? NensimFailure else { return false }
-            return f.status == .usage && f.message.contains(flag) && !f.message.contains("\n")
+            return f.status == .usage && f.parameters.contains(flag) && !f.message.description.contains("\n")
         }
     }
 

@@ -57,3 +57,32 @@ enum CLI {
         return url
     }
 }
+
+extension CLI {
+    /// Starts the binary in `dir`, waits until `ready()` (e.g. its temporary folder
+    /// exists), sends `signal` and waits for the exit. Returns the process (exited) and
+    /// its stderr; records an issue if it did not get ready or did not stop in 30 s.
+    static func stop(_ arguments: [String], in dir: URL, with signal: Int32, when ready: () -> Bool) throws -> (Process, String) {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = arguments
+        p.currentDirectoryURL = dir
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(60)
+        while !ready(), Date() < deadline, p.isRunning { usleep(20_000) }
+        #expect(p.isRunning)
+        usleep(200_000)
+        kill(p.processIdentifier, signal)
+        let exitDeadline = Date().addingTimeInterval(30)
+        while p.isRunning, Date() < exitDeadline { usleep(20_000) }
+        if p.isRunning {
+            Issue.record("still running 30 s after signal \(signal)")
+            kill(p.processIdentifier, SIGKILL)
+        }
+        p.waitUntilExit()
+        return (p, String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+    }
+}

@@ -260,28 +260,9 @@ struct OutputCommandTests {
     @Test(arguments: signals)
     func anInterruptedRunLeavesNothing(signal: Int32, status: Int32) throws {
         try withScratch { dir in
-            let p = Process()
-            p.executableURL = CLI.binary
-            p.arguments = ["--arms", "prrt,everolimus", "--n", "400000000", "--threads", "1", "--out", "made/run"]
-            p.currentDirectoryURL = dir
-            let err = Pipe()
-            p.standardError = err
-            p.standardOutput = FileHandle.nullDevice
-            try p.run()
             let made = dir.appendingPathComponent("made")
-            let deadline = Date().addingTimeInterval(60)
-            while !listing(made).contains(where: { $0.hasPrefix(".run.tmp-") }), Date() < deadline, p.isRunning { usleep(20_000) }
-            #expect(p.isRunning)
-            usleep(200_000)
-            kill(p.processIdentifier, signal)
-            let exitDeadline = Date().addingTimeInterval(30)
-            while p.isRunning, Date() < exitDeadline { usleep(20_000) }
-            if p.isRunning {
-                Issue.record("still running 30 s after signal \(signal)")
-                kill(p.processIdentifier, SIGKILL)
-            }
-            p.waitUntilExit()
-            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let (p, stderr) = try CLI.stop(["--arms", "prrt,everolimus", "--n", "400000000", "--threads", "1", "--out", "made/run"],
+                                           in: dir, with: signal) { listing(made).contains(where: { $0.hasPrefix(".run.tmp-") }) }
             #expect(p.terminationReason == .exit)
             #expect(p.terminationStatus == status, "\(stderr)")
             #expect(stderr.contains("partial output removed"))

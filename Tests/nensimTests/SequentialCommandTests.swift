@@ -20,7 +20,7 @@ struct SequentialCommandTests {
         (["--sided", "1"], "--sided needs --looks"),
         (["--looks", "0.5,0.75,1", "--beta-spending", "obf"], "--beta-spending needs --sided 1"),
         (["--looks", "0.5,0.4,1"], "--looks '0.5,0.4,1'"),
-        (["--looks", "0.5,1", "--spending", "kim"], "--spending/--beta-spending 'kim'"),
+        (["--looks", "0.5,1", "--spending", "kim"], "--spending 'kim'"),
         (["--looks", "0.5,1", "--shard", "1/2"], "--shard with --looks"),
     ])
     func badLooksAreOneLineUsageErrors(extra: [String], message: String) throws {

@@ -50,12 +50,16 @@ struct TrialCommandTests {
     @Test func anExistingFolderIsRefusedUnlessForced() throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
+        // An empty folder is used as it is; one holding files only with --force, and
+        // then only nensim's files are replaced (the one writer's `.files` shape).
+        try Data("mine".utf8).write(to: dir.appendingPathComponent("notes.txt"))
         let refused = try CLI.run(Self.base + ["--out", dir.path])
         #expect(refused.status == 73 && refused.stderr.contains("--force"))
         #expect(refused.stderr.split(separator: "\n").count == 1 && refused.stdout.isEmpty)
         let forced = try CLI.run(Self.base + ["--out", dir.path, "--force"])
         #expect(forced.status == 0, "\(forced.stderr)")
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("trial.json").path))
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("notes.txt").path))
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".") }
         #expect(leftovers.isEmpty)
     }

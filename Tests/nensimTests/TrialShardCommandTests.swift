@@ -117,9 +117,9 @@ struct TrialShardCommandTests {
             ([good[0], other[1], good[1], good[2]], [["\(other[1]): scenario", "(seed 4 vs 3)", "not shards of one run"]]),
             ([good[0], good[1], good[2], psa[0]], [["\(psa[0]): scenario", "a run shard among trial shards"]]),
             ([psa[0], psaCorrupt], [["\(psaCorrupt): corrupt"], ["missing shard 2/2"]]),
-            ([psa[0], psa5[1], psa[1]], [["\(psa5[1]): scenario", "(--psa 5 vs 9)"]]),
-            ([psa[0], run[1]], [["\(run[1]): scenario", "(--psa none vs 9)"], ["missing shard 2/2"]]),
-            ([tpsa[0], tpsa3[1]], [["\(tpsa3[1]): scenario", "(--psa 3 vs 4)"], ["missing shard 2/2"]]),
+            ([psa[0], psa5[1], psa[1]], [["\(psa5[1]): scenario", "(PSA draws 5 vs 9)"]]),
+            ([psa[0], run[1]], [["\(run[1]): scenario", "(PSA draws none vs 9)"], ["missing shard 2/2"]]),
+            ([tpsa[0], tpsa3[1]], [["\(tpsa3[1]): scenario", "(PSA draws 3 vs 4)"], ["missing shard 2/2"]]),
             ([tpsa[0]], [["missing shard 2/2"]]),
         ]
         let out = dir.appendingPathComponent("never")

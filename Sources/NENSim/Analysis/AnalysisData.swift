@@ -29,11 +29,11 @@ public struct EventCoding: Sendable, Equatable, Codable {
     public static func parse(_ text: String) throws -> EventCoding {
         let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-            throw NensimFailure.usage("--event-codes '\(text)': expected two codes CENSORED,EVENT, e.g. 1,2 (R's lung coding)")
+            throw NensimFailure.usage("\(.eventCodes) '\(user: text)': expected two codes CENSORED,EVENT, e.g. 1,2 (R's lung coding)")
         }
         let coding = EventCoding(censored: parts[0], event: parts[1])
         guard !coding.matches(parts[0], parts[1]) else {
-            throw NensimFailure.usage("--event-codes '\(text)': the censored and event codes are the same")
+            throw NensimFailure.usage("\(.eventCodes) '\(user: text)': the censored and event codes are the same")
         }
         return coding
     }
@@ -217,51 +217,51 @@ public struct AnalysisData: Sendable {
     /// - Complexity: O(records × used columns), then O(n log n) to order the labels.
     public static func extract(from table: CSVTable, options: AnalysisOptions) throws -> AnalysisData {
         let source = table.source
-        func column(_ flag: String, _ name: String) throws -> Int {
+        func column(_ flag: Parameter, _ name: String) throws -> Int {
             var found = table.header.indices.filter { table.header[$0] == name }
             if found.isEmpty { found = table.header.indices.filter { table.header[$0].trimmingCharacters(in: .whitespaces) == name } }
             if found.count > 1 {
-                throw NensimFailure.data("\(source): column '\(name)' appears \(found.count) times in the header (columns \(found.map { String($0 + 1) }.joined(separator: ", "))); rename all but one")
+                throw NensimFailure.data("\(source): column '\(user: name)' appears \(found.count) times in the header (columns \(found.map { String($0 + 1) }.joined(separator: ", "))); rename all but one")
             }
             guard let index = found.first else {
                 let names = table.header.map { $0.trimmingCharacters(in: .whitespaces) }
                 let hint = closestMatch(to: name, in: names).map { " — did you mean '\($0)'?" } ?? ""
                 let shown = names.prefix(40).map { "'\($0)'" }.joined(separator: ", ") + (names.count > 40 ? ", … (\(names.count) in all)" : "")
-                throw NensimFailure.usage("\(flag) '\(name)': no such column in \(source)\(hint); its columns are \(shown)")
+                throw NensimFailure.usage("\(flag) '\(user: name)': no such column in \(source)\(hint); its columns are \(shown)")
             }
             return index
         }
-        let timeIndex = try column("--time", options.time)
-        let eventIndex = try column("--event", options.event)
-        let groupIndex = try options.group.map { try column("--group", $0) }
-        let strataIndex = try options.strata.map { try column("--strata", $0) }
+        let timeIndex = try column(.timeColumn, options.time)
+        let eventIndex = try column(.eventColumn, options.event)
+        let groupIndex = try options.group.map { try column(.groupColumn, $0) }
+        let strataIndex = try options.strata.map { try column(.strataColumn, $0) }
         var covariateIndex: [Int] = []
-        for c in options.covariates { covariateIndex.append(try column("--covariates", c)) }
-        let weightIndex = try options.weights.map { try column("--weights", $0) }
-        let clusterIndex = try options.cluster.map { try column("--cluster", $0) }
+        for c in options.covariates { covariateIndex.append(try column(.covariateColumns, c)) }
+        let weightIndex = try options.weights.map { try column(.weightsColumn, $0) }
+        let clusterIndex = try options.cluster.map { try column(.clusterColumn, $0) }
 
         // One column, one role.
-        var roles: [(flag: String, index: Int)] = [("--time", timeIndex), ("--event", eventIndex)]
-        if let groupIndex { roles.append(("--group", groupIndex)) }
-        if let strataIndex { roles.append(("--strata", strataIndex)) }
-        roles += covariateIndex.map { ("--covariates", $0) }
-        if let weightIndex { roles.append(("--weights", weightIndex)) }
-        if let clusterIndex { roles.append(("--cluster", clusterIndex)) }
+        var roles: [(flag: Parameter, index: Int)] = [(.timeColumn, timeIndex), (.eventColumn, eventIndex)]
+        if let groupIndex { roles.append((.groupColumn, groupIndex)) }
+        if let strataIndex { roles.append((.strataColumn, strataIndex)) }
+        roles += covariateIndex.map { (.covariateColumns, $0) }
+        if let weightIndex { roles.append((.weightsColumn, weightIndex)) }
+        if let clusterIndex { roles.append((.clusterColumn, clusterIndex)) }
         for a in roles.indices {
             for b in roles.indices where b > a && roles[a].index == roles[b].index {
                 let name = table.header[roles[a].index]
                 throw NensimFailure.usage(roles[a].flag == roles[b].flag
-                    ? "\(roles[a].flag): column '\(name)' is named twice"
-                    : "\(roles[b].flag) '\(name)' is also the \(roles[a].flag) column; a column has one role")
+                    ? "\(roles[a].flag): column '\(user: name)' is named twice"
+                    : "\(roles[b].flag) '\(user: name)' is also the \(roles[a].flag) column; a column has one role")
             }
         }
 
         for name in options.factors where !options.covariates.contains(name) {
-            throw NensimFailure.usage("--factor '\(name)' is not one of the --covariates")
+            throw NensimFailure.usage("\(.factorColumns) '\(name)' is not one of the \(.covariateColumns)")
         }
         let roleNames = Set([options.group, options.strata].compactMap { $0 } + options.covariates)
         for name in options.levels.keys.sorted() where !roleNames.contains(name) {
-            throw NensimFailure.usage("--levels \(name)=…: '\(name)' is not the --group, --strata or a --covariates column")
+            throw NensimFailure.usage("\(.levels) \(name)=…: '\(name)' is not the \(.groupColumn), \(.strataColumn) or a \(.covariateColumns) column")
         }
 
         let p = covariateIndex.count
@@ -291,7 +291,7 @@ public struct AnalysisData: Sendable {
 
         for r in 0..<n {
             let record = table.records[r]
-            func fail(_ index: Int, _ problem: String) -> NensimFailure {
+            func fail(_ index: Int, _ problem: Phrase) -> NensimFailure {
                 .data("\(source) line \(table.lines[r]), column \(index + 1) (\(table.header[index])): \(problem)")
             }
             func cell(_ index: Int) -> String {
@@ -309,18 +309,18 @@ public struct AnalysisData: Sendable {
 
             let tc = cell(timeIndex)
             if isMissingCell(tc) { isMissing = true } else {
-                guard let x = parseNumber(tc) else { throw fail(timeIndex, "'\(tc)' is not a number (a time is a number ≥ 0; a missing one is empty or NA)") }
+                guard let x = parseNumber(tc) else { throw fail(timeIndex, "'\(user: tc)' is not a number (a time is a number ≥ 0; a missing one is empty or NA)") }
                 guard !x.isNaN else { throw fail(timeIndex, "time is NaN (leave the cell empty or write NA if it is missing)") }
-                guard x.isFinite else { throw fail(timeIndex, "time '\(tc)' is not finite") }
-                guard x >= 0 else { throw fail(timeIndex, "time \(tc) is negative") }
+                guard x.isFinite else { throw fail(timeIndex, "time '\(user: tc)' is not finite") }
+                guard x >= 0 else { throw fail(timeIndex, "time \(user: tc) is negative") }
                 t = x
             }
             let ec = cell(eventIndex)
             if isMissingCell(ec) { isMissing = true } else {
                 guard let flag = options.eventCoding.classify(ec) else {
-                    var hint = ""
-                    if options.eventCoding == .standard, ec == "2" { hint = "; for R's 1 = censored, 2 = event coding use --event-codes 1,2" }
-                    throw fail(eventIndex, "'\(ec)' is not an event code (\(options.eventCoding.summary))\(hint)")
+                    var hint: Phrase = ""
+                    if options.eventCoding == .standard, ec == "2" { hint = "; for R's 1 = censored, 2 = event coding use \(.eventCodes) 1,2" }
+                    throw fail(eventIndex, "'\(user: ec)' is not an event code (\(options.eventCoding.summary))\(hint)")
                 }
                 e = flag
             }
@@ -336,8 +336,8 @@ public struct AnalysisData: Sendable {
                 let c = cell(index)
                 if isMissingCell(c) { missingCox = true; row[j] = .nan; rowText[j] = ""; continue }
                 if isFactor[j] { rowText[j] = c; continue }
-                guard let x = parseNumber(c) else { throw fail(index, "'\(c)' is not a number") }
-                guard x.isFinite else { throw fail(index, "covariate '\(c)' is not a finite number") }
+                guard let x = parseNumber(c) else { throw fail(index, "'\(user: c)' is not a number") }
+                guard x.isFinite else { throw fail(index, "covariate '\(user: c)' is not a finite number") }
                 row[j] = x
             }
             var w = 1.0
@@ -377,12 +377,12 @@ public struct AnalysisData: Sendable {
 
         var groupLabels = ["all"]
         var group = [Int](repeating: 0, count: time.count)
-        if options.reference != nil && groupIndex == nil { throw NensimFailure.usage("--reference needs a --group column") }
+        if options.reference != nil && groupIndex == nil { throw NensimFailure.usage("\(.referenceLevel) needs a \(.groupColumn) column") }
         if let groupIndex {
             var levels = try orderedLevels(Array(groupsSeen), column: table.header[groupIndex], given: options.levels[options.group!], source: source)
             if let reference = options.reference {
                 guard let at = levels.labels.firstIndex(of: reference) else {
-                    throw NensimFailure.usage("--reference '\(reference)': not a level of --group \(table.header[groupIndex]) (its levels: \(levels.labels.joined(separator: ", ")))")
+                    throw NensimFailure.usage("\(.referenceLevel) '\(reference)': not a level of \(.groupColumn) \(table.header[groupIndex]) (its levels: \(levels.labels.joined(separator: ", ")))")
                 }
                 let old = levels.labels
                 levels.labels.remove(at: at); levels.labels.insert(reference, at: 0)
@@ -466,11 +466,11 @@ public struct AnalysisData: Sendable {
     static func orderedLevels(_ seen: [String], column: String, given: [String]?, source: String) throws -> (labels: [String], index: [String: Int]) {
         guard let given else { return factorLevels(seen) }
         guard Set(given).count == given.count else {
-            throw NensimFailure.usage("--levels \(column)=\(given.joined(separator: ",")): a level is named twice")
+            throw NensimFailure.usage("\(.levels) \(column)=\(given.joined(separator: ",")): a level is named twice")
         }
         let present = Set(seen)
         if let stray = seen.sorted().first(where: { !given.contains($0) }) {
-            throw NensimFailure.data("\(source): column '\(column)' has the value '\(stray)', which --levels \(column)=\(given.joined(separator: ",")) does not list")
+            throw NensimFailure.data("\(source): column '\(column)' has the value '\(stray)', which \(.levels) \(column)=\(given.joined(separator: ",")) does not list")
         }
         let labels = given.filter { present.contains($0) }
         return (labels, Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) }))

@@ -267,7 +267,7 @@ public enum SurvivalAnalysis {
         let tauRule: String
         if let t = options.tau {
             tau = t
-            tauRule = "--tau"
+            tauRule = Parameter.tau.description // the flag, as the command line spells it
             for g in 0..<k where t > lastTimes[g] {
                 notes.append("τ = \(t) is beyond the last time of group '\(data.groupLabels[g])' (\(lastTimes[g])): its RMST carries the last S(t) forward")
             }

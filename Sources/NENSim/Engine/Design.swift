@@ -32,15 +32,15 @@ public struct StudyDesign: Sendable, Codable, Equatable {
 
     public func validate() throws {
         guard horizon.isFinite, horizon > 0, horizon <= 1200 else {
-            throw NensimFailure.usage("--horizon \(fmt(horizon)): must be a positive number of months up to 1200")
+            throw NensimFailure.usage("\(.horizon) \(fmt(horizon)): must be a positive number of months up to 1200")
         }
-        guard accrual.isFinite, accrual >= 0 else { throw NensimFailure.usage("--accrual \(fmt(accrual)): must be ≥ 0 months") }
-        if let followUp { guard followUp.isFinite, followUp >= 0 else { throw NensimFailure.usage("--follow-up \(fmt(followUp)): must be ≥ 0 months") } }
+        guard accrual.isFinite, accrual >= 0 else { throw NensimFailure.usage("\(.accrual) \(fmt(accrual)): must be ≥ 0 months") }
+        if let followUp { guard followUp.isFinite, followUp >= 0 else { throw NensimFailure.usage("\(.followUp) \(fmt(followUp)): must be ≥ 0 months") } }
         guard dropoutPerYear.isFinite, dropoutPerYear >= 0, dropoutPerYear < 1 else {
-            throw NensimFailure.usage("--dropout \(fmt(dropoutPerYear)): an annual dropout probability in [0, 1)")
+            throw NensimFailure.usage("\(.dropout) \(fmt(dropoutPerYear)): an annual dropout probability in [0, 1)")
         }
         if accrual > 0, followUp == nil {
-            throw NensimFailure.usage("--accrual needs --follow-up (the analysis is at the end of accrual plus follow-up)")
+            throw NensimFailure.usage("\(.accrual) needs \(.followUp) (the analysis is at the end of accrual plus follow-up)")
         }
     }
 

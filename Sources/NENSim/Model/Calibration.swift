@@ -5,12 +5,10 @@ import Foundation
 public enum ModelAssumption {
     /// Median post-progression survival (months) for an arm whose evidence has no OS figure.
     public static let ppsMedianMonths = 30.0
-    public static let ppsMedianRationale =
-        "no OS figure in the evidence for this arm; post-progression survival assumed exponential with a 30-month median (assumption: the order of OS − PFS in well-differentiated NET trials); override with --set ARM.pps.median=MONTHS"
+    public static var ppsMedianRationale: String { ("no OS figure in the evidence for this arm; post-progression survival assumed exponential with a 30-month median (assumption: the order of OS − PFS in well-differentiated NET trials); override with \(.override) ARM.pps.median=MONTHS" as Phrase).description }
     /// Weight of the Fréchet-mixture copula between best response and PFS.
     public static let responseCoupling = 0.5
-    public static let responseCouplingRationale =
-        "response and PFS coupled by a Fréchet mixture copula (weight 0.5: half of patients have their PFS rank tied to their response rank, the rest independent); marginals stay exact; override with --set ARM.response.coupling=W in [0,1]"
+    public static var responseCouplingRationale: String { ("response and PFS coupled by a Fréchet mixture copula (weight 0.5: half of patients have their PFS rank tied to their response rank, the rest independent); marginals stay exact; override with \(.override) ARM.response.coupling=W in [0,1]" as Phrase).description }
 }
 
 /// User overrides `ARM.PARAM=VALUE` from `--set`.
@@ -30,18 +28,22 @@ public struct ModelOverrides: Sendable, Equatable {
         var o = ModelOverrides()
         for text in assignments {
             guard let eq = text.firstIndex(of: "=") else {
-                throw NensimFailure.usage("--set '\(text)': expected ARM.PARAM=VALUE, e.g. prrt.pfs.median=30")
+                throw NensimFailure.usage("\(.override) '\(user: text)': expected ARM.PARAM=VALUE, e.g. prrt.pfs.median=30")
             }
             let key = String(text[..<eq]).trimmingCharacters(in: .whitespaces)
             let valueText = String(text[text.index(after: eq)...]).trimmingCharacters(in: .whitespaces)
             guard let dot = key.firstIndex(of: "."), dot != key.startIndex, key.index(after: dot) != key.endIndex else {
-                throw NensimFailure.usage("--set '\(text)': expected ARM.PARAM=VALUE, e.g. prrt.pfs.median=30")
+                throw NensimFailure.usage("\(.override) '\(user: text)': expected ARM.PARAM=VALUE, e.g. prrt.pfs.median=30")
             }
             guard let value = Double(valueText), value.isFinite else {
-                throw NensimFailure.usage("--set '\(text)': '\(valueText)' is not a finite number")
+                throw NensimFailure.usage("\(.override) '\(user: text)': '\(user: valueText)' is not a finite number")
             }
             let arm = String(key[..<dot]).lowercased()
             let param = String(key[key.index(after: dot)...]).lowercased()
+            // Every dotted part named: `prrt.ae.=0.5` would make an adverse event called "ae.".
+            guard !param.split(separator: ".", omittingEmptySubsequences: false).contains(where: \.isEmpty) else {
+                throw NensimFailure.usage("\(.override) '\(user: text)': '\(user: param)' has an empty part; expected ARM.PARAM=VALUE, e.g. prrt.ae.nausea=0.3")
+            }
             o.values[arm, default: [:]][param] = value
         }
         return o
@@ -82,7 +84,7 @@ public struct Calibrator {
     static func inMonths(_ v: Double, unit: String) -> Double {
         switch unit {
         case "years": return v * 12
-        case "days": return v / 30.4375
+        case "days": return v / daysPerMonth
         default: return v
         }
     }
@@ -116,20 +118,20 @@ public struct Calibrator {
             guard ok else {
                 let all = ModelOverrides.knownParameters + ["ae.NAME", "symptomatic", "biochemical"]
                 let hint = closestMatch(to: param, in: all).map { " — did you mean '\($0)'?" } ?? " (known: \(all.joined(separator: ", ")))"
-                throw NensimFailure.usage("--set \(arm.id).\(param): unknown parameter\(hint)")
+                throw NensimFailure.usage("\(.override) \(arm.id).\(user: param): unknown parameter\(hint)")
             }
             switch param {
             case "pfs.median", "os.median", "pps.median", "pfs.shape":
-                guard value > 0 else { throw NensimFailure.data("--set \(arm.id).\(param)=\(fmt(value)): must be a positive number of months") }
+                guard value > 0 else { throw NensimFailure.data("\(.override) \(arm.id).\(param)=\(fmt(value)): must be a positive number of months") }
                 if param != "pfs.shape", value > 1200 {
-                    throw NensimFailure.data("--set \(arm.id).\(param)=\(fmt(value)): more than 100 years is not a plausible time in months")
+                    throw NensimFailure.data("\(.override) \(arm.id).\(param)=\(fmt(value)): more than 100 years is not a plausible time in months")
                 }
             case "liver_metastases.log_hr":
-                guard abs(value) <= 10 else { throw NensimFailure.data("--set \(arm.id).\(param)=\(fmt(value)): a log hazard ratio within ±10") }
+                guard abs(value) <= 10 else { throw NensimFailure.data("\(.override) \(arm.id).\(param)=\(fmt(value)): a log hazard ratio within ±10") }
             case "response.coupling":
-                guard (0...1).contains(value) else { throw NensimFailure.data("--set \(arm.id).\(param)=\(fmt(value)): must lie in [0, 1]") }
+                guard (0...1).contains(value) else { throw NensimFailure.data("\(.override) \(arm.id).\(param)=\(fmt(value)): must lie in [0, 1]") }
             default:
-                guard (0...1).contains(value) else { throw NensimFailure.data("--set \(arm.id).\(param)=\(fmt(value)): a proportion must lie in [0, 1]") }
+                guard (0...1).contains(value) else { throw NensimFailure.data("\(.override) \(arm.id).\(param)=\(fmt(value)): a proportion must lie in [0, 1]") }
             }
         }
     }
@@ -177,12 +179,12 @@ public struct Calibrator {
                 shape = evidenceFit.distribution.shape
             }
             pfs = Weibull(shape: shape, median: m)
-            pfsFit = try? WeibullFitter.fit([SurvivalAnchor(time: m, survival: 0.5, source: "--set \(arm.id).pfs.median")], fixedShape: shape)
+            pfsFit = try? WeibullFitter.fit([SurvivalAnchor(time: m, survival: 0.5, source: ("\(.override) \(arm.id).pfs.median" as Phrase).description)], fixedShape: shape)
             params.append(ParameterProvenance(name: "pfs.median", value: m, unit: "months", status: .override, figures: [],
                                               rule: "set on the command line"))
         } else {
             guard !pfsAnchors.isEmpty else {
-                throw NensimFailure.data("arm '\(arm.id)' has no PFS figure in the evidence; supply one with --set \(arm.id).pfs.median=MONTHS")
+                throw NensimFailure.data("arm '\(arm.id)' has no PFS figure in the evidence; supply one with \(.override) \(arm.id).pfs.median=MONTHS")
             }
             do {
                 pfsFit = try WeibullFitter.fit(pfsAnchors, fixedShape: shapeOverride)
@@ -221,7 +223,7 @@ public struct Calibrator {
             ppsRate = log(2) / pm
             params.append(ParameterProvenance(name: "pps.median", value: pm, unit: "months", status: .override, figures: [], rule: "set on the command line"))
         } else if let om = overrides.value(arm.id, "os.median") {
-            do { osFit = try PostProgressionFitter.fit(anchors: [SurvivalAnchor(time: om, survival: 0.5, source: "--set \(arm.id).os.median")], pfs: pfs) }
+            do { osFit = try PostProgressionFitter.fit(anchors: [SurvivalAnchor(time: om, survival: 0.5, source: ("\(.override) \(arm.id).os.median" as Phrase).description)], pfs: pfs) }
             catch let e as PostProgressionFitter.Failure { throw NensimFailure.data("arm '\(arm.id)': \(e.description)") }
             ppsRate = osFit!.rate
             params.append(ParameterProvenance(name: "pps.median", value: log(2) / ppsRate, unit: "months", status: .override, figures: [],
@@ -241,7 +243,7 @@ public struct Calibrator {
             ppsRate = log(2) / ModelAssumption.ppsMedianMonths
             params.append(ParameterProvenance(name: "pps.median", value: ModelAssumption.ppsMedianMonths, unit: "months", status: .assumption,
                                               figures: [], rule: ModelAssumption.ppsMedianRationale))
-            notes.append("assumption: \(arm.id) has no OS figure; post-progression survival median \(fmt(ModelAssumption.ppsMedianMonths)) months (--set \(arm.id).pps.median=…)")
+            notes.append(("assumption: \(arm.id) has no OS figure; post-progression survival median \(fmt(ModelAssumption.ppsMedianMonths)) months (\(.override) \(arm.id).pps.median=…)" as Phrase).description)
         }
 
         // Best response.
@@ -329,7 +331,7 @@ extension Calibrator {
     func addLiverMetastases(to model: inout ArmModel, arm: ArmEvidence, prevalence: Double,
                             pfsAnchors: [SurvivalAnchor], osAnchors: [SurvivalAnchor], shapeFitted: Bool) throws {
         guard let (beta0, betaProvenance) = CovariateEvidence.liverMetastases(catalogue) else {
-            throw NensimFailure.data("--population liver_metastases: the evidence has no liver-metastasis prognosis figures (population.os.landmark60_liver_metastases)")
+            throw NensimFailure.data("\(.population) liver_metastases: the evidence has no liver-metastasis prognosis figures (population.os.landmark60_liver_metastases)")
         }
         let beta = overrides.value(arm.id, "liver_metastases.log_hr") ?? beta0
         let (evidencePrevalence, prevalenceProvenance) = CovariateEvidence.liverPrevalence(arm, catalogue: catalogue)
@@ -404,7 +406,7 @@ extension Calibrator {
         model.parameters.append(betaProvenance.with(value: beta, overridden: overrides.value(arm.id, "liver_metastases.log_hr") != nil))
         model.parameters.append(prevalenceProvenance)
         model.parameters.append(ParameterProvenance(name: "liver_metastases.prevalence", value: prevalence, unit: "proportion",
-                                                    status: .override, figures: [], rule: "--population liver_metastases"))
+                                                    status: .override, figures: [], rule: ("\(.population) liver_metastases" as Phrase).description))
         model.parameters.append(ParameterProvenance(name: "baseline.pfs.median", value: baseline.median, unit: "months", status: .assumption,
                                                     figures: pfsAnchors.map(\.source),
                                                     rule: "patients without liver metastases; re-calibrated so the arm's figures hold in its evidence population (\(fmt(evidencePrevalence * 100)) % with liver metastases)"))

@@ -64,7 +64,7 @@ public struct PopulationSpec: Sendable, Equatable, Codable, CustomStringConverti
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
             let pieces = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard pieces.count == 2, !pieces[0].isEmpty, !pieces[1].isEmpty else {
-                throw NensimFailure.usage("--population '\(part)': expected KEY=VALUE (keys: \(keys.joined(separator: ", ")))")
+                throw NensimFailure.usage("\(.population) '\(user: part)': expected KEY=VALUE (keys: \(keys.joined(separator: ", ")))")
             }
             let key = pieces[0].lowercased(), value = pieces[1]
             switch key {
@@ -76,39 +76,39 @@ public struct PopulationSpec: Sendable, Equatable, Codable, CustomStringConverti
                 default: p = Double(value)
                 }
                 guard let p, p >= 0, p <= 1 else {
-                    throw NensimFailure.usage("--population liver_metastases=\(value): a proportion in [0, 1], or yes/no")
+                    throw NensimFailure.usage("\(.population) liver_metastases=\(value): a proportion in [0, 1], or yes/no")
                 }
                 spec.prevalence[key] = p
             case "site":
                 let known = Population.knownSites
                 guard known.contains(value.lowercased()) else {
                     let hint = closestMatch(to: value, in: known).map { " — did you mean '\($0)'?" } ?? " (known: \(known.joined(separator: ", ")))"
-                    throw NensimFailure.usage("--population site=\(value): unknown site\(hint)")
+                    throw NensimFailure.usage("\(.population) site=\(value): unknown site\(hint)")
                 }
                 spec.site = value.lowercased()
             case "grade":
                 guard Population.knownGrades.contains(value.uppercased()) else {
-                    throw NensimFailure.usage("--population grade=\(value): one of \(Population.knownGrades.joined(separator: ", "))")
+                    throw NensimFailure.usage("\(.population) grade=\(value): one of \(Population.knownGrades.joined(separator: ", "))")
                 }
                 spec.grade = value.uppercased()
             case "sstr":
                 guard ["positive", "negative"].contains(value.lowercased()) else {
-                    throw NensimFailure.usage("--population sstr=\(value): positive or negative")
+                    throw NensimFailure.usage("\(.population) sstr=\(value): positive or negative")
                 }
                 spec.sstr = value.lowercased()
             case "ki67":
                 guard let k = Double(value.replacingOccurrences(of: "%", with: "")), k >= 0, k <= 100 else {
-                    throw NensimFailure.usage("--population ki67=\(value): a percentage in [0, 100]")
+                    throw NensimFailure.usage("\(.population) ki67=\(value): a percentage in [0, 100]")
                 }
                 spec.ki67Percent = k
             case "liver_lesions":
                 guard let n = Int(value), n >= 0, n <= 1000 else {
-                    throw NensimFailure.usage("--population liver_lesions=\(value): a whole number of lesions")
+                    throw NensimFailure.usage("\(.population) liver_lesions=\(value): a whole number of lesions")
                 }
                 spec.liverLesions = n
             default:
                 let hint = closestMatch(to: key, in: keys).map { " — did you mean '\($0)'?" } ?? ""
-                throw NensimFailure.usage("--population: unknown key '\(key)'\(hint) (keys: \(keys.joined(separator: ", ")))")
+                throw NensimFailure.usage("\(.population): unknown key '\(user: key)'\(hint) (keys: \(keys.joined(separator: ", ")))")
             }
         }
         return spec

@@ -117,12 +117,3 @@ func goldenSectionMinimum(lo: Double, hi: Double, tolerance: Double = 1e-12, max
     }
     return 0.5 * (lo + hi)
 }
-
-func fmt(_ x: Double, _ digits: Int = 4) -> String {
-    if x.isNaN { return "NA" }
-    if x.isInfinite { return x > 0 ? "Inf" : "-Inf" }
-    var s = String(format: "%.\(digits)g", x)
-    if s.contains("e") { return s }
-    if s.contains(".") { while s.hasSuffix("0") { s.removeLast() }; if s.hasSuffix(".") { s.removeLast() } }
-    return s
-}

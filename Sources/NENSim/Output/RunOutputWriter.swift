@@ -24,7 +24,7 @@ public enum OutputFormat: String, Sendable, CaseIterable, Codable {
             guard let f = OutputFormat(rawValue: word) else {
                 let names = allCases.map(\.rawValue) + ["all"]
                 let hint = closestMatch(to: word, in: names).map { " — did you mean '\($0)'?" } ?? ""
-                throw NensimFailure.usage("--format '\(text)': unknown format '\(word)'\(hint) (choose from \(names.joined(separator: ", ")))")
+                throw NensimFailure.usage("\(.format) '\(user: text)': unknown format '\(user: word)'\(hint) (choose from \(names.joined(separator: ", ")))")
             }
             formats.insert(f)
         }

@@ -8,16 +8,14 @@ import Foundation
 public enum PathwayAssumption {
     /// Hazard multiplier per line beyond the line an arm's evidence comes from.
     public static let laterLineHazardRatio = 1.25
-    public static let laterLineHazardRatioRationale =
-        "the source gives each arm's figures at one line (first: SSA; second: everolimus, PRRT, interferon; unstated lines count as first); "
+    public static var laterLineHazardRatioRationale: String { ("the source gives each arm's figures at one line (first: SSA; second: everolimus, PRRT, interferon; unstated lines count as first); "
         + "used at a later line, the arm's PFS hazard is multiplied by 1.25 per line beyond that (S(t)^h): a round, moderate placeholder, not an estimate "
-        + "— no figure in the source; override with --later-line-hr H (all arms) or --set ARM.later_line_hr=H; 1 switches it off; "
-        + "an arm used earlier than its evidence line keeps its figures (no benefit assumed)"
+        + "— no figure in the source; override with \(.laterLineHazardRatio) H (all arms) or \(.override) ARM.later_line_hr=H; 1 switches it off; "
+        + "an arm used earlier than its evidence line keeps its figures (no benefit assumed)" as Phrase).description }
     /// Months between progression on one line and the start of the next.
     public static let lineGapMonths = 1.0
-    public static let lineGapRationale =
-        "the next line starts 1 month after progression (restaging, work-up); during the gap the patient dies at the post-progression "
-        + "hazard of the line just ended (the arm's exponential PPS), so P(death before the next line) = 1 − exp(−μ·gap); override with --line-gap MONTHS"
+    public static var lineGapRationale: String { ("the next line starts 1 month after progression (restaging, work-up); during the gap the patient dies at the post-progression "
+        + "hazard of the line just ended (the arm's exponential PPS), so P(death before the next line) = 1 − exp(−μ·gap); override with \(.lineGap) MONTHS" as Phrase).description }
 }
 
 /// The line an arm's evidence comes from: first 1, second 2, later 3; `nil` when the
@@ -94,32 +92,32 @@ public enum PathwayList {
         let example = "expected ARM>ARM>… pathways separated by commas, e.g. ssa>prrt>everolimus,ssa>everolimus>prrt"
         let pathways = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         guard !text.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw NensimFailure.usage("--pathways is empty: \(example)")
+            throw NensimFailure.usage("\(.pathways) is empty: \(example)")
         }
         var result: [[String]] = []
         var seen = Set<String>()
         for (p, pathway) in pathways.enumerated() {
-            guard !pathway.isEmpty else { throw NensimFailure.usage("--pathways '\(text)': pathway \(p + 1) is empty; \(example)") }
+            guard !pathway.isEmpty else { throw NensimFailure.usage("\(.pathways) '\(user: text)': pathway \(p + 1) is empty; \(example)") }
             let names = pathway.split(separator: ">", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
             var ids: [String] = []
             for (l, name) in names.enumerated() {
                 guard !name.isEmpty else {
-                    throw NensimFailure.usage("--pathways '\(pathway)': line \(l + 1) is empty; \(example)")
+                    throw NensimFailure.usage("\(.pathways) '\(user: pathway)': line \(l + 1) is empty; \(example)")
                 }
                 let id: String
                 do { id = try catalogue.arm(name).id } catch let f as NensimFailure {
-                    throw NensimFailure(f.status, "--pathways '\(pathway)': \(f.message)")
+                    throw NensimFailure(f.status, "\(.pathways) '\(user: pathway)': \(f.message)")
                 }
                 if let last = ids.last, last == id {
-                    throw NensimFailure.usage("--pathways '\(pathway)': line \(l + 1) repeats line \(l) (\(id)); a new line starts after progression on a different treatment (rechallenge later in a sequence, e.g. prrt>everolimus>prrt, is allowed)")
+                    throw NensimFailure.usage("\(.pathways) '\(user: pathway)': line \(l + 1) repeats line \(l) (\(id)); a new line starts after progression on a different treatment (rechallenge later in a sequence, e.g. prrt>everolimus>prrt, is allowed)")
                 }
                 ids.append(id)
             }
             guard ids.count <= maxLines else {
-                throw NensimFailure.usage("--pathways '\(pathway)': \(ids.count) lines; at most \(maxLines)")
+                throw NensimFailure.usage("\(.pathways) '\(user: pathway)': \(ids.count) lines; at most \(maxLines)")
             }
             let key = ids.joined(separator: ">")
-            guard seen.insert(key).inserted else { throw NensimFailure.usage("--pathways: '\(key)' is listed twice") }
+            guard seen.insert(key).inserted else { throw NensimFailure.usage("\(.pathways): '\(user: key)' is listed twice") }
             result.append(ids)
         }
         return result
@@ -150,14 +148,14 @@ public struct PathwaySettings: Sendable, Equatable {
 
     public func validate() throws {
         guard lineGap.isFinite, lineGap >= 0, lineGap <= 120 else {
-            throw NensimFailure.usage("--line-gap \(fmt(lineGap)): must be between 0 and 120 months")
+            throw NensimFailure.usage("\(.lineGap) \(fmt(lineGap)): must be between 0 and 120 months")
         }
         guard laterLineHazardRatio.isFinite, laterLineHazardRatio > 0, laterLineHazardRatio <= 10 else {
-            throw NensimFailure.usage("--later-line-hr \(fmt(laterLineHazardRatio)): a hazard ratio in (0, 10]")
+            throw NensimFailure.usage("\(.laterLineHazardRatio) \(fmt(laterLineHazardRatio)): a hazard ratio in (0, 10]")
         }
         for (arm, h) in laterLineByArm.sorted(by: { $0.key < $1.key }) {
             guard h.isFinite, h > 0, h <= 10 else {
-                throw NensimFailure.data("--set \(arm).\(Self.laterLineParameter)=\(fmt(h)): a hazard ratio in (0, 10]")
+                throw NensimFailure.data("\(.override) \(arm).\(Self.laterLineParameter)=\(fmt(h)): a hazard ratio in (0, 10]")
             }
         }
     }
@@ -174,7 +172,7 @@ public struct PathwaySettings: Sendable, Equatable {
             guard key.hasSuffix(suffix), key.count > suffix.count else { rest.append(text); continue }
             let valueText = text[text.index(after: eq)...].trimmingCharacters(in: .whitespaces)
             guard let value = Double(valueText), value.isFinite else {
-                throw NensimFailure.usage("--set '\(text)': '\(valueText)' is not a finite number")
+                throw NensimFailure.usage("\(.override) '\(user: text)': '\(user: valueText)' is not a finite number")
             }
             laterLine[String(key.dropLast(suffix.count))] = value
         }
@@ -187,7 +185,7 @@ extension Pathway {
     public init(ids: [String], models: [String: ArmModel], catalogue: EvidenceCatalogue, settings: PathwaySettings) throws {
         var lines: [PathwayLine] = []
         for (i, id) in ids.enumerated() {
-            guard let model = models[id] else { throw NensimFailure(.software, "pathway arm '\(id)' was not calibrated") }
+            guard let model = models[id] else { throw NensimFailure(.software, "pathway arm '\(user: id)' was not calibrated") }
             let arm = try catalogue.arm(id)
             let own = settings.laterLineByArm[id]
             lines.append(PathwayLine(line: i + 1, model: model, evidenceLine: evidenceLine(of: arm),

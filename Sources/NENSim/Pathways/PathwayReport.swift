@@ -163,7 +163,7 @@ public enum PathwayReporter {
             landmarkTimes: landmarks, tau: tau, reference: reference, pathways: summaries, comparisons: comparisons,
             dataBasis: result.records != nil
                 ? "exact records (n per pathway ≤ the exact-record limit \(s.recordLimit))"
-                : "tally on a grid of \(fmt(s.gridWidth * daysPerMonth)) day(s) (n per pathway above the exact-record limit \(s.recordLimit); --exact-limit)",
+                : "tally on a grid of \(fmt(s.gridWidth * daysPerMonth)) day(s) (n per pathway above the exact-record limit \(s.recordLimit); \(Parameter.exactLimit))",
             lineGap: request.lineGap, lineGapStatus: request.lineGapStatus, assumptions: assumptions(request))
         return (report, curves)
     }
@@ -293,31 +293,5 @@ public enum PathwayFiles {
             }
         }
         return out
-    }
-
-    /// Writes `pathways.csv` and `km_pathways.csv` into `directory` (created if needed),
-    /// each atomically (a temporary file renamed into place): a failed run leaves no
-    /// half-written file. Returns the files written.
-    ///
-    /// - Throws: `NensimFailure.cannotCreate` (exit 73) when the folder or a file cannot be made.
-    @discardableResult
-    public static func write(report: PathwayReport, curves: [PathwayCurve], to directory: URL) throws -> [URL] {
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw NensimFailure.cannotCreate("--out \(directory.path): cannot create the folder: \(oneLine(error.localizedDescription))")
-        }
-        let files = [("pathways.csv", summaryCSV(report)), ("km_pathways.csv", curvesCSV(curves))]
-        var written: [URL] = []
-        for (name, text) in files {
-            let url = directory.appendingPathComponent(name)
-            do {
-                try Data(text.utf8).write(to: url, options: .atomic)
-            } catch {
-                throw NensimFailure.cannotCreate("cannot write \(url.path): \(oneLine(error.localizedDescription))")
-            }
-            written.append(url)
-        }
-        return written
     }
 }

@@ -59,6 +59,9 @@ public struct ComparisonSummary: Sendable, Codable {
     public var logRankP: Double
     public var rmstDifference: Estimate
     public var medianDifference: Double
+    /// Why a statistic is NA (e.g. no events in either arm: the hazard ratio and the
+    /// log-rank test are not estimable); absent when every statistic is estimable.
+    public var note: String?
 }
 
 /// The per-arm and between-arm statistics of a run, all computed by SurvivalStats.
@@ -153,23 +156,45 @@ public enum Reporter {
             for a in request.arms.indices where a != r {
                 for (e, name) in ["pfs", "os"].enumerated() {
                     let ref = data[r][e], arm = data[a][e]
-                    let cox = try CoxPH.fitGroups(times: [ref.time, arm.time], events: [ref.events, arm.events],
-                                                  censored: [ref.censored, arm.censored])
-                    let lr = try LogRank.test([ref, arm])
+                    // A legal design can have no events (a short horizon, few patients): the
+                    // hazard ratio and the log-rank test are then not estimable — NA with a
+                    // note, not an error (docs/RELIABILITY.md).
+                    let events = ref.events.reduce(0, +) + arm.events.reduce(0, +)
+                    var hazardRatio = Estimate(.nan, .nan, .nan, se: .nan)
+                    var chiSquare = Double.nan, p = Double.nan
+                    var note: String?
+                    if events == 0 {
+                        note = "no \(name.uppercased()) events in either arm: hazard ratio and log-rank test not estimable"
+                    } else {
+                        do {
+                            let cox = try CoxPH.fitGroups(times: [ref.time, arm.time], events: [ref.events, arm.events],
+                                                          censored: [ref.censored, arm.censored])
+                            hazardRatio = Estimate(cox.hazardRatios[0], cox.lowerCI[0], cox.upperCI[0], se: cox.standardErrors[0])
+                        } catch {
+                            note = "hazard ratio not estimable (\(error))"
+                        }
+                        do {
+                            let lr = try LogRank.test([ref, arm])
+                            chiSquare = lr.chiSquare
+                            p = lr.pValue
+                        } catch {
+                            note = (note.map { $0 + "; " } ?? "") + "log-rank test not estimable (\(error))"
+                        }
+                    }
                     let d = RMST.difference(kms[a][e].restrictedMean(tau: tau), kms[r][e].restrictedMean(tau: tau))
                     comparisons.append(ComparisonSummary(
                         arm: request.arms[a].id, reference: reference, endpoint: name,
-                        hazardRatio: Estimate(cox.hazardRatios[0], cox.lowerCI[0], cox.upperCI[0], se: cox.standardErrors[0]),
-                        logRankChiSquare: lr.chiSquare, logRankP: lr.pValue,
+                        hazardRatio: hazardRatio,
+                        logRankChiSquare: chiSquare, logRankP: p,
                         rmstDifference: Estimate(d.estimate, d.lower, d.upper, se: d.se),
-                        medianDifference: (kms[a][e].median.estimate ?? .nan) - (kms[r][e].median.estimate ?? .nan)))
+                        medianDifference: (kms[a][e].median.estimate ?? .nan) - (kms[r][e].median.estimate ?? .nan), note: note))
                 }
             }
         }
         return RunReport(landmarkTimes: landmarks, tau: tau, reference: reference, arms: arms, comparisons: comparisons,
                          dataBasis: result.records != nil
                             ? "exact records (n per arm ≤ the exact-record limit \(request.recordLimit))"
-                            : "tally on a grid of \(fmt(request.gridWidth * daysPerMonth)) day(s) (n per arm above the exact-record limit \(request.recordLimit); --exact-limit)",
+                            : "tally on a grid of \(fmt(request.gridWidth * daysPerMonth)) day(s) (n per arm above the exact-record limit \(request.recordLimit); \(Parameter.exactLimit))",
                          confidenceLevel: 0.95)
     }
 }

@@ -98,7 +98,7 @@ extension RunReport {
             out.append(t.render(indent: "  "))
             out.append("")
         }
-        out.append("Where the numbers come from (source = quoted in the review; external = published trial; assumption = nensim's, overridable with --set)")
+        out.append(("Where the numbers come from (source = quoted in the review; external = published trial; assumption = nensim's, overridable with \(.override))" as Phrase).description)
         for m in models {
             let parts = m.parameters.map { p -> String in
                 let src = p.figures.isEmpty ? p.status.rawValue : "\(p.status.rawValue): \(p.figures.joined(separator: ", "))"

@@ -15,6 +15,9 @@ public struct ValidationRow: Sendable, Codable {
         case notUsed = "not used"
         /// The arm could not be simulated (a needed figure is missing).
         case notSimulated = "not simulated"
+        /// The simulated statistic does not exist under the design (e.g. a median
+        /// beyond the follow-up): NA, with a note; not a defect.
+        case notEstimable = "not estimable"
     }
 
     public var arm: String
@@ -79,7 +82,10 @@ public enum Validator {
         let zModel = se > 0 ? (simulated - model) / se : 0
         let verdict: ValidationRow.Verdict
         var note = note
-        if abs(z) <= 4 {
+        if !simulated.isFinite || !se.isFinite {
+            verdict = .notEstimable
+            if note.isEmpty { note = "not estimable under this design (the simulated \(quantity) does not exist; e.g. a median or landmark beyond the follow-up)" }
+        } else if abs(z) <= 4 {
             verdict = .reproduced
         } else if abs(model - target) > 1e-6 * max(1, abs(target)), abs(zModel) <= 4 {
             verdict = .conflict
@@ -110,7 +116,7 @@ public enum Validator {
                 for fig in arm.figures {
                     rows.append(ValidationRow(arm: arm.id, figure: fig.id, status: fig.status.rawValue, quantity: fig.kind.rawValue,
                                               target: Calibrator.centre(of: fig), range: fig.isRange ? [fig.low, fig.high] : nil,
-                                              model: .nan, simulated: .nan, monteCarloSE: .nan, z: .nan, verdict: .notSimulated, note: f.message))
+                                              model: .nan, simulated: .nan, monteCarloSE: .nan, z: .nan, verdict: .notSimulated, note: f.message.description))
                 }
                 continue
             }

@@ -10,7 +10,7 @@ public enum ShardMerge {
     public struct Problems: Error, Sendable, CustomStringConvertible {
         public var lines: [String]
         /// `.noInput` when every problem is a file that cannot be read, else `.data`.
-        public var status: ExitStatus
+        public var status: NensimFailure.Kind
         public var description: String { lines.joined(separator: "\n") }
     }
 
@@ -181,7 +181,7 @@ public enum ShardMerge {
         func psaMismatch(_ chosen: Entry) -> String? {
             guard case .run(let a) = file, case .run(let b) = chosen.file, let p = a.header.psa, let q = b.header.psa else { return nil }
             guard p.figures != q.figures || p.rejected != q.rejected else { return nil }
-            return "\(path): its PSA draws (figures \(p.figures.joined(separator: ",")), \(p.rejected) rejected) are not those of \(chosen.path) (figures \(q.figures.joined(separator: ",")), \(q.rejected) rejected): shards run with another --evidence?"
+            return "\(path): its PSA draws (figures \(p.figures.joined(separator: ",")), \(p.rejected) rejected) are not those of \(chosen.path) (figures \(q.figures.joined(separator: ",")), \(q.rejected) rejected): shards run with another evidence file?"
         }
     }
 

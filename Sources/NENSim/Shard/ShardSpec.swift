@@ -21,10 +21,10 @@ public struct ShardSpec: Sendable, Codable, Equatable, Hashable, CustomStringCon
     /// - Throws: `NensimFailure.usage` unless 1 ≤ index ≤ count ≤ `maxCount`.
     public init(index: Int, count: Int) throws {
         guard count >= 1, count <= ShardSpec.maxCount else {
-            throw NensimFailure.usage("--shard \(index)/\(count): the number of shards must be between 1 and \(ShardSpec.maxCount)")
+            throw NensimFailure.usage("\(.shard) \(index)/\(count): the number of shards must be between 1 and \(ShardSpec.maxCount)")
         }
         guard index >= 1, index <= count else {
-            throw NensimFailure.usage("--shard \(index)/\(count): the shard number must be between 1 and \(count) (shards count from 1)")
+            throw NensimFailure.usage("\(.shard) \(index)/\(count): the shard number must be between 1 and \(count) (shards count from 1)")
         }
         self.index = index
         self.count = count
@@ -39,7 +39,7 @@ public struct ShardSpec: Sendable, Codable, Equatable, Hashable, CustomStringCon
         guard parts.count == 2,
               let i = Int(String(parts[0]).trimmingCharacters(in: .whitespaces)),
               let k = Int(String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
-            throw NensimFailure.usage("--shard '\(text)': expected i/k, e.g. 3/7 for the third of seven shards")
+            throw NensimFailure.usage("\(.shard) '\(user: text)': expected i/k, e.g. 3/7 for the third of seven shards")
         }
         return try ShardSpec(index: i, count: k)
     }

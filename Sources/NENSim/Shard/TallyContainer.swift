@@ -7,17 +7,12 @@ import Foundation
 ///     body                  header.body_bytes bytes, little-endian
 ///     sha256 <64 hex>\n     SHA-256 of every byte before this line
 enum TallyContainer {
-    /// Writes `data` to `path` atomically (a temporary name in the same folder, then
-    /// rename), creating missing parent folders; an existing file is replaced.
-    /// - Throws: `NensimFailure.cannotCreate` naming the path and `what` it is.
+    /// Writes `data` to `path` atomically (`RunFolder.writeFile`: a temporary sibling,
+    /// fsync, rename; missing parents created, and removed again on failure); an
+    /// existing file is replaced.
+    /// - Throws: `NensimFailure.cannotCreate` or `.io`, naming the path.
     static func writeAtomically(_ data: Data, to path: String, what: String) throws {
-        let url = URL(fileURLWithPath: path)
-        do {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try data.write(to: url, options: .atomic)
-        } catch {
-            throw NensimFailure.cannotCreate("cannot write \(what) \(path): \(error.localizedDescription)")
-        }
+        try RunFolder.writeFile(data, to: path)
     }
 
     /// The header's `kind`, read before the header is decoded as that kind's.
@@ -73,7 +68,7 @@ enum TallyContainer {
         do {
             kind = try TallyJSON.decoder().decode(KindPeek.self, from: header).kind ?? "run"
         } catch {
-            throw TallyFileError("unreadable header: \(error)")
+            throw TallyFileError("unreadable header: \(describe(decoding: error))")
         }
         guard kinds.contains(kind) else {
             throw TallyFileError("a shard file of kind '\(kind)'; this nensim (\(NENSimInfo.version)) merges \(kinds.joined(separator: ", "))")

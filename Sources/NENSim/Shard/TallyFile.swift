@@ -217,7 +217,7 @@ public struct TallyFile: Sendable {
         do {
             header = try TallyJSON.decoder().decode(Header.self, from: headerJSON)
         } catch {
-            throw TallyFileError("unreadable header: \(error)")
+            throw TallyFileError("unreadable header: \(describe(decoding: error))")
         }
         guard header.format == magic, header.formatVersion == formatVersion else {
             throw TallyFileError("header names format '\(header.format)' version \(header.formatVersion), not \(magic) \(formatVersion)")
@@ -229,6 +229,9 @@ public struct TallyFile: Sendable {
         guard !scenario.arms.isEmpty, scenario.patientsPerArm >= 1, scenario.blockSize >= 1, scenario.gridWidth > 0 else {
             throw TallyFileError("its scenario is not a runnable one (no arms, n, block size or grid)")
         }
+        // Every number is range-checked before arithmetic uses it: the checksum finds
+        // accidents, not edits (docs/RELIABILITY.md).
+        if let field = scenario.outOfRangeField { throw TallyFileError("its scenario's \(field) is out of range") }
         let request = scenario.request()
         let total = scenario.arms.count * request.blocksPerArm
         let shard = header.shard
@@ -241,14 +244,14 @@ public struct TallyFile: Sendable {
             throw TallyFileError("its work items \(header.workItems) are not those of shard \(shard) of this scenario")
         }
         let layout = TallyFile.layout(of: scenario)
-        guard header.layout == layout else { throw TallyFileError("its layout \(header.layout) does not fit its scenario") }
+        guard header.layout == layout else { throw TallyFileError("its header's layout (arms, cells, records) does not fit its scenario") }
         if let psa = header.psa {
             guard let K = scenario.psa, psa.draws == K, psa.rejected >= 0, psa.first == shard.index - 1, psa.stride == shard.count,
                   psa.count == shard.workItemCount(total: K) else {
-                throw TallyFileError("its PSA draws (\(psa.count) from \(psa.first) by \(psa.stride) of \(psa.draws)) are not those of shard \(shard) of --psa \(scenario.psa.map(String.init) ?? "none")")
+                throw TallyFileError("its PSA draws (\(psa.count) from \(psa.first) by \(psa.stride) of \(psa.draws)) are not those of shard \(shard) of a PSA of \(scenario.psa.map { "\($0) draws" } ?? "no draws")")
             }
         } else if scenario.psa != nil {
-            throw TallyFileError("its scenario has --psa \(scenario.psa!) but the file holds no PSA draws")
+            throw TallyFileError("its scenario has a PSA of \(scenario.psa!) draws but the file holds no PSA draws")
         }
         let bodyBytes = bodyBytes(layout: layout, items: expectedItems, request: request)
             + (header.psa.map { $0.count * $0.rowBytes } ?? 0)
@@ -275,17 +278,22 @@ public struct TallyFile: Sendable {
             for i in 0..<layout.cells { t.os.censored[i] = reader.int64() }
             let id = scenario.arms[a].id
             let n = expectedPatients[a]
-            let all = [t.patients] + t.responseTiers + t.binaryOutcomes + t.pfs.events + t.pfs.censored + t.os.events + t.os.censored
-            guard all.allSatisfy({ $0 >= 0 }) else { throw TallyFileError("arm \(id): a negative count") }
             guard t.patients == n else {
                 throw TallyFileError("arm \(id): \(t.patients) patients; shard \(shard)'s blocks hold \(n)")
             }
-            guard t.pfs.events.reduce(0, +) + t.pfs.censored.reduce(0, +) == n,
-                  t.os.events.reduce(0, +) + t.os.censored.reduce(0, +) == n else {
+            // Each count within [0, n] first, so the sums below cannot overflow.
+            for (field, counts) in [("response tier", t.responseTiers), ("binary outcome", t.binaryOutcomes),
+                                    ("PFS event", t.pfs.events), ("PFS censoring", t.pfs.censored),
+                                    ("OS event", t.os.events), ("OS censoring", t.os.censored)] {
+                if let bad = counts.first(where: { $0 < 0 || $0 > n }) {
+                    throw TallyFileError("arm \(id): a \(field) count of \(bad), outside 0 … \(n) (its patients in this shard)")
+                }
+            }
+            guard checkedSum(t.pfs.events, t.pfs.censored) == n, checkedSum(t.os.events, t.os.censored) == n else {
                 throw TallyFileError("arm \(id): PFS or OS counts do not add up to its \(n) patients")
             }
-            guard t.binaryOutcomes.allSatisfy({ $0 <= n }), t.responseTiers.reduce(0, +) <= n else {
-                throw TallyFileError("arm \(id): response or outcome counts exceed its \(n) patients")
+            guard let tiers = checkedSum(t.responseTiers, []), tiers <= n else {
+                throw TallyFileError("arm \(id): response counts exceed its \(n) patients")
             }
             tallies.append(t)
         }
@@ -325,6 +333,17 @@ public struct TallyFile: Sendable {
         self.blockRecords = blockRecords
         self.psaRows = psaRows
     }
+}
+
+/// The sum of two arrays of counts, nil on overflow.
+func checkedSum(_ a: [Int], _ b: [Int]) -> Int? {
+    var total = 0
+    for x in a + b {
+        let (s, overflow) = total.addingReportingOverflow(x)
+        if overflow { return nil }
+        total = s
+    }
+    return total
 }
 
 /// What is wrong with a tally file (the message names no file; merge prefixes it).

@@ -81,12 +81,12 @@ public struct TallyScenario: Codable, Sendable {
             d("reference", reference, other.reference) { $0 ?? "none" },
             d("tau", tau, other.tau) { $0.map { "\($0)" } ?? "default" },
             d("landmarks", landmarkTimes, other.landmarkTimes) { $0.map { "\($0)" }.joined(separator: ",") },
-            d("--psa", psa, other.psa) { $0.map(String.init) ?? "none" },
+            d("PSA draws", psa, other.psa) { $0.map(String.init) ?? "none" },
         ]
         if let first = checks.compactMap({ $0 }).first { return first }
         for (a, b) in zip(arms, other.arms) {
             let x = try? TallyJSON.encoder().encode(a), y = try? TallyJSON.encoder().encode(b)
-            if x != y { return "calibrated parameters of arm \(a.id) (--set or --evidence)" }
+            if x != y { return "calibrated parameters of arm \(a.id) (other overrides or another evidence file)" }
         }
         return nil
     }

@@ -68,15 +68,15 @@ public struct TrialScenario: Codable, Sendable {
             d("replicates", replicates, other.replicates) { String($0) },
             d("seed", seed, other.seed) { String($0) },
             d("design", design, other.design) { "'\($0.summary)'" },
-            d("--psa", psa?.draws.count, other.psa?.draws.count) { $0.map(String.init) ?? "none" },
+            d("PSA draws", psa?.draws.count, other.psa?.draws.count) { $0.map(String.init) ?? "none" },
         ]
         if let first = checks.compactMap({ $0 }).first { return first }
         if (try? TallyJSON.encoder().encode(psa)) != (try? TallyJSON.encoder().encode(other.psa)) {
-            return "PSA draws (another --evidence or --set?)"
+            return "PSA draws (another evidence file or other overrides?)"
         }
         for (a, b) in [(experimental, other.experimental), (control, other.control)] {
             if (try? TallyJSON.encoder().encode(a)) != (try? TallyJSON.encoder().encode(b)) {
-                return "calibrated parameters of arm \(a.id) (--set or --evidence)"
+                return "calibrated parameters of arm \(a.id) (other overrides or another evidence file)"
             }
         }
         return nil
@@ -191,7 +191,7 @@ public struct TrialShardFile: Sendable {
         do {
             header = try TallyJSON.decoder().decode(Header.self, from: json)
         } catch {
-            throw TallyFileError("unreadable header: \(error)")
+            throw TallyFileError("unreadable header: \(describe(decoding: error))")
         }
         guard header.format == TallyFile.magic, header.formatVersion == TallyFile.formatVersion else {
             throw TallyFileError("header names format '\(header.format)' version \(header.formatVersion), not \(TallyFile.magic) \(TallyFile.formatVersion)")
@@ -202,6 +202,11 @@ public struct TrialShardFile: Sendable {
         }
         let n = scenario.design.patients
         guard scenario.replicates >= 1, n >= 2 else { throw TallyFileError("its scenario is not a runnable trial (no replicates or patients)") }
+        // Ranges first, so the arithmetic below cannot overflow (docs/RELIABILITY.md).
+        guard scenario.replicates <= Limits.replicates.upperBound, n <= Limits.trialPatients.upperBound,
+              (scenario.psa?.draws.count ?? 0) <= Limits.psaDraws.upperBound else {
+            throw TallyFileError("its scenario's replicates, patients or PSA draws are out of range")
+        }
         let shard = header.shard
         guard shard.count >= 1, shard.count <= ShardSpec.maxCount, shard.index >= 1, shard.index <= shard.count else {
             throw TallyFileError("its shard \(shard) is not between 1/1 and \(ShardSpec.maxCount)/\(ShardSpec.maxCount)")
@@ -229,7 +234,7 @@ public struct TrialShardFile: Sendable {
             let z = reader.double(), p2 = reader.double(), p1 = reader.double()
             let hr = reader.double(), lower = reader.double(), upper = reader.double()
             guard replicate == r else { throw TallyFileError("replicate \(replicate) where shard \(shard) holds replicate \(r)") }
-            guard n0 >= 0, n1 >= 0, n0 + n1 <= n, e0 >= 0, e0 <= n0, e1 >= 0, e1 <= n1, converged == 0 || converged == 1 else {
+            guard n0 >= 0, n1 >= 0, n0 <= n, n1 <= n - n0, e0 >= 0, e0 <= n0, e1 >= 0, e1 <= n1, converged == 0 || converged == 1 else {
                 throw TallyFileError("replicate \(r): malformed counts (enrolled \(n0)+\(n1) of \(n), events \(e0)+\(e1))")
             }
             let stats = TwoArmStatistics(eventsControl: e0, eventsExperimental: e1, observedMinusExpected: oe, variance: v,

@@ -96,14 +96,15 @@ public struct DesignReport: Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Writes `design.json` and `design_power.csv` atomically into `directory`.
-    @discardableResult
-    public func write(to directory: URL, force: Bool) throws -> [URL] {
-        try TrialReport.prepare(directory: directory, force: force)
-        return try [("design.json", try json()), ("design_power.csv", Data(powerCSV().utf8))].map { name, data in
-            let url = directory.appendingPathComponent(name)
-            try AtomicFile.write(data, to: url)
-            return url
-        }
+    /// Writes `design.json` and `design_power.csv` into `folder` (made by
+    /// `RunFolder.create(at:force:shape: .files)` before the search) and commits it;
+    /// `beforeCommit` runs once the files are complete (printing the table: a failed
+    /// stdout then leaves nothing). Returns the files written.
+    public func write(to folder: RunFolder, beforeCommit: () throws -> Void = {}) throws -> [URL] {
+        try folder.write("design.json") { try $0.write(try json()) }
+        try folder.write("design_power.csv", contents: powerCSV())
+        try beforeCommit()
+        try folder.commit()
+        return folder.files.map { folder.destination.appendingPathComponent($0) }
     }
 }

@@ -29,18 +29,18 @@ public struct SequentialPlan: Sendable, Equatable, Codable {
     public static func parseLooks(_ text: String) throws -> [Double] {
         let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
         guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else {
-            throw NensimFailure.usage("looks '\(text)': expected information fractions such as 0.5,0.75,1")
+            throw NensimFailure.usage("\(.looks) '\(user: text)': expected information fractions such as 0.5,0.75,1")
         }
         let t = parts.map { $0! }
         guard t.last == 1, t.allSatisfy({ $0 > 0 && $0 <= 1 }), zip(t, t.dropFirst()).allSatisfy({ $0 < $1 }) else {
-            throw NensimFailure.usage("looks '\(text)': the fractions must rise strictly in (0, 1] and end at 1")
+            throw NensimFailure.usage("\(.looks) '\(user: text)': the fractions must rise strictly in (0, 1] and end at 1")
         }
-        guard t.count <= 20 else { throw NensimFailure.usage("looks '\(text)': at most 20 looks") }
+        guard t.count <= 20 else { throw NensimFailure.usage("\(.looks) '\(user: text)': at most 20 looks") }
         return t
     }
 
     /// Parses `obf`, `pocock`, `hsd:GAMMA`.
-    public static func parseSpending(_ text: String) throws -> SpendingFunction {
+    public static func parseSpending(_ text: String, parameter: Parameter = .spending) throws -> SpendingFunction {
         let t = text.trimmingCharacters(in: .whitespaces).lowercased()
         switch t {
         case "obf", "of", "obrien-fleming": return .obrienFleming
@@ -50,7 +50,7 @@ public struct SequentialPlan: Sendable, Equatable, Codable {
         if t.hasPrefix("hsd:"), let g = Double(t.dropFirst(4)), g.isFinite, abs(g) <= 40 {
             return .hwangShihDeCani(gamma: g)
         }
-        throw NensimFailure.usage("spending function '\(text)': expected obf, pocock or hsd:GAMMA with |GAMMA| ≤ 40 (e.g. hsd:-4)")
+        throw NensimFailure.usage("\(parameter) '\(user: text)': expected obf, pocock or hsd:GAMMA with |GAMMA| ≤ 40 (e.g. hsd:-4)")
     }
 
     /// The boundaries at α of `sides` sides.
@@ -71,16 +71,16 @@ public struct SequentialPlan: Sendable, Equatable, Codable {
     /// Checks the plan against the trial's event target.
     public func validate(targetEvents: Int?) throws {
         guard let target = targetEvents else {
-            throw NensimFailure.usage("looks need an event-driven trial: give the target number of events")
+            throw NensimFailure.usage("\(.looks) needs an event-driven trial: give \(.targetEvents)")
         }
         let counts = eventCounts(target: target)
         guard zip(counts, counts.dropFirst()).allSatisfy({ $0 < $1 }) else {
-            throw NensimFailure.usage("looks at \(counts.map(String.init).joined(separator: ",")) events: \(target) target events are too few for looks at distinct event counts")
+            throw NensimFailure.usage("\(.looks) at \(counts.map(String.init).joined(separator: ",")) events: \(target) target events are too few for looks at distinct event counts")
         }
-        guard sides == 1 || sides == 2 else { throw NensimFailure.usage("sided \(sides): 1 or 2") }
-        guard beta > 0, beta < 1 else { throw NensimFailure.usage("beta \(beta): a probability in (0, 1)") }
+        guard sides == 1 || sides == 2 else { throw NensimFailure.usage("\(.sided) \(sides): 1 or 2") }
+        guard beta > 0, beta < 1 else { throw NensimFailure.usage("\(.beta) \(fmt(beta)): a probability in (0, 1)") }
         if futilitySpending != nil, sides != 1 {
-            throw NensimFailure.usage("futility bounds from β spending need a one-sided design (sided 1)")
+            throw NensimFailure.usage("\(.betaSpending): futility bounds need a one-sided design (\(.sided) 1)")
         }
     }
 
@@ -104,7 +104,7 @@ public struct SequentialPlan: Sendable, Equatable, Codable {
         informationRates = try c.decode([Double].self, forKey: .informationRates)
         sides = try c.decode(Int.self, forKey: .sides)
         spending = try Self.parseSpending(try c.decode(String.self, forKey: .spending))
-        futilitySpending = try c.decodeIfPresent(String.self, forKey: .futilitySpending).map(Self.parseSpending)
+        futilitySpending = try c.decodeIfPresent(String.self, forKey: .futilitySpending).map { try Self.parseSpending($0, parameter: .betaSpending) }
         beta = try c.decode(Double.self, forKey: .beta)
     }
 }
@@ -135,7 +135,7 @@ struct SequentialLooks: Sendable {
 
     init(design: TrialDesign) throws {
         guard let plan = design.sequential, let target = design.targetEvents else {
-            throw NensimFailure.usage("looks need an event-driven trial: give the target number of events")
+            throw NensimFailure.usage("\(.looks) needs an event-driven trial: give \(.targetEvents)")
         }
         self.plan = plan
         boundaries = try plan.boundaries(alpha: design.alpha)

@@ -49,12 +49,12 @@ public enum TrialTest: Sendable, Codable, Equatable, CustomStringConvertible {
                 .map { Double($0.trimmingCharacters(in: .whitespaces)) }
             if (1...2).contains(parts.count), let rho = parts[0], parts.count == 1 || parts[1] != nil {
                 let gamma = parts.count == 2 ? parts[1]! : 0
-                if rho.isFinite, gamma.isFinite, rho >= 0, gamma >= 0 {
+                if Limits.flemingHarrington.contains(rho), Limits.flemingHarrington.contains(gamma) {
                     return .flemingHarrington(rho: rho, gamma: gamma)
                 }
             }
         }
-        throw NensimFailure.usage("--test '\(text)': expected logrank, cox, fh:RHO,GAMMA with RHO, GAMMA ≥ 0 (e.g. fh:1,0), maxcombo or mb:TSTAR (months, e.g. mb:6)")
+        throw NensimFailure.usage("\(.test) '\(user: text)': expected logrank, cox, fh:RHO,GAMMA with RHO, GAMMA ≥ 0 (e.g. fh:1,0), maxcombo or mb:TSTAR (months, e.g. mb:6)")
     }
 
     public var description: String {
@@ -108,10 +108,10 @@ public struct AllocationRatio: Sendable, Codable, Equatable, CustomStringConvert
     public static func parse(_ text: String) throws -> AllocationRatio {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard parts.count == 2, let a = parts[0], let b = parts[1] else {
-            throw NensimFailure.usage("--ratio '\(text)': expected EXPERIMENTAL:CONTROL, e.g. 1:1 or 2:1")
+            throw NensimFailure.usage("\(.ratio) '\(user: text)': expected EXPERIMENTAL:CONTROL, e.g. 1:1 or 2:1")
         }
         guard a >= 1, b >= 1, a <= 100_000, b <= 100_000 else {
-            throw NensimFailure.usage("--ratio '\(text)': both parts must be whole numbers from 1 to 100000 (each arm needs patients)")
+            throw NensimFailure.usage("\(.ratio) '\(user: text)': both parts must be whole numbers from 1 to 100000 (each arm needs patients)")
         }
         return AllocationRatio(experimental: a, control: b)
     }
@@ -147,15 +147,15 @@ public enum AssessmentInterval {
             case "m": factor = 1
             case "y": factor = 12
             default:
-                throw NensimFailure.usage("--assess '\(text)': unknown unit '\(last)'; use w (weeks), m (months), d (days) or y (years), e.g. 12w")
+                throw NensimFailure.usage("\(.assessment) '\(user: text)': unknown unit '\(user: String(last))'; use w (weeks), m (months), d (days) or y (years), e.g. 12w")
             }
         }
         guard let v = Double(number), v.isFinite, v > 0 else {
-            throw NensimFailure.usage("--assess '\(text)': expected a positive interval such as 12w, 8w, 3m or 90d")
+            throw NensimFailure.usage("\(.assessment) '\(user: text)': expected a positive interval such as 12w, 8w, 3m or 90d")
         }
         let months = v * factor
         guard months >= 1 / daysPerMonth, months <= 120 else {
-            throw NensimFailure.usage("--assess '\(text)': the scan interval must lie between 1 day and 10 years")
+            throw NensimFailure.usage("\(.assessment) '\(user: text)': the scan interval must lie between 1 day and 10 years")
         }
         return months
     }
@@ -223,40 +223,40 @@ public struct TrialDesign: Sendable, Codable, Equatable {
 
     /// Checks the design; every failure is a one-line usage error naming the flag.
     public func validate() throws {
-        guard patients >= 2 else { throw NensimFailure.usage("--n \(patients): a trial needs at least 2 patients") }
-        guard patients <= 10_000_000 else { throw NensimFailure.usage("--n \(patients): at most 10^7 patients per trial") }
+        guard patients >= 2 else { throw NensimFailure.usage("\(.patients) \(patients): a trial needs at least 2 patients") }
+        guard patients <= 10_000_000 else { throw NensimFailure.usage("\(.patients) \(patients): at most 10^7 patients per trial") }
         guard ratio.experimental >= 1, ratio.control >= 1 else {
-            throw NensimFailure.usage("--ratio \(ratio): both parts must be at least 1 (each arm needs patients)")
+            throw NensimFailure.usage("\(.ratio) \(ratio): both parts must be at least 1 (each arm needs patients)")
         }
         guard accrual.isFinite, accrual >= 0, accrual <= 1200 else {
-            throw NensimFailure.usage("--accrual \(fmt(accrual)): must be between 0 and 1200 months")
+            throw NensimFailure.usage("\(.accrual) \(fmt(accrual)): must be between 0 and 1200 months")
         }
         if let followUp {
             guard followUp.isFinite, followUp >= 0, followUp <= 1200 else {
-                throw NensimFailure.usage("--follow-up \(fmt(followUp)): must be between 0 and 1200 months")
+                throw NensimFailure.usage("\(.followUp) \(fmt(followUp)): must be between 0 and 1200 months")
             }
             guard accrual + followUp > 0 else {
-                throw NensimFailure.usage("--accrual 0 with --follow-up 0: the analysis would happen before anyone is followed")
+                throw NensimFailure.usage("\(.accrual) 0 with \(.followUp) 0: the analysis would happen before anyone is followed")
             }
         }
         guard dropoutPerYear.isFinite, dropoutPerYear >= 0, dropoutPerYear < 1 else {
-            throw NensimFailure.usage("--dropout \(fmt(dropoutPerYear)): an annual dropout probability in [0, 1)")
+            throw NensimFailure.usage("\(.dropout) \(fmt(dropoutPerYear)): an annual dropout probability in [0, 1)")
         }
         if let targetEvents {
-            guard targetEvents >= 1 else { throw NensimFailure.usage("--events \(targetEvents): must be at least 1") }
+            guard targetEvents >= 1 else { throw NensimFailure.usage("\(.targetEvents) \(targetEvents): must be at least 1") }
             guard targetEvents <= patients else {
-                throw NensimFailure.usage("--events \(targetEvents) is more than the \(patients) patients randomised (--n)")
+                throw NensimFailure.usage("\(.targetEvents) \(targetEvents) is more than the \(patients) patients randomised (\(.patients))")
             }
         } else if followUp == nil {
-            throw NensimFailure.usage("give --events (event-driven analysis) or --follow-up (analysis at the end of follow-up)")
+            throw NensimFailure.usage("give \(.targetEvents) (event-driven analysis) or \(.followUp) (analysis at the end of follow-up)")
         }
         if let assessmentInterval {
             guard assessmentInterval.isFinite, assessmentInterval > 0 else {
-                throw NensimFailure.usage("--assess: the scan interval must be positive")
+                throw NensimFailure.usage("\(.assessment): the scan interval must be positive")
             }
         }
         guard alpha.isFinite, alpha > 0, alpha < 1 else {
-            throw NensimFailure.usage("--alpha \(fmt(alpha)): a significance level in (0, 1)")
+            throw NensimFailure.usage("\(.alpha) \(fmt(alpha)): a significance level in (0, 1)")
         }
         if let sequential {
             try sequential.validate(targetEvents: targetEvents)

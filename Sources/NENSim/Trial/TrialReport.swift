@@ -57,7 +57,7 @@ public struct TrialReport: Sendable {
         let s = summary
         let e = request.experimental.id, c = request.control.id
         var out: [String] = []
-        let versus = design.null ? "\(c) against itself (--null: type I error)" : "\(e) (experimental) vs \(c) (control)"
+        let versus = design.null ? "\(c) against itself (\(Parameter.null): type I error)" : "\(e) (experimental) vs \(c) (control)"
         out.append("nensim \(NENSimInfo.version) trial: \(versus); \(request.replicates) replicates, seed \(request.seed)")
         out.append("design: \(design.summary)")
         if let plan = design.sequential {
@@ -243,7 +243,7 @@ public struct TrialReport: Sendable {
         var arms = [JSONArm(role: "control", id: request.control.id, name: request.control.name, streamID: ids.control,
                             parameters: request.control.parameters, notes: request.control.notes)]
         let e = request.experimentalModel
-        arms.insert(JSONArm(role: design.null ? "experimental (the control model, --null)" : "experimental", id: e.id, name: e.name,
+        arms.insert(JSONArm(role: design.null ? "experimental (the control model, \(Parameter.null))" : "experimental", id: e.id, name: e.name,
                             streamID: ids.experimental, parameters: e.parameters, notes: e.notes), at: 0)
         var psaJSON: JSONPSA?
         if let psa {
@@ -270,59 +270,18 @@ public struct TrialReport: Sendable {
 
     // MARK: Files
 
-    /// Writes `trial.json`, `replicates.csv` and (with PSA) `psa.csv` into `directory`,
-    /// each atomically (temporary name in the same folder, then rename), so a failed
-    /// run leaves no half-written file.
-    /// - Throws: `NensimFailure.cannotCreate` (73) when the folder exists and `force` is
-    ///   false or cannot be created; `.io` (74) when writing fails.
-    /// - Returns: the paths written.
-    @discardableResult
-    public func write(to directory: URL, force: Bool) throws -> [URL] {
-        try TrialReport.prepare(directory: directory, force: force)
-        var files: [(String, Data)] = [("trial.json", try json()), ("replicates.csv", Data(replicatesCSV().utf8))]
-        if let psa = psaCSV() { files.append(("psa.csv", Data(psa.utf8))) }
-        if let boundaries = boundariesCSV() { files.append(("boundaries.csv", Data(boundaries.utf8))) }
-        return try files.map { name, data in
-            let url = directory.appendingPathComponent(name)
-            try AtomicFile.write(data, to: url)
-            return url
-        }
-    }
-
-    /// Checks, before any simulation, that `directory` may be written: an existing
-    /// folder is refused unless `force` (its files are then replaced); a missing one is
-    /// created only when the results are written.
-    public static func checkDestination(_ directory: URL, force: Bool) throws {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) else { return }
-        guard isDirectory.boolValue else { throw NensimFailure.cannotCreate("--out \(directory.path): exists and is not a folder") }
-        guard force else { throw NensimFailure.cannotCreate("--out \(directory.path): the folder exists; choose another or pass --force to replace its files") }
-    }
-
-    static func prepare(directory: URL, force: Bool) throws {
-        try checkDestination(directory, force: force)
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw NensimFailure.cannotCreate("--out \(directory.path): cannot create the folder (\(error.localizedDescription))")
-        }
-    }
-}
-
-/// Atomic file replacement: write a temporary file beside the target, then `rename(2)`.
-enum AtomicFile {
-    static func write(_ data: Data, to url: URL) throws {
-        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
-        do {
-            try data.write(to: temp)
-        } catch {
-            try? FileManager.default.removeItem(at: temp)
-            throw NensimFailure.io("cannot write \(url.path): \(error.localizedDescription)")
-        }
-        guard rename(temp.path, url.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temp)
-            throw NensimFailure.io("cannot move \(temp.lastPathComponent) to \(url.path): \(reason)")
-        }
+    /// Writes trial.json, replicates.csv (and psa.csv) into `folder` (made by
+    /// `RunFolder.create(at:force:shape: .files)` before the simulation) and commits it.
+    /// `beforeCommit` runs once the files are complete (printing the table: a failed
+    /// stdout then leaves no folder). Returns the files written.
+    /// - Throws: `NensimFailure.io` / `.cannotCreate` from the writer; nothing is left.
+    public func write(to folder: RunFolder, beforeCommit: () throws -> Void = {}) throws -> [URL] {
+        try folder.write("trial.json") { try $0.write(try json()) }
+        try folder.write("replicates.csv", contents: replicatesCSV())
+        if let psa = psaCSV() { try folder.write("psa.csv", contents: psa) }
+        if let boundaries = boundariesCSV() { try folder.write("boundaries.csv", contents: boundaries) }
+        try beforeCommit()
+        try folder.commit()
+        return folder.files.map { folder.destination.appendingPathComponent($0) }
     }
 }

@@ -40,9 +40,9 @@ public struct TrialRequest: Sendable {
 
     public func validate() throws {
         try design.validate()
-        guard replicates >= 1 else { throw NensimFailure.usage("--replicates \(replicates): must be at least 1") }
-        guard replicates <= Int(UInt32.max) else { throw NensimFailure.usage("--replicates \(replicates): at most 2^32 − 1") }
-        guard threads >= 1 else { throw NensimFailure.usage("--threads \(threads): must be at least 1") }
+        guard replicates >= 1 else { throw NensimFailure.usage("\(.replicates) \(replicates): must be at least 1") }
+        guard replicates <= Int(UInt32.max) else { throw NensimFailure.usage("\(.replicates) \(replicates): at most 2^32 − 1") }
+        guard threads >= 1 else { throw NensimFailure.usage("\(.threads) \(threads): must be at least 1") }
     }
 }
 

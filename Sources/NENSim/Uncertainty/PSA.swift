@@ -169,7 +169,7 @@ public enum PSA {
     public static func sample(catalogue: EvidenceCatalogue, overrides: ModelOverrides = ModelOverrides(), arms: [String],
                               K: Int, seed: UInt64, population: PopulationSpec = PopulationSpec(),
                               maxRejections: Int = 1000) throws -> [PSADraw] {
-        guard K >= 1 else { throw NensimFailure.usage("--psa \(K): the number of draws must be at least 1") }
+        guard K >= 1 else { throw NensimFailure.usage("\(.psa) \(K): the number of draws must be at least 1") }
         let figures = try rangeFigures(catalogue: catalogue, arms: arms)
         let distributions = try figures.map { f -> UncertaintyDistribution in
             do { return try UncertaintyDistribution.of(f)! } catch let e as NensimFailure {
@@ -192,7 +192,7 @@ public enum PSA {
                 } catch let e as NensimFailure where e.status == .data {
                     rejected += 1
                     if rejected > maxRejections {
-                        throw NensimFailure.data("--psa: \(maxRejections) draws in a row gave contradictory figures (\(e.message))")
+                        throw NensimFailure.data("\(.psa): \(maxRejections) draws in a row gave contradictory figures (\(e.message))")
                     }
                 }
             }
