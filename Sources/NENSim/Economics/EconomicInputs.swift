@@ -136,7 +136,7 @@ extension EconomicInputs {
     public mutating func apply(arm: String, key: String, value: Double) throws -> Bool {
         guard key.hasPrefix("cost.") || key.hasPrefix("utility.") else { return false }
         let v = EconomicValue(value, status: .override)
-        func bad(_ why: String) -> NensimFailure { .usage(oneLine("--set '\(arm).\(key)=\(value)': \(why)")) }
+        func bad(_ why: String) -> NensimFailure { .usage("\(.override) '\(user: "\(arm).\(key)=\(fmt(value))")': \(why)") }
         guard value.isFinite else { throw bad("must be a finite number") }
         if key.hasPrefix("cost."), value < 0 { throw bad("a cost cannot be negative") }
         if key.hasPrefix("utility."), value > 1 { throw bad("a utility is at most 1") }
@@ -221,6 +221,9 @@ struct EconomicsParser {
     enum Range { case cost, utility, disutility, probability }
 
     func parse(_ data: Data) throws -> EconomicInputs {
+        if let comma = StrictJSON.trailingComma(in: data) {
+            throw NensimFailure.data(oneLine("\(fileName): not valid JSON: a trailing comma (\(StrictJSON.position(of: comma, in: data))); the schema is strict JSON"))
+        }
         let root: Any
         do { root = try JSONSerialization.jsonObject(with: data, options: []) } catch {
             throw NensimFailure.data(oneLine("\(fileName): not valid JSON: \((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)")"))
