@@ -47,7 +47,7 @@ public struct XYPlot: Sendable {
     }
 
     /// A compact tick label: 25k for 25 000, 1.5M, plain otherwise.
-    static func label(_ v: Double) -> String {
+    public static func label(_ v: Double) -> String {
         let a = abs(v)
         func trim(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(format: "%.3g", x) }
         if a >= 1e6 { return trim(v / 1e6) + "M" }
