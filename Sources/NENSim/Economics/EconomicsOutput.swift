@@ -26,8 +26,8 @@ extension EconomicsReport {
             let c = comparisons.first { $0.arm == r.arm }
             s += "\(r.arm),\(Self.num(r.cost)),\(Self.num(r.qalys)),\(r.status),\(r.comparator ?? "NA"),\(Self.num(r.icer)),"
             if let c {
-                s += "\(c.reference),\(Self.num(c.deltaCost)),\(Self.num(c.deltaCostSE)),\(Self.num(c.deltaQALYs)),\(Self.num(c.deltaQALYsSE)),\(c.quadrant),\"\(c.label)\""
-                for k in wtp.indices { s += ",\(Self.num(c.incrementalNMB[k])),\(Self.num(c.incrementalNMBSE[k]))" }
+                s += "\(c.reference),\(Self.num(c.deltaCost)),\(Self.num(c.deltaCostSE)),\(Self.num(c.deltaQalys)),\(Self.num(c.deltaQalysSE)),\(c.quadrant),\"\(c.label)\""
+                for k in wtp.indices { s += ",\(Self.num(c.incrementalNmb[k])),\(Self.num(c.incrementalNmbSE[k]))" }
             } else {
                 s += "\(reference),0,0,0,0,reference,reference"
                 for _ in wtp { s += ",0,0" }
@@ -108,9 +108,9 @@ extension EconomicsReport {
             out += "    " + r.arm.padding(toLength: 12, withPad: " ", startingAt: 0) + r.status.padding(toLength: 22, withPad: " ", startingAt: 0) + icer + "\n"
         }
         for c in comparisons {
-            out += String(format: "  %@ vs %@: Δcost %.0f ± %.0f, ΔQALYs %.4f ± %.4f: ", c.arm, c.reference, c.deltaCost, c.deltaCostSE, c.deltaQALYs, c.deltaQALYsSE)
+            out += String(format: "  %@ vs %@: Δcost %.0f ± %.0f, ΔQALYs %.4f ± %.4f: ", c.arm, c.reference, c.deltaCost, c.deltaCostSE, c.deltaQalys, c.deltaQalysSE)
             out += c.icer.map { c.quadrant == "south-west" ? String(format: "%@ %.0f", c.label, $0) : String(format: "ICER %.0f per QALY", $0) } ?? c.label
-            out += "; INMB " + zip(wtp, c.incrementalNMB).map { String(format: "%.0f at %.0f", $1, $0) }.joined(separator: ", ") + "\n"
+            out += "; INMB " + zip(wtp, c.incrementalNmb).map { String(format: "%.0f at %.0f", $1, $0) }.joined(separator: ", ") + "\n"
         }
         if let p = psa {
             for (k, w) in wtp.enumerated() {

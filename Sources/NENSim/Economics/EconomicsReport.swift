@@ -44,16 +44,16 @@ public struct ReferenceComparison: Sendable, Codable, Equatable {
     public var reference: String
     public var deltaCost: Double
     public var deltaCostSE: Double
-    public var deltaQALYs: Double
-    public var deltaQALYsSE: Double
+    public var deltaQalys: Double
+    public var deltaQalysSE: Double
     /// north-east, dominant, dominated, south-west, equal.
     public var quadrant: String
     /// "ICER" (cost per QALY gained), "dominant", "dominated", "south-west: savings per QALY lost", "equal".
     public var label: String
     public var icer: Double?
     /// Incremental NMB at each `wtp`, and its Monte Carlo SE.
-    public var incrementalNMB: [Double]
-    public var incrementalNMBSE: [Double]
+    public var incrementalNmb: [Double]
+    public var incrementalNmbSE: [Double]
 }
 
 /// The probabilistic part (`--psa K`).
@@ -152,10 +152,10 @@ extension EconomicsReport {
             let seC = hypot(arms[a].estimate(.costs).se, arms[refIndex].estimate(.costs).se)
             let seQ = hypot(arms[a].estimate(.qalys).se, arms[refIndex].estimate(.qalys).se)
             let label = c.quadrant == .southWest ? "south-west: savings per QALY lost" : c.label
-            return ReferenceComparison(arm: ids[a], reference: ref, deltaCost: c.deltaCost, deltaCostSE: seC, deltaQALYs: c.deltaEffect,
-                                       deltaQALYsSE: seQ, quadrant: c.quadrant.rawValue, label: label, icer: c.icer,
-                                       incrementalNMB: wtp.map { l in l * c.deltaEffect - c.deltaCost },
-                                       incrementalNMBSE: wtp.map { l in (nmbVariance(a, l) + nmbVariance(refIndex, l)).squareRoot() })
+            return ReferenceComparison(arm: ids[a], reference: ref, deltaCost: c.deltaCost, deltaCostSE: seC, deltaQalys: c.deltaEffect,
+                                       deltaQalysSE: seQ, quadrant: c.quadrant.rawValue, label: label, icer: c.icer,
+                                       incrementalNmb: wtp.map { l in l * c.deltaEffect - c.deltaCost },
+                                       incrementalNmbSE: wtp.map { l in (nmbVariance(a, l) + nmbVariance(refIndex, l)).squareRoot() })
         }
         let nmb = ids.indices.map { a in wtp.map { IncrementalAnalysis.netMonetaryBenefit(cost: cost[a], effect: qaly[a], wtp: $0) } }
         let nmbSE = ids.indices.map { a in wtp.map { nmbVariance(a, $0).squareRoot() } }
