@@ -56,7 +56,9 @@ extension Drawing {
         case .png:
             guard dpi >= 36, dpi <= 1200, dpi.isFinite else { throw FigureError.resolution(dpi) }
             let scale = dpi / 72
-            let w = Int32((width * scale).rounded(.up)), h = Int32((height * scale).rounded(.up))
+            // width · dpi / 72 in that order: 432 pt at 300 dpi is 1800 px exactly, where
+            // 432 · (300 / 72) rounds up to 1801.
+            let w = Int32((width * dpi / 72).rounded(.up)), h = Int32((height * dpi / 72).rounded(.up))
             guard let surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h) else {
                 throw FigureError.cairo("no image surface")
             }

@@ -10,7 +10,7 @@ struct PathwayOptions: ParsableArguments {
         valueName: "list"))
     var pathways: String?
 
-    @Flag(name: .long, help: "Turn guidance warnings of --pathways (a pathway against the source) into an error (exit 65).")
+    @Flag(name: .long, help: "Refuse (exit 65) a comparison that rests on an assumption, an implausible calibration (e.g. a post-progression median below its floor), population keys outside an arm's evidence, and with --pathways a pathway against the source's guidance (docs/MODEL.md).")
     var strict = false
 
     @Option(name: .customLong("line-gap"), help: ArgumentHelp(
@@ -24,7 +24,7 @@ struct PathwayOptions: ParsableArguments {
     var laterLineHR: Double?
 
     /// Whether any pathway-only flag was given.
-    var anyGiven: Bool { strict || lineGap != nil || laterLineHR != nil }
+    var anyGiven: Bool { lineGap != nil || laterLineHR != nil }
 
     /// Exactly one of `--arms` and `--pathways`; pathway flags only with `--pathways`.
     func validate(arms: String?, reference: String?) throws {
@@ -32,7 +32,7 @@ struct PathwayOptions: ParsableArguments {
         case (nil, nil): throw ValidationError("give --arms (e.g. prrt,everolimus) or --pathways (e.g. ssa>prrt>everolimus,ssa>everolimus>prrt)")
         case (.some, .some): throw ValidationError("--arms and --pathways exclude each other: give one")
         case (.some, nil):
-            if anyGiven { throw ValidationError("--strict, --line-gap and --later-line-hr apply to --pathways") }
+            if anyGiven { throw ValidationError("--line-gap and --later-line-hr apply to --pathways") }
         case (nil, .some):
             if reference != nil { throw ValidationError("--reference applies to --arms; pathways are compared with the first pathway listed") }
         }
@@ -69,8 +69,23 @@ struct PathwayOptions: ParsableArguments {
 
         let calibrator = Calibrator(catalogue: catalogue, overrides: overrides)
         var models: [String: ArmModel] = [:]
-        for id in idLists.joined() where models[id] == nil { models[id] = try calibrator.model(for: id) }
+        var order: [String] = []
+        for id in idLists.joined() where models[id] == nil { models[id] = try calibrator.model(for: id); order.append(id) }
+        let used = order.compactMap { models[$0] }
+        for m in used where !m.models("pfs") || !m.models("os") {
+            throw NensimFailure.data("arm '\(m.id)' has no \(m.models("pfs") ? "OS" : "PFS") figure: a pathway needs each line's PFS and OS; supply one with \(spellSet(m.id, m.models("pfs") ? ["os.median"] : ["pfs.median"]))")
+        }
+        try reportFindings(used, strict: strict)
+        // Every pathway's PFS2 and OS rest on each arm's PFS and OS.
+        try refuseAssumptionEndpoints(used, endpoints: ["pfs", "os"], strict: strict)
         let built = try idLists.map { try Pathway(ids: $0, models: models, catalogue: catalogue, settings: settings) }
+        if strict {
+            for p in built {
+                for line in p.lines where line.hazardMultiplier != 1 && line.laterLineStatus == .assumption {
+                    throw NensimFailure.data("--strict: pathway \(p.id) line \(line.line) (\(line.model.id)) uses the assumed later-line hazard ratio \(line.laterLineHazardRatio); fix with --later-line-hr H or --set \(line.model.id).later_line_hr=H")
+                }
+            }
+        }
         let request = PathwayRequest(pathways: built, lineGap: settings.lineGap, lineGapStatus: settings.lineGapStatus,
                                      simulation: options.request(arms: [], n: n))
         let result = PathwayEngine.run(request)

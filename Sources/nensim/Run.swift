@@ -79,20 +79,19 @@ struct SimulationOptions: ParsableArguments {
     }
 
     /// Parses the arm list and calibrates each arm against the (merged) catalogue.
-    func models(_ armList: String, catalogue: EvidenceCatalogue) throws -> [ArmModel] {
+    /// Under `strict` a plausibility finding (or a population key outside an arm's
+    /// evidence) is an error (exit 65); otherwise the caller warns (`warnFindings`).
+    func models(_ armList: String, catalogue: EvidenceCatalogue, strict: Bool = false) throws -> [ArmModel] {
         let ids = try resolveArmList(armList, catalogue: catalogue)
         let overrides = try ModelOverrides.parse(modelAssignments)
         for arm in overrides.values.keys.sorted() where !ids.contains(arm) {
             _ = try catalogue.arm(arm) // an unknown arm in --set is an error, a known one not in --arms is ignored
         }
         let spec = try population.map(PopulationSpec.parse) ?? PopulationSpec()
-        for id in ids {
-            for reason in spec.mismatches(with: try catalogue.arm(id)) {
-                Console.warning(reason)
-            }
-        }
         let calibrator = Calibrator(catalogue: catalogue, overrides: overrides, population: spec)
-        return try ids.map { try calibrator.model(for: $0) }
+        let models = try ids.map { try calibrator.model(for: $0) }
+        try refuseFindings(models, strict: strict)
+        return models
     }
 }
 
@@ -178,7 +177,14 @@ struct Run: ParsableCommand {
         try reportingFailures {
             guard let arms else { return try pathwayOptions.run(n: n, tau: tau, options: options, output: output) }
             let catalogue = try options.evidence.catalogue()
-            let models = try options.models(arms, catalogue: catalogue)
+            let listed = try parseArmList(arms)
+            if let reference, !listed.contains(reference.lowercased()) {
+                throw NensimFailure.usage("--reference '\(reference)' is not one of the arms run (\(listed.joined(separator: ", ")))")
+            }
+            if let tau, tau > options.horizon {
+                throw NensimFailure.usage("--tau \(fmtShort(tau)) is beyond the horizon (\(fmtShort(options.horizon)) months)")
+            }
+            let models = try options.models(arms, catalogue: catalogue, strict: pathwayOptions.strict)
             let ids = models.map(\.id)
             let ref: String?
             if let reference {
@@ -190,6 +196,10 @@ struct Run: ParsableCommand {
             } else {
                 ref = ids.count > 1 ? (ids.contains("placebo") ? "placebo" : ids[0]) : nil
             }
+            if let tau, tau > options.horizon {
+                throw NensimFailure.usage("--tau \(fmtShort(tau)) is beyond the horizon (\(fmtShort(options.horizon)) months)")
+            }
+            try refuseAssumptionComparisons(arms: models, reference: ref, endpoints: ["pfs", "os"], strict: pathwayOptions.strict)
             var request = options.request(arms: models, n: n)
             let economics = try economicsOptions.inputs(models: models, horizon: options.horizon, assignments: options.economicAssignments)
             request.economics = economics
@@ -204,12 +214,14 @@ struct Run: ParsableCommand {
                 if let psa {
                     draws = try options.psaDraws(arms: ids, K: psa, catalogue: catalogue)
                 }
+                warnFindings(models)
                 return try runShard(try ShardSpec.parse(shard), request: request, reference: ref, tau: tau, out: output.out,
                                     evidenceFile: options.evidence.evidence, psaDraws: draws)
             }
             try output.check(request)
             let session = try output.begin(defaultFolder: OutputOptions.defaultFolder(arms: ids, n: n, seed: options.seed), request: request)
             defer { session.close() }
+            warnFindings(models)
             let result = Engine.run(request, progress: session.progress)
             session.simulationEnded()
             let report = try Reporter.report(result, reference: ref, tau: tau)

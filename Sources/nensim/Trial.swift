@@ -90,6 +90,9 @@ struct Trial: ParsableCommand {
 
     @OptionGroup var evidence: EvidenceOptions
 
+    @Flag(name: .long, help: "Refuse (exit 65) when the analysed endpoint of either arm rests on an assumption, or a calibration is implausible (docs/MODEL.md).")
+    var strict = false
+
     @Option(name: .long, help: "Output folder (default notebooks-out/trial-<arms>-n<N>-seed<S>).")
     var out: String?
 
@@ -173,14 +176,22 @@ struct Trial: ParsableCommand {
             for arm in overrides.values.keys.sorted() where !ids.contains(arm) { _ = try catalogue.arm(arm) }
             let calibrator = Calibrator(catalogue: catalogue, overrides: overrides)
             let models = try ids.map { try calibrator.model(for: $0) }
+            let analysed = endpoint.rawValue
+            for m in models where !m.models(analysed) {
+                throw NensimFailure.data("arm '\(m.id)' has no \(analysed.uppercased()) figure: its \(analysed.uppercased()) is not modelled; supply one with \(spellSet(m.id, [analysed + ".median"]))")
+            }
+            try refuseFindings(models, strict: strict)
+            try refuseAssumptionComparisons(arms: models, reference: models[1].id, endpoints: [analysed], strict: strict)
 
             let request = TrialRequest(experimental: models[0], control: models[1], design: design,
                                        replicates: replicates, seed: seed, threads: threads)
             if let shard {
                 try request.validate()
                 let draws = try psa.map { try TrialSimulator.psaDraws(request, catalogue: catalogue, overrides: overrides, K: $0) }
+                warnFindings(models)
                 return try runTrialShard(try ShardSpec.parse(shard), request: request, out: out, psa: draws)
             }
+            warnFindings(models)
             try request.validate()
             let folder = try RunFolder.create(at: out ?? Self.defaultFolder(request), force: force, shape: .files)
             defer { folder.abandon() }

@@ -17,6 +17,9 @@ struct Validate: ParsableCommand {
     @Flag(name: .long, help: "Print JSON for machines.")
     var json = false
 
+    @Flag(name: .long, help: "Refuse (exit 65) when a validated arm's PFS or OS rests on an assumption, or its calibration is implausible (docs/MODEL.md).")
+    var strict = false
+
     @OptionGroup var options: SimulationOptions
 
     func validate() throws {
@@ -28,6 +31,10 @@ struct Validate: ParsableCommand {
             let catalogue = try options.evidence.catalogue()
             let ids = try arms.map { try resolveArmList($0, catalogue: catalogue) }
             let overrides = try ModelOverrides.parse(options.assignments)
+            let calibrator = Calibrator(catalogue: catalogue, overrides: overrides)
+            let checked = try (ids ?? catalogue.armIDs).compactMap { try? calibrator.model(for: $0) }
+            try reportFindings(checked, strict: strict)
+            try refuseAssumptionEndpoints(checked, endpoints: ["pfs", "os"], strict: strict)
             var design = options.design
             if options.horizon == 240 { design.horizon = 600 } // long enough for every median the catalogue names
             let rows = try Validator.validate(catalogue: catalogue, overrides: overrides, armIDs: ids, n: n,
@@ -69,7 +76,10 @@ struct Validate: ParsableCommand {
             }
             let unused = rows.filter { $0.verdict == .notUsed }.count
             let failed = rows.filter { $0.verdict == .failed }
-            try Console.out("\n\(rows.count - unused - skipped.values.map(\.count).reduce(0, +)) figures checked: \(rows.filter { $0.verdict == .reproduced }.count) reproduced, \(conflicts.count) conflict(s), \(rows.filter { $0.verdict == .notEstimable }.count) not estimable, \(failed.count) failed; \(unused) figures not used by the model (see `nensim arms ARM`).")
+            // Every conflict named above is counted: figures reproduced only as the fit's
+            // compromise, and each set of survival figures that contradict each other.
+            let conflictCount = conflicts.count + checks.count
+            try Console.out("\n\(rows.count - unused - skipped.values.map(\.count).reduce(0, +)) figures checked: \(rows.filter { $0.verdict == .reproduced }.count) reproduced, \(conflictCount) conflict(s) (\(conflicts.count) figure(s) met only as the fit's compromise, \(checks.count) set(s) of figures that contradict each other), \(rows.filter { $0.verdict == .notEstimable }.count) not estimable, \(failed.count) failed; \(unused) figures not used by the model (see `nensim arms ARM`).")
             // A figure the simulation should reproduce and does not is a defect of the
             // model or the engine, not of the input: EX_SOFTWARE (docs/RELIABILITY.md).
             if !failed.isEmpty {

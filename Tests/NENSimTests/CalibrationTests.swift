@@ -33,14 +33,27 @@ struct CalibrationTests {
         }
         let ssa = try model("ssa")
         #expect(ssa.parameters.first { $0.name == "pfs.median" }?.status == .external)
-        #expect(ssa.parameters.first { $0.name == "pps.median" }?.status == .assumption)
+        #expect(ssa.parameters.first { $0.name == "pps.median" }?.status == .external)
+        // Without an OS figure the post-progression median is the labelled assumption.
+        var c = Self.catalogue
+        let i = try #require(c.arms.firstIndex { $0.id == "everolimus" })
+        for j in c.arms[i].figures.indices where c.arms[i].figures[j].endpoint == .os { c.arms[i].figures[j].calibrates = false }
+        let bare = try Calibrator(catalogue: c).model(for: "everolimus")
+        #expect(bare.parameters.first { $0.name == "pps.median" }?.status == .assumption)
+        #expect(bare.parameters.first { $0.name == "pps.median" }?.value == ModelAssumption.ppsMedianMonths)
     }
 
-    @Test func anArmWithoutPFSIsRefusedNamingTheSetFlag() {
-        #expect(throws: NensimFailure.data("arm 'captem' has no PFS figure in the evidence; supply one with \(.override) captem.pfs.median=MONTHS")) {
-            try model("captem")
-        }
-        #expect((try? model("captem", ["captem.pfs.median=12"])) != nil)
+    /// An arm with only a response rate runs: PFS and OS are not modelled (docs/MODEL.md,
+    /// "Arms with partial evidence"); a PFS median set on the command line models both.
+    @Test func anArmWithoutSurvivalFiguresModelsOnlyItsResponses() throws {
+        let m = try model("captem")
+        #expect(m.notModelled == ["pfs", "os"])
+        #expect(m.basis(of: "pfs").basis == .notModelled && m.basis(of: "os").basis == .notModelled)
+        #expect(m.basis(of: "pfs").remedyParameters == ["pfs.median"])
+        #expect(m.responseCuts.map(\.category) == ["orr"])
+        let set = try model("captem", ["captem.pfs.median=12"])
+        #expect(set.notModelled.isEmpty && abs(set.pfs.median - 12) < 1e-9)
+        #expect(set.basis(of: "os").basis == .assumption)
     }
 
     @Test func overridesReplaceFiguresAndAreLabelled() throws {

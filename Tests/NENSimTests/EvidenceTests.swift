@@ -78,20 +78,26 @@ struct BundledCatalogueTests {
         #expect(citations["ssa.pfs.landmark24"]?.contains("N Engl J Med 2014;371") == true)
         #expect(citations["rfa.pfs.median"]?.contains("Surgery 2010;148") == true)
         #expect(citations["rfa.adverse_event.morbidity"]?.contains("Surgery 2007;142") == true)
-        #expect(citations.count == 12)
+        // Final OS analyses (docs/MODEL.md, "External OS evidence").
+        #expect(citations["everolimus.os.median"]?.contains("RADIANT-3") == true)
+        #expect(citations["sunitinib.os.median"]?.contains("NCT00428597") == true)
+        #expect(citations["placebo.os.median"] == citations["sunitinib.os.median"])
+        #expect(citations["ssa.os.median_promid"]?.contains("Neuroendocrinology 2017;104") == true)
+        #expect(citations["prrt.os.median_netter1"]?.contains("Lancet Oncol 2021;22") == true)
+        #expect(citations.count == 23)
     }
 
     /// The figures the engine fits, per arm (the brief's calibration expectations).
     @Test(arguments: [
-        ("ssa", ["ssa.pfs.landmark24"]),
-        ("everolimus", ["everolimus.pfs.median_difference", "everolimus.pfs.landmark18", "everolimus.response.orr"]),
-        ("sunitinib", ["sunitinib.pfs.median", "sunitinib.response.orr"]),
+        ("ssa", ["ssa.pfs.landmark24", "ssa.os.median_promid"]),
+        ("everolimus", ["everolimus.pfs.median_difference", "everolimus.pfs.landmark18", "everolimus.response.orr", "everolimus.os.median"]),
+        ("sunitinib", ["sunitinib.pfs.median", "sunitinib.os.median", "sunitinib.response.orr"]),
         ("prrt", ["prrt.pfs.median", "prrt.os.median", "prrt.response.orr", "prrt.response.dcr", "prrt.response.biochemical"]),
         ("tace", ["tace.pfs.median", "tace.response.orr", "tace.os.landmark60", "tace.response.symptomatic",
                   "tace.adverse_event.post_embolisation_syndrome"]),
         ("rfa", ["rfa.response.symptomatic", "rfa.response.symptomatic_marked", "rfa.response.biochemical",
                  "rfa.pfs.median", "rfa.os.median", "rfa.adverse_event.morbidity"]),
-        ("placebo", ["placebo.pfs.median"]),
+        ("placebo", ["placebo.pfs.median", "placebo.os.median"]),
         ("sirt", ["sirt.response.cr", "sirt.response.pr", "sirt.response.sd", "sirt.os.median", "sirt.os.landmark12",
                   "sirt.os.landmark24", "sirt.os.landmark36", "sirt.adverse_event.fatigue_nausea"]),
         ("stz_5fu", ["stz_5fu.response.orr"]),
@@ -242,7 +248,7 @@ struct BundledCatalogueTests {
         let prrt = try catalogue.arm("prrt")
         #expect(prrt.figures(endpoint: .pfs).map(\.id) == ["prrt.pfs.median"])
         #expect(prrt.figures(endpoint: .response, category: "orr").map(\.id) == ["prrt.response.orr"])
-        #expect(prrt.figures(kind: .median).count == 2)
+        #expect(prrt.figures(kind: .median).count == 3)
         let pfs = try #require(prrt.figure(id: "prrt.pfs.median"))
         #expect(pfs.isRange && pfs.low == 17 && pfs.high == 40 && pfs.midpoint == 28.5)
     }
@@ -275,7 +281,7 @@ struct EvidenceTextTests {
         let lines = catalogue.tableText.split(separator: "\n")
         for id in catalogue.armIDs { #expect(lines.contains { $0.hasPrefix(id + " ") }, "\(id)") }
         #expect(lines.first { $0.hasPrefix("prrt ") }?.contains("PFS OS resp") == true)
-        #expect(lines.first { $0.hasPrefix("ssa ") }?.contains("0/7/0") == true)
+        #expect(lines.first { $0.hasPrefix("ssa ") }?.contains("0/10/0") == true)
     }
 
     @Test(arguments: [

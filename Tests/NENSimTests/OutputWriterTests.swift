@@ -174,7 +174,10 @@ struct SummaryTests {
             for p in model.parameters { #expect(Set(p.figures).isSubset(of: ids)) }
             for f in arm.figures { #expect(!f.quote.isEmpty && f.status != "unknown") }
         }
-        #expect(m.assumptions.contains { $0.arm == "everolimus" && $0.parameter == "pps.median" })
+        #expect(m.assumptions.contains { $0.arm == "everolimus" && $0.parameter == "response.coupling" })
+        // Everolimus OS rests on RADIANT-3's final OS (external), no longer on the assumed PPS median.
+        #expect(!m.assumptions.contains { $0.arm == "everolimus" && $0.parameter == "pps.median" })
+        #expect(m.arms.first { $0.id == "everolimus" }?.bases.first { $0.endpoint == "os" }?.citations.first?.contains("RADIANT-3") == true)
     }
 
     @Test func nonFiniteNumbersBecomeNull() throws {

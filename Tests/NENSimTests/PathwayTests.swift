@@ -306,6 +306,6 @@ struct PathwayTests {
         #expect(summary.count == 1 + 2 * 5)
         let header = summary[0].split(separator: ",", omittingEmptySubsequences: false)
         #expect(summary.allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == header.count })
-        #expect(try String(contentsOf: files[1], encoding: .utf8).hasPrefix("pathway,endpoint,time,n_risk,n_event,n_censor,surv,std_err,lower,upper\n"))
+        #expect(try String(contentsOf: files[1], encoding: .utf8).hasPrefix("pathway,endpoint,time,n_risk,n_event,n_censor,surv,surv_se,lower,upper\n"))
     }
 }

@@ -86,7 +86,7 @@ struct AnalyzeCommandTests {
             #expect(got.count == expected.count && !got.isEmpty)
             for (a, r) in zip(got, expected) {
                 for (mine, theirs) in [("time", "time"), ("n_risk", "n_risk"), ("n_event", "n_event"), ("n_censor", "n_censor"),
-                                       ("surv", "surv"), ("std_err", "std_err"), ("lower", "lower"), ("upper", "upper")] {
+                                       ("surv", "surv"), ("log_surv_se", "std_err"), ("lower", "lower"), ("upper", "upper")] {
                     #expect(Self.close(Self.number(a[mine]), Self.number(r[theirs])), "\(subset) \(confType) t=\(r["time"]!) \(mine): \(a[mine]!) vs R \(r[theirs]!)")
                 }
             }

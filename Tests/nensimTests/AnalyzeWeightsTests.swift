@@ -90,8 +90,9 @@ struct AnalyzeWeightsTests {
         let expected = A.rows(try A.fixture("R/out-analyze/lung_weights_\(weights)_km.csv"), where: [:])
         let got = A.rows(km, where: [:])
         #expect(got.count == expected.count)
-        for column in ["time", "n_risk", "n_event", "surv", "std_err"] {
-            #expect(A.allClose(got.map { A.number($0[column]) }, expected.map { A.number($0[column]) }), "\(weights) \(column)")
+        // km.csv's log_surv_se is R's std.err (the SE of log S).
+        for (column, theirs) in [("time", "time"), ("n_risk", "n_risk"), ("n_event", "n_event"), ("surv", "surv"), ("log_surv_se", "std_err")] {
+            #expect(A.allClose(got.map { A.number($0[column]) }, expected.map { A.number($0[theirs]) }), "\(weights) \(column)")
         }
         #expect(got.map { $0["group"] } == expected.map { $0["group"] })
     }

@@ -121,6 +121,7 @@ struct OutputCommandTests {
     static let schemaRuns: [[String]] = [
         ["--arms", "prrt,everolimus", "--n", "2000"],
         ["--arms", "tace", "--n", "500"],
+        ["--arms", "sirt,captem,placebo", "--n", "500", "--population", "liver_metastases=0.5"],
         ["--arms", "ssa,placebo,tace", "--n", "300000", "--accrual", "24", "--follow-up", "12", "--dropout", "0.1", "--format", "json"],
     ]
 
@@ -131,7 +132,8 @@ struct OutputCommandTests {
         try withScratch { dir in
             let r = try CLI.run(arguments + ["--out", "run", "-q"], currentDirectory: dir)
             #expect(r.status == 0, "\(r.stderr)")
-            #expect(r.stdout.isEmpty && r.stderr.isEmpty)
+            // -q leaves only warnings (PRRT's short post-progression median).
+            #expect(r.stdout.isEmpty && r.stderr.split(separator: "\n").allSatisfy { $0.hasPrefix("nensim: warning:") }, "\(r.stderr)")
             let summary = try JSONValue.parse(Data(contentsOf: dir.appendingPathComponent("run/summary.json")))
             let errors = validator.validate(summary)
             #expect(errors.isEmpty, "\(errors.prefix(10))")
@@ -208,7 +210,7 @@ struct OutputCommandTests {
 
     @Test func anExistingFolderIsRefusedWithoutForce() throws {
         try withScratch { dir in
-            let args = ["--arms", "prrt", "--n", "300", "--out", "run", "-q"]
+            let args = ["--arms", "everolimus", "--n", "300", "--out", "run", "-q"]
             #expect(try CLI.run(args + ["--seed", "1"], currentDirectory: dir).status == 0)
             let before = try Data(contentsOf: dir.appendingPathComponent("run/arms.csv"))
             let again = try CLI.run(args + ["--seed", "2"], currentDirectory: dir)
@@ -231,7 +233,7 @@ struct OutputCommandTests {
         try withScratch { dir in
             try "x".write(to: dir.appendingPathComponent("a-file"), atomically: false, encoding: .utf8)
             for out in ["a-file/run", "/proc/nensim-test-\(UUID().uuidString)/run"] {
-                let r = try CLI.run(["--arms", "prrt", "--n", "300", "--out", out], currentDirectory: dir)
+                let r = try CLI.run(["--arms", "everolimus", "--n", "300", "--out", out], currentDirectory: dir)
                 #expect(r.status == 73, "\(out): \(r.stderr)")
                 #expect(r.stdout.isEmpty)
                 #expect(r.stderr.hasPrefix("nensim: cannot create") && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
@@ -244,7 +246,7 @@ struct OutputCommandTests {
     @Test func aWriteErrorPartWayIsIOAndLeavesNothing() throws {
         try withScratch { dir in
             let r = try CLI.run(["-c", "ulimit -f 40 && exec \"$0\" \"$@\"", CLI.binary.path,
-                                 "--arms", "prrt,everolimus", "--n", "20000", "--out", "nested/run"],
+                                 "--arms", "sunitinib,everolimus", "--n", "20000", "--out", "nested/run"],
                                 currentDirectory: dir, executable: URL(fileURLWithPath: "/bin/sh"))
             #expect(r.status == 74, "\(r.stderr)")
             #expect(r.stderr.hasPrefix("nensim: cannot write") && r.stderr.contains("File too large"), "\(r.stderr)")
@@ -273,7 +275,7 @@ struct OutputCommandTests {
     @Test func progressGoesToStderrOnlyWhenAsked() throws {
         try withScratch { dir in
             // Not a terminal: no bar by default, and --quiet prints nothing at all.
-            let quiet = try CLI.run(["--arms", "prrt", "--n", "1000", "-q", "--out", "q"], currentDirectory: dir)
+            let quiet = try CLI.run(["--arms", "everolimus", "--n", "1000", "-q", "--out", "q"], currentDirectory: dir)
             #expect(quiet.status == 0 && quiet.stdout.isEmpty && quiet.stderr.isEmpty)
             let plain = try CLI.run(["--arms", "prrt", "--n", "1000", "--out", "p"], currentDirectory: dir)
             #expect(!plain.stderr.contains("ETA"))
@@ -286,7 +288,7 @@ struct OutputCommandTests {
             if Date().timeIntervalSince(start) > 2.5 {
                 #expect(always.stderr.contains("patients") && always.stderr.contains("ETA"), "\(always.stderr)")
             }
-            let never = try CLI.run(["--arms", "prrt", "--n", "1000", "--progress", "never", "--format", "table"], currentDirectory: dir)
+            let never = try CLI.run(["--arms", "everolimus", "--n", "1000", "--progress", "never", "--format", "table"], currentDirectory: dir)
             #expect(never.stderr.isEmpty)
         }
     }

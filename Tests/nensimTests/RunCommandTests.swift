@@ -38,7 +38,10 @@ struct RunCommandTests {
         (["--arms", "prrt", "--dropout", "1.5"], 64),
         (["--arms", "prrt", "--accrual", "12"], 64),
         (["--arms", "prrt,ssa", "--reference", "tace"], 64),
-        (["--arms", "captem"], 65),
+        (["--arms", "prrt", "--strict"], 65),
+        (["--arms", "everolimus", "--population", "liver_metastases=0.3", "--strict"], 65),
+        (["--arms", "ssa", "--population", "grade=G3,ki67=40,sstr=negative", "--strict"], 65),
+        (["--arms", "prrt", "--set", "prrt.pfs.median=31.5", "--strict"], 65),
     ]
 
     @Test(arguments: badInputs)
@@ -48,6 +51,27 @@ struct RunCommandTests {
         #expect(r.stdout.isEmpty)
         let lines = r.stderr.split(separator: "\n").filter { !$0.hasPrefix("Usage:") && !$0.hasPrefix("  See '") && !$0.isEmpty }
         #expect(lines.count == 1, "\(arguments): \(r.stderr)")
+    }
+
+    /// An assumption-based comparison is marked in the table; --strict refuses it in one
+    /// line naming arm, endpoint and the --set that would fix it (docs/MODEL.md).
+    @Test func anAssumptionBasedComparisonIsMarkedAndRefusedUnderStrict() throws {
+        let args = ["--arms", "everolimus,captem", "--set", "captem.pfs.median=12", "--n", "500", "--format", "table"]
+        let r = try CLI.run(args)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("assumption ‡") && r.stdout.contains("‡ captem OS rests on an assumption, not evidence"))
+        #expect(r.stdout.contains("captem OS: external figures from Yao JC et al. RADIANT-3 2016"))
+        #expect(r.stdout.contains("basis: PFS source; OS mixed — external: Yao JC et al. RADIANT-3 2016"))
+        let strict = try CLI.run(args + ["--strict"])
+        #expect(strict.status == 65 && strict.stdout.isEmpty)
+        #expect(strict.stderr == "nensim: --strict: captem OS against everolimus rests on an assumption (pps.median); fix with --set captem.os.median=… or --set captem.pps.median=…, or --evidence FILE with an OS median or landmark figure for captem\n")
+    }
+
+    @Test func validateCountsEveryConflictItNames() throws {
+        let r = try CLI.run(["validate", "sirt", "--n", "20000"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("sirt OS: no single curve meets all 4 figures"))
+        #expect(!r.stdout.contains(" 0 conflict(s)"))
     }
 
     @Test func unknownArmSuggestsTheClosest() throws {

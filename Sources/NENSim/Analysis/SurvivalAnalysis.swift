@@ -195,11 +195,11 @@ public struct AnalysisResult: Sendable {
     /// One Kaplan–Meier curve per group, in the order of `report.groups`.
     public var curves: [KaplanMeierEstimate]
 
-    /// `km.csv`: long format, one row per group and distinct time. `std_err` is R's
+    /// `km.csv`: long format, one row per group and distinct time. `log_surv_se` is R's
     /// `fit$std.err`, the standard error of log S (Greenwood); `lower`/`upper` the
     /// pointwise limits of the chosen type; NA where R has NA. Full precision.
     public var kaplanMeierCSV: String {
-        var out = "group,time,n_risk,n_event,n_censor,surv,std_err,lower,upper\n"
+        var out = "group,time,n_risk,n_event,n_censor,surv,log_surv_se,lower,upper\n"
         for (g, km) in zip(report.groups, curves) {
             let label = CSVWriter.field(g.label)
             for i in km.time.indices {

@@ -87,6 +87,13 @@ public struct ArmModel: Sendable, Codable {
     /// Prognostic covariates; when present `pfs` and `ppsRate` describe the baseline
     /// (patients without any of them).
     public var covariates: [CovariateEffect] = []
+    /// Endpoints (`pfs`, `os`) the arm's evidence does not support: simulated only as
+    /// placeholders and reported as not modelled (docs/MODEL.md, "Arms with partial evidence").
+    public var notModelled: [String] = []
+    /// The basis of each endpoint (source, external, …, assumption), from the parameters' provenance.
+    public var bases: [EndpointBasis] = []
+    /// Plausibility findings of the calibration (docs/MODEL.md, "Plausibility guards").
+    public var findings: [ModelFinding] = []
 
     public init(id: String, name: String, pfs: Weibull, ppsRate: Double, responseCuts: [ResponseCut] = [],
                 responseCoupling: Double = 0, binaryOutcomes: [BinaryOutcome] = [],
@@ -115,7 +122,9 @@ public struct ArmModel: Sendable, Codable {
 
     /// The OS survival of the simulated population at t.
     public func osSurvival(at t: Double) -> Double {
-        covariates.isEmpty ? OverallSurvival.survival(at: t, pfs: pfs, ppsRate: ppsRate)
+        // An arm without PFS evidence simulates OS as its Weibull with PPS ~0.
+        if notModelled.contains("pfs") { return pfs.survival(t) }
+        return covariates.isEmpty ? OverallSurvival.survival(at: t, pfs: pfs, ppsRate: ppsRate)
             : Mixture.osSurvival(t, baseline: pfs, ppsRate: ppsRate, groups: Mixture.groups(covariates, evidence: false))
     }
 
@@ -126,7 +135,8 @@ public struct ArmModel: Sendable, Codable {
 
     /// Median OS of the simulated population.
     public var osMedian: Double {
-        covariates.isEmpty ? OverallSurvival.quantile(0.5, pfs: pfs, ppsRate: ppsRate)
+        if notModelled.contains("pfs") { return pfs.median }
+        return covariates.isEmpty ? OverallSurvival.quantile(0.5, pfs: pfs, ppsRate: ppsRate)
             : Mixture.quantile(0.5, { self.osSurvival(at: $0) }, start: pfs.median)
     }
 }

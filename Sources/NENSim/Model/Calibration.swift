@@ -163,6 +163,9 @@ public struct Calibrator {
                 guard let ref = f.reference else { continue }
                 // The reference's median in its own evidence population (no covariates).
                 let refModel = try Calibrator(catalogue: catalogue, overrides: overrides).model(for: ref, visiting: &visiting)
+                guard refModel.models("pfs") else {
+                    throw NensimFailure.data("arm '\(arm.id)': \(f.id) adds to the PFS median of '\(ref)', which has no PFS figure")
+                }
                 let m = refModel.pfs.median + Self.centre(of: f)
                 pfsAnchors.append(SurvivalAnchor(time: m, survival: 0.5, source: "\(f.id) (\(ref) median \(fmt(refModel.pfs.median)) + \(Self.describe(f)))"))
                 pfsFigures.append(f)
@@ -170,8 +173,9 @@ public struct Calibrator {
                 continue
             }
         }
-        let pfs: Weibull
+        var pfs: Weibull
         var pfsFit: WeibullFit?
+        var lateFindings: [ModelFinding] = []
         let shapeOverride = overrides.value(arm.id, "pfs.shape")
         if let m = overrides.value(arm.id, "pfs.median") {
             var shape = shapeOverride ?? 1
@@ -182,10 +186,11 @@ public struct Calibrator {
             pfsFit = try? WeibullFitter.fit([SurvivalAnchor(time: m, survival: 0.5, source: ("\(.override) \(arm.id).pfs.median" as Phrase).description)], fixedShape: shape)
             params.append(ParameterProvenance(name: "pfs.median", value: m, unit: "months", status: .override, figures: [],
                                               rule: "set on the command line"))
+        } else if pfsAnchors.isEmpty {
+            // Partial evidence: the arm runs what its evidence supports (docs/MODEL.md,
+            // "Arms with partial evidence").
+            return try partialModel(arm: arm, used: used)
         } else {
-            guard !pfsAnchors.isEmpty else {
-                throw NensimFailure.data("arm '\(arm.id)' has no PFS figure in the evidence; supply one with \(.override) \(arm.id).pfs.median=MONTHS")
-            }
             do {
                 pfsFit = try WeibullFitter.fit(pfsAnchors, fixedShape: shapeOverride)
             } catch let e as WeibullFitError {
@@ -223,14 +228,62 @@ public struct Calibrator {
             ppsRate = log(2) / pm
             params.append(ParameterProvenance(name: "pps.median", value: pm, unit: "months", status: .override, figures: [], rule: "set on the command line"))
         } else if let om = overrides.value(arm.id, "os.median") {
-            do { osFit = try PostProgressionFitter.fit(anchors: [SurvivalAnchor(time: om, survival: 0.5, source: ("\(.override) \(arm.id).os.median" as Phrase).description)], pfs: pfs) }
-            catch let e as PostProgressionFitter.Failure { throw NensimFailure.data("arm '\(arm.id)': \(e.description)") }
-            ppsRate = osFit!.rate
-            params.append(ParameterProvenance(name: "pps.median", value: log(2) / ppsRate, unit: "months", status: .override, figures: [],
-                                              rule: "root of S_OS(\(fmt(om))) = 0.5 for the OS median set on the command line"))
+            do {
+                osFit = try PostProgressionFitter.fit(anchors: [SurvivalAnchor(time: om, survival: 0.5, source: ("\(.override) \(arm.id).os.median" as Phrase).description)], pfs: pfs)
+                ppsRate = osFit!.rate
+                params.append(ParameterProvenance(name: "pps.median", value: log(2) / ppsRate, unit: "months", status: .override, figures: [],
+                                                  rule: "root of S_OS(\(fmt(om))) = 0.5 for the OS median set on the command line"))
+            } catch let e as PostProgressionFitter.Failure {
+                // The OS median set is not above what the PFS allows. When the PFS comes from
+                // figures, they give way: the evidence's post-progression survival is kept
+                // and the PFS scale solved so that the OS median is the one set.
+                guard overrides.value(arm.id, "pfs.median") == nil, !pfsFigures.isEmpty else {
+                    throw NensimFailure.data("arm '\(arm.id)': \(e.description)")
+                }
+                let evidencePPS = try evidencePostProgression(arm: arm, pfs: pfs, osAnchors: osAnchors)
+                ppsRate = evidencePPS.rate
+                let solved = Self.pfsScale(forOSMedian: om, shape: pfs.shape, ppsRate: ppsRate)
+                let oldMedian = pfs.median
+                pfs = Weibull(shape: pfs.shape, scale: solved)
+                pfsFit = nil
+                if let i = params.firstIndex(where: { $0.name == "pfs.median" }) {
+                    params[i] = ParameterProvenance(name: "pfs.median", value: pfs.median, unit: "months", status: .override, figures: [],
+                                                    rule: "solved so that the OS median set on the command line (\(fmt(om))) holds with the evidence's post-progression median \(fmt(log(2) / ppsRate, 4)); the PFS figures \(pfsFigures.map(\.id).joined(separator: ", ")) (median \(fmt(oldMedian, 4))) are not honoured")
+                }
+                if let i = params.firstIndex(where: { $0.name == "pfs.scale" }) {
+                    params[i].value = pfs.scale; params[i].status = .override; params[i].figures = []
+                }
+                params.append(ParameterProvenance(name: "pps.median", value: log(2) / ppsRate, unit: "months", status: evidencePPS.status,
+                                                  figures: evidencePPS.figures, rule: "kept from the evidence calibration: \(evidencePPS.rule)"))
+                lateFindings.append(ModelFinding(
+                    kind: .figureNotHonoured, arm: arm.id, parameter: "pfs.median", value: pfs.median,
+                    message: "\(arm.id) os.median = \(fmt(om)) cannot hold with the PFS figures \(pfsFigures.map(\.id).joined(separator: ", ")) (PFS median \(fmt(oldMedian, 4)); OS is never shorter than PFS): the PFS median gives way to \(fmt(pfs.median, 4)) months, keeping the evidence's post-progression median \(fmt(log(2) / ppsRate, 4)) months",
+                    remedyParameters: ["pfs.median", "pps.median"]))
+            }
         } else if !osAnchors.isEmpty {
-            do { osFit = try PostProgressionFitter.fit(anchors: osAnchors, pfs: pfs) }
-            catch let e as PostProgressionFitter.Failure { throw NensimFailure.data("arm '\(arm.id)': \(e.description)") }
+            do {
+                osFit = try PostProgressionFitter.fit(anchors: osAnchors, pfs: pfs)
+            } catch let e as PostProgressionFitter.Failure {
+                // A PFS median set on the command line that the OS figures cannot follow:
+                // the OS figures give way, and the post-progression survival of the evidence
+                // calibration is kept (OS = the PFS set + that PPS).
+                guard overrides.value(arm.id, "pfs.median") != nil else {
+                    throw NensimFailure.data("arm '\(arm.id)': \(e.description)")
+                }
+                let evidencePPS = try evidencePostProgression(arm: arm, pfs: nil, osAnchors: osAnchors)
+                ppsRate = evidencePPS.rate
+                params.append(ParameterProvenance(name: "pps.median", value: log(2) / ppsRate, unit: "months", status: evidencePPS.status,
+                                                  figures: evidencePPS.figures, rule: "kept from the evidence calibration: \(evidencePPS.rule)"))
+                let osIDs = osFigures.map(\.id).joined(separator: ", ")
+                let osText = osFigures.map { "\($0.id) \(Self.describe($0))" }.joined(separator: ", ")
+                notes.append("the OS figures \(osIDs) are not honoured: they cannot hold with the PFS median set (\(fmt(pfs.median)))")
+                lateFindings.append(ModelFinding(
+                    kind: .figureNotHonoured, arm: arm.id, parameter: "os.median", value: nil,
+                    message: "\(arm.id) pfs.median = \(fmt(pfs.median)) cannot hold with the OS figures \(osText) (OS is never shorter than PFS): the OS figures give way and OS = PFS + the evidence's post-progression survival (median \(fmt(log(2) / ppsRate, 4)) months)",
+                    remedyParameters: ["os.median", "pps.median"]))
+                return try finish(arm: arm, pfs: pfs, ppsRate: ppsRate, params: params, pfsFit: pfsFit, osFit: nil, notes: notes,
+                                  used: used, shapeOverride: shapeOverride, lateFindings: lateFindings)
+            }
             ppsRate = osFit!.rate
             params.append(ParameterProvenance(name: "pps.median", value: log(2) / ppsRate, unit: "months", status: status(of: osFigures),
                                               figures: osFigures.map(\.id),
@@ -246,6 +299,16 @@ public struct Calibrator {
             notes.append(("assumption: \(arm.id) has no OS figure; post-progression survival median \(fmt(ModelAssumption.ppsMedianMonths)) months (\(.override) \(arm.id).pps.median=…)" as Phrase).description)
         }
 
+        return try finish(arm: arm, pfs: pfs, ppsRate: ppsRate, params: params, pfsFit: pfsFit, osFit: osFit, notes: notes,
+                          used: used, shapeOverride: shapeOverride, lateFindings: lateFindings)
+    }
+
+    /// Responses, binary outcomes, covariates, basis and plausibility: the part of a
+    /// calibration that follows the survival distributions.
+    func finish(arm: ArmEvidence, pfs: Weibull, ppsRate: Double, params: [ParameterProvenance], pfsFit: WeibullFit?,
+                osFit: PostProgressionFit?, notes: [String], used: [Figure], shapeOverride: Double?,
+                lateFindings: [ModelFinding], notModelled: [String] = []) throws -> ArmModel {
+        var params = params
         // Best response.
         var known: [String: (Double, [Figure])] = [:]
         for f in used where f.endpoint == .response {
@@ -312,11 +375,16 @@ public struct Calibrator {
 
         var model = ArmModel(id: arm.id, name: arm.name, pfs: pfs, ppsRate: ppsRate, responseCuts: cuts, responseCoupling: coupling,
                              binaryOutcomes: binaries, parameters: params, pfsFit: pfsFit, osFit: osFit, notes: notes)
-        if let target = population.prevalence["liver_metastases"] {
+        model.notModelled = notModelled
+        var evidenceModel: ArmModel?
+        if let target = population.prevalence["liver_metastases"], notModelled.isEmpty {
+            evidenceModel = model
             try addLiverMetastases(to: &model, arm: arm, prevalence: target,
                                    pfsAnchors: pfsFit?.anchors ?? [], osAnchors: osFit?.anchors ?? [],
                                    shapeFitted: pfsFit?.shapeRule == "fitted" && shapeOverride == nil)
         }
+        model.bases = bases(of: model)
+        model.findings = lateFindings + plausibility(of: model, arm: arm, evidenceModel: evidenceModel)
         return model
     }
 }
@@ -424,5 +492,83 @@ extension ParameterProvenance {
         p.value = value
         if overridden { p.status = .override; p.figures = []; p.rule = "set on the command line" }
         return p
+    }
+}
+
+extension Calibrator {
+    /// The post-progression survival of the arm's evidence calibration: the arm
+    /// calibrated without the survival overrides (PFS median and shape, OS and PPS
+    /// medians) in its evidence population.
+    func evidencePostProgression(arm: ArmEvidence, pfs: Weibull?, osAnchors: [SurvivalAnchor])
+        throws -> (rate: Double, status: ParameterStatus, figures: [String], rule: String) {
+        var plain = overrides
+        for name in ["pfs.median", "pfs.shape", "os.median", "pps.median"] { plain.values[arm.id]?[name] = nil }
+        let model = try Calibrator(catalogue: catalogue, overrides: plain).model(for: arm.id)
+        let p = model.parameters.first { $0.name == "pps.median" }
+        return (model.ppsRate, p?.status ?? .assumption, p?.figures ?? [],
+                "post-progression median \(fmt(log(2) / model.ppsRate, 4)) months as calibrated from the evidence (\(p?.rule ?? "default"))")
+    }
+
+    /// The Weibull scale λ (shape k fixed) at which OS = PFS + Exp(μ) has median `osMedian`.
+    ///
+    /// S_OS at the median falls as λ shrinks, so bisection on log λ over a wide bracket.
+    static func pfsScale(forOSMedian osMedian: Double, shape: Double, ppsRate: Double) -> Double {
+        var lo = log(osMedian) - 30, hi = log(osMedian) + 5
+        for _ in 0..<200 {
+            let mid = 0.5 * (lo + hi)
+            let s = OverallSurvival.survival(at: osMedian, pfs: Weibull(shape: shape, scale: exp(mid)), ppsRate: ppsRate)
+            if s < 0.5 { lo = mid } else { hi = mid }
+        }
+        return exp(0.5 * (lo + hi))
+    }
+
+    /// An arm whose evidence has no PFS figure (docs/MODEL.md, "Arms with partial
+    /// evidence"): with OS figures, OS is a Weibull fitted to them and PFS is not
+    /// modelled (simulated as OS itself, post-progression survival ~0, and not reported);
+    /// with neither, only the responses and adverse events are modelled.
+    func partialModel(arm: ArmEvidence, used: [Figure]) throws -> ArmModel {
+        var osAnchors: [SurvivalAnchor] = []
+        var osFigures: [Figure] = []
+        for f in used where f.endpoint == .os {
+            switch f.kind {
+            case .median: osAnchors.append(SurvivalAnchor(time: Self.centre(of: f), survival: 0.5, source: f.id)); osFigures.append(f)
+            case .landmark:
+                if let t = f.time { osAnchors.append(SurvivalAnchor(time: t, survival: Self.centre(of: f), source: f.id)); osFigures.append(f) }
+            default: continue
+            }
+        }
+        // A post-progression rate so high that OS = PFS to well under a second.
+        let instantaneous = 1e9
+        var params: [ParameterProvenance] = []
+        var notes: [String] = []
+        let shapeOverride = overrides.value(arm.id, "pfs.shape")
+        if let om = overrides.value(arm.id, "os.median") {
+            let os = Weibull(shape: 1, median: om)
+            params.append(ParameterProvenance(name: "os.median", value: om, unit: "months", status: .override, figures: [], rule: "set on the command line; exponential OS"))
+            notes.append("\(arm.id) has no PFS figure: PFS is not modelled (OS from the median set)")
+            return try finish(arm: arm, pfs: os, ppsRate: instantaneous, params: params, pfsFit: nil, osFit: nil, notes: notes,
+                              used: used, shapeOverride: shapeOverride, lateFindings: [], notModelled: ["pfs"])
+        }
+        if !osAnchors.isEmpty {
+            let fit: WeibullFit
+            do { fit = try WeibullFitter.fit(osAnchors) } catch let e as WeibullFitError {
+                throw NensimFailure.data("arm '\(arm.id)': OS figures cannot be fitted: \(e.description)")
+            }
+            let os = fit.distribution
+            params.append(ParameterProvenance(name: "os.median", value: os.median, unit: "months", status: status(of: osFigures),
+                                              figures: osFigures.map(\.id),
+                                              rule: "Weibull OS fitted on the cloglog scale to " + osAnchors.map { "S(\(fmt($0.time)))=\(fmt($0.survival)) [\($0.source)]" }.joined(separator: ", ") + " (\(fit.shapeRule)); no PFS figure, so PFS is not modelled"))
+            params.append(ParameterProvenance(name: "os.shape", value: os.shape, unit: "", status: fit.shapeRule == "fitted" ? status(of: osFigures) : .assumption,
+                                              figures: fit.shapeRule == "fitted" ? osFigures.map(\.id) : [], rule: fit.shapeRule))
+            if fit.maxAbsResidual > 1e-4 {
+                notes.append("OS figures of \(arm.id) conflict: no single Weibull meets them all (largest cloglog residual \(fmt(fit.maxAbsResidual, 3)))")
+            }
+            notes.append("\(arm.id) has no PFS figure: PFS is not modelled and not reported; OS is fitted to its OS figures directly")
+            return try finish(arm: arm, pfs: os, ppsRate: instantaneous, params: params, pfsFit: nil, osFit: nil, notes: notes,
+                              used: used, shapeOverride: shapeOverride, lateFindings: [], notModelled: ["pfs"])
+        }
+        notes.append("\(arm.id) has no PFS or OS figure: only its responses and adverse events are modelled")
+        return try finish(arm: arm, pfs: Weibull(shape: 1, median: 1), ppsRate: instantaneous, params: params, pfsFit: nil, osFit: nil,
+                          notes: notes, used: used, shapeOverride: shapeOverride, lateFindings: [], notModelled: ["pfs", "os"])
     }
 }

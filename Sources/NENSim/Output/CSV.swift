@@ -47,7 +47,7 @@ public enum RunCSV {
             }
             h += ["\(e)_rmst", "\(e)_rmst_lower", "\(e)_rmst_upper", "\(e)_rmst_se"]
         }
-        return h
+        return h + ["pfs_basis", "os_basis"]
     }
 
     public static func writeArms(_ report: RunReport, to out: OutputFile) throws {
@@ -61,13 +61,14 @@ public enum RunCSV {
                 }
                 row += [CSV.number(e.rmst.estimate), CSV.number(e.rmst.lower), CSV.number(e.rmst.upper), CSV.number(e.rmst.standardError)]
             }
+            row += [arm.pfs.basis?.basis.rawValue ?? "NA", arm.os.basis?.basis.rawValue ?? "NA"]
             try out.write(CSV.record(row))
         }
     }
 
     public static let comparisonsHeader = [
         "arm", "reference", "endpoint", "hr", "hr_lower", "hr_upper", "log_hr_se", "logrank_chisq", "logrank_p",
-        "rmst_tau", "rmst_diff", "rmst_diff_lower", "rmst_diff_upper", "rmst_diff_se", "median_diff",
+        "rmst_tau", "rmst_diff", "rmst_diff_lower", "rmst_diff_upper", "rmst_diff_se", "median_diff", "basis",
     ]
 
     public static func writeComparisons(_ report: RunReport, to out: OutputFile) throws {
@@ -79,14 +80,16 @@ public enum RunCSV {
                 CSV.number(c.hazardRatio.standardError), CSV.number(c.logRankChiSquare), CSV.number(c.logRankP),
                 CSV.number(report.tau), CSV.number(c.rmstDifference.estimate), CSV.number(c.rmstDifference.lower),
                 CSV.number(c.rmstDifference.upper), CSV.number(c.rmstDifference.standardError), CSV.number(c.medianDifference),
+                c.basis?.rawValue ?? "NA",
             ]))
         }
     }
 
-    public static let kaplanMeierHeader = ["arm", "time", "n_risk", "n_event", "n_censor", "surv", "std_err", "lower", "upper"]
+    public static let kaplanMeierHeader = ["arm", "time", "n_risk", "n_event", "n_censor", "surv", "surv_se", "lower", "upper"]
 
     /// `km_pfs.csv` / `km_os.csv`: long format, one row per arm and distinct time.
-    /// `std_err` is the Greenwood standard error of S(t) (R's `summary(fit)$std.err`).
+    /// `surv_se` is the Greenwood standard error of S(t) (R's `summary(fit)$std.err`);
+    /// analyze's `km.csv` gives the SE of log S instead, as `log_surv_se`.
     /// - Complexity: O(total rows).
     public static func writeKaplanMeier(_ curves: [(arm: String, km: KaplanMeierEstimate)], to out: OutputFile) throws {
         try out.write(CSV.record(kaplanMeierHeader))

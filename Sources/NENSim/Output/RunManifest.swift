@@ -109,6 +109,12 @@ public struct ArmManifest: Codable, Sendable {
     /// Every figure named by a parameter, in order of first use.
     public var figures: [FigureRecord]
     public var notes: [String]
+    /// The basis of each endpoint (docs/MODEL.md, "Basis of a statistic").
+    public var bases: [EndpointBasis]
+    /// Plausibility findings (docs/MODEL.md, "Plausibility guards"); the run warned of each.
+    public var findings: [ModelFinding]
+    /// Endpoints the arm's evidence does not support (not reported).
+    public var notModelled: [String]
 }
 
 /// A modelling assumption a run used (a parameter of status `assumption`).
@@ -170,7 +176,8 @@ public struct RunManifest: Codable, Sendable {
                     figures.append(FigureRecord(unknown: id))
                 }
             }
-            return ArmManifest(id: model.id, name: model.name, parameters: model.parameters, figures: figures, notes: model.notes)
+            return ArmManifest(id: model.id, name: model.name, parameters: model.parameters, figures: figures, notes: model.notes,
+                               bases: model.bases, findings: model.findings, notModelled: model.notModelled)
         }
         assumptions = request.arms.flatMap { model in
             model.parameters.filter { $0.status == .assumption }.map {

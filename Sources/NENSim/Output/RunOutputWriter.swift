@@ -73,8 +73,12 @@ public enum RunOutputWriter {
         if formats.contains(.csv) {
             try folder.write("arms.csv") { try RunCSV.writeArms(report, to: $0) }
             try folder.write("comparisons.csv") { try RunCSV.writeComparisons(report, to: $0) }
-            try folder.write("km_pfs.csv") { try RunCSV.writeKaplanMeier(curves.map { ($0.id, $0.pfs) }, to: $0) }
-            try folder.write("km_os.csv") { try RunCSV.writeKaplanMeier(curves.map { ($0.id, $0.os) }, to: $0) }
+            try folder.write("km_pfs.csv") {
+                try RunCSV.writeKaplanMeier(curves.filter { report.models($0.id, "pfs") }.map { ($0.id, $0.pfs) }, to: $0)
+            }
+            try folder.write("km_os.csv") {
+                try RunCSV.writeKaplanMeier(curves.filter { report.models($0.id, "os") }.map { ($0.id, $0.os) }, to: $0)
+            }
             try folder.write("responses.csv") { try RunCSV.writeProportions(report, adverseEvents: false, to: $0) }
             try folder.write("adverse_events.csv") { try RunCSV.writeProportions(report, adverseEvents: true, to: $0) }
         }
@@ -85,7 +89,8 @@ public enum RunOutputWriter {
             try folder.write("summary.json", contents: try RunSummary(manifest: manifest, report: report, economics: economics).json())
         }
         let plot = figure(report: report, curves: curves, manifest: manifest, style: style)
-        for file in try style.files(stem: "km", plot: plot) {
+        // No panel when no arm has a modelled endpoint (response-only arms): no figure.
+        for file in try style.files(stem: "km", plot: plot) where !plot.panels.isEmpty {
             try folder.write(file.name, contents: file.contents)
         }
         if formats.contains(.html) {
@@ -105,8 +110,29 @@ public enum RunOutputWriter {
         try economics?.write(to: folder, formats: formats)
     }
 
+    /// The figure's lines on what the statistics rest on: each assumption-based comparison
+    /// (marked), each endpoint resting on external figures (with the short citation), and
+    /// each endpoint not modelled.
+    static func basisFootnotes(_ report: RunReport) -> [String] {
+        var notes: [String] = []
+        for c in report.comparisons where c.restsOnAssumption {
+            notes.append("\(RunReport.assumptionMark) \(c.endpoint.uppercased()) \(c.arm) vs \(c.reference) rests on an assumption, not evidence: \(c.basisNote ?? "")")
+        }
+        for a in report.arms {
+            for (name, e) in [("PFS", a.pfs), ("OS", a.os)] {
+                guard let b = e.basis else { continue }
+                if b.basis == .notModelled { notes.append("\(a.id) \(name): not modelled (no \(name) figure in its evidence)") }
+                if !b.citations.isEmpty {
+                    notes.append("\(a.id) \(name): \(b.basis.rawValue); external figures from " + b.citations.map(RunReport.shortCitation).joined(separator: "; "))
+                }
+            }
+        }
+        return notes
+    }
+
     /// The Kaplan–Meier figure of a run: PFS and OS panels on one time axis ending at the
-    /// horizon, each with the comparisons against the reference printed on it.
+    /// horizon, each with the comparisons against the reference printed on it; the
+    /// footnotes say what each comparison rests on (basisFootnotes).
     public static func figure(report: RunReport, curves: [ArmCurves], manifest: RunManifest,
                               style: FigureStyle = FigureStyle()) -> KaplanMeierPlot {
         let s = manifest.scenario
@@ -118,17 +144,21 @@ public enum RunOutputWriter {
         if let ref = report.reference { subtitle += " · reference \(label(ref))" }
         var notes = ["Kaplan–Meier estimates (\(report.dataBasis)); shaded: pointwise \(Int(report.confidenceLevel * 100))% CI (log); +: censored; dashed: medians. HR: Cox, against the reference; p: log-rank."]
         for c in report.comparisons {
-            notes.append("\(c.endpoint.uppercased()) \(label(c.arm)) vs \(label(c.reference)): HR \(c.hazardRatio.formatted(decimals: 3)); log-rank p \(formatP(c.logRankP)); median difference \(fixed(c.medianDifference, notReached: true)) months")
+            let mark = c.restsOnAssumption ? " \(RunReport.assumptionMark)" : ""
+            notes.append("\(c.endpoint.uppercased()) \(label(c.arm)) vs \(label(c.reference))\(mark): HR \(c.hazardRatio.formatted(decimals: 3)); log-rank p \(formatP(c.logRankP)); median difference \(fixed(c.medianDifference, notReached: true)) months; basis \(c.basis?.rawValue ?? "not stated")")
         }
+        notes += basisFootnotes(report)
         notes.append("nensim \(manifest.nensimVersion) (\(manifest.gitCommit.prefix(12))) · scenario \(manifest.scenarioHash.prefix(12))")
         var plot = KaplanMeierPlot(
             title: title, subtitle: subtitle, footnotes: notes,
             panels: [
-                .init(title: "Progression-free survival", curves: curves.map { .init(label: label($0.id), km: $0.pfs) },
+                .init(title: "Progression-free survival",
+                      curves: curves.filter { report.models($0.id, "pfs") }.map { .init(label: label($0.id), km: $0.pfs) },
                       annotations: FigureStyle.annotations(report.comparisons, endpoint: "pfs", label: label)),
-                .init(title: "Overall survival", curves: curves.map { .init(label: label($0.id), km: $0.os) },
+                .init(title: "Overall survival",
+                      curves: curves.filter { report.models($0.id, "os") }.map { .init(label: label($0.id), km: $0.os) },
                       annotations: FigureStyle.annotations(report.comparisons, endpoint: "os", label: label)),
-            ])
+            ].filter { !$0.curves.isEmpty })
         plot.xMax = s.design.followUp.map { min(s.design.horizon, s.design.accrual + $0) } ?? s.design.horizon
         return plot
     }

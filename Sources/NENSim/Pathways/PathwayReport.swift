@@ -254,7 +254,7 @@ public enum PathwayFiles {
     /// `km_pathways.svg` (and .pdf/.png): one panel per endpoint (PFS1, PFS2, OS), one
     /// curve per pathway, on one time axis ending at `xMax` (the horizon). A pathway's
     /// label is its arms' labels joined by arrows ("SSA → PRRT → Everolimus").
-    /// `km_pathways.csv` text: pathway, endpoint, time, n_risk, n_event, n_censor, surv, std_err, lower, upper.
+    /// `km_pathways.csv` text: pathway, endpoint, time, n_risk, n_event, n_censor, surv, surv_se, lower, upper.
     public static func figure(_ curves: [PathwayCurve], n: Int, seed: UInt64, design: String, xMax: Double?,
                               armNames: [String: String] = [:], style: FigureStyle = FigureStyle()) -> KaplanMeierPlot {
         let titles = ["pfs1": "PFS on line 1 (PFS1)", "pfs2": "Second progression or death (PFS2)", "os": "Overall survival"]
@@ -281,7 +281,7 @@ public enum PathwayFiles {
     }
 
     public static func curvesCSV(_ curves: [PathwayCurve]) -> String {
-        var out = "pathway,endpoint,time,n_risk,n_event,n_censor,surv,std_err,lower,upper\n"
+        var out = "pathway,endpoint,time,n_risk,n_event,n_censor,surv,surv_se,lower,upper\n"
         for c in curves {
             let k = c.estimate
             let se = k.standardErrorOfSurvival

@@ -25,6 +25,16 @@ public struct EndpointSummary: Sendable, Codable {
     public var landmarks: [Estimate]
     /// Restricted mean survival time to τ.
     public var rmst: Estimate
+    /// What the statistics rest on (docs/MODEL.md, "Basis of a statistic"); absent in
+    /// summaries that are not one arm's endpoint (a pathway's time on a line).
+    public var basis: EndpointBasis? = nil
+
+    /// The summary of an endpoint the arm's evidence does not support: no events, every
+    /// statistic NaN (null in JSON, NA in CSV), basis `not_modelled`.
+    static func notModelled(landmarks: Int, basis: EndpointBasis) -> EndpointSummary {
+        let na = Estimate(.nan, .nan, .nan)
+        return EndpointSummary(events: 0, censored: 0, median: na, landmarks: Array(repeating: na, count: landmarks), rmst: na, basis: basis)
+    }
 }
 
 /// A proportion with its Wilson 95 % interval.
@@ -62,6 +72,14 @@ public struct ComparisonSummary: Sendable, Codable {
     /// Why a statistic is NA (e.g. no events in either arm: the hazard ratio and the
     /// log-rank test are not estimable); absent when every statistic is estimable.
     public var note: String?
+    /// The basis of the comparison: the weaker side's, `mixed` when both are evidence of
+    /// different kinds (docs/MODEL.md, "Basis of a statistic"); absent for pathways.
+    public var basis: Basis? = nil
+    /// The arm and reference bases and what an assumption rests on, in words.
+    public var basisNote: String? = nil
+
+    /// Whether the comparison rests on an assumption on at least one side.
+    public var restsOnAssumption: Bool { basis.map { !$0.isEvidence } ?? false }
 }
 
 /// The per-arm and between-arm statistics of a run, all computed by SurvivalStats.
@@ -74,6 +92,14 @@ public struct RunReport: Sendable, Codable {
     /// "exact records" or "tally on a grid of w months".
     public var dataBasis: String
     public var confidenceLevel: Double
+}
+
+extension RunReport {
+    /// Whether the arm's `endpoint` (`pfs` or `os`) is modelled (true for an arm not in the report).
+    public func models(_ arm: String, _ endpoint: String) -> Bool {
+        guard let a = arms.first(where: { $0.id == arm }) else { return true }
+        return (endpoint == "pfs" ? a.pfs : a.os).basis?.basis != .notModelled
+    }
 }
 
 /// The two time-to-event endpoints a run reports.
@@ -119,6 +145,16 @@ public enum Reporter {
                                  lower: ci.lower, upper: ci.upper, target: target)
     }
 
+    /// The basis of arm against reference for an endpoint, with a note naming each side's
+    /// basis and the assumptions it rests on.
+    public static func comparisonBasis(_ arm: ArmModel, _ reference: ArmModel, endpoint: String) -> (basis: Basis, note: String) {
+        let a = arm.basis(of: endpoint), r = reference.basis(of: endpoint)
+        func side(_ m: ArmModel, _ b: EndpointBasis) -> String {
+            "\(m.id) \(b.basis.rawValue)" + (b.assumptions.isEmpty ? "" : " (\(b.assumptions.joined(separator: ", ")))")
+        }
+        return (Basis.comparison(a.basis, r.basis), "\(side(arm, a)) vs \(side(reference, r))")
+    }
+
     public static func report(_ result: SimulationResult, reference: String?, landmarks: [Double] = defaultLandmarks,
                               tau: Double? = nil) throws -> RunReport {
         let request = result.request
@@ -146,15 +182,21 @@ public enum Reporter {
                 let p = proportion(name: outcome.name, kind: outcome.kind.rawValue, count: tally.binaryOutcomes[j], n: n, target: outcome.probability)
                 if outcome.kind == .adverseEvent { aes.append(p) } else { responses.append(p) }
             }
+            func endpoint(_ name: String, _ km: KaplanMeierEstimate, _ d: SurvivalCounts) -> EndpointSummary {
+                guard model.models(name) else { return .notModelled(landmarks: landmarks.count, basis: model.basis(of: name)) }
+                var e = summarize(km, data: d, landmarks: landmarks, tau: tau)
+                e.basis = model.basis(of: name)
+                return e
+            }
             arms.append(ArmSummary(id: model.id, name: model.name, patients: n,
-                                   pfs: summarize(pfsKM, data: pfsData, landmarks: landmarks, tau: tau),
-                                   os: summarize(osKM, data: osData, landmarks: landmarks, tau: tau),
+                                   pfs: endpoint("pfs", pfsKM, pfsData), os: endpoint("os", osKM, osData),
                                    responses: responses, adverseEvents: aes))
         }
         var comparisons: [ComparisonSummary] = []
         if let reference, let r = request.arms.firstIndex(where: { $0.id == reference }) {
             for a in request.arms.indices where a != r {
-                for (e, name) in ["pfs", "os"].enumerated() {
+                for (e, name) in ["pfs", "os"].enumerated()
+                    where request.arms[a].models(name) && request.arms[r].models(name) {
                     let ref = data[r][e], arm = data[a][e]
                     // A legal design can have no events (a short horizon, few patients): the
                     // hazard ratio and the log-rank test are then not estimable — NA with a
@@ -187,7 +229,9 @@ public enum Reporter {
                         hazardRatio: hazardRatio,
                         logRankChiSquare: chiSquare, logRankP: p,
                         rmstDifference: Estimate(d.estimate, d.lower, d.upper, se: d.se),
-                        medianDifference: (kms[a][e].median.estimate ?? .nan) - (kms[r][e].median.estimate ?? .nan), note: note))
+                        medianDifference: (kms[a][e].median.estimate ?? .nan) - (kms[r][e].median.estimate ?? .nan), note: note,
+                        basis: comparisonBasis(request.arms[a], request.arms[r], endpoint: name).basis,
+                        basisNote: comparisonBasis(request.arms[a], request.arms[r], endpoint: name).note))
                 }
             }
         }

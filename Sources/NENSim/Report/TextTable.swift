@@ -59,19 +59,48 @@ extension Estimate {
 }
 
 extension RunReport {
+    /// The mark of a statistic or comparison that rests on an assumption.
+    public static let assumptionMark = "‡"
+
+    /// A basis as the tables show it: the assumption-based ones marked.
+    public static func basisLabel(_ b: Basis) -> String {
+        switch b {
+        case .assumption: return "assumption \(assumptionMark)"
+        case .notModelled: return "not modelled"
+        default: return b.rawValue
+        }
+    }
+
+    /// The first author and the trial or journal of a citation, for a table line:
+    /// everything up to the title's end ("Yao JC, Pavel M, … RADIANT-3 study.") is
+    /// shortened to the first author and the year.
+    public static func shortCitation(_ c: String) -> String {
+        let first = c.split(separator: ",").first.map(String.init) ?? c
+        // A citation that opens with a title rather than an author is named by its trial.
+        let author = first.split(separator: " ").count <= 4 ? "\(first) et al." : ""
+        let year = c.range(of: #"(19|20)\d\d"#, options: .regularExpression).map { String(c[$0]) } ?? ""
+        let trial = c.range(of: #"\b[A-Z][A-Z0-9-]{3,}\b"#, options: .regularExpression).map { " " + String(c[$0]) } ?? ""
+        return "\(author)\(trial) \(year)".trimmingCharacters(in: .whitespaces)
+    }
+
     /// The terminal report: per-arm PFS, OS and responses, comparisons, provenance.
     public func renderTable(models: [ArmModel]) -> String {
         var out: [String] = []
         for (title, pick) in [("Progression-free survival (months)", \ArmSummary.pfs), ("Overall survival (months)", \ArmSummary.os)] {
             out.append(title)
-            var t = TextTable(header: ["arm", "n", "events", "median (95% CI)"] + landmarkTimes.map { "S(\(fmt($0)))" } + ["RMST(\(fmt(tau)))"])
+            var t = TextTable(header: ["arm", "n", "events", "median (95% CI)"] + landmarkTimes.map { "S(\(fmt($0)))" } + ["RMST(\(fmt(tau)))", "basis"])
             for a in arms {
                 let e = a[keyPath: pick]
+                if e.basis?.basis == .notModelled {
+                    t.add([a.id, "\(a.patients)", "—", "not modelled"] + landmarkTimes.map { _ in "—" } + ["—", Self.basisLabel(.notModelled)])
+                    continue
+                }
                 let landmarks: [String] = e.landmarks.map { fixed($0.estimate, decimals: 3) }
                 let rmst: String = fixed(e.rmst.estimate) + " ± " + fixed(e.rmst.standardError ?? .nan)
                 var row: [String] = [a.id, "\(a.patients)", "\(e.events)", e.median.formatted()]
                 row += landmarks
                 row.append(rmst)
+                row.append(e.basis.map { Self.basisLabel($0.basis) } ?? "")
                 t.add(row)
             }
             out.append(t.render(indent: "  "))
@@ -90,12 +119,27 @@ extension RunReport {
         }
         if let reference, !comparisons.isEmpty {
             out.append("Against \(reference) (Cox HR, Efron ties; log-rank; RMST to \(fmt(tau)) months)")
-            var t = TextTable(header: ["arm", "endpoint", "HR (95% CI)", "log-rank χ²", "p", "RMST diff (95% CI)", "median diff"])
+            var t = TextTable(header: ["arm", "endpoint", "HR (95% CI)", "log-rank χ²", "p", "RMST diff (95% CI)", "median diff", "basis"])
             for c in comparisons {
                 t.add([c.arm, c.endpoint.uppercased(), c.hazardRatio.formatted(decimals: 3), fixed(c.logRankChiSquare, decimals: 1),
-                       formatP(c.logRankP), c.rmstDifference.formatted(), fixed(c.medianDifference, notReached: true)])
+                       formatP(c.logRankP), c.rmstDifference.formatted(), fixed(c.medianDifference, notReached: true),
+                       c.basis.map { Self.basisLabel($0) } ?? ""])
             }
             out.append(t.render(indent: "  "))
+            let byID = Dictionary(models.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+            for c in comparisons {
+                let cited = [c.arm, c.reference].flatMap { byID[$0]?.basis(of: c.endpoint).citations ?? [] }
+                var seen = Set<String>()
+                let unique = cited.filter { seen.insert($0).inserted }
+                if !unique.isEmpty {
+                    out.append("  \(c.arm) \(c.endpoint.uppercased()): external figures from " + unique.map(Self.shortCitation).joined(separator: "; "))
+                }
+            }
+            for c in comparisons where c.restsOnAssumption {
+                out.append("  \(Self.assumptionMark) \(c.arm) \(c.endpoint.uppercased()) rests on an assumption, not evidence: \(c.basisNote ?? "")")
+            }
+            let skipped = arms.flatMap { a in [("PFS", a.pfs), ("OS", a.os)].filter { $0.1.basis?.basis == .notModelled }.map { "\(a.id) \($0.0)" } }
+            if !skipped.isEmpty { out.append("  not compared (not modelled): \(skipped.joined(separator: ", "))") }
             out.append("")
         }
         out.append(("Where the numbers come from (source = quoted in the review; external = published trial; assumption = nensim's, overridable with \(.override))" as Phrase).description)
@@ -105,8 +149,18 @@ extension RunReport {
                 return "\(p.name) \(fmt(p.value))\(p.unit == "months" ? " mo" : "") [\(src)]"
             }
             out.append(contentsOf: wrap(parts, first: "  \(m.id): ", rest: "      ", width: 100))
+            let bases = m.bases.map { b -> String in
+                var text = "\(b.endpoint.uppercased()) \(b.basis.rawValue)"
+                if !b.assumptions.isEmpty { text += " (assumed: \(b.assumptions.joined(separator: ", ")))" }
+                if !b.citations.isEmpty { text += " — external: " + b.citations.map(Self.shortCitation).joined(separator: "; ") }
+                return text
+            }
+            if !bases.isEmpty { out.append("    basis: " + bases.joined(separator: "; ")) }
+            for b in m.bases { if let sets = b.studySets { out.append("    note: \(sets)") } }
             for note in m.notes { out.append("    note: \(note)") }
+            for f in m.findings { out.append("    warning: \(f.message)") }
         }
+        out.append("Basis: source = the review's figures; external = published trials; override = values you set; mixed = evidence of several kinds; \(Self.assumptionMark) assumption = rests on a modelling assumption (docs/MODEL.md)")
         return out.joined(separator: "\n")
     }
 }
