@@ -86,6 +86,8 @@ public enum Parameter: String, Sendable, Equatable, Hashable, CaseIterable {
     /// One `ARM.PARAM=VALUE` override of a model parameter.
     case override
     case population, evidence
+    // Health economics
+    case economics, wtp, populationSize, years
     // The study design
     case horizon, accrual, followUp, dropout, gridWidth, exactLimit, blockSize
     // Pathways

@@ -177,12 +177,13 @@ final class OutputSession {
     /// `extraCSV`: further CSV files (name, contents) written with the csv format, e.g. `psa.csv`.
     func finish(request: SimulationRequest, report: RunReport, models: [ArmModel], result: SimulationResult,
                 catalogue: EvidenceCatalogue, evidenceFile: String?, extraCSV: [(name: String, contents: String)] = [],
-                beforeCommit: () throws -> Void = {}) throws {
+                economics: EconomicsReport? = nil, beforeCommit: () throws -> Void = {}) throws {
         guard let folder else { return try beforeCommit() }
         let manifest = try RunManifest(request: request, report: report, catalogue: catalogue, commandLine: CommandLine.arguments,
                                        gitCommit: BuildInfo.gitCommit(), timestamp: started, evidenceFile: evidenceFile)
         try RunOutputWriter.write(report: report, models: models, result: result, manifest: manifest, to: folder,
-                                  formats: options.formats, patients: options.patients, style: try options.figureStyle())
+                                  formats: options.formats, patients: options.patients, style: try options.figureStyle(),
+                                  economics: economics)
         if options.formats.contains(.csv) {
             for file in extraCSV { try folder.write(file.name, contents: file.contents) }
         }

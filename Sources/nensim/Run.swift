@@ -63,9 +63,18 @@ struct SimulationOptions: ParsableArguments {
                           blockSize: blockSize, threads: threads, recordLimit: exactLimit)
     }
 
+    /// `--set` assignments of economic inputs (`ARM.cost.…`, `ARM.utility.…`; docs/ECONOMICS.md) and the others.
+    static func isEconomic(_ a: String) -> Bool {
+        let key = a.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
+        let parts = key.split(separator: ".", maxSplits: 1)
+        return parts.count == 2 && (parts[1].hasPrefix("cost.") || parts[1].hasPrefix("utility."))
+    }
+    var modelAssignments: [String] { assignments.filter { !Self.isEconomic($0) } }
+    var economicAssignments: [String] { assignments.filter(Self.isEconomic) }
+
     /// K PSA parameter sets for `arms`, with the same overrides and population as the base case.
     func psaDraws(arms: [String], K: Int, catalogue: EvidenceCatalogue) throws -> [PSADraw] {
-        try PSA.sample(catalogue: catalogue, overrides: try ModelOverrides.parse(assignments), arms: arms, K: K, seed: seed,
+        try PSA.sample(catalogue: catalogue, overrides: try ModelOverrides.parse(modelAssignments), arms: arms, K: K, seed: seed,
                        population: try population.map(PopulationSpec.parse) ?? PopulationSpec())
     }
 
@@ -74,7 +83,7 @@ struct SimulationOptions: ParsableArguments {
     /// evidence) is an error (exit 65); otherwise the caller warns (`warnFindings`).
     func models(_ armList: String, catalogue: EvidenceCatalogue, strict: Bool = false) throws -> [ArmModel] {
         let ids = try resolveArmList(armList, catalogue: catalogue)
-        let overrides = try ModelOverrides.parse(assignments)
+        let overrides = try ModelOverrides.parse(modelAssignments)
         for arm in overrides.values.keys.sorted() where !ids.contains(arm) {
             _ = try catalogue.arm(arm) // an unknown arm in --set is an error, a known one not in --arms is ignored
         }
@@ -139,6 +148,8 @@ struct Run: ParsableCommand {
 
     @OptionGroup var options: SimulationOptions
 
+    @OptionGroup(title: "Health economics") var economicsOptions: EconomicsOptions
+
     @OptionGroup(title: "Treatment pathways") var pathwayOptions: PathwayOptions
 
     @OptionGroup var output: OutputOptions
@@ -189,7 +200,15 @@ struct Run: ParsableCommand {
                 throw NensimFailure.usage("--tau \(fmtShort(tau)) is beyond the horizon (\(fmtShort(options.horizon)) months)")
             }
             try refuseAssumptionComparisons(arms: models, reference: ref, endpoints: ["pfs", "os"], strict: pathwayOptions.strict)
-            let request = options.request(arms: models, n: n)
+            var request = options.request(arms: models, n: n)
+            let economics = try economicsOptions.inputs(models: models, horizon: options.horizon, assignments: options.economicAssignments)
+            request.economics = economics
+            if economics != nil, shard != nil {
+                throw NensimFailure.usage("\(.economics) runs are not sharded yet (docs/ECONOMICS.md)")
+            }
+            if shard == nil, economics == nil, !options.economicAssignments.isEmpty {
+                throw NensimFailure.usage("\(.override) '\(user: options.economicAssignments[0])': an economic parameter needs \(.economics)")
+            }
             if let shard {
                 var draws: [PSADraw]?
                 if let psa {
@@ -210,14 +229,26 @@ struct Run: ParsableCommand {
             session.simulationEnded()
             let report = try Reporter.report(result, reference: ref, tau: tau)
             var psaResult: RunPSAResult?
+            var economicDraws: [[EconomicTally]]?
             if let psa {
                 let draws = try options.psaDraws(arms: ids, K: psa, catalogue: catalogue)
-                psaResult = try RunPSA.run(base: report, draws: draws, request: request, reference: ref, tau: tau)
+                var perDraw: [[EconomicTally]] = []
+                psaResult = try RunPSA.run(base: report, draws: draws, request: request, reference: ref, tau: tau,
+                                           onDraw: economics == nil ? nil : { r in perDraw.append(r.tallies.map { $0.economics ?? EconomicTally() }) })
+                economicDraws = perDraw
+            }
+            let economicsReport = economics.map {
+                EconomicsReport.make(result: result, inputs: $0, reference: ref, wtp: economicsOptions.wtpValues, psaDraws: economicDraws,
+                                     populationSize: economicsOptions.populationSize, years: economicsOptions.yearsOrDefault)
             }
             try session.finish(request: request, report: report, models: models, result: result,
                                catalogue: catalogue, evidenceFile: options.evidence.evidence,
-                               extraCSV: psaResult.map { [("psa.csv", RunPSA.csv($0)), ("psa_summary.csv", RunPSA.summaryCSV($0))] } ?? []) {
-                if output.printsTable { try printReport(report, request: request, psa: psaResult) }
+                               extraCSV: psaResult.map { [("psa.csv", RunPSA.csv($0)), ("psa_summary.csv", RunPSA.summaryCSV($0))] } ?? [],
+                               economics: economicsReport) {
+                if output.printsTable {
+                    try printReport(report, request: request, psa: psaResult)
+                    if let economicsReport { print(economicsReport.text(), terminator: "") }
+                }
             }
         }
     }

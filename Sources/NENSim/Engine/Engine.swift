@@ -18,6 +18,8 @@ public struct SimulationRequest: Sendable {
     public var threads: Int
     /// Individual records are kept when patientsPerArm ≤ this bound.
     public var recordLimit: Int
+    /// Economic inputs: each patient's costs, QALYs and life-years accrued (docs/ECONOMICS.md).
+    public var economics: EconomicInputs? = nil
 
     public static let defaultBlockSize = 4096
     public static let defaultRecordLimit = 20_000
@@ -65,8 +67,10 @@ struct ArmTallySink: Sendable {
     let kernel: PatientKernel
     let inverseWidth: Double
     let lastCell: Int
+    let accrual: CostAccrual?
 
     init(model: ArmModel, request: SimulationRequest) {
+        accrual = request.economics.map { CostAccrual(inputs: $0, model: model, horizon: $0.horizonMonths ?? request.design.horizon) }
         kernel = PatientKernel(model: model, censoring: CensoringStage(design: request.design),
                                streamID: NENSim.streamID(ofArm: model.id))
         inverseWidth = 1 / request.gridWidth
@@ -109,6 +113,7 @@ struct ArmTallySink: Sendable {
                 }
             }
         } } } }
+        if let accrual, tally.economics != nil { accrual.accrue(count: count, pfs: pfs, pps: pps, into: &tally.economics!) }
         tally.patients &+= count
     }
 }
@@ -162,7 +167,12 @@ public enum Engine {
         // All items by default, without materialising them (n = 10¹² has ~10⁸ blocks per arm).
         let items = items ?? WorkItems.all(request.arms.count * blocksPerArm)
         let records: [RecordSink]? = request.keepsRecords ? request.arms.map { _ in RecordSink(count: request.patientsPerArm) } : nil
-        let empty = request.arms.map { ArmTally(cells: cells, tiers: $0.responseTierCount, binaries: $0.binaryOutcomes.count) }
+        let economics = request.economics != nil
+        let empty = request.arms.map {
+            var t = ArmTally(cells: cells, tiers: $0.responseTierCount, binaries: $0.binaryOutcomes.count)
+            if economics { t.economics = EconomicTally() }
+            return t
+        }
         let layouts = sinks.map(\.kernel.layout)
         let workers = BlockDriver.run(items: items, threads: request.threads,
                                       makeWorker: { _ in (tallies: empty, scratch: KernelScratch(capacity: request.blockSize, layouts: layouts)) },

@@ -33,6 +33,8 @@ public struct ArmTally: Sendable, Codable, Equatable {
     public var responseTiers: [Int]
     /// Patients with each binary outcome, in the arm model's order.
     public var binaryOutcomes: [Int]
+    /// Costs, QALYs and life-years (runs with economic inputs; docs/ECONOMICS.md).
+    public var economics: EconomicTally?
 
     public init(cells: Int, tiers: Int, binaries: Int) {
         pfs = EndpointTally(cells: cells)
@@ -47,6 +49,7 @@ public struct ArmTally: Sendable, Codable, Equatable {
         os.add(other.os)
         for i in responseTiers.indices { responseTiers[i] &+= other.responseTiers[i] }
         for i in binaryOutcomes.indices { binaryOutcomes[i] &+= other.binaryOutcomes[i] }
+        if let e = other.economics { economics = (economics ?? EconomicTally()); economics!.add(e) }
     }
 }
 
@@ -63,6 +66,7 @@ extension ArmTally: MergeableTally {
         let tiers = responseTiers.reduce(0, +)
         if tiers != 0 && tiers != patients { out.append("response tiers count \(tiers) of \(patients) patients") }
         if binaryOutcomes.contains(where: { $0 < 0 || $0 > patients }) { out.append("a binary outcome outside 0 … \(patients)") }
+        if let e = economics, e.patients != patients { out.append("economics counted \(e.patients) of \(patients) patients") }
         return out
     }
 }

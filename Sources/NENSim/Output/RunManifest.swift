@@ -203,11 +203,14 @@ public struct RunSummary: Codable, Sendable {
     public var formatVersion: Int
     public var manifest: RunManifest
     public var report: RunReport
+    /// Costs, QALYs, incremental analysis, PSA and EVPI (runs with economic inputs; docs/ECONOMICS.md).
+    public var economics: EconomicsReport?
 
     public static let formatName = "nensim-summary"
     public static let currentFormatVersion = 1
 
-    public init(manifest: RunManifest, report: RunReport) {
+    public init(manifest: RunManifest, report: RunReport, economics: EconomicsReport? = nil) {
+        self.economics = economics
         format = RunSummary.formatName
         formatVersion = RunSummary.currentFormatVersion
         self.manifest = manifest

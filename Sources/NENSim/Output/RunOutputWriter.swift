@@ -69,7 +69,7 @@ public enum RunOutputWriter {
     ///   - style: the figure's look and its files (none when `style.formats` is empty).
     public static func write(report: RunReport, models: [ArmModel], curves: [ArmCurves], records: [PatientRecords]?,
                              manifest: RunManifest, to folder: RunFolder, formats: Set<OutputFormat>,
-                             style: FigureStyle = FigureStyle()) throws {
+                             style: FigureStyle = FigureStyle(), economics: EconomicsReport? = nil) throws {
         if formats.contains(.csv) {
             try folder.write("arms.csv") { try RunCSV.writeArms(report, to: $0) }
             try folder.write("comparisons.csv") { try RunCSV.writeComparisons(report, to: $0) }
@@ -86,7 +86,7 @@ public enum RunOutputWriter {
             try folder.write("patients.csv") { try RunCSV.writePatients(models: models, records: records, to: $0) }
         }
         if formats.contains(.json) {
-            try folder.write("summary.json", contents: try RunSummary(manifest: manifest, report: report).json())
+            try folder.write("summary.json", contents: try RunSummary(manifest: manifest, report: report, economics: economics).json())
         }
         let plot = figure(report: report, curves: curves, manifest: manifest, style: style)
         // No panel when no arm has a modelled endpoint (response-only arms): no figure.
@@ -104,9 +104,10 @@ public enum RunOutputWriter {
     /// Convenience for a finished simulation.
     public static func write(report: RunReport, models: [ArmModel], result: SimulationResult, manifest: RunManifest,
                              to folder: RunFolder, formats: Set<OutputFormat>, patients: Bool = false,
-                             style: FigureStyle = FigureStyle()) throws {
+                             style: FigureStyle = FigureStyle(), economics: EconomicsReport? = nil) throws {
         try write(report: report, models: models, curves: ArmCurves.of(result), records: patients ? result.records : nil,
-                  manifest: manifest, to: folder, formats: formats, style: style)
+                  manifest: manifest, to: folder, formats: formats, style: style, economics: economics)
+        try economics?.write(to: folder, formats: formats)
     }
 
     /// The figure's lines on what the statistics rest on: each assumption-based comparison

@@ -54,12 +54,14 @@ public enum RunPSA {
 
     /// Simulates every draw with `request`'s settings (its arms replaced by the draw's)
     /// and summarises the statistics against the base-case report.
-    public static func run(base: RunReport, draws: [PSADraw], request: SimulationRequest, reference: String?, tau: Double?) throws -> RunPSAResult {
+    /// `onDraw`: each draw's simulation result, in draw order (its economic tallies, docs/ECONOMICS.md).
+    public static func run(base: RunReport, draws: [PSADraw], request: SimulationRequest, reference: String?, tau: Double?,
+                           onDraw: ((SimulationResult) -> Void)? = nil) throws -> RunPSAResult {
         let names = statistics(base).map(\.0)
         let figureIDs = figures(of: draws)
         var perDraw: [[Double]] = []
         for d in draws {
-            let stats = Dictionary(try drawStatistics(d, request: request, reference: reference, tau: tau), uniquingKeysWith: { a, _ in a })
+            let stats = Dictionary(try drawStatistics(d, request: request, reference: reference, tau: tau, onDraw: onDraw), uniquingKeysWith: { a, _ in a })
             perDraw.append(figureIDs.map { d.figures[$0] ?? .nan } + names.map { stats[$0] ?? .nan })
         }
         return summarise(base: base, draws: draws.count, rejected: draws.map(\.rejected).reduce(0, +), figureIDs: figureIDs,
@@ -72,10 +74,13 @@ public enum RunPSA {
     }
 
     /// One draw simulated and reported: its statistics, by name, in report order.
-    public static func drawStatistics(_ d: PSADraw, request: SimulationRequest, reference: String?, tau: Double?) throws -> [(String, Double)] {
+    public static func drawStatistics(_ d: PSADraw, request: SimulationRequest, reference: String?, tau: Double?,
+                                      onDraw: ((SimulationResult) -> Void)? = nil) throws -> [(String, Double)] {
         var r = request
         r.arms = d.arms
-        return statistics(try Reporter.report(Engine.run(r), reference: reference, tau: tau))
+        let result = Engine.run(r)
+        onDraw?(result)
+        return statistics(try Reporter.report(result, reference: reference, tau: tau))
     }
 
     /// A shard's share of a PSA (`run --psa K --shard i/k`): draws d with d mod k = i − 1,
