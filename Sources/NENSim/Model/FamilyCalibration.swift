@@ -18,7 +18,7 @@ public struct FamilyFit: Sendable, Codable {
     /// exponential, Gompertz), `logit` (log-logistic), `probit` (log-normal), `gengamma z`.
     public var residualScale: String
     /// How the parameter besides the location was decided: "fitted" (≥ 2 anchors at
-    /// distinct times), "set" (`--set`), or "assumption" (one anchor; the value in `extraValue`).
+    /// distinct times), "set" (an override), or "assumption" (one anchor; the value in `extraValue`).
     public var extraRule: String
     public var maxAbsResidual: Double { residuals.map(abs).max() ?? 0 }
 }
