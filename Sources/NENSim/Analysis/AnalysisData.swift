@@ -305,22 +305,31 @@ public struct AnalysisData: Sendable {
         let slots = WorkerSlots<ExtractedPiece?>(count: pieces.count, initial: nil)
         _ = BlockDriver.run(items: .all(pieces.count), threads: threads, makeWorker: { _ in () }) { _, item, _ in
             slots.store(ExtractedPiece(table, pieces[item], plan), at: item)
+            table.bytes.release(pieces[item].start, pieces[item].end)
             return 0
         }
-        let parts = slots.slots.map { $0! }
-        if let failure = parts.first(where: { $0.failure != nil })?.failure { throw failure }
+        if let failure = slots.slots.first(where: { $0!.failure != nil })??.failure { throw failure }
+        let used = slots.slots.reduce(0) { $0 + $1!.time.count }
 
-        let used = parts.reduce(0) { $0 + $1.time.count }
         var time = [Double](), event = [Bool](), z = [Double](), weights = [Double](), starts = [Double]()
         var logRankRows: [Bool] = [], coxRows: [Bool] = []
         time.reserveCapacity(used); event.reserveCapacity(used); z.reserveCapacity(used * p)
+        logRankRows.reserveCapacity(used); coxRows.reserveCapacity(used)
+        if weightIndex != nil { weights.reserveCapacity(used) }
+        if startIndex != nil { starts.reserveCapacity(used) }
         var missing = [Int](repeating: 0, count: table.header.count)
         var dropped = 0
         // Labels numbered over the whole file by first appearance (group, strata, cluster, factors).
         var labels = [CSVLabels](repeating: CSVLabels(), count: 3 + p)
         var groupIDs = [Int32](), strataIDs = [Int32](), clusterIDs = [Int32](), factorIDs = [[Int32]](repeating: [], count: p)
         var groupsSeenIDs = Set<Int32>()
-        for part in parts {
+        if groupIndex != nil { groupIDs.reserveCapacity(used) }
+        if strataIndex != nil { strataIDs.reserveCapacity(used) }
+        if clusterIndex != nil { clusterIDs.reserveCapacity(used) }
+        for item in slots.slots.indices {
+            // Each piece's arrays freed once joined: the columns are held once, not twice.
+            let part = slots.slots[item]!
+            slots.slots[item] = nil
             time += part.time; event += part.event; z += part.z; weights += part.weights; starts += part.starts
             logRankRows += part.logRankRows; coxRows += part.coxRows
             for k in missing.indices { missing[k] += part.missing[k] }
@@ -370,6 +379,7 @@ public struct AnalysisData: Sendable {
             groupLabels = levels.labels
             let level = levelOf(0, levels.index)
             group = groupIDs.map { level[Int($0)] }
+            groupIDs = []
             var counts = [Int](repeating: 0, count: groupLabels.count)
             for g in group { counts[g] += 1 }
             if let empty = counts.firstIndex(of: 0) {

@@ -315,37 +315,50 @@ public enum SurvivalAnalysis {
         for (name, levels) in data.factorLevels.sorted(by: { $0.key < $1.key }) {
             notes.append("factor \(name): levels \(levels[0]) (reference), \(levels.dropFirst().joined(separator: ", ")); terms \(levels.dropFirst().map { name + $0 }.joined(separator: ", "))")
         }
-        // Split the records by group (stable order).
-        var times = [[Double]](repeating: [], count: k)
-        var events = [[Bool]](repeating: [], count: k)
-        var weights = [[Double]](repeating: [], count: k)
+        // Per group: records, events and the last time, in one pass (no copies).
+        var groupSize = [Int](repeating: 0, count: k), groupEvents = [Int](repeating: 0, count: k)
+        var groupLast = [Double?](repeating: nil, count: k)
         for i in 0..<data.count {
-            times[data.group[i]].append(data.time[i])
-            events[data.group[i]].append(data.event[i])
-            if let w = data.weight { weights[data.group[i]].append(w[i]) }
+            let g = data.group[i], t = data.time[i]
+            groupSize[g] += 1
+            if data.event[i] { groupEvents[g] += 1 }
+            if groupLast[g] == nil || groupLast[g]! < t { groupLast[g] = t }   // `max()`'s rule
         }
         // R's time fix over all the curves' records together, as `survfit(… ~ group)`;
         // with weights, every count is a sum of weights (`survfit(…, weights = w)`).
-        let tables: [SurvivalCounts]
-        if let start = data.start {
-            // (start, stop] records, as `survfit(Surv(start, stop, event) ~ group)`: the time
-            // fix over start and stop times of all the curves' records together.
-            let fixed = (try? TimeFix.fixedIntervals(start: start, stop: data.time)) ?? (start: start, stop: data.time)
-            var starts = [[Double]](repeating: [], count: k), stops = [[Double]](repeating: [], count: k)
-            for i in 0..<data.count { starts[data.group[i]].append(fixed.start[i]); stops[data.group[i]].append(fixed.stop[i]) }
-            tables = (0..<k).map {
-                SurvivalCounts(start: starts[$0], stop: stops[$0], event: events[$0], weight: data.weight == nil ? nil : weights[$0])
+        // The records split by group (stable order) live only while the tables are made.
+        let tables: [SurvivalCounts] = {
+            var times = [[Double]](repeating: [], count: k)
+            var events = [[Bool]](repeating: [], count: k)
+            var weights = [[Double]](repeating: [], count: k)
+            for g in 0..<k {
+                times[g].reserveCapacity(groupSize[g]); events[g].reserveCapacity(groupSize[g])
+                if data.weight != nil { weights[g].reserveCapacity(groupSize[g]) }
             }
-        } else {
-            tables = SurvivalCounts.timeFixed((0..<k).map {
+            for i in 0..<data.count {
+                times[data.group[i]].append(data.time[i])
+                events[data.group[i]].append(data.event[i])
+                if let w = data.weight { weights[data.group[i]].append(w[i]) }
+            }
+            if let start = data.start {
+                // (start, stop] records, as `survfit(Surv(start, stop, event) ~ group)`: the time
+                // fix over start and stop times of all the curves' records together.
+                let fixed = (try? TimeFix.fixedIntervals(start: start, stop: data.time)) ?? (start: start, stop: data.time)
+                var starts = [[Double]](repeating: [], count: k), stops = [[Double]](repeating: [], count: k)
+                for i in 0..<data.count { starts[data.group[i]].append(fixed.start[i]); stops[data.group[i]].append(fixed.stop[i]) }
+                return (0..<k).map {
+                    SurvivalCounts(start: starts[$0], stop: stops[$0], event: events[$0], weight: data.weight == nil ? nil : weights[$0])
+                }
+            }
+            return SurvivalCounts.timeFixed((0..<k).map {
                 data.weight == nil ? SurvivalCounts(time: times[$0], event: events[$0], timefix: false)
                     : SurvivalCounts(time: times[$0], event: events[$0], weight: weights[$0], timefix: false)
             })
-        }
+        }()
         let curves = tables.map {
             KaplanMeier.fit($0, confidenceType: options.confidenceType, confidenceLevel: options.confidenceLevel)
         }
-        let lastTimes = times.map { $0.max() ?? 0 }
+        let lastTimes = groupLast.map { $0 ?? 0 }
         let tau: Double
         let tauRule: String
         if let t = options.tau {
@@ -363,7 +376,7 @@ public enum SurvivalAnalysis {
         var means: [RestrictedMean] = []
         for g in 0..<k {
             let km = curves[g]
-            let nEvents = events[g].reduce(0) { $0 + ($1 ? 1 : 0) }
+            let nEvents = groupEvents[g]
             let rm = km.restrictedMean(tau: tau)
             means.append(rm)
             let landmarks = options.landmarks.map { t -> LandmarkSummary in
@@ -371,7 +384,7 @@ public enum SurvivalAnalysis {
                 return LandmarkSummary(time: t, nRisk: l.nRisk, survival: l.survival, standardError: l.standardError, lower: l.lower, upper: l.upper)
             }
             groups.append(GroupSummary(
-                label: data.groupLabels[g], n: times[g].count, events: nEvents, censored: times[g].count - nEvents,
+                label: data.groupLabels[g], n: groupSize[g], events: nEvents, censored: groupSize[g] - nEvents,
                 lastTime: lastTimes[g], median: QuantileSummary(km.median), printedMedian: QuantileSummary(km.printedMedian),
                 quantiles: [0.25, 0.5, 0.75].map { QuantileSummary(km.quantile($0)) },
                 landmarks: landmarks,
@@ -388,18 +401,24 @@ public enum SurvivalAnalysis {
 
         // Each analysis on the records complete in its own columns, as R's survfit,
         // survdiff and coxph each apply na.omit to their own model frame.
-        let logRankRows = data.coxRow.isEmpty ? Array(0..<data.count) : (0..<data.count).filter { data.logRankRow[$0] }
-        let coxRows = data.coxRow.isEmpty ? Array(0..<data.count) : (0..<data.count).filter { data.coxRow[$0] }
+        // When every record is used (the common case) the columns are passed as they are,
+        // not copied through a list of row numbers.
+        let logRankAll = data.coxRow.isEmpty || !data.logRankRow.contains(false)
+        let coxAll = data.coxRow.isEmpty || !data.coxRow.contains(false)
+        let logRankRows = logRankAll ? [] : (0..<data.count).filter { data.logRankRow[$0] }
+        let coxRows = coxAll ? [] : (0..<data.count).filter { data.coxRow[$0] }
+        let logRankCount = logRankAll ? data.count : logRankRows.count, coxCount = coxAll ? data.count : coxRows.count
+        func logRankSubset<T>(_ a: [T]) -> [T] { logRankAll ? a : logRankRows.map { a[$0] } }
         var usedByLogRank: Int? = nil, usedByCox: Int? = nil
         var logRank: LogRankSummary? = nil
         if k >= 2 && data.start != nil {
             notes.append("log-rank test not computed for (start, stop] data: R's survdiff refuses it (\"Right censored data only\"); the Cox model's score test compares the groups")
         } else if k >= 2 {
-            usedByLogRank = logRankRows.count
+            usedByLogRank = logRankCount
             do {
-                let r = try LogRank.test(time: logRankRows.map { data.time[$0] }, event: logRankRows.map { data.event[$0] },
-                                         group: logRankRows.map { data.group[$0] }, strata: data.strata.map { s in logRankRows.map { s[$0] } },
-                                         rho: options.rho, weight: data.weight.map { w in logRankRows.map { w[$0] } })
+                let r = try LogRank.test(time: logRankSubset(data.time), event: logRankSubset(data.event),
+                                         group: logRankSubset(data.group), strata: data.strata.map(logRankSubset),
+                                         rho: options.rho, weight: data.weight.map(logRankSubset))
                 logRank = LogRankSummary(rho: options.rho, strata: options.strata, groups: data.groupLabels, observed: r.observed,
                                          expected: r.expected, variance: r.variance, chiSquare: r.chiSquare,
                                          df: r.degreesOfFreedom, pValue: r.pValue)
@@ -419,14 +438,15 @@ public enum SurvivalAnalysis {
             var names: [String] = []
             if let group = options.group { names += data.groupLabels.dropFirst().map { group + $0 } }
             names += data.covariateNames
-            usedByCox = coxRows.count
-            var x = [Double](repeating: 0, count: coxRows.count * q)
-            for (row, i) in coxRows.enumerated() {
+            usedByCox = coxCount
+            var x = [Double](repeating: 0, count: coxCount * q)
+            for row in 0..<coxCount {
+                let i = coxAll ? row : coxRows[row]
                 if data.group[i] > 0 { x[row * q + data.group[i] - 1] = 1 }
                 for j in 0..<p { x[row * q + k - 1 + j] = data.covariates[i * p + j] }
             }
             do {
-                func rows<T>(_ a: [T]) -> [T] { coxRows.map { a[$0] } }
+                func rows<T>(_ a: [T]) -> [T] { coxAll ? a : coxRows.map { a[$0] } }
                 let fit = try CoxPH.fit(time: rows(data.time), event: rows(data.event), covariates: x, columns: q, strata: data.strata.map(rows),
                                         ties: options.ties, confidenceLevel: options.confidenceLevel, weights: data.weight.map(rows),
                                         cluster: data.cluster.map(rows), robust: options.robust, start: data.start.map(rows))

@@ -43,7 +43,10 @@ public struct CSVTable: Sendable, Equatable {
 
     /// Calls `body` with every record in file order (serially).
     func scan(_ body: (CSVRecord) throws -> Void) rethrows {
-        for piece in pieces { try bytes.scan(piece, columns: header.count, body) }
+        for piece in pieces {
+            try bytes.scan(piece, columns: header.count, body)
+            bytes.release(piece.start, piece.end)
+        }
     }
 
     public static func == (a: CSVTable, b: CSVTable) -> Bool {
@@ -110,6 +113,21 @@ final class CSVBytes: @unchecked Sendable {
 
     deinit {
         if mapped { munmap(UnsafeMutableRawPointer(mutating: base), count) } else { base.deallocate() }
+    }
+
+    /// Lets the kernel drop the mapped pages wholly inside bytes `start ..< end` once a
+    /// pass over them is done, so the resident set holds the pieces being read, not the
+    /// whole file (docs/PERFORMANCE.md, "Whole-process timings"). The mapping is private
+    /// and never written, so a dropped page is read back from the page cache, unchanged,
+    /// if it is touched again (a later pass, a piece beside it on another worker). No-op
+    /// for an owned copy.
+    func release(_ start: Int, _ end: Int) {
+        guard mapped else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let address = Int(bitPattern: base)
+        let from = (address + start + page - 1) / page * page, to = (address + end) / page * page
+        guard to > from else { return }
+        _ = madvise(UnsafeMutableRawPointer(bitPattern: from), to - from, MADV_DONTNEED)
     }
 
     static let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
@@ -376,6 +394,7 @@ public enum CSVReader {
         let slots = WorkerSlots<Int?>(count: pieces.count, initial: nil)
         _ = BlockDriver.run(items: .all(pieces.count), threads: threads, makeWorker: { _ in () }) { _, item, _ in
             slots.store(try? checkPiece(bytes, pieces[item], columns: columns, source: source), at: item)
+            bytes.release(pieces[item].start, pieces[item].end)
             return 0
         }
         return Array(slots.slots)
@@ -402,6 +421,7 @@ public enum CSVReader {
                 else if b == CSVBytes.cr, i + 1 >= body.end || base[i + 1] != CSVBytes.lf { breaks += 1 }
             }
             counts.store((quotes, breaks), at: r)
+            bytes.release(bounds[r], bounds[r + 1])
             return 0
         }
         var pieces: [CSVPiece] = []
