@@ -100,4 +100,25 @@ struct RunPSACommandTests {
         let bad = try CLI.run(["--arms", "prrt", "--psa", "0"])
         #expect(bad.status == 64)
     }
+
+    /// psa.csv of a real run: every header unique (the figure `prrt.pfs.median` and the
+    /// statistic `prrt.pfs.median` are both there, as `figure:prrt.pfs.median` and
+    /// `prrt.pfs.median`), the redrawn assumptions are columns, and an assumption fixed
+    /// with --set is not redrawn.
+    @Test func psaCSVHasUniqueColumnsWithFiguresAndAssumptions() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("psa")
+        let r = try CLI.run(["--arms", "prrt,everolimus", "--n", "500", "--psa", "4", "--set", "prrt.response.coupling=0.3",
+                             "--out", out.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("redrawn assumptions"))
+        let lines = try String(contentsOf: out.appendingPathComponent("psa.csv"), encoding: .utf8).split(whereSeparator: \.isNewline)
+        let header = lines[0].split(separator: ",").map(String.init)
+        #expect(Set(header).count == header.count, "duplicate columns in \(header)")
+        #expect(header.contains("figure:prrt.pfs.median") && header.contains("prrt.pfs.median"))
+        #expect(header.contains("assumption:everolimus.response.coupling"))
+        #expect(!header.contains("assumption:prrt.response.coupling"))
+        #expect(lines.count == 5 && lines.dropFirst().allSatisfy { $0.split(separator: ",").count == header.count })
+    }
 }
