@@ -125,6 +125,34 @@ struct PSATests {
         #expect(AssumptionPrior.of(parameter: "pfs.median", family: .weibull, value: 10) == nil)
     }
 
+    /// Fitted parameters: 10⁴ draws of a Weibull fitted to lung (its exported θ̂ and Σ,
+    /// months) have sample mean within 4 SE (√(Σᵢᵢ/K)) of θ̂ and sample covariance within
+    /// 4 SE (√((ΣᵢᵢΣⱼⱼ + Σᵢⱼ²)/K), the normal's) of Σ; a non-positive-definite Σ is refused.
+    @Test func fittedParametersAreDrawnFromTheirCovariance() throws {
+        let sigma = [[0.0034970559120499215, -8.903364536750126e-05], [-8.903364536750126e-05, 0.003897543150597135]]
+        let fit = FittedDistribution(endpoint: "pfs", dist: "weibull",
+                                     parameters: [.init(name: "(Intercept)", value: 2.61922850938404), .init(name: "log(scale)", value: -0.27523505744503607)],
+                                     covariance: sigma, natural: [], data: "lung.csv", group: nil, n: 228, events: 165, logLik: -1153.85)
+        let d = try FittedParameterDraw(arm: "fitted", fit: fit)
+        let k = 10_000
+        let draws = (0..<k).map { i -> [Double] in
+            var stream = RandomStream(seed: 11, arm: streamID(ofArm: d.streamKey), replicate: UInt32(i), block: PSA.streamBlock)
+            return d.draw(&stream)
+        }
+        let mean = (0..<2).map { j in draws.reduce(0) { $0 + $1[j] } / Double(k) }
+        for j in 0..<2 { #expect(abs(mean[j] - fit.parameters[j].value) <= 4 * (sigma[j][j] / Double(k)).squareRoot()) }
+        for i in 0..<2 {
+            for j in 0..<2 {
+                let s = draws.reduce(0) { $0 + ($1[i] - mean[i]) * ($1[j] - mean[j]) } / Double(k - 1)
+                let se = ((sigma[i][i] * sigma[j][j] + sigma[i][j] * sigma[i][j]) / Double(k)).squareRoot()
+                #expect(abs(s - sigma[i][j]) <= 4 * se, "covariance [\(i)][\(j)] \(s) vs \(sigma[i][j]) ± \(se)")
+            }
+        }
+        var bad = fit
+        bad.covariance = [[1, 2], [2, 1]]
+        #expect(throws: NensimFailure.self) { try FittedParameterDraw(arm: "fitted", fit: bad) }
+    }
+
     @Test func trialPSAUsesCommonRandomNumbers() throws {
         let catalogue = try EvidenceCatalogue.bundled()
         let cal = Calibrator(catalogue: catalogue)

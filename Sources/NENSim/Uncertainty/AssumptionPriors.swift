@@ -104,20 +104,26 @@ extension PSA {
     }
 
     /// The name of a `PSADraw.figures` key as a `psa.csv` column: `figure:ID` for a
-    /// figure, the key itself (`assumption:ARM.PARAM`) for an assumption — never the same
+    /// figure, the key itself for an assumption (`assumption:ARM.PARAM`) or a fitted
+    /// parameter (`fit:ARM.NAME`) — never the same
     /// as a statistic's name (`ARM.pfs.median`), which has no colon.
     public static func column(_ key: String) -> String {
-        key.hasPrefix("assumption:") ? key : "figure:\(key)"
+        key.hasPrefix("assumption:") || key.hasPrefix("fit:") ? key : "figure:\(key)"
     }
 
     /// The terminal lines naming what a PSA redrew (`keys`: figure ids and assumption keys).
     static func redrawnLines(_ keys: [String], none: String) -> [String] {
         let assumptions = keys.filter { $0.hasPrefix("assumption:") }
-        let figures = keys.filter { !$0.hasPrefix("assumption:") }
+        let fits = keys.filter { $0.hasPrefix("fit:") }
+        let figures = keys.filter { !$0.hasPrefix("assumption:") && !$0.hasPrefix("fit:") }
         guard !keys.isEmpty else { return ["redrawn figures: " + none] }
         var out = ["redrawn figures: " + (figures.isEmpty ? "none (no calibrating figure of these arms is a range)" : figures.joined(separator: ", "))]
         if !assumptions.isEmpty {
             out.append("redrawn assumptions (wide priors, docs/MODEL.md): " + assumptions.map { String($0.dropFirst("assumption:".count)) }.joined(separator: ", "))
+        }
+        if !fits.isEmpty {
+            let arms = Set(fits.map { String($0.dropFirst("fit:".count).prefix { $0 != "." }) }).sorted()
+            out.append("redrawn fitted parameters (normal with the fit's covariance): " + arms.joined(separator: ", "))
         }
         return out
     }

@@ -139,6 +139,10 @@ public struct PSADraw: Sendable {
 /// `AssumptionPrior` and applied as an override of that draw. `--set` overrides still
 /// win: a parameter set on the command line is neither an assumption nor redrawn.
 ///
+/// An arm exported by `nensim fit` (`fit` in the evidence) draws its PFS parameters
+/// jointly from their sampling distribution (`FittedParameterDraw`, stream key
+/// `fit:ARM`), its fitted figures re-read off the drawn distribution.
+///
 /// Draw k of assumption `assumption:ARM.PARAM` uses the stream `(seed,
 /// streamID(ofArm: key), replicate: k, block: PSA.streamBlock)`, like a figure's.
 ///
@@ -188,16 +192,23 @@ public enum PSA {
         }
         let baseCalibrator = Calibrator(catalogue: catalogue, overrides: overrides, population: population)
         let assumed = assumptions(models: try arms.map { try baseCalibrator.model(for: $0) })
+        let fitted = try fittedDraws(catalogue: catalogue, overrides: overrides, arms: arms)
         var out: [PSADraw] = []
         out.reserveCapacity(K)
         for k in 0..<K {
             var streams = figures.map { RandomStream(seed: seed, arm: streamID(ofArm: $0.id), replicate: UInt32(k), block: streamBlock) }
             var assumptionStreams = assumed.map { RandomStream(seed: seed, arm: streamID(ofArm: $0.key), replicate: UInt32(k), block: streamBlock) }
+            var fitStreams = fitted.map { RandomStream(seed: seed, arm: streamID(ofArm: $0.streamKey), replicate: UInt32(k), block: streamBlock) }
             var rejected = 0
             while true {
                 var values: [String: Double] = [:]
                 for i in figures.indices { values[figures[i].id] = distributions[i].draw(&streams[i]) }
-                let drawn = catalogue.replacingRanges(with: values)
+                var drawn = catalogue.replacingRanges(with: values)
+                for i in fitted.indices {
+                    let theta = fitted[i].draw(&fitStreams[i])
+                    for j in theta.indices { values[fitted[i].key(j)] = theta[j] }
+                    drawn = drawn.replacingFit(of: fitted[i].arm, family: fitted[i].family, with: theta)
+                }
                 var drawnOverrides = overrides
                 for i in assumed.indices {
                     let v = assumed[i].prior.distribution.draw(&assumptionStreams[i])
