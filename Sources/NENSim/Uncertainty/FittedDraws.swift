@@ -2,7 +2,7 @@ import Foundation
 import SurvivalStats
 
 /// The sampling distribution of an arm's fitted PFS (`nensim fit --export-evidence`) under
-/// `--psa` (docs/MODEL.md, "Fitted parameters under --psa"): the estimation-scale
+/// `--psa` (docs/MODEL.md, section on fitted parameters under PSA): the estimation-scale
 /// parameters θ ~ N(θ̂, Σ) with Σ the fit's covariance, drawn as θ̂ + L z with L the lower
 /// Cholesky factor of Σ (LAPACK `dpotrf`) and z standard normals.
 public struct FittedParameterDraw: Sendable, Equatable {
