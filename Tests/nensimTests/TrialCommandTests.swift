@@ -75,6 +75,9 @@ struct TrialCommandTests {
         let rows = try String(contentsOf: out.appendingPathComponent("psa.csv"), encoding: .utf8).split(separator: "\n")
         #expect(rows.count == 7)
         #expect(rows[0].contains("figure:prrt.pfs.median") && rows[0].contains("prrt.pfs.median") && rows[0].contains("power_two_sided"))
+        let header = rows[0].split(separator: ",").map(String.init)
+        #expect(Set(header).count == header.count, "duplicate columns in \(header)")
+        #expect(header.contains("assumption:prrt.response.coupling"))
     }
 
     @Test func nullRunsTheControlAgainstItself() throws {
