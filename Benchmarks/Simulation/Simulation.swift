@@ -15,7 +15,7 @@ func models(_ ids: [String]) -> [ArmModel] {
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
-        metrics: [.wallClock, .throughput, .peakMemoryResident],
+        metrics: [.wallClock, .cpuTotal, .throughput, .peakMemoryResident],
         timeUnits: .milliseconds,
         maxDuration: .seconds(3),
         maxIterations: 20

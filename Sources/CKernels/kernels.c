@@ -78,7 +78,7 @@ double nensim_scaled_pow1(double x, double power, double scale) {
 }
 double nensim_exp(double x) { return exp_bounded(x < -700.0 ? -700.0 : (x > 700.0 ? 700.0 : x)); }
 
-#define CLONES __attribute__((target_clones("avx2", "default")))
+#define CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 
 static inline void philox_round10(uint32_t key0, uint32_t key1, uint64_t call, uint32_t block0, uint32_t block1,
                                   uint32_t *o0, uint32_t *o1, uint32_t *o2, uint32_t *o3) {

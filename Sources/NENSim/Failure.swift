@@ -98,7 +98,7 @@ public enum Parameter: String, Sendable, Equatable, Hashable, CaseIterable {
     case timeColumn, startColumn, eventColumn, groupColumn, strataColumn, covariateColumns, eventCodes, landmarks,
          confidenceLevel, rho, weightsColumn, clusterColumn, factorColumns, levels, referenceLevel, phTest
     // Trials
-    case ratio, targetEvents, endpoint, test, assessment, alpha, replicates, null
+    case ratio, targetEvents, endpoint, test, assessment, alpha, replicates, null, crossover
     // Group-sequential designs
     case looks, spending, betaSpending, beta, power, sided
 }

@@ -65,6 +65,7 @@ struct Design: ParsableCommand {
             let template = try trial.design(patients: 2, followUp: trial.followUp ?? 12, targetEvents: nil, alpha: alpha, null: false,
                                             sequential: try trial.sequentialPlan(sides: sided, beta: 1 - power))
             let (_, _, models) = try trial.calibratedArms("design", strict: strict)
+            trial.warnInert(template)
             warnFindings(models)
             let ids = models.map(\.id)
             let folder = try RunFolder.create(at: out ?? "notebooks-out/design-\(ids[0])-\(ids[1])-power\(fmtPlain(power))-seed\(seed)",

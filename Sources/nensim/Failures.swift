@@ -88,6 +88,7 @@ extension Parameter {
         case .endpoint: "--endpoint"
         case .test: "--test"
         case .assessment: "--assess"
+        case .crossover: "--crossover"
         case .alpha: "--alpha"
         case .replicates: "--replicates"
         case .null: "--null"

@@ -119,6 +119,7 @@ struct Trial: ParsableCommand {
             let design = try design()
             try design.validate()
             let (catalogue, overrides, models) = try trial.calibratedArms("trial", strict: strict)
+            trial.warnInert(design)
 
             let request = TrialRequest(experimental: models[0], control: models[1], design: design,
                                        replicates: replicates, seed: seed, threads: threads)

@@ -17,15 +17,20 @@ struct TrialDesignOptions: ParsableArguments {
     @Option(name: .long, help: "Allocation ratio EXPERIMENTAL:CONTROL, e.g. 1:1 or 2:1.")
     var ratio: String = "1:1"
 
-    @Option(name: .long, parsing: .unconditional, help: "Uniform accrual period, months.")
-    var accrual: Double = 24
+    @Option(name: .long, parsing: .unconditional,
+            help: ArgumentHelp("Accrual: a uniform period in months (24), or piecewise rates MONTHS:PATIENTS-PER-MONTH,… (6:5,18:15).", valueName: "months|m:rate,…"))
+    var accrual: String = "24"
 
     @Option(name: .customLong("follow-up"), parsing: .unconditional,
             help: "Follow-up after accrual ends, months: the analysis time of a fixed design, the latest analysis time of an event-driven one (default 12; trial: none with --events).")
     var followUp: Double?
 
-    @Option(name: .long, parsing: .unconditional, help: "Annual dropout probability (exponential dropout), in [0, 1).")
-    var dropout: Double = 0
+    @Option(name: .long, parsing: .unconditional,
+            help: ArgumentHelp("Annual dropout probability (exponential dropout), in [0, 1): one for both arms (0.05) or per arm (sunitinib=0.1,placebo=0.05).", valueName: "p|arm=p,…"))
+    var dropout: String = "0"
+
+    @Option(name: .long, parsing: .unconditional, help: "Share in [0, 1] of control patients who switch at progression to the experimental arm's post-progression survival (changes OS).")
+    var crossover: Double?
 
     @Option(name: .long, help: "Endpoint analysed: pfs or os.")
     var endpoint: TrialEndpointOption = .pfs
@@ -33,7 +38,7 @@ struct TrialDesignOptions: ParsableArguments {
     @Option(name: .long, help: "Decision test: logrank, cox (Wald), fh:RHO,GAMMA (Fleming–Harrington), maxcombo or mb:TSTAR (Magirr–Burman).")
     var test: String = "logrank"
 
-    @Option(name: .long, help: "Scan interval (e.g. 12w, 8w, 3m, 90d): progression is seen at the first scan after it.")
+    @Option(name: .long, help: ArgumentHelp("Scan interval (e.g. 12w, 3m, 90d), or a changing schedule INTERVAL*COUNT,…,INTERVAL (8w*6,12w: six scans 8 weeks apart, then every 12): progression is seen at the first scan after it.", valueName: "interval|i*k,…,i"))
     var assess: String?
 
     @Option(name: .long, help: ArgumentHelp("Group-sequential looks at these information fractions (fractions of the target events), e.g. 0.5,0.75,1.", valueName: "t1,t2,…,1"))
@@ -59,6 +64,19 @@ struct TrialDesignOptions: ParsableArguments {
             }
         }
         if betaSpending != nil, sided != 1 { throw ValidationError("--beta-spending needs --sided 1 (futility bounds are one-sided)") }
+        if let crossover, !(crossover >= 0 && crossover <= 1) {
+            throw ValidationError("--crossover \(crossover): the share of control patients crossing over must lie in [0, 1]")
+        }
+    }
+
+    /// Warns of options that do not act on this design (crossover changes OS only).
+    func warnInert(_ design: TrialDesign) {
+        if (design.crossover ?? 0) > 0, design.endpoint == .pfs {
+            Console.warning("--crossover changes OS only; the PFS analysed here is unaffected (add --endpoint os)")
+        }
+        if (design.crossover ?? 0) > 0, design.null {
+            Console.warning("--crossover with --null: both slots are the control arm, so crossing over changes nothing")
+        }
     }
 
     /// The two arm ids, EXPERIMENTAL then CONTROL, as typed (resolved against the
@@ -83,11 +101,20 @@ struct TrialDesignOptions: ParsableArguments {
     /// The design of `patients` patients with these options.
     func design(patients: Int, followUp: Double?, targetEvents: Int?, alpha: Double, null: Bool,
                 sequential: SequentialPlan?) throws -> TrialDesign {
-        TrialDesign(patients: patients, ratio: try AllocationRatio.parse(ratio), accrual: accrual,
-                    followUp: followUp, dropoutPerYear: dropout, targetEvents: targetEvents,
-                    endpoint: endpoint == .pfs ? .pfs : .os, test: try TrialTest.parse(test),
-                    assessmentInterval: try assess.map(AssessmentInterval.parse), alpha: alpha, null: null,
-                    sequential: sequential)
+        let ids = try armPair("trial")
+        let drop = try ArmDropout.parse(dropout, experimental: ids[0], control: ids[1])
+        let uniform = Double(accrual.trimmingCharacters(in: .whitespaces))
+        let pieces = uniform == nil ? try AccrualRates.parse(accrual) : nil
+        let schedule = try assess.flatMap { $0.contains("*") || $0.contains(",") ? try AssessmentSchedule.parse($0) : nil }
+        var d = TrialDesign(patients: patients, ratio: try AllocationRatio.parse(ratio), accrual: uniform ?? 0,
+                            followUp: followUp, dropoutPerYear: drop.control, targetEvents: targetEvents,
+                            endpoint: endpoint == .pfs ? .pfs : .os, test: try TrialTest.parse(test),
+                            assessmentInterval: try schedule.map { $0[0].interval } ?? assess.map(AssessmentInterval.parse),
+                            alpha: alpha, null: null, sequential: sequential)
+        if drop.experimental != drop.control { d.experimentalDropoutPerYear = drop.experimental }
+        d.assessmentSchedule = schedule
+        d.crossover = crossover
+        return d.withAccrualRates(pieces)
     }
 
     /// The two arms calibrated against the (merged) catalogue with the overrides, checked

@@ -49,7 +49,7 @@ struct KernelTests {
     //
     // The header promises the same bits on every machine. These are the bit patterns the
     // kernels give on fixed inputs, obtained by calling them from a small C program
-    // (clang -O2 with the AVX2 clones, and gcc -O0, scalar: identical output), so a
+    // (clang -O2 with the AVX2 and AVX-512 clones, and gcc -O0, scalar: identical output), so a
     // compiler, libm or instruction-set change that moves a single bit fails here.
     // Philox's three cases are the Random123 known-answer vectors (kat_vectors,
     // philox4x32 10): counter 0 / key 0, all ones, and the digits of π.
@@ -90,6 +90,29 @@ struct KernelTests {
             var xs = [Double](repeating: x, count: 37)
             nensim_scaled_pow(&xs, 1 / k, lambda, xs.count)
             #expect(xs.allSatisfy { $0.bitPattern == bits }, "pow array \(x)")
+        }
+    }
+
+    /// The array kernels run in whichever clone the processor selects (AVX-512, AVX2 or
+    /// scalar; docs/RANDOM.md): on 10⁵ inputs every lane must give the bits of the scalar
+    /// form, which is compiled for the baseline instruction set only.
+    @Test func arrayKernelsGiveTheScalarBitsInEveryLane() {
+        let n = 100_003 // not a multiple of any vector width: the remainder loop is checked too
+        var words = [UInt32](repeating: 0, count: n)
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for i in 0..<n {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            words[i] = UInt32(truncatingIfNeeded: state >> 32)
+        }
+        words[0] = 0; words[1] = .max
+        var e = [Double](repeating: 0, count: n)
+        nensim_neglog_u32(words, &e, n)
+        #expect((0..<n).allSatisfy { e[$0].bitPattern == nensim_neglog_word(words[$0]).bitPattern })
+        for (power, scale) in [(1 / 0.842951242796126, 16.99114911648639), (1 / 1.7, 30.0), (1 / 0.4, 2.5)] {
+            var t = e
+            nensim_scaled_pow(&t, power, scale, n)
+            #expect((0..<n).allSatisfy { t[$0].bitPattern == nensim_scaled_pow1(e[$0], power, scale).bitPattern },
+                    "power \(power)")
         }
     }
 

@@ -84,6 +84,75 @@ struct PSATests {
         #expect(draws.allSatisfy { abs($0[0].pfs.median - 30) < 1e-9 })
     }
 
+    /// Every assumption of an arm is redrawn from its prior unless set: the coupling of
+    /// PRRT (0.5, an assumption) follows the uniform — the share of 400 draws below u is
+    /// within 4 SE of u — and the PFS shape (one PFS figure: k = 1 assumed) the
+    /// log-normal 0.5–2; the median still meets the drawn figure. Set with --set, the
+    /// coupling is neither listed nor redrawn.
+    @Test func assumptionsAreRedrawnFromTheirPriorsUnlessSet() throws {
+        let catalogue = try EvidenceCatalogue.bundled()
+        let base = try Calibrator(catalogue: catalogue).model(for: "prrt")
+        let keys = PSA.assumptions(models: [base]).map(\.key)
+        #expect(keys.contains("assumption:prrt.response.coupling") && keys.contains("assumption:prrt.pfs.shape"))
+        #expect(keys.contains("assumption:prrt.pfs.death_share"))
+        let k = 400
+        let draws = try PSA.sample(catalogue: catalogue, arms: ["prrt"], K: k, seed: 5)
+        let coupling = draws.map { $0.figures["assumption:prrt.response.coupling"]! }
+        #expect(zip(draws, coupling).allSatisfy { abs($0.arms[0].responseCoupling - $1) < 1e-15 })
+        let shape = try #require(AssumptionPrior.of(parameter: "pfs.shape", family: .weibull, value: 1))
+        #expect(abs(shape.distribution.quantile(0.025) - 0.5) < 1e-12 && abs(shape.distribution.quantile(0.975) - 2) < 1e-12)
+        let shapes = draws.map { $0.arms[0].pfs.shape }
+        for u in [0.1, 0.5, 0.9] {
+            let se = (u * (1 - u) / Double(k)).squareRoot()
+            #expect(abs(Double(coupling.count { $0 < u }) / Double(k) - u) <= 4 * se)
+            #expect(abs(Double(shapes.count { $0 < shape.distribution.quantile(u) }) / Double(k) - u) <= 4 * se)
+        }
+        #expect(draws.allSatisfy { abs($0.arms[0].pfs.median - $0.figures["prrt.pfs.median"]!) < 1e-9 })
+        var o = ModelOverrides()
+        o.values["prrt"] = ["response.coupling": 0.2]
+        let set = try PSA.sample(catalogue: catalogue, overrides: o, arms: ["prrt"], K: 3, seed: 5)
+        #expect(set.allSatisfy { $0.figures["assumption:prrt.response.coupling"] == nil && $0.arms[0].responseCoupling == 0.2 })
+    }
+
+    /// Each prior is the documented one: the 95 % intervals of docs/MODEL.md.
+    @Test func assumptionPriorsHaveTheDocumentedIntervals() throws {
+        let pps = try #require(AssumptionPrior.of(parameter: "pps.median", family: .exponential, value: 30))
+        #expect(abs(pps.distribution.quantile(0.025) - 12) < 1e-9 && abs(pps.distribution.quantile(0.975) - 75) < 1e-9)
+        let death = try #require(AssumptionPrior.of(parameter: "pfs.death_share", family: .weibull, value: 0))
+        #expect(abs(death.distribution.quantile(0.95) - (1 - pow(0.05, 1.0 / 9))) < 1e-9)
+        let gompertz = try #require(AssumptionPrior.of(parameter: "pfs.shape", family: .gompertz, value: 0))
+        #expect(abs(gompertz.distribution.quantile(0.975) - 0.05) < 1e-12 && abs(gompertz.distribution.quantile(0.025) + 0.05) < 1e-12)
+        #expect(AssumptionPrior.of(parameter: "pfs.median", family: .weibull, value: 10) == nil)
+    }
+
+    /// Fitted parameters: 10⁴ draws of a Weibull fitted to lung (its exported θ̂ and Σ,
+    /// months) have sample mean within 4 SE (√(Σᵢᵢ/K)) of θ̂ and sample covariance within
+    /// 4 SE (√((ΣᵢᵢΣⱼⱼ + Σᵢⱼ²)/K), the normal's) of Σ; a non-positive-definite Σ is refused.
+    @Test func fittedParametersAreDrawnFromTheirCovariance() throws {
+        let sigma = [[0.0034970559120499215, -8.903364536750126e-05], [-8.903364536750126e-05, 0.003897543150597135]]
+        let fit = FittedDistribution(endpoint: "pfs", dist: "weibull",
+                                     parameters: [.init(name: "(Intercept)", value: 2.61922850938404), .init(name: "log(scale)", value: -0.27523505744503607)],
+                                     covariance: sigma, natural: [], data: "lung.csv", group: nil, n: 228, events: 165, logLik: -1153.85)
+        let d = try FittedParameterDraw(arm: "fitted", fit: fit)
+        let k = 10_000
+        let draws = (0..<k).map { i -> [Double] in
+            var stream = RandomStream(seed: 11, arm: streamID(ofArm: d.streamKey), replicate: UInt32(i), block: PSA.streamBlock)
+            return d.draw(&stream)
+        }
+        let mean = (0..<2).map { j in draws.reduce(0) { $0 + $1[j] } / Double(k) }
+        for j in 0..<2 { #expect(abs(mean[j] - fit.parameters[j].value) <= 4 * (sigma[j][j] / Double(k)).squareRoot()) }
+        for i in 0..<2 {
+            for j in 0..<2 {
+                let s = draws.reduce(0) { $0 + ($1[i] - mean[i]) * ($1[j] - mean[j]) } / Double(k - 1)
+                let se = ((sigma[i][i] * sigma[j][j] + sigma[i][j] * sigma[i][j]) / Double(k)).squareRoot()
+                #expect(abs(s - sigma[i][j]) <= 4 * se, "covariance [\(i)][\(j)] \(s) vs \(sigma[i][j]) ± \(se)")
+            }
+        }
+        var bad = fit
+        bad.covariance = [[1, 2], [2, 1]]
+        #expect(throws: NensimFailure.self) { try FittedParameterDraw(arm: "fitted", fit: bad) }
+    }
+
     @Test func trialPSAUsesCommonRandomNumbers() throws {
         let catalogue = try EvidenceCatalogue.bundled()
         let cal = Calibrator(catalogue: catalogue)
@@ -98,7 +167,13 @@ struct PSATests {
         let flat = TrialRequest(experimental: try cal.model(for: "sunitinib"), control: try cal.model(for: "placebo"),
                                 design: TrialDesign(patients: 80), replicates: 30, seed: 3)
         let base = TrialSummary(TrialSimulator.run(flat).replicates, alpha: 0.05)
-        let (same, _) = try TrialSimulator.psa(flat, catalogue: catalogue, K: 3)
+        // With every assumption fixed at its base value (as --set does), every draw is the base case.
+        let fixed = PSA.fixingAssumptions(of: [flat.experimental, flat.control], in: ModelOverrides())
+        let (same, _) = try TrialSimulator.psa(flat, catalogue: catalogue, overrides: fixed, K: 3)
         #expect(same.allSatisfy { $0.summary == base })
+        // Left free, the assumptions move the operating characteristics.
+        let (free, keys) = try TrialSimulator.psa(flat, catalogue: catalogue, K: 3)
+        #expect(keys.contains("assumption:sunitinib.response.coupling"))
+        #expect(free.contains { $0.summary != base })
     }
 }

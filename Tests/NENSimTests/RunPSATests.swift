@@ -18,7 +18,10 @@ struct RunPSATests {
         let models = try ["prrt", "everolimus"].map { try calibrator.model(for: $0) }
         let request = SimulationRequest(arms: models, patientsPerArm: 5000, seed: 3, recordLimit: 0)
         let base = try Reporter.report(Engine.run(request), reference: "prrt")
-        let draws = try PSA.sample(catalogue: catalogue, arms: ["prrt", "everolimus"], K: 12, seed: 3)
+        // Assumptions fixed at their base values (docs/MODEL.md, "Uncertainty of assumptions"):
+        // only the figures' ranges move the draws.
+        let draws = try PSA.sample(catalogue: catalogue, overrides: PSA.fixingAssumptions(of: models, in: ModelOverrides()),
+                                   arms: ["prrt", "everolimus"], K: 12, seed: 3)
         let r = try RunPSA.run(base: base, draws: draws, request: request, reference: "prrt", tau: nil)
         let byName = Dictionary(uniqueKeysWithValues: r.statistics.map { ($0.name, $0) })
         let prrt = try #require(byName["prrt.pfs.median"])

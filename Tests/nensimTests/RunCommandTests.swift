@@ -100,4 +100,53 @@ struct RunPSACommandTests {
         let bad = try CLI.run(["--arms", "prrt", "--psa", "0"])
         #expect(bad.status == 64)
     }
+
+    /// An arm exported by `nensim fit` (lung, Weibull) under --psa: its two fitted
+    /// parameters are psa.csv columns, they vary between draws, and the draw's simulated
+    /// PFS median follows the drawn parameters (higher intercept, longer median: the
+    /// rank correlation over 30 draws is positive).
+    @Test func exportedLungArmDrawsItsFittedParameters() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let evidence = dir.appendingPathComponent("lung.json").path
+        let fit = try CLI.run(FitCommandTests.lungArguments + ["--dist", "weibull", "--export-evidence", evidence, "--time-unit", "days",
+                                                               "--out", dir.appendingPathComponent("fit").path])
+        try #require(fit.status == 0, "\(fit.stderr)")
+        let out = dir.appendingPathComponent("run")
+        let r = try CLI.run(["--evidence", evidence, "--arms", "fitted", "--n", "4000", "--psa", "30", "--out", out.path])
+        try #require(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("redrawn fitted parameters"))
+        let lines = try String(contentsOf: out.appendingPathComponent("psa.csv"), encoding: .utf8).split(whereSeparator: \.isNewline)
+        let header = lines[0].split(separator: ",").map(String.init)
+        let rows = lines.dropFirst().map { $0.split(separator: ",").map { Double($0) ?? .nan } }
+        let intercept = try #require(header.firstIndex(of: "fit:fitted.(Intercept)"))
+        let median = try #require(header.firstIndex(of: "fitted.pfs.median"))
+        #expect(header.contains("fit:fitted.log(scale)"))
+        #expect(Set(rows.map { $0[intercept] }).count == 30)
+        func ranks(_ x: [Double]) -> [Double] { let o = x.indices.sorted { x[$0] < x[$1] }; var r = x; for (i, j) in o.enumerated() { r[j] = Double(i) }; return r }
+        let a = ranks(rows.map { $0[intercept] }), b = ranks(rows.map { $0[median] })
+        let m = Double(rows.count - 1) / 2
+        #expect(zip(a, b).reduce(0) { $0 + ($1.0 - m) * ($1.1 - m) } > 0)
+    }
+
+    /// psa.csv of a real run: every header unique (the figure `prrt.pfs.median` and the
+    /// statistic `prrt.pfs.median` are both there, as `figure:prrt.pfs.median` and
+    /// `prrt.pfs.median`), the redrawn assumptions are columns, and an assumption fixed
+    /// with --set is not redrawn.
+    @Test func psaCSVHasUniqueColumnsWithFiguresAndAssumptions() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("psa")
+        let r = try CLI.run(["--arms", "prrt,everolimus", "--n", "500", "--psa", "4", "--set", "prrt.response.coupling=0.3",
+                             "--out", out.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("redrawn assumptions"))
+        let lines = try String(contentsOf: out.appendingPathComponent("psa.csv"), encoding: .utf8).split(whereSeparator: \.isNewline)
+        let header = lines[0].split(separator: ",").map(String.init)
+        #expect(Set(header).count == header.count, "duplicate columns in \(header)")
+        #expect(header.contains("figure:prrt.pfs.median") && header.contains("prrt.pfs.median"))
+        #expect(header.contains("assumption:everolimus.response.coupling"))
+        #expect(!header.contains("assumption:prrt.response.coupling"))
+        #expect(lines.count == 5 && lines.dropFirst().allSatisfy { $0.split(separator: ",").count == header.count })
+    }
 }

@@ -21,6 +21,22 @@ struct TrialCommandTests {
         #expect(try (Nensim.parseAsRoot(["trial", "--arms", "a,b", "--n", "10", "--events", "5"]) as! Trial).design().followUp == nil)
     }
 
+    /// The realistic-design options reach the design: piecewise accrual, a changing
+    /// scan schedule, per-arm dropout and crossover; the plain forms stay plain.
+    @Test func realisticDesignOptionsParse() throws {
+        let parsed = try Nensim.parseAsRoot(["trial", "--arms", "sunitinib,placebo", "--n", "300", "--accrual", "6:5,18:15",
+                                             "--assess", "8w*6,12w", "--dropout", "sunitinib=0.1,placebo=0.05",
+                                             "--crossover", "0.85", "--endpoint", "os"])
+        let design = try (try #require(parsed as? Trial)).design()
+        #expect(design.accrualRates?.count == 2 && abs(design.accrual - 24) < 1e-12)
+        #expect(design.assessmentSchedule?.count == 2 && design.assessmentSchedule?[0].count == 6)
+        #expect(design.experimentalDropoutPerYear == 0.1 && design.dropoutPerYear == 0.05)
+        #expect(design.crossover == 0.85)
+        let plain = try (Nensim.parseAsRoot(["trial", "--arms", "a,b", "--n", "10", "--accrual", "12", "--dropout", "0.1"]) as! Trial).design()
+        #expect(plain.accrualRates == nil && plain.accrual == 12 && plain.experimentalDropoutPerYear == nil && plain.dropoutPerYear == 0.1)
+        #expect(throws: (any Error).self) { try Nensim.parseAsRoot(["trial", "--arms", "a,b", "--n", "10", "--crossover", "2"]) }
+    }
+
     /// The same seed gives byte-identical files and table for any thread count.
     @Test func outputsAreIdenticalForAnyThreadCount() throws {
         let dir = try CLI.temporaryDirectory()
@@ -75,6 +91,9 @@ struct TrialCommandTests {
         let rows = try String(contentsOf: out.appendingPathComponent("psa.csv"), encoding: .utf8).split(separator: "\n")
         #expect(rows.count == 7)
         #expect(rows[0].contains("figure:prrt.pfs.median") && rows[0].contains("prrt.pfs.median") && rows[0].contains("power_two_sided"))
+        let header = rows[0].split(separator: ",").map(String.init)
+        #expect(Set(header).count == header.count, "duplicate columns in \(header)")
+        #expect(header.contains("assumption:prrt.response.coupling"))
     }
 
     @Test func nullRunsTheControlAgainstItself() throws {

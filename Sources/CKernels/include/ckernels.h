@@ -1,7 +1,7 @@
 #ifndef NENSIM_CKERNELS_H
 #define NENSIM_CKERNELS_H
 // Array kernels of the Monte Carlo hot loop, in portable C so that the compiler can
-// vectorise them (with AVX2 where the processor has it, chosen at run time) while
+// vectorise them (with AVX-512 (x86-64-v4) or AVX2 where the processor has them, chosen at run time) while
 // giving bit-identical results on every machine: integer Philox, and log/exp from
 // fdlibm's polynomials with floating-point contraction off (no FMA), evaluated in the
 // same order on every path.

@@ -29,6 +29,31 @@ public struct WorkItems: Sendable, Equatable {
     @inline(__always) public subscript(k: Int) -> Int { first &+ k &* stride }
 }
 
+/// Where a work item (unit, block) lies when each unit (an arm, a pathway) has
+/// `patients` patients cut into blocks of `blockSize`: item = unit·blocksPerUnit + block,
+/// the block's patients are [first, first + count). The one numbering of blocks that
+/// `Engine.run` and `PathwayEngine.run` share (a block's random stream depends only on
+/// its unit and block).
+struct BlockGrid: Sendable {
+    let patients: Int
+    let blockSize: Int
+    let blocksPerUnit: Int
+
+    init(patients: Int, blockSize: Int) {
+        precondition(patients >= 0 && blockSize >= 1, "block grid: patients ≥ 0, block size ≥ 1")
+        self.patients = patients
+        self.blockSize = blockSize
+        blocksPerUnit = (patients + blockSize - 1) / blockSize
+    }
+
+    /// Unit, block and the block's patients of `item` (0 ≤ item < units · blocksPerUnit).
+    @inline(__always) func locate(_ item: Int) -> (unit: Int, block: Int, first: Int, count: Int) {
+        let unit = item / blocksPerUnit, block = item % blocksPerUnit
+        let first = block * blockSize
+        return (unit, block, first, min(blockSize, patients - first))
+    }
+}
+
 /// Result slots shared by the workers: one per worker (the driver's states) or one per
 /// work item (a trial's replicates). Invariant: each slot is written by one worker only,
 /// once, through the pointer (never through a shared Swift array), and the slots are

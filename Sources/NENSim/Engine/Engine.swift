@@ -174,13 +174,11 @@ public enum Engine {
             return t
         }
         let layouts = sinks.map(\.kernel.layout)
+        let grid = BlockGrid(patients: request.patientsPerArm, blockSize: request.blockSize)
         let workers = BlockDriver.run(items: items, threads: request.threads,
                                       makeWorker: { _ in (tallies: empty, scratch: KernelScratch(capacity: request.blockSize, layouts: layouts)) },
                                       progress: progress) { worker, item, _ in
-            let arm = item / blocksPerArm
-            let block = item % blocksPerArm
-            let first = block * request.blockSize
-            let count = min(request.blockSize, request.patientsPerArm - first)
+            let (arm, block, first, count) = grid.locate(item)
             let stream = RandomStream(seed: request.seed, arm: sinks[arm].kernel.streamID,
                                       replicate: request.replicate, block: UInt64(block))
             sinks[arm].simulate(count: count, stream: stream, tally: &worker.tallies[arm], records: records?[arm], first: first,

@@ -329,13 +329,11 @@ public enum PathwayEngine {
             ? request.pathways.map { PathwayRecordSink(count: s.patientsPerArm, lines: $0.lines.count) } : nil
         let empty = request.pathways.map { PathwayTally(cells: cells, pathway: $0) }
         let layouts = kernels.map(\.lines[0].layout)
+        let grid = BlockGrid(patients: s.patientsPerArm, blockSize: s.blockSize)
         let workers = BlockDriver.run(items: items, threads: s.threads,
                                       makeWorker: { _ in (tallies: empty, scratch: KernelScratch(capacity: s.blockSize, layouts: layouts)) },
                                       progress: progress) { worker, item, _ in
-            let p = item / blocks
-            let block = item % blocks
-            let first = block * s.blockSize
-            let count = min(s.blockSize, s.patientsPerArm - first)
+            let (p, block, first, count) = grid.locate(item)
             let stream = RandomStream(seed: s.seed, arm: kernels[p].streamID, replicate: s.replicate, block: UInt64(block))
             kernels[p].simulate(count: count, stream: stream, tally: &worker.tallies[p], records: sinks?[p], first: first,
                                 scratch: worker.scratch)

@@ -49,16 +49,35 @@ public struct SchoenfeldSampleSize: Sendable, Codable, Equatable {
         let (fixed, inflation) = Self.events(hazardRatio: theta, allocation: p, alpha: design.alpha, sides: sides,
                                              beta: 1 - power, drift: drift)
         let follow = design.followUp ?? 12
-        let mu = design.dropoutRate
-        let prob = p * se.eventProbability(accrual: design.accrual, followUp: follow, dropoutRate: mu)
-            + (1 - p) * sc.eventProbability(accrual: design.accrual, followUp: follow, dropoutRate: mu)
+        let (mue, muc) = (design.experimentalDropoutRate, design.dropoutRate)
+        func probability(_ d: TrialDesign) -> Double {
+            p * se.eventProbability(design: d, followUp: follow, dropoutRate: mue)
+                + (1 - p) * sc.eventProbability(design: d, followUp: follow, dropoutRate: muc)
+        }
+        let events = fixed * inflation
+        var prob = probability(design)
+        var n = events / prob
+        if design.accrualRates != nil {
+            // Piecewise accrual: the end of accrual depends on n, so n = D / P(event | n)
+            // by fixed-point iteration from the template's P (P rises with n: converges).
+            // Stops when the whole number of patients P is evaluated at repeats.
+            var d = design
+            var seen = Set<Int>()
+            for _ in 0..<50 {
+                let whole = max(2, Int(n.rounded(.up)))
+                guard seen.insert(whole).inserted else { break }
+                d.patients = whole
+                prob = probability(d)
+                n = events / prob
+            }
+        }
         hazardRatio = theta
         proportionalHazards = ph
         eventsFixed = fixed
         self.inflation = inflation
-        events = fixed * inflation
+        self.events = events
         eventProbability = prob
-        patients = events / prob
+        patients = n
     }
 }
 
@@ -102,6 +121,17 @@ struct ArmSurvival {
             if survival(m) > 0.5 { lo = m } else { hi = m }
         }
         return 0.5 * (lo + hi)
+    }
+
+    /// P(event) under the design's entry: uniform over the accrual, or under piecewise
+    /// rates the mixture over the periods used (each uniform over its period, followed
+    /// to the end of accrual plus `f`).
+    func eventProbability(design: TrialDesign, followUp f: Double, dropoutRate mu: Double) -> Double {
+        guard let pieces = design.accrualRates else { return eventProbability(accrual: design.accrual, followUp: f, dropoutRate: mu) }
+        let end = design.accrual
+        return AccrualRates.periods(patients: design.patients, pieces).reduce(0) { sum, period in
+            sum + period.share * eventProbability(accrual: period.end - period.start, followUp: end - period.end + f, dropoutRate: mu)
+        }
     }
 
     /// G(τ) = P(event by τ before an exponential dropout at rate μ)

@@ -209,7 +209,7 @@ extension ReplicateWorker {
     /// of half-width `z` standard errors.
     mutating func analyse(at analysis: Double, replicate r: Int, z: Double) -> ReplicateOutcome {
         let d = request.design, n = d.patients
-        let scan = d.assessmentInterval
+        let scan = d.assessmentInterval, phases = d.assessmentSchedule
         let pfsEndpoint = d.endpoint == .pfs
         var m = 0, n0 = 0, n1 = 0
         for j in 0..<n where entry[j] < analysis {
@@ -220,7 +220,9 @@ extension ReplicateWorker {
                 t = eventTime[j]
             } else {
                 t = max(limit, 0)
-                if pfsEndpoint, let scan { t = (t / scan).rounded(.down) * scan }
+                if pfsEndpoint, let phases {
+                    t = AssessmentSchedule.scan(atOrBefore: t, phases)
+                } else if pfsEndpoint, let scan { t = (t / scan).rounded(.down) * scan }
             }
             workspace.time[m] = t
             workspace.event[m] = isEvent

@@ -177,21 +177,37 @@ public enum AssessmentInterval {
 ///   at the last scan before the censoring time (the last adequate assessment). OS is
 ///   unaffected.
 public struct TrialDesign: Sendable, Codable, Equatable {
-    /// Patients randomised in total (both arms).
-    public var patients: Int
+    /// Patients randomised in total (both arms). Under piecewise accrual, setting it
+    /// moves `accrual` to the end of accrual for the new count.
+    public var patients: Int { didSet { syncAccrual() } }
     public var ratio: AllocationRatio
-    /// Months.
+    /// Months: the accrual period (uniform entry), or under `accrualRates` the end of
+    /// accrual for `patients`, Λ⁻¹(n) (derived, not set).
     public var accrual: Double
+    /// Piecewise accrual rates (`AccrualRates`), or nil for uniform entry over `accrual`.
+    public var accrualRates: [AccrualPiece]? { didSet { syncAccrual() } }
     /// Months after the end of accrual; `nil`: no calendar cap (needs `targetEvents`).
     public var followUp: Double?
-    /// Annual dropout probability in [0, 1).
+    /// Annual dropout probability in [0, 1): both arms, or the control arm when
+    /// `experimentalDropoutPerYear` is given.
     public var dropoutPerYear: Double
+    /// The experimental arm's annual dropout probability when it differs (nil: the same
+    /// as `dropoutPerYear`). Under `null` the experimental slot simulates the control
+    /// arm and takes the control's dropout.
+    public var experimentalDropoutPerYear: Double?
+    /// Share of control-arm patients who switch at progression to the experimental
+    /// arm's post-progression survival (nil or 0: none); changes OS only.
+    public var crossover: Double?
     /// Event-driven analysis at this many events (at most `patients`).
     public var targetEvents: Int?
     public var endpoint: TrialEndpoint
     public var test: TrialTest
-    /// Months between scans; `nil`: progression seen when it happens.
+    /// Months between scans; `nil`: progression seen when it happens. With
+    /// `assessmentSchedule`, the first phase's interval.
     public var assessmentInterval: Double?
+    /// A scan schedule that changes (`AssessmentSchedule`), or nil for scans every
+    /// `assessmentInterval`.
+    public var assessmentSchedule: [ScanPhase]?
     /// Two-sided significance level.
     public var alpha: Double
     /// The control arm against itself (type I error).
@@ -218,8 +234,32 @@ public struct TrialDesign: Sendable, Codable, Equatable {
         self.sequential = sequential
     }
 
-    /// Dropout hazard per month, −log(1 − r)/12.
-    public var dropoutRate: Double { dropoutPerYear > 0 ? -log1p(-dropoutPerYear) / 12 : 0 }
+    /// Under `accrualRates`, `accrual` = Λ⁻¹(patients).
+    private mutating func syncAccrual() {
+        if let accrualRates, !accrualRates.isEmpty, patients >= 1 {
+            accrual = AccrualRates.duration(patients: patients, accrualRates)
+        }
+    }
+
+    /// Sets piecewise accrual rates (and `accrual` from them).
+    public func withAccrualRates(_ pieces: [AccrualPiece]?) -> TrialDesign {
+        var d = self
+        d.accrualRates = pieces
+        return d
+    }
+
+    /// Dropout hazard per month, −log(1 − r)/12 (the control arm's, and the experimental
+    /// arm's unless it has its own).
+    public var dropoutRate: Double { Self.monthlyRate(dropoutPerYear) }
+
+    /// The experimental slot's dropout hazard per month (the control's under `null`).
+    public var experimentalDropoutRate: Double { null ? dropoutRate : Self.monthlyRate(experimentalDropoutPerYear ?? dropoutPerYear) }
+
+    static func monthlyRate(_ perYear: Double) -> Double { perYear > 0 ? -log1p(-perYear) / 12 : 0 }
+
+    /// Whether control patients cross over (a positive share, and not under `null`,
+    /// where the experimental slot is the control arm: nothing to cross to).
+    var crossesOver: Bool { (crossover ?? 0) > 0 && !null }
 
     /// Checks the design; every failure is a one-line usage error naming the flag.
     public func validate() throws {
@@ -239,8 +279,27 @@ public struct TrialDesign: Sendable, Codable, Equatable {
                 throw NensimFailure.usage("\(.accrual) 0 with \(.followUp) 0: the analysis would happen before anyone is followed")
             }
         }
-        guard dropoutPerYear.isFinite, dropoutPerYear >= 0, dropoutPerYear < 1 else {
-            throw NensimFailure.usage("\(.dropout) \(fmt(dropoutPerYear)): an annual dropout probability in [0, 1)")
+        for p in [dropoutPerYear, experimentalDropoutPerYear ?? 0] {
+            guard p.isFinite, p >= 0, p < 1 else {
+                throw NensimFailure.usage("\(.dropout) \(fmt(p)): an annual dropout probability in [0, 1)")
+            }
+        }
+        if let accrualRates {
+            guard !accrualRates.isEmpty, accrualRates.allSatisfy({ $0.months.isFinite && $0.months > 0 && $0.rate.isFinite && $0.rate > 0 }) else {
+                throw NensimFailure.usage("\(.accrual): every accrual period needs a positive length and rate")
+            }
+        }
+        if let crossover {
+            guard crossover.isFinite, crossover >= 0, crossover <= 1 else {
+                throw NensimFailure.usage("\(.crossover) \(fmt(crossover)): the share of control patients crossing over must lie in [0, 1]")
+            }
+        }
+        if let assessmentSchedule {
+            guard !assessmentSchedule.isEmpty, assessmentSchedule.last!.count == nil,
+                  assessmentSchedule.dropLast().allSatisfy({ ($0.count ?? 0) >= 1 }),
+                  assessmentSchedule.allSatisfy({ $0.interval.isFinite && $0.interval > 0 }) else {
+                throw NensimFailure.usage("\(.assessment): every scan phase but the last needs a count, and every interval must be positive")
+            }
         }
         if let targetEvents {
             guard targetEvents >= 1 else { throw NensimFailure.usage("\(.targetEvents) \(targetEvents): must be at least 1") }
@@ -267,15 +326,24 @@ public struct TrialDesign: Sendable, Codable, Equatable {
     /// One line for outputs.
     public var summary: String {
         var parts = ["\(patients) patients randomised \(ratio) (experimental:control) in permuted blocks of \(ratio.blockSize)"]
-        parts.append(accrual > 0 ? "uniform accrual over \(fmt(accrual)) months" : "all enter at time 0")
+        if let accrualRates {
+            parts.append("accrual \(AccrualRates.description(accrualRates)), ending at \(fmt(accrual, 3)) months")
+        } else {
+            parts.append(accrual > 0 ? "uniform accrual over \(fmt(accrual)) months" : "all enter at time 0")
+        }
         switch (targetEvents, followUp) {
         case let (d?, f?): parts.append("analysis at the \(d)th \(endpoint.rawValue.uppercased()) event or \(fmt(f)) months after accrual ends, whichever is first")
         case let (d?, nil): parts.append("analysis at the \(d)th \(endpoint.rawValue.uppercased()) event")
         case let (nil, f?): parts.append("analysis \(fmt(f)) months after accrual ends")
         default: break
         }
-        if dropoutPerYear > 0 { parts.append("dropout \(fmt(dropoutPerYear * 100)) % a year (exponential)") }
-        if let a = assessmentInterval { parts.append("scans every \(fmt(a, 3)) months (progression seen at the next scan)") }
+        if let e = experimentalDropoutPerYear, e != dropoutPerYear {
+            parts.append("dropout \(fmt(e * 100)) % a year experimental, \(fmt(dropoutPerYear * 100)) % control (exponential)")
+        } else if dropoutPerYear > 0 { parts.append("dropout \(fmt(dropoutPerYear * 100)) % a year (exponential)") }
+        if let s = assessmentSchedule {
+            parts.append("scans \(AssessmentSchedule.description(s)) (progression seen at the next scan)")
+        } else if let a = assessmentInterval { parts.append("scans every \(fmt(a, 3)) months (progression seen at the next scan)") }
+        if let c = crossover, c > 0 { parts.append("\(fmt(c * 100)) % of control patients cross over at progression") }
         if let sequential { parts.append(sequential.summary) }
         return parts.joined(separator: "; ")
     }

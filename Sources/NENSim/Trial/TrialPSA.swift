@@ -17,12 +17,13 @@ extension TrialSimulator {
         return (out, figures)
     }
 
-    /// The K parameter draws of a trial PSA (no simulation), and the ids of the redrawn figures.
+    /// The K parameter draws of a trial PSA (no simulation), and the keys of what they redrew:
+    /// figure ids and `assumption:ARM.PARAM` (sorted).
     public static func psaDraws(_ request: TrialRequest, catalogue: EvidenceCatalogue, overrides: ModelOverrides = ModelOverrides(),
                                 K: Int) throws -> (draws: [PSADraw], figures: [String]) {
         let arms = request.design.null ? [request.control.id] : [request.experimental.id, request.control.id]
-        let figures = try PSA.rangeFigures(catalogue: catalogue, arms: arms).map(\.id)
-        return (try PSA.sample(catalogue: catalogue, overrides: overrides, arms: arms, K: K, seed: request.seed), figures)
+        let draws = try PSA.sample(catalogue: catalogue, overrides: overrides, arms: arms, K: K, seed: request.seed)
+        return (draws, RunPSA.figures(of: draws))
     }
 }
 

@@ -12,7 +12,7 @@ public struct TrialReport: Sendable {
     public var result: TrialResult
     public var summary: TrialSummary
     public var psa: [TrialPSADraw]?
-    /// Range figures redrawn by the PSA (ids), empty without PSA.
+    /// What the PSA redrew: range figures (ids) and assumptions (`assumption:ARM.PARAM`), empty without PSA.
     public var psaFigures: [String]
     public var commandLine: [String]
     /// The boundaries of a group-sequential design, computed once.
@@ -105,7 +105,7 @@ public struct TrialReport: Sendable {
         if let psa {
             out.append("")
             out.append("Probabilistic sensitivity analysis: \(psa.count) parameter draws, \(request.replicates) replicates each (same random numbers in every draw)")
-            out.append("  redrawn figures: \(psaFigures.isEmpty ? "none (no calibrating figure of these arms is a range: every draw equals the base case)" : psaFigures.joined(separator: ", "))")
+            out.append(contentsOf: PSA.redrawnLines(psaFigures, none: "none (no calibrating figure of these arms is a range and no assumption is redrawn: every draw equals the base case)").map { "  " + $0 })
             var p = TextTable(header: ["statistic", "base case", "PSA median", "2.5 %", "97.5 %"])
             for stat in Self.psaStatistics {
                 let values = psa.map { stat.value($0.summary) }
@@ -162,8 +162,10 @@ public struct TrialReport: Sendable {
         guard let psa else { return nil }
         let roles = design.null ? [request.control] : [request.experimental, request.control]
         var paramColumns: [(arm: String, name: String)] = []
-        for m in roles { for p in m.parameters { paramColumns.append((m.id, p.name)) } }
-        var header = ["draw", "rejected"] + psaFigures.map { "figure:\($0)" } + paramColumns.map { "\($0.arm).\($0.name)" }
+        var seen = Set<String>()
+        for m in roles { for p in m.parameters where seen.insert("\(m.id).\(p.name)").inserted { paramColumns.append((m.id, p.name)) } }
+        // Unique by construction: figures and assumptions have a colon, parameters none (`PSA.column`).
+        var header = ["draw", "rejected"] + psaFigures.map(PSA.column) + paramColumns.map { "\($0.arm).\($0.name)" }
         header += Self.psaStatistics.map(\.name)
         var lines = [header.map(Self.csvField).joined(separator: ",")]
         for d in psa {

@@ -88,23 +88,31 @@ final class TrialArmDraws {
     static let blockSize = SimulationRequest.defaultBlockSize
     let kernel: PatientKernel
     let pfs, pps, dropout: UnsafeMutableBufferPointer<Double>
+    /// With crossover (control slot only): the post-progression time the patient would
+    /// have under the experimental arm's law, from the same unit exponential (quantile
+    /// coupling); 0 for a death without progression.
+    let crossedPPS: UnsafeMutableBufferPointer<Double>?
+    let crossoverFamily: (any EventTimeFamily)?
     let scratch: KernelScratch
     /// Tier counts the kernel adds to (unused by the trial).
     var tiers: [Int]
     var binaries: [Int] = []
 
-    init(model: ArmModel, dropoutRate: Double, streamID: UInt32, capacity n: Int) {
+    init(model: ArmModel, dropoutRate: Double, streamID: UInt32, capacity n: Int, crossoverTo: ArmModel? = nil) {
         kernel = PatientKernel(model: model, censoring: CensoringStage(dropoutRate: dropoutRate), streamID: streamID,
                                covariates: false, binaries: false)
         func doubles() -> UnsafeMutableBufferPointer<Double> {
             let b = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(n, 1)); b.initialize(repeating: 0); return b
         }
         pfs = doubles(); pps = doubles(); dropout = doubles()
+        crossedPPS = crossoverTo == nil ? nil : doubles()
+        crossoverFamily = crossoverTo.map { PatientKernel(model: $0, censoring: CensoringStage(dropoutRate: 0), streamID: 0,
+                                                          covariates: false, binaries: false).postProgression }
         scratch = KernelScratch(capacity: min(max(n, 1), TrialArmDraws.blockSize), layouts: [kernel.layout])
         tiers = [Int](repeating: 0, count: model.responseCuts.count + 1)
     }
 
-    deinit { pfs.deallocate(); pps.deallocate(); dropout.deallocate() }
+    deinit { pfs.deallocate(); pps.deallocate(); dropout.deallocate(); crossedPPS?.deallocate() }
 
     /// Draws the arm's first `count` patients (count ≤ capacity) of replicate `replicate`:
     /// `pfs[k]`, `pps[k]` (OS = PFS + PPS) and `dropout[k]` (∞ without dropout).
@@ -124,6 +132,12 @@ final class TrialArmDraws {
                 pfs[first &+ i] = scratch.pfs[i]
                 pps[first &+ i] = scratch.pps[i]
                 dropout[first &+ i] = random ? scratch.censor[i] : .infinity
+            }
+            if let crossedPPS, let crossoverFamily {
+                // The PPS unit exponential is −log of word 3 (PatientKernel.draw; no covariates here).
+                for i in 0..<m {
+                    crossedPPS[first &+ i] = scratch.pps[i] > 0 ? crossoverFamily.time(fromExponential: nensim_neglog_word(scratch.w3[i])) : 0
+                }
             }
             first += m
             block += 1
@@ -207,9 +221,11 @@ struct ReplicateWorker {
         self.looks = looks
         let n = request.design.patients
         let streams = request.slotStreamIDs
-        let rate = request.design.dropoutRate
-        arms = (TrialArmDraws(model: request.control, dropoutRate: rate, streamID: streams.control, capacity: n),
-                TrialArmDraws(model: request.experimentalModel, dropoutRate: rate, streamID: streams.experimental, capacity: n))
+        let d = request.design
+        arms = (TrialArmDraws(model: request.control, dropoutRate: d.dropoutRate, streamID: streams.control, capacity: n,
+                              crossoverTo: d.crossesOver ? request.experimental : nil),
+                TrialArmDraws(model: request.experimentalModel, dropoutRate: d.experimentalDropoutRate,
+                              streamID: streams.experimental, capacity: n))
         workspace = TwoGroupWorkspace(capacity: n)
         z = Distributions.normalQuantile(1 - request.design.alpha / 2)
         entry = [Double](repeating: 0, count: n)
@@ -219,11 +235,14 @@ struct ReplicateWorker {
         let ratio = request.design.ratio
         block = [UInt8](repeating: 0, count: ratio.blockSize)
         let words = ReplicateWorker.allocationWordCount(patients: n, blockSize: ratio.blockSize)
+            + (d.crossesOver ? n : 0)
         allocationWords = [UInt32](repeating: 0, count: (words + 3) / 4 * 4)
     }
 
     /// Words of the allocation stream a replicate uses: n + 1 exponential spacings, then
-    /// b − 1 Fisher–Yates picks per block of b.
+    /// b − 1 Fisher–Yates picks per block of b (then, with crossover, one word per
+    /// patient in entry order: the control patient crosses over when its uniform is
+    /// below the share).
     static func allocationWordCount(patients n: Int, blockSize b: Int) -> Int {
         n + 1 + (n + b - 1) / b * (b - 1)
     }
@@ -246,8 +265,14 @@ struct ReplicateWorker {
             var sum = 0.0
             for j in 0..<n { sum += spacing[j]; entry[j] = sum }
             sum += spacing[n]
-            let f = d.accrual / sum
-            for j in 0..<n { entry[j] *= f }
+            if let pieces = d.accrualRates {
+                // Piecewise rates: Λ⁻¹(n · U₍ⱼ₎) (AccrualRates).
+                let f = Double(n) / sum
+                for j in 0..<n { entry[j] = AccrualRates.time(ofEnrolment: entry[j] * f, pieces) }
+            } else {
+                let f = d.accrual / sum
+                for j in 0..<n { entry[j] *= f }
+            }
         } else {
             for j in 0..<n { entry[j] = 0 }
         }
@@ -276,11 +301,13 @@ struct ReplicateWorker {
         for j in 0..<n { allocatedExperimental &+= Int(allocation[j]) }
         arms.control.draw(count: n - allocatedExperimental, seed: request.seed, replicate: rep)
         arms.experimental.draw(count: allocatedExperimental, seed: request.seed, replicate: rep)
-        let scan = d.assessmentInterval
+        let scan = d.assessmentInterval, phases = d.assessmentSchedule
         let pfsEndpoint = d.endpoint == .pfs
+        let crossWord = ReplicateWorker.allocationWordCount(patients: n, blockSize: d.ratio.blockSize)
+        let crossThreshold = d.crossesOver ? wordThreshold(d.crossover!) : nil
         var next = (control: 0, experimental: 0)
         for j in 0..<n {
-            let times: (pfs: Double, os: Double)
+            var times: (pfs: Double, os: Double)
             let drop: Double
             if allocation[j] == 1 {
                 let k = next.experimental
@@ -292,9 +319,15 @@ struct ReplicateWorker {
                 next.control &+= 1
                 times = (arms.control.pfs[k], arms.control.pfs[k] + arms.control.pps[k])
                 drop = arms.control.dropout[k]
+                if let crossThreshold, UInt64(allocationWords[crossWord &+ j]) < crossThreshold {
+                    // Crossover at progression: the experimental arm's post-progression survival.
+                    times.os = times.pfs + arms.control.crossedPPS![k]
+                }
             }
             var y = pfsEndpoint ? times.pfs : times.os
-            if pfsEndpoint, let scan {
+            if pfsEndpoint, let phases {
+                y = min(AssessmentSchedule.scan(atOrAfter: times.pfs, phases), times.os)
+            } else if pfsEndpoint, let scan {
                 // Progression is seen at the first scan at or after it, unless death comes first.
                 y = min((times.pfs / scan).rounded(.up) * scan, times.os)
             }

@@ -13,10 +13,11 @@ import SurvivalStats
 ///   base case hi/2 and its 97.5 % quantile at hi; a range up to 1 ("> 53 %"), its mean
 ///   at (lo + 1)/2 and its 2.5 % quantile at lo; the range 0–1 is uniform.
 /// - A range with lo = hi is a point.
+/// - Normal (assumptions on a scale of any sign, `AssumptionPrior`): (mean, SD).
 public struct UncertaintyDistribution: Sendable, Codable, Equatable {
-    public enum Family: String, Sendable, Codable { case logNormal = "log-normal", beta, point }
+    public enum Family: String, Sendable, Codable { case logNormal = "log-normal", beta, point, normal }
     public var family: Family
-    /// log-normal: (μ, σ) of the log; beta: (a, b); point: (value, 0).
+    /// log-normal: (μ, σ) of the log; beta: (a, b); point: (value, 0); normal: (mean, SD).
     public var first: Double
     public var second: Double
 
@@ -47,6 +48,7 @@ public struct UncertaintyDistribution: Sendable, Codable, Equatable {
         case .logNormal: return exp(first + second * Distributions.normalQuantile(p))
         case .beta: return Distributions.betaQuantile(p, a: first, b: second)
         case .point: return first
+        case .normal: return first + second * Distributions.normalQuantile(p)
         }
     }
 
@@ -56,6 +58,7 @@ public struct UncertaintyDistribution: Sendable, Codable, Equatable {
         case .logNormal: return stream.nextLogNormal(mu: first, sigma: second)
         case .beta: return stream.nextBeta(first, second)
         case .point: return first
+        case .normal: return first + second * stream.nextNormal()
         }
     }
 
@@ -116,7 +119,8 @@ public struct UncertaintyDistribution: Sendable, Codable, Equatable {
 public struct PSADraw: Sendable {
     /// 0 … K − 1.
     public var index: Int
-    /// Figure id → drawn value (in the figure's unit), for every redrawn figure.
+    /// Figure id → drawn value (in the figure's unit), for every redrawn figure, and
+    /// `assumption:ARM.PARAM` → drawn value for every redrawn assumption (`DrawnAssumption`).
     public var figures: [String: Double]
     /// The arms re-calibrated on the drawn figures, in the order asked for.
     public var arms: [ArmModel]
@@ -130,7 +134,17 @@ public struct PSADraw: Sendable {
 /// Each calibrating figure quoted as a range — of the arms asked for and of the arms
 /// their figures refer to (a "6 months longer than placebo" pulls in placebo) — is
 /// redrawn from its `UncertaintyDistribution`, the catalogue is rebuilt with the drawn
-/// values as point figures, and the arms are re-calibrated. `--set` overrides still win.
+/// values as point figures, and the arms are re-calibrated. Every modelling assumption
+/// of the arms asked for (`PSA.assumptions(models:)`) is redrawn from its
+/// `AssumptionPrior` and applied as an override of that draw. `--set` overrides still
+/// win: a parameter set on the command line is neither an assumption nor redrawn.
+///
+/// An arm exported by `nensim fit` (`fit` in the evidence) draws its PFS parameters
+/// jointly from their sampling distribution (`FittedParameterDraw`, stream key
+/// `fit:ARM`), its fitted figures re-read off the drawn distribution.
+///
+/// Draw k of assumption `assumption:ARM.PARAM` uses the stream `(seed,
+/// streamID(ofArm: key), replicate: k, block: PSA.streamBlock)`, like a figure's.
 ///
 /// Draw k of figure f uses the stream `(seed, streamID(ofArm: f.id), replicate: k,
 /// block: PSA.streamBlock)`, so a figure's draws do not depend on which arms run or in
@@ -176,16 +190,32 @@ public enum PSA {
                 throw NensimFailure.data("figure \(f.id): \(e.message)")
             }
         }
+        let baseCalibrator = Calibrator(catalogue: catalogue, overrides: overrides, population: population)
+        let assumed = assumptions(models: try arms.map { try baseCalibrator.model(for: $0) })
+        let fitted = try fittedDraws(catalogue: catalogue, overrides: overrides, arms: arms)
         var out: [PSADraw] = []
         out.reserveCapacity(K)
         for k in 0..<K {
             var streams = figures.map { RandomStream(seed: seed, arm: streamID(ofArm: $0.id), replicate: UInt32(k), block: streamBlock) }
+            var assumptionStreams = assumed.map { RandomStream(seed: seed, arm: streamID(ofArm: $0.key), replicate: UInt32(k), block: streamBlock) }
+            var fitStreams = fitted.map { RandomStream(seed: seed, arm: streamID(ofArm: $0.streamKey), replicate: UInt32(k), block: streamBlock) }
             var rejected = 0
             while true {
                 var values: [String: Double] = [:]
                 for i in figures.indices { values[figures[i].id] = distributions[i].draw(&streams[i]) }
-                let drawn = catalogue.replacingRanges(with: values)
-                let calibrator = Calibrator(catalogue: drawn, overrides: overrides, population: population)
+                var drawn = catalogue.replacingRanges(with: values)
+                for i in fitted.indices {
+                    let theta = fitted[i].draw(&fitStreams[i])
+                    for j in theta.indices { values[fitted[i].key(j)] = theta[j] }
+                    drawn = drawn.replacingFit(of: fitted[i].arm, family: fitted[i].family, with: theta)
+                }
+                var drawnOverrides = overrides
+                for i in assumed.indices {
+                    let v = assumed[i].prior.distribution.draw(&assumptionStreams[i])
+                    values[assumed[i].key] = v
+                    drawnOverrides.values[assumed[i].arm, default: [:]][assumed[i].prior.parameter] = v
+                }
+                let calibrator = Calibrator(catalogue: drawn, overrides: drawnOverrides, population: population)
                 do {
                     out.append(PSADraw(index: k, figures: values, arms: try arms.map { try calibrator.model(for: $0) }, rejected: rejected))
                     break

@@ -17,10 +17,12 @@ public struct RunPSAResult: Sendable, Codable {
     public var draws: Int
     /// Draws redrawn because their figures contradicted each other.
     public var rejected: Int
-    /// Figure ids redrawn (calibrating ranges of the arms run and the arms they refer to).
+    /// Figure ids redrawn (calibrating ranges of the arms run and the arms they refer to)
+    /// and assumptions redrawn (`assumption:ARM.PARAM`).
     public var redrawnFigures: [String]
     public var statistics: [PSAStatistic]
-    /// Column names of `rows`: drawn figures, then statistics.
+    /// Column names of `rows`: `draw`, drawn figures (`figure:ID`) and assumptions
+    /// (`assumption:ARM.PARAM`), then statistics (`ARM.pfs.median`, …); unique (`PSA.column`).
     public var columns: [String]
     /// One row per draw (`psa.csv`).
     public var rows: [[Double]]
@@ -118,7 +120,7 @@ public enum RunPSA {
                                 upper: quantile(column, 0.975), median: quantile(column, 0.5))
         }
         return RunPSAResult(draws: draws, rejected: rejected, redrawnFigures: figureIDs,
-                            statistics: summaries, columns: ["draw"] + figureIDs + names,
+                            statistics: summaries, columns: ["draw"] + figureIDs.map(PSA.column) + names,
                             rows: perDraw.enumerated().map { [Double($0.offset)] + $0.element })
     }
 
@@ -139,8 +141,8 @@ public enum RunPSA {
         for s in r.statistics {
             t.add([s.name, fixed(s.base, decimals: 3), fixed(s.lower, decimals: 3), fixed(s.upper, decimals: 3)])
         }
-        var lines = ["Probabilistic sensitivity analysis: \(r.draws) draws (common random numbers; \(r.rejected) contradictory draws redrawn)",
-                     "redrawn figures: " + (r.redrawnFigures.isEmpty ? "none (no calibrating figure of these arms is a range)" : r.redrawnFigures.joined(separator: ", "))]
+        var lines = ["Probabilistic sensitivity analysis: \(r.draws) draws (common random numbers; \(r.rejected) contradictory draws redrawn)"]
+        lines += PSA.redrawnLines(r.redrawnFigures, none: "none (no calibrating figure of these arms is a range and no assumption is redrawn)")
         lines.append(t.render(indent: "  "))
         return lines.joined(separator: "\n")
     }
