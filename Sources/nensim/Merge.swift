@@ -49,10 +49,10 @@ struct Merge: ParsableCommand {
             try output.check(request)
             // The run's own default folder, so a merged run lands where the unsharded one would.
             let session = try output.begin(defaultFolder: try OutputOptions.defaultFolder(arms: s.arms.map(\.id), n: s.patientsPerArm, seed: s.seed, scenario: s),
-                                           request: request)
+                                           request: request, simulates: false)
             defer { session.close() }
-            session.simulationEnded()
-            let report = try Reporter.report(merged.result, reference: s.reference, landmarks: s.landmarkTimes, tau: s.tau)
+            let report = try Reporter.report(merged.result, reference: s.reference, landmarks: s.landmarkTimes, tau: s.tau,
+                                             progress: session.sink)
             var catalogue = try EvidenceCatalogue.bundled()
             if let file = merged.evidenceFile { catalogue = try catalogue.merging(contentsOf: URL(fileURLWithPath: file)) }
             let psaResult = merged.psa.map { $0.result(base: report) }

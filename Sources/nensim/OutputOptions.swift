@@ -138,16 +138,27 @@ struct OutputOptions: ParsableArguments {
 
     /// Starts the output side of a run before it simulates: makes the temporary run
     /// folder (so an unwritable or existing folder fails before any work), arms the
-    /// interrupt handler that removes it, and starts the progress bar.
-    func begin(defaultFolder: String, request: SimulationRequest) throws -> OutputSession {
+    /// interrupt handler that removes it, and starts the progress bar on the simulation
+    /// (then statistics, `psa` draws if any, and writing when the run writes files).
+    /// `simulates`: false when the results exist already (`merge`): no simulating phase.
+    func begin(defaultFolder: String, request: SimulationRequest, psa: Int? = nil, simulates: Bool = true) throws -> OutputSession {
         Console.quiet = quiet
         Interrupts.install()
         let folder = writesFiles ? try RunFolder.create(at: out ?? defaultFolder, force: force) : nil
-        let showBar = !quiet && (progress == .always || (progress == .auto && isatty(STDERR_FILENO) == 1))
-        let bar = showBar ? ProgressBar(total: request.arms.count * request.patientsPerArm) : nil
-        Interrupts.guardProgress(bar)
-        bar?.start()
+        let plan: [ProgressPhase] = (simulates ? [.simulating] : []) + [.statistics] + (psa == nil ? [] : [.psa]) + (folder == nil ? [] : [.writing])
+        let bar = progressBar(plan: plan, total: request.arms.count * request.patientsPerArm)
         return OutputSession(options: self, folder: folder, bar: bar, started: Date())
+    }
+
+    /// Whether the progress bar shows: never with `-q`; on a terminal (stderr) in auto mode.
+    var showsProgress: Bool {
+        !quiet && (progress == .always || (progress == .auto && isatty(STDERR_FILENO) == 1))
+    }
+
+    /// A started progress bar over `plan` (its first phase has `total` units), guarded by
+    /// the interrupt handler; nil when `showsProgress` is false.
+    func progressBar(plan: [ProgressPhase], total: Int) -> ProgressBar? {
+        ProgressBar.started(plan: plan, total: total, shows: showsProgress)
     }
 }
 
@@ -169,8 +180,8 @@ final class OutputSession {
     /// The engine's progress callback (nil without a bar).
     var progress: (@Sendable (Int) -> Void)? { bar?.callback }
 
-    /// Stops the progress bar and erases it.
-    func simulationEnded() { bar?.finish() }
+    /// The progress bar as the library's sink for the later phases (nil without a bar).
+    var sink: (any ProgressSink)? { bar }
 
     /// Writes every file, runs `beforeCommit` (printing the report: a failed stdout then
     /// leaves no folder behind) and moves the folder into place.
@@ -178,7 +189,11 @@ final class OutputSession {
     func finish(request: SimulationRequest, report: RunReport, models: [ArmModel], result: SimulationResult,
                 catalogue: EvidenceCatalogue, evidenceFile: String?, extraCSV: [(name: String, contents: String)] = [],
                 economics: EconomicsReport? = nil, beforeCommit: () throws -> Void = {}) throws {
-        guard let folder else { return try beforeCommit() }
+        guard let folder else {
+            bar?.complete()
+            return try beforeCommit()
+        }
+        bar?.begin(.writing, total: 1)
         let manifest = try RunManifest(request: request, report: report, catalogue: catalogue, commandLine: CommandLine.arguments,
                                        gitCommit: BuildInfo.gitCommit(), timestamp: started, evidenceFile: evidenceFile)
         try RunOutputWriter.write(report: report, models: models, result: result, manifest: manifest, to: folder,
@@ -187,6 +202,8 @@ final class OutputSession {
         if options.formats.contains(.csv) {
             for file in extraCSV { try folder.write(file.name, contents: file.contents) }
         }
+        bar?.advance(1)
+        bar?.complete() // before the table, which goes to the same terminal
         try beforeCommit()
         try folder.commit()
         Console.note("wrote \(folder.files.count) files to \(folder.displayName)/")

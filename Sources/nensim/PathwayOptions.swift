@@ -88,16 +88,23 @@ struct PathwayOptions: ParsableArguments {
         }
         let request = PathwayRequest(pathways: built, lineGap: settings.lineGap, lineGapStatus: settings.lineGapStatus,
                                      simulation: options.request(arms: [], n: n))
-        let result = PathwayEngine.run(request)
-        let (report, curves) = try PathwayReporter.report(result, tau: tau)
+        let style = try output.figureStyle()
+        let writes = output.formats.contains(.csv) || !style.formats.isEmpty
+        let bar = output.progressBar(plan: [.simulating, .statistics] + (writes ? [.writing] : []), total: built.count * n)
+        defer { bar?.finish() }
+        let result = PathwayEngine.run(request, progress: bar?.callback)
+        let (report, curves) = try PathwayReporter.report(result, tau: tau, progress: bar)
         var header = "nensim \(NENSimInfo.version): \(built.count) pathway(s) × \(n) patients, seed \(options.seed); \(request.simulation.design.summary)"
         header += "\npopulation: \(profile); statistics from \(report.dataBasis)"
-        if output.printsTable {
+        // The bar ends before anything goes to stdout (the same terminal).
+        func printHeader() throws {
+            bar?.complete()
+            guard output.printsTable else { return }
             try Console.out(header)
             try Console.out("")
         }
-        let style = try output.figureStyle()
-        if output.formats.contains(.csv) || !style.formats.isEmpty {
+        if writes {
+            bar?.begin(.writing, total: 1)
             // The run folder's safe writes: a hidden temporary folder renamed into place.
             let path = output.out ?? "notebooks-out/pathways-n\(n)-seed\(options.seed)"
             let folder = try RunFolder.create(at: path, force: output.force)
@@ -116,12 +123,15 @@ struct PathwayOptions: ParsableArguments {
                 try folder.write(file.name, contents: file.contents)
                 written += 1
             }
+            bar?.advance(1)
             // The table first: a failed stdout leaves no folder (docs/RELIABILITY.md).
+            try printHeader()
             if output.printsTable { try Console.out(report.renderTable()) }
             try folder.commit()
             Console.note("wrote \(written) files to \(path)/")
-        } else if output.printsTable {
-            try Console.out(report.renderTable())
+        } else {
+            try printHeader()
+            if output.printsTable { try Console.out(report.renderTable()) }
         }
     }
 }

@@ -222,19 +222,21 @@ struct Run: ParsableCommand {
             var scenario = TallyScenario(request: request, reference: ref, tau: tau)
             scenario.psa = psa
             let session = try output.begin(defaultFolder: try OutputOptions.defaultFolder(arms: ids, n: n, seed: options.seed, scenario: scenario),
-                                           request: request)
+                                           request: request, psa: psa)
             defer { session.close() }
             warnFindings(models)
             let result = Engine.run(request, progress: session.progress)
-            session.simulationEnded()
-            let report = try Reporter.report(result, reference: ref, tau: tau)
+            let report = try Reporter.report(result, reference: ref, tau: tau, progress: session.sink)
             var psaResult: RunPSAResult?
             var economicDraws: [[EconomicTally]]?
             if let psa {
                 let draws = try options.psaDraws(arms: ids, K: psa, catalogue: catalogue)
                 var perDraw: [[EconomicTally]] = []
-                psaResult = try RunPSA.run(base: report, draws: draws, request: request, reference: ref, tau: tau,
-                                           onDraw: economics == nil ? nil : { r in perDraw.append(r.tallies.map { $0.economics ?? EconomicTally() }) })
+                session.sink?.begin(.psa, total: draws.count)
+                psaResult = try RunPSA.run(base: report, draws: draws, request: request, reference: ref, tau: tau) { r in
+                    session.sink?.advance(1)
+                    if economics != nil { perDraw.append(r.tallies.map { $0.economics ?? EconomicTally() }) }
+                }
                 economicDraws = perDraw
             }
             let economicsReport = economics.map {

@@ -133,9 +133,12 @@ struct Trial: ParsableCommand {
             try request.validate()
             let folder = try RunFolder.create(at: out ?? Self.defaultFolder(request), force: force, shape: .files)
             defer { folder.abandon() }
-            let result = TrialSimulator.run(request)
-
+            let bar = ProgressBar.started(plan: [.replicates] + (psa == nil ? [] : [.psa]), total: replicates, shows: ProgressBar.showsOnTerminal)
+            defer { bar?.finish() }
+            let result = TrialSimulator.run(request, progress: bar?.callback)
+            if psa != nil { bar?.begin(.psa, total: 1) }
             let psaResult = try psa.map { try TrialSimulator.psa(request, catalogue: catalogue, overrides: overrides, K: $0) }
+            bar?.complete() // before the table, on the same terminal
             let report = TrialReport(result: result, psa: psaResult?.draws, psaFigures: psaResult?.figures ?? [],
                                      commandLine: ["nensim"] + CommandLine.arguments.dropFirst())
             try Self.finish(report, folder: folder)

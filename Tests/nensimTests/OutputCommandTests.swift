@@ -291,7 +291,7 @@ struct OutputCommandTests {
             #expect(!plain.stderr.contains("ETA"))
             // --progress always draws once the run has taken a second.
             let start = Date()
-            // The bar covers the simulation only; make it last over a second even on a fast machine.
+            // The bar shows once a run has lasted a second; make it last longer even on a fast machine.
             let always = try CLI.run(["--arms", "prrt,everolimus", "--n", "4000000", "--threads", "1", "--progress", "always",
                                       "--format", "table"], currentDirectory: dir)
             #expect(always.status == 0, "\(always.stderr)")

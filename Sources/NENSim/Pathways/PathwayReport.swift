@@ -108,9 +108,14 @@ public enum PathwayReporter {
 
     /// Builds the report and the KM curves (PFS1, PFS2, OS and time on each line).
     public static func report(_ result: PathwayResult, landmarks: [Double] = Reporter.defaultLandmarks,
-                              tau: Double? = nil) throws -> (report: PathwayReport, curves: [PathwayCurve]) {
+                              tau: Double? = nil, progress: (any ProgressSink)? = nil) throws -> (report: PathwayReport, curves: [PathwayCurve]) {
         let request = result.request
         let tau = tau ?? min(60, request.simulation.design.horizon)
+        // Steps: each pathway's endpoints and lines, then each comparison (pathway × endpoint).
+        let endpoints = PathwayEndpoint.allCases.count
+        let lineSteps = request.pathways.reduce(0) { (sum: Int, p: Pathway) in sum + p.lines.count }
+        let comparisonSteps = max(request.pathways.count - 1, 0) * endpoints
+        progress?.begin(.statistics, total: request.pathways.count * endpoints + lineSteps + comparisonSteps)
         var summaries: [PathwaySummary] = []
         var curves: [PathwayCurve] = []
         var data: [[SurvivalCounts]] = []
@@ -124,6 +129,7 @@ public enum PathwayReporter {
                 ds.append(d); ks.append(km)
                 ends.append(Reporter.summarize(km, data: d, landmarks: landmarks, tau: tau))
                 curves.append(PathwayCurve(pathway: pathway.id, endpoint: e.rawValue, estimate: km))
+                progress?.advance(1)
             }
             var lines: [PathwayLineSummary] = []
             for (k, line) in pathway.lines.enumerated() {
@@ -137,6 +143,7 @@ public enum PathwayReporter {
                     startedInFollowUp: tally.startedInFollowUp[k],
                     timeOnLine: Reporter.summarize(km, data: d, landmarks: landmarks, tau: tau),
                     modelMedian: line.attenuatedMedian))
+                progress?.advance(1)
             }
             data.append(ds); kms.append(ks)
             summaries.append(PathwaySummary(id: pathway.id, patients: tally.patients, pfs1: ends[0], pfs2: ends[1], os: ends[2], lines: lines))
@@ -156,6 +163,7 @@ public enum PathwayReporter {
                     logRankChiSquare: lr.chiSquare, logRankP: lr.pValue,
                     rmstDifference: Estimate(d.estimate, d.lower, d.upper, se: d.se),
                     medianDifference: (kms[p][e].median.estimate ?? .nan) - (kms[0][e].median.estimate ?? .nan)))
+                progress?.advance(1)
             }
         }
         let s = request.simulation

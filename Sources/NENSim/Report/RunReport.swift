@@ -156,9 +156,17 @@ public enum Reporter {
     }
 
     public static func report(_ result: SimulationResult, reference: String?, landmarks: [Double] = defaultLandmarks,
-                              tau: Double? = nil) throws -> RunReport {
+                              tau: Double? = nil, progress: (any ProgressSink)? = nil) throws -> RunReport {
         let request = result.request
         let tau = tau ?? min(60, request.design.horizon)
+        // Steps: each arm's two endpoints, then each comparison (arm × endpoint).
+        let referenceIndex = reference.flatMap { r in request.arms.firstIndex(where: { $0.id == r }) }
+        let comparisonSteps = referenceIndex.map { r in
+            request.arms.indices.filter { $0 != r }.reduce(0) { sum, a in
+                sum + ["pfs", "os"].filter { request.arms[a].models($0) && request.arms[r].models($0) }.count
+            }
+        } ?? 0
+        progress?.begin(.statistics, total: 2 * request.arms.count + comparisonSteps)
         var arms: [ArmSummary] = []
         var kms: [[KaplanMeierEstimate]] = []
         var data: [[SurvivalCounts]] = []
@@ -166,7 +174,9 @@ public enum Reporter {
             let pfsData = counts(result, arm: a, endpoint: .pfs)
             let osData = counts(result, arm: a, endpoint: .os)
             let pfsKM = KaplanMeier.fit(pfsData)
+            progress?.advance(1)
             let osKM = KaplanMeier.fit(osData)
+            progress?.advance(1)
             kms.append([pfsKM, osKM])
             data.append([pfsData, osData])
             let tally = result.tallies[a]
@@ -193,7 +203,7 @@ public enum Reporter {
                                    responses: responses, adverseEvents: aes))
         }
         var comparisons: [ComparisonSummary] = []
-        if let reference, let r = request.arms.firstIndex(where: { $0.id == reference }) {
+        if let reference, let r = referenceIndex {
             for a in request.arms.indices where a != r {
                 for (e, name) in ["pfs", "os"].enumerated()
                     where request.arms[a].models(name) && request.arms[r].models(name) {
@@ -232,6 +242,7 @@ public enum Reporter {
                         medianDifference: (kms[a][e].median.estimate ?? .nan) - (kms[r][e].median.estimate ?? .nan), note: note,
                         basis: comparisonBasis(request.arms[a], request.arms[r], endpoint: name).basis,
                         basisNote: comparisonBasis(request.arms[a], request.arms[r], endpoint: name).note))
+                    progress?.advance(1)
                 }
             }
         }
