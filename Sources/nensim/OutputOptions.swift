@@ -234,7 +234,10 @@ enum BuildInfo {
         while dir.path != "/" {
             if fm.fileExists(atPath: dir.appendingPathComponent("Package.swift").path),
                fm.fileExists(atPath: dir.appendingPathComponent(".git").path) {
-                guard let head = git(["rev-parse", "HEAD"], in: dir), head.count == 40 else { return "unknown" }
+                // Several nensim processes may ask at once (a shard array, parallel tests):
+                // git is told to take no optional locks, and a failed call is retried.
+                guard let head = (0..<3).lazy.compactMap({ _ in git(["rev-parse", "HEAD"], in: dir) }).first(where: { $0.count == 40 })
+                else { return "unknown" }
                 let dirty = git(["status", "--porcelain", "--untracked-files=no"], in: dir).map { !$0.isEmpty } ?? false
                 return dirty ? head + "-dirty" : head
             }
@@ -246,7 +249,7 @@ enum BuildInfo {
     private static func git(_ arguments: [String], in dir: URL) -> String? {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["git", "-C", dir.path] + arguments
+        p.arguments = ["git", "--no-optional-locks", "-C", dir.path] + arguments
         let out = Pipe()
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice

@@ -62,15 +62,8 @@ public enum AccrualRates {
     /// The mean entry time of n patients, (1/n) ∫₀^T t dΛ(t) with T = Λ⁻¹(n): the
     /// known answer the simulated entry times average to.
     public static func meanEntry(patients n: Int, _ pieces: [AccrualPiece]) -> Double {
-        let end = duration(patients: n, pieces)
-        var start = 0.0, sum = 0.0
-        for (k, p) in pieces.enumerated() {
-            let stop = k == pieces.count - 1 ? end : min(start + p.months, end)
-            if stop > start { sum += p.rate * (stop * stop - start * start) / 2 }
-            start += p.months
-            if start >= end { break }
-        }
-        return sum / Double(n)
+        // Each period's entries are uniform on it: its share times its midpoint.
+        periods(patients: n, pieces).reduce(0) { $0 + $1.share * ($1.start + $1.end) / 2 }
     }
 
     /// The periods as entry shares and lengths for n patients: (share of the patients,
