@@ -117,6 +117,16 @@ struct FuzzTests {
         #expect(refused > 0 && refused <= Self.iterations)
     }
 
+    /// The economic inputs (`--economics FILE`), seeded with the bundled example file.
+    @Test func economicsParserNeverTraps() throws {
+        let seed = "../../../data/economics-example.json"
+        #expect(throws: Never.self) {
+            _ = try EconomicInputs.parse(Data(contentsOf: Self.corpus.appendingPathComponent(seed)), fileName: "seed.json")
+        }
+        let refused = try Self.fuzz([seed], salt: 5) { data in _ = try EconomicInputs.parse(data, fileName: "fuzz.json") }
+        #expect(refused > 0 && refused <= Self.iterations)
+    }
+
     /// A shard file of any kind, as `merge` reads it.
     static func decodeAny(_ data: Data) throws {
         let split = try TallyContainer.split(data)
