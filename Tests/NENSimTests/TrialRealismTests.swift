@@ -164,10 +164,7 @@ struct TrialRealismTests {
     func invalidRealisticDesignsAreUsageErrors(design: TrialDesign, flag: Parameter) {
         #expect {
             try design.validate()
-        } throws: { error in
-            guard let f = error as? NensimFailure else { return false }
-            return f.status == .usage && f.parameters.contains(flag) && !f.message.description.contains("\n")
-        }
+        } throws: { TrialTests.isOneLineUsageError($0, naming: flag) }
     }
 
     /// Schoenfeld's patients under piecewise accrual solve n = D / P(event | n): the

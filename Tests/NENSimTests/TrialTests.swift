@@ -134,14 +134,17 @@ struct TrialTests {
         (TrialDesign(patients: 1), .patients),
     ]
 
+    /// A design error as the CLI shows it: a usage error (exit 64) naming `flag`, in one line.
+    static func isOneLineUsageError(_ error: any Error, naming flag: Parameter) -> Bool {
+        guard let f = error as? NensimFailure else { return false }
+        return f.status == .usage && f.parameters.contains(flag) && !f.message.description.contains("\n")
+    }
+
     @Test(arguments: invalidDesigns)
     func invalidDesignsAreUsageErrors(design: TrialDesign, flag: Parameter) {
         #expect {
             try design.validate()
-        } throws: { error in
-            guard let f = error as? NensimFailure else { return false }
-            return f.status == .usage && f.parameters.contains(flag) && !f.message.description.contains("\n")
-        }
+        } throws: { Self.isOneLineUsageError($0, naming: flag) }
     }
 
     @Test(arguments: [("12w", 12 * 7 / 30.4375), ("3m", 3.0), ("90d", 90 / 30.4375), ("2.5", 2.5), ("1y", 12.0)])
