@@ -163,9 +163,9 @@ public enum Engine {
         LinearAlgebra.setBLASThreads(1) // Dispatch runs one worker per core: keep OpenBLAS single-threaded inside them.
         let sinks = request.arms.map { ArmTallySink(model: $0, request: request) }
         let cells = request.cells
-        let blocksPerArm = request.blocksPerArm
+        let grid = BlockGrid(patients: request.patientsPerArm, blockSize: request.blockSize)
         // All items by default, without materialising them (n = 10¹² has ~10⁸ blocks per arm).
-        let items = items ?? WorkItems.all(request.arms.count * blocksPerArm)
+        let items = items ?? WorkItems.all(request.arms.count * grid.blocksPerUnit)
         let records: [RecordSink]? = request.keepsRecords ? request.arms.map { _ in RecordSink(count: request.patientsPerArm) } : nil
         let economics = request.economics != nil
         let empty = request.arms.map {
@@ -174,7 +174,6 @@ public enum Engine {
             return t
         }
         let layouts = sinks.map(\.kernel.layout)
-        let grid = BlockGrid(patients: request.patientsPerArm, blockSize: request.blockSize)
         let workers = BlockDriver.run(items: items, threads: request.threads,
                                       makeWorker: { _ in (tallies: empty, scratch: KernelScratch(capacity: request.blockSize, layouts: layouts)) },
                                       progress: progress) { worker, item, _ in

@@ -323,13 +323,12 @@ public enum PathwayEngine {
         let s = request.simulation
         let kernels = request.pathways.map { PathwayKernel(pathway: $0, request: request) }
         let cells = s.cells
-        let blocks = s.blocksPerArm
-        let items = items ?? WorkItems.all(request.pathways.count * blocks)
+        let grid = BlockGrid(patients: s.patientsPerArm, blockSize: s.blockSize)
+        let items = items ?? WorkItems.all(request.pathways.count * grid.blocksPerUnit)
         let sinks: [PathwayRecordSink]? = s.keepsRecords
             ? request.pathways.map { PathwayRecordSink(count: s.patientsPerArm, lines: $0.lines.count) } : nil
         let empty = request.pathways.map { PathwayTally(cells: cells, pathway: $0) }
         let layouts = kernels.map(\.lines[0].layout)
-        let grid = BlockGrid(patients: s.patientsPerArm, blockSize: s.blockSize)
         let workers = BlockDriver.run(items: items, threads: s.threads,
                                       makeWorker: { _ in (tallies: empty, scratch: KernelScratch(capacity: s.blockSize, layouts: layouts)) },
                                       progress: progress) { worker, item, _ in
