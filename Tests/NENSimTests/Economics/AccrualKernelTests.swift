@@ -43,11 +43,12 @@ struct AccrualKernelTests {
     /// PFS and post-progression times over the range the engine makes, with exact zeros
     /// (death without progression), times beyond the horizon and cycle months hit exactly.
     static func times(_ n: Int) -> (pfs: [Double], pps: [Double]) {
-        var g = SplitMix(seed: 42)
+        var g = FuzzTests.SplitMix(state: 42)
+        func unit() -> Double { (Double(g.next() >> 11) + 0.5) / 0x1p53 }
         var pfs: [Double] = [], pps: [Double] = []
         for i in 0..<n {
-            pfs.append(i % 97 == 0 ? 1.8398 : -30 * Foundation.log(g.unit()))
-            pps.append(i % 13 == 0 ? 0 : -40 * Foundation.log(g.unit()))
+            pfs.append(i % 97 == 0 ? 1.8398 : -30 * Foundation.log(unit()))
+            pps.append(i % 13 == 0 ? 0 : -40 * Foundation.log(unit()))
         }
         pfs[1] = 0; pps[2] = 5_000
         return (pfs, pps)
@@ -192,19 +193,4 @@ struct AccrualKernelTests {
         // Undiscounted life-years of the total are the mean OS (capped at the horizon) in years.
         #expect(e.total.mean(.lifeYearsUndiscounted) > 0 && e.total.mean(.lifeYearsUndiscounted) <= sim.design.horizon / 12)
     }
-}
-
-/// A small deterministic generator for test inputs (SplitMix64).
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// In (0, 1).
-    mutating func unit() -> Double { (Double(next() >> 11) + 0.5) / 0x1p53 }
 }
