@@ -172,19 +172,16 @@ extension AssuranceResult {
     /// columns of `replicates.csv` after its `replicate` column (`replicatesCSV`, the same
     /// rows for these outcomes).
     func csv(roles: [ArmModel], replicatesCSV: String) -> String {
-        var paramColumns: [(arm: String, name: String)] = []
-        var seen = Set<String>()
-        for m in roles { for p in m.parameters where seen.insert("\(m.id).\(p.name)").inserted { paramColumns.append((m.id, p.name)) } }
+        let paramColumns = PSADraw.parameterColumns(roles)
         var rows = replicatesCSV.split(separator: "\n", omittingEmptySubsequences: true).map { line in
             line.firstIndex(of: ",").map { String(line[line.index(after: $0)...]) } ?? ""
         }
         let header = (["trial", "rejected"] + redrawn.map(PSA.column) + paramColumns.map { "\($0.arm).\($0.name)" }).map(CSV.field).joined(separator: ",")
         var lines = [header + "," + rows.removeFirst()]
         for (d, tail) in zip(draws, rows) {
-            var row = [String(d.index), String(d.rejected)] + redrawn.map { CSV.number(d.figures[$0]) }
-            for col in paramColumns {
-                row.append(CSV.number(d.arms.first { $0.id == col.arm }?.parameters.first { $0.name == col.name }?.value))
-            }
+            // Numbers as in psa.csv and replicates.csv (`TrialReport.csvNumber`).
+            var row = [String(d.index), String(d.rejected)] + redrawn.map { d.figures[$0].map(TrialReport.csvNumber) ?? "NA" }
+            row += paramColumns.map { d.parameter(arm: $0.arm, name: $0.name).map(TrialReport.csvNumber) ?? "NA" }
             lines.append(row.joined(separator: ",") + "," + tail)
         }
         return lines.joined(separator: "\n") + "\n"

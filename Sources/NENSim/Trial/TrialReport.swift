@@ -171,9 +171,7 @@ public struct TrialReport: Sendable {
     public func psaCSV() -> String? {
         guard let psa else { return nil }
         let roles = design.null ? [request.control] : [request.experimental, request.control]
-        var paramColumns: [(arm: String, name: String)] = []
-        var seen = Set<String>()
-        for m in roles { for p in m.parameters where seen.insert("\(m.id).\(p.name)").inserted { paramColumns.append((m.id, p.name)) } }
+        let paramColumns = PSADraw.parameterColumns(roles)
         // Unique by construction: figures and assumptions have a colon, parameters none (`PSA.column`).
         var header = ["draw", "rejected"] + psaFigures.map(PSA.column) + paramColumns.map { "\($0.arm).\($0.name)" }
         header += Self.psaStatistics.map(\.name)
@@ -181,10 +179,7 @@ public struct TrialReport: Sendable {
         for d in psa {
             var row = [String(d.draw.index), String(d.draw.rejected)]
             row += psaFigures.map { d.draw.figures[$0].map(Self.csvNumber) ?? "NA" }
-            for col in paramColumns {
-                let arm = d.draw.arms.first { $0.id == col.arm }
-                row.append(arm?.parameters.first { $0.name == col.name }.map { Self.csvNumber($0.value) } ?? "NA")
-            }
+            row += paramColumns.map { d.draw.parameter(arm: $0.arm, name: $0.name).map(Self.csvNumber) ?? "NA" }
             row += Self.psaStatistics.map { $0.value(d.summary).map(Self.csvNumber) ?? "NA" }
             lines.append(row.joined(separator: ","))
         }
