@@ -215,6 +215,8 @@ public struct TrialDesign: Sendable, Codable, Equatable {
     /// Group-sequential looks (then `alpha` is the α of the plan's sidedness), or nil
     /// for one analysis.
     public var sequential: SequentialPlan?
+    /// Stratified randomisation and analysis (`TrialStrata`), or nil.
+    public var strata: TrialStrata?
 
     public init(patients: Int, ratio: AllocationRatio = AllocationRatio(experimental: 1, control: 1), accrual: Double = 24,
                 followUp: Double? = 12, dropoutPerYear: Double = 0, targetEvents: Int? = nil, endpoint: TrialEndpoint = .pfs,
@@ -321,7 +323,16 @@ public struct TrialDesign: Sendable, Codable, Equatable {
             try sequential.validate(targetEvents: targetEvents)
             _ = try sequential.boundaries(alpha: alpha)
         }
+        if let strata {
+            try strata.validate()
+            if strata.stratifiedAnalysis, test.needsRecords {
+                throw NensimFailure.usage("\(.test) \(test) with \(.strata): a stratified \(test) test is not available; use logrank, fh:RHO,GAMMA or cox, or add \(.unstratifiedAnalysis)")
+            }
+        }
     }
+
+    /// Strata of the randomisation (1 without `strata`).
+    var strataCount: Int { strata?.cells.count ?? 1 }
 
     /// One line for outputs.
     public var summary: String {
@@ -345,6 +356,7 @@ public struct TrialDesign: Sendable, Codable, Equatable {
         } else if let a = assessmentInterval { parts.append("scans every \(fmt(a, 3)) months (progression seen at the next scan)") }
         if let c = crossover, c > 0 { parts.append("\(fmt(c * 100)) % of control patients cross over at progression") }
         if let sequential { parts.append(sequential.summary) }
+        if let strata { parts.append(strata.summary) }
         return parts.joined(separator: "; ")
     }
 }
