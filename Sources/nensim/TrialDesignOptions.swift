@@ -35,7 +35,7 @@ struct TrialDesignOptions: ParsableArguments {
     @Option(name: .long, help: "Endpoint analysed: pfs or os.")
     var endpoint: TrialEndpointOption = .pfs
 
-    @Option(name: .long, help: "Decision test: logrank, cox (Wald), fh:RHO,GAMMA (Fleming–Harrington), maxcombo or mb:TSTAR (Magirr–Burman).")
+    @Option(name: .long, help: "Decision test: logrank, cox (Wald), fh:RHO,GAMMA (Fleming–Harrington), maxcombo, mb:TSTAR (Magirr–Burman) or rmst:TAU (RMST difference to TAU months; fixed designs).")
     var test: String = "logrank"
 
     @Option(name: .long, help: ArgumentHelp("Scan interval (e.g. 12w, 3m, 90d), or a changing schedule INTERVAL*COUNT,…,INTERVAL (8w*6,12w: six scans 8 weeks apart, then every 12): progression is seen at the first scan after it.", valueName: "interval|i*k,…,i"))

@@ -40,6 +40,8 @@ struct TrialStrataCommandTests {
         (["--unstratified-analysis"], "--unstratified-analysis"),
         (["--strata", "grade=G1:0.5,G2:0.5", "--test", "maxcombo"], "--test"),
         (["--strata", "grade=G1:0.5,G2:0.5", "--psa", "3"], "--psa"),
+        (["--test", "rmst:12", "--events", "60", "--looks", "0.5,1"], "--test"),
+        (["--test", "rmst:0"], "--test"),
     ]
 
     @Test(arguments: invalid)

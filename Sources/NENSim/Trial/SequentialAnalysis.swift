@@ -238,7 +238,11 @@ extension ReplicateWorker {
             : workspace.analyze(count: m, rho: rho, gamma: gamma)
         var zStat = d.test == .cox ? stats.coxZ : stats.z
         var pTwo = 2 * Distributions.normalCDF(-abs(zStat)), pOne = Distributions.normalCDF(zStat)
-        if d.test.needsRecords {
+        if case let .rmst(tau) = d.test {
+            let r = RMST.test(time: Array(workspace.time[0..<m]), event: Array(workspace.event[0..<m]),
+                              group: Array(workspace.group[0..<m]), tau: tau)
+            (zStat, pOne, pTwo) = (-r.z, r.pOneSided, r.pTwoSided)
+        } else if d.test.needsRecords {
             let table = TwoGroupEventTable(time: Array(workspace.time[0..<m]), event: Array(workspace.event[0..<m]),
                                            group: Array(workspace.group[0..<m]))
             (zStat, pOne, pTwo) = Self.recordTest(d.test, table)

@@ -23,11 +23,14 @@ public enum TrialTest: Sendable, Codable, Equatable, CustomStringConvertible {
     case maxCombo
     /// Magirr–Burman modestly weighted log-rank, weight 1/max(S(t−), S(t*)), t* in months.
     case modestlyWeighted(tStar: Double)
+    /// Difference of Kaplan–Meier restricted mean survival times to τ months
+    /// (experimental − control) over its standard error, as R's `print(survfit, rmean = τ)`.
+    case rmst(tau: Double)
 
     /// Whether the test needs the records of the analysis (not the one-pass workspace).
     var needsRecords: Bool {
         switch self {
-        case .maxCombo, .modestlyWeighted: return true
+        case .maxCombo, .modestlyWeighted, .rmst: return true
         default: return false
         }
     }
@@ -44,6 +47,9 @@ public enum TrialTest: Sendable, Codable, Equatable, CustomStringConvertible {
         if t.hasPrefix("mb:") || t.hasPrefix("mw:") {
             if let ts = Double(t.dropFirst(3)), ts.isFinite, ts > 0 { return .modestlyWeighted(tStar: ts) }
         }
+        if t.hasPrefix("rmst:") {
+            if let tau = Double(t.dropFirst(5)), tau.isFinite, tau > 0, tau <= Limits.months.upperBound { return .rmst(tau: tau) }
+        }
         if t.hasPrefix("fh:") {
             let parts = t.dropFirst(3).split(separator: ",", omittingEmptySubsequences: false)
                 .map { Double($0.trimmingCharacters(in: .whitespaces)) }
@@ -54,7 +60,7 @@ public enum TrialTest: Sendable, Codable, Equatable, CustomStringConvertible {
                 }
             }
         }
-        throw NensimFailure.usage("\(.test) '\(user: text)': expected logrank, cox, fh:RHO,GAMMA with RHO, GAMMA ≥ 0 (e.g. fh:1,0), maxcombo or mb:TSTAR (months, e.g. mb:6)")
+        throw NensimFailure.usage("\(.test) '\(user: text)': expected logrank, cox, fh:RHO,GAMMA with RHO, GAMMA ≥ 0 (e.g. fh:1,0), maxcombo, mb:TSTAR (months, e.g. mb:6) or rmst:TAU (months, 0 < TAU ≤ 1200, e.g. rmst:24)")
     }
 
     public var description: String {
@@ -64,6 +70,7 @@ public enum TrialTest: Sendable, Codable, Equatable, CustomStringConvertible {
         case let .flemingHarrington(rho, gamma): return "fh:\(fmt(rho)),\(fmt(gamma))"
         case .maxCombo: return "maxcombo"
         case let .modestlyWeighted(tStar): return "mb:\(fmt(tStar))"
+        case let .rmst(tau): return "rmst:\(fmt(tau))"
         }
     }
 
@@ -75,10 +82,11 @@ public enum TrialTest: Sendable, Codable, Equatable, CustomStringConvertible {
         case let .flemingHarrington(rho, gamma): return "Fleming–Harrington G(\(fmt(rho)), \(fmt(gamma))) weighted log-rank test"
         case .maxCombo: return "MaxCombo test (max of FH G(0,0), G(0,1), G(1,0), G(1,1))"
         case let .modestlyWeighted(tStar): return "Magirr–Burman modestly weighted log-rank test (t* = \(fmt(tStar)) months)"
+        case let .rmst(tau): return "RMST difference test (Kaplan–Meier restricted means to \(fmt(tau)) months, R's rmean SE)"
         }
     }
 
-    enum CodingKeys: String, CodingKey { case name, rho, gamma, tStar }
+    enum CodingKeys: String, CodingKey { case name, rho, gamma, tStar, tau }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(description, forKey: .name)
@@ -87,6 +95,7 @@ public enum TrialTest: Sendable, Codable, Equatable, CustomStringConvertible {
             try c.encode(gamma, forKey: .gamma)
         }
         if case let .modestlyWeighted(tStar) = self { try c.encode(tStar, forKey: .tStar) }
+        if case let .rmst(tau) = self { try c.encode(tau, forKey: .tau) }
     }
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -322,6 +331,9 @@ public struct TrialDesign: Sendable, Codable, Equatable {
         if let sequential {
             try sequential.validate(targetEvents: targetEvents)
             _ = try sequential.boundaries(alpha: alpha)
+        }
+        if case .rmst = test, sequential != nil {
+            throw NensimFailure.usage("\(.test) \(test) with \(.looks): the RMST difference at a fixed τ has no canonical joint law across looks here; use it in a fixed design")
         }
         if let strata {
             try strata.validate()
