@@ -91,6 +91,7 @@ struct Trial: ParsableCommand {
         if beta != nil, power != nil { throw ValidationError("give --beta or --power, not both") }
         if let b = beta ?? power.map({ 1 - $0 }) { guard b > 0, b < 1 else { throw ValidationError("--beta/--power: β = \(b) must lie in (0, 1)") } }
         if trial.looks != nil, events == nil { throw ValidationError("--looks needs --events (looks are at fractions of the target events)") }
+        if psa != nil, !trial.strata.isEmpty { throw ValidationError("--psa with --strata: a stratified PSA is not supported yet") }
         // Cross-field checks of the design and the arm list, before any work.
         try validating {
             try design().validate()
@@ -124,9 +125,9 @@ struct Trial: ParsableCommand {
     func run() throws {
         output.apply()
         try reportingFailures {
-            let design = try design()
-            try design.validate()
             let (catalogue, overrides, models) = try trial.calibratedArms("trial", strict: strict)
+            let design = try trial.resolvingStrata(try design(), models: models)
+            try design.validate()
             trial.warnInert(design)
 
             let request = TrialRequest(experimental: models[0], control: models[1], design: design,
