@@ -62,6 +62,15 @@ let package = Package(
         // `survival-pipeline`: the Swift side of the side-by-side (median of 3, as the scripts).
         .executableTarget(name: "survival-pipeline", dependencies: ["SurvivalBenchmarkData"], path: "SurvivalPipeline"),
         .executableTarget(
+            name: "Economics",
+            dependencies: [
+                .product(name: "NENSim", package: "nensim"),
+                .product(name: "Benchmark", package: "package-benchmark"),
+            ],
+            path: "Economics",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
+        .executableTarget(
             name: "Trials",
             dependencies: [
                 .product(name: "NENSim", package: "nensim"),

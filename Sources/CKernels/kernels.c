@@ -436,3 +436,246 @@ CLONES
 void nensim_gengamma_times(const nensim_gengamma_table *t, double *restrict x, size_t n) {
     for (size_t i = 0; i < n; i++) x[i] = gengamma_tabled1(t, x[i]);
 }
+
+// ---- Health economics: per-patient accrual (docs/ECONOMICS.md, "Per-patient accrual") ----
+// Closed-form discounted integrals with only IEEE add/multiply/divide, the Taylor series of
+// g below and the kernels' exp, in a fixed order with contraction off: the same bits on
+// every machine and in every clone.
+
+/// g(x) = (1 − e^{−x})/x for x ≥ 0, g(0) = 1, so that ∫_0^L e^{−kt} dt = L·g(kL). For
+/// x ≤ 1 the Taylor series Σ_{m ≤ 17} (−x)^m/(m + 1)! by Horner (the first term left
+/// out is below 1/19! < 10^-17, and the alternating series has no cancellation); for
+/// x > 1 (only when `wide`), (1 − exp(−x))/x, where 1 − e^{−x} > 0.63 does not cancel.
+static inline __attribute__((always_inline)) double discount_g(double x, int wide) {
+    double p = -0x1.6827863b97d97p-53;
+    p = p * x + 0x1.952c77030ad4ap-49;
+    p = p * x + -0x1.ae7f3e733b81fp-45;
+    p = p * x + 0x1.ae7f3e733b81fp-41;
+    p = p * x + -0x1.93974a8c07c9dp-37;
+    p = p * x + 0x1.6124613a86d09p-33;
+    p = p * x + -0x1.1eed8eff8d898p-29;
+    p = p * x + 0x1.ae64567f544e4p-26;
+    p = p * x + -0x1.27e4fb7789f5cp-22;
+    p = p * x + 0x1.71de3a556c734p-19;
+    p = p * x + -0x1.a01a01a01a01ap-16;
+    p = p * x + 0x1.a01a01a01a01ap-13;
+    p = p * x + -0x1.6c16c16c16c17p-10;
+    p = p * x + 0x1.1111111111111p-7;
+    p = p * x + -0x1.5555555555555p-5;
+    p = p * x + 0x1.5555555555555p-3;
+    p = p * x + -0.5;
+    p = p * x + 1.0;
+    if (!wide) return p;
+    double wide_g = (1.0 - exp_bounded(clamp700(-x))) / x;
+    return x <= 1.0 ? p : wide_g;
+}
+
+/// e^{−x} from g(x): 1 − x·g(x) for x ≤ 1 (≥ e^{−1}, no cancellation), else exp(−x).
+static inline __attribute__((always_inline)) double discount_factor_g(double x, double gx, int wide) {
+    double near = 1.0 - x * gx;
+    if (!wide) return near;
+    double far = exp_bounded(clamp700(-x));
+    return x <= 1.0 ? near : far;
+}
+
+static inline __attribute__((always_inline)) double discount_factor(double x) { return discount_factor_g(x, discount_g(x, 1), 1); }
+/// Months to years: a multiplication by the double nearest 1/12 (no division in the loop).
+static const double one_twelfth = 0x1.5555555555555p-4;
+static inline __attribute__((always_inline)) double min_d(double a, double b) { return b < a ? b : a; }
+
+/// The part of a segment's accrual without the cycles and adverse events (those are added
+/// after, cycle by cycle and event by event, in that order: `accrue_cycles`, `accrue_aes`).
+/// `wide`: some k·length may exceed 1; `same`: k_cost = k_outcome; `capped`: the drug
+/// stops at drug_max < horizon. Each flag only skips work whose result is known.
+static inline __attribute__((always_inline)) void accrue_base(const nensim_accrual *restrict a, double s, double p, double e, double d,
+                               int wide, int same, int capped, double *out) {
+    double h = a->horizon;
+    double ts = min_d(s, h), tp = min_d(p, h), te = min_d(e, h);
+    double lp = tp - ts, le = te - ts;
+    double kc = a->k_cost, ko = a->k_outcome;
+    // Cost rate: progression-free, to the end, on the drug.
+    double gpc = discount_g(kc * lp, wide), gec = discount_g(kc * le, wide);
+    double ipc = lp * gpc, iec = le * gec;
+    double lt = lp, itc = ipc;
+    if (capped) {
+        lt = min_d(lp, a->drug_max);
+        itc = lt * discount_g(kc * lt, wide);
+    }
+    double xs = kc * ts, esc = discount_factor(xs);
+    // Outcome rate.
+    double ipo = ipc, ieo = iec, eso = esc;
+    if (!same) {
+        ipo = lp * discount_g(ko * lp, wide);
+        double geo = discount_g(ko * le, wide);
+        ieo = le * geo;
+        eso = discount_factor(ko * ts);
+    }
+    double alive = s < h ? 1.0 : 0.0;
+    double dies = (e >= d && d < h) ? 1.0 : 0.0;
+    double cost = a->one_off * alive * esc
+                + esc * (a->pf_cost * ipc + a->pd_cost * (iec - ipc) + a->drug_per_month * itc)
+                + dies * a->terminal * esc * discount_factor_g(kc * le, gec, wide);
+    double cost_u = a->one_off * alive + a->pf_cost * lp + a->pd_cost * (le - lp) + a->drug_per_month * lt
+                  + dies * a->terminal;
+    out[0] = cost;
+    out[1] = cost_u;
+    out[2] = eso * (a->pf_utility * ipo + a->pd_utility * (ieo - ipo)) * one_twelfth;
+    out[3] = (a->pf_utility * lp + a->pd_utility * (le - lp)) * one_twelfth;
+    out[4] = eso * ieo * one_twelfth;
+    out[5] = le * one_twelfth;
+}
+
+/// Cycle j's payment (discounted, undiscounted) for a segment from s with progression p:
+/// paid when s + m_j < p and s + m_j < horizon; `factor` = e^{−k_cost·m_j}.
+static inline __attribute__((always_inline)) void accrue_cycle(const nensim_accrual *restrict a, double m, double factor, double s, double p,
+                                double esc, double *cost, double *cost_u) {
+    double t = s + m;
+    double paid = (t < p && t < a->horizon) ? 1.0 : 0.0;
+    *cost = *cost + paid * a->cycle_cost * esc * factor;
+    *cost_u = *cost_u + paid * a->cycle_cost;
+}
+
+/// Adverse event j's disutility (discounted, undiscounted QALYs lost) over
+/// min(ae_months[j], death − s), cut at the horizon.
+static inline __attribute__((always_inline)) void accrue_ae(const nensim_accrual *restrict a, int32_t j, double s, double d, double eso,
+                             int wide, double *qaly, double *qaly_u) {
+    double h = a->horizon;
+    double ts = min_d(s, h), td = min_d(d, h);
+    double l = min_d(a->ae_months[j], td - ts);
+    double w = a->ae_weight[j];
+    *qaly = *qaly - w * eso * (l * discount_g(a->k_outcome * l, wide)) * one_twelfth;
+    *qaly_u = *qaly_u - w * l * one_twelfth;
+}
+
+static inline __attribute__((always_inline)) int accrual_wide(const nensim_accrual *a) {
+    double k = a->k_cost > a->k_outcome ? a->k_cost : a->k_outcome;
+    return !(k * a->horizon <= 1.0);
+}
+
+void nensim_accrue_segment1(const nensim_accrual *a, double start, double progression, double end, double death, double *out) {
+    int capped = a->drug_per_month != 0.0 && a->drug_max < a->horizon;
+    accrue_base(a, start, progression, end, death, 1, 0, capped, out);
+    double h = a->horizon;
+    double ts = min_d(start, h);
+    double esc = discount_factor(a->k_cost * ts), eso = discount_factor(a->k_outcome * ts);
+    for (int32_t j = 0; j < a->cycles; j++) {
+        accrue_cycle(a, a->cycle_months[j], discount_factor(a->k_cost * a->cycle_months[j]), start, progression, esc, &out[0], &out[1]);
+    }
+    for (int32_t j = 0; j < a->aes; j++) accrue_ae(a, j, start, death, eso, 1, &out[2], &out[3]);
+}
+
+static inline __attribute__((always_inline)) void accrue_arm_base(const nensim_accrual *restrict a, const double *restrict pfs, const double *restrict pps,
+                                   size_t n, double *restrict values, int wide, int same, int capped) {
+    for (size_t i = 0; i < n; i++) {
+        double p = pfs[i], d = p + pps[i], out[6];
+        accrue_base(a, 0.0, p, d, d, wide, same, capped, out);
+        for (int q = 0; q < 6; q++) values[(size_t)q * n + i] = out[q];
+    }
+}
+
+CLONES
+void nensim_accrue_arm_values(const nensim_accrual *a, const double *restrict pfs, const double *restrict pps, size_t n,
+                              double *restrict values) {
+    // The flags only skip work whose result is known (see accrue_base), so every
+    // combination gives the bits of the general form, as `nensim_accrue_segment1` does.
+    int wide = accrual_wide(a), same = a->k_cost == a->k_outcome;
+    int capped = a->drug_per_month != 0.0 && a->drug_max < a->horizon;
+    switch ((wide << 2) | (same << 1) | capped) {
+    case 0: accrue_arm_base(a, pfs, pps, n, values, 0, 0, 0); break;
+    case 1: accrue_arm_base(a, pfs, pps, n, values, 0, 0, 1); break;
+    case 2: accrue_arm_base(a, pfs, pps, n, values, 0, 1, 0); break;
+    case 3: accrue_arm_base(a, pfs, pps, n, values, 0, 1, 1); break;
+    case 4: accrue_arm_base(a, pfs, pps, n, values, 1, 0, 0); break;
+    case 5: accrue_arm_base(a, pfs, pps, n, values, 1, 0, 1); break;
+    case 6: accrue_arm_base(a, pfs, pps, n, values, 1, 1, 0); break;
+    default: accrue_arm_base(a, pfs, pps, n, values, 1, 1, 1); break;
+    }
+    double *cost = values, *cost_u = values + n, *qaly = values + 2 * n, *qaly_u = values + 3 * n;
+    for (int32_t j = 0; j < a->cycles; j++) {
+        double m = a->cycle_months[j], f = discount_factor(a->k_cost * m);
+        for (size_t i = 0; i < n; i++) accrue_cycle(a, m, f, 0.0, pfs[i], 1.0, &cost[i], &cost_u[i]);
+    }
+    for (int32_t j = 0; j < a->aes; j++) {
+        if (wide) {
+            for (size_t i = 0; i < n; i++) accrue_ae(a, j, 0.0, pfs[i] + pps[i], 1.0, 1, &qaly[i], &qaly_u[i]);
+        } else {
+            for (size_t i = 0; i < n; i++) accrue_ae(a, j, 0.0, pfs[i] + pps[i], 1.0, 0, &qaly[i], &qaly_u[i]);
+        }
+    }
+}
+
+static inline __attribute__((always_inline)) void add128(nensim_int128 *s, __int128 v) {
+    unsigned __int128 u = ((unsigned __int128)(uint64_t)s->hi << 64) | s->lo;
+    u += (unsigned __int128)v;
+    s->hi = (int64_t)(uint64_t)(u >> 64);
+    s->lo = (uint64_t)u;
+}
+
+/// An integer-valued double (|x| < 2^126 by the documented bound) as a 128-bit integer.
+static inline __attribute__((always_inline)) __int128 int128_of(double x) {
+    if (x >= 0x1p126) return (__int128)1 << 126;
+    if (x <= -0x1p126) return -((__int128)1 << 126);
+    return (__int128)x;
+}
+
+#define LANES 8
+/// Patients per pass of the sums (and of `nensim_accrue_arm`): each pass's Σq² and cross
+/// sum are rounded to integers on their own, so every caller that passes the same values
+/// in the same order gets the same sums, however it buffers them.
+#define ACCRUAL_CHUNK 512
+
+/// The sums of patients [first, first + c) of rows of length n (c ≤ ACCRUAL_CHUNK).
+static inline __attribute__((always_inline)) void sums_chunk(const double *restrict values, size_t n, size_t first, size_t c,
+                                                              nensim_accrual_sums *sums) {
+    size_t m = c / LANES * LANES;
+    for (int q = 0; q < NENSIM_ACCRUED; q++) {
+        const double *v = values + (size_t)q * n + first;
+        int64_t hi[LANES] = {0}, lo[LANES] = {0};
+        double sq[LANES] = {0};
+        for (size_t i = 0; i < m; i += LANES) {
+            for (int l = 0; l < LANES; l++) {
+                double x = __builtin_rint(v[i + l] * 0x1p20);
+                int64_t k = (int64_t)x;
+                hi[l] += k >> 32;
+                lo[l] += k & 0xffffffff;
+                sq[l] += x * x;
+            }
+        }
+        for (size_t i = m; i < c; i++) {
+            double x = __builtin_rint(v[i] * 0x1p20);
+            int64_t k = (int64_t)x;
+            hi[i - m] += k >> 32;
+            lo[i - m] += k & 0xffffffff;
+            sq[i - m] += x * x;
+        }
+        __int128 total = 0;
+        for (int l = 0; l < LANES; l++) total += ((__int128)hi[l] << 32) + lo[l];
+        add128(&sums->sum[q], total);
+        double s = ((sq[0] + sq[1]) + (sq[2] + sq[3])) + ((sq[4] + sq[5]) + (sq[6] + sq[7]));
+        add128(&sums->square[q], int128_of(s));
+    }
+    const double *cost = values + first, *qaly = values + 2 * n + first;
+    double cq[LANES] = {0};
+    for (size_t i = 0; i < m; i += LANES) {
+        for (int l = 0; l < LANES; l++) cq[l] += __builtin_rint(cost[i + l] * 0x1p20) * __builtin_rint(qaly[i + l] * 0x1p20);
+    }
+    for (size_t i = m; i < c; i++) cq[i - m] += __builtin_rint(cost[i] * 0x1p20) * __builtin_rint(qaly[i] * 0x1p20);
+    double s = ((cq[0] + cq[1]) + (cq[2] + cq[3])) + ((cq[4] + cq[5]) + (cq[6] + cq[7]));
+    add128(&sums->cost_qaly, int128_of(s));
+}
+
+CLONES
+void nensim_accrual_sums_add(const double *restrict values, size_t n, nensim_accrual_sums *sums) {
+    for (size_t first = 0; first < n; first += ACCRUAL_CHUNK) {
+        sums_chunk(values, n, first, n - first < ACCRUAL_CHUNK ? n - first : ACCRUAL_CHUNK, sums);
+    }
+}
+
+void nensim_accrue_arm(const nensim_accrual *a, const double *pfs, const double *pps, size_t n, nensim_accrual_sums *sums) {
+    double values[NENSIM_ACCRUED * ACCRUAL_CHUNK];
+    for (size_t first = 0; first < n; first += ACCRUAL_CHUNK) {
+        size_t c = n - first < ACCRUAL_CHUNK ? n - first : ACCRUAL_CHUNK;
+        nensim_accrue_arm_values(a, pfs + first, pps + first, c, values);
+        nensim_accrual_sums_add(values, c, sums);
+    }
+}

@@ -53,6 +53,7 @@ extension TallyScenario {
         if let psa, !Limits.psaDraws.contains(psa) { return "number of PSA draws (\(psa))" }
         if let tau, !(tau.isFinite && tau > 0) { return "tau" }
         if landmarkTimes.contains(where: { !($0.isFinite && $0 >= 0) }) || landmarkTimes.count > 1000 { return "landmarks" }
+        if let e = economics, let field = e.outOfRangeField(runHorizon: design.horizon) { return field }
         return nil
     }
 }

@@ -53,4 +53,9 @@ struct EconomicsOptions: ParsableArguments {
 
 extension EconomicsOptions {
     var yearsOrDefault: Int? { populationSize == nil ? nil : (years ?? 10) }
+
+    /// The inputs with the report's settings (what a shard file carries for merge).
+    func scenario(_ inputs: EconomicInputs) -> EconomicsScenario {
+        EconomicsScenario(inputs: inputs, wtp: wtpValues, populationSize: populationSize, years: yearsOrDefault)
+    }
 }

@@ -56,10 +56,15 @@ struct Merge: ParsableCommand {
             var catalogue = try EvidenceCatalogue.bundled()
             if let file = merged.evidenceFile { catalogue = try catalogue.merging(contentsOf: URL(fileURLWithPath: file)) }
             let psaResult = merged.psa.map { $0.result(base: report) }
+            let economicsReport = s.economics.map { $0.report(merged.result, reference: s.reference) }
             try session.finish(request: request, report: report, models: s.arms, result: merged.result, catalogue: catalogue,
                                evidenceFile: merged.evidenceFile,
-                               extraCSV: psaResult.map { [("psa.csv", RunPSA.csv($0)), ("psa_summary.csv", RunPSA.summaryCSV($0))] } ?? []) {
-                if output.printsTable { try printReport(report, request: request, psa: psaResult) }
+                               extraCSV: psaResult.map { [("psa.csv", RunPSA.csv($0)), ("psa_summary.csv", RunPSA.summaryCSV($0))] } ?? [],
+                               economics: economicsReport) {
+                if output.printsTable {
+                    try printReport(report, request: request, psa: psaResult)
+                    if let economicsReport { print(economicsReport.text(), terminator: "") }
+                }
             }
         }
     }

@@ -39,7 +39,8 @@ struct PathwayOptions: ParsableArguments {
     }
 
     /// Runs the pathways: parse, guidance check, calibrate, simulate, report, write.
-    func run(n: Int, tau: Double?, options: SimulationOptions, output: OutputOptions) throws {
+    /// `economics`: `--economics` and its report settings (costs and QALYs per line; docs/ECONOMICS.md, "Pathways").
+    func run(n: Int, tau: Double?, options: SimulationOptions, output: OutputOptions, economics: EconomicsOptions) throws {
         guard let pathways else { return }
         let catalogue = try options.evidence.catalogue()
         let idLists = try PathwayList.parse(pathways, catalogue: catalogue)
@@ -47,7 +48,7 @@ struct PathwayOptions: ParsableArguments {
         if !profile.prevalence.isEmpty {
             throw NensimFailure.usage("--population liver_metastases applies to --arms; pathways do not model covariates yet")
         }
-        let (laterLine, rest) = try PathwaySettings.splitAssignments(options.assignments)
+        let (laterLine, rest) = try PathwaySettings.splitAssignments(options.modelAssignments)
         var byArm: [String: Double] = [:]
         for (arm, h) in laterLine {
             let id: String
@@ -86,14 +87,21 @@ struct PathwayOptions: ParsableArguments {
                 }
             }
         }
+        var simulation = options.request(arms: [], n: n)
+        simulation.economics = try economics.inputs(models: used, horizon: options.horizon, assignments: options.economicAssignments)
+        if simulation.economics == nil, let first = options.economicAssignments.first {
+            throw NensimFailure.usage("\(.override) '\(user: first)': an economic parameter needs \(.economics)")
+        }
+        if economics.populationSize != nil { throw NensimFailure.usage("\(.populationSize) applies to \(.psa) runs of --arms") }
         let request = PathwayRequest(pathways: built, lineGap: settings.lineGap, lineGapStatus: settings.lineGapStatus,
-                                     simulation: options.request(arms: [], n: n))
+                                     simulation: simulation)
         let style = try output.figureStyle()
         let writes = output.formats.contains(.csv) || !style.formats.isEmpty
         let bar = output.progressBar(plan: [.simulating, .statistics] + (writes ? [.writing] : []), total: built.count * n)
         defer { bar?.finish() }
         let result = PathwayEngine.run(request, progress: bar?.callback)
         let (report, curves) = try PathwayReporter.report(result, tau: tau, progress: bar)
+        let economicsReport = simulation.economics.map { EconomicsReport.make(pathways: result, inputs: $0, wtp: economics.wtpValues) }
         var header = "nensim \(NENSimInfo.version): \(built.count) pathway(s) × \(n) patients, seed \(options.seed); \(request.simulation.design.summary)"
         header += "\npopulation: \(profile); statistics from \(report.dataBasis)"
         // The bar ends before anything goes to stdout (the same terminal).
@@ -114,6 +122,10 @@ struct PathwayOptions: ParsableArguments {
                 try folder.write("pathways.csv", contents: PathwayFiles.summaryCSV(report))
                 try folder.write("km_pathways.csv", contents: PathwayFiles.curvesCSV(curves))
                 written += 2
+                if let economicsReport {
+                    try economicsReport.write(to: folder, formats: [.csv])
+                    written += 3
+                }
             }
             let design = request.simulation.design
             let plot = PathwayFiles.figure(curves, n: n, seed: options.seed, design: design.summary,
@@ -127,11 +139,13 @@ struct PathwayOptions: ParsableArguments {
             // The table first: a failed stdout leaves no folder (docs/RELIABILITY.md).
             try printHeader()
             if output.printsTable { try Console.out(report.renderTable()) }
+            if output.printsTable, let economicsReport { try Console.out(economicsReport.text(), newline: false) }
             try folder.commit()
             Console.note("wrote \(written) files to \(path)/")
         } else {
             try printHeader()
             if output.printsTable { try Console.out(report.renderTable()) }
+            if output.printsTable, let economicsReport { try Console.out(economicsReport.text(), newline: false) }
         }
     }
 }

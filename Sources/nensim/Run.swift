@@ -175,7 +175,7 @@ struct Run: ParsableCommand {
     func run() throws {
         Console.quiet = output.quiet
         try reportingFailures {
-            guard let arms else { return try pathwayOptions.run(n: n, tau: tau, options: options, output: output) }
+            guard let arms else { return try pathwayOptions.run(n: n, tau: tau, options: options, output: output, economics: economicsOptions) }
             let catalogue = try options.evidence.catalogue()
             let listed = try parseArmList(arms)
             if let reference, !listed.contains(reference.lowercased()) {
@@ -203,10 +203,11 @@ struct Run: ParsableCommand {
             var request = options.request(arms: models, n: n)
             let economics = try economicsOptions.inputs(models: models, horizon: options.horizon, assignments: options.economicAssignments)
             request.economics = economics
-            if economics != nil, shard != nil {
-                throw NensimFailure.usage("\(.economics) runs are not sharded yet (docs/ECONOMICS.md)")
+            if economics != nil, shard != nil, psa != nil {
+                throw NensimFailure.usage("\(.economics) with \(.psa) is not sharded yet; shard the run without \(.psa) (docs/ECONOMICS.md)")
             }
-            if shard == nil, economics == nil, !options.economicAssignments.isEmpty {
+            let economicsScenario = economics.map { economicsOptions.scenario($0) }
+            if economics == nil, !options.economicAssignments.isEmpty {
                 throw NensimFailure.usage("\(.override) '\(user: options.economicAssignments[0])': an economic parameter needs \(.economics)")
             }
             if let shard {
@@ -216,10 +217,10 @@ struct Run: ParsableCommand {
                 }
                 warnFindings(models)
                 return try runShard(try ShardSpec.parse(shard), request: request, reference: ref, tau: tau, out: output.out,
-                                    evidenceFile: options.evidence.evidence, psaDraws: draws)
+                                    evidenceFile: options.evidence.evidence, psaDraws: draws, economics: economicsScenario)
             }
             try output.check(request)
-            var scenario = TallyScenario(request: request, reference: ref, tau: tau)
+            var scenario = TallyScenario(request: request, reference: ref, tau: tau, economics: economicsScenario)
             scenario.psa = psa
             let session = try output.begin(defaultFolder: try OutputOptions.defaultFolder(arms: ids, n: n, seed: options.seed, scenario: scenario),
                                            request: request, psa: psa)
@@ -239,10 +240,7 @@ struct Run: ParsableCommand {
                 }
                 economicDraws = perDraw
             }
-            let economicsReport = economics.map {
-                EconomicsReport.make(result: result, inputs: $0, reference: ref, wtp: economicsOptions.wtpValues, psaDraws: economicDraws,
-                                     populationSize: economicsOptions.populationSize, years: economicsOptions.yearsOrDefault)
-            }
+            let economicsReport = economicsScenario.map { $0.report(result, reference: ref, psaDraws: economicDraws) }
             try session.finish(request: request, report: report, models: models, result: result,
                                catalogue: catalogue, evidenceFile: options.evidence.evidence,
                                extraCSV: psaResult.map { [("psa.csv", RunPSA.csv($0)), ("psa_summary.csv", RunPSA.summaryCSV($0))] } ?? [],

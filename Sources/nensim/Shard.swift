@@ -8,11 +8,12 @@ import NENSim
 /// - Throws: `NensimFailure.cannotCreate` when the file cannot be written.
 ///   - psaDraws: with `--psa K`, all K draws (`PSA.sample`); the shard simulates its share.
 func runShard(_ shard: ShardSpec, request: SimulationRequest, reference: String?, tau: Double?, out: String?,
-              evidenceFile: String?, psaDraws: [PSADraw]? = nil) throws {
+              evidenceFile: String?, psaDraws: [PSADraw]? = nil, economics: EconomicsScenario? = nil) throws {
     let total = request.arms.count * request.blocksPerArm
     let result = Engine.run(request, shard: shard)
     let psa = try psaDraws.map { try RunPSA.shardRows(shard: shard, draws: $0, request: request, reference: reference, tau: tau) }
-    let file = try TallyFile(shard: shard, result: result, reference: reference, tau: tau, evidenceFile: evidenceFile, psa: psa)
+    let file = try TallyFile(shard: shard, result: result, reference: reference, tau: tau, evidenceFile: evidenceFile, psa: psa,
+                             economics: economics)
     let path = out ?? defaultShardPath(request: request, shard: shard)
     try file.write(to: path)
     let items = shard.workItemCount(total: total)

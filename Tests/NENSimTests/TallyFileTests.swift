@@ -130,7 +130,7 @@ struct TallyFileTests {
             (good.prefix(good.count - 1), "truncated"),
             (good.prefix(good.count / 3), "truncated"),
             (Data("hello".utf8), "not a nensim tally file"),
-            (Data("nensim-tally 2\n{}\n".utf8), "format version 2"),
+            (Data("nensim-tally 3\n{}\n".utf8), "format version 3"),
             (Data(), "not a nensim tally file"),
         ]
         for (data, message) in cases {

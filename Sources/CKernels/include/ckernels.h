@@ -64,6 +64,67 @@ double nensim_gengamma_time1(const nensim_gengamma_table *t, double e);
 /// log T(e) by the exact inverse (no table): slow, for tests and the table's edges.
 double nensim_gengamma_log_time1(double mu, double sigma, double q, double e);
 
+/// Per-patient costs, QALYs and life-years (docs/ECONOMICS.md, "Per-patient accrual"):
+/// one arm's (or one line of therapy's) constants. Times in months; k_* = ln(1 + r)/12.
+typedef struct {
+    double horizon;
+    double k_cost, k_outcome;
+    double pf_cost, pd_cost, pf_utility, pd_utility;
+    /// Paid at the segment's start: start cost + Σ P(AE)·AE cost.
+    double one_off;
+    /// Per month from the start until progression or `drug_max` months after the start
+    /// (+inf: no maximum; 0 per month: none).
+    double drug_per_month, drug_max;
+    /// `cycles` payments of `cycle_cost` at `cycle_months[j]` after the start, each when the
+    /// patient is still progression-free then.
+    double cycle_cost;
+    const double *cycle_months;
+    int32_t cycles;
+    /// One-off at death before the horizon (segments marked as ending in death).
+    double terminal;
+    /// Adverse events: ae_weight[j] = P(AE)·disutility over ae_months[j] from the start.
+    const double *ae_weight;
+    const double *ae_months;
+    int32_t aes;
+} nensim_accrual;
+
+/// The six accrued quantities, in this order in every values array:
+/// cost, cost undiscounted, QALYs, QALYs undiscounted, life-years, life-years undiscounted.
+enum { NENSIM_ACCRUED = 6 };
+
+/// One arm's patients: PFS pfs[i], OS pfs[i] + pps[i] (months, finite, ≥ 0), from month 0,
+/// each ending in death. Writes values[q·n + i] for the six quantities q (values holds
+/// 6·n doubles and aliases neither input). Same bits as `nensim_accrue_segment1` with
+/// start 0 and end = death = pfs + pps.
+void nensim_accrue_arm_values(const nensim_accrual *a, const double *pfs, const double *pps, size_t n, double *values);
+
+/// One segment of one patient's pathway: progression-free on treatment from `start` to
+/// `progression`, progressed from `progression` to `end`, dead at `death` ≥ end (the
+/// segment ends in death when end = death); start ≤ progression ≤ end. Writes out[0 … 5].
+void nensim_accrue_segment1(const nensim_accrual *a, double start, double progression, double end, double death, double *out);
+
+/// Exact sums of fixed-point values (a 128-bit two's-complement integer as hi·2^64 + lo).
+typedef struct { int64_t hi; uint64_t lo; } nensim_int128;
+
+/// The economic sums of a set of patients, added to by `nensim_accrual_sums`.
+typedef struct {
+    nensim_int128 sum[NENSIM_ACCRUED];
+    nensim_int128 square[NENSIM_ACCRUED];
+    nensim_int128 cost_qaly;
+} nensim_accrual_sums;
+
+/// Adds n patients' values (values[q·n + i], finite, |value| < 2^42) to `sums`, in
+/// passes of 512 patients: q = nearest integer of value·2^20 (ties to even); Σq exactly;
+/// a pass's Σq² and Σ q_cost·q_QALY summed in double precision over eight interleaved
+/// lanes in a fixed order (patient i in lane i mod 8, the lanes added pairwise), rounded
+/// to an integer and added exactly. The result depends only on the values and their
+/// order, never on the machine's vector width.
+void nensim_accrual_sums_add(const double *values, size_t n, nensim_accrual_sums *sums);
+
+/// `nensim_accrue_arm_values` then `nensim_accrual_sums_add` of patients 0 ..< n, in
+/// passes of 512 with the values on the stack: the same sums as the two calls.
+void nensim_accrue_arm(const nensim_accrual *a, const double *pfs, const double *pps, size_t n, nensim_accrual_sums *sums);
+
 /// Scalar references of the kernels' log and exp (for tests).
 double nensim_log(double x);
 double nensim_exp(double x);

@@ -1,3 +1,4 @@
+internal import CKernels
 import Foundation
 import SurvivalStats
 
@@ -112,11 +113,11 @@ public struct CostAccrual: Sendable {
     /// Cycle months and their cost (paid when alive and progression-free).
     let cycleMonths: [Double]
     let cycleCost: Double
-    /// Discount factors of the cycles at the cost rate.
-    let cycleFactors: [Double]
     let terminalCost: Double
     /// (P(AE) × disutility, duration) of each adverse event.
     let disutilities: [(weight: Double, months: Double)]
+    /// The same constants as the C kernel takes them.
+    let kernel: AccrualKernel
 
     /// - Parameters: `horizon`: the economic horizon in months (the inputs' or the run's).
     public init(inputs: EconomicInputs, model: ArmModel, horizon: Double) {
@@ -140,66 +141,139 @@ public struct CostAccrual: Sendable {
         case nil:
             drugPerMonth = 0; drugMax = 0; cycleMonths = []; cycleCost = 0
         }
-        let d = costs
-        cycleFactors = cycleMonths.map { d.factor(atMonth: $0) }
         terminalCost = inputs.terminalCare.value
+        kernel = AccrualKernel(nensim_accrual(
+            horizon: horizon, k_cost: costs.delta / 12, k_outcome: outcomes.delta / 12,
+            pf_cost: pfCost, pd_cost: pdCost, pf_utility: pfUtility, pd_utility: pdUtility,
+            one_off: startCost, drug_per_month: drugPerMonth, drug_max: drugMax, cycle_cost: cycleCost,
+            cycle_months: nil, cycles: 0, terminal: terminalCost, ae_weight: nil, ae_months: nil, aes: 0),
+            cycleMonths: cycleMonths, disutilities: disutilities)
     }
 
-    /// One patient's accrued quantities (in `AccruedQuantity` order) from the PFS time and
-    /// the OS time (months, OS ≥ PFS; OS = PFS: death without progression).
-    @inline(__always) public func accrue(pfs: Double, os: Double) -> (Double, Double, Double, Double, Double, Double) {
-        let h = horizon
-        let tP = min(pfs, h), tD = min(os, h)
-        // Σ over the two rates: F(x) = ∫_0^x e^{−kt} dt (months), the undiscounted F(x) = x.
-        let cP = costs.integral(fromMonth: 0, toMonth: tP), cD = costs.integral(fromMonth: 0, toMonth: tD)
-        let oP = outcomes.integral(fromMonth: 0, toMonth: tP), oD = outcomes.integral(fromMonth: 0, toMonth: tD)
-        var cost = startCost + pfCost * cP + pdCost * (cD - cP)
-        var costU = startCost + pfCost * tP + pdCost * (tD - tP)
-        if drugPerMonth > 0 {
-            let tT = min(tP, drugMax)
-            cost += drugPerMonth * (tT == tP ? cP : costs.integral(fromMonth: 0, toMonth: tT))
-            costU += drugPerMonth * tT
+    /// One patient's accrued quantities (in `AccruedQuantity` order) over one segment:
+    /// progression-free on this arm's treatment from `start` to `progression`, progressed
+    /// from `progression` to `end`, dead at `death` (≥ end; the segment ends in death when
+    /// end = death). A single arm's patient is `start` 0, `end` = `death` = OS. The
+    /// formulas: docs/ECONOMICS.md, "Per-patient accrual"; the arithmetic is the C kernel's
+    /// (`nensim_accrue_segment1`), the same bits on every machine.
+    public func accrue(start: Double = 0, progression: Double, end: Double, death: Double) -> [Double] {
+        var out = [Double](repeating: 0, count: AccruedQuantity.allCases.count)
+        out.withUnsafeMutableBufferPointer { o in
+            accrueSegment(start: start, progression: progression, end: end, death: death, into: o.baseAddress!)
         }
-        for k in cycleMonths.indices where cycleMonths[k] < pfs && cycleMonths[k] < h {
-            cost += cycleCost * cycleFactors[k]
-            costU += cycleCost
-        }
-        if os < h {
-            cost += terminalCost * costs.factor(atMonth: os)
-            costU += terminalCost
-        }
-        var qaly = (pfUtility * oP + pdUtility * (oD - oP)) / 12
-        var qalyU = (pfUtility * tP + pdUtility * (tD - tP)) / 12
-        for d in disutilities where d.weight != 0 {
-            let end = min(d.months, tD)
-            qaly -= d.weight * outcomes.integral(fromMonth: 0, toMonth: end) / 12
-            qalyU -= d.weight * end / 12
-        }
-        return (cost, costU, qaly, qalyU, oD / 12, tD / 12)
+        return out
+    }
+
+    /// `accrue(start:progression:end:death:)` into `out[0 ..< 6]` (no allocation).
+    @inline(__always) func accrueSegment(start: Double, progression: Double, end: Double, death: Double, into out: UnsafeMutablePointer<Double>) {
+        nensim_accrue_segment1(kernel.constants, start, progression, end, death, out)
     }
 
     /// Adds patients 0 ..< count to `tally`.
     ///
     /// Contract: `pfs` and `pps` hold `count` finite non-negative times in months (the
-    /// kernel's scratch after `draw`; OS = PFS + PPS), not aliasing `tally`.
-    /// - Complexity: O(count · (cycles + adverse events)).
+    /// kernel's scratch after `draw`; OS = PFS + PPS), not aliasing `tally`. The values
+    /// are the C kernel's (`nensim_accrue_arm`, vectorised, bit-identical on every
+    /// machine); the sums are exact integers (`EconomicTally`).
+    /// - Complexity: O(count · (1 + cycles + adverse events)).
     func accrue(count: Int, pfs: UnsafePointer<Double>, pps: UnsafePointer<Double>, into tally: inout EconomicTally) {
-        let scale = EconomicTally.scale
-        @inline(__always) func add(_ j: Int, _ x: Double) -> Int64 {
-            let q = Int64((x * scale).rounded())
-            tally.sums[j].add(q)
-            tally.squares[j].addProduct(q, q)
-            return q
+        var sums = nensim_accrual_sums()
+        nensim_accrue_arm(kernel.constants, pfs, pps, count, &sums)
+        tally.add(sums, patients: count)
+    }
+}
+
+/// The C kernel's constants of one `CostAccrual` (`nensim_accrual`), with the cycle months
+/// and adverse events it points to, allocated once and never changed after `init`, so
+/// workers share it read-only.
+final class AccrualKernel: @unchecked Sendable {
+    let constants: UnsafeMutablePointer<nensim_accrual>
+    private let arrays: UnsafeMutableBufferPointer<Double>
+
+    /// `scalars`: every constant but the arrays, which are copied from `cycleMonths` and
+    /// `disutilities` and pointed to.
+    init(_ scalars: nensim_accrual, cycleMonths: [Double], disutilities: [(weight: Double, months: Double)]) {
+        let c = cycleMonths.count, e = disutilities.count
+        arrays = .allocate(capacity: max(1, c + 2 * e))
+        arrays.initialize(repeating: 0)
+        for (j, m) in cycleMonths.enumerated() { arrays[j] = m }
+        for (j, d) in disutilities.enumerated() { arrays[c + j] = d.weight; arrays[c + e + j] = d.months }
+        let base = arrays.baseAddress!
+        var k = scalars
+        k.cycle_months = UnsafePointer(base); k.cycles = Int32(c)
+        k.ae_weight = UnsafePointer(base + c); k.ae_months = UnsafePointer(base + c + e); k.aes = Int32(e)
+        constants = .allocate(capacity: 1)
+        constants.initialize(to: k)
+    }
+
+    deinit {
+        constants.deallocate()
+        arrays.deallocate()
+    }
+}
+
+extension ExactSum {
+    init(_ s: nensim_int128) { self.init(high: s.hi, low: s.lo) }
+}
+
+extension EconomicTally {
+    /// Adds the kernel's sums of `patients` patients (`nensim_accrual_sums`).
+    mutating func add(_ s: nensim_accrual_sums, patients count: Int) {
+        withUnsafeBytes(of: s.sum) { sum in
+            withUnsafeBytes(of: s.square) { square in
+                let sum = sum.bindMemory(to: nensim_int128.self), square = square.bindMemory(to: nensim_int128.self)
+                for q in 0..<AccruedQuantity.allCases.count {
+                    sums[q].add(ExactSum(sum[q]))
+                    squares[q].add(ExactSum(square[q]))
+                }
+            }
         }
-        for i in 0..<count {
-            let p = pfs[i]
-            let v = accrue(pfs: p, os: p + pps[i])
-            let qc = add(0, v.0)
-            _ = add(1, v.1)
-            let qq = add(2, v.2)
-            _ = add(3, v.3); _ = add(4, v.4); _ = add(5, v.5)
-            tally.costQALYProducts.addProduct(qc, qq)
-        }
-        tally.patients &+= count
+        costQALYProducts.add(ExactSum(s.cost_qaly))
+        patients &+= count
+    }
+}
+
+extension EconomicTally {
+    /// Adds `count` patients' accrued values to the sums: `values[q·count + i]` is patient
+    /// i's quantity q (`AccruedQuantity` order), finite, |value| < 2⁴² (`nensim_accrual_sums_add`).
+    mutating func add(values: UnsafePointer<Double>, count: Int) {
+        var sums = nensim_accrual_sums()
+        nensim_accrual_sums_add(values, count, &sums)
+        add(sums, patients: count)
+    }
+}
+
+/// A worker's room for per-patient accrued values (pathways: each line's and the total),
+/// allocated once per worker; `clear` zeroes the part a block uses.
+final class AccrualScratch: @unchecked Sendable {
+    let values: UnsafeMutableBufferPointer<Double>
+
+    init(capacity: Int) {
+        values = .allocate(capacity: max(1, capacity))
+        values.initialize(repeating: 0)
+    }
+
+    deinit { values.deallocate() }
+
+    func clear(rows count: Int) {
+        values.baseAddress!.update(repeating: 0, count: min(count, values.count))
+    }
+}
+
+/// One pathway's economic tallies: the patients' totals, and line k's share — its
+/// progression-free time on line k's treatment and the progressed time after it (until
+/// line k + 1 starts, or death), with terminal care on the line during or after which the
+/// patient dies. A patient who never reaches line k adds 0 to it, so each line's mean is
+/// per patient of the pathway and the lines' sums of values add up to the total's (to
+/// the 2⁻²⁰ rounding of each value). Integer sums, exact in any order (docs/ECONOMICS.md).
+public struct PathwayEconomicTally: Sendable, Codable, Equatable {
+    public var total = EconomicTally()
+    public var lines: [EconomicTally]
+
+    public init(lines: Int) { self.lines = [EconomicTally](repeating: EconomicTally(), count: lines) }
+
+    public mutating func add(_ other: PathwayEconomicTally) {
+        total.add(other.total)
+        for k in lines.indices { lines[k].add(other.lines[k]) }
     }
 }

@@ -5,53 +5,62 @@ import Foundation
 // incremental.csv, and with a PSA ce_draws.csv, ceac.csv, ce_plane.svg and ceac.svg.
 
 extension EconomicsReport {
-    static func num(_ x: Double?) -> String {
-        guard let x, x.isFinite else { return "NA" }
-        return "\(x)"
-    }
+    /// A number as every CSV of a run writes it (`CSV.number`: full precision, NA when missing).
+    static func num(_ x: Double?) -> String { CSV.number(x) }
 
-    /// economics.csv: one row per arm and quantity.
+    /// economics.csv: one row per arm (pathway) and quantity.
     public func armsCSV() -> String {
-        var s = "arm,quantity,mean,se,partitioned_survival\n"
-        for a in arms { for e in a.estimates { s += "\(a.arm),\(e.quantity),\(Self.num(e.mean)),\(Self.num(e.se)),\(Self.num(e.partitionedSurvival))\n" } }
+        var s = CSV.record(["arm", "quantity", "mean", "se", "partitioned_survival"])
+        for a in arms { for e in a.estimates { s += CSV.record([a.arm, e.quantity, Self.num(e.mean), Self.num(e.se), Self.num(e.partitionedSurvival)]) } }
         return s
     }
 
     /// incremental.csv: the full incremental table, then each arm against the reference.
     public func incrementalCSV() -> String {
-        var s = "arm,cost,qalys,status,comparator,icer,reference,delta_cost,delta_cost_se,delta_qalys,delta_qalys_se,quadrant,label"
-        for w in wtp { s += ",inmb_\(Int(w)),inmb_se_\(Int(w))" }
-        s += "\n"
-        for r in incremental {
-            let c = comparisons.first { $0.arm == r.arm }
-            s += "\(r.arm),\(Self.num(r.cost)),\(Self.num(r.qalys)),\(r.status),\(r.comparator ?? "NA"),\(Self.num(r.icer)),"
-            if let c {
-                s += "\(c.reference),\(Self.num(c.deltaCost)),\(Self.num(c.deltaCostSE)),\(Self.num(c.deltaQalys)),\(Self.num(c.deltaQalysSE)),\(c.quadrant),\"\(c.label)\""
-                for k in wtp.indices { s += ",\(Self.num(c.incrementalNmb[k])),\(Self.num(c.incrementalNmbSE[k]))" }
-            } else {
-                s += "\(reference),0,0,0,0,reference,reference"
-                for _ in wtp { s += ",0,0" }
-            }
-            s += "\n"
+        var header = ["arm", "cost", "qalys", "status", "comparator", "icer", "reference", "delta_cost", "delta_cost_se",
+                      "delta_qalys", "delta_qalys_se", "quadrant", "label"]
+        for w in wtp {
+            let label = CSV.number(w).replacingOccurrences(of: ".", with: "_")
+            header += ["inmb_\(label)", "inmb_se_\(label)"]
         }
+        var s = CSV.record(header)
+        for r in incremental {
+            var row = [r.arm, Self.num(r.cost), Self.num(r.qalys), r.status, r.comparator ?? "NA", Self.num(r.icer)]
+            if let c = comparisons.first(where: { $0.arm == r.arm }) {
+                row += [c.reference, Self.num(c.deltaCost), Self.num(c.deltaCostSE), Self.num(c.deltaQalys), Self.num(c.deltaQalysSE), c.quadrant, c.label]
+                for k in wtp.indices { row += [Self.num(c.incrementalNmb[k]), Self.num(c.incrementalNmbSE[k])] }
+            } else {
+                row += [reference, "0", "0", "0", "0", "reference", "reference"]
+                for _ in wtp { row += ["0", "0"] }
+            }
+            s += CSV.record(row)
+        }
+        return s
+    }
+
+    /// economics_lines.csv (pathway runs): one row per pathway, line and quantity.
+    public func linesCSV() -> String? {
+        guard let lines else { return nil }
+        var s = CSV.record(["pathway", "line", "arm", "quantity", "mean", "se"])
+        for l in lines { for e in l.estimates { s += CSV.record([l.pathway, String(l.line), l.arm, e.quantity, Self.num(e.mean), Self.num(e.se)]) } }
         return s
     }
 
     /// ce_draws.csv: each PSA draw's discounted cost and QALYs per arm.
     public func drawsCSV() -> String? {
         guard let p = psa else { return nil }
-        var s = "draw,arm,cost,qalys\n"
-        for d in 0..<p.draws { for (j, a) in arms.enumerated() { s += "\(d + 1),\(a.arm),\(Self.num(p.cost[d][j])),\(Self.num(p.qalys[d][j]))\n" } }
+        var s = CSV.record(["draw", "arm", "cost", "qalys"])
+        for d in 0..<p.draws { for (j, a) in arms.enumerated() { s += CSV.record([String(d + 1), a.arm, Self.num(p.cost[d][j]), Self.num(p.qalys[d][j])]) } }
         return s
     }
 
     /// ceac.csv: P(cost-effective) per arm over the WTP grid, the frontier arm and EVPI.
     public func ceacCSV() -> String? {
         guard let p = psa else { return nil }
-        var s = "wtp,arm,probability_cost_effective,on_frontier,evpi\n"
+        var s = CSV.record(["wtp", "arm", "probability_cost_effective", "on_frontier", "evpi"])
         for (g, w) in p.grid.enumerated() {
             for (j, a) in arms.enumerated() {
-                s += "\(Self.num(w)),\(a.arm),\(Self.num(p.probability[g][j])),\(p.frontierArm[g] == a.arm),\(Self.num(p.evpiGrid[g]))\n"
+                s += CSV.record([Self.num(w), a.arm, Self.num(p.probability[g][j]), p.frontierArm[g] == a.arm ? "TRUE" : "FALSE", Self.num(p.evpiGrid[g])])
             }
         }
         return s
@@ -96,11 +105,27 @@ extension EconomicsReport {
     /// The terminal table.
     public func text() -> String {
         var out = "Health economics (\(currency), \(priceYear) prices; discount \(Self.pct(costDiscountRate)) costs, \(Self.pct(outcomeDiscountRate)) outcomes; horizon \(fmt(horizonMonths)) months)\n"
-        out += "  arm           cost (± MC SE)          QALYs (± SE)     life-years      PS cost      PS QALYs\n"
-        for a in arms {
-            let c = a.estimate(.costs), q = a.estimate(.qalys), l = a.estimate(.lifeYears)
-            out += "  " + a.arm.padding(toLength: 12, withPad: " ", startingAt: 0)
-            out += String(format: "%12.0f ± %-8.0f %8.4f ± %-7.4f %8.4f %12.0f %12.4f\n", c.mean, c.se, q.mean, q.se, l.mean, c.partitionedSurvival, q.partitionedSurvival)
+        if let lines {
+            // Pathways: no partitioned survival; each pathway, then its lines.
+            out += "  pathway / line                    cost (± MC SE)          QALYs (± SE)     life-years\n"
+            for a in arms {
+                let c = a.estimate(.costs), q = a.estimate(.qalys), l = a.estimate(.lifeYears)
+                out += "  " + a.arm.padding(toLength: 28, withPad: " ", startingAt: 0)
+                out += String(format: "%12.0f ± %-8.0f %8.4f ± %-7.4f %8.4f\n", c.mean, c.se, q.mean, q.se, l.mean)
+                for line in lines where line.pathway == a.arm {
+                    let c = line.estimates[AccruedQuantity.costs.rawValue], q = line.estimates[AccruedQuantity.qalys.rawValue]
+                    let l = line.estimates[AccruedQuantity.lifeYears.rawValue]
+                    out += "    " + "line \(line.line) \(line.arm)".padding(toLength: 26, withPad: " ", startingAt: 0)
+                    out += String(format: "%12.0f ± %-8.0f %8.4f ± %-7.4f %8.4f\n", c.mean, c.se, q.mean, q.se, l.mean)
+                }
+            }
+        } else {
+            out += "  arm           cost (± MC SE)          QALYs (± SE)     life-years      PS cost      PS QALYs\n"
+            for a in arms {
+                let c = a.estimate(.costs), q = a.estimate(.qalys), l = a.estimate(.lifeYears)
+                out += "  " + a.arm.padding(toLength: 12, withPad: " ", startingAt: 0)
+                out += String(format: "%12.0f ± %-8.0f %8.4f ± %-7.4f %8.4f %12.0f %12.4f\n", c.mean, c.se, q.mean, q.se, l.mean, c.partitionedSurvival, q.partitionedSurvival)
+            }
         }
         out += "  incremental (frontier by QALYs):\n"
         for r in incremental {
@@ -133,6 +158,7 @@ extension EconomicsReport {
         if formats.contains(.csv) {
             try folder.write("economics.csv", contents: armsCSV())
             try folder.write("incremental.csv", contents: incrementalCSV())
+            if let l = linesCSV() { try folder.write("economics_lines.csv", contents: l) }
             if let d = drawsCSV() { try folder.write("ce_draws.csv", contents: d) }
             if let c = ceacCSV() { try folder.write("ceac.csv", contents: c) }
         }

@@ -95,6 +95,18 @@ public struct EconomicsReport: Sendable, Codable, Equatable {
     /// Every economic input with its value and provenance (`summary.json`).
     public var inputs: [EconomicInputRecord]
     public var notes: [String]
+    /// Pathway runs: each pathway's lines (absent for arms).
+    public var lines: [PathwayLineEconomics]? = nil
+}
+
+/// One line of one pathway: its share of the pathway's per-patient means (docs/ECONOMICS.md, "Pathways").
+public struct PathwayLineEconomics: Sendable, Codable, Equatable {
+    public var pathway: String
+    /// 1, 2, …
+    public var line: Int
+    public var arm: String
+    /// In `AccruedQuantity` order, per patient of the pathway.
+    public var estimates: [EconomicEstimate]
 }
 
 /// One input figure as reported.
@@ -119,23 +131,52 @@ extension EconomicsReport {
                             psaDraws: [[EconomicTally]]? = nil, populationSize: Double? = nil, years: Int? = nil) -> EconomicsReport {
         let request = result.request
         let horizon = inputs.horizonMonths ?? request.design.horizon
-        let ids = request.arms.map(\.id)
+        let partitioned = request.arms.map { PartitionedSurvivalModel.evaluate(CostAccrual(inputs: inputs, model: $0, horizon: horizon), model: $0) }
+        return make(ids: request.arms.map(\.id), tallies: result.tallies.map { $0.economics ?? EconomicTally() }, partitioned: partitioned,
+                    inputs: inputs, horizon: horizon, reference: reference, wtp: wtp, psaDraws: psaDraws,
+                    populationSize: populationSize, years: years)
+    }
+
+    /// The report of a pathway run (docs/ECONOMICS.md, "Pathways"): each pathway as a
+    /// strategy, compared with the first; no partitioned-survival figures (NA); each
+    /// pathway's lines in `lines`.
+    public static func make(pathways result: PathwayResult, inputs: EconomicInputs, wtp: [Double]) -> EconomicsReport {
+        let s = result.request.simulation
+        let horizon = inputs.horizonMonths ?? s.design.horizon
+        let pathways = result.request.pathways
+        let tallies = result.tallies.map { $0.economics ?? PathwayEconomicTally(lines: 0) }
+        var report = make(ids: pathways.map(\.id), tallies: tallies.map(\.total), partitioned: nil, inputs: inputs, horizon: horizon,
+                          reference: pathways.first?.id, wtp: wtp, psaDraws: nil, populationSize: nil, years: nil)
+        report.lines = zip(pathways, tallies).flatMap { p, t in
+            zip(p.lines, t.lines).map { line, tally in
+                PathwayLineEconomics(pathway: p.id, line: line.line, arm: line.model.id, estimates: AccruedQuantity.allCases.map { q in
+                    EconomicEstimate(quantity: q.name, mean: tally.mean(q), se: tally.standardError(q), partitionedSurvival: .nan)
+                })
+            }
+        }
+        report.notes.append("pathways: each line is costed with its arm's drug, state and adverse-event inputs from the line's start; partitioned survival does not apply to sequences (NA)")
+        return report
+    }
+
+    /// The report of strategies `ids` with their economic tallies (and, for arms, the
+    /// partitioned-survival values beside them; nil: NA).
+    static func make(ids: [String], tallies: [EconomicTally], partitioned: [PartitionedSurvivalModel.Values]?, inputs: EconomicInputs,
+                     horizon: Double, reference: String?, wtp: [Double], psaDraws: [[EconomicTally]]?,
+                     populationSize: Double?, years: Int?) -> EconomicsReport {
         let ref = reference ?? ids[0]
         let refIndex = ids.firstIndex(of: ref) ?? 0
         var notes: [String] = []
-        let arms: [ArmEconomics_Result] = request.arms.indices.map { a in
-            let model = request.arms[a]
-            let tally = result.tallies[a].economics ?? EconomicTally()
-            let accrual = CostAccrual(inputs: inputs, model: model, horizon: horizon)
-            let ps = PartitionedSurvivalModel.evaluate(accrual, model: model)
+        let arms: [ArmEconomics_Result] = ids.indices.map { a in
+            let tally = tallies[a]
+            let ps = partitioned?[a]
             let estimates = AccruedQuantity.allCases.map { q in
-                EconomicEstimate(quantity: q.name, mean: tally.mean(q), se: tally.standardError(q), partitionedSurvival: ps.values[q.rawValue])
+                EconomicEstimate(quantity: q.name, mean: tally.mean(q), se: tally.standardError(q), partitionedSurvival: ps?.values[q.rawValue] ?? .nan)
             }
-            if ps.crossed {
-                notes.append("\(model.id): the OS curve falls below the PFS curve (by up to \(fmt(ps.largestCrossing))); the partitioned-survival progressed state is capped at 0 there")
+            if let ps, ps.crossed {
+                notes.append("\(ids[a]): the OS curve falls below the PFS curve (by up to \(fmt(ps.largestCrossing))); the partitioned-survival progressed state is capped at 0 there")
             }
-            return ArmEconomics_Result(arm: model.id, patients: tally.patients, estimates: estimates, curvesCross: ps.crossed,
-                                       largestCrossing: ps.largestCrossing)
+            return ArmEconomics_Result(arm: ids[a], patients: tally.patients, estimates: estimates, curvesCross: ps?.crossed ?? false,
+                                       largestCrossing: ps?.largestCrossing ?? 0)
         }
         let cost = arms.map { $0.estimate(.costs).mean }, qaly = arms.map { $0.estimate(.qalys).mean }
         let rows = IncrementalAnalysis.analyse(costs: cost, effects: qaly).map { r in
@@ -143,7 +184,7 @@ extension EconomicsReport {
                            comparator: r.comparator.map { ids[$0] }, icer: r.icer)
         }
         func nmbVariance(_ a: Int, _ l: Double) -> Double {
-            let t = result.tallies[a].economics ?? EconomicTally()
+            let t = tallies[a]
             let n = Double(max(t.patients, 1))
             return max(0, (l * l * t.variance(.qalys) + t.variance(.costs) - 2 * l * t.costQALYCovariance) / n)
         }

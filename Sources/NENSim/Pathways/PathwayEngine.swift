@@ -45,6 +45,9 @@ public struct PathwayTally: Sendable, Codable, Equatable {
     public var responseTiers: [[Int]]
     /// Binary outcomes (responses, adverse events) per line, in each arm model's order.
     public var binaryOutcomes: [[Int]]
+    /// Costs, QALYs and life-years, in total and per line (runs with economic inputs;
+    /// docs/ECONOMICS.md, "Pathways").
+    public var economics: PathwayEconomicTally?
 
     public init(cells: Int, pathway: Pathway) {
         pfs1 = EndpointTally(cells: cells)
@@ -69,6 +72,7 @@ public struct PathwayTally: Sendable, Codable, Equatable {
             for i in responseTiers[k].indices { responseTiers[k][i] &+= other.responseTiers[k][i] }
             for i in binaryOutcomes[k].indices { binaryOutcomes[k][i] &+= other.binaryOutcomes[k][i] }
         }
+        if let e = other.economics { economics = economics ?? PathwayEconomicTally(lines: lines.count); economics!.add(e) }
     }
 }
 
@@ -89,6 +93,9 @@ extension PathwayTally: MergeableTally {
             if k > 0 && reached[k] > reached[k - 1] { out.append("line \(k + 1) reached by more than line \(k)") }
         }
         if reached.first.map({ $0 != patients }) ?? false { out.append("line 1 not reached by every patient") }
+        if let e = economics, ([e.total] + e.lines).contains(where: { $0.patients != patients }) {
+            out.append("economics counted other than \(patients) patients")
+        }
         return out
     }
 }
@@ -172,6 +179,9 @@ struct PathwayKernel: Sendable {
     /// patient's share, `laterCalls` the share's size.
     let laterOffset: [Int]
     let laterCalls: Int
+    /// Line k's costs and utilities (runs with economic inputs): the one accrual of
+    /// `CostAccrual`, per segment (docs/ECONOMICS.md, "Pathways").
+    let accruals: [CostAccrual]?
 
     init(pathway: Pathway, request: PathwayRequest) {
         let s = request.simulation
@@ -189,6 +199,9 @@ struct PathwayKernel: Sendable {
         for line in lines.dropFirst() { offsets.append(offsets.last! + 1 + (line.binaryThresholds.count + 3) / 4) }
         laterOffset = Array(offsets.dropLast())
         laterCalls = offsets.last!
+        accruals = s.economics.map { inputs in
+            pathway.lines.map { CostAccrual(inputs: inputs, model: $0.model, horizon: inputs.horizonMonths ?? s.design.horizon) }
+        }
     }
 
     /// Simulates patients [first, first + count) of one block.
@@ -205,8 +218,13 @@ struct PathwayKernel: Sendable {
     /// At progression on line k < K at time P, the post-progression time X from w3 of line k
     /// decides: X < gap → death at P + X before line k + 1 starts; else line k + 1 starts
     /// at P + gap. After the last line's progression, death at P + X.
+    /// With economic inputs (`accruals`), each patient's line k is one segment — on line
+    /// k's treatment from its start to progression on it, then progressed until line k + 1
+    /// starts or death — accrued by `CostAccrual.accrueSegment`; `values` (lines + 1 rows
+    /// of 6 × count) takes line k's values and the patient's total, whose sums go to
+    /// `tally.economics` (`EconomicTally.add(values:count:)`).
     func simulate(count: Int, stream: RandomStream, tally: inout PathwayTally,
-                  records: PathwayRecordSink?, first: Int, scratch: KernelScratch) {
+                  records: PathwayRecordSink?, first: Int, scratch: KernelScratch, values: AccrualScratch? = nil) {
         let lineCount = lines.count
         let key = (stream.key0, stream.key1), block0 = stream.block0, block1 = stream.block1
         @inline(__always) func call(_ c: Int) -> (UInt32, UInt32, UInt32, UInt32) {
@@ -234,6 +252,12 @@ struct PathwayKernel: Sendable {
         let tier1 = scratch.tier.baseAddress!, pfs1Time = scratch.pfs.baseAddress!, pps1 = scratch.pps.baseAddress!
         let censor = scratch.censor.baseAddress!
         @inline(__always) func cell(_ t: Double) -> Int { min(Int(t * inverseWidth), lastCell) }
+        // Economics: each line's start and progression, per patient (line k's segment ends
+        // when line k + 1 starts, or at death).
+        let accruals = values == nil ? nil : accruals
+        var segmentStart = [Double](repeating: 0, count: lineCount), segmentProgression = segmentStart
+        let quantities = AccruedQuantity.allCases.count
+        if accruals != nil { values!.clear(rows: (lineCount + 1) * quantities * count) }
         for i in 0..<count {
             let patient = first &+ i
             let c = randomCensoring ? censor[i] : fixedCensor
@@ -245,6 +269,7 @@ struct PathwayKernel: Sendable {
             record(line: 0, start: 0, end: progression, censor: c, tally: &tally, records: records, patient: patient)
             var k = 0
             var death: Double
+            segmentStart[0] = 0; segmentProgression[0] = progression
             while true {
                 if k == lineCount - 1 || pps < gap {
                     death = progression + pps
@@ -264,10 +289,26 @@ struct PathwayKernel: Sendable {
                     if UInt64(w) < line.binaryThresholds[j] { tally.binaryOutcomes[k][j] &+= 1 }
                 }
                 progression = start + t
+                segmentStart[k] = start; segmentProgression[k] = progression
                 if k == 1 { pfs2 = progression }
                 record(line: k, start: start, end: progression, censor: c, tally: &tally, records: records, patient: patient)
             }
             if pfs2.isNaN { pfs2 = death }
+            if let accruals, let v = values?.values.baseAddress {
+                // Row layout: line j's quantity q at v[(j·6 + q)·count + i]; the total at j = lines.
+                var out = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+                withUnsafeMutableBytes(of: &out) { raw in
+                    let o = raw.baseAddress!.assumingMemoryBound(to: Double.self)
+                    for j in 0...k {
+                        let end = j < k ? segmentStart[j + 1] : death
+                        accruals[j].accrueSegment(start: segmentStart[j], progression: segmentProgression[j], end: end, death: death, into: o)
+                        for q in 0..<quantities {
+                            v[(j * quantities + q) * count + i] = o[q]
+                            v[(lineCount * quantities + q) * count + i] += o[q]
+                        }
+                    }
+                }
+            }
             let times = (pfs1, pfs2, death)
             let p1 = min(times.0, c), p2 = min(times.1, c), o = min(times.2, c)
             let e1 = times.0 <= c, e2 = times.1 <= c, eo = times.2 <= c
@@ -280,6 +321,11 @@ struct PathwayKernel: Sendable {
                 records.reached[patient] = k + 1
                 records.tier[patient] = tier1[i]
             }
+        }
+        if accruals != nil, let v = values?.values.baseAddress {
+            if tally.economics == nil { tally.economics = PathwayEconomicTally(lines: lineCount) }
+            for j in 0..<lineCount { tally.economics!.lines[j].add(values: v + j * quantities * count, count: count) }
+            tally.economics!.total.add(values: v + lineCount * quantities * count, count: count)
         }
         tally.patients &+= count
     }
@@ -327,15 +373,22 @@ public enum PathwayEngine {
         let items = items ?? WorkItems.all(request.pathways.count * grid.blocksPerUnit)
         let sinks: [PathwayRecordSink]? = s.keepsRecords
             ? request.pathways.map { PathwayRecordSink(count: s.patientsPerArm, lines: $0.lines.count) } : nil
-        let empty = request.pathways.map { PathwayTally(cells: cells, pathway: $0) }
+        let empty = request.pathways.map {
+            var t = PathwayTally(cells: cells, pathway: $0)
+            if s.economics != nil { t.economics = PathwayEconomicTally(lines: $0.lines.count) }
+            return t
+        }
         let layouts = kernels.map(\.lines[0].layout)
+        // Economics: per worker, room for the values of the longest pathway's lines and total.
+        let valueRows = s.economics == nil ? 0 : (request.pathways.map(\.lines.count).max()! + 1) * AccruedQuantity.allCases.count
         let workers = BlockDriver.run(items: items, threads: s.threads,
-                                      makeWorker: { _ in (tallies: empty, scratch: KernelScratch(capacity: s.blockSize, layouts: layouts)) },
+                                      makeWorker: { _ in (tallies: empty, scratch: KernelScratch(capacity: s.blockSize, layouts: layouts),
+                                                          values: valueRows == 0 ? nil : AccrualScratch(capacity: valueRows * s.blockSize)) },
                                       progress: progress) { worker, item, _ in
             let (p, block, first, count) = grid.locate(item)
             let stream = RandomStream(seed: s.seed, arm: kernels[p].streamID, replicate: s.replicate, block: UInt64(block))
             kernels[p].simulate(count: count, stream: stream, tally: &worker.tallies[p], records: sinks?[p], first: first,
-                                scratch: worker.scratch)
+                                scratch: worker.scratch, values: worker.values)
             return count
         }
         let total = BlockDriver.merge(workers, empty: empty, tallies: \.tallies, names: request.pathways.map(\.id),

@@ -15,17 +15,18 @@ enum TallyContainer {
         try RunFolder.writeFile(data, to: path)
     }
 
-    /// The header's `kind`, read before the header is decoded as that kind's.
-    struct KindPeek: Decodable { var kind: String? }
+    /// The header's `kind` and version, read before the header is decoded as that kind's.
+    struct KindPeek: Decodable { var kind: String?; var formatVersion: Int? }
 
     /// The kinds this nensim reads.
     static let kinds = ["run", "trial"]
 
     /// The file's bytes: magic line, `header` as one line of JSON, `body`, checksum.
-    static func encode(header: some Encodable, body: [UInt8]) throws -> Data {
+    /// `version`: the format version of the magic line (the header's `format_version`).
+    static func encode(header: some Encodable, body: [UInt8], version: Int = TallyFile.formatVersion) throws -> Data {
         var out = [UInt8]()
         out.reserveCapacity(body.count + 4096)
-        out += Array("\(TallyFile.magic) \(TallyFile.formatVersion)\n".utf8)
+        out += Array("\(TallyFile.magic) \(version)\n".utf8)
         out += Array(try TallyJSON.encoder().encode(header))
         out.append(0x0A)
         out += body
@@ -47,8 +48,8 @@ enum TallyContainer {
         }
         let versionText = String(decoding: bytes[magicPrefix.count..<firstNewline], as: UTF8.self)
         guard let version = Int(versionText) else { throw TallyFileError("unreadable format version '\(versionText)'") }
-        guard version == TallyFile.formatVersion else {
-            throw TallyFileError("tally format version \(version); this nensim (\(NENSimInfo.version)) reads version \(TallyFile.formatVersion)")
+        guard TallyFile.readableVersions.contains(version) else {
+            throw TallyFileError("tally format version \(version); this nensim (\(NENSimInfo.version)) reads versions \(TallyFile.readableVersions.map(String.init).joined(separator: " and "))")
         }
         let trailer = TallyFile.trailerBytes
         guard bytes.count >= firstNewline + 1 + trailer,
@@ -66,7 +67,13 @@ enum TallyContainer {
         let header = Data(bytes[(firstNewline + 1)..<headerEnd])
         let kind: String
         do {
-            kind = try TallyJSON.decoder().decode(KindPeek.self, from: header).kind ?? "run"
+            let peek = try TallyJSON.decoder().decode(KindPeek.self, from: header)
+            kind = peek.kind ?? "run"
+            if let v = peek.formatVersion, v != version {
+                throw TallyFileError("its header says format version \(v) but its first line \(version)")
+            }
+        } catch let e as TallyFileError {
+            throw e
         } catch {
             throw TallyFileError("unreadable header: \(describe(decoding: error))")
         }

@@ -15,6 +15,11 @@ import Foundation
 public struct TallyFile: Sendable {
     public static let magic = "nensim-tally"
     public static let formatVersion = 1
+    /// The version of a run file that carries economic sums (`layout.economics`); files
+    /// without them are version 1, byte for byte as before (docs/TALLY-FORMAT.md).
+    public static let economicsFormatVersion = 2
+    /// The versions this nensim reads.
+    public static let readableVersions = 1...2
     /// The file name extension.
     public static let fileExtension = "nstally"
 
@@ -43,6 +48,9 @@ public struct TallyFile: Sendable {
         public var integers: String
         /// Always "float64-le" (records' times, as IEEE 754 bit patterns).
         public var reals: String
+        /// True when the body carries each arm's economic sums (format version 2); absent
+        /// (nil) otherwise, so version 1 layouts read as before.
+        public var economics: Bool?
     }
 
     public struct Header: Codable, Sendable {
@@ -102,17 +110,18 @@ public struct TallyFile: Sendable {
     ///   - reference, tau, landmarkTimes: the report's settings, carried for merge.
     ///   - evidenceFile: `--evidence`, carried for merge's manifest.
     ///   - psa: with `run --psa K`, the shard's draws (`RunPSA.shardRows`).
+    ///   - economics: with `--economics`, the report's settings (the inputs are `result.request.economics`).
     public init(shard: ShardSpec, result: SimulationResult, reference: String?, tau: Double?,
                 landmarkTimes: [Double] = Reporter.defaultLandmarks, evidenceFile: String? = nil,
-                psa: (section: PSASection, rows: [[Double]])? = nil) throws {
+                psa: (section: PSASection, rows: [[Double]])? = nil, economics: EconomicsScenario? = nil) throws {
         let request = result.request
-        var scenario = TallyScenario(request: request, reference: reference, tau: tau, landmarkTimes: landmarkTimes)
+        var scenario = TallyScenario(request: request, reference: reference, tau: tau, landmarkTimes: landmarkTimes, economics: economics)
         scenario.psa = psa?.section.draws
         let total = request.arms.count * request.blocksPerArm
         let items = WorkItems(total: total, blocksPerArm: request.blocksPerArm, first: shard.index - 1, stride: shard.count,
                               count: shard.workItemCount(total: total))
         let layout = TallyFile.layout(of: scenario)
-        header = Header(format: TallyFile.magic, formatVersion: TallyFile.formatVersion, nensimVersion: NENSimInfo.version,
+        header = Header(format: TallyFile.magic, formatVersion: TallyFile.version(of: scenario), nensimVersion: NENSimInfo.version,
                         scenarioHash: try scenario.hash(), shard: shard, workItems: items, layout: layout,
                         bodyBytes: 0, scenario: scenario, evidenceFile: evidenceFile, psa: psa?.section)
         psaRows = psa?.rows
@@ -143,8 +152,17 @@ public struct TallyFile: Sendable {
         let request = scenario.request()
         return Layout(arms: scenario.arms.count, cells: request.cells, responseTiers: scenario.arms.map(\.responseTierCount),
                       binaryOutcomes: scenario.arms.map(\.binaryOutcomes.count), records: request.keepsRecords,
-                      integers: "int64-le", reals: "float64-le")
+                      integers: "int64-le", reals: "float64-le", economics: scenario.economics == nil ? nil : true)
     }
+
+    /// The format version of a file of `scenario`: 2 with economics, else 1.
+    static func version(of scenario: TallyScenario) -> Int {
+        scenario.economics == nil ? formatVersion : economicsFormatVersion
+    }
+
+    /// Words of one arm's economic sums: patients, then Σq (hi, lo) and Σq² (hi, lo) of
+    /// each accrued quantity, then Σ q_cost·q_QALY (hi, lo).
+    static let economicWords = 1 + 4 * AccruedQuantity.allCases.count + 2
 
     /// Bytes per patient record: two float64 times, then three single bytes.
     static let recordBytes = 8 + 8 + 1 + 1 + 1
@@ -152,6 +170,7 @@ public struct TallyFile: Sendable {
     static func bodyBytes(layout: Layout, items: WorkItems, request: SimulationRequest) -> Int {
         var n = 0
         for a in 0..<layout.arms { n += 8 * (1 + layout.responseTiers[a] + layout.binaryOutcomes[a] + 4 * layout.cells) }
+        if layout.economics == true { n += 8 * economicWords * layout.arms }
         if layout.records {
             for item in stride(from: items.first, to: items.total, by: items.stride) {
                 n += recordBytes * patients(ofItem: item, request: request).range.count
@@ -175,6 +194,16 @@ public struct TallyFile: Sendable {
                 for c in e.censored { out.appendInt64(c) }
             }
         }
+        if header.layout.economics == true {
+            for t in tallies {
+                let e = t.economics ?? EconomicTally()
+                out.appendInt64(e.patients)
+                for q in AccruedQuantity.allCases {
+                    for x in [e.sums[q.rawValue], e.squares[q.rawValue]] { out.appendUInt64(UInt64(bitPattern: x.high)); out.appendUInt64(x.low) }
+                }
+                out.appendUInt64(UInt64(bitPattern: e.costQALYProducts.high)); out.appendUInt64(e.costQALYProducts.low)
+            }
+        }
         for r in blockRecords ?? [] {
             for x in r.pfsTime { out.appendUInt64(x.bitPattern) }
             for x in r.osTime { out.appendUInt64(x.bitPattern) }
@@ -184,7 +213,7 @@ public struct TallyFile: Sendable {
         }
         for row in psaRows ?? [] { for x in row { out.appendDouble(x) } }
         precondition(out.count == header.bodyBytes, "tally body size disagrees with its layout")
-        return try TallyContainer.encode(header: header, body: out)
+        return try TallyContainer.encode(header: header, body: out, version: header.formatVersion)
     }
 
     /// Writes the file atomically (a temporary name in the same folder, then rename),
@@ -219,10 +248,14 @@ public struct TallyFile: Sendable {
         } catch {
             throw TallyFileError("unreadable header: \(describe(decoding: error))")
         }
-        guard header.format == magic, header.formatVersion == formatVersion else {
-            throw TallyFileError("header names format '\(header.format)' version \(header.formatVersion), not \(magic) \(formatVersion)")
+        guard header.format == magic, readableVersions.contains(header.formatVersion) else {
+            throw TallyFileError("header names format '\(header.format)' version \(header.formatVersion), not \(magic) \(readableVersions.map(String.init).joined(separator: " or "))")
         }
         let scenario = header.scenario
+        guard header.formatVersion == version(of: scenario) else {
+            throw TallyFileError(scenario.economics == nil ? "format version \(header.formatVersion) but no economics in its scenario (version 2 files carry economic sums)"
+                                 : "its scenario has economic inputs but the file is format version \(header.formatVersion), not \(economicsFormatVersion)")
+        }
         guard (try? scenario.hash()) == header.scenarioHash else {
             throw TallyFileError("its scenario hash does not match its scenario (edited by hand, or written by another nensim?)")
         }
@@ -296,6 +329,19 @@ public struct TallyFile: Sendable {
                 throw TallyFileError("arm \(id): response counts exceed its \(n) patients")
             }
             tallies.append(t)
+        }
+        if layout.economics == true {
+            for a in 0..<layout.arms {
+                var e = EconomicTally()
+                e.patients = reader.int64()
+                func exact() -> ExactSum { let h = Int64(bitPattern: reader.uint64()); return ExactSum(high: h, low: reader.uint64()) }
+                for q in AccruedQuantity.allCases.map(\.rawValue) { e.sums[q] = exact(); e.squares[q] = exact() }
+                e.costQALYProducts = exact()
+                guard e.patients == tallies[a].patients, e.squares.allSatisfy({ $0.high >= 0 }) else {
+                    throw TallyFileError("arm \(scenario.arms[a].id): economic sums of \(e.patients) patients (its tally has \(tallies[a].patients)) or a negative sum of squares")
+                }
+                tallies[a].economics = e
+            }
         }
         var blockRecords: [PatientRecords]?
         if layout.records {

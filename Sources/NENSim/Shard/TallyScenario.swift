@@ -28,9 +28,14 @@ public struct TallyScenario: Codable, Sendable {
     public var landmarkTimes: [Double]
     /// `--psa K` (absent without it, so a run without PSA hashes as before).
     public var psa: Int?
+    /// `--economics FILE` and the economic report's settings (absent without it, so a run
+    /// without economics hashes as before).
+    public var economics: EconomicsScenario?
 
+    /// - Parameters: `economics`: the report's settings when `request.economics` is set
+    ///   (default: the default willingness-to-pay values, no population EVPI).
     public init(request: SimulationRequest, reference: String?, tau: Double?,
-                landmarkTimes: [Double] = Reporter.defaultLandmarks) {
+                landmarkTimes: [Double] = Reporter.defaultLandmarks, economics: EconomicsScenario? = nil) {
         nensimVersion = NENSimInfo.version
         arms = request.arms
         patientsPerArm = request.patientsPerArm
@@ -43,12 +48,19 @@ public struct TallyScenario: Codable, Sendable {
         self.reference = reference
         self.tau = tau
         self.landmarkTimes = landmarkTimes
+        self.economics = request.economics.map { inputs in
+            var e = economics ?? EconomicsScenario(inputs: inputs)
+            e.inputs = inputs
+            return e
+        }
     }
 
     /// The request this scenario describes, run with `threads` workers.
     public func request(threads: Int = 1) -> SimulationRequest {
-        SimulationRequest(arms: arms, patientsPerArm: patientsPerArm, seed: seed, replicate: replicate, design: design,
-                          gridWidth: gridWidth, blockSize: blockSize, threads: threads, recordLimit: recordLimit)
+        var r = SimulationRequest(arms: arms, patientsPerArm: patientsPerArm, seed: seed, replicate: replicate, design: design,
+                                  gridWidth: gridWidth, blockSize: blockSize, threads: threads, recordLimit: recordLimit)
+        r.economics = economics?.inputs
+        return r
     }
 
     /// Work items of the whole run (arms × blocks per arm).
@@ -82,6 +94,8 @@ public struct TallyScenario: Codable, Sendable {
             d("tau", tau, other.tau) { $0.map { "\($0)" } ?? "default" },
             d("landmarks", landmarkTimes, other.landmarkTimes) { $0.map { "\($0)" }.joined(separator: ",") },
             d("PSA draws", psa, other.psa) { $0.map(String.init) ?? "none" },
+            d("economics", economics == nil, other.economics == nil) { $0 ? "none" : "economic inputs" },
+            d("economic inputs", economics, other.economics) { $0.map { "from \($0.inputs.file ?? "code")" } ?? "none" },
         ]
         if let first = checks.compactMap({ $0 }).first { return first }
         for (a, b) in zip(arms, other.arms) {
