@@ -235,6 +235,208 @@ void nensim_family_times(int32_t family, double p0, double p1, double *restrict 
     }
 }
 
+// ---- Generalized gamma (Prentice's Q; docs/RANDOM.md, "Event-time families") -------
+// The same formulas as SurvivalStats' GeneralizedGammaDistribution, written with the
+// kernels' log and exp only (and IEEE +, −, ×, ÷, sqrt), so the inverse is the same bits
+// on every machine. The engine does not invert per patient: it interpolates a table of
+// log T against log E whose nodes and slopes are exact inverses (below).
+
+static const double half_log_2pi = 0.918938533204672741780329736406; /* ½ log 2π */
+
+/// Stirling's remainder R(a) = log Γ(a) − (a − ½) log a + a − ½ log 2π for a ≥ 10, by
+/// its asymptotic series to the 1/a¹⁵ term (the next is below 1e-19 at a = 10).
+static double stirling_series(double a) {
+    double r = 1.0 / a, r2 = r * r;
+    return r * (1.0 / 12 + r2 * (-1.0 / 360 + r2 * (1.0 / 1260 + r2 * (-1.0 / 1680 + r2 * (1.0 / 1188
+              + r2 * (-691.0 / 360360 + r2 * (1.0 / 156 + r2 * (-3617.0 / 122400))))))));
+}
+
+/// log Γ(a) for a > 0: Stirling at a + n ≥ 10, less log a(a + 1)…(a + n − 1).
+static double lgamma_k(double a) {
+    double z = a, prod = 1.0;
+    while (z < 10.0) { prod *= z; z += 1.0; }
+    double lg = (z - 0.5) * log_biased(z, 0) - z + half_log_2pi + stirling_series(z);
+    return prod == 1.0 ? lg : lg - log_biased(prod, 0);
+}
+
+/// R(a) for any a > 0 (direct for a < 10, where nothing large cancels).
+static double stirling_remainder(double a) {
+    if (a >= 10.0) return stirling_series(a);
+    return lgamma_k(a) + a - (a - 0.5) * log_biased(a, 0) - half_log_2pi;
+}
+
+/// log(xᵃ e⁻ˣ / Γ(a)) given x and its log (exact even where x itself is clamped); for
+/// a ≥ 10 as −a(r − log1p r) + ½ log(a/2π) − R(a), r = x/a − 1.
+static double gamma_prefactor(double a, double x, double logx) {
+    if (a < 10.0) return -x + a * logx - lgamma_k(a);
+    double r = x / a - 1.0, d;
+    if ((r < 0 ? -r : r) < 0.1) {
+        // r − log1p(r) = r²/2 − r³/3 + r⁴/4 − …
+        double term = -r, sum = 0.0, k = 1.0;
+        for (int i = 0; i < 200; i++) {
+            k += 1.0; term *= -r; sum += term / k;
+            double q = term / k;
+            if ((q < 0 ? -q : q) <= 1e-18 * (sum < 0 ? -sum : sum)) break;
+        }
+        d = sum;
+    } else {
+        d = r - log1p_k(r);
+    }
+    return -a * d + 0.5 * (log_biased(a, 0) - 1.83787706640934548356) - stirling_remainder(a);
+}
+
+/// log P(a, x) and log Q(a, x) at x = e^logx, each to full relative precision: the series
+/// (x < a + 1) or the continued fraction computes one tail, the other is log1p of minus it.
+static void log_regularized_gamma(double a, double logx, double *logp, double *logq) {
+    double x = exp_bounded(clamp700(logx));
+    double pre = gamma_prefactor(a, x, logx);
+    if (x < a + 1.0) {
+        double ap = a, del = 1.0 / a, sum = del;
+        for (int i = 0; i < 1000000; i++) {
+            ap += 1.0; del *= x / ap; sum += del;
+            if (del < sum * 1e-17) break;
+        }
+        double lp = pre + log_biased(sum, 0);
+        *logp = lp;
+        *logq = log1p_k(-exp_bounded(clamp700(lp)));
+        return;
+    }
+    const double tiny = 1e-300;
+    double b = x + 1.0 - a, c = 1.0 / tiny, d = 1.0 / b, h = d, i = 1.0;
+    while (i < 1000000.0) {
+        double an = -i * (i - a);
+        b += 2.0;
+        d = an * d + b; if ((d < 0 ? -d : d) < tiny) d = tiny;
+        c = b + an / c; if ((c < 0 ? -c : c) < tiny) c = tiny;
+        d = 1.0 / d;
+        double del = d * c;
+        h *= del;
+        double dd = del - 1.0;
+        if ((dd < 0 ? -dd : dd) < 1e-17) break;
+        i += 1.0;
+    }
+    double lq = pre + log_biased(h, 0);
+    *logq = lq;
+    *logp = log1p_k(-exp_bounded(clamp700(lq)));
+}
+
+/// eʸ − 1 − y without cancellation (series for |y| < 0.5).
+static double expm1_minus_x(double y) {
+    if ((y < 0 ? -y : y) >= 0.5) return expm1_k(y) - y;
+    double term = y * y / 2.0, sum = term, k = 2.0;
+    for (int i = 0; i < 100; i++) {
+        k += 1.0; term *= y / k; sum += term;
+        if ((term < 0 ? -term : term) <= 1e-17 * (sum < 0 ? -sum : sum)) break;
+    }
+    return sum;
+}
+
+/// log S and log f (f the density of T) at log t = y.
+static void gengamma_log_sf(double mu, double sigma, double q, double y, double *logs, double *logf) {
+    double w = (y - mu) / sigma, qw = q * w, g = 1.0 / (q * q);
+    double lp, lq;
+    log_regularized_gamma(g, log_biased(g, 0) + qw, &lp, &lq);
+    *logs = q > 0 ? lq : lp;
+    *logf = -log_biased(sigma, 0) - y - half_log_2pi - stirling_remainder(g) - expm1_minus_x(qw) * g;
+}
+
+/// log T with log S(T) = −e, by Newton on log(−log S) against log t (nearly linear in
+/// every family: exactly so for the Weibull, Q = 1) from `y`, kept inside a bracket:
+/// bisection when a step leaves it or does not halve the residual. Converged when a step
+/// is below 1e-14 (in log t).
+static double gengamma_solve(double mu, double sigma, double q, double e, double y) {
+    double lo = -__builtin_inf(), hi = __builtin_inf(), loge = log_biased(e, 0), last = __builtin_inf();
+    for (int it = 0; it < 400; it++) {
+        double logs, logf;
+        gengamma_log_sf(mu, sigma, q, y, &logs, &logf);
+        double next;
+        if (!(logs < 0.0)) {
+            // S = 1 to double precision: the time is later.
+            lo = y;
+            next = hi != __builtin_inf() ? 0.5 * (lo + hi) : y + 1.0;
+        } else {
+            double r = log_biased(-logs, 0) - loge; // increasing in y
+            if (r == 0.0) return y;
+            if (r < 0) lo = y; else hi = y;
+            double slope = exp_bounded(clamp700(logf + y - logs)) / -logs; // d log(−log S) / d log t
+            next = y - r / slope;
+            double ar = r < 0 ? -r : r;
+            int bracketed = lo != -__builtin_inf() && hi != __builtin_inf();
+            if (!(next > lo && next < hi) || (bracketed && ar > 0.5 * last)) {
+                if (bracketed) next = 0.5 * (lo + hi);
+                else next = r < 0 ? y + 1.0 : y - 1.0;
+            }
+            last = ar;
+        }
+        double step = next - y;
+        y = next;
+        if ((step < 0 ? -step : step) <= 1e-14 * (1.0 + (y < 0 ? -y : y))) break;
+    }
+    return y;
+}
+
+/// The starting point: Wilson–Hilferty's gamma quantile (Q(a) ≈ a(1 − v + z√v)³, v =
+/// 1/9a), or the lower-tail form u = (p Γ(a + 1))^{1/a} where that fails.
+static double gengamma_start(double mu, double sigma, double q, double e) {
+    double s = exp_bounded(e > 700.0 ? -700.0 : -e), p = -expm1_k(-e);
+    double tail = s < p ? e : -log_biased(p, 0);
+    double g = 1.0 / (q * q);
+    // The gamma variate's lower-tail probability: 1 − S for Q > 0, S for Q < 0.
+    double pl = q > 0 ? p : s, pu = q > 0 ? s : p;
+    double z = normal_quantile_k(pl, pu, tail);
+    double v = 1.0 / (9.0 * g);
+    double c = 1.0 - v + z * __builtin_sqrt(v);
+    double u;
+    if (c > 0.0) u = g * c * c * c;
+    else u = exp_bounded(clamp700((log_biased(pl, 0) + lgamma_k(g + 1.0)) / g));
+    if (!(u > 0.0) || u == __builtin_inf()) u = g;
+    return mu + sigma * (log_biased(u, 0) - log_biased(g, 0)) / q;
+}
+
+double nensim_gengamma_log_time1(double mu, double sigma, double q, double e) {
+    return gengamma_solve(mu, sigma, q, e, gengamma_start(mu, sigma, q, e));
+}
+
+void nensim_gengamma_table_build(nensim_gengamma_table *t, double *y, double *d) {
+    double prev = 0.0;
+    for (size_t k = 0; k < t->n; k++) {
+        double x = t->x0 + (double)k * t->h;
+        double e = exp_bounded(clamp700(x));
+        // Start from the previous node's tangent once there is one: a step or two.
+        double start = k == 0 ? gengamma_start(t->mu, t->sigma, t->q, e) : prev + t->h * d[k - 1];
+        double yk = gengamma_solve(t->mu, t->sigma, t->q, e, start);
+        double logs, logf;
+        gengamma_log_sf(t->mu, t->sigma, t->q, yk, &logs, &logf);
+        y[k] = yk;
+        d[k] = e * exp_bounded(clamp700(logs - logf - yk)); // d log T / d log E = E / (T h(T))
+        prev = yk;
+    }
+    t->y = y;
+    t->d = d;
+}
+
+/// Cubic Hermite interpolation of log T in log E between the two nodes around log e;
+/// outside the table the exact inverse.
+static inline double gengamma_tabled1(const nensim_gengamma_table *t, double e) {
+    double x = log_biased(e, 0);
+    double s = (x - t->x0) * t->inv_h;
+    if (!(s >= 0.0) || !(s < (double)(t->n - 1))) {
+        return exp_bounded(clamp700(nensim_gengamma_log_time1(t->mu, t->sigma, t->q, e)));
+    }
+    size_t k = (size_t)s;
+    double u = s - (double)k, um = 1.0 - u;
+    double h00 = (1.0 + 2.0 * u) * um * um, h10 = u * um * um, h01 = u * u * (3.0 - 2.0 * u), h11 = u * u * (u - 1.0);
+    double yv = h00 * t->y[k] + h10 * t->h * t->d[k] + h01 * t->y[k + 1] + h11 * t->h * t->d[k + 1];
+    return exp_bounded(clamp700(yv));
+}
+
+double nensim_gengamma_time1(const nensim_gengamma_table *t, double e) { return gengamma_tabled1(t, e); }
+
+CLONES
+void nensim_gengamma_times(const nensim_gengamma_table *t, double *restrict x, size_t n) {
+    for (size_t i = 0; i < n; i++) x[i] = gengamma_tabled1(t, x[i]);
+}
+
 // ---- Health economics: per-patient accrual (docs/ECONOMICS.md, "Per-patient accrual") ----
 // Closed-form discounted integrals with only IEEE add/multiply/divide, the Taylor series of
 // g below and the kernels' exp, in a fixed order with contraction off: the same bits on

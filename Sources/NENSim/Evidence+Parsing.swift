@@ -25,7 +25,8 @@ struct EvidenceParser {
                                  "requires_liver_metastases", "note"]
     static let statementKeys = ["section", "quote", "gloss"]
     static let figureKeys = ["id", "endpoint", "kind", "value", "range", "qualifier", "unit", "time", "reference",
-                             "category", "section", "quote", "gloss", "status", "citation", "calibrates", "use", "note"]
+                             "category", "section", "quote", "gloss", "status", "citation", "calibrates", "use", "note",
+                             "assessment"]
 
     func failure(_ path: String, _ problem: String) -> NensimFailure {
         .data(oneLine("\(fileName): \(path): \(problem)"))
@@ -297,6 +298,15 @@ struct EvidenceParser {
         let calibrates = try object.bool("calibrates")!
         let use = try object.string("use")!
         let note = try object.string("note", required: false)
+        let assessment = try object.string("assessment", required: false)
+        if let assessment {
+            guard [.pfs, .ttp, .dfs].contains(endpoint), kind == .median || kind == .landmark else {
+                throw failure(path + ".assessment", "an assessment schedule belongs to a PFS, TTP or DFS median or landmark (progression is seen at scans); this is a \(endpoint.rawValue) \(kind.rawValue) figure")
+            }
+            guard (try? AssessmentSchedule.parse(assessment)) != nil else {
+                throw failure(path + ".assessment", "'\(assessment)' is not a scan schedule: expected INTERVAL (12w, 3m, 90d, 1y; 1 day to 10 years) or INTERVAL*COUNT,…,INTERVAL (e.g. 8w*6,12w; counts 1–1000, at most 20 phases)")
+            }
+        }
         if section.trimmingCharacters(in: .whitespaces).isEmpty { throw failure(path + ".section", "empty section") }
         if gloss.trimmingCharacters(in: .whitespaces).isEmpty { throw failure(path + ".gloss", "empty gloss") }
         if use.trimmingCharacters(in: .whitespaces).isEmpty { throw failure(path + ".use", "empty 'use'; say how the figure becomes a parameter or why it is not used") }
@@ -308,7 +318,8 @@ struct EvidenceParser {
         }
         return Figure(id: id, endpoint: endpoint, kind: kind, value: value, range: range, qualifier: qualifier, unit: unit,
                       time: time, reference: reference, category: category, section: section, quote: quote,
-                      gloss: gloss, status: status, citation: citation, calibrates: calibrates, use: use, note: note)
+                      gloss: gloss, status: status, citation: citation, calibrates: calibrates, use: use, note: note,
+                      assessment: assessment)
     }
 
     // MARK: Helpers

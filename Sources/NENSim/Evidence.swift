@@ -108,6 +108,14 @@ public struct Figure: Codable, Sendable, Equatable {
     /// How the figure becomes a parameter, or why it is not used.
     public var use: String
     public var note: String?
+    /// The assessment schedule the figure was observed under, in the grammar of `trial`'s
+    /// scan schedule (`12w`, `8w*6,12w`); PFS, TTP and DFS medians and landmarks only.
+    /// Calibration then fits the latent time so that the figure holds as seen at scans
+    /// (docs/MODEL.md, "Scan-aware calibration"). Nil: the figure is an exact event time.
+    public var assessment: String?
+
+    /// The assessment schedule as scan phases, nil without one (checked when parsed).
+    public var assessmentPhases: [ScanPhase]? { assessment.flatMap { try? AssessmentSchedule.parse($0) } }
 
     /// The allowed units.
     public static let units = ["months", "years", "days", "proportion", "ratio"]
@@ -124,11 +132,12 @@ public struct Figure: Codable, Sendable, Equatable {
     public init(id: String, endpoint: Endpoint, kind: FigureKind, value: Double? = nil, range: [Double]? = nil,
                 qualifier: Qualifier? = nil, unit: String, time: Double? = nil, reference: String? = nil,
                 category: String? = nil, section: String, quote: String, gloss: String, status: FigureStatus,
-                citation: String? = nil, calibrates: Bool, use: String, note: String? = nil) {
+                citation: String? = nil, calibrates: Bool, use: String, note: String? = nil, assessment: String? = nil) {
         self.id = id; self.endpoint = endpoint; self.kind = kind; self.value = value; self.range = range
         self.qualifier = qualifier; self.unit = unit; self.time = time; self.reference = reference
         self.category = category; self.section = section; self.quote = quote; self.gloss = gloss
         self.status = status; self.citation = citation; self.calibrates = calibrates; self.use = use; self.note = note
+        self.assessment = assessment
     }
 
     /// The lower end: `value`, or `range[0]`.

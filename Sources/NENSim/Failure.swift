@@ -99,6 +99,7 @@ public enum Parameter: String, Sendable, Equatable, Hashable, CaseIterable {
          confidenceLevel, rho, weightsColumn, clusterColumn, factorColumns, levels, referenceLevel, phTest
     // Trials
     case ratio, targetEvents, endpoint, test, assessment, alpha, replicates, null, crossover
+    case strata, unstratifiedAnalysis
     // Group-sequential designs
     case looks, spending, betaSpending, beta, power, sided
 }

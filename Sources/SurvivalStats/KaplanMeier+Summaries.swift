@@ -27,13 +27,36 @@ extension KaplanMeierEstimate {
 
     /// `survival:::findq(c(0, time), c(0, 1 - curve), p, tol)` for one p.
     /// `curve` may hold NaN (R's NA), which `approx` ignores.
+    ///
+    /// R's knots (x = c(0, time), y = c(0, 1 − curve) without repeated y) are visited
+    /// as they are found, in one pass, and only what the two `approx` searches keep is
+    /// held — no copy of the curve (docs/PERFORMANCE.md, "analyze's memory").
+    /// - Complexity: O(m) time; O(1) memory unless the curve rises somewhere (then a set
+    ///   of the values seen, as `duplicated()`).
     static func findQuantile(time: [Double], curve: [Double], p: Double) -> Double? {
         let tol = quantileTolerance
-        // x = c(0, time), y = c(0, 1 - curve); drop repeated y (duplicated(): NaN repeats NaN).
-        var xs: [Double] = [0], ys: [Double] = [0]
-        xs.reserveCapacity(time.count + 1)
-        ys.reserveCapacity(time.count + 1)
-        var maxY = 0.0
+        // approx(y ± tol, 1:n, p, method = "constant", f = 1, rule = 1) keeps the first
+        // smallest knot ≥ p, and is NA outside [min knot, max knot].
+        struct Search {
+            let shift: Double
+            var bestX: Double? = nil, bestKnot = Double.infinity
+            var minKnot = Double.infinity, maxKnot = -Double.infinity
+            @inline(__always) mutating func visit(_ x: Double, _ y: Double, _ p: Double) {
+                let knot = y + shift
+                minKnot = Swift.min(minKnot, knot)
+                maxKnot = Swift.max(maxKnot, knot)
+                if knot >= p && knot < bestKnot { bestKnot = knot; bestX = x }
+            }
+            func result(_ p: Double) -> Double? { p >= minKnot && p <= maxKnot ? bestX : nil }
+        }
+        var above = Search(shift: tol), below = Search(shift: -tol)
+        var lastY = 0.0, maxY = 0.0
+        func visit(_ x: Double, _ y: Double) {
+            lastY = y
+            guard !y.isNaN else { return }
+            above.visit(x, y, p); below.visit(x, y, p)
+        }
+        visit(0, 0)
         // A repeat of a non-decreasing sequence can only repeat the latest value; a set
         // is needed only for a confidence curve that rises somewhere.
         var monotone = true, latest = 0.0
@@ -61,31 +84,16 @@ extension KaplanMeierEstimate {
                     seen.insert(key)
                 }
             }
-            xs.append(time[i])
-            ys.append(y)
+            visit(time[i], y)
         }
         if maxY < p { return nil }
         let xmax = time.last ?? 0
-        // approx(y ± tol, 1:n, p, method = "constant", f = 1, rule = 1): the index of the
-        // smallest knot ≥ p, NA outside [min knot, max knot].
-        func index(_ shift: Double) -> Int? {
-            var best: Int? = nil, bestKnot = Double.infinity
-            var minKnot = Double.infinity, maxKnot = -Double.infinity
-            for j in ys.indices where !ys[j].isNaN {
-                let knot = ys[j] + shift
-                minKnot = Swift.min(minKnot, knot)
-                maxKnot = Swift.max(maxKnot, knot)
-                if knot >= p && knot < bestKnot { bestKnot = knot; best = j }
-            }
-            guard p >= minKnot && p <= maxKnot else { return nil }
-            return best
-        }
-        let i1 = index(tol), i2 = index(-tol)
+        let x1 = above.result(p), x2 = below.result(p)
         var q: Double? = nil
-        if let a = i1, let b = i2 { q = (xs[a] + xs[b]) / 2 }
-        if p == 0 { q = xs[0] }
-        if let last = ys.last, !last.isNaN, Swift.abs(p - last) < tol {
-            q = i1.map { (xs[$0] + xmax) / 2 }
+        if let a = x1, let b = x2 { q = (a + b) / 2 }
+        if p == 0 { q = 0 }
+        if !lastY.isNaN, Swift.abs(p - lastY) < tol {
+            q = x1.map { ($0 + xmax) / 2 }
         }
         return q
     }

@@ -79,14 +79,64 @@ public struct KaplanMeierEstimate: Sendable {
     /// Pointwise confidence limits (`fit$lower`, `fit$upper`); NaN where R gives NA.
     public let lower: [Double]
     public let upper: [Double]
-    /// Nelson–Aalen cumulative hazard Σ d/n (`fit$cumhaz`) and its standard error
-    /// √Σ d/n² (`fit$std.chaz`).
-    public let cumulativeHazard: [Double]
-    public let cumulativeHazardStdErr: [Double]
     public let confidenceType: ConfidenceType
     public let confidenceLevel: Double
     /// Number at risk at the start (R's `n.risk[1]`, or `entered`).
     public let initialRisk: Double
+    /// The Nelson–Aalen columns when given to the initialiser; nil for a fitted curve,
+    /// whose columns are summed from `nEvent` and `nRisk` when asked for (16 bytes a row
+    /// fewer held; docs/PERFORMANCE.md, "analyze's memory").
+    private let givenHazard: (cumulativeHazard: [Double], stdErr: [Double])?
+
+    /// Nelson–Aalen cumulative hazard Σ d/n (`fit$cumhaz`).
+    /// - Complexity: O(m) per access (summed, not stored, for a fitted curve).
+    public var cumulativeHazard: [Double] { givenHazard?.cumulativeHazard ?? nelsonAalenSums(through: time.count - 1).cumulativeHazard }
+    /// The standard error of `cumulativeHazard`, √Σ d/n² (`fit$std.chaz`).
+    /// - Complexity: O(m) per access.
+    public var cumulativeHazardStdErr: [Double] { givenHazard?.stdErr ?? nelsonAalenSums(through: time.count - 1).stdErr }
+
+    init(time: [Double], nRisk: [Double], nEvent: [Double], nCensor: [Double], survival: [Double], stdErr: [Double],
+         lower: [Double], upper: [Double], cumulativeHazard: [Double]? = nil, cumulativeHazardStdErr: [Double]? = nil,
+         confidenceType: ConfidenceType, confidenceLevel: Double, initialRisk: Double) {
+        self.time = time; self.nRisk = nRisk; self.nEvent = nEvent; self.nCensor = nCensor
+        self.survival = survival; self.stdErr = stdErr; self.lower = lower; self.upper = upper
+        self.confidenceType = confidenceType; self.confidenceLevel = confidenceLevel; self.initialRisk = initialRisk
+        if let cumulativeHazard, let cumulativeHazardStdErr {
+            givenHazard = (cumulativeHazard, cumulativeHazardStdErr)
+        } else {
+            givenHazard = nil
+        }
+    }
+
+    /// The Nelson–Aalen sums over rows 0 … `last` (−1: none) in `KaplanMeier.fit`'s
+    /// order of additions (the same bits as summing them during the fit).
+    private func nelsonAalenSums(through last: Int) -> (cumulativeHazard: [Double], stdErr: [Double]) {
+        let m = last + 1
+        var chaz = [Double](repeating: 0, count: m), sechaz = [Double](repeating: 0, count: m)
+        var nelson = 0.0, v2 = 0.0
+        for i in 0..<m {
+            let d = nEvent[i], n = nRisk[i]
+            if d > 0 {
+                nelson += d / n
+                v2 += d / (n * n)
+            }
+            chaz[i] = nelson
+            sechaz[i] = v2.squareRoot()
+        }
+        return (chaz, sechaz)
+    }
+
+    /// `cumulativeHazard[i]` without making the whole column.
+    /// - Complexity: O(i).
+    private func cumulativeHazard(at i: Int) -> Double {
+        if let givenHazard { return givenHazard.cumulativeHazard[i] }
+        var nelson = 0.0
+        for k in 0...i {
+            let d = nEvent[k], n = nRisk[k]
+            if d > 0 { nelson += d / n }
+        }
+        return nelson
+    }
 
     /// se(S(t)) = S·`stdErr`, what `summary(fit)` prints as `std.err` (NaN where S = 0).
     public var standardErrorOfSurvival: [Double] {
@@ -105,7 +155,7 @@ public struct KaplanMeierEstimate: Sendable {
     /// is right-continuous (an event at `t` is included); before the first time S = 1
     /// with se 0 and limits 1; after the last time the last row is carried forward with
     /// n.risk 0.
-    /// - Complexity: O(log m).
+    /// - Complexity: O(log m), and O(m) for the cumulative hazard of a fitted curve.
     public func survival(at t: Double) -> LandmarkEstimate {
         // index1 = number of curve times ≤ t (findInterval); index2 = number < t.
         let atOrBefore = upperBound(time, t)
@@ -116,7 +166,7 @@ public struct KaplanMeierEstimate: Sendable {
         }
         let i = atOrBefore - 1
         return LandmarkEstimate(time: t, nRisk: nRiskAt, survival: survival[i], standardError: survival[i] * stdErr[i],
-                                lower: lower[i], upper: upper[i], cumulativeHazard: cumulativeHazard[i])
+                                lower: lower[i], upper: upper[i], cumulativeHazard: cumulativeHazard(at: i))
     }
 }
 
@@ -138,21 +188,15 @@ public enum KaplanMeier {
         let nRisk = data.atRisk
         var surv = [Double](repeating: 0, count: m)
         var se = [Double](repeating: 0, count: m)
-        var chaz = [Double](repeating: 0, count: m)
-        var sechaz = [Double](repeating: 0, count: m)
-        var km = 1.0, greenwood = 0.0, nelson = 0.0, v2 = 0.0
+        var km = 1.0, greenwood = 0.0
         for i in 0..<m {
             let d = data.events[i], n = nRisk[i]
             if d > 0 {
-                nelson += d / n
-                v2 += d / (n * n)
                 km *= (n - d) / n
                 greenwood += d / (n * (n - d))
             }
             surv[i] = km
             se[i] = greenwood.squareRoot()
-            chaz[i] = nelson
-            sechaz[i] = v2.squareRoot()
         }
         let z = Distributions.normalQuantile(1 - (1 - confidenceLevel) / 2)
         var lower = [Double](repeating: 0, count: m)
@@ -168,7 +212,6 @@ public enum KaplanMeier {
         let estimate = KaplanMeierEstimate(
             time: data.time, nRisk: nRisk, nEvent: data.events, nCensor: data.censored,
             survival: surv, stdErr: se, lower: lower, upper: upper,
-            cumulativeHazard: chaz, cumulativeHazardStdErr: sechaz,
             confidenceType: confidenceType, confidenceLevel: confidenceLevel,
             initialRisk: data.total)
         #if DEBUG || SURVIVALSTATS_INVARIANTS || NENSIM_INVARIANTS
@@ -252,6 +295,7 @@ extension KaplanMeierEstimate {
     /// With `delayedEntry` (counting-process data) the number at risk may grow.
     func invariantViolations(delayedEntry: Bool = false) -> [String] {
         var out: [String] = []
+        let cumulativeHazard = self.cumulativeHazard
         for i in time.indices {
             if !(survival[i] >= 0 && survival[i] <= 1) { out.append("survival[\(i)] = \(survival[i]) outside [0, 1]") }
             if i > 0 {

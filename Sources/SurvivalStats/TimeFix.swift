@@ -106,6 +106,7 @@ extension SurvivalCounts {
         guard moved else { return tables }
         return tables.map { table in
             var time: [Double] = [], events: [Double] = [], censored: [Double] = []
+            time.reserveCapacity(table.time.count); events.reserveCapacity(table.time.count); censored.reserveCapacity(table.time.count)
             var k = 0
             for i in table.time.indices {
                 while pooled[k] != table.time[i] { k += 1 }

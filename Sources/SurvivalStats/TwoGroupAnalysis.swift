@@ -64,11 +64,18 @@ public final class TwoGroupWorkspace {
     public let time: UnsafeMutableBufferPointer<Double>
     public let event: UnsafeMutableBufferPointer<Bool>
     public let group: UnsafeMutableBufferPointer<UInt8>
-    private let order: UnsafeMutableBufferPointer<UInt64>
+    /// Stratum of each record, 0 ..< strata: read only by `analyze(count:rho:gamma:strata:)`
+    /// with more than one stratum.
+    public let stratum: UnsafeMutableBufferPointer<UInt8>
+    let order: UnsafeMutableBufferPointer<UInt64>
+    /// The stratum of each row (stratified analyses only).
+    let rowStratum: UnsafeMutableBufferPointer<UInt8>
+    /// Per-stratum running sums of the stratified walk: 8 doubles per stratum.
+    let cells: UnsafeMutableBufferPointer<Double>
     // Rows of distinct (fixed) event times: at risk and deaths per group.
-    private let rowTime: UnsafeMutableBufferPointer<Double>
-    private let rowRisk0: UnsafeMutableBufferPointer<Double>, rowRisk1: UnsafeMutableBufferPointer<Double>
-    private let rowDeaths0: UnsafeMutableBufferPointer<Double>, rowDeaths1: UnsafeMutableBufferPointer<Double>
+    let rowTime: UnsafeMutableBufferPointer<Double>
+    let rowRisk0: UnsafeMutableBufferPointer<Double>, rowRisk1: UnsafeMutableBufferPointer<Double>
+    let rowDeaths0: UnsafeMutableBufferPointer<Double>, rowDeaths1: UnsafeMutableBufferPointer<Double>
 
     /// Sort key of a record: the IEEE bit pattern of its time (order-preserving for
     /// times ≥ 0) with the two lowest mantissa bits replaced by group | event << 1.
@@ -86,11 +93,15 @@ public final class TwoGroupWorkspace {
         event = .allocate(capacity: c); event.initialize(repeating: false)
         group = .allocate(capacity: c); group.initialize(repeating: 0)
         order = .allocate(capacity: c); order.initialize(repeating: 0)
+        stratum = .allocate(capacity: c); stratum.initialize(repeating: 0)
+        rowStratum = .allocate(capacity: c); rowStratum.initialize(repeating: 0)
+        cells = .allocate(capacity: 8 * Self.maxStrata); cells.initialize(repeating: 0)
         rowTime = doubles(); rowRisk0 = doubles(); rowRisk1 = doubles(); rowDeaths0 = doubles(); rowDeaths1 = doubles()
     }
 
     deinit {
         time.deallocate(); event.deallocate(); group.deallocate(); order.deallocate()
+        stratum.deallocate(); rowStratum.deallocate(); cells.deallocate()
         rowTime.deallocate(); rowRisk0.deallocate(); rowRisk1.deallocate(); rowDeaths0.deallocate(); rowDeaths1.deallocate()
     }
 
@@ -238,7 +249,7 @@ public final class TwoGroupWorkspace {
     /// finite) is pulled back towards the last accepted β, more each time. The
     /// partial likelihood is invariant to R's centring and scaling of the covariate,
     /// so the iterates are R's up to rounding.
-    private func fitCox(rows: Int, events0: Int, events1: Int) -> (beta: Double, se: Double, converged: Bool) {
+    func fitCox(rows: Int, events0: Int, events1: Int) -> (beta: Double, se: Double, converged: Bool) {
         if events1 == 0 && events0 == 0 { return (.nan, .nan, false) }
         // Monotone likelihood: a group without events has β̂ = ∓∞ (R warns "coefficient may be infinite").
         if events1 == 0 { return (-.infinity, .infinity, false) }

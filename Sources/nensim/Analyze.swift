@@ -173,11 +173,21 @@ struct Analyze: ParsableCommand {
             let table = try CSVReader.read(path: file)
             let data = try AnalysisData.extract(from: table, options: options)
             let commandLine = ["nensim"] + CommandLine.arguments.dropFirst()
-            let result = SurvivalAnalysis.run(data, options: options, input: file, commandLine: commandLine)
+            // The curves are not kept: each is written to km.csv as it is fitted (with --out).
+            guard let folder, let out else {
+                let result = SurvivalAnalysis.run(data, options: options, input: file, commandLine: commandLine, keepCurves: false)
+                return try Console.out(result.report.renderText())
+            }
+            var analysis: AnalysisResult? = nil
+            try folder.write("km.csv") { km in
+                try km.write(AnalysisResult.kaplanMeierHeader)
+                analysis = try SurvivalAnalysis.run(data, options: options, input: file, commandLine: commandLine, keepCurves: false) { label, curve in
+                    try AnalysisResult.writeKaplanMeierRows(label: label, curve, points: kmPoints, to: km)
+                }
+            }
+            let result = analysis!
             var text = result.report.renderText()
-            guard let folder, let out else { return try Console.out(text) }
             var written = ["km.csv", "analysis.json"]
-            try folder.write("km.csv") { try result.writeKaplanMeierCSV(to: $0, points: kmPoints) }
             let json = try result.json()
             try folder.write("analysis.json") { try $0.write(json) }
             if let zph = result.zphCSV { try folder.write("zph.csv", contents: zph); written.append("zph.csv") }

@@ -62,9 +62,10 @@ struct Design: ParsableCommand {
     func run() throws {
         output.apply()
         try reportingFailures {
-            let template = try trial.design(patients: 2, followUp: trial.followUp ?? 12, targetEvents: nil, alpha: alpha, null: false,
-                                            sequential: try trial.sequentialPlan(sides: sided, beta: 1 - power))
             let (_, _, models) = try trial.calibratedArms("design", strict: strict)
+            let template = try trial.resolvingStrata(
+                try trial.design(patients: 2, followUp: trial.followUp ?? 12, targetEvents: nil, alpha: alpha, null: false,
+                                 sequential: try trial.sequentialPlan(sides: sided, beta: 1 - power)), models: models)
             trial.warnInert(template)
             warnFindings(models)
             let ids = models.map(\.id)

@@ -89,6 +89,8 @@ extension Parameter {
         case .test: "--test"
         case .assessment: "--assess"
         case .crossover: "--crossover"
+        case .strata: "--strata"
+        case .unstratifiedAnalysis: "--unstratified-analysis"
         case .alpha: "--alpha"
         case .replicates: "--replicates"
         case .null: "--null"

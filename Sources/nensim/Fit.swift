@@ -120,7 +120,7 @@ struct Fit: ParsableCommand {
             let table = try CSVReader.read(path: file)
             let data = try AnalysisData.extract(from: table, options: options)
             let commandLine = ["nensim"] + CommandLine.arguments.dropFirst()
-            let result = try FitReport.make(data, families: families, tau: tau, input: file, commandLine: commandLine)
+            let result = try FitReport.make(data, families: families, tau: tau, input: file, commandLine: commandLine, withCurves: folder != nil)
             var text = result.text()
             if let exportEvidence {
                 let data = try result.evidence(dist: exportDist.flatMap(ParametricFamily.init(rawValue:)), arm: exportArm,
@@ -227,7 +227,10 @@ struct FitReport: Codable {
     var curves: [[String: any SurvivalDistribution]] = []
     enum CodingKeys: String, CodingKey { case version, commandLine, input, recordsRead, recordsDropped, covariates, covariateMeans, tau, confidenceLevel, groups }
 
-    static func make(_ data: AnalysisData, families: [ParametricFamily], tau tauOption: Double?, input: String, commandLine: [String]) throws -> FitReport {
+    /// - Parameter withCurves: compute each group's Kaplan–Meier curve (for fit.json and
+    ///   fit.svg); without it `km` is empty.
+    static func make(_ data: AnalysisData, families: [ParametricFamily], tau tauOption: Double?, input: String, commandLine: [String],
+                     withCurves: Bool = true) throws -> FitReport {
         let p = data.covariateNames.count
         let z = Distributions.normalQuantile(0.975)
         var indices = [[Int]](repeating: [], count: data.groupLabels.count)
@@ -238,18 +241,30 @@ struct FitReport: Codable {
         var groups: [GroupResult] = []
         var curves: [[String: any SurvivalDistribution]] = []
         for (g, rows) in indices.enumerated() {
-            let time = rows.map { data.time[$0] }, event = rows.map { data.event[$0] }
-            var zz: [Double] = []
-            zz.reserveCapacity(rows.count * p)
-            for i in rows { zz.append(contentsOf: data.covariates[(i * p)..<((i + 1) * p)]) }
+            // One group: the columns as they are; otherwise the group's rows gathered.
+            let whole = indices.count == 1
+            let time = whole ? data.time : rows.map { data.time[$0] }, event = whole ? data.event : rows.map { data.event[$0] }
+            var zz: [Double] = whole || p == 0 ? (p == 0 ? [] : data.covariates) : []
+            if !whole && p > 0 {
+                zz.reserveCapacity(rows.count * p)
+                for i in rows { zz.append(contentsOf: data.covariates[(i * p)..<((i + 1) * p)]) }
+            }
             var fits: [(ParametricFamily, ParametricFit)] = []
             var failures: [GroupResult.Failure] = []
-            for family in families {
-                do {
-                    fits.append((family, try ParametricFit.fit(family, time: time, event: event, covariates: zz, covariateNames: data.covariateNames)))
-                } catch let e as ParametricFitError {
-                    failures.append(.init(dist: family.rawValue, message: e.description))
+            // The group's records prepared once for all families (docs/PARAMETRIC.md, "Speed").
+            do {
+                let prepared = try ParametricData(time: time, event: event, covariates: zz, covariateCount: p)
+                for family in families {
+                    do {
+                        // The generalized gamma starts from the Weibull (Q = 1): reuse it when fitted.
+                        let start = family == .gengamma ? fits.first { $0.0 == .weibull }.map { $0.1.estimates + [1] } : nil
+                        fits.append((family, try ParametricFit.fit(family, data: prepared, covariateNames: data.covariateNames, start: start)))
+                    } catch let e as ParametricFitError {
+                        failures.append(.init(dist: family.rawValue, message: e.description))
+                    }
                 }
+            } catch let e as ParametricFitError {
+                failures = families.map { .init(dist: $0.rawValue, message: e.description) }
             }
             fits.sort { $0.1.aic < $1.1.aic }
             let best = fits.first?.1.aic ?? 0
@@ -277,9 +292,10 @@ struct FitReport: Codable {
                                             median: medianCI, rmst: rmst, iterations: fit.iterations))
                 groupCurves[family.rawValue] = d
             }
-            let km = KaplanMeier.fit(time: time, event: event)
+            // The Kaplan–Meier curve is drawn and written only with files to write.
+            let km = withCurves ? KMCurve.thinned(KaplanMeier.fit(time: time, event: event)) : KMCurve(time: [], surv: [], lower: [], upper: [])
             groups.append(GroupResult(group: data.groupLabels[g], n: rows.count, events: event.filter { $0 }.count, fits: results,
-                                      failures: failures, km: KMCurve.thinned(km)))
+                                      failures: failures, km: km))
             curves.append(groupCurves)
         }
         if groups.allSatisfy({ $0.fits.isEmpty }) {

@@ -45,6 +45,9 @@ struct Trial: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Probabilistic sensitivity analysis: K parameter draws from the figures' ranges, each simulated.", transform: Counts.parse)
     var psa: Int?
 
+    @Option(name: .long, parsing: .unconditional, help: "Predictive trials: K trials, each simulated once with its own draw of the arms' parameters (as --psa draws them); reports assurance, the probability of a significant result, and the predictive HR, medians and p-value (docs/TRIAL.md).", transform: Counts.parse)
+    var assurance: Int?
+
     @Option(name: .long, parsing: .unconditional, help: "Random seed; the same seed gives the same output for any thread count.")
     var seed: UInt64 = 1
 
@@ -69,6 +72,11 @@ struct Trial: ParsableCommand {
         guard replicates <= 100_000_000 else { throw ValidationError("--replicates \(replicates): at most 10^8") }
         guard threads >= 1, threads <= 256 else { throw ValidationError("--threads \(threads): must be between 1 and 256 (each worker keeps its own tally)") }
         if let psa { guard psa >= 1, psa <= 100_000 else { throw ValidationError("--psa \(psa): the number of draws must be between 1 and 100000") } }
+        if let assurance {
+            guard Limits.psaDraws.contains(assurance) else { throw ValidationError("--assurance \(assurance): the number of trials must be between 1 and 100000") }
+            if psa != nil { throw ValidationError("give --assurance or --psa, not both (--psa summarises many trials per draw, --assurance one trial per draw)") }
+            if shard != nil { throw ValidationError("--assurance with --shard: sharded predictive trials are not supported yet") }
+        }
         if let shard {
             do { _ = try ShardSpec.parse(shard) } catch let f as NensimFailure { throw validationError(f) }
             if trial.looks != nil { throw ValidationError("--shard with --looks: sharded group-sequential trials are not supported yet") }
@@ -83,6 +91,7 @@ struct Trial: ParsableCommand {
         if beta != nil, power != nil { throw ValidationError("give --beta or --power, not both") }
         if let b = beta ?? power.map({ 1 - $0 }) { guard b > 0, b < 1 else { throw ValidationError("--beta/--power: β = \(b) must lie in (0, 1)") } }
         if trial.looks != nil, events == nil { throw ValidationError("--looks needs --events (looks are at fractions of the target events)") }
+        if psa != nil, !trial.strata.isEmpty { throw ValidationError("--psa with --strata: a stratified PSA is not supported yet") }
         // Cross-field checks of the design and the arm list, before any work.
         try validating {
             try design().validate()
@@ -116,9 +125,9 @@ struct Trial: ParsableCommand {
     func run() throws {
         output.apply()
         try reportingFailures {
-            let design = try design()
-            try design.validate()
             let (catalogue, overrides, models) = try trial.calibratedArms("trial", strict: strict)
+            let design = try trial.resolvingStrata(try design(), models: models)
+            try design.validate()
             trial.warnInert(design)
 
             let request = TrialRequest(experimental: models[0], control: models[1], design: design,
@@ -138,9 +147,12 @@ struct Trial: ParsableCommand {
             let result = TrialSimulator.run(request, progress: bar?.callback)
             if psa != nil { bar?.begin(.psa, total: 1) }
             let psaResult = try psa.map { try TrialSimulator.psa(request, catalogue: catalogue, overrides: overrides, K: $0) }
+            if let assurance { bar?.begin(.replicates, total: assurance) }
+            let assuranceResult = try assurance.map { try TrialSimulator.assurance(request, catalogue: catalogue, overrides: overrides, K: $0, progress: bar?.callback) }
             bar?.complete() // before the table, on the same terminal
-            let report = TrialReport(result: result, psa: psaResult?.draws, psaFigures: psaResult?.figures ?? [],
+            var report = TrialReport(result: result, psa: psaResult?.draws, psaFigures: psaResult?.figures ?? [],
                                      commandLine: ["nensim"] + CommandLine.arguments.dropFirst())
+            report.assurance = assuranceResult
             try Self.finish(report, folder: folder)
         }
     }

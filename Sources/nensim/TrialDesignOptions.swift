@@ -35,7 +35,7 @@ struct TrialDesignOptions: ParsableArguments {
     @Option(name: .long, help: "Endpoint analysed: pfs or os.")
     var endpoint: TrialEndpointOption = .pfs
 
-    @Option(name: .long, help: "Decision test: logrank, cox (Wald), fh:RHO,GAMMA (Fleming–Harrington), maxcombo or mb:TSTAR (Magirr–Burman).")
+    @Option(name: .long, help: "Decision test: logrank, cox (Wald), fh:RHO,GAMMA (Fleming–Harrington), maxcombo, mb:TSTAR (Magirr–Burman) or rmst:TAU (RMST difference to TAU months; fixed designs).")
     var test: String = "logrank"
 
     @Option(name: .long, help: ArgumentHelp("Scan interval (e.g. 12w, 3m, 90d), or a changing schedule INTERVAL*COUNT,…,INTERVAL (8w*6,12w: six scans 8 weeks apart, then every 12): progression is seen at the first scan after it.", valueName: "interval|i*k,…,i"))
@@ -49,6 +49,12 @@ struct TrialDesignOptions: ParsableArguments {
 
     @Option(name: .customLong("beta-spending"), help: "Non-binding futility bounds from β spending (obf, pocock, hsd:GAMMA); needs --sided 1.")
     var betaSpending: String?
+
+    @Option(name: .long, help: ArgumentHelp("Stratified permuted-block randomisation (repeatable): KEY=LEVEL:SHARE[:HR],LEVEL:SHARE[:HR],… — keys as --population names them (grade=G1:0.4,G2:0.6:1.8; liver_metastases=yes:0.3,no:0.7 takes the model's hazard ratio) or any label (region=EU:0.5,US:0.5); HR multiplies both hazards (default 1). Analysed by the stratified log-rank and Cox.", valueName: "key=level:share[:hr],…"))
+    var strata: [String] = []
+
+    @Flag(name: .customLong("unstratified-analysis"), help: "With --strata: randomise within strata but analyse without them.")
+    var unstratifiedAnalysis = false
 
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a parameter: ARM.PARAM=VALUE (repeatable).", valueName: "arm.param=value"))
     var assignments: [String] = []
@@ -64,6 +70,10 @@ struct TrialDesignOptions: ParsableArguments {
             }
         }
         if betaSpending != nil, sided != 1 { throw ValidationError("--beta-spending needs --sided 1 (futility bounds are one-sided)") }
+        if unstratifiedAnalysis, strata.isEmpty { throw ValidationError("--unstratified-analysis needs --strata") }
+        if !strata.isEmpty {
+            do { _ = try TrialStrata.parse(strata) } catch let f as NensimFailure { throw validationError(f) }
+        }
         if let crossover, !(crossover >= 0 && crossover <= 1) {
             throw ValidationError("--crossover \(crossover): the share of control patients crossing over must lie in [0, 1]")
         }
@@ -77,6 +87,14 @@ struct TrialDesignOptions: ParsableArguments {
         if (design.crossover ?? 0) > 0, design.null {
             Console.warning("--crossover with --null: both slots are the control arm, so crossing over changes nothing")
         }
+    }
+
+    /// `design` with its strata's model-covariate hazard ratios read from the calibrated
+    /// control arm (`TrialStrata.resolved(with:)`).
+    func resolvingStrata(_ design: TrialDesign, models: [ArmModel]) throws -> TrialDesign {
+        var d = design
+        d.strata = try d.strata.map { try $0.resolved(with: models[1]) }
+        return d
     }
 
     /// The two arm ids, EXPERIMENTAL then CONTROL, as typed (resolved against the
@@ -114,6 +132,7 @@ struct TrialDesignOptions: ParsableArguments {
         if drop.experimental != drop.control { d.experimentalDropoutPerYear = drop.experimental }
         d.assessmentSchedule = schedule
         d.crossover = crossover
+        if !strata.isEmpty { d.strata = try TrialStrata.parse(strata, stratifiedAnalysis: !unstratifiedAnalysis) }
         return d.withAccrualRates(pieces)
     }
 
@@ -126,7 +145,11 @@ struct TrialDesignOptions: ParsableArguments {
         let ids = try resolveArmList(arms, catalogue: catalogue)
         let overrides = try ModelOverrides.parse(assignments)
         for arm in overrides.values.keys.sorted() where !ids.contains(arm) { _ = try catalogue.arm(arm) }
-        let calibrator = Calibrator(catalogue: catalogue, overrides: overrides)
+        // A stratification factor that is a model covariate (liver metastases) calibrates
+        // the arms with it, at the factor's share (docs/TRIAL.md, "Stratification").
+        var population = PopulationSpec()
+        if !strata.isEmpty { population.prevalence = try TrialStrata.parse(strata).covariatePrevalences }
+        let calibrator = Calibrator(catalogue: catalogue, overrides: overrides, population: population)
         let models = try ids.map { try calibrator.model(for: $0) }
         let analysed = endpoint.rawValue
         for m in models where !m.models(analysed) {

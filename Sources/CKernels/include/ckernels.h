@@ -44,6 +44,26 @@ enum {
 void nensim_family_times(int32_t family, double p0, double p1, double *x, size_t n);
 double nensim_family_time1(int32_t family, double p0, double p1, double e);
 
+/// The generalized gamma in Prentice's parameterisation (μ, σ, Q ≠ 0; flexsurv's
+/// `gengamma`), as a table of y_k = log T(E_k) and slopes d_k = d log T / d log E at
+/// log E_k = x0 + k·h, k < n, each node an exact inverse of S (Newton on the
+/// incomplete gamma in the kernels' log and exp: the same bits on every machine).
+/// `nensim_gengamma_times` interpolates it (cubic Hermite in log E, relative error below
+/// 2e-9 in T; docs/RANDOM.md) and inverts exactly outside [x0, x0 + (n − 1)h].
+typedef struct {
+    double mu, sigma, q, x0, h, inv_h;
+    size_t n;
+    const double *y, *d;
+} nensim_gengamma_table;
+
+/// Fills y[0..<n] and d[0..<n] (caller-owned, n = t->n) and points t->y, t->d at them.
+void nensim_gengamma_table_build(nensim_gengamma_table *t, double *y, double *d);
+/// x[i] = T(x[i]) for cumulative hazards x[i] > 0; same bits as `nensim_gengamma_time1`.
+void nensim_gengamma_times(const nensim_gengamma_table *t, double *x, size_t n);
+double nensim_gengamma_time1(const nensim_gengamma_table *t, double e);
+/// log T(e) by the exact inverse (no table): slow, for tests and the table's edges.
+double nensim_gengamma_log_time1(double mu, double sigma, double q, double e);
+
 /// Per-patient costs, QALYs and life-years (docs/ECONOMICS.md, "Per-patient accrual"):
 /// one arm's (or one line of therapy's) constants. Times in months; k_* = ln(1 + r)/12.
 typedef struct {

@@ -171,8 +171,9 @@ public struct AnalysisData: Sendable {
     public var start: [Double]? = nil
     /// true = event, false = censored.
     public var event: [Bool]
-    /// Group of each record, an index into `groupLabels` (all 0 without a group column).
-    public var group: [Int]
+    /// Group of each record, an index into `groupLabels` (all 0 without a group column),
+    /// one byte a record up to 256 groups (`LevelCodes`).
+    public var group: LevelCodes
     /// Group labels in R's factor-level order; `["all"]` without a group column.
     public var groupLabels: [String]
     /// Stratum of each record (index into `strataLabels`), when a strata column is used.
@@ -363,7 +364,7 @@ public struct AnalysisData: Sendable {
         }
 
         var groupLabels = ["all"]
-        var group = [Int](repeating: 0, count: time.count)
+        var group = LevelCodes(zeros: time.count)
         if options.reference != nil && groupIndex == nil { throw NensimFailure.usage("\(.referenceLevel) needs a \(.groupColumn) column") }
         if let groupIndex {
             var levels = try orderedLevels(Array(groupsSeen), column: table.header[groupIndex], given: options.levels[options.group!], source: source)
@@ -378,7 +379,7 @@ public struct AnalysisData: Sendable {
             }
             groupLabels = levels.labels
             let level = levelOf(0, levels.index)
-            group = groupIDs.map { level[Int($0)] }
+            group = LevelCodes(count: groupIDs.count, levels: groupLabels.count) { level[Int(groupIDs[$0])] }
             groupIDs = []
             var counts = [Int](repeating: 0, count: groupLabels.count)
             for g in group { counts[g] += 1 }
@@ -491,5 +492,15 @@ public struct AnalysisData: Sendable {
         }
         let names = labels.sorted { Array($0.unicodeScalars.map(\.value)).lexicographicallyPrecedes($1.unicodeScalars.map(\.value)) }
         return (names, Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) }))
+    }
+}
+
+extension AnalysisData {
+    /// The records as given, groups as `[Int]` (indices into `groupLabels`).
+    public init(time: [Double], event: [Bool], group: [Int], groupLabels: [String], strata: [Int]?, strataLabels: [String],
+                covariates: [Double], covariateNames: [String], recordsRead: Int, dropped: Int, missingByColumn: [String: Int]) {
+        self.init(time: time, event: event, group: LevelCodes(group, levels: max(1, groupLabels.count)), groupLabels: groupLabels,
+                  strata: strata, strataLabels: strataLabels, covariates: covariates, covariateNames: covariateNames,
+                  recordsRead: recordsRead, dropped: dropped, missingByColumn: missingByColumn)
     }
 }

@@ -251,7 +251,8 @@ public struct AnalysisResult: Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    static let kaplanMeierHeader = "group,time,n_risk,n_event,n_censor,surv,log_surv_se,lower,upper\n"
+    /// The header row of `km.csv`.
+    public static let kaplanMeierHeader = "group,time,n_risk,n_event,n_censor,surv,log_surv_se,lower,upper\n"
 
     /// Writes `km.csv` (the rows of `kaplanMeierCSV`) through the buffered writer, each
     /// number formatted in place; with `points`, each curve thinned for plotting
@@ -259,11 +260,17 @@ public struct AnalysisResult: Sendable {
     /// - Complexity: O(rows).
     public func writeKaplanMeierCSV(to out: OutputFile, points: Int? = nil) throws {
         try out.write(Self.kaplanMeierHeader)
-        for (g, km) in zip(report.groups, curves) {
-            let label = Array(CSVWriter.field(g.label).utf8)
-            for i in CSV.thinnedRows(km, points: points) {
-                try out.append { Self.appendKaplanMeierRow(label, km, i, to: &$0) }
-            }
+        for (g, km) in zip(report.groups, curves) { try Self.writeKaplanMeierRows(label: g.label, km, points: points, to: out) }
+    }
+
+    /// The rows of one group's curve in `km.csv` (after `kaplanMeierHeader`), as
+    /// `writeKaplanMeierCSV` writes them: for a curve handed over by
+    /// `SurvivalAnalysis.run(…, eachCurve:)`.
+    /// - Complexity: O(rows).
+    public static func writeKaplanMeierRows(label: String, _ km: KaplanMeierEstimate, points: Int? = nil, to out: OutputFile) throws {
+        let label = Array(CSVWriter.field(label).utf8)
+        for i in CSV.thinnedRows(km, points: points) {
+            try out.append { Self.appendKaplanMeierRow(label, km, i, to: &$0) }
         }
     }
 
@@ -308,8 +315,20 @@ public enum SurvivalAnalysis {
     ///   event) ~ group)` (at risk at t: start < t ≤ stop), the Cox model as
     ///   `coxph(Surv(start, stop, event) ~ …)`; no log-rank test, as R's `survdiff`
     ///   refuses such data (a note says so).
+    /// - Curves: each group's curve is fitted, summarised and handed to `eachCurve`
+    ///   (`km.csv` is written from there) one at a time, and kept in the result only with
+    ///   `keepCurves`, so that without it one curve is held at a time
+    ///   (docs/PERFORMANCE.md, "analyze's memory").
     /// - Complexity: O(n log n).
-    public static func run(_ data: AnalysisData, options: AnalysisOptions, input: String, commandLine: [String]) -> AnalysisResult {
+    public static func run(_ data: AnalysisData, options: AnalysisOptions, input: String, commandLine: [String],
+                           keepCurves: Bool = true) -> AnalysisResult {
+        run(data, options: options, input: input, commandLine: commandLine, keepCurves: keepCurves) { _, _ in }
+    }
+
+    /// `run`, each group's curve handed to `eachCurve` once fitted and summarised.
+    public static func run(_ data: AnalysisData, options: AnalysisOptions, input: String, commandLine: [String],
+                           keepCurves: Bool = true,
+                           eachCurve: (_ label: String, _ curve: KaplanMeierEstimate) throws -> Void) rethrows -> AnalysisResult {
         let k = data.groupLabels.count
         var notes: [String] = []
         for (name, levels) in data.factorLevels.sorted(by: { $0.key < $1.key }) {
@@ -327,7 +346,7 @@ public enum SurvivalAnalysis {
         // R's time fix over all the curves' records together, as `survfit(… ~ group)`;
         // with weights, every count is a sum of weights (`survfit(…, weights = w)`).
         // The records split by group (stable order) live only while the tables are made.
-        let tables: [SurvivalCounts] = {
+        var tables: [SurvivalCounts] = {
             var times = [[Double]](repeating: [], count: k)
             var events = [[Bool]](repeating: [], count: k)
             var weights = [[Double]](repeating: [], count: k)
@@ -355,9 +374,6 @@ public enum SurvivalAnalysis {
                     : SurvivalCounts(time: times[$0], event: events[$0], weight: weights[$0], timefix: false)
             })
         }()
-        let curves = tables.map {
-            KaplanMeier.fit($0, confidenceType: options.confidenceType, confidenceLevel: options.confidenceLevel)
-        }
         let lastTimes = groupLast.map { $0 ?? 0 }
         let tau: Double
         let tauRule: String
@@ -371,33 +387,6 @@ public enum SurvivalAnalysis {
             tau = lastTimes.min() ?? 0
             tauRule = k > 1 ? "smallest of the groups' last follow-up times" : "last follow-up time"
         }
-        let z = Distributions.normalQuantile(1 - (1 - options.confidenceLevel) / 2)
-        var groups: [GroupSummary] = []
-        var means: [RestrictedMean] = []
-        for g in 0..<k {
-            let km = curves[g]
-            let nEvents = groupEvents[g]
-            let rm = km.restrictedMean(tau: tau)
-            means.append(rm)
-            let landmarks = options.landmarks.map { t -> LandmarkSummary in
-                let l = km.survival(at: t)
-                return LandmarkSummary(time: t, nRisk: l.nRisk, survival: l.survival, standardError: l.standardError, lower: l.lower, upper: l.upper)
-            }
-            groups.append(GroupSummary(
-                label: data.groupLabels[g], n: groupSize[g], events: nEvents, censored: groupSize[g] - nEvents,
-                lastTime: lastTimes[g], median: QuantileSummary(km.median), printedMedian: QuantileSummary(km.printedMedian),
-                quantiles: [0.25, 0.5, 0.75].map { QuantileSummary(km.quantile($0)) },
-                landmarks: landmarks,
-                rmst: RMSTSummary(tau: tau, estimate: rm.estimate, standardError: rm.standardError,
-                                  lower: rm.estimate - z * rm.standardError, upper: rm.estimate + z * rm.standardError)))
-        }
-        var differences: [RMSTDifference] = []
-        for g in 1..<max(k, 1) {
-            let d = RMST.difference(means[g], means[0], confidenceLevel: options.confidenceLevel)
-            let p = d.se > 0 ? 2 * Distributions.normalSurvival(abs(d.estimate / d.se)) : .nan
-            differences.append(RMSTDifference(group: data.groupLabels[g], reference: data.groupLabels[0], tau: tau,
-                                              estimate: d.estimate, standardError: d.se, lower: d.lower, upper: d.upper, pValue: p))
-        }
 
         // Each analysis on the records complete in its own columns, as R's survfit,
         // survdiff and coxph each apply na.omit to their own model frame.
@@ -409,16 +398,23 @@ public enum SurvivalAnalysis {
         let coxRows = coxAll ? [] : (0..<data.count).filter { data.coxRow[$0] }
         let logRankCount = logRankAll ? data.count : logRankRows.count, coxCount = coxAll ? data.count : coxRows.count
         func logRankSubset<T>(_ a: [T]) -> [T] { logRankAll ? a : logRankRows.map { a[$0] } }
-        var usedByLogRank: Int? = nil, usedByCox: Int? = nil
+        var usedByLogRank: Int? = nil
         var logRank: LogRankSummary? = nil
         if k >= 2 && data.start != nil {
             notes.append("log-rank test not computed for (start, stop] data: R's survdiff refuses it (\"Right censored data only\"); the Cox model's score test compares the groups")
         } else if k >= 2 {
             usedByLogRank = logRankCount
             do {
-                let r = try LogRank.test(time: logRankSubset(data.time), event: logRankSubset(data.event),
-                                         group: logRankSubset(data.group), strata: data.strata.map(logRankSubset),
+                let r: LogRankResult
+                if data.strata == nil && data.weight == nil && logRankAll {
+                    // The curves' tables are the test's: each group's records, time-fixed
+                    // together (what `LogRank.test(time:event:group:)` would build again).
+                    r = try LogRank.test(strata: [tables], rho: options.rho, timefix: false)
+                } else {
+                    r = try LogRank.test(time: logRankSubset(data.time), event: logRankSubset(data.event),
+                                         group: logRankSubset(Array(data.group)), strata: data.strata.map(logRankSubset),
                                          rho: options.rho, weight: data.weight.map(logRankSubset))
+                }
                 logRank = LogRankSummary(rho: options.rho, strata: options.strata, groups: data.groupLabels, observed: r.observed,
                                          expected: r.expected, variance: r.variance, chiSquare: r.chiSquare,
                                          df: r.degreesOfFreedom, pValue: r.pValue)
@@ -427,6 +423,43 @@ public enum SurvivalAnalysis {
             }
         }
 
+        // One curve at a time: fitted, summarised, handed to `eachCurve`, and kept only
+        // with `keepCurves`; its table is freed with it.
+        let z = Distributions.normalQuantile(1 - (1 - options.confidenceLevel) / 2)
+        var groups: [GroupSummary] = []
+        var means: [RestrictedMean] = []
+        var curves: [KaplanMeierEstimate] = []
+        for g in 0..<k {
+            let km = KaplanMeier.fit(tables[g], confidenceType: options.confidenceType, confidenceLevel: options.confidenceLevel)
+            tables[g] = .empty
+            let nEvents = groupEvents[g]
+            let rm = km.restrictedMean(tau: tau)
+            means.append(rm)
+            let landmarks = options.landmarks.map { t -> LandmarkSummary in
+                let l = km.survival(at: t)
+                return LandmarkSummary(time: t, nRisk: l.nRisk, survival: l.survival, standardError: l.standardError, lower: l.lower, upper: l.upper)
+            }
+            let quantiles = [0.25, 0.5, 0.75].map { QuantileSummary(km.quantile($0)) }
+            groups.append(GroupSummary(
+                label: data.groupLabels[g], n: groupSize[g], events: nEvents, censored: groupSize[g] - nEvents,
+                lastTime: lastTimes[g], median: quantiles[1], printedMedian: QuantileSummary(km.printedMedian),
+                quantiles: quantiles,
+                landmarks: landmarks,
+                rmst: RMSTSummary(tau: tau, estimate: rm.estimate, standardError: rm.standardError,
+                                  lower: rm.estimate - z * rm.standardError, upper: rm.estimate + z * rm.standardError)))
+            try eachCurve(data.groupLabels[g], km)
+            if keepCurves { curves.append(km) }
+        }
+        tables = []
+        var differences: [RMSTDifference] = []
+        for g in 1..<max(k, 1) {
+            let d = RMST.difference(means[g], means[0], confidenceLevel: options.confidenceLevel)
+            let p = d.se > 0 ? 2 * Distributions.normalSurvival(abs(d.estimate / d.se)) : .nan
+            differences.append(RMSTDifference(group: data.groupLabels[g], reference: data.groupLabels[0], tau: tau,
+                                              estimate: d.estimate, standardError: d.se, lower: d.lower, upper: d.upper, pValue: p))
+        }
+
+        var usedByCox: Int? = nil
         var cox: CoxSummary? = nil
         var coxFailure: String? = nil
         var phTest: PHTestSummary? = nil

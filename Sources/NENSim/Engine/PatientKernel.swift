@@ -92,17 +92,15 @@ struct ExponentialFamily: EventTimeFamily {
 
 /// Any family of docs/PARAMETRIC.md as a kernel stage (docs/RANDOM.md, "Event-time
 /// families"): the exponential and Weibull as `ExponentialFamily` / `WeibullFamily`; the
-/// log-logistic, log-normal and Gompertz by the CKernels (`nensim_family_times`, the
-/// kernels' own log and exp: the same bits on every machine); the generalized gamma by
-/// SurvivalStats' inverse (a gamma quantile refined by Newton, on the platform's libm:
-/// the same bits for any thread or shard count on one machine, not promised across
-/// platforms).
+/// log-logistic, log-normal and Gompertz by the CKernels (`nensim_family_times`); the
+/// generalized gamma by interpolating a `GeneralizedGammaTable`. All use the kernels' own
+/// log and exp: the same bits on every machine.
 struct FamilyKernel: EventTimeFamily {
     enum Path: Sendable {
         case exponential(ExponentialFamily)
         case weibull(WeibullFamily)
         case kernel(tag: Int32, p0: Double, p1: Double)
-        case generic(GeneralizedGammaDistribution)
+        case gengamma(GeneralizedGammaTable)
     }
     let path: Path
 
@@ -117,7 +115,8 @@ struct FamilyKernel: EventTimeFamily {
         case .gengamma:
             let g = GeneralizedGammaDistribution(location: p[0], scale: exp(p[1]), q: p[2])
             path = abs(g.q) < GeneralizedGammaDistribution.lognormalThreshold
-                ? .kernel(tag: Int32(NENSIM_FAMILY_LOGNORMAL), p0: exp(p[1]), p1: exp(p[0])) : .generic(g)
+                ? .kernel(tag: Int32(NENSIM_FAMILY_LOGNORMAL), p0: exp(p[1]), p1: exp(p[0]))
+                : .gengamma(GeneralizedGammaTable(location: g.location, scale: g.scale, q: g.q))
         }
     }
 
@@ -126,7 +125,7 @@ struct FamilyKernel: EventTimeFamily {
         case let .exponential(f): f.times(fromExponentials: x, count: count)
         case let .weibull(f): f.times(fromExponentials: x, count: count)
         case let .kernel(tag, p0, p1): nensim_family_times(tag, p0, p1, x, count)
-        case let .generic(g): for i in 0..<count { x[i] = g.time(cumulativeHazard: x[i]) }
+        case let .gengamma(t): t.times(x, count: count)
         }
     }
 
@@ -135,9 +134,45 @@ struct FamilyKernel: EventTimeFamily {
         case let .exponential(f): return f.time(fromExponential: e)
         case let .weibull(f): return f.time(fromExponential: e)
         case let .kernel(tag, p0, p1): return nensim_family_time1(tag, p0, p1, e)
-        case let .generic(g): return g.time(cumulativeHazard: e)
+        case let .gengamma(t): return t.time(e)
         }
     }
+}
+
+/// The generalized gamma's inverse S as a table (CKernels' `nensim_gengamma_table`):
+/// log T and its slope in log E at `nodes` equally spaced log E from `logE0` to
+/// `logE1`, each an exact inverse, interpolated by cubic Hermite; relative error below
+/// 2e-9 in T for E in the table, the exact inverse outside it (docs/RANDOM.md).
+/// Built once per arm: a few milliseconds for |Q| ≥ 0.02, up to about a second as |Q|
+/// nears the log-normal threshold 1e-4 (the incomplete gamma's series grows as 1/|Q|).
+///
+/// Invariant (why `@unchecked Sendable` is sound): the buffers are written only in
+/// `init`, read-only afterwards, and freed in `deinit`.
+final class GeneralizedGammaTable: @unchecked Sendable {
+    static let nodes = 4097
+    /// log E from log 1e-12 (below the smallest word's −log, 1.2e-10, with room for
+    /// covariates) to log 100, as literals so that no platform's `log` moves the nodes.
+    static let logE0 = -27.631021115928547, logE1 = 4.605170185988092
+    private let values: UnsafeMutableBufferPointer<Double>
+    private let slopes: UnsafeMutableBufferPointer<Double>
+    private var table: nensim_gengamma_table
+
+    init(location mu: Double, scale sigma: Double, q: Double) {
+        precondition(q != 0 && sigma > 0 && mu.isFinite && sigma.isFinite && q.isFinite, "generalized gamma μ \(mu), σ \(sigma), Q \(q)")
+        let n = Self.nodes, h = (Self.logE1 - Self.logE0) / Double(n - 1)
+        values = .allocate(capacity: n); values.initialize(repeating: 0)
+        slopes = .allocate(capacity: n); slopes.initialize(repeating: 0)
+        table = nensim_gengamma_table(mu: mu, sigma: sigma, q: q, x0: Self.logE0, h: h, inv_h: 1 / h, n: n, y: nil, d: nil)
+        nensim_gengamma_table_build(&table, values.baseAddress!, slopes.baseAddress!)
+    }
+
+    deinit { values.deallocate(); slopes.deallocate() }
+
+    func times(_ x: UnsafeMutablePointer<Double>, count: Int) {
+        withUnsafePointer(to: table) { nensim_gengamma_times($0, x, count) }
+    }
+
+    func time(_ e: Double) -> Double { withUnsafePointer(to: table) { nensim_gengamma_time1($0, e) } }
 }
 
 /// A probability as a threshold on a 32-bit word: the event when w < threshold (0 … 2³²).

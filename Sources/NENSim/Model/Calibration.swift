@@ -179,6 +179,11 @@ public struct Calibrator {
         var pfsAnchors: [SurvivalAnchor] = []
         var pfsFigures: [Figure] = []
         for f in used where [.pfs, .ttp, .dfs].contains(f.endpoint) {
+            if let scanned = try ScanCalibration.anchor(f, centre: Self.centre(of: f), arm: arm.id) {
+                // Observed at scans: the latent time's anchor (ScanCalibration.swift).
+                pfsAnchors.append(scanned.anchor); pfsFigures.append(f); notes.append(scanned.note)
+                continue
+            }
             switch f.kind {
             case .median:
                 pfsAnchors.append(SurvivalAnchor(time: Self.centre(of: f), survival: 0.5, source: f.id)); pfsFigures.append(f)

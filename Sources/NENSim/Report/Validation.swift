@@ -63,6 +63,10 @@ public enum Validator {
             for (name, endpoints) in [("pfs", [Endpoint.pfs, .ttp, .dfs]), ("os", [Endpoint.os])] {
                 var anchors: [SurvivalAnchor] = []
                 for f in arm.figures where f.calibrates && endpoints.contains(f.endpoint) {
+                    if let scanned = try? ScanCalibration.anchor(f, centre: Calibrator.centre(of: f), arm: arm.id) {
+                        anchors.append(scanned.anchor) // observed at scans: the latent anchor
+                        continue
+                    }
                     if f.kind == .median { anchors.append(SurvivalAnchor(time: Calibrator.centre(of: f), survival: 0.5, source: f.id)) }
                     if f.kind == .landmark, let t = f.time { anchors.append(SurvivalAnchor(time: t, survival: Calibrator.centre(of: f), source: f.id)) }
                 }
@@ -136,6 +140,18 @@ public enum Validator {
                     continue
                 }
                 let target = Calibrator.centre(of: f)
+                if let scanned = try? ScanCalibration.anchor(f, centre: target, arm: arm.id) {
+                    // Observed at scans: the run simulates latent times, so the latent anchor is the target.
+                    let a = scanned.anchor
+                    let isMedian = f.kind == .median
+                    let l = pfsKM.survival(at: a.time)
+                    rows.append(row(arm: arm.id, f: f, quantity: isMedian ? "latent median PFS" : "latent PFS S(\(fmt(a.time)))",
+                                    target: isMedian ? a.time : a.survival,
+                                    model: isMedian ? model.pfsMedian : model.pfsSurvival(at: a.time),
+                                    simulated: isMedian ? pfsKM.median.estimate ?? .nan : l.survival,
+                                    se: isMedian ? quantileSE(pfsKM.median) : l.standardError, note: scanned.note))
+                    continue
+                }
                 switch (f.endpoint, f.kind) {
                 case (.pfs, .median), (.ttp, .median), (.dfs, .median):
                     rows.append(row(arm: arm.id, f: f, quantity: "median PFS", target: target, model: model.pfsMedian,

@@ -212,6 +212,7 @@ extension ReplicateWorker {
         let scan = d.assessmentInterval, phases = d.assessmentSchedule
         let pfsEndpoint = d.endpoint == .pfs
         var m = 0, n0 = 0, n1 = 0
+        let stratifiedAnalysis = d.strata?.stratifiedAnalysis ?? false
         for j in 0..<n where entry[j] < analysis {
             let limit = min(analysis - entry[j], dropout[j])
             let isEvent = eventTime[j] <= dropout[j] && entry[j] + eventTime[j] <= analysis
@@ -227,15 +228,21 @@ extension ReplicateWorker {
             workspace.time[m] = t
             workspace.event[m] = isEvent
             workspace.group[m] = allocation[j]
+            if stratifiedAnalysis { workspace.stratum[m] = stratum[j] }
             if allocation[j] == 1 { n1 += 1 } else { n0 += 1 }
             m += 1
         }
         let (rho, gamma): (Double, Double)
         if case let .flemingHarrington(r, g) = d.test { (rho, gamma) = (r, g) } else { (rho, gamma) = (0, 0) }
-        let stats = workspace.analyze(count: m, rho: rho, gamma: gamma)
+        let stats = stratifiedAnalysis ? workspace.analyze(count: m, rho: rho, gamma: gamma, strata: d.strataCount)
+            : workspace.analyze(count: m, rho: rho, gamma: gamma)
         var zStat = d.test == .cox ? stats.coxZ : stats.z
         var pTwo = 2 * Distributions.normalCDF(-abs(zStat)), pOne = Distributions.normalCDF(zStat)
-        if d.test.needsRecords {
+        if case let .rmst(tau) = d.test {
+            let r = RMST.test(time: Array(workspace.time[0..<m]), event: Array(workspace.event[0..<m]),
+                              group: Array(workspace.group[0..<m]), tau: tau)
+            (zStat, pOne, pTwo) = (-r.z, r.pOneSided, r.pTwoSided)
+        } else if d.test.needsRecords {
             let table = TwoGroupEventTable(time: Array(workspace.time[0..<m]), event: Array(workspace.event[0..<m]),
                                            group: Array(workspace.group[0..<m]))
             (zStat, pOne, pTwo) = Self.recordTest(d.test, table)

@@ -23,11 +23,14 @@ public enum TrialTest: Sendable, Codable, Equatable, CustomStringConvertible {
     case maxCombo
     /// Magirr–Burman modestly weighted log-rank, weight 1/max(S(t−), S(t*)), t* in months.
     case modestlyWeighted(tStar: Double)
+    /// Difference of Kaplan–Meier restricted mean survival times to τ months
+    /// (experimental − control) over its standard error, as R's `print(survfit, rmean = τ)`.
+    case rmst(tau: Double)
 
     /// Whether the test needs the records of the analysis (not the one-pass workspace).
     var needsRecords: Bool {
         switch self {
-        case .maxCombo, .modestlyWeighted: return true
+        case .maxCombo, .modestlyWeighted, .rmst: return true
         default: return false
         }
     }
@@ -44,6 +47,9 @@ public enum TrialTest: Sendable, Codable, Equatable, CustomStringConvertible {
         if t.hasPrefix("mb:") || t.hasPrefix("mw:") {
             if let ts = Double(t.dropFirst(3)), ts.isFinite, ts > 0 { return .modestlyWeighted(tStar: ts) }
         }
+        if t.hasPrefix("rmst:") {
+            if let tau = Double(t.dropFirst(5)), tau.isFinite, tau > 0, tau <= Limits.months.upperBound { return .rmst(tau: tau) }
+        }
         if t.hasPrefix("fh:") {
             let parts = t.dropFirst(3).split(separator: ",", omittingEmptySubsequences: false)
                 .map { Double($0.trimmingCharacters(in: .whitespaces)) }
@@ -54,7 +60,7 @@ public enum TrialTest: Sendable, Codable, Equatable, CustomStringConvertible {
                 }
             }
         }
-        throw NensimFailure.usage("\(.test) '\(user: text)': expected logrank, cox, fh:RHO,GAMMA with RHO, GAMMA ≥ 0 (e.g. fh:1,0), maxcombo or mb:TSTAR (months, e.g. mb:6)")
+        throw NensimFailure.usage("\(.test) '\(user: text)': expected logrank, cox, fh:RHO,GAMMA with RHO, GAMMA ≥ 0 (e.g. fh:1,0), maxcombo, mb:TSTAR (months, e.g. mb:6) or rmst:TAU (months, 0 < TAU ≤ 1200, e.g. rmst:24)")
     }
 
     public var description: String {
@@ -64,6 +70,7 @@ public enum TrialTest: Sendable, Codable, Equatable, CustomStringConvertible {
         case let .flemingHarrington(rho, gamma): return "fh:\(fmt(rho)),\(fmt(gamma))"
         case .maxCombo: return "maxcombo"
         case let .modestlyWeighted(tStar): return "mb:\(fmt(tStar))"
+        case let .rmst(tau): return "rmst:\(fmt(tau))"
         }
     }
 
@@ -75,10 +82,11 @@ public enum TrialTest: Sendable, Codable, Equatable, CustomStringConvertible {
         case let .flemingHarrington(rho, gamma): return "Fleming–Harrington G(\(fmt(rho)), \(fmt(gamma))) weighted log-rank test"
         case .maxCombo: return "MaxCombo test (max of FH G(0,0), G(0,1), G(1,0), G(1,1))"
         case let .modestlyWeighted(tStar): return "Magirr–Burman modestly weighted log-rank test (t* = \(fmt(tStar)) months)"
+        case let .rmst(tau): return "RMST difference test (Kaplan–Meier restricted means to \(fmt(tau)) months, R's rmean SE)"
         }
     }
 
-    enum CodingKeys: String, CodingKey { case name, rho, gamma, tStar }
+    enum CodingKeys: String, CodingKey { case name, rho, gamma, tStar, tau }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(description, forKey: .name)
@@ -87,6 +95,7 @@ public enum TrialTest: Sendable, Codable, Equatable, CustomStringConvertible {
             try c.encode(gamma, forKey: .gamma)
         }
         if case let .modestlyWeighted(tStar) = self { try c.encode(tStar, forKey: .tStar) }
+        if case let .rmst(tau) = self { try c.encode(tau, forKey: .tau) }
     }
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -215,6 +224,8 @@ public struct TrialDesign: Sendable, Codable, Equatable {
     /// Group-sequential looks (then `alpha` is the α of the plan's sidedness), or nil
     /// for one analysis.
     public var sequential: SequentialPlan?
+    /// Stratified randomisation and analysis (`TrialStrata`), or nil.
+    public var strata: TrialStrata?
 
     public init(patients: Int, ratio: AllocationRatio = AllocationRatio(experimental: 1, control: 1), accrual: Double = 24,
                 followUp: Double? = 12, dropoutPerYear: Double = 0, targetEvents: Int? = nil, endpoint: TrialEndpoint = .pfs,
@@ -321,7 +332,19 @@ public struct TrialDesign: Sendable, Codable, Equatable {
             try sequential.validate(targetEvents: targetEvents)
             _ = try sequential.boundaries(alpha: alpha)
         }
+        if case .rmst = test, sequential != nil {
+            throw NensimFailure.usage("\(.test) \(test) with \(.looks): the RMST difference at a fixed τ has no canonical joint law across looks here; use it in a fixed design")
+        }
+        if let strata {
+            try strata.validate()
+            if strata.stratifiedAnalysis, test.needsRecords {
+                throw NensimFailure.usage("\(.test) \(test) with \(.strata): a stratified \(test) test is not available; use logrank, fh:RHO,GAMMA or cox, or add \(.unstratifiedAnalysis)")
+            }
+        }
     }
+
+    /// Strata of the randomisation (1 without `strata`).
+    var strataCount: Int { strata?.cells.count ?? 1 }
 
     /// One line for outputs.
     public var summary: String {
@@ -345,6 +368,7 @@ public struct TrialDesign: Sendable, Codable, Equatable {
         } else if let a = assessmentInterval { parts.append("scans every \(fmt(a, 3)) months (progression seen at the next scan)") }
         if let c = crossover, c > 0 { parts.append("\(fmt(c * 100)) % of control patients cross over at progression") }
         if let sequential { parts.append(sequential.summary) }
+        if let strata { parts.append(strata.summary) }
         return parts.joined(separator: "; ")
     }
 }

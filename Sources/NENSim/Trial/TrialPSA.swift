@@ -37,3 +37,19 @@ extension TrialRequest {
         return r
     }
 }
+
+extension PSADraw {
+    /// The re-calibrated parameters of the arms of `roles` as (arm id, `--set` name), each
+    /// once, in order: the `ARM.PARAM` columns of `psa.csv` and `assurance.csv`.
+    static func parameterColumns(_ roles: [ArmModel]) -> [(arm: String, name: String)] {
+        var out: [(arm: String, name: String)] = []
+        var seen = Set<String>()
+        for m in roles { for p in m.parameters where seen.insert("\(m.id).\(p.name)").inserted { out.append((m.id, p.name)) } }
+        return out
+    }
+
+    /// The draw's value of parameter `name` of arm `arm`, nil when the arm has none.
+    func parameter(arm: String, name: String) -> Double? {
+        arms.first { $0.id == arm }?.parameters.first { $0.name == name }?.value
+    }
+}

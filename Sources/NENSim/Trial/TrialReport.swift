@@ -17,6 +17,8 @@ public struct TrialReport: Sendable {
     public var commandLine: [String]
     /// The boundaries of a group-sequential design, computed once.
     let looks: SequentialLooks?
+    /// `--assurance K`: the predictive trials (Assurance.swift), nil without.
+    public var assurance: AssuranceResult?
 
     public init(result: TrialResult, psa: [TrialPSADraw]? = nil, psaFigures: [String] = [], commandLine: [String] = []) {
         self.result = result
@@ -29,6 +31,10 @@ public struct TrialReport: Sendable {
     }
 
     var request: TrialRequest { result.request }
+    /// The base case's replicates as a distribution (beside the assurance's).
+    var outcomeDistribution: TrialOutcomeDistribution {
+        TrialOutcomeDistribution(result.replicates, alpha: design.alpha, looks: design.sequential?.informationRates.count)
+    }
     var design: TrialDesign { request.design }
 
     /// The statistics reported per PSA draw: name, and how to read it from a summary.
@@ -117,6 +123,10 @@ public struct TrialReport: Sendable {
             if rejected > 0 { out.append("  \(rejected) draw(s) with contradictory figures were redrawn") }
             out.append("  covariates are not in the model yet: no linear predictors across draws (no BLAS product)")
         }
+        if let assurance {
+            out.append("")
+            out.append(contentsOf: assurance.tableLines(base: outcomeDistribution, design: design, experimental: e, control: c))
+        }
         let notes = Array(Set(request.control.notes + (design.null ? [] : request.experimental.notes))).sorted()
         if !notes.isEmpty {
             out.append("")
@@ -161,9 +171,7 @@ public struct TrialReport: Sendable {
     public func psaCSV() -> String? {
         guard let psa else { return nil }
         let roles = design.null ? [request.control] : [request.experimental, request.control]
-        var paramColumns: [(arm: String, name: String)] = []
-        var seen = Set<String>()
-        for m in roles { for p in m.parameters where seen.insert("\(m.id).\(p.name)").inserted { paramColumns.append((m.id, p.name)) } }
+        let paramColumns = PSADraw.parameterColumns(roles)
         // Unique by construction: figures and assumptions have a colon, parameters none (`PSA.column`).
         var header = ["draw", "rejected"] + psaFigures.map(PSA.column) + paramColumns.map { "\($0.arm).\($0.name)" }
         header += Self.psaStatistics.map(\.name)
@@ -171,10 +179,7 @@ public struct TrialReport: Sendable {
         for d in psa {
             var row = [String(d.draw.index), String(d.draw.rejected)]
             row += psaFigures.map { d.draw.figures[$0].map(Self.csvNumber) ?? "NA" }
-            for col in paramColumns {
-                let arm = d.draw.arms.first { $0.id == col.arm }
-                row.append(arm?.parameters.first { $0.name == col.name }.map { Self.csvNumber($0.value) } ?? "NA")
-            }
+            row += paramColumns.map { d.draw.parameter(arm: $0.arm, name: $0.name).map(Self.csvNumber) ?? "NA" }
             row += Self.psaStatistics.map { $0.value(d.summary).map(Self.csvNumber) ?? "NA" }
             lines.append(row.joined(separator: ","))
         }
@@ -232,8 +237,9 @@ public struct TrialReport: Sendable {
         var summary: TrialSummary
         var psa: JSONPSA?
         var boundaries: [BoundaryRow]?
+        var assurance: AssuranceResult.JSON?
         enum CodingKeys: String, CodingKey {
-            case seed, replicates, design, arms, summary, psa, randomisation, streams, boundaries
+            case seed, replicates, design, arms, summary, psa, randomisation, streams, boundaries, assurance
             case nensimVersion = "nensim_version", commandLine = "command_line", designSummary = "design_summary"
             case confidenceLevel = "confidence_level"
         }
@@ -263,7 +269,8 @@ public struct TrialReport: Sendable {
                                design: design, designSummary: design.summary, confidenceLevel: 1 - design.alpha,
                                randomisation: "permuted blocks of \(design.ratio.blockSize) (\(design.ratio.experimental + design.ratio.control > 100 ? "the sum" : "twice the sum") of the ratio), entry times the order statistics of uniforms over the accrual period",
                                streams: "replicate r: entry and allocation from (seed, stream_id(\"trial/allocation\"), r, block 0); each arm's patients in allocation order from (seed, arm stream_id, r, block 0)",
-                               arms: arms, summary: summary, psa: psaJSON, boundaries: boundaryRows())
+                               arms: arms, summary: summary, psa: psaJSON, boundaries: boundaryRows(),
+                               assurance: assurance?.json(base: outcomeDistribution))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -282,6 +289,10 @@ public struct TrialReport: Sendable {
         try folder.write("replicates.csv", contents: replicatesCSV())
         if let psa = psaCSV() { try folder.write("psa.csv", contents: psa) }
         if let boundaries = boundariesCSV() { try folder.write("boundaries.csv", contents: boundaries) }
+        if let assurance {
+            try folder.write("assurance.csv", contents: assurance.csv(roles: design.null ? [request.control] : [request.experimental, request.control],
+                                                                      replicatesCSV: TrialReport(result: TrialResult(request: request, replicates: assurance.outcomes)).replicatesCSV()))
+        }
         try beforeCommit()
         try folder.commit()
         return folder.files.map { folder.destination.appendingPathComponent($0) }

@@ -84,9 +84,20 @@ public struct TrialResult: Sendable {
 /// arm's stream for the replicate — block ⌊k / B⌋, B = `TrialArmDraws.blockSize`, of
 /// `(seed, slot stream id, replicate, block)` — with the single-arm word layout and
 /// arithmetic (no covariates, no binary outcomes; the dropout word when there is dropout).
+///
+/// With strata (`TrialStrata`), stratum c's patients of the arm are drawn as their own
+/// sequence, block b from `(seed, slot stream id, replicate, c · 2³² + b)`, with both
+/// hazards multiplied by the stratum's hazard ratio h (the PFS unit exponential and the
+/// post-progression one divided by h), and stored contiguously: stratum 0's, then 1's, …
+/// (`offset`). Stratum 0 of a single stratum is the unstratified draw.
 final class TrialArmDraws {
     static let blockSize = SimulationRequest.defaultBlockSize
-    let kernel: PatientKernel
+    /// One kernel per stratum (PFS hazard × the stratum's h).
+    let kernels: [PatientKernel]
+    /// 1/h of each stratum, nil where h = 1 (the post-progression time is redrawn from
+    /// the same word at E/h).
+    let inverseHazardRatios: [Double?]
+    var kernel: PatientKernel { kernels[0] }
     let pfs, pps, dropout: UnsafeMutableBufferPointer<Double>
     /// With crossover (control slot only): the post-progression time the patient would
     /// have under the experimental arm's law, from the same unit exponential (quantile
@@ -94,13 +105,19 @@ final class TrialArmDraws {
     let crossedPPS: UnsafeMutableBufferPointer<Double>?
     let crossoverFamily: (any EventTimeFamily)?
     let scratch: KernelScratch
+    /// Where stratum c's patients start in the arrays (set by `draw(counts:…)`).
+    var offset: [Int]
     /// Tier counts the kernel adds to (unused by the trial).
     var tiers: [Int]
     var binaries: [Int] = []
 
-    init(model: ArmModel, dropoutRate: Double, streamID: UInt32, capacity n: Int, crossoverTo: ArmModel? = nil) {
-        kernel = PatientKernel(model: model, censoring: CensoringStage(dropoutRate: dropoutRate), streamID: streamID,
-                               covariates: false, binaries: false)
+    init(model: ArmModel, dropoutRate: Double, streamID: UInt32, capacity n: Int, crossoverTo: ArmModel? = nil,
+         hazardRatios: [Double] = [1]) {
+        kernels = hazardRatios.map { h in
+            PatientKernel(model: model, censoring: CensoringStage(dropoutRate: dropoutRate), streamID: streamID,
+                          hazardMultiplier: h, covariates: false, binaries: false)
+        }
+        inverseHazardRatios = hazardRatios.map { $0 == 1 ? nil : 1 / $0 }
         func doubles() -> UnsafeMutableBufferPointer<Double> {
             let b = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(n, 1)); b.initialize(repeating: 0); return b
         }
@@ -108,7 +125,8 @@ final class TrialArmDraws {
         crossedPPS = crossoverTo == nil ? nil : doubles()
         crossoverFamily = crossoverTo.map { PatientKernel(model: $0, censoring: CensoringStage(dropoutRate: 0), streamID: 0,
                                                           covariates: false, binaries: false).postProgression }
-        scratch = KernelScratch(capacity: min(max(n, 1), TrialArmDraws.blockSize), layouts: [kernel.layout])
+        scratch = KernelScratch(capacity: min(max(n, 1), TrialArmDraws.blockSize), layouts: [kernels[0].layout])
+        offset = [Int](repeating: 0, count: hazardRatios.count)
         tiers = [Int](repeating: 0, count: model.responseCuts.count + 1)
     }
 
@@ -117,8 +135,25 @@ final class TrialArmDraws {
     /// Draws the arm's first `count` patients (count ≤ capacity) of replicate `replicate`:
     /// `pfs[k]`, `pps[k]` (OS = PFS + PPS) and `dropout[k]` (∞ without dropout).
     func draw(count: Int, seed: UInt64, replicate: UInt32) {
+        offset[0] = 0
+        draw(stratum: 0, count: count, at: 0, seed: seed, replicate: replicate)
+    }
+
+    /// Draws `counts[c]` patients of each stratum c (Σ counts ≤ capacity), stratum c's
+    /// from `offset[c]` = Σ_{c′ < c} counts[c′].
+    func draw(counts: [Int], seed: UInt64, replicate: UInt32) {
+        var start = 0
+        for c in counts.indices {
+            offset[c] = start
+            draw(stratum: c, count: counts[c], at: start, seed: seed, replicate: replicate)
+            start += counts[c]
+        }
+    }
+
+    private func draw(stratum c: Int, count: Int, at start: Int, seed: UInt64, replicate: UInt32) {
         let b = TrialArmDraws.blockSize
-        var first = 0, block: UInt64 = 0
+        let kernel = kernels[c], inverseHR = inverseHazardRatios[c]
+        var first = 0, block = UInt64(c) << 32
         while first < count {
             let m = min(b, count - first)
             let stream = RandomStream(seed: seed, arm: kernel.streamID, replicate: replicate, block: block)
@@ -128,15 +163,23 @@ final class TrialArmDraws {
                 }
             }
             let random = kernel.censoring.isRandom
+            let at = start &+ first
             for i in 0..<m {
-                pfs[first &+ i] = scratch.pfs[i]
-                pps[first &+ i] = scratch.pps[i]
-                dropout[first &+ i] = random ? scratch.censor[i] : .infinity
+                pfs[at &+ i] = scratch.pfs[i]
+                pps[at &+ i] = scratch.pps[i]
+                dropout[at &+ i] = random ? scratch.censor[i] : .infinity
+            }
+            if let inverseHR {
+                // The stratum's hazard ratio on the post-progression hazard: the PPS unit
+                // exponential −log of word 3 (PatientKernel.draw; no covariates here) over h.
+                for i in 0..<m where scratch.pps[i] > 0 {
+                    pps[at &+ i] = kernel.postProgression.time(fromExponential: nensim_neglog_word(scratch.w3[i]) * inverseHR)
+                }
             }
             if let crossedPPS, let crossoverFamily {
-                // The PPS unit exponential is −log of word 3 (PatientKernel.draw; no covariates here).
+                let factor = inverseHR ?? 1
                 for i in 0..<m {
-                    crossedPPS[first &+ i] = scratch.pps[i] > 0 ? crossoverFamily.time(fromExponential: nensim_neglog_word(scratch.w3[i])) : 0
+                    crossedPPS[at &+ i] = scratch.pps[i] > 0 ? crossoverFamily.time(fromExponential: nensim_neglog_word(scratch.w3[i]) * factor) : 0
                 }
             }
             first += m
@@ -212,9 +255,18 @@ struct ReplicateWorker {
     var dropout: [Double]
     var calendar: [Double]
     var block: [UInt8]
-    /// The allocation stream's words: n + 1 for the entry spacings, then the block picks.
+    /// The allocation stream's words: n + 1 for the entry spacings, then the block picks
+    /// (then the crossover words, then the strata's: `strataWordOffset`).
     var allocationWords: [UInt32]
     let looks: SequentialLooks?
+    /// With strata: each patient's stratum (entry order), the word thresholds of the
+    /// strata's cumulative shares, each stratum's open block and the next position in
+    /// it, and each slot's patients per stratum.
+    var stratum: [UInt8]
+    let strataThresholds: [UInt64]
+    var stratumBlocks: [UInt8]
+    var stratumPosition: [Int]
+    var stratumCounts: (control: [Int], experimental: [Int])
 
     init(request: TrialRequest, looks: SequentialLooks? = nil) {
         self.request = request
@@ -222,10 +274,12 @@ struct ReplicateWorker {
         let n = request.design.patients
         let streams = request.slotStreamIDs
         let d = request.design
+        let cells = d.strata?.cells ?? []
+        let hazardRatios = cells.isEmpty ? [1] : cells.map(\.hazardRatio)
         arms = (TrialArmDraws(model: request.control, dropoutRate: d.dropoutRate, streamID: streams.control, capacity: n,
-                              crossoverTo: d.crossesOver ? request.experimental : nil),
+                              crossoverTo: d.crossesOver ? request.experimental : nil, hazardRatios: hazardRatios),
                 TrialArmDraws(model: request.experimentalModel, dropoutRate: d.experimentalDropoutRate,
-                              streamID: streams.experimental, capacity: n))
+                              streamID: streams.experimental, capacity: n, hazardRatios: hazardRatios))
         workspace = TwoGroupWorkspace(capacity: n)
         z = Distributions.normalQuantile(1 - request.design.alpha / 2)
         entry = [Double](repeating: 0, count: n)
@@ -234,9 +288,28 @@ struct ReplicateWorker {
         eventTime = [Double](repeating: 0, count: n); dropout = eventTime; calendar = eventTime
         let ratio = request.design.ratio
         block = [UInt8](repeating: 0, count: ratio.blockSize)
-        let words = ReplicateWorker.allocationWordCount(patients: n, blockSize: ratio.blockSize)
+        var words = ReplicateWorker.allocationWordCount(patients: n, blockSize: ratio.blockSize)
             + (d.crossesOver ? n : 0)
+        let b = ratio.blockSize, strataCount = max(cells.count, 1)
+        if !cells.isEmpty {
+            // n stratum words, then at most ⌈n_c / b⌉ blocks of b − 1 picks in each stratum c.
+            words += n + (n / b + strataCount) * (b - 1)
+        }
         allocationWords = [UInt32](repeating: 0, count: (words + 3) / 4 * 4)
+        stratum = [UInt8](repeating: 0, count: cells.isEmpty ? 0 : n)
+        var cumulative = 0.0
+        strataThresholds = cells.dropLast().map { cumulative += $0.prevalence; return wordThreshold(cumulative) }
+        stratumBlocks = [UInt8](repeating: 0, count: cells.isEmpty ? 0 : strataCount * b)
+        stratumPosition = [Int](repeating: 0, count: strataCount)
+        stratumCounts = ([Int](repeating: 0, count: strataCount), [Int](repeating: 0, count: strataCount))
+    }
+
+    /// The first word of the strata's part of the allocation stream: after the spacings,
+    /// the unstratified block picks and the crossover words (so a design without strata
+    /// draws exactly the words it drew before).
+    var strataWordOffset: Int {
+        let d = request.design
+        return ReplicateWorker.allocationWordCount(patients: d.patients, blockSize: d.ratio.blockSize) + (d.crossesOver ? d.patients : 0)
     }
 
     /// Words of the allocation stream a replicate uses: n + 1 exponential spacings, then
@@ -278,6 +351,7 @@ struct ReplicateWorker {
         }
         let b = d.ratio.blockSize
         let ne = d.ratio.experimentalPerBlock
+        if d.strata != nil { return enrolStratified() }
         var next = n + 1
         var j = 0
         while j < n {
@@ -293,14 +367,58 @@ struct ReplicateWorker {
         }
     }
 
+    /// Stratified permuted blocks: patient j's stratum is the first stratum whose
+    /// cumulative share's word threshold exceeds word `strataWordOffset + j`; in entry
+    /// order, each stratum opens a new permuted block (b − 1 Fisher–Yates picks from the
+    /// words after the n stratum words, in the order blocks open) when its last one is
+    /// used up, and allocates its patients from it — so every stratum's allocations
+    /// hold the ratio exactly after each complete block of its own.
+    mutating func enrolStratified() {
+        let d = request.design, n = d.patients
+        let b = d.ratio.blockSize, ne = d.ratio.experimentalPerBlock
+        let first = strataWordOffset
+        var next = first + n
+        for c in stratumPosition.indices { stratumPosition[c] = 0 }
+        for j in 0..<n {
+            let w = UInt64(allocationWords[first &+ j])
+            var c = 0
+            while c < strataThresholds.count && w >= strataThresholds[c] { c &+= 1 }
+            stratum[j] = UInt8(c)
+            let base = c &* b
+            if stratumPosition[c] == 0 {
+                for k in 0..<b { stratumBlocks[base &+ k] = k < ne ? 1 : 0 }
+                for k in stride(from: b - 1, to: 0, by: -1) {
+                    let pick = min(Int(RandomStream.uniform32(allocationWords[next]) * Double(k + 1)), k)
+                    next &+= 1
+                    stratumBlocks.swapAt(base &+ k, base &+ pick)
+                }
+            }
+            allocation[j] = stratumBlocks[base &+ stratumPosition[c]]
+            stratumPosition[c] = stratumPosition[c] &+ 1 == b ? 0 : stratumPosition[c] &+ 1
+        }
+    }
+
     mutating func simulate(replicate r: Int) -> ReplicateOutcome {
         let d = request.design, n = d.patients
         let rep = UInt32(r)
         enrol(RandomStream(seed: request.seed, arm: TrialRequest.allocationStreamID, replicate: rep, block: 0))
-        var allocatedExperimental = 0
-        for j in 0..<n { allocatedExperimental &+= Int(allocation[j]) }
-        arms.control.draw(count: n - allocatedExperimental, seed: request.seed, replicate: rep)
-        arms.experimental.draw(count: allocatedExperimental, seed: request.seed, replicate: rep)
+        let stratified = d.strata != nil
+        if stratified {
+            for c in stratumCounts.control.indices { stratumCounts.control[c] = 0; stratumCounts.experimental[c] = 0 }
+            for j in 0..<n {
+                let c = Int(stratum[j])
+                if allocation[j] == 1 { stratumCounts.experimental[c] &+= 1 } else { stratumCounts.control[c] &+= 1 }
+            }
+            arms.control.draw(counts: stratumCounts.control, seed: request.seed, replicate: rep)
+            arms.experimental.draw(counts: stratumCounts.experimental, seed: request.seed, replicate: rep)
+            // From here `stratumCounts` counts each slot's patients taken so far per stratum.
+            for c in stratumCounts.control.indices { stratumCounts.control[c] = 0; stratumCounts.experimental[c] = 0 }
+        } else {
+            var allocatedExperimental = 0
+            for j in 0..<n { allocatedExperimental &+= Int(allocation[j]) }
+            arms.control.draw(count: n - allocatedExperimental, seed: request.seed, replicate: rep)
+            arms.experimental.draw(count: allocatedExperimental, seed: request.seed, replicate: rep)
+        }
         let scan = d.assessmentInterval, phases = d.assessmentSchedule
         let pfsEndpoint = d.endpoint == .pfs
         let crossWord = ReplicateWorker.allocationWordCount(patients: n, blockSize: d.ratio.blockSize)
@@ -310,13 +428,23 @@ struct ReplicateWorker {
             var times: (pfs: Double, os: Double)
             let drop: Double
             if allocation[j] == 1 {
-                let k = next.experimental
+                var k = next.experimental
                 next.experimental &+= 1
+                if stratified {
+                    let c = Int(stratum[j])
+                    k = arms.experimental.offset[c] &+ stratumCounts.experimental[c]
+                    stratumCounts.experimental[c] &+= 1
+                }
                 times = (arms.experimental.pfs[k], arms.experimental.pfs[k] + arms.experimental.pps[k])
                 drop = arms.experimental.dropout[k]
             } else {
-                let k = next.control
+                var k = next.control
                 next.control &+= 1
+                if stratified {
+                    let c = Int(stratum[j])
+                    k = arms.control.offset[c] &+ stratumCounts.control[c]
+                    stratumCounts.control[c] &+= 1
+                }
                 times = (arms.control.pfs[k], arms.control.pfs[k] + arms.control.pps[k])
                 drop = arms.control.dropout[k]
                 if let crossThreshold, UInt64(allocationWords[crossWord &+ j]) < crossThreshold {

@@ -67,57 +67,94 @@ struct RecordTerms {
 
 /// The standardised error distribution W of a location–scale family (log T = η + σW):
 /// log density and log survival of W with their first and second derivatives in z.
-protocol LocationScaleError {
+protocol LocationScaleError: Sendable {
     /// (g, g′, g″) of log f_W at z.
-    static func logDensity(_ z: Double) -> (Double, Double, Double)
+    func logDensity(_ z: Double) -> (Double, Double, Double)
     /// (g, g′, g″) of log S_W at z.
-    static func logSurvival(_ z: Double) -> (Double, Double, Double)
+    func logSurvival(_ z: Double) -> (Double, Double, Double)
 }
 
 /// Minimum extreme value: log f = z − eᶻ, log S = −eᶻ (Weibull, exponential).
-enum ExtremeValueError: LocationScaleError {
-    @inline(__always) static func logDensity(_ z: Double) -> (Double, Double, Double) { let e = exp(z); return (z - e, 1 - e, -e) }
-    @inline(__always) static func logSurvival(_ z: Double) -> (Double, Double, Double) { let e = exp(z); return (-e, -e, -e) }
+struct ExtremeValueError: LocationScaleError {
+    @inline(__always) func logDensity(_ z: Double) -> (Double, Double, Double) { let e = exp(z); return (z - e, 1 - e, -e) }
+    @inline(__always) func logSurvival(_ z: Double) -> (Double, Double, Double) { let e = exp(z); return (-e, -e, -e) }
 }
 
 /// Standard logistic: log f = z − 2 log(1 + eᶻ), log S = −log(1 + eᶻ) (log-logistic).
-enum LogisticError: LocationScaleError {
-    @inline(__always) static func logDensity(_ z: Double) -> (Double, Double, Double) {
-        let p = 1 / (1 + exp(-z))
-        return (z - 2 * softplus(z), 1 - 2 * p, -2 * p * (1 - p))
+/// One exp and one log1p per call: e = e^{−|z|}, p = 1/(1 + e^{−z}) from e, and
+/// log(1 + eᶻ) = max(z, 0) + log1p(e), which neither overflows nor cancels.
+struct LogisticError: LocationScaleError {
+    @inline(__always) func parts(_ z: Double) -> (softplus: Double, p: Double) {
+        let e = exp(-abs(z))
+        let p = z >= 0 ? 1 / (1 + e) : e / (1 + e)
+        return (max(z, 0) + log1p(e), p)
     }
-    @inline(__always) static func logSurvival(_ z: Double) -> (Double, Double, Double) {
-        let p = 1 / (1 + exp(-z))
-        return (-softplus(z), -p, -p * (1 - p))
+    @inline(__always) func logDensity(_ z: Double) -> (Double, Double, Double) {
+        let (sp, p) = parts(z)
+        return (z - 2 * sp, 1 - 2 * p, -2 * p * (1 - p))
+    }
+    @inline(__always) func logSurvival(_ z: Double) -> (Double, Double, Double) {
+        let (sp, p) = parts(z)
+        return (-sp, -p, -p * (1 - p))
     }
 }
 
 /// Standard normal: log f = −z²/2 − ½ log 2π, log S = log(1 − Φ(z)) with derivative −m(z),
 /// m the inverse Mills ratio, and m′ = m(m − z) (log-normal).
-enum NormalError: LocationScaleError {
+struct NormalError: LocationScaleError {
     static let halfLog2Pi = 0.5 * log(2 * Double.pi)
-    @inline(__always) static func logDensity(_ z: Double) -> (Double, Double, Double) { (-0.5 * z * z - halfLog2Pi, -z, -1) }
-    @inline(__always) static func logSurvival(_ z: Double) -> (Double, Double, Double) {
+    @inline(__always) func logDensity(_ z: Double) -> (Double, Double, Double) { (-0.5 * z * z - Self.halfLog2Pi, -z, -1) }
+    @inline(__always) func logSurvival(_ z: Double) -> (Double, Double, Double) {
         let ls = Distributions.logNormalSurvival(z)
-        let m = exp(-0.5 * z * z - halfLog2Pi - ls)
+        let m = exp(-0.5 * z * z - Self.halfLog2Pi - ls)
         return (ls, -m, -m * (m - z))
     }
 }
 
-/// Location–scale record terms with η = μ, a = log σ; `fixedScale` (exponential) drops a.
+/// The generalized gamma's W for a fixed Q (`GeneralizedGammaDistribution`, γ = Q⁻², y = Qz):
+/// log f_W = −½ log 2π − R(γ) − γ(eʸ − 1 − y), g′ = −expm1(y)/Q, g″ = −eʸ; log S_W from the
+/// log-space incomplete gamma, g′ = −f_W/S_W = −exp(log f_W − log S_W), g″ = g′(log f_W′ − g′).
+/// Below `GeneralizedGammaDistribution.lognormalThreshold` in |Q| it is the normal, as the
+/// distribution is.
+struct GeneralizedGammaError: LocationScaleError {
+    let q: Double, gamma: Double, constant: Double
+    let isNormal: Bool
+    init(q: Double) {
+        self.q = q
+        gamma = 1 / (q * q)
+        isNormal = abs(q) < GeneralizedGammaDistribution.lognormalThreshold
+        constant = isNormal ? 0 : -NormalError.halfLog2Pi - Distributions.stirlingRemainder(1 / (q * q))
+    }
+    /// eʸ − 1 − y from expm1(y) (the series where it would cancel).
+    @inline(__always) func excess(_ y: Double, _ m: Double) -> Double { abs(y) >= 0.5 ? m - y : expm1MinusX(y) }
+    @inline(__always) func logDensity(_ z: Double) -> (Double, Double, Double) {
+        if isNormal { return NormalError().logDensity(z) }
+        let y = q * z, m = expm1(y)
+        return (constant - gamma * excess(y, m), -m / q, -(m + 1))
+    }
+    @inline(__always) func logSurvival(_ z: Double) -> (Double, Double, Double) {
+        if isNormal { return NormalError().logSurvival(z) }
+        let y = q * z, m = expm1(y)
+        let (logP, logQ) = Distributions.logRegularizedGamma(gamma, gamma * (m + 1))
+        let ls = q > 0 ? logQ : logP
+        let g1 = -exp(constant - gamma * excess(y, m) - ls)
+        return (ls, g1, g1 * (-m / q - g1))
+    }
+}
+
+/// Location–scale record terms with η = μ, a = log σ.
 /// With z = (log t − η)/σ and g = log f_W (event) or log S_W (censored):
 /// ∂l/∂η = −g′/σ, ∂l/∂a = −z g′ − d, ∂²l/∂η² = g″/σ², ∂²l/∂η∂a = (z g″ + g′)/σ,
-/// ∂²l/∂a² = z g′ + z² g″; an event adds −log σ − log t (the time-scale Jacobian, as
-/// survreg's reported log-likelihood).
+/// ∂²l/∂a² = z g′ + z² g″. Without the time-scale Jacobian of an event (−log σ − log t
+/// in l, −1 in ∂l/∂a), which `ParametricProblem.evaluate` adds once for all events.
 @inline(__always)
-func locationScaleTerms<W: LocationScaleError>(_: W.Type, logTime y: Double, event: Bool, eta: Double, logScale a: Double,
-                                                scale sigma: Double) -> RecordTerms {
+func locationScaleTerms<W: LocationScaleError>(_ error: W, logTime y: Double, event: Bool, eta: Double, scale sigma: Double) -> RecordTerms {
     let z = (y - eta) / sigma
-    let (g, g1, g2) = event ? W.logDensity(z) : W.logSurvival(z)
+    let (g, g1, g2) = event ? error.logDensity(z) : error.logSurvival(z)
     var r = RecordTerms()
-    r.l = event ? g - a - y : g
+    r.l = g
     r.gEta = -g1 / sigma
-    r.gA = -z * g1 - (event ? 1 : 0)
+    r.gA = -z * g1
     r.hEtaEta = g2 / (sigma * sigma)
     r.hEtaA = (z * g2 + g1) / sigma
     r.hAA = z * g1 + z * z * g2
@@ -163,8 +200,8 @@ func gompertzPhi(a: Double, t: Double) -> (Double, Double, Double) {
         }
         return (t * p0, t * t * p1, t * t * t * p2)
     }
-    let e = exp(x)
-    let phi = expm1(x) / a
+    let m = expm1(x), e = m + 1 // |x| ≥ 0.5: e from expm1 loses nothing
+    let phi = m / a
     let phiA = (t * e - phi) / a
     let phiAA = (t * t * e - 2 * phiA) / a
     return (phi, phiA, phiAA)

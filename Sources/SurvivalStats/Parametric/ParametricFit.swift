@@ -36,9 +36,13 @@ public struct ParametricFitOptions: Sendable {
     /// Stop when the Newton decrement gᵀI⁻¹g (twice the predicted gain in log-likelihood)
     /// falls below this, relative to max(1, |log L|).
     public var tolerance: Double
-    public init(maxIterations: Int = 100, tolerance: Double = 1e-16) {
+    /// Workers of each pass over the records; the result has the same bits for any
+    /// number (fixed chunks summed in a fixed order).
+    public var threads: Int
+    public init(maxIterations: Int = 100, tolerance: Double = 1e-16, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.maxIterations = maxIterations
         self.tolerance = tolerance
+        self.threads = max(1, threads)
     }
 }
 
@@ -102,22 +106,33 @@ public struct ParametricFit: Sendable {
     /// - Contract: `time` and `event` have n > 0 entries; times finite and ≥ 0 (> 0 for
     ///   the log-time families); `covariates` is row-major n × p (record i's values at
     ///   i·p ..< (i+1)·p), p = `covariateNames.count`, finite; any record order.
-    /// - Derivatives: analytic gradient and Hessian for every family but the generalized
-    ///   gamma, whose gradient and Hessian are central differences of its analytic
-    ///   log-likelihood (docs/PARAMETRIC.md).
+    /// - Derivatives: analytic gradient and Hessian for every family; the generalized
+    ///   gamma's derivatives in Q are central differences of the analytic ones in the
+    ///   other parameters (docs/PARAMETRIC.md).
     /// - Steps: a Newton step solved by Cholesky (LAPACK); if the information is not
     ///   positive definite, a multiple of its diagonal is added (Levenberg); the step is
     ///   halved while the log-likelihood falls or is not finite.
-    /// - Complexity: O(n p² ) per iteration (X·β through BLAS `dgemv`).
+    /// - Complexity: O(m p²) per Newton step, m the rows of `ParametricData` (records,
+    ///   or distinct (time, event) pairs without covariates); one pass over them per step.
     /// - Throws: `ParametricFitError`.
     public static func fit(_ family: ParametricFamily, time: [Double], event: [Bool], covariates: [Double] = [],
                            covariateNames: [String] = [], options: ParametricFitOptions = .init(),
                            start: [Double]? = nil) throws -> ParametricFit {
-        let problem = try ParametricProblem(family: family, time: time, event: event, covariates: covariates, p: covariateNames.count)
+        let data = try ParametricData(time: time, event: event, covariates: covariates, covariateCount: covariateNames.count)
+        return try fit(family, data: data, covariateNames: covariateNames, options: options, start: start)
+    }
+
+    /// Fits `family` to records prepared once (`ParametricData`), as `fit(_:time:event:…)`;
+    /// several families fitted to the same records share the preparation.
+    /// - Precondition: `covariateNames.count == data.covariateCount`.
+    public static func fit(_ family: ParametricFamily, data: ParametricData, covariateNames: [String] = [],
+                           options: ParametricFitOptions = .init(), start: [Double]? = nil) throws -> ParametricFit {
+        precondition(covariateNames.count == data.covariateCount, "ParametricFit.fit: \(covariateNames.count) names for \(data.covariateCount) covariates")
+        let problem = try ParametricProblem(family: family, data: data, threads: options.threads)
         var theta: [Double]
         if let start { theta = start } else if family == .gengamma {
             // Start from the Weibull (Q = 1), a member of the family.
-            let w = try fit(.weibull, time: time, event: event, covariates: covariates, covariateNames: covariateNames, options: options)
+            let w = try fit(.weibull, data: data, covariateNames: covariateNames, options: options)
             theta = w.estimates + [1]
         } else {
             theta = problem.startingValues()
@@ -130,144 +145,368 @@ public struct ParametricFit: Sendable {
     }
 }
 
-/// The data of one fit and its log-likelihood with derivatives.
-struct ParametricProblem {
-    let family: ParametricFamily
-    let n: Int
-    /// Columns of X (intercept + covariates).
-    let k: Int
-    /// Row-major n × k design with a leading column of ones (empty when k = 1).
-    let x: [Double]
+/// The records of one fit, prepared once and shared by every family fitted to them
+/// (docs/PARAMETRIC.md, "Speed"): validated, split into events then censored records,
+/// and — without covariates, when there are ties enough (`worthCollapsing`) — identical
+/// (time, event) records collapsed into one row with a weight (exact: the
+/// log-likelihood is the weighted sum, the maximum the same).
+public struct ParametricData: Sendable {
+    /// Records given.
+    public let n: Int
+    /// Events among them.
+    public let events: Int
+    /// Number of covariates p (each row of `x` holds 1 + p values).
+    public let covariateCount: Int
+    /// Rows after collapsing; rows `0 ..< eventRows` are events, the rest censored.
+    let rows: Int
+    let eventRows: Int
     let time: [Double]
+    /// log t per row (−∞ at t = 0: the log-time families refuse such data).
     let logTime: [Double]
-    let event: [Bool]
-    let events: Int
-    var dimension: Int { k + family.auxiliaryNames.count }
+    /// Number of records per row.
+    let weight: [Double]
+    /// Row-major rows × (1 + p) design with a leading column of ones (empty when p = 0).
+    let x: [Double]
+    /// Index (in the records given) of the first record with time 0.
+    let firstZeroTime: Int?
+    /// Σ w·t over all rows, and Σ w·log t over the event rows (the time-scale Jacobian).
+    let totalTime: Double
+    let eventLogTime: Double
 
-    init(family: ParametricFamily, time: [Double], event: [Bool], covariates: [Double], p: Int) throws {
+    /// - Contract: `time` and `event` have n > 0 entries; times finite and ≥ 0;
+    ///   `covariates` is row-major n × p (record i's values at i·p ..< (i+1)·p), finite;
+    ///   any record order. Rows keep the records' order within events and within
+    ///   censorings, or, collapsed (p = 0 and `worthCollapsing`), are in increasing time.
+    /// - Complexity: O(n·p); collapsing adds one radix sort of the times (`SurvivalCounts`).
+    /// - Throws: `ParametricFitError.invalidData`.
+    public init(time: [Double], event: [Bool], covariates: [Double] = [], covariateCount p: Int = 0) throws {
         let n = time.count
         guard n > 0 else { throw ParametricFitError.invalidData("no records to fit") }
         guard event.count == n else { throw ParametricFitError.invalidData("\(n) times but \(event.count) event indicators") }
         guard covariates.count == n * p else {
             throw ParametricFitError.invalidData("covariates hold \(covariates.count) values; \(n) records × \(p) covariates need \(n * p)")
         }
+        var firstZero: Int? = nil
         for i in 0..<n {
             guard time[i].isFinite, time[i] >= 0 else { throw ParametricFitError.invalidData("record \(i + 1): time \(time[i]) is not a finite number ≥ 0") }
-            if family.needsPositiveTimes && time[i] == 0 { throw ParametricFitError.zeroTime(family: family, index: i) }
+            if time[i] == 0 && firstZero == nil { firstZero = i }
         }
         if let bad = covariates.firstIndex(where: { !$0.isFinite }) {
             throw ParametricFitError.invalidData("record \(bad / max(p, 1) + 1): covariate \(bad % max(p, 1) + 1) is not finite")
         }
-        let d = event.reduce(0) { $0 + ($1 ? 1 : 0) }
-        guard d > 0 else { throw ParametricFitError.noEvents(family: family) }
-        self.family = family
         self.n = n
-        self.k = p + 1
-        if p > 0 {
-            var x = [Double](repeating: 1, count: n * (p + 1))
-            for i in 0..<n { for j in 0..<p { x[i * (p + 1) + 1 + j] = covariates[i * p + j] } }
-            self.x = x
-        } else { self.x = [] }
-        self.time = time
-        self.logTime = family.needsPositiveTimes ? time.map { log($0) } : []
-        self.event = event
-        self.events = d
+        self.covariateCount = p
+        self.firstZeroTime = firstZero
+        var t: [Double] = [], w: [Double] = []
+        var x: [Double] = []
+        var eventRows = 0
+        if p == 0 && Self.worthCollapsing(time, event) {
+            // Distinct times in increasing order with their event and censoring counts:
+            // an event row per time with events, then a censored row per time with censorings.
+            let counts = SurvivalCounts(time: time, event: event, timefix: false)
+            let m = counts.time.count
+            t.reserveCapacity(m); w.reserveCapacity(m)
+            for j in 0..<m where counts.events[j] > 0 { t.append(counts.time[j]); w.append(counts.events[j]) }
+            eventRows = t.count
+            for j in 0..<m where counts.censored[j] > 0 { t.append(counts.time[j]); w.append(counts.censored[j]) }
+        } else {
+            let k = p + 1
+            t.reserveCapacity(n)
+            if p > 0 { x.reserveCapacity(n * k) }
+            for pass in [true, false] {
+                for i in 0..<n where event[i] == pass {
+                    t.append(time[i])
+                    if p > 0 {
+                        x.append(1)
+                        x.append(contentsOf: covariates[(i * p)..<((i + 1) * p)])
+                    }
+                }
+                if pass { eventRows = t.count }
+            }
+            w = [Double](repeating: 1, count: n)
+        }
+        self.rows = t.count
+        self.eventRows = eventRows
+        self.events = event.reduce(0) { $0 + ($1 ? 1 : 0) }
+        self.time = t
+        self.weight = w
+        self.x = x
+        self.logTime = t.map { log($0) }
+        var total = 0.0, eventLog = 0.0
+        for j in 0..<t.count { total += w[j] * t[j] }
+        for j in 0..<eventRows { eventLog += w[j] * logTime[j] }
+        self.totalTime = total
+        self.eventLogTime = eventLog
+    }
+}
+
+extension ParametricData {
+    /// Records looked at to decide whether to collapse.
+    static let collapseSample = 4096
+
+    /// Whether collapsing identical records pays for its sort: always for at most
+    /// `collapseSample` records, otherwise when at most 3/4 of the first
+    /// `collapseSample` (time, event) pairs are distinct (times in days, rounded
+    /// times), not for continuous times, where nearly every record is its own row.
+    static func worthCollapsing(_ time: [Double], _ event: [Bool]) -> Bool {
+        let n = time.count, m = collapseSample
+        if n <= m { return true }
+        var events = Set<UInt64>(minimumCapacity: m), censored = Set<UInt64>(minimumCapacity: m)
+        for i in 0..<m {
+            let key = (time[i] + 0.0).bitPattern // −0 as +0
+            if event[i] { events.insert(key) } else { censored.insert(key) }
+        }
+        return 4 * (events.count + censored.count) <= 3 * m
+    }
+}
+
+/// One family's log-likelihood with its derivatives over prepared records.
+///
+/// Every evaluation is one pass over the rows in fixed chunks of `chunkSize` rows, each
+/// chunk summed on its own (in parallel over `threads` workers) and the chunk sums added
+/// in chunk order, so the result has the same bits for any number of threads.
+struct ParametricProblem {
+    let family: ParametricFamily
+    let data: ParametricData
+    /// Columns of X (intercept + covariates).
+    let k: Int
+    let threads: Int
+    var n: Int { data.n }
+    var events: Int { data.events }
+    var dimension: Int { k + family.auxiliaryNames.count }
+
+    /// Rows per chunk of a pass: the unit of the fixed-order reduction.
+    static let chunkSize = 8192
+
+    init(family: ParametricFamily, data: ParametricData, threads: Int = 1) throws {
+        if family.needsPositiveTimes, let i = data.firstZeroTime { throw ParametricFitError.zeroTime(family: family, index: i) }
+        guard data.events > 0 else { throw ParametricFitError.noEvents(family: family) }
+        self.family = family
+        self.data = data
+        self.k = data.covariateCount + 1
+        self.threads = max(1, threads)
     }
 
-    /// Exponential MLE for the intercept (log of total time over events, as a rate or a
-    /// log-time location), other coefficients 0, log σ = 0, Gompertz shape 0.
+    init(family: ParametricFamily, time: [Double], event: [Bool], covariates: [Double], p: Int, threads: Int = 1) throws {
+        try self.init(family: family, data: ParametricData(time: time, event: event, covariates: covariates, covariateCount: p), threads: threads)
+    }
+
+    /// Starting values: the exponential MLE for the intercept (log of total time over
+    /// events, as a log-time location or, Gompertz, minus it as a log rate), other
+    /// coefficients 0, log σ = 0, Gompertz shape 0; the log-normal and log-logistic
+    /// start at the mean and standard deviation of the event times' logs (σ·√3/π for
+    /// the logistic), nearer their maximum, so fewer Newton steps follow.
     func startingValues() -> [Double] {
-        let total = time.reduce(0, +)
-        let logMean = log(total / Double(events))
+        let logMean = log(data.totalTime / Double(events))
         var theta = [Double](repeating: 0, count: dimension)
         theta[0] = family == .gompertz ? -logMean : logMean
-        return theta
-    }
-
-    /// Linear predictor η = Xβ (BLAS dgemv), or the intercept alone.
-    func linearPredictor(_ theta: [Double]) -> [Double] {
-        if k == 1 { return [Double](repeating: theta[0], count: n) }
-        var eta = [Double](repeating: 0, count: n)
-        let beta = Array(theta[0..<k])
-        x.withUnsafeBufferPointer { xp in
-            beta.withUnsafeBufferPointer { bp in
-                eta.withUnsafeMutableBufferPointer { ep in
-                    LinearAlgebra.multiply(xp.baseAddress!, rows: n, columns: k, vector: bp.baseAddress!, into: ep.baseAddress!)
-                }
+        if (family == .lognormal || family == .loglogistic) && data.eventRows > 0 {
+            var sw = 0.0, sy = 0.0
+            for j in 0..<data.eventRows { sw += data.weight[j]; sy += data.weight[j] * data.logTime[j] }
+            let mean = sy / sw
+            var ss = 0.0
+            for j in 0..<data.eventRows { let d = data.logTime[j] - mean; ss += data.weight[j] * d * d }
+            let sd = (ss / sw).squareRoot()
+            if mean.isFinite && sd.isFinite && sd > 0 {
+                // Censored records lie beyond the event times: the location starts a little later.
+                theta[0] = mean + 0.5 * sd * Double(n - events) / Double(n)
+                theta[k] = log(family == .loglogistic ? sd * 3.0.squareRoot() / Double.pi : sd)
             }
         }
-        return eta
+        return theta
     }
 
     /// Log-likelihood alone.
     func logLikelihood(_ theta: [Double]) -> Double {
-        if family == .gengamma {
-            let eta = linearPredictor(theta)
-            let sigma = exp(theta[k]), q = theta[k + 1]
-            var ll = 0.0
-            for i in 0..<n {
-                let dist = GeneralizedGammaDistribution(location: eta[i], scale: sigma, q: q)
-                ll += event[i] ? dist.logDensity(time[i]) : dist.logSurvival(time[i])
-            }
-            return ll
-        }
-        return evaluate(theta, derivatives: false).logLik
+        evaluate(theta, derivatives: false).logLik
     }
 
-    /// Log-likelihood, gradient and information (−Hessian, row-major P × P).
+    /// Log-likelihood, gradient and information (−Hessian, row-major P × P): one pass
+    /// (the generalized gamma: three, see `generalizedGamma`).
     func evaluate(_ theta: [Double], derivatives: Bool = true) -> (logLik: Double, gradient: [Double], information: [Double]) {
-        let P = dimension
-        if family == .gengamma {
-            let ll = logLikelihood(theta)
-            if !derivatives { return (ll, [], []) }
-            return numericalDerivatives(theta, ll)
+        let sums: [Double]
+        switch family {
+        case .exponential, .weibull: sums = locationScaleSums(ExtremeValueError(), theta)
+        case .lognormal: sums = locationScaleSums(NormalError(), theta)
+        case .loglogistic: sums = locationScaleSums(LogisticError(), theta)
+        case .gompertz: sums = reduce(width: 1 + dimension * (dimension + 1)) { lo, hi, out in gompertzChunk(theta, lo, hi, out) }
+        case .gengamma: return generalizedGamma(theta, derivatives: derivatives)
         }
-        // η per record through BLAS when there are covariates; one number otherwise.
-        let etas = k == 1 ? [] : linearPredictor(theta)
-        let eta0 = theta[0]
-        let hasAux = family != .exponential
-        let a = hasAux ? theta[k] : 0
-        var ll = 0.0
-        var g = [Double](repeating: 0, count: P)
-        var h = [Double](repeating: 0, count: P * P) // Hessian, filled lower then mirrored
-        var gA = 0.0, hAA = 0.0
-        let sigma = exp(a)
-        var row = [Double](repeating: 1, count: k)
-        for i in 0..<n {
-            let eta = k == 1 ? eta0 : etas[i]
-            let r: RecordTerms
-            switch family {
-            case .exponential, .weibull: r = locationScaleTerms(ExtremeValueError.self, logTime: logTime[i], event: event[i], eta: eta, logScale: a, scale: sigma)
-            case .lognormal: r = locationScaleTerms(NormalError.self, logTime: logTime[i], event: event[i], eta: eta, logScale: a, scale: sigma)
-            case .loglogistic: r = locationScaleTerms(LogisticError.self, logTime: logTime[i], event: event[i], eta: eta, logScale: a, scale: sigma)
-            case .gompertz: r = gompertzTerms(time: time[i], event: event[i], eta: eta, shape: a)
-            case .gengamma: fatalError("handled above")
-            }
-            ll += r.l
-            if !derivatives { continue }
-            if k == 1 {
-                g[0] += r.gEta
-                h[0] += r.hEtaEta
-                if hasAux { h[1 * P + 0] += r.hEtaA }
-            } else {
-                for j in 1..<k { row[j] = x[i * k + j] }
-                for j in 0..<k {
-                    g[j] += row[j] * r.gEta
-                    let w = row[j] * r.hEtaEta
-                    for l in 0...j { h[j * P + l] += w * row[l] }
-                    if hasAux { h[k * P + j] += row[j] * r.hEtaA }
-                }
-            }
-            gA += r.gA
-            hAA += r.hAA
+        return assemble(sums, theta, derivatives: derivatives)
+    }
+
+    /// The pass's sums as (log L, gradient, information), with the time-scale Jacobian of
+    /// the events added for the log-time families.
+    func assemble(_ sums: [Double], _ theta: [Double], derivatives: Bool) -> (logLik: Double, gradient: [Double], information: [Double]) {
+        let P = dimension
+        var ll = sums[0]
+        if family != .gompertz {
+            // −log σ − log t per event.
+            ll -= Double(events) * (family == .exponential ? 0 : theta[k]) + data.eventLogTime
         }
         if !derivatives { return (ll, [], []) }
-        if hasAux { g[k] = gA; h[k * P + k] = hAA }
+        var g = Array(sums[1...P])
+        if family != .exponential && family != .gompertz { g[k] -= Double(events) }
         var info = [Double](repeating: 0, count: P * P)
-        for i in 0..<P { for j in 0...i { info[i * P + j] = -h[i * P + j]; info[j * P + i] = -h[i * P + j] } }
+        for i in 0..<P { for j in 0...i { let h = sums[1 + P + i * P + j]; info[i * P + j] = -h; info[j * P + i] = -h } }
         return (ll, g, info)
     }
 
+    func locationScaleSums<W: LocationScaleError>(_ error: W, _ theta: [Double]) -> [Double] {
+        reduce(width: 1 + dimension * (dimension + 1)) { lo, hi, out in chunk(error, theta, lo, hi, out) }
+    }
+
+    /// The generalized gamma: log L and its β and log σ derivatives analytic at Q
+    /// (`GeneralizedGammaError`), the Q derivatives by central differences of that pass
+    /// at Q ± h, h = 10⁻⁴·max(1, |Q|) — ∂l/∂Q and ∂²l/∂Q² from log L, ∂²l/∂Q∂(β, log σ)
+    /// from the analytic gradient: three passes, as the derivative of the incomplete
+    /// gamma in its shape has no closed form (docs/PARAMETRIC.md).
+    func generalizedGamma(_ theta: [Double], derivatives: Bool) -> (logLik: Double, gradient: [Double], information: [Double]) {
+        let P = dimension, qi = k + 1, q = theta[qi]
+        func at(_ q: Double) -> (logLik: Double, gradient: [Double], information: [Double]) {
+            var t = theta
+            t[qi] = q
+            return assemble(locationScaleSums(GeneralizedGammaError(q: q), t), t, derivatives: derivatives)
+        }
+        var center = at(q)
+        if !derivatives { return center }
+        let h = 1e-4 * max(1, abs(q))
+        let up = at(q + h), down = at(q - h)
+        center.gradient[qi] = (up.logLik - down.logLik) / (2 * h)
+        for j in 0..<qi {
+            let cross = -(up.gradient[j] - down.gradient[j]) / (2 * h)
+            center.information[qi * P + j] = cross; center.information[j * P + qi] = cross
+        }
+        center.information[qi * P + qi] = -(up.logLik - 2 * center.logLik + down.logLik) / (h * h)
+        return center
+    }
+
+    /// Runs `body(lo, hi, out)` on each chunk of rows [lo, hi) — `out` its `width`
+    /// zeroed sums — over `threads` workers, and adds the chunk sums in chunk order.
+    func reduce(width: Int, _ body: @Sendable (Int, Int, UnsafeMutablePointer<Double>) -> Void) -> [Double] {
+        let m = data.rows, size = Self.chunkSize
+        let chunks = max(1, (m + size - 1) / size)
+        let partial = ChunkSlots(count: chunks * width)
+        let workers = min(threads, chunks)
+        if workers == 1 {
+            for c in 0..<chunks { body(c * size, min(m, (c + 1) * size), partial.base + c * width) }
+        } else {
+            if k > 1 { LinearAlgebra.setBLASThreads(1) } // the workers call dgemv: keep OpenBLAS single-threaded inside them
+            // Worker w takes chunks w, w + workers, …; each chunk writes only its own slot.
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                var c = w
+                while c < chunks {
+                    body(c * size, min(m, (c + 1) * size), partial.base + c * width)
+                    c += workers
+                }
+            }
+        }
+        var total = [Double](repeating: 0, count: width)
+        for c in 0..<chunks { for j in 0..<width { total[j] += partial.base[c * width + j] } }
+        return total
+    }
+
+    /// Location–scale sums over rows [lo, hi): w·(l without the Jacobian, ∂l/∂θ, ∂²l/∂θ²
+    /// lower triangle) into `out` (1 + P + P² values). Event rows use log f_W, censored
+    /// rows log S_W; the event count in ∂l/∂a is added by `evaluate`.
+    @inline(__always)
+    func chunk<W: LocationScaleError>(_ error: W, _ theta: [Double], _ lo: Int, _ hi: Int, _ out: UnsafeMutablePointer<Double>) {
+        let P = dimension, k = self.k
+        let hasAux = family != .exponential
+        let a = hasAux ? theta[k] : 0, sigma = exp(a), inv = 1 / sigma
+        let split = min(max(data.eventRows, lo), hi)
+        data.logTime.withUnsafeBufferPointer { yp in
+        data.weight.withUnsafeBufferPointer { wp in
+            if k == 1 {
+                let eta = theta[0]
+                // Σ w·g, Σ w·g′, Σ w·z g′, Σ w·g″, Σ w·z g″, Σ w·z² g″ over both parts.
+                var s0 = 0.0, s1 = 0.0, sz1 = 0.0, s2 = 0.0, sz2 = 0.0, szz2 = 0.0
+                for i in lo..<split {
+                    let z = (yp[i] - eta) * inv, (g, g1, g2) = error.logDensity(z), w = wp[i]
+                    s0 += w * g; s1 += w * g1; sz1 += w * z * g1; s2 += w * g2; sz2 += w * z * g2; szz2 += w * z * z * g2
+                }
+                for i in split..<hi {
+                    let z = (yp[i] - eta) * inv, (g, g1, g2) = error.logSurvival(z), w = wp[i]
+                    s0 += w * g; s1 += w * g1; sz1 += w * z * g1; s2 += w * g2; sz2 += w * z * g2; szz2 += w * z * z * g2
+                }
+                out[0] = s0
+                out[1] = -s1 * inv
+                out[1 + P] = s2 * inv * inv
+                if hasAux {
+                    out[2] = -sz1
+                    out[1 + P + P] = (sz2 + s1) * inv
+                    out[1 + P + P + 1] = sz1 + szz2
+                }
+                return
+            }
+            // With covariates: η per row through BLAS on this chunk's rows.
+            var eta = [Double](repeating: 0, count: hi - lo)
+            let beta = Array(theta[0..<k])
+            data.x.withUnsafeBufferPointer { xp in
+                eta.withUnsafeMutableBufferPointer { ep in
+                    LinearAlgebra.multiply(xp.baseAddress! + lo * k, rows: hi - lo, columns: k, vector: beta, into: ep.baseAddress!)
+                }
+                let g = out + 1, h = out + 1 + P
+                for i in lo..<hi {
+                    let r = locationScaleTerms(error, logTime: yp[i], event: i < split, eta: eta[i - lo], scale: sigma)
+                    let w = wp[i]
+                    out[0] += w * r.l
+                    let row = xp.baseAddress! + i * k
+                    for j in 0..<k {
+                        g[j] += w * row[j] * r.gEta
+                        let v = w * row[j] * r.hEtaEta
+                        for l in 0...j { h[j * P + l] += v * row[l] }
+                        if hasAux { h[k * P + j] += w * row[j] * r.hEtaA }
+                    }
+                    if hasAux { g[k] += w * r.gA; h[k * P + k] += w * r.hAA }
+                }
+            }
+        }}
+    }
+
+    /// Gompertz sums over rows [lo, hi) (proportional hazards on log rate).
+    @inline(__always)
+    func gompertzChunk(_ theta: [Double], _ lo: Int, _ hi: Int, _ out: UnsafeMutablePointer<Double>) {
+        let P = dimension, k = self.k, a = theta[k]
+        let split = min(max(data.eventRows, lo), hi)
+        let g = out + 1, h = out + 1 + P
+        data.time.withUnsafeBufferPointer { tp in
+        data.weight.withUnsafeBufferPointer { wp in
+        data.x.withUnsafeBufferPointer { xp in
+            for i in lo..<hi {
+                var eta = theta[0]
+                if k > 1 { let row = xp.baseAddress! + i * k; for j in 1..<k { eta += theta[j] * row[j] } }
+                let r = gompertzTerms(time: tp[i], event: i < split, eta: eta, shape: a)
+                let w = wp[i]
+                out[0] += w * r.l
+                for j in 0..<k {
+                    let xj = k == 1 ? 1 : xp[i * k + j]
+                    g[j] += w * xj * r.gEta
+                    let v = w * xj * r.hEtaEta
+                    for l in 0...j { h[j * P + l] += v * (k == 1 ? 1 : xp[i * k + l]) }
+                    h[k * P + j] += w * xj * r.hEtaA
+                }
+                g[k] += w * r.gA
+                h[k * P + k] += w * r.hAA
+            }
+        }}}
+    }
+}
+
+/// Zeroed sums of a pass, one slot of `width` doubles per chunk. Invariant: each chunk's
+/// slot is written by one worker only, and read after `concurrentPerform` has returned.
+final class ChunkSlots: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Double>
+    let count: Int
+    init(count: Int) {
+        self.count = count
+        base = .allocate(capacity: count)
+        base.initialize(repeating: 0, count: count)
+    }
+    deinit { base.deallocate() }
+}
+
+extension ParametricProblem {
     /// Gradient and information by central differences of the log-likelihood, with
     /// steps `hessianSteps` (default 1e-4·max(1, |θⱼ|)) for the Hessian and a hundredth
     /// of them for the gradient.
@@ -303,7 +542,10 @@ struct ParametricProblem {
         return (ll, g, info)
     }
 
-    /// Newton–Raphson with Levenberg damping and step halving.
+    /// Newton–Raphson with Levenberg damping and step halving: one pass over the
+    /// records per trial point (log-likelihood and derivatives together). Stops when
+    /// the Newton decrement gᵀI⁻¹g of the next step is below the tolerance, taking that
+    /// step without another pass.
     func maximise(from start: [Double], names: [String], options: ParametricFitOptions) throws -> (theta: [Double], covariance: [Double], logLik: Double, iterations: Int) {
         let P = dimension
         var theta = start
@@ -316,27 +558,37 @@ struct ParametricProblem {
         var iterations = 0
         var converged = false
         var lastStep = [Double](repeating: 0, count: P)
-        while iterations < options.maxIterations {
-            iterations += 1
+        while true {
             let step = dampedNewtonStep(info, g, P)
             let decrement = zip(step, g).reduce(0) { $0 + $1.0 * $1.1 }
+            if abs(decrement) <= tolerance * max(1, abs(ll)) {
+                // The last step is taken without a pass: it moves log L by decrement/2,
+                // below its rounding, and leaves the gradient at ~0 (Newton's quadratic
+                // convergence); log L and the information stay those of the last pass.
+                theta = zip(theta, step).map { $0 + $1 }
+                converged = true
+                break
+            }
+            if iterations == options.maxIterations { break }
+            iterations += 1
             var accepted = false
             var scale = 1.0
             for _ in 0..<40 {
                 let trial = zip(theta, step).map { $0 + scale * $1 }
-                let lt = logLikelihood(trial)
-                if lt.isFinite && lt >= ll - 1e-12 * max(1, abs(ll)) {
+                // The generalized gamma's Q derivatives cost two more passes: they wait
+                // until the point is accepted.
+                let next = evaluate(trial, derivatives: family != .gengamma)
+                if next.logLik.isFinite && next.logLik >= ll - 1e-12 * max(1, abs(ll)) {
                     lastStep = step.map { $0 * scale }
                     theta = trial
+                    (ll, g, info) = family == .gengamma ? evaluate(trial) : next
                     accepted = true
                     break
                 }
                 scale /= 2
             }
             if !accepted { break }
-            (ll, g, info) = evaluate(theta)
             if let wild = divergedParameter(theta, names) { throw wild }
-            if abs(decrement) <= tolerance * max(1, abs(ll)) { converged = true; break }
         }
         if !converged {
             var j = 0, largest = -1.0

@@ -60,6 +60,20 @@ for (p in list(c(1, 0.6, 0.5), c(1, 0.6, -0.7), c(0.5, 0.9, 1), c(1, 0.6, 0.01),
   q <- function(pr) { uu <- qgamma(pr, g, lower.tail = Q > 0); exp(mu + s * log(uu / g) / Q) }
   add("gengamma", p, logS, logf, q, c(0.01, 0.5, 2.7, 8, 30), c(0.1, 0.5, 0.9), 10)
 }
+# Generalized gamma at its edges: large |Q| (shape Q^-2 = 1/9), Q near 0 (shape 250000)
+# of either sign, at times where S is within 1e-12 of 1 and where log S is far below 0,
+# and the extreme quantiles.
+for (p in list(c(1, 0.6, 3), c(1, 0.6, -3), c(0.5, 1, 0.002), c(0.5, 1, -0.002))) {
+  mu <- p[1]; s <- p[2]; Q <- p[3]
+  g <- Q^-2
+  u <- function(t) g * exp(Q * (log(t) - mu) / s)
+  logS <- function(t) pgamma(u(t), g, lower.tail = Q < 0, log.p = TRUE)
+  # log f as the gamma density of u times du/dt = u |Q| / (s t): dgamma's saddle-point
+  # form stays accurate for shape 250000, where dgengamma's g log g - lgamma(g) cancels.
+  logf <- function(t) { uu <- u(t); dgamma(uu, g, log = TRUE) + log(uu * abs(Q) / (s * t)) }
+  q <- function(pr) { uu <- qgamma(pr, g, lower.tail = Q > 0); exp(mu + s * log(uu / g) / Q) }
+  add("gengamma", p, logS, logf, q, c(1e-6, 1e-3, 1, 50, 1e3, 1e5), c(1e-12, 0.1, 0.5, 0.9, 1 - 1e-10), 10)
+}
 out <- do.call(rbind, fam)
 out$value <- g17(out$value)
 out$x <- g17(out$x)

@@ -147,6 +147,33 @@ struct FamilyTests {
         #expect(abs(above.survival(4) - ln.survival(4)) < 1e-3 && abs(above.logDensity(4) - ln.logDensity(4)) < 1e-3)
     }
 
+    @Test("generalized gamma near Q = 0, either sign: Q = ±1e-8 is the log-normal; the gap to it shrinks with |Q| and is small just past the switch", arguments: [1.0, -1.0])
+    func generalizedGammaNearZero(_ sign: Double) {
+        let mu = 0.5, sigma = 1.0
+        let ln = LogNormalDistribution(location: mu, scale: sigma)
+        let tiny = GeneralizedGammaDistribution(location: mu, scale: sigma, q: sign * 1e-8)
+        for t in [1e-6, 0.01, 1, 50, 1e5] {
+            #expect(tiny.logSurvival(t) == ln.logSurvival(t) && tiny.logDensity(t) == ln.logDensity(t))
+        }
+        #expect(tiny.quantile(0.5) == ln.quantile(0.5) && tiny.quantile(1e-12) == ln.quantile(1e-12))
+        var previous = Double.infinity
+        for q in [0.1, 0.01, 0.001, 2 * GeneralizedGammaDistribution.lognormalThreshold] {
+            let gq = GeneralizedGammaDistribution(location: mu, scale: sigma, q: sign * q)
+            // On S and on log f, at times from S ≈ 1 − 1e-9 to S ≈ 1e-7.
+            let times = [0.003, 0.5, 2, 9, 200]
+            let gap = times.map { abs(gq.survival($0) - ln.survival($0)) }.max()!
+            // log f differs by ≈ Q w³/6 (w = (log t − μ)/σ): compared where |w| < 2.
+            let densityGap = [0.5, 2, 9].map { abs(gq.logDensity($0) - ln.logDensity($0)) }.max()!
+            #expect(gap < q && densityGap < q, "Q = \(sign * q): gaps \(gap), \(densityGap)")
+            #expect(gap < previous, "Q = \(sign * q)")
+            previous = gap
+            // S and f agree with each other on both sides of the switch: f = −dS/dt.
+            let t = 2.0, h = 1e-5
+            let slope = -(gq.survival(t + h) - gq.survival(t - h)) / (2 * h)
+            #expect(relativeDifference(slope, exp(gq.logDensity(t))) < 1e-6, "Q = \(sign * q)")
+        }
+    }
+
     @Test("piecewise exponential: S, quantile and RMST by hand; zero rate gives a flat S")
     func piecewise() {
         let d = PiecewiseExponentialDistribution(cuts: [2, 5], rates: [0.1, 0, 0.4])!

@@ -99,4 +99,64 @@ struct ParametricFitTests {
         let v = g[0] * g[0] * fit.covariance[0] + 2 * g[0] * g[1] * fit.covariance[1] + g[1] * g[1] * fit.covariance[3]
         #expect(relativeDifference(se, v.squareRoot()) < 1e-6)
     }
+
+    /// Weibull(shape 1.3, scale 12) times rounded to 0.01 (so many are tied), uniform
+    /// censoring on (0, 36), and one covariate, from a fixed seed: more rows than fit in
+    /// three chunks of a pass.
+    static func simulated(_ n: Int) -> (time: [Double], event: [Bool], covariate: [Double]) {
+        var rng = SplitMix64(seed: 12)
+        var time: [Double] = [], event: [Bool] = [], x: [Double] = []
+        for _ in 0..<n {
+            let u = Double(rng.next() >> 11) / 9007199254740992, v = Double(rng.next() >> 11) / 9007199254740992
+            let z = Double(rng.next() % 3)
+            let t = 12 * exp(0.2 * z) * pow(-log1p(-u), 1 / 1.3), c = 36 * v
+            time.append(max(0.01, (min(t, c) * 100).rounded() / 100)); event.append(t <= c); x.append(z)
+        }
+        return (time, event, x)
+    }
+
+    @Test("a fit has the same bits for any number of threads (fixed chunks summed in a fixed order)", arguments: [
+        ParametricFamily.weibull, .lognormal, .loglogistic, .gompertz,
+    ])
+    func threadCountInvariance(_ family: ParametricFamily) throws {
+        let (time, event, x) = Self.simulated(3 * ParametricProblem.chunkSize + 123)
+        for covariates in [false, true] {
+            var fits: [ParametricFit] = []
+            for threads in [1, 2, 3] {
+                fits.append(try ParametricFit.fit(family, time: time, event: event, covariates: covariates ? x : [],
+                                                  covariateNames: covariates ? ["x"] : [], options: .init(threads: threads)))
+            }
+            for f in fits.dropFirst() {
+                #expect(f.estimates == fits[0].estimates && f.covariance == fits[0].covariance && f.logLikelihood == fits[0].logLikelihood,
+                        "\(family), covariates \(covariates): \(f.estimates) vs \(fits[0].estimates)")
+            }
+        }
+    }
+
+    @Test("every record twice: the same estimates, twice the log-likelihood, half the covariance (tied records are weights)", arguments: ParametricFamily.allCases)
+    func duplicatedRecords(_ family: ParametricFamily) throws {
+        let (time, event, _) = try Self.lung()
+        let once = try ParametricFit.fit(family, time: time, event: event)
+        let twice = try ParametricFit.fit(family, time: time + time, event: event + event)
+        let tolerance = family == .gengamma ? 1e-6 : 1e-9
+        for j in once.estimates.indices {
+            #expect(abs(twice.estimates[j] - once.estimates[j]) <= tolerance * max(1, abs(once.estimates[j])), "\(once.parameterNames[j])")
+        }
+        #expect(relativeDifference(twice.logLikelihood, 2 * once.logLikelihood) < 1e-12)
+        for j in once.covariance.indices {
+            #expect(abs(2 * twice.covariance[j] - once.covariance[j]) <= 1e-4 * abs(once.covariance[j]) + 1e-12)
+        }
+        #expect(twice.n == 2 * once.n && twice.events == 2 * once.events)
+    }
+
+    @Test("prepared records: lung's tied days become weighted rows, events first, each (time, event) pair once")
+    func preparedData() throws {
+        let (time, event, _) = try Self.lung()
+        let data = try ParametricData(time: time, event: event)
+        #expect(data.n == time.count && data.rows < time.count && data.weight.reduce(0, +) == Double(time.count))
+        #expect(data.events == event.filter { $0 }.count && data.weight[..<data.eventRows].reduce(0, +) == Double(data.events))
+        let eventTimes = data.time[..<data.eventRows], censoredTimes = data.time[data.eventRows...]
+        #expect(Set(eventTimes).count == eventTimes.count && Set(censoredTimes).count == censoredTimes.count)
+        #expect(Set(eventTimes) == Set(zip(time, event).filter { $0.1 }.map(\.0)))
+    }
 }
