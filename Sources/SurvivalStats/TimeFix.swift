@@ -20,6 +20,17 @@ public enum TimeFix {
         dy <= tolerance || dy / meanAbs <= tolerance
     }
 
+    /// The same decision in a one-pass scan that does not know the mean yet: with
+    /// `meanAbs` known, `ties(_:meanAbs:)`; otherwise tied when dy ≤ `tolerance`, not tied
+    /// when dy/`maxAbs` > `tolerance` (then dy/meanAbs is larger still), and nil when only
+    /// the mean can decide (the caller falls back to the two-pass fix).
+    @inline(__always) static func ties(_ dy: Double, meanAbs: Double?, tolerance tol: Double, maxAbs: Double) -> Bool? {
+        if let meanAbs { return ties(dy, meanAbs: meanAbs) }
+        if dy <= tol { return true }
+        if dy / maxAbs > tol { return false }
+        return nil
+    }
+
     /// The fixed time of every entry of a sorted array of record times (duplicates
     /// allowed).
     ///

@@ -133,16 +133,7 @@ extension TwoGroupWorkspace {
             let t = Double(bitPattern: key & ~mask)
             if t != last {
                 let dy = t - last
-                let tied: Bool
-                if let meanAbs {
-                    tied = TimeFix.ties(dy, meanAbs: meanAbs)
-                } else if dy <= tol {
-                    tied = true
-                } else if dy / maxAbs > tol {
-                    tied = false
-                } else {
-                    return nil
-                }
+                guard let tied = TimeFix.ties(dy, meanAbs: meanAbs, tolerance: tol, maxAbs: maxAbs) else { return nil }
                 if !tied {
                     close()
                     risk0 = total0 - removed0; risk1 = total1 - removed1

@@ -189,16 +189,7 @@ public final class TwoGroupWorkspace {
             let t = Double(bitPattern: key & ~3)
             if t != last {
                 let dy = t - last
-                let tied: Bool
-                if let meanAbs {
-                    tied = TimeFix.ties(dy, meanAbs: meanAbs)
-                } else if dy <= tol {
-                    tied = true
-                } else if dy / maxAbs > tol {
-                    tied = false
-                } else {
-                    return nil
-                }
+                guard let tied = TimeFix.ties(dy, meanAbs: meanAbs, tolerance: tol, maxAbs: maxAbs) else { return nil }
                 if !tied { close(); cut = t }
                 last = t
             }

@@ -125,10 +125,16 @@ struct TrialCommandTests {
 
     @Test(arguments: invalid)
     func invalidDesignsGetOneLineAndExit64(extra: [String], flag: String) throws {
+        try Self.expectOneLineUsageError(extra: extra, flag: flag)
+    }
+
+    /// `trial` with `base` + `extra` exits 64 with one line naming `flag`, nothing on
+    /// stdout and no output folder.
+    static func expectOneLineUsageError(extra: [String], flag: String) throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("never")
-        let r = try CLI.run(Self.base + extra + ["--out", out.path])
+        let r = try CLI.run(base + extra + ["--out", out.path])
         #expect(r.status == 64, "\(extra): \(r.stderr)")
         #expect(r.stdout.isEmpty)
         let lines = r.stderr.split(separator: "\n").filter { !$0.hasPrefix("Usage:") && !$0.hasPrefix("  See '") && !$0.isEmpty }

@@ -7,7 +7,8 @@ import Testing
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// One run per section of trial.json: the PSA, looks with futility, the realistic design
-    /// options, the null with a weighted test and scans, predictive trials.
+    /// options, the null with a weighted test and scans, predictive trials, stratification
+    /// (a stated HR and the liver-metastasis covariate) and the RMST test.
     static let runs: [[String]] = [
         ["--arms", "sunitinib,placebo", "--n", "100", "--replicates", "40", "--psa", "3"],
         ["--arms", "sunitinib,placebo", "--n", "171", "--events", "120", "--looks", "0.5,0.75,1", "--spending", "obf", "--sided", "1",
@@ -16,6 +17,9 @@ import Testing
          "--crossover", "0.5", "--endpoint", "os", "--replicates", "30"],
         ["--arms", "sunitinib,placebo", "--null", "--n", "80", "--replicates", "30", "--test", "fh:0,1", "--assess", "12w"],
         ["--arms", "everolimus,placebo", "--n", "120", "--endpoint", "os", "--replicates", "30", "--assurance", "30", "--test", "mb:12"],
+        ["--arms", "sunitinib,placebo", "--n", "100", "--replicates", "30", "--strata", "risk=low:0.5,high:0.5:3",
+         "--strata", "liver_metastases=yes:0.4,no:0.6"],
+        ["--arms", "sunitinib,placebo", "--n", "100", "--replicates", "30", "--test", "rmst:12"],
     ]
 
     @Test(arguments: runs)

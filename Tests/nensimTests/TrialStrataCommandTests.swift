@@ -46,16 +46,7 @@ struct TrialStrataCommandTests {
 
     @Test(arguments: invalid)
     func invalidStrataGetOneLineAndExit64(extra: [String], flag: String) throws {
-        let dir = try CLI.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let out = dir.appendingPathComponent("never")
-        let r = try CLI.run(TrialCommandTests.base + extra + ["--out", out.path])
-        #expect(r.status == 64, "\(extra): \(r.stderr)")
-        #expect(r.stdout.isEmpty)
-        let lines = r.stderr.split(separator: "\n").filter { !$0.hasPrefix("Usage:") && !$0.hasPrefix("  See '") && !$0.isEmpty }
-        #expect(lines.count == 1, "\(extra): \(r.stderr)")
-        #expect(r.stderr.contains(flag), "\(extra): \(r.stderr)")
-        #expect(!FileManager.default.fileExists(atPath: out.path))
+        try TrialCommandTests.expectOneLineUsageError(extra: extra, flag: flag)
     }
 
     /// `design` takes the same strata and searches with the stratified analysis.
