@@ -45,13 +45,7 @@ extension TwoGroupWorkspace {
         part.sort()
         var built = buildStratifiedRows(count: n, strata: strata, mask: mask, meanAbs: nil)
         if built == nil {
-            var sumAbs = 0.0, distinct = 0
-            var previous = UInt64.max
-            for i in 0..<n where order[i] & ~mask != previous {
-                previous = order[i] & ~mask
-                sumAbs += Double(bitPattern: previous); distinct += 1
-            }
-            built = buildStratifiedRows(count: n, strata: strata, mask: mask, meanAbs: sumAbs / Double(distinct))
+            built = buildStratifiedRows(count: n, strata: strata, mask: mask, meanAbs: Self.meanDistinctTime(order, count: n, mask: mask))
         }
         let (rows, e0, e1, median0, median1) = built!
 

@@ -123,13 +123,7 @@ public final class TwoGroupWorkspace {
         // needs it.
         var built = buildRows(count: n, total0: total0, total1: total1, meanAbs: nil)
         if built == nil {
-            var sumAbs = 0.0, distinct = 0
-            var previous = UInt64.max
-            for i in 0..<n where order[i] & ~3 != previous {
-                previous = order[i] & ~3
-                sumAbs += Double(bitPattern: previous); distinct += 1
-            }
-            built = buildRows(count: n, total0: total0, total1: total1, meanAbs: sumAbs / Double(distinct))
+            built = buildRows(count: n, total0: total0, total1: total1, meanAbs: Self.meanDistinctTime(order, count: n, mask: 3))
         }
         let (rows, e0, e1) = built!
 
@@ -294,5 +288,19 @@ struct MedianTracker {
             median = (first + time) / 2
             settled = true
         }
+    }
+}
+
+extension TwoGroupWorkspace {
+    /// The mean of the distinct times among sorted keys `order[0..<count]` (a time's bits
+    /// with the `mask` bits cleared; sorted ascending), for the time fix's relative test.
+    static func meanDistinctTime(_ order: UnsafeMutableBufferPointer<UInt64>, count n: Int, mask: UInt64) -> Double {
+        var sumAbs = 0.0, distinct = 0
+        var previous = UInt64.max
+        for i in 0..<n where order[i] & ~mask != previous {
+            previous = order[i] & ~mask
+            sumAbs += Double(bitPattern: previous); distinct += 1
+        }
+        return sumAbs / Double(distinct)
     }
 }

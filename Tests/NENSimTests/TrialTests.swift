@@ -8,6 +8,19 @@ struct TrialTests {
         ArmModel(id: id, name: id, pfs: .exponential(median: median), ppsRate: log(2) / ppsMedian)
     }
 
+    /// 61 replicates of `design` (a Weibull arm against an exponential one) give the same
+    /// fingerprint on 1, 2 and 5 threads.
+    static func expectSameForAnyThreadCount(_ design: TrialDesign) {
+        let base = TrialRequest(experimental: EngineTests.model(id: "a", median: 10, shape: 0.9), control: EngineTests.model(id: "b", median: 6),
+                                design: design, replicates: 61, seed: 5, threads: 1)
+        let one = fingerprint(TrialSimulator.run(base))
+        for t in [2, 5] {
+            var r = base
+            r.threads = t
+            #expect(fingerprint(TrialSimulator.run(r)) == one)
+        }
+    }
+
     static func fingerprint(_ r: TrialResult) -> [String] { r.replicates.map { "\($0)" } }
 
     @Test func resultsAreIdenticalForAnyThreadCount() {
