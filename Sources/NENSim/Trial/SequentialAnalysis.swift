@@ -274,10 +274,9 @@ extension ReplicateWorker {
         switch test {
         case .maxCombo:
             let favour = MaxCombo.test(table)
-            let against = favour.pOneSidedReversed
             let p = favour.pOneSided
             let z = p <= 0 ? -40 : (p >= 1 ? 40 : -Distributions.normalQuantile(1 - p))
-            return (z, p, min(1, 2 * min(p, against)))
+            return (z, p, favour.pTwoSided)
         case let .modestlyWeighted(tStar):
             let r = ModestlyWeightedLogRank.test(table, tStar: tStar)
             return (-r.z, r.pOneSided, r.pTwoSided)

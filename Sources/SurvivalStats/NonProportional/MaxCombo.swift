@@ -20,6 +20,15 @@ public struct MaxComboResult: Sendable, Equatable {
     public var pOneSidedReversed: Double {
         min(1, max(0, 1 - MaxCombo.probabilityAllBelow(z.map { -$0 }.max()!, correlation: correlation, sd: scoreSD)))
     }
+
+    /// The two-sided p-value min(1, 2 min(p, p′)) over both directions (Bonferroni,
+    /// conservative). When every zⱼ ≥ 0, max(−zⱼ) ≤ 0 and p′ ≥ P(−Z₀₀ ≥ 0) = ½, so p′
+    /// cannot be the smaller for p < 0.49 (the margin covers the integral's 1e-10): then
+    /// 2p, the same value, without p′'s integral (docs/PERFORMANCE-TRIAL.md).
+    public var pTwoSided: Double {
+        if pOneSided < 0.49, z.allSatisfy({ $0 >= 0 }) { return min(1, 2 * pOneSided) }
+        return min(1, 2 * min(pOneSided, pOneSidedReversed))
+    }
 }
 
 public enum MaxCombo {
@@ -93,6 +102,7 @@ public enum MaxCombo {
         let sigma01 = sd[1], sigma10 = sd[2], sigma00 = sd[0]
         let scale = (beta * beta * q * q + s * s).squareRoot()
         let rhoPrime = scale > 0 ? beta * q / scale : 0
+        let phi2 = BivariateNormal(correlation: rhoPrime) // one correlation for all 128 nodes
         func integrand(_ a: Double) -> Double {
             let bmax = min(c, (sigma00 * c - sigma01 * a) / sigma10)
             let mean = (alpha + beta * rab) * a
@@ -105,7 +115,7 @@ public enum MaxCombo {
             let k = c - mean
             let inner: Double
             if scale > 0 {
-                inner = Distributions.bivariateNormalCDF(wmax, k / scale, rhoPrime)
+                inner = phi2.cdf(wmax, k / scale)
             } else {
                 inner = k >= 0 ? Distributions.normalCDF(wmax) : 0
             }
