@@ -19,6 +19,8 @@ struct Design: ParsableCommand {
 
     @OptionGroup var output: QuietOption
 
+    @OptionGroup var figures: TrialFigureOptions
+
     @Option(name: .long, parsing: .unconditional, help: "Target power, in (0, 1).")
     var power: Double = 0.9
 
@@ -74,8 +76,10 @@ struct Design: ParsableCommand {
             defer { folder.abandon() }
             let search = try SampleSizeSearch.run(experimental: models[0], control: models[1], template: template, sides: sided,
                                                   power: power, replicates: replicates, seed: seed, threads: threads, step: step)
-            let report = DesignReport(search: search, experimental: models[0].id, control: models[1].id, template: template,
+            var report = DesignReport(search: search, experimental: models[0].id, control: models[1].id, template: template,
                                       sides: sided, seed: seed, commandLine: ["nensim"] + CommandLine.arguments.dropFirst())
+            report.figureFormats = try figures.formats()
+            report.figureDPI = figures.dpi
             _ = try report.write(to: folder) {
                 guard !Console.quiet else { return }
                 try Console.out(report.renderTable())

@@ -18,6 +18,8 @@ struct Trial: ParsableCommand {
 
     @OptionGroup var output: QuietOption
 
+    @OptionGroup var figures: TrialFigureOptions
+
     @Option(name: .long, parsing: .unconditional, help: "Patients randomised per trial (both arms).", transform: Counts.parse)
     var n: Int
 
@@ -153,6 +155,8 @@ struct Trial: ParsableCommand {
             var report = TrialReport(result: result, psa: psaResult?.draws, psaFigures: psaResult?.figures ?? [],
                                      commandLine: ["nensim"] + CommandLine.arguments.dropFirst())
             report.assurance = assuranceResult
+            report.figureFormats = try figures.formats()
+            report.figureDPI = figures.dpi
             try Self.finish(report, folder: folder)
         }
     }

@@ -1,3 +1,4 @@
+import Figures
 import Foundation
 
 /// What `nensim design` reports: Schoenfeld's start, the simulated search, the answer
@@ -10,6 +11,10 @@ public struct DesignReport: Sendable {
     public var sides: Int
     public var seed: UInt64
     public var commandLine: [String]
+    /// Figure files of `design.svg` (`figure()`) to write: `design.<format>`; empty: none.
+    public var figureFormats: [FigureFormat] = [.svg]
+    /// Resolution of `design.png`.
+    public var figureDPI: Double = 150
 
     public init(search: SampleSizeSearch, experimental: String, control: String, template: TrialDesign, sides: Int,
                 seed: UInt64, commandLine: [String] = []) {
@@ -86,6 +91,53 @@ public struct DesignReport: Sendable {
         return try encoder.encode(doc)
     }
 
+    /// `design.svg` (docs/TRIAL.md, "Outputs of sequential trials and designs"): the
+    /// simulated power at every size evaluated with ±1.96 MC SE bars, the target power,
+    /// the chosen size and Schoenfeld's n.
+    public func figure() -> XYPlot {
+        let evals = search.evaluations.filter { $0.power.value != nil }.sorted { $0.patients < $1.patients }
+        let s = search.schoenfeld
+        let xs = evals.map { Double($0.patients) } + [s.patients]
+        let lo = (xs.min() ?? 0), hi = (xs.max() ?? 1)
+        let padX = max(Double(search.step), (hi - lo) * 0.08)
+        let xt = XYPlot.ticks(max(0, lo - padX), hi + padX)
+        let bars = evals.map { e -> (x: Double, lo: Double, hi: Double) in
+            let v = e.power.value!, se = e.power.mcse ?? 0
+            return (Double(e.patients), max(0, v - 1.96 * se), min(1, v + 1.96 * se))
+        }
+        let ys = bars.flatMap { [$0.lo, $0.hi] } + [search.targetPower]
+        let yt = XYPlot.ticks(max(0, (ys.min() ?? 0) - 0.02), min(1, (ys.max() ?? 1) + 0.02))
+        let (y0, y1) = (max(0, yt.lo), min(1, yt.hi))
+        var series = [XYPlot.Series(label: "simulated power (±1.96 MC SE)", x: evals.map { Double($0.patients) },
+                                    y: evals.map { $0.power.value! }, style: .line, colour: 0)]
+        for b in bars { series.append(.init(label: "", x: [b.x, b.x], y: [b.lo, b.hi], style: .line, colour: 0)) }
+        for b in bars {
+            let w = (xt.hi - xt.lo) / 160
+            series.append(.init(label: "", x: [b.x - w, b.x + w], y: [b.lo, b.lo], style: .line, colour: 0))
+            series.append(.init(label: "", x: [b.x - w, b.x + w], y: [b.hi, b.hi], style: .line, colour: 0))
+        }
+        series.append(.init(label: "target power \(fixed(search.targetPower, decimals: 3))", x: [xt.lo, xt.hi],
+                            y: [search.targetPower, search.targetPower], style: .dashedLine, colour: nil))
+        if let c = search.chosen {
+            series.append(.init(label: "smallest simulated n reaching it: \(c.patients)", x: [Double(c.patients), Double(c.patients)],
+                                y: [y0, y1], style: .dashedLine, colour: 1))
+        }
+        series.append(.init(label: "Schoenfeld's n: \(fixed(s.patients, decimals: 1))", x: [s.patients, s.patients], y: [y0, y1],
+                            style: .dashedLine, colour: 2))
+        var d = template
+        d.patients = search.chosen?.patients ?? Int(s.patients.rounded())
+        let test = template.sequential == nil ? "\(template.test.title)" : "\(template.test.title) at the looks"
+        let found = search.chosen.map { c in
+            "The smallest size on the grid of \(search.step) patients whose simulated power reaches the target is \(c.patients) (\(fixed(c.power.value ?? .nan, decimals: 4)) ± \(fixed(c.power.mcse ?? .nan, decimals: 4)) MC SE)" + (gapToSchoenfeld.map { ", \(fixed($0 * 100, decimals: 1)) % above Schoenfeld's n" } ?? "") + "."
+        } ?? "The search did not bracket the target power."
+        return XYPlot(title: "\(experimental) vs \(control): simulated power against sample size",
+                      subtitle: "\(test), \(sides)-sided α = \(fmt(template.alpha)); \(search.replicates) replicates per size (common random numbers), seed \(seed)",
+                      xLabel: "patients randomised (both arms)", yLabel: "power", series: series,
+                      footnotes: [found + " Schoenfeld: \(fixed(s.events, decimals: 1)) events at HR \(fixed(s.hazardRatio, decimals: 4)), P(event observed) \(fixed(s.eventProbability, decimals: 4)). Design at the chosen size: \(d.summary). Values in design_power.csv.",
+                                  "nensim \(NENSimInfo.version)"],
+                      xRange: xt.lo...xt.hi, yRange: y0...y1)
+    }
+
     /// `design_power.csv`: one row per simulated size.
     public func powerCSV() -> String {
         var lines = ["patients,events_mean,events_mcse,power,power_mcse,chosen"]
@@ -96,13 +148,14 @@ public struct DesignReport: Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Writes `design.json` and `design_power.csv` into `folder` (made by
+    /// Writes `design.json`, `design_power.csv` (and `design.svg`) into `folder` (made by
     /// `RunFolder.create(at:force:shape: .files)` before the search) and commits it;
     /// `beforeCommit` runs once the files are complete (printing the table: a failed
     /// stdout then leaves nothing). Returns the files written.
     public func write(to folder: RunFolder, beforeCommit: () throws -> Void = {}) throws -> [URL] {
         try folder.write("design.json") { try $0.write(try json()) }
         try folder.write("design_power.csv", contents: powerCSV())
+        try writeFigures(figureFormats, stem: "design", dpi: figureDPI, to: folder) { figure().drawing() }
         try beforeCommit()
         try folder.commit()
         return folder.files.map { folder.destination.appendingPathComponent($0) }

@@ -1,3 +1,4 @@
+import Figures
 import Foundation
 
 /// The operating characteristics of one parameter set under PSA.
@@ -19,6 +20,10 @@ public struct TrialReport: Sendable {
     let looks: SequentialLooks?
     /// `--assurance K`: the predictive trials (Assurance.swift), nil without.
     public var assurance: AssuranceResult?
+    /// Figure files of `trial.svg` (`figure()`) to write: `trial.<format>`; empty: none.
+    public var figureFormats: [FigureFormat] = [.svg]
+    /// Resolution of `trial.png`.
+    public var figureDPI: Double = 150
 
     public init(result: TrialResult, psa: [TrialPSADraw]? = nil, psaFigures: [String] = [], commandLine: [String] = []) {
         self.result = result
@@ -279,7 +284,7 @@ public struct TrialReport: Sendable {
 
     // MARK: Files
 
-    /// Writes trial.json, replicates.csv (and psa.csv) into `folder` (made by
+    /// Writes trial.json, replicates.csv (and psa.csv, boundaries.csv, assurance.csv, trial.svg) into `folder` (made by
     /// `RunFolder.create(at:force:shape: .files)` before the simulation) and commits it.
     /// `beforeCommit` runs once the files are complete (printing the table: a failed
     /// stdout then leaves no folder). Returns the files written.
@@ -293,6 +298,7 @@ public struct TrialReport: Sendable {
             try folder.write("assurance.csv", contents: assurance.csv(roles: design.null ? [request.control] : [request.experimental, request.control],
                                                                       replicatesCSV: TrialReport(result: TrialResult(request: request, replicates: assurance.outcomes)).replicatesCSV()))
         }
+        try writeFigures(figureFormats, stem: "trial", dpi: figureDPI, to: folder) { figure().drawing() }
         try beforeCommit()
         try folder.commit()
         return folder.files.map { folder.destination.appendingPathComponent($0) }
