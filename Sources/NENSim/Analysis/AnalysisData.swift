@@ -368,6 +368,9 @@ public struct AnalysisData: Sendable {
         if options.reference != nil && groupIndex == nil { throw NensimFailure.usage("\(.referenceLevel) needs a \(.groupColumn) column") }
         if let groupIndex {
             var levels = try orderedLevels(Array(groupsSeen), column: table.header[groupIndex], given: options.levels[options.group!], source: source)
+            guard levels.labels.count <= Limits.groupLevels else {
+                throw NensimFailure.usage("\(.groupColumn) '\(user: table.header[groupIndex])' has \(levels.labels.count) levels; comparing groups is limited to \(Limits.groupLevels) (the log-rank and Cox cost grows with the square of the levels): is it an identifier column?")
+            }
             if let reference = options.reference {
                 guard let at = levels.labels.firstIndex(of: reference) else {
                     throw NensimFailure.usage("\(.referenceLevel) '\(reference)': not a level of \(.groupColumn) \(table.header[groupIndex]) (its levels: \(levels.labels.joined(separator: ", ")))")
