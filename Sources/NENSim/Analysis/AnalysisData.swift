@@ -196,7 +196,8 @@ public struct AnalysisData: Sendable {
     /// the weight — the columns of the curves.
     public var dropped: Int
     /// Per record (of the used ones), whether the log-rank test uses it (strata present)
-    /// and whether the Cox model does (complete in every used column: R's complete cases).
+    /// and whether the Cox model does (complete in every used column: R's complete cases);
+    /// empty when every record is used by it (not held: 10 MB at 10⁷ records).
     public var logRankRow: [Bool] = []
     public var coxRow: [Bool] = []
     /// Per used column, the number of records where it was missing.
@@ -444,8 +445,8 @@ public struct AnalysisData: Sendable {
                                 strataLabels: strataLabels, covariates: z, covariateNames: names,
                                 recordsRead: n, dropped: dropped, missingByColumn: missingByColumn)
         data.factorLevels = factorLevelsByName
-        data.logRankRow = logRankRows
-        data.coxRow = coxRows
+        data.logRankRow = logRankRows.contains(false) ? logRankRows : []
+        data.coxRow = coxRows.contains(false) ? coxRows : []
         if weightIndex != nil { data.weight = weights }
         if startIndex != nil { data.start = starts }
         if clusterIndex != nil {
