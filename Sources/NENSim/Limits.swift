@@ -26,6 +26,11 @@ public enum Limits {
     public static let replicates = 1...100_000_000
     /// Patients of one simulated trial.
     public static let trialPatients = 2...10_000_000
+    /// Levels of an analysis' group column: the log-rank variance and the Cox information
+    /// are (levels − 1)² matrices updated at every event time, so the comparison's cost grows
+    /// with the square of the levels (2000 levels of 20 000 records ran for minutes); a
+    /// column with more levels is most likely an identifier, not a group.
+    public static let groupLevels = 500
     /// Individual-record limit (`exact limit`): records cost 26 bytes a patient.
     public static let recordLimit = 0...100_000_000
 

@@ -62,13 +62,23 @@ public struct SurvivalCounts: Sendable, Equatable {
     /// - Precondition: `time.count == event.count`; times are finite or NaN.
     /// - Complexity: O(n) (radix sort) in the number of records; two `[Double]` buffers.
     public init(time: [Double], event: [Bool], timefix: Bool = true) {
-        self.init(time: time, event: event, codes: nil, selecting: 0, timefix: timefix)
+        self.init(time: time, event: event, codes: [Int32]?.none, selecting: 0, timefix: timefix)
+    }
+
+    /// The records `j` with `codes[j] == selected`, as `init(time:event:timefix:)` on that
+    /// subset — without copying the subset first: one group's table of a data set whose
+    /// groups are one-byte codes (analyze's curves; docs/PERFORMANCE.md, "analyze's memory").
+    /// - Precondition: `codes.count == time.count`.
+    /// - Complexity: O(n) (radix sort of the selected records).
+    public init(time: [Double], event: [Bool], codes: [UInt8], selecting selected: UInt8, timefix: Bool = true) {
+        self.init(time: time, event: event, codes: Optional(codes), selecting: selected, timefix: timefix)
     }
 
     /// The records `j` with `codes[j] == selected` (all records when `codes` is nil), as
     /// `init(time:event:timefix:)` on that subset — without copying the subset first. Used by
-    /// `LogRank.test(time:event:group:)` for each group.
-    init(time: [Double], event: [Bool], codes: [Int32]?, selecting selected: Int32, timefix: Bool) {
+    /// `LogRank.test(time:event:group:)` for each group (`Int32` codes) and by the byte-code
+    /// initialiser above.
+    init<Code: FixedWidthInteger>(time: [Double], event: [Bool], codes: [Code]?, selecting selected: Code, timefix: Bool) {
         precondition(time.count == event.count, "SurvivalCounts: \(time.count) times but \(event.count) event flags")
         precondition(codes.map { $0.count == time.count } ?? true, "SurvivalCounts: codes differ in length from the records")
         let n = time.count

@@ -94,57 +94,72 @@ extension SurvivalCounts {
     /// strata of one data set): rows whose times tie are merged into the row of the
     /// smallest time. Tables are returned unchanged when no time moves.
     ///
+    /// The pooled distinct times are walked (a merge of the tables' times for k ≤ 4
+    /// tables) to find the times that move — usually few — and each table is then
+    /// compacted in place, one at a time: no pooled or per-time copy of the tables is
+    /// held (docs/PERFORMANCE.md, "analyze's memory"). Passing tables no one else holds
+    /// (`consuming`) lets the compaction reuse their storage.
+    ///
     /// Contract: each table meets the `SurvivalCounts` contract; `entered` is kept.
     /// - Complexity: O(T · k) for k ≤ 4 tables (merges), O(T log T) otherwise; T the
     ///   number of rows over all tables.
-    public static func timeFixed(_ tables: [SurvivalCounts]) -> [SurvivalCounts] {
-        // Pooled distinct times, ascending.
-        var pooled: [Double]
-        if tables.count <= 4 {
-            pooled = []
-            for table in tables { pooled = mergeDistinct(pooled, table.time) }
-        } else {
-            pooled = tables.flatMap(\.time).sorted()
-            var w = 0
-            for v in pooled where w == 0 || pooled[w - 1] != v { pooled[w] = v; w += 1 }
-            pooled.removeLast(pooled.count - w)
+    public static func timeFixed(_ tables: consuming [SurvivalCounts]) -> [SurvivalCounts] {
+        var tables = tables
+        // The pooled distinct times in ascending order, handed to `body` one by one.
+        func eachPooled(_ body: (Double) -> Void) {
+            if tables.count <= 4 {
+                var at = [Int](repeating: 0, count: tables.count)
+                while true {
+                    var next = Double.infinity, any = false
+                    for g in tables.indices where at[g] < tables[g].time.count {
+                        let v = tables[g].time[at[g]]
+                        if !any || v < next { next = v; any = true }
+                    }
+                    guard any else { return }
+                    for g in tables.indices where at[g] < tables[g].time.count && tables[g].time[at[g]] == next { at[g] += 1 }
+                    body(next)
+                }
+            } else {
+                var pooled = tables.flatMap(\.time).sorted()
+                var w = 0
+                for v in pooled where w == 0 || pooled[w - 1] != v { pooled[w] = v; w += 1 }
+                pooled.removeLast(pooled.count - w)
+                for v in pooled { body(v) }
+            }
         }
-        guard pooled.count > 1 else { return tables }
-        var cut = [Double](repeating: 0, count: pooled.count)
-        let moved = pooled.withUnsafeBufferPointer { p in
-            cut.withUnsafeMutableBufferPointer { c in TimeFix.fix(sorted: p, descending: false, into: c) }
+        // `TimeFix.fix` over the pooled times: the mean |y| over the distinct times
+        // (summed in ascending order), then the chains; only the times that move are kept.
+        var sumAbs = 0.0, distinct = 0
+        eachPooled { v in sumAbs += abs(v); distinct += 1 }
+        guard distinct > 1 else { return tables }
+        let meanAbs = sumAbs / Double(distinct)
+        var moved: [(time: Double, to: Double)] = []
+        var cut = Double.nan, last = Double.nan
+        eachPooled { v in
+            if last.isNaN || !TimeFix.ties(v - last, meanAbs: meanAbs) { cut = v } else { moved.append((v, cut)) }
+            last = v
         }
-        guard moved else { return tables }
-        return tables.map { table in
-            var time: [Double] = [], events: [Double] = [], censored: [Double] = []
-            time.reserveCapacity(table.time.count); events.reserveCapacity(table.time.count); censored.reserveCapacity(table.time.count)
-            var k = 0
-            for i in table.time.indices {
-                while pooled[k] != table.time[i] { k += 1 }
-                let c = cut[k]
-                if let last = time.last, last == c {
-                    events[events.count - 1] += table.events[i]
-                    censored[censored.count - 1] += table.censored[i]
+        guard !moved.isEmpty else { return tables }
+        for g in tables.indices {
+            var table = tables[g]
+            tables[g] = .empty
+            let m = table.time.count
+            var w = 0, k = 0
+            for i in 0..<m {
+                let t = table.time[i]
+                while k < moved.count && moved[k].time < t { k += 1 }
+                let c = k < moved.count && moved[k].time == t ? moved[k].to : t
+                if w > 0 && table.time[w - 1] == c {
+                    table.events[w - 1] += table.events[i]
+                    table.censored[w - 1] += table.censored[i]
                 } else {
-                    time.append(c); events.append(table.events[i]); censored.append(table.censored[i])
+                    table.time[w] = c; table.events[w] = table.events[i]; table.censored[w] = table.censored[i]
+                    w += 1
                 }
             }
-            return SurvivalCounts(time: time, events: events, censored: censored, entered: table.entered)
+            table.time.removeLast(m - w); table.events.removeLast(m - w); table.censored.removeLast(m - w)
+            tables[g] = SurvivalCounts(time: table.time, events: table.events, censored: table.censored, entered: table.entered)
         }
-    }
-
-    /// The sorted union of two strictly increasing arrays, without duplicates.
-    private static func mergeDistinct(_ a: [Double], _ b: [Double]) -> [Double] {
-        if a.isEmpty { return b }
-        if b.isEmpty { return a }
-        var out: [Double] = []
-        out.reserveCapacity(a.count + b.count)
-        var i = 0, j = 0
-        while i < a.count || j < b.count {
-            if j == b.count || (i < a.count && a[i] < b[j]) { out.append(a[i]); i += 1 }
-            else if i == a.count || b[j] < a[i] { out.append(b[j]); j += 1 }
-            else { out.append(a[i]); i += 1; j += 1 }
-        }
-        return out
+        return tables
     }
 }

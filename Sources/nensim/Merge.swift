@@ -11,7 +11,7 @@ struct Merge: ParsableCommand {
         exit status 65, and nothing is written. The report and the files (--out, --format; default \
         the unsharded run's folder) equal the unsharded run's byte for byte, apart from the \
         manifest's time stamp, command line and thread count. Trial shards (trial --shard i/k) give \
-        trial.json, replicates.csv, psa.csv and the table of the unsharded trial (--out: its folder, --force).
+        trial.json, replicates.csv, psa.csv, assurance.csv and the table of the unsharded trial (--out: its folder, --force).
         Example: nensim merge notebooks-out/prrt-everolimus-n100000-seed1.shard-*-of-8.nstally
         """
     )
@@ -75,8 +75,9 @@ struct Merge: ParsableCommand {
         try reportingFailures {
             let folder = try RunFolder.create(at: output.out ?? Trial.defaultFolder(merged.result.request), force: output.force, shape: .files)
             defer { folder.abandon() }
-            let report = TrialReport(result: merged.result, psa: merged.psa, psaFigures: merged.psaFigures,
+            var report = TrialReport(result: merged.result, psa: merged.psa, psaFigures: merged.psaFigures,
                                      commandLine: ["nensim"] + CommandLine.arguments.dropFirst())
+            report.assurance = merged.assurance
             try Trial.finish(report, folder: folder)
         }
     }

@@ -26,16 +26,18 @@ func runShard(_ shard: ShardSpec, request: SimulationRequest, reference: String?
 /// - Throws: `NensimFailure.cannotCreate` when the file cannot be written.
 ///   - psa: with `--psa K`, the K draws and redrawn figures (`TrialSimulator.psaDraws`);
 ///     the shard runs its replicates under each.
-func runTrialShard(_ shard: ShardSpec, request: TrialRequest, out: String?, psa: (draws: [PSADraw], figures: [String])? = nil) throws {
+func runTrialShard(_ shard: ShardSpec, request: TrialRequest, out: String?, psa: (draws: [PSADraw], figures: [String])? = nil,
+                   assurance: AssuranceShard? = nil) throws {
     let outcomes = TrialSimulator.run(request, shard: shard)
     let psaPart = psa.map { p in
         (draws: TrialScenario.PSA(draws: p.draws, figures: p.figures),
          outcomes: p.draws.map { TrialSimulator.run(request.drawn($0), shard: shard) })
     }
-    let file = try TrialShardFile(shard: shard, request: request, outcomes: outcomes, psa: psaPart)
+    let file = try TrialShardFile(shard: shard, request: request, outcomes: outcomes, psa: psaPart, assurance: assurance)
     let path = out ?? "notebooks-out/trial-\(request.experimental.id)-\(request.control.id)-n\(request.design.patients)-seed\(request.seed).\(shard.fileTag).\(TallyFile.fileExtension)"
     try file.write(to: path)
-    Console.note("nensim: shard \(shard): \(outcomes.count) of \(request.replicates) replicates; wrote \(path)")
+    let trials = assurance.map { ", \($0.outcomes.count) of \($0.spec.trials) assurance trials" } ?? ""
+    Console.note("nensim: shard \(shard): \(outcomes.count) of \(request.replicates) replicates\(trials); wrote \(path)")
 }
 
 /// `notebooks-out/prrt-everolimus-n100000-seed1.shard-3-of-7.nstally`.

@@ -65,7 +65,7 @@ struct Trial: ParsableCommand {
     @Flag(name: .long, help: "Overwrite the files of an existing output folder.")
     var force = false
 
-    @Option(name: .long, help: ArgumentHelp("Run only replicates r with r mod k = i − 1 and write their shard file (to --out FILE, or notebooks-out/trial-<arms>-n<N>-seed<S>.shard-i-of-k.nstally) instead of the report; add the k files with `nensim merge` (docs/SCALE.md). With --psa K, also those replicates under each draw.", valueName: "i/k"))
+    @Option(name: .long, help: ArgumentHelp("Run only replicates r with r mod k = i − 1 and write their shard file (to --out FILE, or notebooks-out/trial-<arms>-n<N>-seed<S>.shard-i-of-k.nstally) instead of the report; add the k files with `nensim merge` (docs/SCALE.md). With --psa K, also those replicates under each draw; with --assurance K, also predictive trials t with t mod k = i − 1.", valueName: "i/k"))
     var shard: String?
 
     func validate() throws {
@@ -77,7 +77,6 @@ struct Trial: ParsableCommand {
         if let assurance {
             guard Limits.psaDraws.contains(assurance) else { throw ValidationError("--assurance \(assurance): the number of trials must be between 1 and 100000") }
             if psa != nil { throw ValidationError("give --assurance or --psa, not both (--psa summarises many trials per draw, --assurance one trial per draw)") }
-            if shard != nil { throw ValidationError("--assurance with --shard: sharded predictive trials are not supported yet") }
         }
         if let shard {
             do { _ = try ShardSpec.parse(shard) } catch let f as NensimFailure { throw validationError(f) }
@@ -137,8 +136,10 @@ struct Trial: ParsableCommand {
             if let shard {
                 try request.validate()
                 let draws = try psa.map { try TrialSimulator.psaDraws(request, catalogue: catalogue, overrides: overrides, K: $0) }
+                let spec = try ShardSpec.parse(shard)
+                let trials = try assurance.map { try TrialSimulator.assurance(request, catalogue: catalogue, overrides: overrides, K: $0, shard: spec) }
                 warnFindings(models)
-                return try runTrialShard(try ShardSpec.parse(shard), request: request, out: out, psa: draws)
+                return try runTrialShard(spec, request: request, out: out, psa: draws, assurance: trials)
             }
             warnFindings(models)
             try request.validate()

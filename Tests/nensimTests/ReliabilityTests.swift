@@ -18,6 +18,23 @@ import Testing
         try body(dir)
     }
 
+    static let lung = FitCommandTests.lung
+    static let economics = EconomicsCommandTests.repository.appendingPathComponent("data/economics-example.json").path
+
+    /// `withScratch` with a digitised curve and its at-risk table for `reconstruct`, and
+    /// two run shards for `merge`, made before `body` runs; `body` sees them listed.
+    static func withInputs(_ body: (URL, [String]) throws -> Void) throws {
+        try withScratch { dir in
+            try ReconstructCommandTests.curve.write(to: dir.appendingPathComponent("curve.csv"), atomically: true, encoding: .utf8)
+            try ReconstructCommandTests.risk.write(to: dir.appendingPathComponent("risk.csv"), atomically: true, encoding: .utf8)
+            for i in 1...2 {
+                let r = try CLI.run(["--arms", "prrt,everolimus", "--n", "600", "--shard", "\(i)/2", "--out", "s\(i).nstally", "-q"], currentDirectory: dir)
+                #expect(r.status == 0, "shard \(i): \(r.stderr)")
+            }
+            try body(dir, listing(dir))
+        }
+    }
+
     /// Runs the binary under `/bin/sh -c PREFIX exec nensim ARGS SUFFIX` in `dir`.
     static func shell(_ prefix: String, _ arguments: [String], _ suffix: String = "", in dir: URL) throws -> CLIResult {
         try CLI.run(["-c", "\(prefix) exec \"$0\" \"$@\" \(suffix)", CLI.binary.path] + arguments,
@@ -32,17 +49,24 @@ import Testing
         ["analyze", "d.csv", "--time", "t", "--event", "e", "--group", "g", "--out", "made/an"],
         ["trial", "--arms", "sunitinib,placebo", "--n", "40", "--replicates", "20", "--out", "made/trial"],
         ["validate", "prrt", "--n", "1000"],
+        ["fit", lung, "--time", "time", "--event", "status", "--event-codes", "1,2", "--out", "made/fit"],
+        ["reconstruct", "curve.csv", "--at-risk", "risk.csv", "--out", "made/rec"],
+        ["design", "--arms", "sunitinib,placebo", "--power", "0.8", "--replicates", "100", "--out", "made/design"],
+        ["--arms", "prrt", "--n", "300", "--psa", "5", "--out", "made/psa"],
+        ["--arms", "prrt,everolimus", "--n", "300", "--economics", economics, "--out", "made/econ"],
+        ["trial", "--arms", "sunitinib,placebo", "--n", "100", "--events", "40", "--looks", "0.5,1", "--replicates", "50", "--out", "made/seq"],
+        ["merge", "s1.nstally", "s2.nstally", "--out", "made/merged"],
     ]
 
     /// stdout on a full device: exit 74, one line, and no folder (the report is printed
     /// before the folder is committed). Today's `arms > /dev/full` trapped on a `try!`.
     @Test(arguments: writers)
     func aFullStdoutIsExit74AndLeavesNothing(arguments: [String]) throws {
-        try Self.withScratch { dir in
+        try Self.withInputs { dir, inputs in
             let r = try Self.shell("", arguments, "> /dev/full", in: dir)
             #expect(r.status == 74, "\(arguments): \(r.stderr)")
             #expect(Self.withoutWarnings(r.stderr) == "nensim: cannot write the report to standard output (No space left on device)\n", "\(r.stderr)")
-            #expect(Self.listing(dir) == ["d.csv"], "\(arguments) left \(Self.listing(dir))")
+            #expect(Self.listing(dir) == inputs, "\(arguments) left \(Self.listing(dir))")
         }
     }
 
@@ -51,18 +75,25 @@ import Testing
         ["trial", "--arms", "sunitinib,placebo", "--n", "60", "--replicates", "200", "--out", "made/trial"],
         ["--arms", "prrt,everolimus", "--n", "3000", "--shard", "1/2", "--out", "made/s.nstally"],
         ["--pathways", "ssa>prrt", "--n", "3000", "--out", "made/paths"],
+        ["fit", lung, "--time", "time", "--event", "status", "--event-codes", "1,2", "--out", "made/fit"],
+        ["reconstruct", "curve.csv", "--at-risk", "risk.csv", "--out", "made/rec"],
+        ["design", "--arms", "sunitinib,placebo", "--power", "0.8", "--replicates", "100", "--out", "made/design"],
+        ["--arms", "prrt,everolimus", "--n", "300", "--psa", "4", "--economics", economics, "--out", "made/psa"],
+        ["--arms", "prrt,everolimus", "--n", "300", "--psa", "4", "--shard", "1/2", "--out", "made/p.nstally"],
+        ["trial", "--arms", "sunitinib,placebo", "--n", "100", "--replicates", "50", "--shard", "1/2", "--out", "made/t.nstally"],
+        ["merge", "s1.nstally", "s2.nstally", "--out", "made/merged"],
     ]
 
     /// A file-size limit (`ulimit -f 1`, 512 bytes) fails the write cleanly: exit 74,
     /// one line, nothing left — no temporaries in the folder or the current directory.
     @Test(arguments: limited)
     func aFileSizeLimitIsExit74AndLeavesNothing(arguments: [String]) throws {
-        try Self.withScratch { dir in
+        try Self.withInputs { dir, inputs in
             let r = try Self.shell("ulimit -f 1 &&", arguments, in: dir)
             #expect(r.status == 74, "\(arguments): \(r.stderr)")
             let failure = Self.withoutWarnings(r.stderr)
             #expect(failure.contains("File too large") && failure.split(separator: "\n").count == 1, "\(r.stderr)")
-            #expect(Self.listing(dir) == ["d.csv"], "\(arguments) left \(Self.listing(dir))")
+            #expect(Self.listing(dir) == inputs, "\(arguments) left \(Self.listing(dir))")
         }
     }
 
@@ -81,6 +112,26 @@ import Testing
             #expect(p.terminationReason == .exit && p.terminationStatus == status, "\(stderr)")
             #expect(stderr.contains("partial output removed") && stderr.split(separator: "\n").count == 1, "\(stderr)")
             #expect(Self.listing(dir) == ["d.csv"], "left behind: \(Self.listing(dir)) \(Self.listing(made))")
+        }
+    }
+
+    static let longRunning: [[String]] = [
+        ["design", "--arms", "sunitinib,placebo", "--power", "0.9", "--replicates", "100000", "--threads", "1", "--out", "made/design"],
+        ["--arms", "prrt,everolimus", "--n", "20000", "--psa", "100000", "--threads", "1", "--out", "made/psa", "-q"],
+        ["--arms", "prrt,everolimus", "--n", "20000", "--psa", "100000", "--threads", "1", "--shard", "1/2", "--out", "made/p.nstally", "-q"],
+        ["--pathways", "ssa>prrt>everolimus", "--n", "1000000000", "--threads", "1", "--out", "made/paths", "-q"],
+    ]
+
+    /// Every other long-running command stopped by SIGINT mid-run: exit 130, one line,
+    /// nothing left — whether it is still computing or already writing.
+    @Test(arguments: longRunning)
+    func aStoppedCommandLeavesNothing(arguments: [String]) throws {
+        try Self.withScratch { dir in
+            let start = Date()
+            let (p, stderr) = try CLI.stop(arguments, in: dir, with: SIGINT) { Date().timeIntervalSince(start) > 1.5 }
+            #expect(p.terminationReason == .exit && p.terminationStatus == 130, "\(arguments.prefix(3)): \(stderr)")
+            #expect(stderr.hasPrefix("nensim: interrupted") && stderr.split(separator: "\n").count == 1, "\(stderr)")
+            #expect(Self.listing(dir) == ["d.csv"], "left behind: \(Self.listing(dir))")
         }
     }
 
@@ -149,6 +200,7 @@ import Testing
         (["--arms", "prrt", "--n", "10", "--evidence", "comma.json"], 65, "nensim: comma.json: not valid JSON: a trailing comma (line 1, column 41)"),
         (["analyze", "newline.csv", "--time", "t", "--event", "e"], 65, "nensim: newline.csv line 3, column 1 (t): 'a\\nb' is not a number"),
         (["--arms", String(repeating: "x", count: 300)], 64, "…"),
+        (["analyze", "ids.csv", "--time", "t", "--event", "e", "--group", "id"], 64, "nensim: --group 'id' has 501 levels; comparing groups is limited to 500"),
     ]
 
     /// Bad input: one line, the documented code, user text escaped and cut, nothing written.
@@ -157,6 +209,7 @@ import Testing
         try Self.withScratch { dir in
             try #"{"schema_version": 1, "arms": [], "x": 1,}"#.write(to: dir.appendingPathComponent("comma.json"), atomically: true, encoding: .utf8)
             try "t,e\n1,1\n\"a\nb\",0\n".write(to: dir.appendingPathComponent("newline.csv"), atomically: true, encoding: .utf8)
+            try ("t,e,id\n" + (0..<501).map { "\($0 + 1),\($0 % 2),p\($0)\n" }.joined()).write(to: dir.appendingPathComponent("ids.csv"), atomically: true, encoding: .utf8)
             let before = Self.listing(dir)
             let r = try CLI.run(arguments, currentDirectory: dir)
             #expect(r.status == status, "\(arguments.prefix(6)): \(r.stderr)")

@@ -42,7 +42,8 @@ import Testing
     }
 
     /// `--assurance K`: the table's section, trial.json's `assurance`, and assurance.csv with
-    /// one row per trial; the same bytes for 1 and 3 threads; refused with --psa and --shard.
+    /// one row per trial; the same bytes for 1 and 3 threads; refused with --psa (with
+    /// --shard it runs: TrialShardCommandTests).
     @Test func assuranceRunsEndToEndAndDoesNotDependOnThreads() throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -65,7 +66,7 @@ import Testing
         let json = try JSONValue.parse(Data(contentsOf: dir.appendingPathComponent("a/trial.json")))
         guard case .number(let trials)? = json["assurance"]?["trials"] else { Issue.record("no assurance.trials"); return }
         #expect(trials == 50)
-        for extra in [["--psa", "2"], ["--shard", "1/2"]] {
+        for extra in [["--psa", "2"]] {
             let r = try CLI.run(base + extra, currentDirectory: dir)
             #expect(r.status == 64 && r.stderr.contains("--assurance") && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
         }

@@ -196,7 +196,8 @@ public struct AnalysisData: Sendable {
     /// the weight — the columns of the curves.
     public var dropped: Int
     /// Per record (of the used ones), whether the log-rank test uses it (strata present)
-    /// and whether the Cox model does (complete in every used column: R's complete cases).
+    /// and whether the Cox model does (complete in every used column: R's complete cases);
+    /// empty when every record is used by it (not held: 10 MB at 10⁷ records).
     public var logRankRow: [Bool] = []
     public var coxRow: [Bool] = []
     /// Per used column, the number of records where it was missing.
@@ -368,6 +369,9 @@ public struct AnalysisData: Sendable {
         if options.reference != nil && groupIndex == nil { throw NensimFailure.usage("\(.referenceLevel) needs a \(.groupColumn) column") }
         if let groupIndex {
             var levels = try orderedLevels(Array(groupsSeen), column: table.header[groupIndex], given: options.levels[options.group!], source: source)
+            guard levels.labels.count <= Limits.groupLevels else {
+                throw NensimFailure.usage("\(.groupColumn) '\(user: table.header[groupIndex])' has \(levels.labels.count) levels; comparing groups is limited to \(Limits.groupLevels) (the log-rank and Cox cost grows with the square of the levels): is it an identifier column?")
+            }
             if let reference = options.reference {
                 guard let at = levels.labels.firstIndex(of: reference) else {
                     throw NensimFailure.usage("\(.referenceLevel) '\(reference)': not a level of \(.groupColumn) \(table.header[groupIndex]) (its levels: \(levels.labels.joined(separator: ", ")))")
@@ -441,8 +445,8 @@ public struct AnalysisData: Sendable {
                                 strataLabels: strataLabels, covariates: z, covariateNames: names,
                                 recordsRead: n, dropped: dropped, missingByColumn: missingByColumn)
         data.factorLevels = factorLevelsByName
-        data.logRankRow = logRankRows
-        data.coxRow = coxRows
+        data.logRankRow = logRankRows.contains(false) ? logRankRows : []
+        data.coxRow = coxRows.contains(false) ? coxRows : []
         if weightIndex != nil { data.weight = weights }
         if startIndex != nil { data.start = starts }
         if clusterIndex != nil {

@@ -47,6 +47,10 @@ public struct LevelCodes: RandomAccessCollection, Sendable, Equatable {
         self.init(count: count, levels: levels) { _ in 0 }
     }
 
+    /// The codes as bytes when each is one byte (at most 256 levels), sharing the
+    /// storage (no copy); nil for wider codes.
+    public var oneByteCodes: [UInt8]? { width == 1 ? bytes : nil }
+
     public var startIndex: Int { 0 }
     public var endIndex: Int { count }
 

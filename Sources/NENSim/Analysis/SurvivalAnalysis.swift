@@ -345,8 +345,15 @@ public enum SurvivalAnalysis {
         }
         // R's time fix over all the curves' records together, as `survfit(… ~ group)`;
         // with weights, every count is a sum of weights (`survfit(…, weights = w)`).
-        // The records split by group (stable order) live only while the tables are made.
+        // Right-censored, unweighted records (the common case) go into each group's table
+        // straight from the columns, selected by their one-byte group codes; otherwise the
+        // records split by group (stable order) live only while the tables are made.
         var tables: [SurvivalCounts] = {
+            if data.start == nil && data.weight == nil, let codes = data.group.oneByteCodes {
+                return SurvivalCounts.timeFixed((0..<k).map {
+                    SurvivalCounts(time: data.time, event: data.event, codes: codes, selecting: UInt8($0), timefix: false)
+                })
+            }
             var times = [[Double]](repeating: [], count: k)
             var events = [[Bool]](repeating: [], count: k)
             var weights = [[Double]](repeating: [], count: k)
@@ -392,7 +399,7 @@ public enum SurvivalAnalysis {
         // survdiff and coxph each apply na.omit to their own model frame.
         // When every record is used (the common case) the columns are passed as they are,
         // not copied through a list of row numbers.
-        let logRankAll = data.coxRow.isEmpty || !data.logRankRow.contains(false)
+        let logRankAll = data.logRankRow.isEmpty || !data.logRankRow.contains(false)
         let coxAll = data.coxRow.isEmpty || !data.coxRow.contains(false)
         let logRankRows = logRankAll ? [] : (0..<data.count).filter { data.logRankRow[$0] }
         let coxRows = coxAll ? [] : (0..<data.count).filter { data.coxRow[$0] }

@@ -50,6 +50,8 @@ public enum ShardMerge {
         /// With `--psa K`: each draw with the summary of all its replicates, and the redrawn figures.
         public var psa: [TrialPSADraw]?
         public var psaFigures: [String]
+        /// With `--assurance K`: all K predictive trials, as the unsharded trial gives them.
+        public var assurance: AssuranceResult?
         /// k.
         public var shards: Int
     }
@@ -213,6 +215,7 @@ public enum ShardMerge {
         let request: TrialRequest
         var outcomes: [ReplicateOutcome?]
         var psaOutcomes: [[ReplicateOutcome?]]
+        var assuranceTrials: [(draw: AssuranceDraw, outcome: ReplicateOutcome)?]
 
         init(scenario: TrialScenario, hash: String, threads: Int) {
             self.scenario = scenario
@@ -220,12 +223,14 @@ public enum ShardMerge {
             request = scenario.request(threads: threads)
             outcomes = .init(repeating: nil, count: scenario.replicates)
             psaOutcomes = .init(repeating: outcomes, count: scenario.psa?.draws.count ?? 0)
+            assuranceTrials = .init(repeating: nil, count: scenario.assurance?.trials ?? 0)
         }
 
         mutating func add(_ file: TrialShardFile) {
             guard file.header.scenarioHash == hash else { return }
             for o in file.outcomes { outcomes[o.replicate] = o }
             for (d, list) in file.psaOutcomes.enumerated() { for o in list { psaOutcomes[d][o.replicate] = o } }
+            if let a = file.assurance { for (d, o) in zip(a.draws, a.outcomes) { assuranceTrials[d.index] = (d, o) } }
         }
 
         /// Called only for a complete set: every replicate is there.
@@ -233,8 +238,12 @@ public enum ShardMerge {
             let psa = scenario.psa.map { p in
                 zip(p.psaDraws, psaOutcomes).map { TrialPSADraw(draw: $0, summary: TrialSummary($1.map { $0! }, alpha: scenario.design.alpha)) }
             }
+            let assurance = scenario.assurance.map { spec in
+                AssuranceResult(spec: spec, draws: assuranceTrials.map { $0!.draw }, outcomes: assuranceTrials.map { $0!.outcome },
+                                design: scenario.design)
+            }
             return MergedTrial(scenario: scenario, result: TrialResult(request: request, replicates: outcomes.map { $0! }), psa: psa,
-                               psaFigures: scenario.psa?.figures ?? [], shards: k)
+                               psaFigures: scenario.psa?.figures ?? [], assurance: assurance, shards: k)
         }
     }
 

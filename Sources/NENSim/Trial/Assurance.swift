@@ -64,18 +64,89 @@ public struct TrialOutcomeDistribution: Sendable, Codable, Equatable {
     }
 }
 
+/// What a predictive trial's report keeps of its parameter draw: the drawn values and
+/// the re-calibrated parameters, as numbers (what a shard file stores of it, so a merged
+/// report is built from the very same values as the unsharded one).
+public struct AssuranceDraw: Sendable, Equatable {
+    /// k, the trial (and PSA draw) index.
+    public var index: Int
+    /// Contradictory draws redrawn before this one (0 … `PSA.maxRejections`).
+    public var rejected: Int
+    /// The drawn values in `AssuranceSpec.redrawn` order (NaN: not drawn).
+    public var figures: [Double]
+    /// The re-calibrated parameters in `AssuranceSpec.parameterColumns` order (NaN: the arm has none).
+    public var parameters: [Double]
+
+    init(index: Int, rejected: Int, figures: [Double], parameters: [Double]) {
+        self.index = index
+        self.rejected = rejected
+        self.figures = figures
+        self.parameters = parameters
+    }
+
+    init(_ d: PSADraw, spec: AssuranceSpec) {
+        self.init(index: d.index, rejected: d.rejected, figures: spec.redrawn.map { d.figures[$0] ?? .nan },
+                  parameters: spec.columns.map { d.parameter(arm: $0.arm, name: $0.name) ?? .nan })
+    }
+}
+
+/// The shape of `trial --assurance K`'s results, fixed before any trial is simulated:
+/// part of a trial shard's scenario, so shards of another K or other redrawn figures do
+/// not mix.
+public struct AssuranceSpec: Codable, Sendable, Equatable {
+    /// K.
+    public var trials: Int
+    /// What the draws redraw: figure ids, `assumption:ARM.PARAM`, `fit:ARM.NAME` (sorted;
+    /// every draw redraws the same, `PSA.sample`).
+    public var redrawn: [String]
+    /// The `assurance.csv` columns `ARM.PARAM` of the re-calibrated parameters
+    /// (`PSADraw.parameterColumns` of the base arms), as (arm id, `--set` name).
+    public var parameterArms: [String]
+    public var parameterNames: [String]
+
+    var columns: [(arm: String, name: String)] { Array(zip(parameterArms, parameterNames)).map { ($0, $1) } }
+
+    init(trials: Int, redrawn: [String], roles: [ArmModel]) {
+        self.trials = trials
+        self.redrawn = redrawn
+        let c = PSADraw.parameterColumns(roles)
+        parameterArms = c.map(\.arm)
+        parameterNames = c.map(\.name)
+    }
+}
+
 /// K predictive trials: trial k's parameter draw (`PSA.sample` draw k) and its one
 /// simulated outcome (replicate k's random numbers, the base case's replicate k).
 public struct AssuranceResult: Sendable {
+    public var spec: AssuranceSpec
     /// The parameter draws, draw k for trial k.
-    public var draws: [PSADraw]
+    public var draws: [AssuranceDraw]
     /// What the draws redrew: figure ids, `assumption:ARM.PARAM`, `fit:ARM.NAME` (sorted).
-    public var redrawn: [String]
+    public var redrawn: [String] { spec.redrawn }
     /// Trial k's outcome, k = 0 … K − 1.
     public var outcomes: [ReplicateOutcome]
     public var predictive: TrialOutcomeDistribution
 
     public var rejectedDraws: Int { draws.reduce(0) { $0 + $1.rejected } }
+
+    /// The result of all K trials (in trial order), summarised as a `--looks` design when it has looks.
+    /// - Precondition: draw k and outcome k for every k < `spec.trials`.
+    public init(spec: AssuranceSpec, draws: [AssuranceDraw], outcomes: [ReplicateOutcome], design: TrialDesign) {
+        precondition(draws.map(\.index) == Array(0..<spec.trials) && outcomes.map(\.replicate) == Array(0..<spec.trials),
+                     "an assurance result holds every trial once, in order")
+        self.spec = spec
+        self.draws = draws
+        self.outcomes = outcomes
+        predictive = TrialOutcomeDistribution(outcomes, alpha: design.alpha, looks: design.sequential?.informationRates.count)
+    }
+}
+
+/// A shard's share of `trial --assurance K` (`--shard i/k`): trials t with t mod k = i − 1.
+public struct AssuranceShard: Sendable {
+    public var spec: AssuranceSpec
+    /// The shard's trials' draws and outcomes, in trial order.
+    public var draws: [AssuranceDraw]
+    public var outcomes: [ReplicateOutcome]
 }
 
 extension TrialSimulator {
@@ -90,23 +161,36 @@ extension TrialSimulator {
     /// - Complexity: O(K · (calibration + n log n)); memory O(threads · n + K).
     public static func assurance(_ request: TrialRequest, catalogue: EvidenceCatalogue, overrides: ModelOverrides = ModelOverrides(),
                                  K: Int, progress: (@Sendable (Int) -> Void)? = nil) throws -> AssuranceResult {
-        let (draws, redrawn) = try psaDraws(request, catalogue: catalogue, overrides: overrides, K: K)
-        let outcomes = simulate(request, draws: draws, progress: progress)
-        return AssuranceResult(draws: draws, redrawn: redrawn, outcomes: outcomes,
-                               predictive: TrialOutcomeDistribution(outcomes, alpha: request.design.alpha,
-                                                                    looks: request.design.sequential?.informationRates.count))
+        let part = try assurance(request, catalogue: catalogue, overrides: overrides, K: K, shard: try ShardSpec(index: 1, count: 1),
+                                 progress: progress)
+        return AssuranceResult(spec: part.spec, draws: part.draws, outcomes: part.outcomes, design: request.design)
     }
 
-    /// Trial k of `draws.count` simulated with draw k's arms (`TrialRequest.drawn`) as replicate k.
-    /// - Precondition: `draws.count` ≤ 2³² − 1 (replicate indices are 32-bit).
+    /// `trial --assurance K --shard i/k`: only the shard's trials are drawn and simulated,
+    /// each exactly as in the unsharded run (its draw's streams and its replicate's are
+    /// keyed by the trial index alone), so merging the shards gives the unsharded result.
+    public static func assurance(_ request: TrialRequest, catalogue: EvidenceCatalogue, overrides: ModelOverrides = ModelOverrides(),
+                                 K: Int, shard: ShardSpec, progress: (@Sendable (Int) -> Void)? = nil) throws -> AssuranceShard {
+        let mine = Array(shard.workItems(total: K))
+        let (draws, drawnKeys) = try psaDraws(request, catalogue: catalogue, overrides: overrides, K: K, only: mine)
+        // Every draw redraws the same keys; a shard without trials asks draw 0 for them.
+        let redrawn = !mine.isEmpty ? drawnKeys : try psaDraws(request, catalogue: catalogue, overrides: overrides, K: K, only: [0]).figures
+        let spec = AssuranceSpec(trials: K, redrawn: redrawn,
+                                 roles: request.design.null ? [request.control] : [request.experimental, request.control])
+        let outcomes = simulate(request, draws: draws, progress: progress)
+        return AssuranceShard(spec: spec, draws: draws.map { AssuranceDraw($0, spec: spec) }, outcomes: outcomes)
+    }
+
+    /// Each draw's trial simulated with the draw's arms (`TrialRequest.drawn`) as replicate `draw.index`.
+    /// - Precondition: every index ≤ 2³² − 1 (replicate indices are 32-bit).
     static func simulate(_ request: TrialRequest, draws: [PSADraw], progress: (@Sendable (Int) -> Void)? = nil) -> [ReplicateOutcome] {
         let slots = WorkerSlots<ReplicateOutcome?>(count: draws.count, initial: nil) // trial k written once, by its worker
         let looks = request.sequentialLooks
         _ = BlockDriver.run(items: WorkItems.all(draws.count), threads: request.threads,
-                            makeWorker: { _ in () }, progress: progress) { _, k, _ in
+                            makeWorker: { _ in () }, progress: progress) { _, p, _ in
             // A worker per trial: its arms are the draw's (O(n) scratch, small beside the calibration).
-            var worker = ReplicateWorker(request: request.drawn(draws[k]), looks: looks)
-            slots.store(worker.simulate(replicate: k), at: k)
+            var worker = ReplicateWorker(request: request.drawn(draws[p]), looks: looks)
+            slots.store(worker.simulate(replicate: draws[p].index), at: p)
             return 1
         }
         return slots.slots.map { $0! }
@@ -171,8 +255,8 @@ extension AssuranceResult {
     /// names), the re-calibrated parameters `ARM.PARAM` of the arms of `roles`, then the
     /// columns of `replicates.csv` after its `replicate` column (`replicatesCSV`, the same
     /// rows for these outcomes).
-    func csv(roles: [ArmModel], replicatesCSV: String) -> String {
-        let paramColumns = PSADraw.parameterColumns(roles)
+    func csv(replicatesCSV: String) -> String {
+        let paramColumns = spec.columns
         var rows = replicatesCSV.split(separator: "\n", omittingEmptySubsequences: true).map { line in
             line.firstIndex(of: ",").map { String(line[line.index(after: $0)...]) } ?? ""
         }
@@ -180,8 +264,7 @@ extension AssuranceResult {
         var lines = [header + "," + rows.removeFirst()]
         for (d, tail) in zip(draws, rows) {
             // Numbers as in psa.csv and replicates.csv (`TrialReport.csvNumber`).
-            var row = [String(d.index), String(d.rejected)] + redrawn.map { d.figures[$0].map(TrialReport.csvNumber) ?? "NA" }
-            row += paramColumns.map { d.parameter(arm: $0.arm, name: $0.name).map(TrialReport.csvNumber) ?? "NA" }
+            let row = [String(d.index), String(d.rejected)] + (d.figures + d.parameters).map(TrialReport.csvNumber)
             lines.append(row.joined(separator: ",") + "," + tail)
         }
         return lines.joined(separator: "\n") + "\n"

@@ -18,11 +18,11 @@ extension TrialSimulator {
     }
 
     /// The K parameter draws of a trial PSA (no simulation), and the keys of what they redrew:
-    /// figure ids and `assumption:ARM.PARAM` (sorted).
+    /// figure ids and `assumption:ARM.PARAM` (sorted). `only`: just these draws (`PSA.sample`).
     public static func psaDraws(_ request: TrialRequest, catalogue: EvidenceCatalogue, overrides: ModelOverrides = ModelOverrides(),
-                                K: Int) throws -> (draws: [PSADraw], figures: [String]) {
+                                K: Int, only: [Int]? = nil) throws -> (draws: [PSADraw], figures: [String]) {
         let arms = request.design.null ? [request.control.id] : [request.experimental.id, request.control.id]
-        let draws = try PSA.sample(catalogue: catalogue, overrides: overrides, arms: arms, K: K, seed: request.seed)
+        let draws = try PSA.sample(catalogue: catalogue, overrides: overrides, arms: arms, K: K, seed: request.seed, only: only)
         return (draws, RunPSA.figures(of: draws))
     }
 }

@@ -295,8 +295,7 @@ public struct TrialReport: Sendable {
         if let psa = psaCSV() { try folder.write("psa.csv", contents: psa) }
         if let boundaries = boundariesCSV() { try folder.write("boundaries.csv", contents: boundaries) }
         if let assurance {
-            try folder.write("assurance.csv", contents: assurance.csv(roles: design.null ? [request.control] : [request.experimental, request.control],
-                                                                      replicatesCSV: TrialReport(result: TrialResult(request: request, replicates: assurance.outcomes)).replicatesCSV()))
+            try folder.write("assurance.csv", contents: assurance.csv(replicatesCSV: TrialReport(result: TrialResult(request: request, replicates: assurance.outcomes)).replicatesCSV()))
         }
         try writeFigures(figureFormats, stem: "trial", dpi: figureDPI, to: folder) { figure().drawing() }
         try beforeCommit()

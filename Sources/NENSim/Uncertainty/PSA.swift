@@ -157,6 +157,8 @@ public struct PSADraw: Sendable {
 public enum PSA {
     /// Block number of PSA streams ("PSA" in ASCII), distinct from the engine's blocks in practice.
     public static let streamBlock: UInt64 = 0x50_53_41_00_0000_0000
+    /// Contradictory draws redrawn in a row before a PSA gives up (a draw's `rejected` is at most this).
+    public static let maxRejections = 1000
 
     /// The calibrating range figures behind `arms`, sorted by id.
     public static func rangeFigures(catalogue: EvidenceCatalogue, arms: [String]) throws -> [Figure] {
@@ -178,11 +180,13 @@ public enum PSA {
         try sample(catalogue: catalogue, overrides: overrides, arms: arms, K: K, seed: seed).map(\.arms)
     }
 
-    /// As `draws`, with the drawn figure values.
+    /// As `draws`, with the drawn figure values. `only`: draw just these of the K
+    /// (ascending; a shard's, `trial --assurance K --shard i/k`): each draw's streams are
+    /// keyed by its index alone, so draw k is the same whichever others are drawn.
     /// - Complexity: O(K · (figures + calibration)); draws run in parallel when K is large.
     public static func sample(catalogue: EvidenceCatalogue, overrides: ModelOverrides = ModelOverrides(), arms: [String],
                               K: Int, seed: UInt64, population: PopulationSpec = PopulationSpec(),
-                              maxRejections: Int = 1000) throws -> [PSADraw] {
+                              maxRejections: Int = PSA.maxRejections, only: [Int]? = nil) throws -> [PSADraw] {
         guard K >= 1 else { throw NensimFailure.usage("\(.psa) \(K): the number of draws must be at least 1") }
         let figures = try rangeFigures(catalogue: catalogue, arms: arms)
         let distributions = try figures.map { f -> UncertaintyDistribution in
@@ -195,7 +199,7 @@ public enum PSA {
         let fitted = try fittedDraws(catalogue: catalogue, overrides: overrides, arms: arms)
         var out: [PSADraw] = []
         out.reserveCapacity(K)
-        for k in 0..<K {
+        for k in only ?? Array(0..<K) {
             var streams = figures.map { RandomStream(seed: seed, arm: streamID(ofArm: $0.id), replicate: UInt32(k), block: streamBlock) }
             var assumptionStreams = assumed.map { RandomStream(seed: seed, arm: streamID(ofArm: $0.key), replicate: UInt32(k), block: streamBlock) }
             var fitStreams = fitted.map { RandomStream(seed: seed, arm: streamID(ofArm: $0.streamKey), replicate: UInt32(k), block: streamBlock) }
