@@ -679,3 +679,40 @@ void nensim_accrue_arm(const nensim_accrual *a, const double *pfs, const double 
         nensim_accrual_sums_add(values, c, sums);
     }
 }
+
+// ---- Piecewise exponential and mixture cure (docs/RANDOM.md, "Event-time families") --
+// Only IEEE +, −, ×, ÷ and the kernels' expm1_k / log1p_k above: the same bits on every
+// machine, and the same arithmetic, in the same order, as SurvivalStats'
+// PiecewiseExponentialDistribution.time(cumulativeHazard:) for the piecewise exponential.
+
+static inline double pwexp1(const nensim_pwexp *p, double e) {
+    double start = 0.0;
+    for (size_t j = 0; j <= p->cuts; j++) {
+        // h_j = H(start of interval j), h_{j+1} = H(its end) (+inf after the last cut, or NaN
+        // for a zero last rate: then no interval holds e and T = +inf, as in SurvivalStats).
+        double h = p->cumulative[j], end_h = p->cumulative[j + 1];
+        if (end_h >= e) return p->rate[j] == 0.0 ? start : start + (e - h) / p->rate[j];
+        if (j < p->cuts) start = p->cut[j];
+    }
+    return __builtin_inf();
+}
+
+double nensim_pwexp_time1(const nensim_pwexp *p, double e) { return pwexp1(p, e); }
+
+void nensim_pwexp_times(const nensim_pwexp *p, double *restrict x, size_t n) {
+    for (size_t i = 0; i < n; i++) x[i] = pwexp1(p, x[i]);
+}
+
+/// S = π + (1 − π)S₀: 1 − S₀ = (1 − e^−E)/(1 − π), E₀ = −log(1 − that); +inf when S ≤ π.
+static inline double cure1(double pi, double e) {
+    double f = -expm1_k(-e) / (1.0 - pi);
+    if (f >= 1.0) return __builtin_inf();
+    return -log1p_k(-f);
+}
+
+double nensim_cure_exponential1(double cure, double e) { return cure1(cure, e); }
+
+CLONES
+void nensim_cure_exponentials(double cure, double *restrict x, size_t n) {
+    for (size_t i = 0; i < n; i++) x[i] = cure1(cure, x[i]);
+}

@@ -92,22 +92,83 @@ extension EvidenceParser {
 public struct ArmFamilies: Codable, Sendable, Equatable {
     public var pfs: ParametricFamily?
     public var pps: ParametricFamily?
+    /// The piecewise exponential and mixture cure choices of PFS (`pfs: "pwexp"`,
+    /// `pfs_cuts`, `pfs_rates`, `pfs_cure`) and of post-progression survival.
+    /// (Optional so that files written before these fields decode.)
+    public var pfsLaw: LawOptions?
+    public var ppsLaw: LawOptions?
     public init(pfs: ParametricFamily? = nil, pps: ParametricFamily? = nil) { self.pfs = pfs; self.pps = pps }
+
+    public func law(_ endpoint: String) -> LawOptions { (endpoint == "pps" ? ppsLaw : pfsLaw) ?? LawOptions() }
+}
+
+/// A piecewise exponential or mixture cure of one endpoint (docs/MODEL.md, "Families").
+public struct LawOptions: Codable, Sendable, Equatable {
+    /// The law is the piecewise exponential (`"pwexp"`).
+    public var piecewise = false
+    /// Given cut points (months) and rates (per month, one more than the cuts), or nil:
+    /// cut at the anchors' times.
+    public var cuts: [Double]?
+    public var rates: [Double]?
+    /// The cure fraction π in [0, 1), or nil (no cure).
+    public var cure: Double?
+    public init(piecewise: Bool = false, cuts: [Double]? = nil, rates: [Double]? = nil, cure: Double? = nil) {
+        self.piecewise = piecewise; self.cuts = cuts; self.rates = rates; self.cure = cure
+    }
+    /// Whether the law is other than the family alone.
+    public var isSet: Bool { piecewise || cure != nil }
+
+    /// The problem with given pieces, in one phrase, or nil: cuts strictly increasing,
+    /// positive and finite; rates finite, ≥ 0, one more than the cuts, the last > 0.
+    public static func problem(cuts: [Double], rates: [Double]) -> String? {
+        if let c = cuts.first(where: { !($0 > 0 && $0.isFinite) }) { return "cut point \(fmt(c)) is not a positive number of months" }
+        if let i = cuts.indices.dropLast().first(where: { cuts[$0] >= cuts[$0 + 1] }) {
+            return "cut points must increase strictly (\(fmt(cuts[i])) then \(fmt(cuts[i + 1])))"
+        }
+        guard rates.count == cuts.count + 1 else {
+            return "\(cuts.count) cut point\(cuts.count == 1 ? "" : "s") need \(cuts.count + 1) rates (one per interval); got \(rates.count)"
+        }
+        if let r = rates.first(where: { !($0 >= 0 && $0.isFinite) }) { return "rate \(fmt(r)) is not a finite rate ≥ 0 per month" }
+        if rates.last! <= 0 { return "the last interval's rate must be positive (a plateau is a cure fraction)" }
+        return nil
+    }
 }
 
 extension EvidenceParser {
     /// Reads an arm's `dist` object: `{"pfs": FAMILY, "pps": FAMILY}`, each optional, each
-    /// one of `ParametricFamily`. An arm with `fit` whose `dist.pfs` names another family
-    /// is refused (its figures were read off the fit).
+    /// one of `ParametricFamily` or `pwexp`, with `pfs_cuts` / `pfs_rates` (a given
+    /// piecewise exponential) and `pfs_cure` (a cure fraction), likewise for `pps`. An arm
+    /// with `fit` whose `dist.pfs` names another family is refused (its figures were read off the fit).
     func parseDist(_ object: JSONObject, fit: FittedDistribution?) throws -> ArmFamilies {
-        try object.rejectUnknownKeys(["pfs", "pps"])
-        let names = ParametricFamily.allCases.map(\.rawValue)
-        func family(_ key: String) throws -> ParametricFamily? {
-            guard let text = try object.string(key, required: false) else { return nil }
-            try checkMember(text, of: names, at: "\(object.path).\(key)", what: "family")
-            return ParametricFamily(rawValue: text)!
+        try object.rejectUnknownKeys(["pfs", "pps", "pfs_cuts", "pfs_rates", "pfs_cure", "pps_cuts", "pps_rates", "pps_cure"])
+        let names = ParametricFamily.allCases.map(\.rawValue) + ["pwexp"]
+        var result = ArmFamilies()
+        for endpoint in ["pfs", "pps"] {
+            var law = LawOptions()
+            var family: ParametricFamily? = nil
+            if let text = try object.string(endpoint, required: false) {
+                try checkMember(text, of: names, at: "\(object.path).\(endpoint)", what: "family")
+                if text == "pwexp" { law.piecewise = true; family = .exponential } else { family = ParametricFamily(rawValue: text)! }
+            }
+            let cuts = try object.numberArray("\(endpoint)_cuts", required: false)
+            let rates = try object.numberArray("\(endpoint)_rates", required: false)
+            if cuts != nil || rates != nil {
+                guard law.piecewise else {
+                    throw failure("\(object.path).\(endpoint)_\(cuts != nil ? "cuts" : "rates")", "cut points and rates need \(endpoint) \"pwexp\"")
+                }
+                guard let c = cuts, let r = rates else {
+                    throw failure("\(object.path).\(endpoint)_\(cuts == nil ? "cuts" : "rates")", "a given piecewise exponential needs both \(endpoint)_cuts and \(endpoint)_rates")
+                }
+                if let problem = LawOptions.problem(cuts: c, rates: r) { throw failure("\(object.path).\(endpoint)_rates", problem) }
+                law.cuts = c; law.rates = r
+            }
+            if let pi = try object.number("\(endpoint)_cure", required: false) {
+                guard (0..<1).contains(pi) else { throw failure("\(object.path).\(endpoint)_cure", "a cure fraction in [0, 1); got \(fmt(pi))") }
+                law.cure = pi
+            }
+            let stored = law == LawOptions() ? nil : law
+            if endpoint == "pfs" { result.pfs = family; result.pfsLaw = stored } else { result.pps = family; result.ppsLaw = stored }
         }
-        let result = ArmFamilies(pfs: try family("pfs"), pps: try family("pps"))
         return result
     }
 }

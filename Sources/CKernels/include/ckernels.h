@@ -64,6 +64,26 @@ double nensim_gengamma_time1(const nensim_gengamma_table *t, double e);
 /// log T(e) by the exact inverse (no table): slow, for tests and the table's edges.
 double nensim_gengamma_log_time1(double mu, double sigma, double q, double e);
 
+/// The piecewise exponential (docs/PARAMETRIC.md): rate[j] on [cut[j−1], cut[j]) with
+/// cut[−1] = 0, j ≤ cuts; cumulative[j] = H(cut[j−1]) (cumulative[0] = 0) and
+/// cumulative[cuts + 1] = H(∞) = rate[cuts]·∞, each summed as SurvivalStats'
+/// PiecewiseExponentialDistribution sums them. `nensim_pwexp_times`: x[i] = T(x[i]),
+/// +inf past H(∞); same bits as `nensim_pwexp_time1` and as SurvivalStats' inverse.
+typedef struct {
+    size_t cuts;
+    const double *cut;        /* cuts values, strictly increasing, > 0 */
+    const double *rate;       /* cuts + 1 values, >= 0 */
+    const double *cumulative; /* cuts + 2 values */
+} nensim_pwexp;
+void nensim_pwexp_times(const nensim_pwexp *p, double *x, size_t n);
+double nensim_pwexp_time1(const nensim_pwexp *p, double e);
+
+/// Mixture cure S = π + (1 − π)S₀ (π = `cure` in [0, 1)): x[i] ← E₀, the base law's
+/// cumulative hazard at the patient's S = e^−x[i], or +inf for a cured patient (S ≤ π,
+/// who never has the event). Same bits as `nensim_cure_exponential1`.
+void nensim_cure_exponentials(double cure, double *x, size_t n);
+double nensim_cure_exponential1(double cure, double e);
+
 /// Per-patient costs, QALYs and life-years (docs/ECONOMICS.md, "Per-patient accrual"):
 /// one arm's (or one line of therapy's) constants. Times in months; k_* = ln(1 + r)/12.
 typedef struct {

@@ -93,19 +93,26 @@ struct ExponentialFamily: EventTimeFamily {
 /// Any family of docs/PARAMETRIC.md as a kernel stage (docs/RANDOM.md, "Event-time
 /// families"): the exponential and Weibull as `ExponentialFamily` / `WeibullFamily`; the
 /// log-logistic, log-normal and Gompertz by the CKernels (`nensim_family_times`); the
-/// generalized gamma by interpolating a `GeneralizedGammaTable`. All use the kernels' own
-/// log and exp: the same bits on every machine.
+/// generalized gamma by interpolating a `GeneralizedGammaTable`; the piecewise exponential
+/// by `nensim_pwexp_times` (`PiecewiseTable`). A mixture cure maps E to the uncured law's
+/// E₀ first (`nensim_cure_exponentials`; +∞ for a cured patient, who keeps T = +∞). All
+/// use the kernels' own log and exp: the same bits on every machine.
 struct FamilyKernel: EventTimeFamily {
     enum Path: Sendable {
         case exponential(ExponentialFamily)
         case weibull(WeibullFamily)
         case kernel(tag: Int32, p0: Double, p1: Double)
         case gengamma(GeneralizedGammaTable)
+        case piecewise(PiecewiseTable)
     }
     let path: Path
+    /// π of a mixture cure, or nil.
+    let cure: Double?
 
     init(_ d: ArmDistribution) {
         let p = d.parameters
+        cure = d.cureFraction.flatMap { $0 > 0 ? $0 : nil }
+        if let pw = d.piecewise { path = .piecewise(PiecewiseTable(pw)); return }
         switch d.family {
         case .exponential: path = .exponential(ExponentialFamily(rate: exp(-p[0])))
         case .weibull: path = .weibull(WeibullFamily(Weibull(shape: exp(-p[1]), scale: exp(p[0]))))
@@ -120,23 +127,85 @@ struct FamilyKernel: EventTimeFamily {
         }
     }
 
-    func times(fromExponentials x: UnsafeMutablePointer<Double>, count: Int) {
+    private func baseTimes(_ x: UnsafeMutablePointer<Double>, count: Int) {
         switch path {
         case let .exponential(f): f.times(fromExponentials: x, count: count)
         case let .weibull(f): f.times(fromExponentials: x, count: count)
         case let .kernel(tag, p0, p1): nensim_family_times(tag, p0, p1, x, count)
         case let .gengamma(t): t.times(x, count: count)
+        case let .piecewise(t): t.times(x, count: count)
         }
     }
 
-    func time(fromExponential e: Double) -> Double {
+    private func baseTime(_ e: Double) -> Double {
         switch path {
         case let .exponential(f): return f.time(fromExponential: e)
         case let .weibull(f): return f.time(fromExponential: e)
         case let .kernel(tag, p0, p1): return nensim_family_time1(tag, p0, p1, e)
         case let .gengamma(t): return t.time(e)
+        case let .piecewise(t): return t.time(e)
         }
     }
+
+    func times(fromExponentials x: UnsafeMutablePointer<Double>, count: Int) {
+        guard let pi = cure else { return baseTimes(x, count: count) }
+        // Cured patients (E₀ = +∞) sit out the base law with a placeholder E₀ = 1 and get
+        // T = +∞ back, in chunks whose flags live on the stack.
+        nensim_cure_exponentials(pi, x, count)
+        let chunk = 512
+        withUnsafeTemporaryAllocation(of: Bool.self, capacity: chunk) { cured in
+            var first = 0
+            while first < count {
+                let c = min(chunk, count - first), y = x + first
+                for i in 0..<c { cured[i] = y[i] == .infinity; if cured[i] { y[i] = 1 } }
+                baseTimes(y, count: c)
+                for i in 0..<c where cured[i] { y[i] = .infinity }
+                first += c
+            }
+        }
+    }
+
+    func time(fromExponential e: Double) -> Double {
+        guard let pi = cure else { return baseTime(e) }
+        let e0 = nensim_cure_exponential1(pi, e)
+        return e0 == .infinity ? .infinity : baseTime(e0)
+    }
+}
+
+/// A piecewise exponential's cut points, rates and cumulative hazards for
+/// `nensim_pwexp_times`, the cumulative hazards summed as SurvivalStats'
+/// `PiecewiseExponentialDistribution` sums them (so the inverse is its bits).
+///
+/// Invariant (why `@unchecked Sendable` is sound): the buffers are written only in
+/// `init`, read-only afterwards, and freed in `deinit`.
+final class PiecewiseTable: @unchecked Sendable {
+    private let storage: UnsafeMutableBufferPointer<Double>
+    private var table: nensim_pwexp
+
+    init(_ p: PiecewiseExponentialDistribution) {
+        let k = p.cuts.count
+        storage = .allocate(capacity: k + (k + 1) + (k + 2))
+        storage.initialize(repeating: 0)
+        let cut = storage.baseAddress!, rate = cut + k, cumulative = rate + k + 1
+        var h = 0.0, start = 0.0
+        for j in 0...k {
+            let end = j < k ? p.cuts[j] : .infinity
+            if j < k { cut[j] = p.cuts[j] }
+            rate[j] = p.rates[j]
+            cumulative[j] = h
+            h += p.rates[j] * (end - start); start = end
+        }
+        cumulative[k + 1] = h
+        table = nensim_pwexp(cuts: k, cut: cut, rate: rate, cumulative: cumulative)
+    }
+
+    deinit { storage.deallocate() }
+
+    func times(_ x: UnsafeMutablePointer<Double>, count: Int) {
+        withUnsafePointer(to: table) { nensim_pwexp_times($0, x, count) }
+    }
+
+    func time(_ e: Double) -> Double { withUnsafePointer(to: table) { nensim_pwexp_time1($0, e) } }
 }
 
 /// The generalized gamma's inverse S as a table (CKernels' `nensim_gengamma_table`):

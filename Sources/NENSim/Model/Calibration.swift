@@ -18,6 +18,10 @@ public struct ModelOverrides: Sendable, Equatable {
     public var values: [String: [String: Double]] = [:]
     /// arm id → `pfs` or `pps` → family, from `ARM.pfs.dist=FAMILY` (docs/MODEL.md, "Families").
     public var families: [String: [String: ParametricFamily]] = [:]
+    /// arm id → the endpoints set to the piecewise exponential (`ARM.pfs.dist=pwexp`).
+    public var piecewise: [String: Set<String>] = [:]
+    /// arm id → `pfs.cuts` / `pfs.rates` / `pps.cuts` / `pps.rates` → the numbers given.
+    public var lists: [String: [String: [Double]]] = [:]
 
     public init() {}
 
@@ -25,7 +29,8 @@ public struct ModelOverrides: Sendable, Equatable {
     public static let knownParameters = ["pfs.median", "pfs.shape", "os.median", "pps.median",
                                          "cr", "orr", "dcr", "response.coupling", "liver_metastases.log_hr",
                                          "pfs.dist", "pps.dist", "pfs.sdlog", "pfs.sigma", "pfs.q",
-                                         "pps.shape", "pps.sdlog", "pps.sigma", "pfs.death_share"]
+                                         "pps.shape", "pps.sdlog", "pps.sigma", "pfs.death_share",
+                                         "pfs.cure", "pps.cure", "pfs.cuts", "pfs.rates", "pps.cuts", "pps.rates"]
 
     /// Parses `ARM.PARAM=VALUE` assignments; the arm and parameter are checked later
     /// against the catalogue, the number here.
@@ -43,13 +48,33 @@ public struct ModelOverrides: Sendable, Equatable {
             if key.lowercased().hasSuffix(".pfs.dist") || key.lowercased().hasSuffix(".pps.dist") {
                 let arm = String(key[..<dot]).lowercased()
                 let endpoint = String(key.lowercased().dropLast(5).split(separator: ".").last!)
+                if valueText.lowercased() == "pwexp" {
+                    o.families[arm, default: [:]][endpoint] = .exponential
+                    o.piecewise[arm, default: []].insert(endpoint)
+                    o.values[arm] = o.values[arm] ?? [:]
+                    continue
+                }
+                o.piecewise[arm]?.remove(endpoint)
                 guard let family = ParametricFamily(rawValue: valueText.lowercased()) else {
-                    let names = ParametricFamily.allCases.map(\.rawValue)
+                    let names = ParametricFamily.allCases.map(\.rawValue) + ["pwexp"]
                     let hint = closestMatch(to: valueText.lowercased(), in: names).map { " — did you mean '\($0)'?" } ?? ""
                     throw NensimFailure.usage("\(.override) '\(user: text)': '\(user: valueText)' is not a family\(hint) (known: \(names.joined(separator: ", ")))")
                 }
                 o.families[arm, default: [:]][endpoint] = family
                 o.values[arm] = o.values[arm] ?? [:] // so that the arm is checked against the catalogue like any other
+                continue
+            }
+            let lowerKey = key.lowercased()
+            if ["pfs.cuts", "pfs.rates", "pps.cuts", "pps.rates"].contains(where: { lowerKey.hasSuffix(".\($0)") }) {
+                // A list: `ARM.pfs.cuts=6,12`, `ARM.pfs.rates=0.05,0.08,0.1` (docs/MODEL.md, "Families").
+                let parts = valueText.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+                let numbers = parts.compactMap { Double($0) }.filter(\.isFinite)
+                guard numbers.count == parts.count, !numbers.isEmpty else {
+                    throw NensimFailure.usage("\(.override) '\(user: text)': expected finite numbers separated by commas, e.g. \(key)=6,12")
+                }
+                let arm = String(key[..<dot]).lowercased()
+                o.lists[arm, default: [:]][String(lowerKey[lowerKey.index(after: dot)...])] = numbers
+                o.values[arm] = o.values[arm] ?? [:]
                 continue
             }
             guard let value = Double(valueText), value.isFinite else {
@@ -68,6 +93,19 @@ public struct ModelOverrides: Sendable, Equatable {
 
     public func value(_ arm: String, _ param: String) -> Double? { values[arm]?[param] }
     public func family(_ arm: String, _ endpoint: String) -> ParametricFamily? { families[arm]?[endpoint] }
+    public func list(_ arm: String, _ param: String) -> [Double]? { lists[arm]?[param] }
+
+    /// The endpoint's piecewise exponential and cure choices: the evidence's, with the
+    /// ones set here on top (a family set here other than `pwexp` ends a piecewise law).
+    func law(_ arm: String, _ endpoint: String, evidence: LawOptions) -> LawOptions {
+        var law = evidence
+        if piecewise[arm]?.contains(endpoint) == true { law.piecewise = true }
+        else if families[arm]?[endpoint] != nil { law.piecewise = false; law.cuts = nil; law.rates = nil }
+        if let c = list(arm, "\(endpoint).cuts") { law.cuts = c }
+        if let r = list(arm, "\(endpoint).rates") { law.rates = r }
+        if let pi = value(arm, "\(endpoint).cure") { law.cure = pi == 0 ? nil : pi }
+        return law
+    }
 }
 
 /// Turns the evidence catalogue into calibrated arm models (docs/MODEL.md).
@@ -128,6 +166,20 @@ public struct Calibrator {
 
     private func checkOverrideNames(arm: ArmEvidence) throws {
         guard let set = overrides.values[arm.id] else { return }
+        for endpoint in ["pfs", "pps"] {
+            let law = overrides.law(arm.id, endpoint, evidence: arm.dist?.law(endpoint) ?? LawOptions())
+            let c = overrides.list(arm.id, "\(endpoint).cuts"), r = overrides.list(arm.id, "\(endpoint).rates")
+            guard c != nil || r != nil else { continue }
+            guard law.piecewise else {
+                throw NensimFailure.usage("\(.override) \(arm.id).\(endpoint).\(c != nil ? "cuts" : "rates"): cut points and rates need \(arm.id).\(endpoint).dist=pwexp")
+            }
+            guard let cuts = law.cuts, let rates = law.rates else {
+                throw NensimFailure.usage("\(.override) \(arm.id).\(endpoint).\(c == nil ? "cuts" : "rates"): a given piecewise exponential needs both \(endpoint).cuts and \(endpoint).rates")
+            }
+            if let problem = LawOptions.problem(cuts: cuts, rates: rates) {
+                throw NensimFailure.data("\(.override) \(arm.id).\(endpoint).rates: \(problem)")
+            }
+        }
         let binaryNames = Set(arm.figures.filter { $0.endpoint == .response || $0.endpoint == .adverseEvent }
             .compactMap(\.category))
         for (param, value) in set {
@@ -150,6 +202,8 @@ public struct Calibrator {
                 guard value > 0 else { throw NensimFailure.data("\(.override) \(arm.id).\(param)=\(fmt(value)): must be positive") }
             case "pfs.q":
                 guard abs(value) <= 10 else { throw NensimFailure.data("\(.override) \(arm.id).\(param)=\(fmt(value)): Q within ±10") }
+            case "pfs.cure", "pps.cure":
+                guard (0..<1).contains(value) else { throw NensimFailure.data("\(.override) \(arm.id).\(param)=\(fmt(value)): a cure fraction in [0, 1)") }
             case "pfs.death_share":
                 guard (0..<1).contains(value) else { throw NensimFailure.data("\(.override) \(arm.id).\(param)=\(fmt(value)): a share in [0, 1)") }
             case "liver_metastases.log_hr":
@@ -208,8 +262,13 @@ public struct Calibrator {
         // shape is fixed at 1; any other family by `calibrateOtherPFS` (an arm without PFS
         // figures is a partial model, below).
         let pfsFamily = overrides.family(arm.id, "pfs") ?? arm.pfsFamily
-        let otherPFS = pfsFamily == .weibull || pfsFamily == .exponential || (pfsAnchors.isEmpty && overrides.value(arm.id, "pfs.median") == nil) ? nil
-            : try calibrateOtherPFS(arm, family: pfsFamily, anchors: pfsAnchors, figures: pfsFigures, params: &params, notes: &notes)
+        // A piecewise exponential or a cure (any family): `calibrateLawPFS`.
+        let pfsLaw = overrides.law(arm.id, "pfs", evidence: arm.dist?.law("pfs") ?? LawOptions())
+        let givenPieces = pfsLaw.piecewise && pfsLaw.rates != nil
+        let otherPFS = (pfsFamily == .weibull || pfsFamily == .exponential) && !pfsLaw.isSet
+            || (pfsAnchors.isEmpty && overrides.value(arm.id, "pfs.median") == nil && !givenPieces) ? nil
+            : try pfsLaw.isSet ? calibrateLawPFS(arm, family: pfsFamily, law: pfsLaw, anchors: pfsAnchors, figures: pfsFigures, params: &params, notes: &notes)
+            : calibrateOtherPFS(arm, family: pfsFamily, anchors: pfsAnchors, figures: pfsFigures, params: &params, notes: &notes)
         var pfs: Weibull
         var pfsFit: WeibullFit?
         var lateFindings: [ModelFinding] = []
@@ -264,11 +323,12 @@ public struct Calibrator {
         // Post-progression family and deaths without progression (docs/MODEL.md): the
         // exponential below when OS is the closed form, `calibrateGeneralPPS` otherwise.
         let ppsFamily = overrides.family(arm.id, "pps") ?? arm.ppsFamily
+        let ppsLaw = overrides.law(arm.id, "pps", evidence: arm.dist?.law("pps") ?? LawOptions())
         let deathShare = self.deathShare(arm, params: &params)
         var otherPPS: (rate: Double, distribution: ArmDistribution?, fit: FamilyFit?)?
-        if otherPFS != nil || ppsFamily != .exponential || deathShare != nil {
+        if otherPFS != nil || ppsFamily != .exponential || deathShare != nil || ppsLaw.isSet {
             let pfsDistribution = otherPFS?.0.distribution ?? WeibullDistribution(shape: pfs.shape, timeScale: pfs.scale)
-            otherPPS = try calibrateGeneralPPS(arm, family: ppsFamily, pfs: pfsDistribution, deathShare: deathShare ?? 0,
+            otherPPS = try calibrateGeneralPPS(arm, family: ppsFamily, law: ppsLaw, pfs: pfsDistribution, deathShare: deathShare ?? 0,
                                                osAnchors: osAnchors, osFigures: osFigures, params: &params, notes: &notes)
             ppsRate = otherPPS!.rate
         } else if let pm = overrides.value(arm.id, "pps.median") {

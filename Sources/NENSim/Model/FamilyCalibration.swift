@@ -189,17 +189,17 @@ public enum FamilyOverallSurvival {
     /// (`shape`, or the family's assumption); with ≥ 2 anchors at distinct times and no
     /// shape set, the shape too (profile, golden-section search on log σ or on a).
     public static func fitPPS(_ family: ParametricFamily, anchors: [SurvivalAnchor], pfs: any SurvivalDistribution, deathShare d: Double,
-                              shape: Double?) throws -> FamilyFit {
+                              shape: Double?, cure: Double? = nil) throws -> FamilyFit {
         for a in anchors where a.survival <= pfs.survival(a.time) + 1e-12 {
             throw PostProgressionFitter.Failure.infeasible("\(a.source): OS S(\(fmt(a.time))) = \(fmt(a.survival)) is not above PFS S(\(fmt(a.time))) = \(fmt(pfs.survival(a.time))); OS cannot be shorter than PFS")
         }
         func cloglog(_ s: Double) -> Double { log(-log(max(min(s, 1 - 1e-16), 1e-300))) }
         func make(_ eta: Double, _ extra: Double) -> ArmDistribution {
             switch family {
-            case .exponential: return ArmDistribution(family: .exponential, parameters: [eta])
-            case .gompertz: return ArmDistribution(family: .gompertz, parameters: [eta, extra])
-            case .gengamma: return ArmDistribution(family: .gengamma, parameters: [eta, extra, FamilyAssumption.gengammaQ])
-            default: return ArmDistribution(family: family, parameters: [eta, extra])
+            case .exponential: return ArmDistribution(family: .exponential, parameters: [eta], cureFraction: cure)
+            case .gompertz: return ArmDistribution(family: .gompertz, parameters: [eta, extra], cureFraction: cure)
+            case .gengamma: return ArmDistribution(family: .gengamma, parameters: [eta, extra, FamilyAssumption.gengammaQ], cureFraction: cure)
+            default: return ArmDistribution(family: family, parameters: [eta, extra], cureFraction: cure)
             }
         }
         func loss(_ eta: Double, _ extra: Double) -> Double {
@@ -296,24 +296,44 @@ extension Calibrator {
     /// deaths without progression. Calibrated by `FamilyOverallSurvival.fitPPS` to the OS
     /// anchors (or `os.median` set), to `pps.median` set, or to the assumed median.
     /// Returns the exponential's rate (or a placeholder) and the distribution when it is not exponential.
-    func calibrateGeneralPPS(_ arm: ArmEvidence, family: ParametricFamily, pfs: any SurvivalDistribution, deathShare: Double,
+    ///
+    /// `law`: a given piecewise exponential (cut points and rates; OS figures are then not
+    /// used), or a cure fraction π over `family`, fitted with π fixed (docs/MODEL.md, "Families").
+    func calibrateGeneralPPS(_ arm: ArmEvidence, family: ParametricFamily, law: LawOptions = LawOptions(), pfs: any SurvivalDistribution, deathShare: Double,
                              osAnchors: [SurvivalAnchor], osFigures: [Figure],
                              params: inout [ParameterProvenance], notes: inout [String]) throws -> (rate: Double, distribution: ArmDistribution?, fit: FamilyFit?) {
+        let cure = law.cure
+        if law.piecewise {
+            guard let cuts = law.cuts, let rates = law.rates, let pw = PiecewiseExponentialDistribution(cuts: cuts, rates: rates) else {
+                throw NensimFailure.data(("arm '\(arm.id)': a piecewise-exponential post-progression survival needs its cut points and rates (dist pps_cuts and pps_rates, or \(.override) \(arm.id).pps.cuts=… and \(arm.id).pps.rates=…); it is not calibrated to OS figures" as Phrase).description)
+            }
+            let d = ArmDistribution(piecewise: pw, cureFraction: cure)
+            let st = lawStatus(arm, endpoint: "pps", pieces: true)
+            params.append(ParameterProvenance(name: "pps.median", value: d.median, unit: "months", status: st.status, figures: [],
+                                              rule: "the median of the piecewise exponential given (\(st.rule))"))
+            params += Self.piecewiseProvenance(pw, endpoint: "pps", status: st.status, figures: [], rule: st.rule)
+            cureProvenance(arm, endpoint: "pps", cure: cure, law: law, params: &params)
+            if !osAnchors.isEmpty {
+                notes.append("the OS figures of \(arm.id) do not calibrate its given piecewise-exponential post-progression survival")
+            }
+            return (log(2) / d.uncured.median, d, nil)
+        }
+        func uncured(_ a: [SurvivalAnchor]) throws -> [SurvivalAnchor] { try Self.uncuredAnchors(a, cure: cure, arm: arm.id, endpoint: "post-progression") }
         let shapeName = FamilyAssumption.shapeName(family)
         let shapeSet = shapeName.flatMap { overrides.value(arm.id, "pps.\($0)") }
         var fit: FamilyFit? = nil
         let d: ArmDistribution
         let status: ParameterStatus, rule: String, figures: [String]
         if let pm = overrides.value(arm.id, "pps.median") {
-            d = try FamilyFitter.fit(family, anchors: [SurvivalAnchor(time: pm, survival: 0.5, source: ("\(.override) \(arm.id).pps.median" as Phrase).description)], shape: shapeSet).distribution
+            d = try FamilyFitter.fit(family, anchors: uncured([SurvivalAnchor(time: pm, survival: 0.5, source: ("\(.override) \(arm.id).pps.median" as Phrase).description)]), shape: shapeSet).distribution.cured(cure)
             status = .override; rule = "set on the command line"; figures = []
         } else if let om = overrides.value(arm.id, "os.median") {
-            do { fit = try FamilyOverallSurvival.fitPPS(family, anchors: [SurvivalAnchor(time: om, survival: 0.5, source: ("\(.override) \(arm.id).os.median" as Phrase).description)], pfs: pfs, deathShare: deathShare, shape: shapeSet) }
+            do { fit = try FamilyOverallSurvival.fitPPS(family, anchors: [SurvivalAnchor(time: om, survival: 0.5, source: ("\(.override) \(arm.id).os.median" as Phrase).description)], pfs: pfs, deathShare: deathShare, shape: shapeSet, cure: cure) }
             catch let e as PostProgressionFitter.Failure { throw NensimFailure.data("arm '\(arm.id)': \(e.description)") }
             d = fit!.distribution
             status = .override; rule = "root of S_OS(\(fmt(om))) = 0.5 for the OS median set on the command line"; figures = []
         } else if !osAnchors.isEmpty {
-            do { fit = try FamilyOverallSurvival.fitPPS(family, anchors: osAnchors, pfs: pfs, deathShare: deathShare, shape: shapeSet) }
+            do { fit = try FamilyOverallSurvival.fitPPS(family, anchors: osAnchors, pfs: pfs, deathShare: deathShare, shape: shapeSet, cure: cure) }
             catch let e as PostProgressionFitter.Failure { throw NensimFailure.data("arm '\(arm.id)': \(e.description)") }
             d = fit!.distribution
             status = self.status(of: osFigures); figures = osFigures.map(\.id)
@@ -323,11 +343,21 @@ extension Calibrator {
                 notes.append("OS figures of \(arm.id) conflict: no single post-progression survival meets them all (largest cloglog residual \(fmt(fit!.maxAbsResidual, 3)))")
             }
         } else {
-            d = try FamilyFitter.fit(family, anchors: [SurvivalAnchor(time: ModelAssumption.ppsMedianMonths, survival: 0.5, source: "assumption")], shape: shapeSet).distribution
+            d = try FamilyFitter.fit(family, anchors: uncured([SurvivalAnchor(time: ModelAssumption.ppsMedianMonths, survival: 0.5, source: "assumption")]), shape: shapeSet).distribution.cured(cure)
             status = .assumption; rule = ModelAssumption.ppsMedianRationale; figures = []
             notes.append(("assumption: \(arm.id) has no OS figure; post-progression survival median \(fmt(ModelAssumption.ppsMedianMonths)) months (\(.override) \(arm.id).pps.median=…)" as Phrase).description)
         }
         params.append(ParameterProvenance(name: "pps.median", value: d.median, unit: "months", status: status, figures: figures, rule: rule))
+        cureProvenance(arm, endpoint: "pps", cure: cure, law: law, params: &params)
+        if cure != nil {
+            if family != .exponential {
+                let shapeStatus: ParameterStatus = shapeSet != nil ? .override : (fit?.extraRule == "fitted" ? status : .assumption)
+                let shapeRule = shapeSet != nil ? "set on the command line" : (fit?.extraRule == "fitted" ? "fitted to the OS figures"
+                    : FamilyAssumption.rationale(family, endpoint: "post-progression"))
+                params += Self.naturalProvenance(d.uncured, endpoint: "pps", locationStatus: status, shapeStatus: shapeStatus, figures: figures, shapeRule: shapeRule)
+            }
+            return (log(2) / d.uncured.median, d, fit)
+        }
         if family != .exponential {
             let shapeStatus: ParameterStatus = shapeSet != nil ? .override : (fit?.extraRule == "fitted" ? status : .assumption)
             let shapeRule = shapeSet != nil ? "set on the command line" : (fit?.extraRule == "fitted" ? "fitted to the OS figures"
@@ -354,6 +384,152 @@ extension Calibrator {
             return v
         }
         return nil
+    }
+}
+
+// ---- Piecewise exponential and mixture cure (docs/MODEL.md, "Families") ----------------
+
+public enum PiecewiseFitter {
+    /// The piecewise exponential through every anchor: cut points at the anchors' distinct
+    /// times but the last, each interval's rate the rise of the cumulative hazard −log S
+    /// over it, the last interval's rate continued beyond the last anchor (an assumption,
+    /// labelled by the caller). One anchor: the exponential. Anchors at one time must agree;
+    /// survival must not rise with time.
+    public static func fit(_ anchors: [SurvivalAnchor]) throws -> PiecewiseExponentialDistribution {
+        guard !anchors.isEmpty else { throw WeibullFitError.noAnchors }
+        for a in anchors {
+            guard a.time > 0, a.time.isFinite else { throw WeibullFitError.invalidAnchor("\(a.source): anchor time must be positive (got \(a.time))") }
+            guard a.survival > 0, a.survival < 1 else {
+                throw WeibullFitError.invalidAnchor("\(a.source): anchor survival must lie strictly between 0 and 1 (got \(a.survival))")
+            }
+        }
+        var byTime: [(t: Double, h: Double, source: String)] = []
+        for a in anchors.sorted(by: { $0.time < $1.time }) {
+            let h = -log(a.survival)
+            if let last = byTime.last, last.t == a.time {
+                guard abs(last.h - h) <= 1e-12 * max(1, h) else {
+                    throw WeibullFitError.degenerate("\(last.source) and \(a.source) give different survival at \(fmt(a.time)) months")
+                }
+                continue
+            }
+            if let last = byTime.last, h < last.h {
+                throw WeibullFitError.degenerate("\(a.source): survival \(fmt(a.survival)) at \(fmt(a.time)) months is above the \(fmt(exp(-last.h))) at \(fmt(last.t)) months (\(last.source)); survival cannot rise")
+            }
+            byTime.append((a.time, h, a.source))
+        }
+        var rates: [Double] = [], start = 0.0, h0 = 0.0
+        for p in byTime { rates.append((p.h - h0) / (p.t - start)); start = p.t; h0 = p.h }
+        if rates.last! <= 0 {
+            throw WeibullFitError.degenerate("the last two anchors have the same survival: no hazard to continue past \(fmt(start)) months (a plateau is a cure fraction)")
+        }
+        return PiecewiseExponentialDistribution(cuts: byTime.dropLast().map(\.t), rates: rates)!
+    }
+}
+
+extension Calibrator {
+    /// Anchors of S = π + (1 − π)S₀ as anchors of the uncured law S₀ = (S − π)/(1 − π);
+    /// each S must be above π.
+    static func uncuredAnchors(_ anchors: [SurvivalAnchor], cure: Double?, arm: String, endpoint: String) throws -> [SurvivalAnchor] {
+        guard let pi = cure, pi > 0 else { return anchors }
+        return try anchors.map { a in
+            guard a.survival > pi else {
+                throw NensimFailure.data("arm '\(arm)': \(a.source): \(endpoint) S(\(fmt(a.time))) = \(fmt(a.survival)) is not above the cure fraction \(fmt(pi)); the uncured patients' survival would not be positive")
+            }
+            return SurvivalAnchor(time: a.time, survival: (a.survival - pi) / (1 - pi), source: a.source)
+        }
+    }
+
+    /// Where the endpoint's given pieces (or cure fraction) came from: set on the command
+    /// line, or stated in the evidence's `dist` (no figure: an assumption of whoever wrote it).
+    func lawStatus(_ arm: ArmEvidence, endpoint: String, pieces: Bool) -> (status: ParameterStatus, rule: String) {
+        let set = pieces ? overrides.list(arm.id, "\(endpoint).rates") != nil : overrides.value(arm.id, "\(endpoint).cure") != nil
+        if set { return (.override, "set on the command line") }
+        let field = pieces ? "\(endpoint)_cuts, \(endpoint)_rates" : "\(endpoint)_cure"
+        return (.assumption, "stated in the evidence's dist (\(field)), with no figure behind it: a modelling assumption")
+    }
+
+    func cureProvenance(_ arm: ArmEvidence, endpoint: String, cure: Double?, law: LawOptions, params: inout [ParameterProvenance]) {
+        guard let pi = cure else { return }
+        let st = lawStatus(arm, endpoint: endpoint, pieces: false)
+        params.append(ParameterProvenance(name: "\(endpoint).cure", value: pi, unit: "proportion", status: st.status, figures: [],
+                                          rule: "cure fraction: a share that never has the event (\(st.rule))"))
+    }
+
+    static func piecewiseProvenance(_ p: PiecewiseExponentialDistribution, endpoint: String, status: ParameterStatus, figures: [String],
+                                    rule: String) -> [ParameterProvenance] {
+        p.cuts.enumerated().map { ParameterProvenance(name: "\(endpoint).cut\($0.offset + 1)", value: $0.element, unit: "months", status: status, figures: figures, rule: rule) }
+            + p.rates.enumerated().map { ParameterProvenance(name: "\(endpoint).rate\($0.offset + 1)", value: $0.element, unit: "per month", status: status, figures: figures, rule: rule) }
+    }
+
+    /// PFS as a piecewise exponential (given cut points and rates, else through the
+    /// anchors: `PiecewiseFitter`) or as a mixture cure over `family` or the piecewise
+    /// exponential, π fixed (given) and the uncured law fitted to the anchors made
+    /// uncured (`uncuredAnchors`); docs/MODEL.md, "Families".
+    func calibrateLawPFS(_ arm: ArmEvidence, family: ParametricFamily, law: LawOptions, anchors: [SurvivalAnchor], figures: [Figure],
+                         params: inout [ParameterProvenance], notes: inout [String]) throws -> (ArmDistribution, FamilyFit?) {
+        let medianSet = overrides.value(arm.id, "pfs.median")
+        var used = anchors
+        if let m = medianSet { used = [SurvivalAnchor(time: m, survival: 0.5, source: ("\(.override) \(arm.id).pfs.median" as Phrase).description)] }
+        let locationStatus = medianSet != nil ? ParameterStatus.override : status(of: figures)
+        let figureIDs = medianSet != nil ? [] : figures.map(\.id)
+        let cure = law.cure
+        let d: ArmDistribution
+        var fit: FamilyFit? = nil
+        if law.piecewise, let cuts = law.cuts, let rates = law.rates {
+            guard let pw = PiecewiseExponentialDistribution(cuts: cuts, rates: rates), pw.rates.last! > 0 else {
+                throw NensimFailure.data("arm '\(arm.id)': PFS pieces: \(LawOptions.problem(cuts: cuts, rates: rates) ?? "invalid")")
+            }
+            d = ArmDistribution(piecewise: pw, cureFraction: cure)
+            let st = lawStatus(arm, endpoint: "pfs", pieces: true)
+            params.append(ParameterProvenance(name: "pfs.median", value: d.median, unit: "months", status: st.status, figures: [],
+                                              rule: "the median of the piecewise exponential given (\(st.rule))"))
+            params += Self.piecewiseProvenance(pw, endpoint: "pfs", status: st.status, figures: [], rule: st.rule)
+            if !used.isEmpty {
+                let worst = used.map { abs(d.survival($0.time) - $0.survival) }.max()!
+                notes.append("PFS of \(arm.id) is the piecewise exponential given; its figures do not calibrate it (largest difference in S at a figure's time \(fmt(worst, 3)))")
+            }
+        } else {
+            guard !used.isEmpty else {
+                throw NensimFailure.data("arm '\(arm.id)' has no PFS figure in the evidence; supply one with \(.override) \(arm.id).pfs.median=MONTHS")
+            }
+            let uncured = try Self.uncuredAnchors(used, cure: cure, arm: arm.id, endpoint: "PFS")
+            let source = used.map { "S(\(fmt($0.time)))=\(fmt($0.survival)) [\($0.source)]" }.joined(separator: ", ")
+            let what = cure.map { " for the uncured share 1 − \(fmt($0)), each S made (S − π)/(1 − π)," } ?? ""
+            if law.piecewise {
+                let pw: PiecewiseExponentialDistribution
+                do { pw = try PiecewiseFitter.fit(uncured) }
+                catch let e as WeibullFitError { throw NensimFailure.data("arm '\(arm.id)': PFS figures cannot be fitted by a piecewise exponential: \(e.description)") }
+                d = ArmDistribution(piecewise: pw, cureFraction: cure)
+                params.append(ParameterProvenance(name: "pfs.median", value: d.median, unit: "months", status: locationStatus, figures: figureIDs,
+                                                  rule: medianSet != nil ? "set on the command line" : "piecewise exponential\(what) through \(source)"))
+                params += Self.piecewiseProvenance(pw, endpoint: "pfs", status: locationStatus, figures: figureIDs,
+                                                   rule: "cut at the figures' times; each rate the rise of −log S over its interval")
+                params.append(ParameterProvenance(name: "pfs.tail_rate", value: pw.rates.last!, unit: "per month", status: .assumption, figures: [],
+                                                  rule: "the hazard after the last figure's time (\(fmt(pw.cuts.last ?? 0)) months) continues the last interval's (assumption)"))
+            } else {
+                let shapeName = FamilyAssumption.shapeName(family)
+                let shapeSet = shapeName.flatMap { overrides.value(arm.id, "pfs.\($0)") }
+                let ff: FamilyFit
+                do { ff = try FamilyFitter.fit(family, anchors: uncured, shape: shapeSet, q: overrides.value(arm.id, "pfs.q")) }
+                catch let e as WeibullFitError { throw NensimFailure.data("arm '\(arm.id)': PFS figures cannot be fitted by a \(family.rawValue) under the cure fraction: \(e.description)") }
+                d = ff.distribution.cured(cure)
+                fit = FamilyFit(distribution: d, anchors: used, residuals: ff.residuals, fittedSurvival: used.map { d.survival($0.time) },
+                                residualScale: ff.residualScale, extraRule: ff.extraRule)
+                params.append(ParameterProvenance(name: "pfs.median", value: d.median, unit: "months", status: locationStatus, figures: figureIDs,
+                                                  rule: medianSet != nil ? "set on the command line" : "\(family.rawValue) fitted on the \(ff.residualScale) scale\(what) to \(source) (shape \(ff.extraRule))"))
+                let shapeStatus: ParameterStatus = ff.extraRule.hasPrefix("fitted") ? locationStatus : (ff.extraRule.hasPrefix("set") ? .override : .assumption)
+                let shapeRule = ff.extraRule.hasPrefix("fitted") ? "fitted" : (shapeStatus == .override ? "set on the command line" : FamilyAssumption.rationale(family, endpoint: "PFS"))
+                params += Self.naturalProvenance(d.uncured, endpoint: "pfs", locationStatus: locationStatus, shapeStatus: shapeStatus, figures: figureIDs, shapeRule: shapeRule)
+                if ff.maxAbsResidual > 1e-6 {
+                    notes.append("PFS figures of \(arm.id) do not all fit one \(family.rawValue) under the cure fraction: largest \(ff.residualScale) residual \(fmt(ff.maxAbsResidual, 3))")
+                }
+            }
+        }
+        cureProvenance(arm, endpoint: "pfs", cure: cure, law: law, params: &params)
+        if let pi = cure, pi >= 0.5 {
+            notes.append("cure fraction \(fmt(pi)) of \(arm.id): PFS never falls to 50 %, so its median is infinite")
+        }
+        return (d, fit)
     }
 }
 
