@@ -125,7 +125,7 @@ extension Figure {
 extension EvidenceCatalogue {
     /// One line per arm: id, line, endpoints with figures, counts by status, calibrating figures, name.
     public var tableText: String {
-        let header = ["ARM", "LINE", "FIGURES", "SRC/EXT/ASM", "CALIB", "NAME"]
+        let header = ["ARM", "LINE", "FIGURES", "SRC/EXT/ASM/FIT", "CALIB", "NAME"]
         var rows = [header]
         for arm in arms {
             rows.append([arm.id, arm.lineOfTherapy ?? "—", arm.endpointSummary, arm.statusCounts,
@@ -140,7 +140,7 @@ extension EvidenceCatalogue {
         let counts = FigureStatus.allCases.map { status in "\(figures.filter { $0.status == status }.count) \(status.rawValue)" }
         text += "\n\(arms.count) arms, \(figures.count) figures (\(counts.joined(separator: ", "))), "
             + "\(figures.filter(\.calibrates).count) calibrating; \(populationFigures.count) population figures.\n"
-        text += "SRC/EXT/ASM: figures from the source / external trials / assumptions. `nensim arms ARM` shows quotes and uses.\n"
+        text += "SRC/EXT/ASM/FIT: figures from the source / external trials / assumptions / fits to data. `nensim arms ARM` shows quotes and uses.\n"
         return text
     }
 

@@ -6,8 +6,8 @@ import Testing
     static let lung = FitCommandTests.lung
 
     static let commands: [(arguments: [String], files: [String])] = [
-        (["trial", "--arms", "sunitinib,placebo", "--n", "40", "--replicates", "20", "--out", "o"], ["replicates.csv", "trial.json"]),
-        (["design", "--arms", "sunitinib,placebo", "--power", "0.8", "--replicates", "20", "--out", "o"], ["design.json", "design_power.csv"]),
+        (["trial", "--arms", "sunitinib,placebo", "--n", "40", "--replicates", "20", "--out", "o"], ["replicates.csv", "trial.json", "trial.svg"]),
+        (["design", "--arms", "sunitinib,placebo", "--power", "0.8", "--replicates", "20", "--out", "o"], ["design.json", "design.svg", "design_power.csv"]),
         (["fit", lung, "--time", "time", "--event", "status", "--event-codes", "1,2", "--dist", "weibull", "--out", "o"], ["fit.csv", "fit.json", "fit.svg"]),
     ]
 

@@ -50,10 +50,10 @@ struct TrialShardCommandTests {
         #expect(m.stdout.replacingOccurrences(of: merged.path, with: "OUT") == full.stdout.replacingOccurrences(of: single.path, with: "OUT"))
         #expect(full.stdout.contains("power, two-sided"))
         let names = try FileManager.default.contentsOfDirectory(atPath: single.path).sorted()
-        #expect(names == (psa ? ["psa.csv", "replicates.csv", "trial.json"] : ["replicates.csv", "trial.json"]))
+        #expect(names == (psa ? ["psa.csv", "replicates.csv", "trial.json", "trial.svg"] : ["replicates.csv", "trial.json", "trial.svg"]))
         #expect(names == (try FileManager.default.contentsOfDirectory(atPath: merged.path).sorted()))
         if psa { #expect(full.stdout.contains("Probabilistic sensitivity analysis: 4 parameter draws") && full.stdout.contains("redrawn figures: prrt.")) }
-        for name in names where name.hasSuffix(".csv") {
+        for name in names where name.hasSuffix(".csv") || name.hasSuffix(".svg") {
             let csv = try Data(contentsOf: single.appendingPathComponent(name))
             #expect(csv == (try Data(contentsOf: merged.appendingPathComponent(name))), "\(name) differs")
         }
@@ -82,9 +82,9 @@ struct TrialShardCommandTests {
         #expect(m.status == 0, "\(m.stderr)")
         #expect(m.stdout.replacingOccurrences(of: merged.path, with: "OUT") == full.stdout.replacingOccurrences(of: single.path, with: "OUT"))
         let names = try FileManager.default.contentsOfDirectory(atPath: single.path).sorted()
-        #expect(names == ["assurance.csv", "replicates.csv", "trial.json"])
+        #expect(names == ["assurance.csv", "replicates.csv", "trial.json", "trial.svg"])
         #expect(names == (try FileManager.default.contentsOfDirectory(atPath: merged.path).sorted()))
-        for name in names where name.hasSuffix(".csv") {
+        for name in names where name.hasSuffix(".csv") || name.hasSuffix(".svg") {
             #expect(try Data(contentsOf: single.appendingPathComponent(name)) == Data(contentsOf: merged.appendingPathComponent(name)), "\(name) differs")
         }
         #expect(try Self.withoutCommandLine(Data(contentsOf: single.appendingPathComponent("trial.json")))
