@@ -62,13 +62,8 @@ struct CureAndPiecewiseTests {
 
     @Test("the array and scalar forms of the piecewise exponential and of a cure give the same bits")
     func arrayAndScalarFormsAgree() {
-        let es = Self.exponentials(1_537) // more than one 512-patient chunk of the cure's flags
-        for d in Self.laws {
-            let kernel = FamilyKernel(d)
-            var xs = es
-            xs.withUnsafeMutableBufferPointer { kernel.times(fromExponentials: $0.baseAddress!, count: $0.count) }
-            #expect(zip(xs, es).allSatisfy { $0.bitPattern == kernel.time(fromExponential: $1).bitPattern }, "\(d.summary)")
-        }
+        // more than one 512-patient chunk of the cure's flags
+        FamilyEngineTests.expectArrayAndScalarFormsAgree(Self.laws, on: Self.exponentials(1_537))
     }
 
     /// Pinned bits (computed once from this code; any compiler, machine or code change
