@@ -79,7 +79,7 @@ public struct BoundaryPlot: Sendable {
     public func drawing() -> Drawing {
         let metrics = TextMetrics()
         let margin = 18.0, width = 640.0, plotLeft = 74.0, plotRight = width - margin - 8
-        let foot = footnotes.flatMap { XYPlot.wrapText($0, width: width - 2 * margin, metrics: metrics) }
+        let foot = footnotes.flatMap { metrics.wrap($0, width: width - 2 * margin, font: Font(size: 7)) }
         let titleTop = margin + 12
         let legendTop = titleTop + 14 + Double(subtitle.count) * 11
         // Legend entries: bounds, the histogram, the rates, the expected marker.
@@ -252,11 +252,6 @@ public struct BoundaryPlot: Sendable {
 }
 
 extension XYPlot {
-    /// `text` broken into lines no wider than `width` in the footnote font.
-    static func wrapText(_ text: String, width: Double, metrics: TextMetrics) -> [String] {
-        XYPlot(title: "", xLabel: "", yLabel: "", series: []).wrap(text, width: width, metrics: metrics)
-    }
-
     static func circlePath(_ c: Point, _ r: Double) -> Path {
         XYPlot(title: "", xLabel: "", yLabel: "", series: []).circle(c, r)
     }

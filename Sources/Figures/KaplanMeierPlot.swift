@@ -132,10 +132,11 @@ public struct KaplanMeierPlot: Sendable {
             legendRows[legendRows.count - 1].append((i, x))
             x += w
         }
-        let footLines = footnotes.flatMap { wrap($0, width: legendWidth, font: Font(size: 7), metrics: metrics) }
+        let footLines = footnotes.flatMap { metrics.wrap($0, width: legendWidth, font: Font(size: 7)) }
+        let subtitleLines = subtitle.isEmpty ? [] : metrics.wrap(subtitle, width: legendWidth, font: Font(size: 8.5))
 
         let titleTop = P.margin + 12
-        let legendTop = titleTop + (subtitle.isEmpty ? 10 : 24)
+        let legendTop = titleTop + (subtitleLines.isEmpty ? 10 : 14 + 10 * Double(subtitleLines.count))
         let plotTop = legendTop + Double(legendRows.count) * 13 + 26
         let plotBottom = plotTop + P.plotHeight
         let riskTop = plotBottom + 40
@@ -144,8 +145,8 @@ public struct KaplanMeierPlot: Sendable {
 
         var d = Drawing(width: width, height: height, title: title)
         d.text(title, at: Point(width / 2, titleTop), font: Font(size: 12, bold: true), anchor: .middle)
-        if !subtitle.isEmpty {
-            d.text(subtitle, at: Point(width / 2, titleTop + 14), font: Font(size: 8.5), color: .gray(0.27), anchor: .middle)
+        for (i, line) in subtitleLines.enumerated() {
+            d.text(line, at: Point(width / 2, titleTop + 14 + 10 * Double(i)), font: Font(size: 8.5), color: .gray(0.27), anchor: .middle)
         }
         for (r, row) in legendRows.enumerated() {
             let rowWidth = (row.last.map { $0.1 + 26 + metrics.width(legendItems[$0.0], font: P.labelFont) } ?? 0)
@@ -305,23 +306,6 @@ public struct KaplanMeierPlot: Sendable {
             if lastX > out[out.count - 1].x { out.append(Point(lastX, currentY)) }
         }
         return out
-    }
-
-    /// Words of `text` broken into lines no wider than `width`.
-    func wrap(_ text: String, width: Double, font: Font, metrics: TextMetrics) -> [String] {
-        var lines: [String] = []
-        var current = ""
-        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
-            let candidate = current.isEmpty ? String(word) : current + " " + word
-            if metrics.width(candidate, font: font) > width, !current.isEmpty {
-                lines.append(current)
-                current = String(word)
-            } else {
-                current = candidate
-            }
-        }
-        if !current.isEmpty { lines.append(current) }
-        return lines
     }
 
     /// A break label: integers without a decimal point, otherwise up to two decimals.

@@ -287,3 +287,22 @@ enum PNG {
         return c ^ 0xFFFF_FFFF
     }
 }
+
+extension TextMetrics {
+    /// The words of `text` broken into lines no wider than `width` in `font` (a word
+    /// wider than `width` stays whole on its own line). The one line breaker of every figure.
+    public func wrap(_ text: String, width: Double, font: Font) -> [String] {
+        var lines: [String] = [], current = ""
+        for word in text.split(separator: " ") {
+            let candidate = current.isEmpty ? String(word) : current + " " + word
+            if self.width(candidate, font: font) > width, !current.isEmpty {
+                lines.append(current)
+                current = String(word)
+            } else {
+                current = candidate
+            }
+        }
+        if !current.isEmpty { lines.append(current) }
+        return lines
+    }
+}

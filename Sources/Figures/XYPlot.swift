@@ -76,16 +76,19 @@ public struct XYPlot: Sendable {
             if x + w > width - 2 * margin, !rows.last!.isEmpty { rows.append([]); x = 0 }
             rows[rows.count - 1].append((s.label, x, i)); x += w
         }
-        let foot = footnotes.flatMap { wrap($0, width: width - 2 * margin, metrics: metrics) }
+        let foot = footnotes.flatMap { metrics.wrap($0, width: width - 2 * margin, font: Font(size: 7)) }
+        let subtitleLines = subtitle.isEmpty ? [] : metrics.wrap(subtitle, width: width - 2 * margin, font: Font(size: 8.5))
         let titleTop = margin + 12
-        let legendTop = titleTop + (subtitle.isEmpty ? 12 : 26)
+        let legendTop = titleTop + (subtitleLines.isEmpty ? 12 : 16 + 10 * Double(subtitleLines.count))
         let plotTop = legendTop + Double(legend.isEmpty ? 0 : rows.count) * 13 + 14
         let plotBottom = plotTop + 330
         let footTop = plotBottom + 44
         let height = (footTop + Double(foot.count) * 9.5 + margin).rounded(.up)
         var d = Drawing(width: width, height: height, title: title)
         d.text(title, at: Point(width / 2, titleTop), font: Font(size: 12, bold: true), anchor: .middle)
-        if !subtitle.isEmpty { d.text(subtitle, at: Point(width / 2, titleTop + 14), font: Font(size: 8.5), color: .gray(0.27), anchor: .middle) }
+        for (i, line) in subtitleLines.enumerated() {
+            d.text(line, at: Point(width / 2, titleTop + 14 + 10 * Double(i)), font: Font(size: 8.5), color: .gray(0.27), anchor: .middle)
+        }
         func colour(_ s: Series) -> Color { s.colour.map { palette[$0 % palette.count] } ?? .gray(0.45) }
         for (r, row) in rows.enumerated() {
             let rowWidth = row.last.map { $0.1 + 26 + metrics.width($0.0, font: Font(size: 9)) } ?? 0
@@ -146,13 +149,4 @@ public struct XYPlot: Sendable {
         })
     }
 
-    func wrap(_ text: String, width: Double, metrics: TextMetrics) -> [String] {
-        var lines: [String] = [], line = ""
-        for word in text.split(separator: " ") {
-            let candidate = line.isEmpty ? String(word) : line + " " + word
-            if metrics.width(candidate, font: Font(size: 7)) > width, !line.isEmpty { lines.append(line); line = String(word) } else { line = candidate }
-        }
-        if !line.isEmpty { lines.append(line) }
-        return lines
-    }
 }
