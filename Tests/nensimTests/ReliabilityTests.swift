@@ -135,6 +135,22 @@ import Testing
         }
     }
 
+    /// A huge label (10⁶ characters here) is cut in every printed table, not padded into
+    /// every line; the CSV keeps it whole.
+    @Test func aHugeGroupLabelDoesNotWidenTheReport() throws {
+        try Self.withScratch { dir in
+            let label = String(repeating: "x", count: 1_000_000)
+            try "t,e,g\n1,1,\(label)\n2,0,b\n3,1,b\n4,1,\(label)\n".write(to: dir.appendingPathComponent("wide.csv"), atomically: true, encoding: .utf8)
+            let r = try CLI.run(["analyze", "wide.csv", "--time", "t", "--event", "e", "--group", "g", "--out", "o"], currentDirectory: dir)
+            #expect(r.status == 0, "\(r.stderr)")
+            let widest = r.stdout.split(separator: "\n").map(\.count).max() ?? 0
+            #expect(widest < 400, "a report line of \(widest) characters")
+            #expect(r.stdout.contains(String(repeating: "x", count: 59) + "…"))
+            let km = try String(contentsOf: dir.appendingPathComponent("o/km.csv"), encoding: .utf8)
+            #expect(km.contains(label))
+        }
+    }
+
     /// A shard whose counts are huge but whose checksum is valid (an edit, not an
     /// accident): refused with one line naming the file and the field, exit 65, nothing
     /// written. Before, merge trapped on the overflowing sum.

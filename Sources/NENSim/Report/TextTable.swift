@@ -9,7 +9,17 @@ public struct TextTable {
 
     public mutating func add(_ row: [String]) { rows.append(row) }
 
+    /// The widest a cell is shown: longer text (a 10 MB group label, say) is cut to this
+    /// many characters, the last an ellipsis, so no line of a report grows with its input.
+    /// The CSV and JSON files keep every value whole.
+    public static let maxCellWidth = 60
+
+    static func shown(_ cell: String) -> String {
+        cell.count <= maxCellWidth ? cell : String(cell.prefix(maxCellWidth - 1)) + "…"
+    }
+
     public func render(indent: String = "") -> String {
+        let header = self.header.map(Self.shown), rows = self.rows.map { $0.map(Self.shown) }
         let all = [header] + rows
         let widths = (0..<header.count).map { j in all.map { $0.indices.contains(j) ? $0[j].count : 0 }.max() ?? 0 }
         // Numeric columns align right, text columns left.
