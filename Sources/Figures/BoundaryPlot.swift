@@ -104,9 +104,7 @@ public struct BoundaryPlot: Sendable {
         let height = (footTop + Double(foot.count) * 9.5 + margin).rounded(.up)
         var d = Drawing(width: width, height: height, title: title)
         d.text(title, at: Point(width / 2, titleTop), font: Font(size: 12, bold: true), anchor: .middle)
-        for (i, line) in subtitle.enumerated() {
-            d.text(line, at: Point(width / 2, titleTop + 14 + Double(i) * 11), font: Font(size: 8.5), color: .gray(0.27), anchor: .middle)
-        }
+        d.subtitle(subtitle, x: width / 2, top: titleTop + 14, spacing: 11)
         func colour(_ i: Int) -> Color { palette[i % palette.count] }
         let histogramColour = Color.gray(0.55).opacity(0.35)
         for (r, row) in rows.enumerated() {

@@ -54,6 +54,14 @@ public struct Drawing: Sendable {
                                      rotation: rotation)))
     }
 
+    /// A figure's subtitle: `lines` centred on `x`, the first at `top`, `spacing` apart, in
+    /// the subtitle font and grey of every plot.
+    public mutating func subtitle(_ lines: [String], x: Double, top: Double, spacing: Double) {
+        for (i, line) in lines.enumerated() {
+            text(line, at: Point(x, top + spacing * Double(i)), font: Font(size: 8.5), color: .gray(0.27), anchor: .middle)
+        }
+    }
+
     public mutating func clip(to rect: Rect) { operations.append(.clip(rect)) }
     public mutating func unclip() { operations.append(.unclip) }
 }

@@ -145,9 +145,7 @@ public struct KaplanMeierPlot: Sendable {
 
         var d = Drawing(width: width, height: height, title: title)
         d.text(title, at: Point(width / 2, titleTop), font: Font(size: 12, bold: true), anchor: .middle)
-        for (i, line) in subtitleLines.enumerated() {
-            d.text(line, at: Point(width / 2, titleTop + 14 + 10 * Double(i)), font: Font(size: 8.5), color: .gray(0.27), anchor: .middle)
-        }
+        d.subtitle(subtitleLines, x: width / 2, top: titleTop + 14, spacing: 10)
         for (r, row) in legendRows.enumerated() {
             let rowWidth = (row.last.map { $0.1 + 26 + metrics.width(legendItems[$0.0], font: P.labelFont) } ?? 0)
             let x0 = (width - rowWidth) / 2

@@ -86,9 +86,7 @@ public struct XYPlot: Sendable {
         let height = (footTop + Double(foot.count) * 9.5 + margin).rounded(.up)
         var d = Drawing(width: width, height: height, title: title)
         d.text(title, at: Point(width / 2, titleTop), font: Font(size: 12, bold: true), anchor: .middle)
-        for (i, line) in subtitleLines.enumerated() {
-            d.text(line, at: Point(width / 2, titleTop + 14 + 10 * Double(i)), font: Font(size: 8.5), color: .gray(0.27), anchor: .middle)
-        }
+        d.subtitle(subtitleLines, x: width / 2, top: titleTop + 14, spacing: 10)
         func colour(_ s: Series) -> Color { s.colour.map { palette[$0 % palette.count] } ?? .gray(0.45) }
         for (r, row) in rows.enumerated() {
             let rowWidth = row.last.map { $0.1 + 26 + metrics.width($0.0, font: Font(size: 9)) } ?? 0
