@@ -115,12 +115,7 @@ struct CureAndPiecewiseTests {
         let d = m.pfsFamily
         #expect(abs(d.median - 10) < 1e-9 && abs(d.survival(12) - 0.42) < 1e-9, "\(d.summary)")
         let rec = try FamilyCalibrationTests.records(m, n: n, seed: seed)
-        let sorted = rec.pfsTime.sorted()
-        let median = 0.5 * (sorted[n / 2 - 1] + sorted[n / 2])
-        let medianSE = (0.25 / Double(n)).squareRoot() / d.density(10)
-        #expect(abs(median - 10) <= 4 * medianSE, "\(d.summary) median \(median) ± \(medianSE)")
-        let s12 = FamilyEngineTests.survival(rec.pfsTime, at: 12), se = (0.42 * 0.58 / Double(n)).squareRoot()
-        #expect(abs(s12 - 0.42) <= 4 * se, "\(d.summary) S(12) \(s12) ± \(se)")
+        FamilyCalibrationTests.expectMedian10AndS12(rec.pfsTime, of: d, label: d.summary)
         return rec
     }
 
