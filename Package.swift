@@ -6,8 +6,8 @@ import PackageDescription
 
 // Internal invariant checks (docs/ARCHITECTURE.md, "Invariants": tallies count every
 // patient once, Kaplan–Meier never rises, Cox blocks well-formed) are compiled in when
-// NENSIM_INVARIANTS=1 is in the environment of the build (CI runs the tests once so, in
-// release) or with `-Xswiftc -DNENSIM_INVARIANTS`.
+// NENSIM_INVARIANTS=1 is in the environment of the build (CI runs the tests so,
+// .ci/run) or with `-Xswiftc -DNENSIM_INVARIANTS`.
 let invariants: [SwiftSetting] = ProcessInfo.processInfo.environment["NENSIM_INVARIANTS"] == "1"
     ? [.define("NENSIM_INVARIANTS")] : []
 

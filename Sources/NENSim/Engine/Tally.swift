@@ -71,6 +71,16 @@ extension ArmTally: MergeableTally {
     }
 }
 
+/// Whether this build checks the invariants (docs/ARCHITECTURE.md, "Invariants"): built
+/// with `NENSIM_INVARIANTS=1` in the environment or `-Xswiftc -DNENSIM_INVARIANTS`.
+public enum Invariants {
+    #if NENSIM_INVARIANTS
+    public static let compiledIn = true
+    #else
+    public static let compiledIn = false
+    #endif
+}
+
 /// Individual simulated patients of one arm (kept when n is small enough).
 public struct PatientRecords: Sendable, Codable {
     public var pfsTime: [Double]
