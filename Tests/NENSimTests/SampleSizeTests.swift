@@ -29,11 +29,21 @@ import Testing
         let s = SchoenfeldSampleSize(experimental: TrialTests.exponential("e", median: m0 / hr),
                                      control: TrialTests.exponential("c", median: m0), design: design, sides: sides,
                                      power: 1 - x("beta"), drift: drift)
-        #expect(s.proportionalHazards)
+        #expect(s.proportionalHazards && s.exponentialArms)
         #expect(abs(s.hazardRatio - hr) <= 1e-12)
         #expect(abs(s.eventsFixed / x("events_fixed") - 1) <= 1e-6, "\(s.eventsFixed) vs \(x("events_fixed"))")
         #expect(abs(s.events / x("events") - 1) <= 1e-6, "\(s.events) vs \(x("events"))")
         #expect(abs(s.patients / x("subjects") - 1) <= 1e-6, "\(s.patients) vs \(x("subjects"))")
+    }
+
+    /// Weibull arms of one shape ≠ 1 have proportional hazards but are not rpact's
+    /// exponential model: the report says rpact's n would differ instead of claiming it.
+    @Test func weibullArmsAreNotCalledRpactsModel() {
+        let design = TrialDesign(patients: 2, accrual: 12, followUp: 12, alpha: 0.05)
+        let s = SchoenfeldSampleSize(experimental: EngineTests.model(id: "e", median: 12, shape: 1.3),
+                                     control: EngineTests.model(id: "c", median: 6, shape: 1.3), design: design, sides: 2,
+                                     power: 0.9, drift: nil)
+        #expect(s.proportionalHazards && !s.exponentialArms)
     }
 
     /// The search returns a size whose simulated power reaches the target while one

@@ -48,6 +48,7 @@ public struct DesignReport: Sendable {
         t.add(["P(event observed by the end of follow-up)", fixed(s.eventProbability, decimals: 4)])
         t.add(["patients", fixed(s.patients, decimals: 1)])
         out.append(t.render(indent: "  "))
+        out.append(rpactLine)
         out.append("")
         var p = TextTable(header: ["patients", "events (mean)", "simulated power", "MC SE", ""])
         for e in search.evaluations {
@@ -68,6 +69,13 @@ public struct DesignReport: Sendable {
             out.append("the search did not bracket the target power")
         }
         return out.joined(separator: "\n")
+    }
+
+    /// How Schoenfeld's numbers above stand to rpact's `getSampleSizeSurvival` (docs/TRIAL.md, "Sample size").
+    var rpactLine: String {
+        search.schoenfeld.exponentialArms
+            ? "  = rpact getSampleSizeSurvival for these exponential arms (same hazards, accrual, follow-up and dropout; equal to 1e-6 in the tests)"
+            : "  rpact getSampleSizeSurvival assumes exponential arms; these are not, so its n would differ from the above: the simulated n is the answer"
     }
 
     struct JSONDocument: Encodable {
@@ -133,7 +141,7 @@ public struct DesignReport: Sendable {
         return XYPlot(title: "\(experimental) vs \(control): simulated power against sample size",
                       subtitle: "\(test), \(sides)-sided α = \(fmt(template.alpha)); \(search.replicates) replicates per size (common random numbers), seed \(seed)",
                       xLabel: "patients randomised (both arms)", yLabel: "power", series: series,
-                      footnotes: [found + " Schoenfeld: \(fixed(s.events, decimals: 1)) events at HR \(fixed(s.hazardRatio, decimals: 4)), P(event observed) \(fixed(s.eventProbability, decimals: 4)). Design at the chosen size: \(d.summary). Values in design_power.csv.",
+                      footnotes: [found + " Schoenfeld: \(fixed(s.events, decimals: 1)) events at HR \(fixed(s.hazardRatio, decimals: 4)), P(event observed) \(fixed(s.eventProbability, decimals: 4))" + (s.exponentialArms ? ", equal to rpact getSampleSizeSurvival for these exponential arms." : "; rpact getSampleSizeSurvival's exponential model does not describe these arms.") + " Design at the chosen size: \(d.summary). Values in design_power.csv.",
                                   "nensim \(NENSimInfo.version)"],
                       xRange: xt.lo...xt.hi, yRange: y0...y1)
     }

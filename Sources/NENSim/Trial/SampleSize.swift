@@ -8,6 +8,10 @@ public struct SchoenfeldSampleSize: Sendable, Codable, Equatable {
     /// ratio at the control arm's median, H_e(m_c)/H_c(m_c) (`proportionalHazards` false).
     public var hazardRatio: Double
     public var proportionalHazards: Bool
+    /// Both arms exponential on the endpoint (PFS, no other family): rpact's
+    /// `getSampleSizeSurvival` model, whose events and patients these then equal
+    /// (SampleSizeTests); otherwise rpact's exponential model does not describe the arms.
+    public var exponentialArms: Bool
     /// Fixed-sample events (z₁₋α/s + z₁₋β)² / (p(1 − p) log²θ).
     public var eventsFixed: Double
     /// Group-sequential inflation (δ / (z₁₋α/s + z₁₋β))², 1 for a fixed design.
@@ -73,6 +77,7 @@ public struct SchoenfeldSampleSize: Sendable, Codable, Equatable {
         }
         hazardRatio = theta
         proportionalHazards = ph
+        exponentialArms = ph && control.pfs.shape == 1
         eventsFixed = fixed
         self.inflation = inflation
         self.events = events
