@@ -77,7 +77,7 @@ struct TrialFigureCommandTests {
         let chosen = try #require((search["chosen"] as? [String: Any])?["patients"] as? Int)
         #expect(text.contains("smallest simulated n reaching it: \(chosen)"))
         let schoenfeld = try #require((search["schoenfeld"] as? [String: Any])?["patients"] as? Double)
-        #expect(text.contains("Schoenfeld's n: \(String(format: "%.1f", schoenfeld))"))
+        #expect(text.contains("Schoenfeld's n (= rpact's): \(String(format: "%.1f", schoenfeld))"))
         #expect(text.contains("target power 0.800"))
     }
 }

@@ -130,7 +130,7 @@ public struct DesignReport: Sendable {
             series.append(.init(label: "smallest simulated n reaching it: \(c.patients)", x: [Double(c.patients), Double(c.patients)],
                                 y: [y0, y1], style: .dashedLine, colour: 1))
         }
-        series.append(.init(label: "Schoenfeld's n: \(fixed(s.patients, decimals: 1))", x: [s.patients, s.patients], y: [y0, y1],
+        series.append(.init(label: "Schoenfeld's n\(s.exponentialArms ? " (= rpact's)" : ""): \(fixed(s.patients, decimals: 1))", x: [s.patients, s.patients], y: [y0, y1],
                             style: .dashedLine, colour: 2))
         var d = template
         d.patients = search.chosen?.patients ?? Int(s.patients.rounded())
