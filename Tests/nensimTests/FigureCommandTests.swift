@@ -93,6 +93,24 @@ struct ReportPageCommandTests {
         #expect(html.contains("Everolimus") && html.contains("PRRT") && html.contains("「"))
     }
 
+    /// The page says what the terminal report says about each number's basis: a basis
+    /// column in the survival and comparison tables (everolimus OS `mixed`: external
+    /// RADIANT-3 OS), the legend, and each plausibility warning (PRRT's short
+    /// post-progression median).
+    @Test func theReportShowsEachBasisAndEveryWarning() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let html = try String(contentsOf: try writeReport(dir), encoding: .utf8)
+        let comparisons = try #require(html.components(separatedBy: "id=\"comparisons\"").last?.components(separatedBy: "id=\"responses\"").first)
+        #expect(comparisons.contains("<th class=\"text\">basis</th>"))
+        #expect(comparisons.contains("<span class=\"status status-mixed\">mixed</span>"))
+        #expect(comparisons.contains("‡ assumption = rests on a modelling assumption"))
+        #expect(comparisons.contains("Everolimus OS: external figures from Yao JC"))
+        #expect(html.components(separatedBy: "<th class=\"text\">basis</th>").count - 1 == 3)
+        #expect(html.contains("Plausibility warnings"))
+        #expect(html.contains("prrt pps.median = 3.7"))
+    }
+
     @Test(.enabled(if: ReportPageCommandTests.chromium != nil, "Chromium is not installed: the rendering check is skipped"))
     func theReportRendersInHeadlessChromium() throws {
         let dir = try CLI.temporaryDirectory()

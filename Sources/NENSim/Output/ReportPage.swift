@@ -29,6 +29,7 @@ public enum ReportPage {
         .status { font-size: 0.8em; padding: 0.05em 0.4em; border-radius: 0.3em; background: #eee; white-space: nowrap; }
         .status-source { background: #dcefdc; } .status-external { background: #dde8f7; } .status-assumption { background: #fbe3c8; }
         .status-override { background: #eadcf4; } .status-fitted { background: #dcefef; }
+        .assumption { background: #fdf1e3; padding: 0.3em 0.6em; border-left: 3px solid #e8a25c; font-size: 0.9em; }
         blockquote { margin: 0.2em 0 0.2em 1em; color: #444; font-size: 0.9em; }
         img.figure { max-width: 100%; height: auto; border: 1px solid #eee; }
         nav a { margin-right: 1em; }
@@ -49,12 +50,12 @@ public enum ReportPage {
         h += "<h2 id=\"survival\">Survival by arm (months)</h2>\n"
         for (name, pick) in [("Progression-free survival", \ArmSummary.pfs), ("Overall survival", \ArmSummary.os)] {
             h += "<h3>\(name)</h3>\n<table>\n<tr><th class=\"text\">arm</th><th>n</th><th>events</th><th>median (95% CI)</th>"
-            h += report.landmarkTimes.map { "<th>S(\(fmt($0)))</th>" }.joined() + "<th>RMST(\(fmt(report.tau)))</th></tr>\n"
+            h += report.landmarkTimes.map { "<th>S(\(fmt($0)))</th>" }.joined() + "<th>RMST(\(fmt(report.tau)))</th><th class=\"text\">basis</th></tr>\n"
             for a in report.arms {
                 let s = a[keyPath: pick]
                 h += "<tr><td class=\"text\">\(e(label(a.id)))</td><td>\(a.patients)</td><td>\(s.events)</td><td>\(e(s.median.formatted()))</td>"
                 h += s.landmarks.map { "<td>\(fixed($0.estimate, decimals: 3))</td>" }.joined()
-                h += "<td>\(e(s.rmst.formatted()))</td></tr>\n"
+                h += "<td>\(e(s.rmst.formatted()))</td><td class=\"text\">\(s.basis.map { basisBadge($0.basis) } ?? "")</td></tr>\n"
             }
             h += "</table>\n"
         }
@@ -62,13 +63,27 @@ public enum ReportPage {
         if report.comparisons.isEmpty {
             h += "<p>One arm: no comparison.</p>\n"
         } else {
-            h += "<table>\n<tr><th class=\"text\">endpoint</th><th class=\"text\">arm</th><th class=\"text\">against</th><th>HR (95% CI)</th><th>log-rank χ²</th><th>p</th><th>RMST difference (95% CI)</th><th>median difference</th></tr>\n"
+            h += "<table>\n<tr><th class=\"text\">endpoint</th><th class=\"text\">arm</th><th class=\"text\">against</th><th>HR (95% CI)</th><th>log-rank χ²</th><th>p</th><th>RMST difference (95% CI)</th><th>median difference</th><th class=\"text\">basis</th></tr>\n"
             for c in report.comparisons {
                 h += "<tr><td class=\"text\">\(c.endpoint.uppercased())</td><td class=\"text\">\(e(label(c.arm)))</td><td class=\"text\">\(e(label(c.reference)))</td>"
                 h += "<td>\(e(c.hazardRatio.formatted(decimals: 3)))</td><td>\(fixed(c.logRankChiSquare, decimals: 2))</td><td>\(e(formatP(c.logRankP)))</td>"
-                h += "<td>\(e(c.rmstDifference.formatted()))</td><td>\(fixed(c.medianDifference, notReached: true))</td></tr>\n"
+                h += "<td>\(e(c.rmstDifference.formatted()))</td><td>\(fixed(c.medianDifference, notReached: true))</td>"
+                h += "<td class=\"text\">\(c.basis.map(basisBadge) ?? "")</td></tr>\n"
             }
-            h += "</table>\n<p class=\"meta\">HR: Cox proportional hazards (Efron ties) against the reference arm; p: log-rank.</p>\n"
+            h += "</table>\n"
+            let bases = Dictionary(manifest.arms.map { ($0.id, $0.bases) }, uniquingKeysWith: { a, _ in a })
+            for c in report.comparisons {
+                var seen = Set<String>()
+                let cited = [c.arm, c.reference].flatMap { id in bases[id]?.first { $0.endpoint == c.endpoint }?.citations ?? [] }
+                    .filter { seen.insert($0).inserted }
+                if !cited.isEmpty {
+                    h += "<p class=\"meta\">\(e(label(c.arm))) \(c.endpoint.uppercased()): external figures from \(e(cited.joined(separator: "; ")))</p>\n"
+                }
+            }
+            for c in report.comparisons where c.restsOnAssumption {
+                h += "<p class=\"assumption\">\(RunReport.assumptionMark) \(e(label(c.arm))) \(c.endpoint.uppercased()) against \(e(label(c.reference))) rests on an assumption, not evidence: \(e(c.basisNote ?? ""))</p>\n"
+            }
+            h += "<p class=\"meta\">HR: Cox proportional hazards (Efron ties) against the reference arm; p: log-rank. Basis: source = the review's figures; external = published trials; override = values you set; mixed = evidence of several kinds; \(RunReport.assumptionMark) assumption = rests on a modelling assumption (docs/MODEL.md).</p>\n"
         }
         h += "<h2 id=\"responses\">Responses and adverse events</h2>\n"
         let rows = report.arms.flatMap { a in (a.responses + a.adverseEvents).map { (a.id, $0) } }
@@ -92,6 +107,11 @@ public enum ReportPage {
             }
             h += "</table>\n"
         }
+        let findings = manifest.arms.flatMap { a in a.findings.map { (a.id, $0) } }
+        if !findings.isEmpty {
+            h += "<h3>Plausibility warnings</h3>\n"
+            for (arm, f) in findings { h += "<p class=\"assumption\"><b>\(e(label(arm)))</b>: \(e(f.message))</p>\n" }
+        }
         h += "<h2 id=\"provenance\">Where every parameter comes from</h2>\n"
         for arm in manifest.arms {
             h += "<h3>\(e(label(arm.id))) — \(e(arm.name))</h3>\n<table>\n<tr><th class=\"text\">parameter</th><th>value</th><th class=\"text\">status</th><th class=\"text\">how</th></tr>\n"
@@ -112,7 +132,12 @@ public enum ReportPage {
         return h
     }
 
-    /// HTML text escaping.
+    /// A basis as a coloured badge, marked as the terminal tables mark it (`RunReport.basisLabel`).
+    static func basisBadge(_ b: Basis) -> String {
+        "<span class=\"status status-\(e(b.rawValue))\">\(e(RunReport.basisLabel(b)))</span>"
+    }
+
+        /// HTML text escaping.
     static func e(_ s: String) -> String {
         var out = ""
         out.reserveCapacity(s.utf8.count)
