@@ -308,9 +308,10 @@ struct CoxDesign: Sendable {
         //    record form's order) and the walk repeated. Usually no gap is that small.
         //
         //    Walking ascending, blocks are found last first: block r from the end is
-        //    written at slot n − 1 − r, so the nb blocks end up in descending time order
-        //    in slots n − nb ..< n (only those pages are touched). A block without deaths
-        //    is merged into the block after it in this order (the next earlier time):
+        //    written at slot r, so only the first nb slots' pages are touched, and the
+        //    rows are reversed in place afterwards into descending time order (no copy of
+        //    the counts; docs/PERFORMANCE.md, "analyze's memory"). A block without deaths
+        //    is merged into the block before it in this walk (the next earlier time):
         //    its censored patients are at risk exactly at the later death times, as that
         //    block's are, so every risk-set sum is the same (only the order of additions
         //    changes) and the evaluation skips the times with no deaths.
@@ -325,12 +326,12 @@ struct CoxDesign: Sendable {
             code.withUnsafeBufferPointer { code in
             slotCounts.withUnsafeMutableBufferPointer { slots in
                 var cut = radixValue(~k[n - 1]), last = cut, blockCut = Double.nan
-                var slot = n, row = 0, deathsInBlock = 0
-                // Merges the block in `slot` into the one after it when it has no deaths.
+                var slot = -1, row = 0, deathsInBlock = 0
+                // Merges the block in `slot` into the one before it when it has no deaths.
                 func closeBlock() {
                     guard blocks > 1, deathsInBlock == 0 else { return }
-                    for j in levelCount..<width { slots[row + width + j] += slots[row + j] }
-                    slot += 1; row += width; blocks -= 1
+                    for j in levelCount..<width { slots[row - width + j] += slots[row + j] }
+                    slot -= 1; row -= width; blocks -= 1
                 }
                 for i in stride(from: n - 1, through: 0, by: -1) {
                     let t = radixValue(~k[i])
@@ -347,7 +348,7 @@ struct CoxDesign: Sendable {
                     if cut != blockCut {
                         if blocks > 0 { closeBlock() }
                         blockCut = cut; blocks += 1; deathsInBlock = 0
-                        slot -= 1; row = slot * width
+                        slot += 1; row = slot * width
                         for j in 0..<width { slots[row + j] = 0 }
                     }
                     let c = Int(code[i]), death = c & 1
@@ -369,11 +370,23 @@ struct CoxDesign: Sendable {
             }
             _ = walk(meanAbs: sumAbs / Double(distinct))
         }
+        keys = []; code = []
+        // Descending time order: the rows reversed in place, the unused slots dropped
+        // (their pages were never touched).
+        slotCounts.withUnsafeMutableBufferPointer { slots in
+            var a = 0, b = blocks - 1
+            while a < b {
+                for j in 0..<width { slots.swapAt(a * width + j, b * width + j) }
+                a += 1; b -= 1
+            }
+        }
+        slotCounts.removeLast((n - blocks) * width)
+        let blockCounts = slotCounts
+        slotCounts = []
 
         // 4. Blocks in descending time; totals; centring and scaling of the values.
         var ends = [Int](repeating: 0, count: blocks)
         var blockDeaths = [Double](repeating: 0, count: blocks)
-        let blockCounts = Array(slotCounts[((n - blocks) * width)...])
         var levelDeaths = [Double](repeating: 0, count: levelCount)
         var levelPatients = [Double](repeating: 0, count: levelCount)
         blockCounts.withUnsafeBufferPointer { counts in

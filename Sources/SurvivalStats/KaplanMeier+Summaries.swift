@@ -17,46 +17,55 @@ extension KaplanMeierEstimate {
     /// only when the curve ends within 1.5e-8 below p.
     /// - Precondition: 0 ≤ p ≤ 1.
     /// - Complexity: O(m).
-    public func quantile(_ p: Double) -> QuantileEstimate {
-        precondition(p >= 0 && p <= 1, "quantile: probability must be in [0, 1], is \(p)")
-        return QuantileEstimate(probability: p,
-                                estimate: Self.findQuantile(time: time, curve: survival, p: p),
-                                lower: Self.findQuantile(time: time, curve: lower, p: p),
-                                upper: Self.findQuantile(time: time, curve: upper, p: p))
+    public func quantile(_ p: Double) -> QuantileEstimate { quantiles([p])[0] }
+
+    /// `quantile(p)` for each p of `probabilities`, each curve read once for all of them
+    /// (the same results as one call per p; docs/PERFORMANCE.md, "Whole-process timings").
+    /// - Precondition: every p in [0, 1].
+    /// - Complexity: O(m · probabilities.count), two passes over each of the three curves.
+    public func quantiles(_ probabilities: [Double]) -> [QuantileEstimate] {
+        for p in probabilities { precondition(p >= 0 && p <= 1, "quantile: probability must be in [0, 1], is \(p)") }
+        let estimate = Self.findQuantiles(time: time, curve: survival, probabilities)
+        let lo = Self.findQuantiles(time: time, curve: lower, probabilities)
+        let hi = Self.findQuantiles(time: time, curve: upper, probabilities)
+        return probabilities.indices.map {
+            QuantileEstimate(probability: probabilities[$0], estimate: estimate[$0], lower: lo[$0], upper: hi[$0])
+        }
     }
 
     /// `survival:::findq(c(0, time), c(0, 1 - curve), p, tol)` for one p.
     /// `curve` may hold NaN (R's NA), which `approx` ignores.
+    static func findQuantile(time: [Double], curve: [Double], p: Double) -> Double? {
+        findQuantiles(time: time, curve: curve, [p])[0]
+    }
+
+    /// `findQuantile` for each p of `probabilities`, in one pass over the curve.
     ///
     /// R's knots (x = c(0, time), y = c(0, 1 − curve) without repeated y) are visited
-    /// as they are found, in one pass, and only what the two `approx` searches keep is
-    /// held — no copy of the curve (docs/PERFORMANCE.md, "analyze's memory").
-    /// - Complexity: O(m) time; O(1) memory unless the curve rises somewhere (then a set
-    ///   of the values seen, as `duplicated()`).
-    static func findQuantile(time: [Double], curve: [Double], p: Double) -> Double? {
+    /// as they are found, in one pass, and only what the two `approx` searches of each p
+    /// keep is held — no copy of the curve (docs/PERFORMANCE.md, "analyze's memory").
+    /// The knots do not depend on p, so each p's searches see the same visits as a pass
+    /// of their own.
+    /// - Complexity: O(m · probabilities.count) time; O(probabilities.count) memory unless
+    ///   the curve rises somewhere (then a set of the values seen, as `duplicated()`).
+    static func findQuantiles(time: [Double], curve: [Double], _ probabilities: [Double]) -> [Double?] {
         let tol = quantileTolerance
         // approx(y ± tol, 1:n, p, method = "constant", f = 1, rule = 1) keeps the first
         // smallest knot ≥ p, and is NA outside [min knot, max knot].
         struct Search {
             let shift: Double
             var bestX: Double? = nil, bestKnot = Double.infinity
-            var minKnot = Double.infinity, maxKnot = -Double.infinity
-            @inline(__always) mutating func visit(_ x: Double, _ y: Double, _ p: Double) {
-                let knot = y + shift
-                minKnot = Swift.min(minKnot, knot)
-                maxKnot = Swift.max(maxKnot, knot)
+            @inline(__always) mutating func visit(_ x: Double, _ knot: Double, _ p: Double) {
                 if knot >= p && knot < bestKnot { bestKnot = knot; bestX = x }
             }
-            func result(_ p: Double) -> Double? { p >= minKnot && p <= maxKnot ? bestX : nil }
         }
-        var above = Search(shift: tol), below = Search(shift: -tol)
+        let np = probabilities.count
+        var above = [Search](repeating: Search(shift: tol), count: np)
+        var below = [Search](repeating: Search(shift: -tol), count: np)
+        // The knots' extremes are those of the visited y, shifted (rounding is monotone,
+        // so min(y) + shift is min(y + shift)), the same for every p.
+        var minY = Double.infinity, maxVisitedY = -Double.infinity
         var lastY = 0.0, maxY = 0.0
-        func visit(_ x: Double, _ y: Double) {
-            lastY = y
-            guard !y.isNaN else { return }
-            above.visit(x, y, p); below.visit(x, y, p)
-        }
-        visit(0, 0)
         // A repeat of a non-decreasing sequence can only repeat the latest value; a set
         // is needed only for a confidence curve that rises somewhere.
         var monotone = true, latest = 0.0
@@ -68,34 +77,54 @@ extension KaplanMeierEstimate {
         var seen = monotone ? Set<Double>() : Set<Double>([0])
         var seenNaN = false
         latest = 0
-        for i in time.indices {
-            let y = 1 - curve[i]
-            if y.isNaN {
-                if seenNaN { continue }
-                seenNaN = true
-            } else {
-                maxY = Swift.max(maxY, y)
-                if monotone {
-                    if y == latest { continue }  // also −0 == 0
-                    latest = y
-                } else {
-                    let key = y == 0 ? 0 : y  // −0 and 0 are duplicates
-                    if seen.contains(key) { continue }
-                    seen.insert(key)
+        probabilities.withUnsafeBufferPointer { ps in
+        above.withUnsafeMutableBufferPointer { above in
+        below.withUnsafeMutableBufferPointer { below in
+            @inline(__always) func visit(_ x: Double, _ y: Double) {
+                lastY = y
+                guard !y.isNaN else { return }
+                minY = Swift.min(minY, y); maxVisitedY = Swift.max(maxVisitedY, y)
+                let ka = y + tol, kb = y - tol
+                for k in 0..<np {
+                    let p = ps[k]
+                    above[k].visit(x, ka, p); below[k].visit(x, kb, p)
                 }
             }
-            visit(time[i], y)
-        }
-        if maxY < p { return nil }
+            visit(0, 0)
+            for i in time.indices {
+                let y = 1 - curve[i]
+                if y.isNaN {
+                    if seenNaN { continue }
+                    seenNaN = true
+                } else {
+                    maxY = Swift.max(maxY, y)
+                    if monotone {
+                        if y == latest { continue }  // also −0 == 0
+                        latest = y
+                    } else {
+                        let key = y == 0 ? 0 : y  // −0 and 0 are duplicates
+                        if seen.contains(key) { continue }
+                        seen.insert(key)
+                    }
+                }
+                visit(time[i], y)
+            }
+        }}}
         let xmax = time.last ?? 0
-        let x1 = above.result(p), x2 = below.result(p)
-        var q: Double? = nil
-        if let a = x1, let b = x2 { q = (a + b) / 2 }
-        if p == 0 { q = 0 }
-        if !lastY.isNaN, Swift.abs(p - lastY) < tol {
-            q = x1.map { ($0 + xmax) / 2 }
+        return probabilities.indices.map { k -> Double? in
+            let p = probabilities[k]
+            if maxY < p { return nil }
+            // approx is NA outside [min knot, max knot] of each shifted set.
+            func result(_ s: Search) -> Double? { p >= minY + s.shift && p <= maxVisitedY + s.shift ? s.bestX : nil }
+            let x1 = result(above[k]), x2 = result(below[k])
+            var q: Double? = nil
+            if let a = x1, let b = x2 { q = (a + b) / 2 }
+            if p == 0 { q = 0 }
+            if !lastY.isNaN, Swift.abs(p - lastY) < tol {
+                q = x1.map { ($0 + xmax) / 2 }
+            }
+            return q
         }
-        return q
     }
 
     /// The median as `print(fit)` and `summary(fit)$table` show it (`survmean`'s
@@ -138,22 +167,20 @@ extension KaplanMeierEstimate {
     public func restrictedMean(tau: Double) -> RestrictedMean {
         precondition(tau >= 0, "restrictedMean: tau must be ≥ 0, is \(tau)")
         let kept = upperBound(time, tau)
-        // Rectangles: r₀ = (t₀ − 0)·1, rⱼ = (tⱼ − tⱼ₋₁)·S(tⱼ₋₁), last = (τ − t_last)·S(t_last).
-        var mean = 0.0
-        var previousTime = 0.0, previousSurv = 1.0
-        var rectangles = [Double](repeating: 0, count: kept + 1)
-        for j in 0..<kept {
-            rectangles[j] = (time[j] - previousTime) * previousSurv
-            previousTime = time[j]
-            previousSurv = survival[j]
+        // Rectangles: r₀ = (t₀ − 0)·1, rⱼ = (tⱼ − tⱼ₋₁)·S(tⱼ₋₁), last = (τ − t_last)·S(t_last),
+        // each computed where it is added (no array of them: docs/PERFORMANCE.md,
+        // "analyze's memory"), the same products as a stored one.
+        @inline(__always) func rectangle(_ j: Int) -> Double {
+            let previousTime = j == 0 ? 0.0 : time[j - 1], previousSurv = j == 0 ? 1.0 : survival[j - 1]
+            return ((j < kept ? time[j] : tau) - previousTime) * previousSurv
         }
-        rectangles[kept] = (tau - previousTime) * previousSurv
-        for r in rectangles { mean += r }
+        var mean = 0.0
+        for j in 0...kept { mean += rectangle(j) }
         // Σ_j h_j (r_{j+1} + … + r_kept)², accumulated from the end.
         var variance = 0.0, tail = 0.0
         if kept > 0 {
             for j in stride(from: kept - 1, through: 0, by: -1) {
-                tail += rectangles[j + 1]
+                tail += rectangle(j + 1)
                 let n = nRisk[j], d = nEvent[j]
                 let h = n - d == 0 ? 0 : d / (n * (n - d))
                 variance += tail * tail * h

@@ -44,6 +44,31 @@ struct KaplanMeierTests {
         }
     }
 
+    /// `quantiles(_:)` reads each curve once for all probabilities (analyze's 25/50/75 %)
+    /// and gives, for each p, R's quantile of that p: the same as the one-p searches on
+    /// R's curves (a rising confidence curve and NA limits among them), and R's numbers.
+    @Test("quantiles of several probabilities at once are those of each alone, and R's", arguments: CurveCase.all)
+    func severalQuantilesAtOnceMatchR(_ c: CurveCase) {
+        let fit = c.fit()
+        let rows = Expected.quantiles.select(c.match)
+        let probabilities = rows.map { Expected.number($0["prob"]!) }
+        let together = fit.quantiles(probabilities + [0, 1, 0.5])
+        #expect(together.count == probabilities.count + 3)
+        for (k, row) in rows.enumerated() {
+            for (name, value) in [("quantile", together[k].estimate), ("lower", together[k].lower), ("upper", together[k].upper)] {
+                let r = Expected.number(row[name]!)
+                #expect(Expected.agrees(value, r), "\(c) p = \(probabilities[k]) \(name): \(String(describing: value)) vs R \(r)")
+            }
+        }
+        for (k, p) in (probabilities + [0, 1, 0.5]).enumerated() {
+            let alone = QuantileEstimate(probability: p,
+                                         estimate: KaplanMeierEstimate.findQuantiles(time: fit.time, curve: fit.survival, [p])[0],
+                                         lower: KaplanMeierEstimate.findQuantiles(time: fit.time, curve: fit.lower, [p])[0],
+                                         upper: KaplanMeierEstimate.findQuantiles(time: fit.time, curve: fit.upper, [p])[0])
+            #expect(together[k] == alone, "\(c) p = \(p)")
+        }
+    }
+
     /// `summary(fit, times = …, extend = TRUE)`: n.risk, surv, std.err, lower, upper, cumhaz.
     @Test("landmark survival matches summary(fit, times =)", arguments: CurveCase.all)
     func landmarksMatchR(_ c: CurveCase) {

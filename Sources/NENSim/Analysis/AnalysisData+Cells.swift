@@ -81,6 +81,8 @@ struct ExtractedPiece {
     var labels: [CSVLabels]
     /// Group labels of every record with a group, used or dropped (an emptied group is an error).
     var groupsSeen = Set<Int32>()
+    /// The last label put in `groupsSeen` (runs of one label insert once).
+    private var lastGroupSeen: Int32 = -1
     var missing: [Int]
     var dropped = 0
     var failure: NensimFailure? = nil
@@ -126,7 +128,7 @@ struct ExtractedPiece {
         var g: Int32 = -1, s: Int32 = -1, k: Int32 = -1
 
         try cell(plan.time) { tc in
-            if CSVCell.isMissing(tc) { isMissing = true; timeMissing = true; return }
+            if CSVCell.isMissing(tc) { isMissing = true; timeMissing = true; missing[plan.time] += 1; return }
             guard let x = CSVCell.number(tc) else { throw fail(plan.time, "'\(user: CSVCell.text(tc))' is not a number (a time is a number ≥ 0; a missing one is empty or NA)") }
             guard !x.isNaN else { throw fail(plan.time, "time is NaN (leave the cell empty or write NA if it is missing)") }
             guard x.isFinite else { throw fail(plan.time, "time '\(user: CSVCell.text(tc))' is not finite") }
@@ -134,7 +136,7 @@ struct ExtractedPiece {
             t = x
         }
         try cell(plan.event) { ec in
-            if CSVCell.isMissing(ec) { isMissing = true; return }
+            if CSVCell.isMissing(ec) { isMissing = true; missing[plan.event] += 1; return }
             guard let flag = plan.coding.classify(ec) else {
                 let text = CSVCell.text(ec)
                 var hint: Phrase = ""
@@ -145,17 +147,20 @@ struct ExtractedPiece {
         }
         if let index = plan.group {
             cell(index) { c in
-                if CSVCell.isMissing(c) { isMissing = true } else { g = labels[0].id(c); groupsSeen.insert(g) }
+                if CSVCell.isMissing(c) { isMissing = true; missing[index] += 1 } else {
+                    g = labels[0].id(c)
+                    if g != lastGroupSeen { groupsSeen.insert(g); lastGroupSeen = g }
+                }
             }
         }
         if let index = plan.strata {
             cell(index) { c in
-                if CSVCell.isMissing(c) { missingStrata = true } else { s = labels[1].id(c) }
+                if CSVCell.isMissing(c) { missingStrata = true; missing[index] += 1 } else { s = labels[1].id(c) }
             }
         }
         for (j, index) in plan.covariates.enumerated() {
             try cell(index) { c in
-                if CSVCell.isMissing(c) { missingCox = true; row[j] = .nan; rowLabel[j] = -1; return }
+                if CSVCell.isMissing(c) { missingCox = true; row[j] = .nan; rowLabel[j] = -1; missing[index] += 1; return }
                 if plan.isFactor[j] { rowLabel[j] = labels[3 + j].id(c); return }
                 guard let x = CSVCell.number(c) else { throw fail(index, "'\(user: CSVCell.text(c))' is not a number") }
                 guard x.isFinite else { throw fail(index, "covariate '\(user: CSVCell.text(c))' is not a finite number") }
@@ -165,7 +170,7 @@ struct ExtractedPiece {
         var w = 1.0
         if let index = plan.weights {
             try cell(index) { c in
-                if CSVCell.isMissing(c) { isMissing = true; return }
+                if CSVCell.isMissing(c) { isMissing = true; missing[index] += 1; return }
                 guard let x = CSVCell.number(c), x.isFinite, x > 0 else { throw fail(index, "weight '\(CSVCell.text(c))' is not a finite number > 0") }
                 w = x
             }
@@ -173,7 +178,7 @@ struct ExtractedPiece {
         var entry = 0.0
         if let index = plan.start {
             try cell(index) { c in
-                if CSVCell.isMissing(c) { isMissing = true; return }
+                if CSVCell.isMissing(c) { isMissing = true; missing[index] += 1; return }
                 let text = CSVCell.text(c)
                 guard let x = CSVCell.number(c), x.isFinite else { throw fail(index, "start '\(user: text)' is not a finite number") }
                 guard x >= 0 else { throw fail(index, "start \(user: text) is negative") }
@@ -185,10 +190,11 @@ struct ExtractedPiece {
         }
         if let index = plan.cluster {
             cell(index) { c in
-                if CSVCell.isMissing(c) { missingCox = true } else { k = labels[2].id(c) }
+                if CSVCell.isMissing(c) { missingCox = true; missing[index] += 1 } else { k = labels[2].id(c) }
             }
         }
-        for index in plan.usedColumns where cell(index, CSVCell.isMissing) { missing[index] += 1 }
+        // `missing` is counted per used column above, each column read once (one role a
+        // column); a record that fails stops the piece, so its counts are never used.
         if isMissing {
             dropped += 1
             return

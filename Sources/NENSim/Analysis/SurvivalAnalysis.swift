@@ -343,6 +343,92 @@ public enum SurvivalAnalysis {
             if data.event[i] { groupEvents[g] += 1 }
             if groupLast[g] == nil || groupLast[g]! < t { groupLast[g] = t }   // `max()`'s rule
         }
+        // Each analysis on the records complete in its own columns, as R's survfit,
+        // survdiff and coxph each apply na.omit to their own model frame.
+        // When every record is used (the common case) the columns are passed as they are,
+        // not copied through a list of row numbers.
+        let logRankAll = data.logRankRow.isEmpty || !data.logRankRow.contains(false)
+        let coxAll = data.coxRow.isEmpty || !data.coxRow.contains(false)
+        let logRankRows = logRankAll ? [] : (0..<data.count).filter { data.logRankRow[$0] }
+        let coxRows = coxAll ? [] : (0..<data.count).filter { data.coxRow[$0] }
+        let logRankCount = logRankAll ? data.count : logRankRows.count, coxCount = coxAll ? data.count : coxRows.count
+        // The Cox model first, before the curves' tables exist: its design and the
+        // covariate matrix are freed before the tables are made, so the two peaks do not
+        // add up (docs/PERFORMANCE.md, "analyze's memory"). Its notes follow the log-rank
+        // test's, as before.
+        var coxNotes: [String] = []
+        var usedByCox: Int? = nil
+        var cox: CoxSummary? = nil
+        var coxFailure: String? = nil
+        var phTest: PHTestSummary? = nil
+        var zph: CoxZPHResult? = nil
+        var zphTermOfColumn: [Int] = []
+        let p = data.covariateNames.count
+        let q = (k - 1) + p
+        if q > 0 {
+            var names: [String] = []
+            if let group = options.group { names += data.groupLabels.dropFirst().map { group + $0 } }
+            names += data.covariateNames
+            usedByCox = coxCount
+            var x = [Double](repeating: 0, count: coxCount * q)
+            for row in 0..<coxCount {
+                let i = coxAll ? row : coxRows[row]
+                if data.group[i] > 0 { x[row * q + data.group[i] - 1] = 1 }
+                for j in 0..<p { x[row * q + k - 1 + j] = data.covariates[i * p + j] }
+            }
+            do {
+                func rows<T>(_ a: [T]) -> [T] { coxAll ? a : coxRows.map { a[$0] } }
+                let fit = try CoxPH.fit(time: rows(data.time), event: rows(data.event), covariates: x, columns: q, strata: data.strata.map(rows),
+                                        ties: options.ties, confidenceLevel: options.confidenceLevel, weights: data.weight.map(rows),
+                                        cluster: data.cluster.map(rows), robust: options.robust, start: data.start.map(rows))
+                let terms = (0..<q).map { j in
+                    CoxTerm(name: names[j], coefficient: fit.coefficients[j], standardError: fit.standardErrors[j],
+                            hazardRatio: fit.hazardRatios[j], lower: fit.lowerCI[j], upper: fit.upperCI[j],
+                            z: fit.zScores[j], pValue: fit.pValues[j], possiblyInfinite: fit.possiblyInfinite[j],
+                            robustStandardError: fit.robustStandardErrors?[j])
+                }
+                cox = CoxSummary(
+                    ties: options.ties.rawValue, strata: options.strata, n: fit.n, events: fit.events, iterations: fit.iterations,
+                    terms: terms, variance: fit.variance, logLikelihoodNull: fit.logLikelihoodNull, logLikelihood: fit.logLikelihood,
+                    likelihoodRatio: TestSummary(statistic: fit.likelihoodRatio.statistic, df: fit.likelihoodRatio.df, pValue: fit.likelihoodRatio.pValue),
+                    wald: TestSummary(statistic: fit.wald.statistic, df: fit.wald.df, pValue: fit.wald.pValue),
+                    score: TestSummary(statistic: fit.score.statistic, df: fit.score.df, pValue: fit.score.pValue),
+                    robustScore: fit.robustScore.map { TestSummary(statistic: $0.statistic, df: $0.df, pValue: $0.pValue) },
+                    clusters: fit.clusters)
+                for t in terms where t.possiblyInfinite {
+                    coxNotes.append("Cox: the log-likelihood converged before \(t.name); its coefficient may be infinite (as R warns)")
+                }
+                if let transform = options.phTest {
+                    // R's terms: the group's contrasts together, each factor covariate's columns together.
+                    var zphTerms: [(name: String, columns: [Int])] = []
+                    var c = 0
+                    if let group = options.group, k > 1 { zphTerms.append((group, Array(0..<(k - 1)))); c = k - 1 }
+                    for name in options.covariates {
+                        let width = data.factorLevels[name].map { $0.count - 1 } ?? 1
+                        zphTerms.append((name, Array(c..<(c + width)))); c += width
+                    }
+                    do {
+                        // The model's records with its time fix (as `CoxPH.fit` applies it).
+                        var stop = rows(data.time), entry = data.start.map(rows)
+                        if let e = entry { (entry, stop) = try TimeFix.fixedIntervals(start: e, stop: stop) } else if let f = TimeFix.fixed(stop) { stop = f }
+                        let z = try CoxZPH.test(time: stop, start: entry, event: rows(data.event), covariates: x, columns: q, beta: fit.coefficients,
+                                                terms: zphTerms, strata: data.strata.map(rows), weights: data.weight.map(rows),
+                                                ties: options.ties, transform: transform)
+                        func term(_ t: CoxZPHResult.Test) -> PHTestTerm { PHTestTerm(name: t.name, chiSquare: t.chiSquare, df: t.df, pValue: t.pValue) }
+                        phTest = PHTestSummary(transform: transform.rawValue, terms: z.tests.dropLast().map(term), global: term(z.tests.last!))
+                        zph = z
+                        zphTermOfColumn = [Int](repeating: 0, count: q)
+                        for (t, term) in zphTerms.enumerated() { for c in term.columns { zphTermOfColumn[c] = t } }
+                    } catch {
+                        coxNotes.append("proportional-hazards test not computed: \(error)")
+                    }
+                }
+            } catch {
+                coxFailure = "\(error)"
+                coxNotes.append("Cox model not fitted: \(error)")
+            }
+        }
+
         // R's time fix over all the curves' records together, as `survfit(… ~ group)`;
         // with weights, every count is a sum of weights (`survfit(…, weights = w)`).
         // Right-censored, unweighted records (the common case) go into each group's table
@@ -395,15 +481,6 @@ public enum SurvivalAnalysis {
             tauRule = k > 1 ? "smallest of the groups' last follow-up times" : "last follow-up time"
         }
 
-        // Each analysis on the records complete in its own columns, as R's survfit,
-        // survdiff and coxph each apply na.omit to their own model frame.
-        // When every record is used (the common case) the columns are passed as they are,
-        // not copied through a list of row numbers.
-        let logRankAll = data.logRankRow.isEmpty || !data.logRankRow.contains(false)
-        let coxAll = data.coxRow.isEmpty || !data.coxRow.contains(false)
-        let logRankRows = logRankAll ? [] : (0..<data.count).filter { data.logRankRow[$0] }
-        let coxRows = coxAll ? [] : (0..<data.count).filter { data.coxRow[$0] }
-        let logRankCount = logRankAll ? data.count : logRankRows.count, coxCount = coxAll ? data.count : coxRows.count
         func logRankSubset<T>(_ a: [T]) -> [T] { logRankAll ? a : logRankRows.map { a[$0] } }
         var usedByLogRank: Int? = nil
         var logRank: LogRankSummary? = nil
@@ -430,6 +507,8 @@ public enum SurvivalAnalysis {
             }
         }
 
+        notes += coxNotes
+
         // One curve at a time: fitted, summarised, handed to `eachCurve`, and kept only
         // with `keepCurves`; its table is freed with it.
         let z = Distributions.normalQuantile(1 - (1 - options.confidenceLevel) / 2)
@@ -446,7 +525,7 @@ public enum SurvivalAnalysis {
                 let l = km.survival(at: t)
                 return LandmarkSummary(time: t, nRisk: l.nRisk, survival: l.survival, standardError: l.standardError, lower: l.lower, upper: l.upper)
             }
-            let quantiles = [0.25, 0.5, 0.75].map { QuantileSummary(km.quantile($0)) }
+            let quantiles = km.quantiles([0.25, 0.5, 0.75]).map(QuantileSummary.init)
             groups.append(GroupSummary(
                 label: data.groupLabels[g], n: groupSize[g], events: nEvents, censored: groupSize[g] - nEvents,
                 lastTime: lastTimes[g], median: quantiles[1], printedMedian: QuantileSummary(km.printedMedian),
@@ -464,78 +543,6 @@ public enum SurvivalAnalysis {
             let p = d.se > 0 ? 2 * Distributions.normalSurvival(abs(d.estimate / d.se)) : .nan
             differences.append(RMSTDifference(group: data.groupLabels[g], reference: data.groupLabels[0], tau: tau,
                                               estimate: d.estimate, standardError: d.se, lower: d.lower, upper: d.upper, pValue: p))
-        }
-
-        var usedByCox: Int? = nil
-        var cox: CoxSummary? = nil
-        var coxFailure: String? = nil
-        var phTest: PHTestSummary? = nil
-        var zph: CoxZPHResult? = nil
-        var zphTermOfColumn: [Int] = []
-        let p = data.covariateNames.count
-        let q = (k - 1) + p
-        if q > 0 {
-            var names: [String] = []
-            if let group = options.group { names += data.groupLabels.dropFirst().map { group + $0 } }
-            names += data.covariateNames
-            usedByCox = coxCount
-            var x = [Double](repeating: 0, count: coxCount * q)
-            for row in 0..<coxCount {
-                let i = coxAll ? row : coxRows[row]
-                if data.group[i] > 0 { x[row * q + data.group[i] - 1] = 1 }
-                for j in 0..<p { x[row * q + k - 1 + j] = data.covariates[i * p + j] }
-            }
-            do {
-                func rows<T>(_ a: [T]) -> [T] { coxAll ? a : coxRows.map { a[$0] } }
-                let fit = try CoxPH.fit(time: rows(data.time), event: rows(data.event), covariates: x, columns: q, strata: data.strata.map(rows),
-                                        ties: options.ties, confidenceLevel: options.confidenceLevel, weights: data.weight.map(rows),
-                                        cluster: data.cluster.map(rows), robust: options.robust, start: data.start.map(rows))
-                let terms = (0..<q).map { j in
-                    CoxTerm(name: names[j], coefficient: fit.coefficients[j], standardError: fit.standardErrors[j],
-                            hazardRatio: fit.hazardRatios[j], lower: fit.lowerCI[j], upper: fit.upperCI[j],
-                            z: fit.zScores[j], pValue: fit.pValues[j], possiblyInfinite: fit.possiblyInfinite[j],
-                            robustStandardError: fit.robustStandardErrors?[j])
-                }
-                cox = CoxSummary(
-                    ties: options.ties.rawValue, strata: options.strata, n: fit.n, events: fit.events, iterations: fit.iterations,
-                    terms: terms, variance: fit.variance, logLikelihoodNull: fit.logLikelihoodNull, logLikelihood: fit.logLikelihood,
-                    likelihoodRatio: TestSummary(statistic: fit.likelihoodRatio.statistic, df: fit.likelihoodRatio.df, pValue: fit.likelihoodRatio.pValue),
-                    wald: TestSummary(statistic: fit.wald.statistic, df: fit.wald.df, pValue: fit.wald.pValue),
-                    score: TestSummary(statistic: fit.score.statistic, df: fit.score.df, pValue: fit.score.pValue),
-                    robustScore: fit.robustScore.map { TestSummary(statistic: $0.statistic, df: $0.df, pValue: $0.pValue) },
-                    clusters: fit.clusters)
-                for t in terms where t.possiblyInfinite {
-                    notes.append("Cox: the log-likelihood converged before \(t.name); its coefficient may be infinite (as R warns)")
-                }
-                if let transform = options.phTest {
-                    // R's terms: the group's contrasts together, each factor covariate's columns together.
-                    var zphTerms: [(name: String, columns: [Int])] = []
-                    var c = 0
-                    if let group = options.group, k > 1 { zphTerms.append((group, Array(0..<(k - 1)))); c = k - 1 }
-                    for name in options.covariates {
-                        let width = data.factorLevels[name].map { $0.count - 1 } ?? 1
-                        zphTerms.append((name, Array(c..<(c + width)))); c += width
-                    }
-                    do {
-                        // The model's records with its time fix (as `CoxPH.fit` applies it).
-                        var stop = rows(data.time), entry = data.start.map(rows)
-                        if let e = entry { (entry, stop) = try TimeFix.fixedIntervals(start: e, stop: stop) } else if let f = TimeFix.fixed(stop) { stop = f }
-                        let z = try CoxZPH.test(time: stop, start: entry, event: rows(data.event), covariates: x, columns: q, beta: fit.coefficients,
-                                                terms: zphTerms, strata: data.strata.map(rows), weights: data.weight.map(rows),
-                                                ties: options.ties, transform: transform)
-                        func term(_ t: CoxZPHResult.Test) -> PHTestTerm { PHTestTerm(name: t.name, chiSquare: t.chiSquare, df: t.df, pValue: t.pValue) }
-                        phTest = PHTestSummary(transform: transform.rawValue, terms: z.tests.dropLast().map(term), global: term(z.tests.last!))
-                        zph = z
-                        zphTermOfColumn = [Int](repeating: 0, count: q)
-                        for (t, term) in zphTerms.enumerated() { for c in term.columns { zphTermOfColumn[c] = t } }
-                    } catch {
-                        notes.append("proportional-hazards test not computed: \(error)")
-                    }
-                }
-            } catch {
-                coxFailure = "\(error)"
-                notes.append("Cox model not fitted: \(error)")
-            }
         }
 
         let report = AnalysisReport(
