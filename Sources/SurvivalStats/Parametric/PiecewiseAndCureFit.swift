@@ -14,6 +14,9 @@ public enum SurvivalModel: Hashable, Sendable {
     /// (not the generalized gamma, whose Q derivatives are numerical).
     public static let cureFamilies: [ParametricFamily] = [.exponential, .weibull, .gompertz, .lognormal, .loglogistic]
 
+    /// π = 1/(1 + e^{−c}) from its logit c, without overflow.
+    public static func cureFraction(logit c: Double) -> Double { CureLikelihood.fraction(c) }
+
     /// `weibull`, `pwexp`, `cure-weibull`: the names of `--dist` and of fit.json's `dist`.
     public var name: String {
         switch self {
