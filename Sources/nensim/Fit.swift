@@ -399,10 +399,10 @@ struct FitReport: Codable {
 
 extension FitReport {
     static let colors = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02"]
-    /// One colour per family, the same in every group; the piecewise exponential brown,
+    /// One colour per family, the same in every group; the piecewise exponential blue,
     /// a mixture cure its base family's colour, dashed (`dash`).
     static func color(_ dist: String) -> String {
-        if dist == "pwexp" { return "#a6761d" }
+        if dist == "pwexp" { return "#1f78b4" }
         let base = dist.hasPrefix("cure-") ? String(dist.dropFirst(5)) : dist
         return colors[(ParametricFamily.allCases.firstIndex { $0.rawValue == base } ?? 0) % colors.count]
     }
