@@ -53,7 +53,7 @@ struct Fit: ParsableCommand {
     @Option(name: .customLong("export-evidence"), help: ArgumentHelp("Write an evidence file with one arm per group whose PFS is the chosen fit (run it with nensim --evidence FILE --arms ARM).", valueName: "file.json"))
     var exportEvidence: String?
 
-    @Option(name: .customLong("export-dist"), help: "The family to export (default: the smallest AIC in each group); run simulates every family.")
+    @Option(name: .customLong("export-dist"), help: "The model to export: a family, pwexp or cure-FAMILY (default: the smallest AIC in each group); run simulates every model.")
     var exportDist: String?
 
     @Option(name: .customLong("export-arm"), help: "Arm id of the exported arm (snake_case; with --group, _<group> is appended).")
