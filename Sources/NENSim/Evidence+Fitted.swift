@@ -8,8 +8,11 @@ import SurvivalStats
 public struct FittedDistribution: Codable, Sendable, Equatable {
     /// The endpoint the distribution describes (`pfs`).
     public var endpoint: String
-    /// `exponential`, `weibull`, `gompertz`, `lognormal`, `loglogistic` or `gengamma`.
+    /// `exponential`, `weibull`, `gompertz`, `lognormal`, `loglogistic`, `gengamma`,
+    /// `pwexp` (with `cuts`) or `cure-FAMILY` (`SurvivalModel.name`).
     public var dist: String
+    /// A piecewise exponential's cut points in months (nil for the other models).
+    public var cuts: [Double]? = nil
     /// Estimation-scale parameters (names as docs/PARAMETRIC.md), in months.
     public var parameters: [NamedValue]
     /// Covariance of `parameters`, row-major rows.
@@ -30,8 +33,25 @@ public struct FittedDistribution: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case endpoint, dist, parameters, covariance, natural, data, group, n, events
+        case endpoint, dist, cuts, parameters, covariance, natural, data, group, n, events
         case logLik = "log_lik"
+    }
+
+    /// The model `dist` names (nil for an unknown one; the parser refuses those).
+    public var model: SurvivalModel? { SurvivalModel.named(dist, cuts: cuts) }
+
+    /// The arm law at estimation-scale parameters `theta` (default: the fitted ones): a
+    /// family, the piecewise exponential with rates e^θ, or the base family under the cure
+    /// fraction π = logistic(θ_last). The one reading of a fit as a law, for calibration
+    /// and for PSA's redrawn parameters.
+    /// - Precondition: `model` is not nil and `theta` has its parameter count.
+    public func law(_ theta: [Double]? = nil) -> ArmDistribution {
+        let t = theta ?? parameters.map(\.value)
+        switch model! {
+        case let .family(f): return ArmDistribution(family: f, parameters: t)
+        case let .piecewise(cuts): return ArmDistribution(piecewise: PiecewiseExponentialDistribution(cuts: cuts, rates: t.map { exp($0) })!)
+        case let .cure(f): return ArmDistribution(family: f, parameters: Array(t.dropLast()), cureFraction: SurvivalModel.cureFraction(logit: t.last!))
+        }
     }
 
     public init(endpoint: String, dist: String, parameters: [NamedValue], covariance: [[Double]], natural: [NamedValue],
@@ -40,11 +60,12 @@ public struct FittedDistribution: Codable, Sendable, Equatable {
         self.natural = natural; self.data = data; self.group = group; self.n = n; self.events = events; self.logLik = logLik
     }
 
-    public static let families = ["exponential", "weibull", "gompertz", "lognormal", "loglogistic", "gengamma"]
+    /// The `dist` values a fit may have.
+    public static let families = ParametricFamily.allCases.map(\.rawValue) + ["pwexp"] + SurvivalModel.cureFamilies.map { "cure-\($0.rawValue)" }
 }
 
 extension EvidenceParser {
-    static let fitKeys = ["endpoint", "dist", "parameters", "covariance", "natural", "data", "group", "n", "events", "log_lik"]
+    static let fitKeys = ["endpoint", "dist", "cuts", "parameters", "covariance", "natural", "data", "group", "n", "events", "log_lik"]
 
     /// Reads an arm's `fit` object. A family the engine cannot simulate yet is refused
     /// here, in one line, so no command runs a silently different distribution.
@@ -62,8 +83,15 @@ extension EvidenceParser {
             }
         }
         let parameters = try named("parameters")
-        let family = ParametricFamily(rawValue: dist)!
-        let expected = [family.linearPredictorName] + family.auxiliaryNames
+        let cuts = try object.numberArray("cuts", required: false)
+        if dist == "pwexp" {
+            guard let cuts, !cuts.isEmpty else { throw failure(object.path + ".cuts", "a pwexp fit needs its cut points (months)") }
+            if let problem = LawOptions.problem(cuts: cuts, rates: [Double](repeating: 1, count: cuts.count + 1)) { throw failure(object.path + ".cuts", problem) }
+        } else if cuts != nil {
+            throw failure(object.path + ".cuts", "cut points belong to a pwexp fit only")
+        }
+        let model = SurvivalModel.named(dist, cuts: cuts)!
+        let expected = model.parameterNames
         guard parameters.count == expected.count, parameters.allSatisfy({ $0.value.isFinite }) else {
             throw failure(object.path + ".parameters", "a \(dist) has \(expected.count) finite parameters (\(expected.joined(separator: ", "))); got \(parameters.count)")
         }
@@ -81,10 +109,12 @@ extension EvidenceParser {
         }
         let n = try object.integer("n")!, events = try object.integer("events")!
         guard n > 0, events >= 0, events <= n else { throw failure(object.path + ".events", "events \(events) must be between 0 and n = \(n)") }
-        return FittedDistribution(endpoint: endpoint, dist: dist, parameters: parameters, covariance: covariance,
-                                  natural: try named("natural"), data: try object.string("data")!,
-                                  group: try object.string("group", required: false), n: n, events: events,
-                                  logLik: try object.number("log_lik")!)
+        var fit = FittedDistribution(endpoint: endpoint, dist: dist, parameters: parameters, covariance: covariance,
+                                     natural: try named("natural"), data: try object.string("data")!,
+                                     group: try object.string("group", required: false), n: n, events: events,
+                                     logLik: try object.number("log_lik")!)
+        fit.cuts = cuts
+        return fit
     }
 }
 

@@ -251,7 +251,8 @@ public struct ArmEvidence: Codable, Sendable, Equatable {
     }
 
     /// The PFS family the arm is calibrated in: `dist.pfs`, else the family of its `fit`, else the Weibull.
-    public var pfsFamily: ParametricFamily { dist?.pfs ?? fit.flatMap { ParametricFamily(rawValue: $0.dist) } ?? .weibull }
+    /// (A piecewise-exponential fit's family is the exponential, a cure fit's its base.)
+    public var pfsFamily: ParametricFamily { dist?.pfs ?? fit.flatMap { $0.model?.baseFamily } ?? .weibull }
     /// The post-progression family: `dist.pps`, else the exponential.
     public var ppsFamily: ParametricFamily { dist?.pps ?? .exponential }
 

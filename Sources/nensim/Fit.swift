@@ -7,11 +7,11 @@ import SurvivalStats
 /// likelihood, ranked by AIC per group (docs/FIT.md; the statistics: docs/PARAMETRIC.md).
 struct Fit: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Fit parametric survival families (exponential, Weibull, Gompertz, log-normal, log-logistic, generalized gamma) to a CSV file, ranked by AIC.",
+        abstract: "Fit parametric survival families (exponential, Weibull, Gompertz, log-normal, log-logistic, generalized gamma, piecewise exponential, mixture cure) to a CSV file, ranked by AIC.",
         discussion: """
         Example: nensim fit lung.csv --time time --event status --event-codes 1,2 --group sex --out fit-lung
 
-        Reads the file as `nensim analyze` does (header row; a record with an empty or NA cell in a used column is dropped and counted). Per group: each family's parameters with 95% CIs, log-likelihood, AIC, BIC, and the median and RMST with delta-method CIs. The exponential, Weibull, log-normal and log-logistic equal R's survreg; the Gompertz and generalized gamma flexsurv's parameterisation (docs/PARAMETRIC.md). With --covariates the model is AFT (on mu) or, for the Gompertz, PH (on log rate), and the median and RMST are at the covariates' means.
+        Reads the file as `nensim analyze` does (header row; a record with an empty or NA cell in a used column is dropped and counted). Per group: each family's parameters with 95% CIs, log-likelihood, AIC, BIC, and the median and RMST with delta-method CIs. The exponential, Weibull, log-normal and log-logistic equal R's survreg; the Gompertz and generalized gamma flexsurv's parameterisation (docs/PARAMETRIC.md). With --covariates the model is AFT (on mu) or, for the Gompertz, PH (on log rate), and the median and RMST are at the covariates' means. pwexp (with --cuts) is the piecewise exponential, cure-FAMILY a mixture cure over a family (docs/FIT.md); neither takes covariates.
 
         Exit codes: 64 a wrong flag or column; 65 malformed data, or no family could be fitted; 66 the file is missing; 73 the --out folder cannot be written; 74 reading or writing failed part-way.
         """
@@ -32,8 +32,11 @@ struct Fit: ParsableCommand {
     @Option(name: .long, help: "Column with the group: each group fitted on its own.")
     var group: String?
 
-    @Option(name: .long, help: ArgumentHelp("Families, comma-separated, or all: exponential, weibull, gompertz, lognormal, loglogistic, gengamma.", valueName: "all|weibull,…"))
+    @Option(name: .long, help: ArgumentHelp("Models, comma-separated: all (the six families), exponential, weibull, gompertz, lognormal, loglogistic, gengamma, pwexp (needs --cuts), cure-exponential, cure-weibull, cure-gompertz, cure-lognormal, cure-loglogistic.", valueName: "all|weibull,…"))
     var dist: String = "all"
+
+    @Option(name: .long, help: ArgumentHelp("Cut points of --dist pwexp in months (converted with --time-unit), increasing, e.g. 6,12,24.", valueName: "t1,t2,…"))
+    var cuts: String?
 
     @Option(name: .long, help: ArgumentHelp("Numeric columns in the linear predictor, comma-separated.", valueName: "a,b"))
     var covariates: String?
@@ -50,7 +53,7 @@ struct Fit: ParsableCommand {
     @Option(name: .customLong("export-evidence"), help: ArgumentHelp("Write an evidence file with one arm per group whose PFS is the chosen fit (run it with nensim --evidence FILE --arms ARM).", valueName: "file.json"))
     var exportEvidence: String?
 
-    @Option(name: .customLong("export-dist"), help: "The family to export (default: the smallest AIC in each group); run simulates every family.")
+    @Option(name: .customLong("export-dist"), help: "The model to export: a family, pwexp or cure-FAMILY (default: the smallest AIC in each group); run simulates every model.")
     var exportDist: String?
 
     @Option(name: .customLong("export-arm"), help: "Arm id of the exported arm (snake_case; with --group, _<group> is appended).")
@@ -63,16 +66,16 @@ struct Fit: ParsableCommand {
 
     func validate() throws {
         if let tau { guard tau.isFinite, tau > 0 else { throw ValidationError("--tau \(tau): must be a positive time") } }
-        do { _ = try families(); _ = try analysisOptions() } catch let f as NensimFailure { throw validationError(f) }
         guard Self.monthsPerUnit[timeUnit] != nil else { throw ValidationError("--time-unit '\(timeUnit)': expected months, days, weeks or years") }
+        do { _ = try families(); _ = try analysisOptions() } catch let f as NensimFailure { throw validationError(f) }
         if exportEvidence != nil {
             guard exportArm.range(of: "^[a-z][a-z0-9_]*$", options: .regularExpression) != nil else {
                 throw ValidationError("--export-arm '\(exportArm)': an arm id is snake_case (a-z, 0-9, _), starting with a letter")
             }
             if covariates != nil { throw ValidationError("--export-evidence: a fit with --covariates is not one arm's distribution; export a fit without covariates (use --group for arms)") }
             if let exportDist {
-                guard let f = ParametricFamily(rawValue: exportDist) else { throw ValidationError("--export-dist '\(exportDist)': not a family (\(ParametricFamily.allCases.map(\.rawValue).joined(separator: ", ")))") }
-                guard (try? families())?.contains(f) ?? false else { throw ValidationError("--export-dist \(exportDist): not among the fitted families (--dist \(dist))") }
+                guard FittedDistribution.families.contains(exportDist) else { throw ValidationError("--export-dist '\(exportDist)': not a model (\(FittedDistribution.families.joined(separator: ", ")))") }
+                guard (try? families())?.contains(where: { $0.name == exportDist }) ?? false else { throw ValidationError("--export-dist \(exportDist): not among the fitted models (--dist \(dist))") }
             }
         } else if exportDist != nil {
             throw ValidationError("--export-dist needs --export-evidence FILE")
@@ -82,19 +85,39 @@ struct Fit: ParsableCommand {
     /// Months per unit of the time column (1 month = 30.4375 days, docs/MODEL.md).
     static let monthsPerUnit: [String: Double] = ["months": 1, "days": 1 / 30.4375, "weeks": 7 / 30.4375, "years": 12]
 
-    /// The families asked for, in the order given (`all`: every family).
-    func families() throws -> [ParametricFamily] {
-        if dist.trimmingCharacters(in: .whitespaces) == "all" { return ParametricFamily.allCases }
-        var list: [ParametricFamily] = []
+    /// The models asked for, in the order given (`all`: the six families). `pwexp` takes
+    /// the cut points of `--cuts` (months) in the data's time unit.
+    func families() throws -> [SurvivalModel] {
+        let cutPoints = try parsedCuts()
+        var list: [SurvivalModel] = []
         for part in dist.split(separator: ",", omittingEmptySubsequences: false) {
             let name = part.trimmingCharacters(in: .whitespaces).lowercased()
-            guard let f = ParametricFamily(rawValue: name) else {
-                let hint = closestMatch(to: name, in: ParametricFamily.allCases.map(\.rawValue)).map { " — did you mean '\($0)'?" } ?? ""
-                throw NensimFailure.usage("--dist '\(dist)': '\(name)' is not a family\(hint); the families are all, \(ParametricFamily.allCases.map(\.rawValue).joined(separator: ", "))")
+            if name == "all" {
+                for f in ParametricFamily.allCases where !list.contains(.family(f)) { list.append(.family(f)) }
+                continue
             }
-            if !list.contains(f) { list.append(f) }
+            if name == "pwexp" && cutPoints == nil { throw NensimFailure.usage("--dist pwexp needs its cut points: --cuts 6,12,24 (months)") }
+            guard let m = SurvivalModel.named(name, cuts: cutPoints.map { c in c.map { $0 / Self.monthsPerUnit[timeUnit]! } }) else {
+                let names = ["all"] + FittedDistribution.families
+                let hint = name == "cure-gengamma" ? " (a cure over the generalized gamma is not fitted)" : closestMatch(to: name, in: names).map { " — did you mean '\($0)'?" } ?? ""
+                throw NensimFailure.usage("--dist '\(dist)': '\(name)' is not a model\(hint); the models are \(names.joined(separator: ", "))")
+            }
+            if !list.contains(m) { list.append(m) }
+        }
+        if cutPoints != nil && !list.contains(where: { $0.name == "pwexp" }) { throw NensimFailure.usage("--cuts needs --dist pwexp (e.g. --dist all,pwexp)") }
+        if covariates != nil, let m = list.first(where: { if case .family = $0 { return false } else { return true } }) {
+            throw NensimFailure.usage("--dist \(m.name): a piecewise exponential or cure model is fitted without --covariates")
         }
         return list
+    }
+
+    /// `--cuts` in months: positive, finite, strictly increasing.
+    func parsedCuts() throws -> [Double]? {
+        guard let cuts else { return nil }
+        let values = cuts.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, let c = values as? [Double] else { throw NensimFailure.usage("--cuts '\(cuts)': expected comma-separated months, e.g. 6,12,24") }
+        if let problem = LawOptions.problem(cuts: c, rates: [Double](repeating: 1, count: c.count + 1)) { throw NensimFailure.usage("--cuts '\(cuts)': \(problem)") }
+        return c
     }
 
     func analysisOptions() throws -> AnalysisOptions {
@@ -123,7 +146,7 @@ struct Fit: ParsableCommand {
             let result = try FitReport.make(data, families: families, tau: tau, input: file, commandLine: commandLine, withCurves: folder != nil)
             var text = result.text()
             if let exportEvidence {
-                let data = try result.evidence(dist: exportDist.flatMap(ParametricFamily.init(rawValue:)), arm: exportArm,
+                let data = try result.evidence(dist: exportDist, arm: exportArm,
                                                monthsPerUnit: Self.monthsPerUnit[timeUnit]!)
                 if FileManager.default.fileExists(atPath: exportEvidence) && !force {
                     throw NensimFailure.cannotCreate("--export-evidence \(exportEvidence): the file exists; choose another name or add --force")
@@ -166,7 +189,10 @@ struct FamilyResult: Codable {
         var upper: Double
     }
     struct Natural: Codable { var name: String; var value: Double }
+    /// `SurvivalModel.name`: a family, `pwexp`, `cure-FAMILY`.
     var dist: String
+    /// A piecewise exponential's cut points in the data's time unit (absent otherwise).
+    var cuts: [Double]?
     var rank: Int
     var parameters: [Parameter]
     /// R's d/p/q parameters of the fitted distribution (at the covariate means).
@@ -229,7 +255,7 @@ struct FitReport: Codable {
 
     /// - Parameter withCurves: compute each group's Kaplan–Meier curve (for fit.json and
     ///   fit.svg); without it `km` is empty.
-    static func make(_ data: AnalysisData, families: [ParametricFamily], tau tauOption: Double?, input: String, commandLine: [String],
+    static func make(_ data: AnalysisData, families: [SurvivalModel], tau tauOption: Double?, input: String, commandLine: [String],
                      withCurves: Bool = true) throws -> FitReport {
         let p = data.covariateNames.count
         let z = Distributions.normalQuantile(0.975)
@@ -249,28 +275,32 @@ struct FitReport: Codable {
                 zz.reserveCapacity(rows.count * p)
                 for i in rows { zz.append(contentsOf: data.covariates[(i * p)..<((i + 1) * p)]) }
             }
-            var fits: [(ParametricFamily, ParametricFit)] = []
+            var fits: [(SurvivalModel, ParametricFit)] = []
             var failures: [GroupResult.Failure] = []
             // The group's records prepared once for all families (docs/PARAMETRIC.md, "Speed").
             do {
                 let prepared = try ParametricData(time: time, event: event, covariates: zz, covariateCount: p)
-                for family in families {
+                for model in families {
                     do {
+                        guard case let .family(family) = model else {
+                            fits.append((model, try ParametricFit.fit(model, data: prepared)))
+                            continue
+                        }
                         // The generalized gamma starts from the Weibull (Q = 1): reuse it when fitted.
-                        let start = family == .gengamma ? fits.first { $0.0 == .weibull }.map { $0.1.estimates + [1] } : nil
-                        fits.append((family, try ParametricFit.fit(family, data: prepared, covariateNames: data.covariateNames, start: start)))
+                        let start = family == .gengamma ? fits.first { $0.0 == .family(.weibull) }.map { $0.1.estimates + [1] } : nil
+                        fits.append((model, try ParametricFit.fit(family, data: prepared, covariateNames: data.covariateNames, start: start)))
                     } catch let e as ParametricFitError {
-                        failures.append(.init(dist: family.rawValue, message: e.description))
+                        failures.append(.init(dist: model.name, message: e.description))
                     }
                 }
             } catch let e as ParametricFitError {
-                failures = families.map { .init(dist: $0.rawValue, message: e.description) }
+                failures = families.map { .init(dist: $0.name, message: e.description) }
             }
             fits.sort { $0.1.aic < $1.1.aic }
             let best = fits.first?.1.aic ?? 0
             var results: [FamilyResult] = []
             var groupCurves: [String: any SurvivalDistribution] = [:]
-            for (rank, (family, fit)) in fits.enumerated() {
+            for (rank, (model, fit)) in fits.enumerated() {
                 let P = fit.parameterCount
                 let se = fit.standardErrors
                 let parameters = (0..<P).map { j in
@@ -280,17 +310,20 @@ struct FitReport: Codable {
                 let d = fit.distribution(covariates: means)
                 var eta = fit.estimates[0]
                 for j in 0..<p { eta += fit.estimates[1 + j] * means[j] }
-                let natural = family.naturalParameters(eta: eta, auxiliary: Array(fit.estimates[(p + 1)...])).map { FamilyResult.Natural(name: $0.name, value: $0.value) }
+                let natural = (p == 0 ? model.naturalParameters(fit.estimates) : fit.family.naturalParameters(eta: eta, auxiliary: Array(fit.estimates[(p + 1)...])))
+                    .map { FamilyResult.Natural(name: $0.name, value: $0.value) }
                 let (m, mse) = fit.deltaMethod(covariates: means) { $0.median }
                 // Median CI on the log scale (it is positive), RMST CI plain.
                 let medianCI = IntervalEstimate(m, mse, lower: m * exp(-z * mse / m), upper: m * exp(z * mse / m))
                 let (r, rse) = fit.deltaMethod(covariates: means) { $0.restrictedMean(tau) }
                 let rmst = IntervalEstimate(r, rse, lower: r - z * rse, upper: r + z * rse)
-                results.append(FamilyResult(dist: family.rawValue, rank: rank + 1, parameters: parameters, natural: natural,
+                var cuts: [Double]? = nil
+                if case let .piecewise(c) = model { cuts = c }
+                results.append(FamilyResult(dist: model.name, cuts: cuts, rank: rank + 1, parameters: parameters, natural: natural,
                                             covariance: (0..<P).map { i in (0..<P).map { fit.covariance[i * P + $0] } },
                                             logLik: fit.logLikelihood, aic: fit.aic, bic: fit.bic, deltaAIC: fit.aic - best,
                                             median: medianCI, rmst: rmst, iterations: fit.iterations))
-                groupCurves[family.rawValue] = d
+                groupCurves[model.name] = d
             }
             // The Kaplan–Meier curve is drawn and written only with files to write.
             let km = withCurves ? KMCurve.thinned(KaplanMeier.fit(time: time, event: event)) : KMCurve(time: [], surv: [], lower: [], upper: [])
@@ -366,10 +399,15 @@ struct FitReport: Codable {
 
 extension FitReport {
     static let colors = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02"]
-    /// One colour per family, the same in every group.
+    /// One colour per family, the same in every group; the piecewise exponential blue,
+    /// a mixture cure its base family's colour, dashed (`dash`).
     static func color(_ dist: String) -> String {
-        colors[(ParametricFamily.allCases.firstIndex { $0.rawValue == dist } ?? 0) % colors.count]
+        if dist == "pwexp" { return "#1f78b4" }
+        let base = dist.hasPrefix("cure-") ? String(dist.dropFirst(5)) : dist
+        return colors[(ParametricFamily.allCases.firstIndex { $0.rawValue == base } ?? 0) % colors.count]
     }
+    /// The stroke pattern attribute of a model's line: dashed for a mixture cure.
+    static func dash(_ dist: String) -> String { dist.hasPrefix("cure-") ? " stroke-dasharray=\"7 4\"" : "" }
 
     /// Per group a row of two panels: S(t) (Kaplan–Meier steps with its 95% band in grey,
     /// each fitted family as a coloured line) and the fitted hazards h(t).
@@ -420,7 +458,7 @@ extension FitReport {
             for name in families {
                 guard let d = dists[name] else { continue }
                 let pts = grid.map { "\(fmt(sx($0))),\(fmt(sy(d.survival($0))))" }.joined(separator: " ")
-                s += "<polyline points=\"\(pts)\" fill=\"none\" stroke=\"\(Self.color(name))\" stroke-width=\"1.6\"/>\n"
+                s += "<polyline points=\"\(pts)\" fill=\"none\" stroke=\"\(Self.color(name))\"\(Self.dash(name)) stroke-width=\"1.6\"/>\n"
             }
             // Hazard panel.
             let hx0 = left + panelW + gap
@@ -444,14 +482,14 @@ extension FitReport {
             for name in families {
                 guard let d = dists[name] else { continue }
                 let pts = hgrid.compactMap { t -> String? in let h = d.hazard(t); return h.isFinite ? "\(fmt(hx(t))),\(fmt(hy(h)))" : nil }.joined(separator: " ")
-                s += "<polyline clip-path=\"url(#hz\(gi))\" points=\"\(pts)\" fill=\"none\" stroke=\"\(Self.color(name))\" stroke-width=\"1.6\"/>\n"
+                s += "<polyline clip-path=\"url(#hz\(gi))\" points=\"\(pts)\" fill=\"none\" stroke=\"\(Self.color(name))\"\(Self.dash(name)) stroke-width=\"1.6\"/>\n"
             }
             // Legend (AIC order).
             let lx = hx0 + panelW + 16
             s += "<line x1=\"\(fmt(lx))\" x2=\"\(fmt(lx + 22))\" y1=\"\(fmt(y0 + 10))\" y2=\"\(fmt(y0 + 10))\" stroke=\"black\" stroke-width=\"1.6\"/><text x=\"\(fmt(lx + 28))\" y=\"\(fmt(y0 + 14))\">Kaplan–Meier (95% band)</text>\n"
             for (k, r) in g.fits.enumerated() {
                 let ly = y0 + 30 + Double(k) * 18
-                s += "<line x1=\"\(fmt(lx))\" x2=\"\(fmt(lx + 22))\" y1=\"\(fmt(ly))\" y2=\"\(fmt(ly))\" stroke=\"\(Self.color(r.dist))\" stroke-width=\"2\"/><text x=\"\(fmt(lx + 28))\" y=\"\(fmt(ly + 4))\">\(esc("\(r.dist) (AIC \(String(format: "%.1f", r.aic)))"))</text>\n"
+                s += "<line x1=\"\(fmt(lx))\" x2=\"\(fmt(lx + 22))\" y1=\"\(fmt(ly))\" y2=\"\(fmt(ly))\" stroke=\"\(Self.color(r.dist))\"\(Self.dash(r.dist)) stroke-width=\"2\"/><text x=\"\(fmt(lx + 28))\" y=\"\(fmt(ly + 4))\">\(esc("\(r.dist) (AIC \(String(format: "%.1f", r.aic)))"))</text>\n"
             }
         }
         s += "</svg>\n"
@@ -466,53 +504,48 @@ extension FitReport {
     /// PFS is the chosen family — two `fitted` figures read off it (the median and S at
     /// the time where it reaches 0.25, which fix a Weibull or exponential exactly) and the
     /// `fit` object with the parameters, covariance and provenance. Times in months.
-    func evidence(dist: ParametricFamily?, arm: String, monthsPerUnit: Double) throws -> Data {
+    func evidence(dist: String?, arm: String, monthsPerUnit: Double) throws -> Data {
         var arms: [[String: Any]] = []
         for (gi, g) in groups.enumerated() {
-            guard let chosen = dist.flatMap({ d in g.fits.first { $0.dist == d.rawValue } }) ?? g.fits.first,
-                  let family = ParametricFamily(rawValue: chosen.dist), let fitted = curves[gi][chosen.dist] else {
-                throw NensimFailure.data("group \(g.group): the \(dist?.rawValue ?? "best") fit is not available to export (\(g.failures.map(\.message).joined(separator: "; ")))")
+            guard let chosen = dist.flatMap({ d in g.fits.first { $0.dist == d } }) ?? g.fits.first,
+                  let model = SurvivalModel.named(chosen.dist, cuts: chosen.cuts), let fitted = curves[gi][chosen.dist] else {
+                throw NensimFailure.data("group \(g.group): the \(dist ?? "best") fit is not available to export (\(g.failures.map(\.message).joined(separator: "; ")))")
             }
             let id = groups.count > 1 ? "\(arm)_\(Self.snake(g.group))" : arm
             let median = fitted.median * monthsPerUnit
+            // The landmark where S reaches 0.25, or, above a cure plateau of 0.25, at τ.
             let t25 = fitted.quantile(0.75) * monthsPerUnit
-            guard median.isFinite, t25.isFinite, median > 0 else {
-                throw NensimFailure.data("group \(g.group): the fitted \(family.rawValue) has no finite median and 25 % point to export")
+            guard median > 0, t25 > 0 || !t25.isFinite else {
+                throw NensimFailure.data("group \(g.group): the fitted \(chosen.dist) has no positive median and 25 % point to export")
             }
-            let landmarkTime = (t25 * 100).rounded() / 100
+            let landmarkTime = ((t25.isFinite ? t25 : tau * monthsPerUnit) * 100).rounded() / 100
             let landmark = fitted.survival(landmarkTime / monthsPerUnit)
             let provenance = "\(chosen.dist) fitted by maximum likelihood to \(input)\(groups.count > 1 ? " group \(g.group)" : "") (n = \(g.n), \(g.events) events)"
             func figure(_ idSuffix: String, _ kind: String, _ value: Double, unit: String, time: Double?) -> [String: Any] {
                 var f: [String: Any] = ["id": "\(id).pfs.\(idSuffix)", "endpoint": "pfs", "kind": kind, "value": value, "unit": unit,
                                         "section": "fitted", "quote": "", "gloss": "\(kind) of the \(provenance)", "status": "fitted",
                                         "citation": NSNull(), "calibrates": true,
-                                        "use": "checks the simulated PFS: calibration takes the fit's parameters (a Weibull or exponential through this median and 25 % point, which fix it exactly)"]
+                                        "use": "checks the simulated PFS: calibration takes the fit's parameters (a Weibull or exponential through this median and landmark, which fix it exactly)"]
                 if let time { f["time"] = time }
                 return f
             }
-            // Location shifts by log(months per unit); log(scale), shape and Q are unit-free.
-            let shift = log(monthsPerUnit)
-            var parameters: [[String: Any]] = []
-            for p in chosen.parameters {
-                var v = p.estimate
-                if p.name == "(Intercept)" { v += family == .gompertz ? -shift : shift }
-                parameters.append(["name": p.name, "value": v])
-            }
-            let natural = family.naturalParameters(eta: (parameters[0]["value"] as! Double),
-                                                   auxiliary: chosen.parameters.dropFirst().map { family == .gompertz && $0.name == "shape" ? $0.estimate / monthsPerUnit : $0.estimate })
-            if family == .gompertz, !parameters.isEmpty {
-                for j in parameters.indices where (parameters[j]["name"] as! String) == "shape" { parameters[j]["value"] = chosen.parameters[j].estimate / monthsPerUnit }
-            }
-            let fit: [String: Any] = [
+            // In months (`SurvivalModel.rescaled`): a location shifts by log(months per unit),
+            // a log rate the other way, a Gompertz shape is divided; the rest is unit-free.
+            let (theta, monthly) = model.rescaled(chosen.parameters.map(\.estimate), by: monthsPerUnit)
+            let parameters: [[String: Any]] = zip(chosen.parameters, theta).map { ["name": $0.name, "value": $1] }
+            var fit: [String: Any] = [
                 "endpoint": "pfs", "dist": chosen.dist, "parameters": parameters, "covariance": chosen.covariance,
-                "natural": natural.map { ["name": $0.name, "value": $0.value] }, "data": input,
+                "natural": monthly.naturalParameters(theta).map { ["name": $0.name, "value": $0.value] }, "data": input,
                 "group": groups.count > 1 ? g.group : NSNull(), "n": g.n, "events": g.events, "log_lik": chosen.logLik,
             ]
+            if case let .piecewise(cuts) = monthly { fit["cuts"] = cuts }
+            var figures: [[String: Any]] = []
+            if median.isFinite { figures.append(figure("median", "median", median, unit: "months", time: nil)) }
+            figures.append(figure("landmark_\(Self.snake(String(format: "%g", landmarkTime)))", "landmark", landmark, unit: "proportion", time: landmarkTime))
             arms.append([
                 "id": id, "name": "\(chosen.dist) fit to \(URL(fileURLWithPath: input).lastPathComponent)\(groups.count > 1 ? " (\(g.group))" : "")",
                 "class": "control", "population": ["sites": [String](), "grades": [String](), "note": "the population of \(input)"],
-                "figures": [figure("median", "median", median, unit: "months", time: nil),
-                            figure("landmark_\(Self.snake(String(format: "%g", landmarkTime)))", "landmark", landmark, unit: "proportion", time: landmarkTime)],
+                "figures": figures,
                 "note": "Exported by nensim fit: \(provenance). Post-progression survival is not in the data: the run's default assumption applies.",
                 "fit": fit,
             ])

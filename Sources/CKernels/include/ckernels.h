@@ -112,7 +112,7 @@ typedef struct {
 /// cost, cost undiscounted, QALYs, QALYs undiscounted, life-years, life-years undiscounted.
 enum { NENSIM_ACCRUED = 6 };
 
-/// One arm's patients: PFS pfs[i], OS pfs[i] + pps[i] (months, finite, ≥ 0), from month 0,
+/// One arm's patients: PFS pfs[i], OS pfs[i] + pps[i] (months, ≥ 0; +inf for a cured patient, who accrues to the horizon), from month 0,
 /// each ending in death. Writes values[q·n + i] for the six quantities q (values holds
 /// 6·n doubles and aliases neither input). Same bits as `nensim_accrue_segment1` with
 /// start 0 and end = death = pfs + pps.

@@ -265,7 +265,10 @@ public struct Calibrator {
         // A piecewise exponential or a cure (any family): `calibrateLawPFS`.
         let pfsLaw = overrides.law(arm.id, "pfs", evidence: arm.dist?.law("pfs") ?? LawOptions())
         let givenPieces = pfsLaw.piecewise && pfsLaw.rates != nil
-        let otherPFS = (pfsFamily == .weibull || pfsFamily == .exponential) && !pfsLaw.isSet
+        // A fitted piecewise exponential or mixture cure: exactly as fitted (`fittedPFS`).
+        let fittedLaw = fittedLawPFS(arm)
+        let otherPFS = fittedLaw != nil ? fittedPFS(fittedLaw!, status: status(of: pfsFigures), figures: pfsFigures, params: &params)
+            : (pfsFamily == .weibull || pfsFamily == .exponential) && !pfsLaw.isSet
             || (pfsAnchors.isEmpty && overrides.value(arm.id, "pfs.median") == nil && !givenPieces) ? nil
             : try pfsLaw.isSet ? calibrateLawPFS(arm, family: pfsFamily, law: pfsLaw, anchors: pfsAnchors, figures: pfsFigures, params: &params, notes: &notes)
             : calibrateOtherPFS(arm, family: pfsFamily, anchors: pfsAnchors, figures: pfsFigures, params: &params, notes: &notes)

@@ -260,13 +260,7 @@ extension Calibrator {
         let medianSet = overrides.value(arm.id, "pfs.median")
         let locationStatus = medianSet != nil ? ParameterStatus.override : status(of: figures)
         if let fit = arm.fit, fit.dist == family.rawValue, medianSet == nil, shapeSet == nil, qSet == nil {
-            let d = ArmDistribution(family: family, parameters: fit.parameters.map(\.value))
-            let source = "\(fit.dist) fitted by maximum likelihood to \(fit.data)\(fit.group.map { " group \($0)" } ?? "") (n = \(fit.n), \(fit.events) events)"
-            params.append(ParameterProvenance(name: "pfs.median", value: d.median, unit: "months", status: locationStatus, figures: figures.map(\.id),
-                                              rule: "the median of the \(source)"))
-            params += Self.naturalProvenance(d, endpoint: "pfs", locationStatus: locationStatus, shapeStatus: locationStatus,
-                                             figures: figures.map(\.id), shapeRule: "fitted: \(source)")
-            return (d, nil)
+            return fittedPFS(fit, status: locationStatus, figures: figures, params: &params)
         }
         var used = anchors
         if let m = medianSet { used = [SurvivalAnchor(time: m, survival: 0.5, source: ("\(.override) \(arm.id).pfs.median" as Phrase).description)] }
@@ -289,6 +283,43 @@ extension Calibrator {
             notes.append("PFS figures of \(arm.id) do not all fit one \(family.rawValue): largest \(ff.residualScale) residual \(fmt(ff.maxAbsResidual, 3))")
         }
         return (d, ff)
+    }
+
+    /// PFS exactly as the arm's `fit` (a family, a piecewise exponential or a mixture cure
+    /// exported by `nensim fit`), with its provenance: the median, and each natural
+    /// parameter (`pfs.shape`, `pfs.rate1`, `pfs.cure`, …) read off the fit.
+    func fittedPFS(_ fit: FittedDistribution, status: ParameterStatus, figures: [Figure],
+                   params: inout [ParameterProvenance]) -> (ArmDistribution, FamilyFit?) {
+        let d = fit.law()
+        let source = "\(fit.dist) fitted by maximum likelihood to \(fit.data)\(fit.group.map { " group \($0)" } ?? "") (n = \(fit.n), \(fit.events) events)"
+        params.append(ParameterProvenance(name: "pfs.median", value: d.median, unit: "months", status: status, figures: figures.map(\.id),
+                                          rule: "the median of the \(source)"))
+        if let p = d.piecewise {
+            params += Self.piecewiseProvenance(p, endpoint: "pfs", status: status, figures: figures.map(\.id), rule: "fitted: \(source)")
+        } else {
+            params += Self.naturalProvenance(d.uncured, endpoint: "pfs", locationStatus: status, shapeStatus: status,
+                                             figures: figures.map(\.id), shapeRule: "fitted: \(source)")
+        }
+        if let pi = d.cureFraction {
+            params.append(ParameterProvenance(name: "pfs.cure", value: pi, unit: "proportion", status: status, figures: figures.map(\.id),
+                                              rule: "cure fraction fitted: \(source)"))
+        }
+        return (d, nil)
+    }
+
+    /// The PFS overrides that replace a fitted law (the rest, such as `pfs.death_share`,
+    /// act beside it).
+    static let pfsLawKeys = ["pfs.median", "pfs.shape", "pfs.sdlog", "pfs.sigma", "pfs.q", "pfs.cure"]
+
+    /// The fit of an arm whose `fit` is a piecewise exponential or a mixture cure, when no
+    /// PFS override (family, law, median, shape, cure) replaces it; nil otherwise.
+    func fittedLawPFS(_ arm: ArmEvidence) -> FittedDistribution? {
+        guard let fit = arm.fit, let model = fit.model else { return nil }
+        if case .family = model { return nil }
+        guard overrides.family(arm.id, "pfs") == nil, !overrides.law(arm.id, "pfs", evidence: LawOptions()).isSet,
+              !Self.pfsLawKeys.contains(where: { overrides.value(arm.id, $0) != nil }), overrides.list(arm.id, "pfs.cuts") == nil,
+              overrides.list(arm.id, "pfs.rates") == nil else { return nil }
+        return fit
     }
 
     /// Post-progression survival when OS is not the closed form of a Weibull PFS plus an

@@ -67,7 +67,8 @@ extension Calibrator {
         if model.models("os"), model.models("pfs") {
             let ppsMedian = log(2) / model.ppsRate
             let pfsMedian = model.pfs.median
-            let floor = max(PlausibilityRule.minimumPostProgressionMonths, PlausibilityRule.minimumPostProgressionFraction * pfsMedian)
+            // A cure fraction of ½ or more leaves PFS without a median: the floor is then the months alone.
+            let floor = max(PlausibilityRule.minimumPostProgressionMonths, pfsMedian.isFinite ? PlausibilityRule.minimumPostProgressionFraction * pfsMedian : 0)
             if ppsMedian < floor {
                 let pps = model.parameters.first { $0.name == "pps.median" }
                 let why: String

@@ -7,7 +7,11 @@ import SurvivalStats
 /// Cholesky factor of Σ (LAPACK `dpotrf`) and z standard normals.
 public struct FittedParameterDraw: Sendable, Equatable {
     public var arm: String
+    /// The fitted model's family (the exponential for a piecewise exponential, the base of a cure).
     public var family: ParametricFamily
+    /// The fitted model: a family, a piecewise exponential (log rates drawn) or a mixture
+    /// cure (the base family's parameters and logit π drawn).
+    public var model: SurvivalModel
     /// θ̂, in the order of the fit's `parameters`.
     public var mean: [Double]
     /// Their names (`(Intercept)`, `log(scale)`, …).
@@ -23,7 +27,7 @@ public struct FittedParameterDraw: Sendable, Equatable {
 
     /// - Throws: `NensimFailure.data` when the covariance is not symmetric positive definite.
     public init(arm: String, fit: FittedDistribution) throws {
-        guard let family = ParametricFamily(rawValue: fit.dist) else {
+        guard let model = fit.model else {
             throw NensimFailure.data("arm '\(arm)': fitted family '\(fit.dist)' is not known")
         }
         let n = fit.parameters.count
@@ -36,7 +40,8 @@ public struct FittedParameterDraw: Sendable, Equatable {
             throw NensimFailure.data("arm '\(arm)': the fit's covariance is not positive definite, so its parameters cannot be redrawn")
         }
         self.arm = arm
-        self.family = family
+        self.model = model
+        self.family = model.baseFamily
         self.mean = fit.parameters.map(\.value)
         self.names = fit.parameters.map(\.name)
     }
@@ -51,14 +56,21 @@ public struct FittedParameterDraw: Sendable, Equatable {
 
 extension PSA {
     /// The fitted arms among `arms` whose PFS runs as fitted (the fit's family is the arm's
-    /// PFS family, and no `pfs.median` or PFS shape is set with `--set`), sorted by arm id.
+    /// PFS family, and no `pfs.median` or PFS shape is set with `--set`; a piecewise
+    /// exponential or cure fit with no PFS override at all: `Calibrator.fittedLawPFS`),
+    /// sorted by arm id.
     public static func fittedDraws(catalogue: EvidenceCatalogue, overrides: ModelOverrides, arms: [String]) throws -> [FittedParameterDraw] {
         var out: [FittedParameterDraw] = []
+        let calibrator = Calibrator(catalogue: catalogue, overrides: overrides)
         for id in Set(arms).sorted() {
             let arm = try catalogue.arm(id)
+            if let fit = calibrator.fittedLawPFS(arm) {
+                out.append(try FittedParameterDraw(arm: arm.id, fit: fit))
+                continue
+            }
             guard let fit = arm.fit, fit.dist == arm.pfsFamily.rawValue || (fit.dist == "exponential" && arm.pfsFamily == .weibull) else { continue }
             let set = overrides.values[arm.id] ?? [:]
-            guard !["pfs.median", "pfs.shape", "pfs.sdlog", "pfs.sigma", "pfs.q"].contains(where: { set[$0] != nil }),
+            guard !Calibrator.pfsLawKeys.contains(where: { set[$0] != nil }),
                   overrides.family(arm.id, "pfs") == nil else { continue }
             out.append(try FittedParameterDraw(arm: arm.id, fit: fit))
         }
@@ -69,14 +81,14 @@ extension PSA {
 extension EvidenceCatalogue {
     /// The catalogue with arm `arm`'s fit at parameters `theta` and its fitted figures
     /// (read off the fit: medians, landmarks) re-read off the drawn distribution.
-    func replacingFit(of arm: String, family: ParametricFamily, with theta: [Double]) -> EvidenceCatalogue {
+    func replacingFit(of arm: String, with theta: [Double]) -> EvidenceCatalogue {
         var c = self
-        guard let a = c.arms.firstIndex(where: { $0.id == arm }), c.arms[a].fit != nil else { return c }
+        guard let a = c.arms.firstIndex(where: { $0.id == arm }), c.arms[a].fit?.model != nil else { return c }
         for j in theta.indices { c.arms[a].fit!.parameters[j].value = theta[j] }
-        let d = ArmDistribution(family: family, parameters: theta)
+        let d = c.arms[a].fit!.law()
         for f in c.arms[a].figures.indices where c.arms[a].figures[f].status == .fitted && c.arms[a].figures[f].endpoint == .pfs {
             switch c.arms[a].figures[f].kind {
-            case .median: c.arms[a].figures[f].value = d.median
+            case .median: if d.median.isFinite { c.arms[a].figures[f].value = d.median } // a drawn cure fraction ≥ ½ has none
             case .landmark: if let t = c.arms[a].figures[f].time { c.arms[a].figures[f].value = d.survival(t) }
             default: break
             }

@@ -211,7 +211,7 @@ public enum PSA {
                 for i in fitted.indices {
                     let theta = fitted[i].draw(&fitStreams[i])
                     for j in theta.indices { values[fitted[i].key(j)] = theta[j] }
-                    drawn = drawn.replacingFit(of: fitted[i].arm, family: fitted[i].family, with: theta)
+                    drawn = drawn.replacingFit(of: fitted[i].arm, with: theta)
                 }
                 var drawnOverrides = overrides
                 for i in assumed.indices {

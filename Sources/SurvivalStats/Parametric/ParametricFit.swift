@@ -14,6 +14,14 @@ public enum ParametricFitError: Error, Equatable, CustomStringConvertible, Senda
     case notConverged(family: ParametricFamily, iterations: Int, parameter: String, value: Double, advice: String)
     /// The information matrix at the maximum is not positive definite.
     case singularInformation(family: ParametricFamily, parameter: String)
+    /// A piecewise-exponential piece without events (its rate's maximum is 0, log rate −∞)
+    /// or without anyone at risk; `lower` and `upper` bound it (upper +∞ for the last).
+    case emptyPiece(index: Int, lower: Double, upper: Double, events: Double, exposure: Double)
+    /// A mixture cure whose cure fraction runs to 0 or 1 (logit ±∞): the data show no
+    /// plateau (0), or nearly nobody has the event (1).
+    case cureAtBoundary(family: ParametricFamily, logitFraction: Double)
+    /// A failure of the base family's fit inside a mixture cure fit.
+    indirect case inCureModel(family: ParametricFamily, ParametricFitError)
 
     public var description: String {
         switch self {
@@ -25,6 +33,17 @@ public enum ParametricFitError: Error, Equatable, CustomStringConvertible, Senda
             return "\(family.rawValue) did not converge in \(iterations) Newton iterations: \(parameter) went to \(String(format: "%.6g", value)); \(advice)"
         case let .singularInformation(family, parameter):
             return "\(family.rawValue): the information matrix is singular at the maximum (\(parameter) is not identified); suspicion is a covariate with no variation or collinear covariates"
+        case let .emptyPiece(index, lower, upper, events, exposure):
+            let range = "[\(String(format: "%g", lower)), \(upper.isFinite ? String(format: "%g", upper) : "∞"))"
+            return exposure <= 0
+                ? "pwexp: nobody is at risk in piece \(index + 1) \(range), so its rate cannot be estimated; drop the cut points past the last follow-up time"
+                : "pwexp: piece \(index + 1) \(range) has \(String(format: "%g", events)) events, so its rate's maximum is 0 (log rate −∞); merge it with a neighbour (fewer or other cut points)"
+        case let .cureAtBoundary(family, c):
+            return c < 0
+                ? "cure-\(family.rawValue): the cure fraction goes to 0 (logit \(String(format: "%.3g", c))): the data show no plateau; fit the \(family.rawValue) without a cure"
+                : "cure-\(family.rawValue): the cure fraction goes to 1 (logit \(String(format: "%.3g", c))): nearly nobody has the event in a way this family can describe; try another base family"
+        case let .inCureModel(family, inner):
+            return "cure-\(family.rawValue) (mixture cure): \(inner.description)"
         }
     }
 }
@@ -52,7 +71,10 @@ public struct ParametricFitOptions: Sendable {
 /// (`(Intercept)` first, then the covariates in the order given), then the family's
 /// `auxiliaryNames`. Covariance is the inverse observed information at θ̂.
 public struct ParametricFit: Sendable {
+    /// The family; for a piecewise exponential `.exponential`, for a mixture cure its base.
     public let family: ParametricFamily
+    /// What was fitted: the family, a piecewise exponential or a mixture cure (`SurvivalModel`).
+    public let model: SurvivalModel
     public let parameterNames: [String]
     public let estimates: [Double]
     /// Row-major P × P, P = `estimates.count`.
@@ -73,7 +95,12 @@ public struct ParametricFit: Sendable {
     /// The fitted distribution for a record with covariate values `x` (length
     /// `covariateCount`; empty for a fit without covariates).
     public func distribution(covariates x: [Double] = []) -> any SurvivalDistribution {
-        Self.distribution(family, estimates, covariateCount: covariateCount, covariates: x)
+        distribution(estimates, covariates: x)
+    }
+
+    func distribution(_ theta: [Double], covariates x: [Double]) -> any SurvivalDistribution {
+        if model != .family(family) { return model.distribution(theta) }
+        return Self.distribution(family, theta, covariateCount: covariateCount, covariates: x)
     }
 
     static func distribution(_ family: ParametricFamily, _ theta: [Double], covariateCount p: Int, covariates x: [Double]) -> any SurvivalDistribution {
@@ -93,8 +120,7 @@ public struct ParametricFit: Sendable {
             let h = 1e-5 * max(1, abs(estimates[j]))
             var up = estimates, down = estimates
             up[j] += h; down[j] -= h
-            grad[j] = (g(Self.distribution(family, up, covariateCount: covariateCount, covariates: x))
-                - g(Self.distribution(family, down, covariateCount: covariateCount, covariates: x))) / (2 * h)
+            grad[j] = (g(distribution(up, covariates: x)) - g(distribution(down, covariates: x))) / (2 * h)
         }
         var v = 0.0
         for i in 0..<P { for j in 0..<P { v += grad[i] * covariance[i * P + j] * grad[j] } }
@@ -139,7 +165,7 @@ public struct ParametricFit: Sendable {
         }
         let names = ["(Intercept)"] + covariateNames + family.auxiliaryNames
         let result = try problem.maximise(from: theta, names: names, options: options)
-        return ParametricFit(family: family, parameterNames: names, estimates: result.theta, covariance: result.covariance,
+        return ParametricFit(family: family, model: .family(family), parameterNames: names, estimates: result.theta, covariance: result.covariance,
                              logLikelihood: result.logLik, n: problem.n, events: problem.events, iterations: result.iterations,
                              covariateCount: covariateNames.count)
     }
@@ -273,18 +299,24 @@ struct ParametricProblem {
     let threads: Int
     var n: Int { data.n }
     var events: Int { data.events }
-    var dimension: Int { k + family.auxiliaryNames.count }
+    var dimension: Int { k + family.auxiliaryNames.count + (cure ? 1 : 0) }
 
     /// Rows per chunk of a pass: the unit of the fixed-order reduction.
     static let chunkSize = 8192
 
-    init(family: ParametricFamily, data: ParametricData, threads: Int = 1) throws {
+    /// Whether the log-likelihood is the mixture cure's over `family` (one more
+    /// parameter, logit π, last; no covariates): `CureLikelihood.swift`.
+    let cure: Bool
+
+    init(family: ParametricFamily, data: ParametricData, threads: Int = 1, cure: Bool = false) throws {
         if family.needsPositiveTimes, let i = data.firstZeroTime { throw ParametricFitError.zeroTime(family: family, index: i) }
         guard data.events > 0 else { throw ParametricFitError.noEvents(family: family) }
+        precondition(!cure || (data.covariateCount == 0 && family != .gengamma), "a mixture cure without covariates, over a family with analytic derivatives")
         self.family = family
         self.data = data
         self.k = data.covariateCount + 1
         self.threads = max(1, threads)
+        self.cure = cure
     }
 
     init(family: ParametricFamily, time: [Double], event: [Bool], covariates: [Double], p: Int, threads: Int = 1) throws {
@@ -325,6 +357,7 @@ struct ParametricProblem {
     /// (the generalized gamma: three, see `generalizedGamma`).
     func evaluate(_ theta: [Double], derivatives: Bool = true) -> (logLik: Double, gradient: [Double], information: [Double]) {
         let sums: [Double]
+        if cure { return assemble(reduce(width: 1 + dimension * (dimension + 1)) { lo, hi, out in cureChunk(theta, lo, hi, out) }, theta, derivatives: derivatives) }
         switch family {
         case .exponential, .weibull: sums = locationScaleSums(ExtremeValueError(), theta)
         case .lognormal: sums = locationScaleSums(NormalError(), theta)
@@ -611,6 +644,10 @@ extension ParametricProblem {
     /// A parameter far outside any plausible range: the maximum is at infinity.
     func divergedParameter(_ theta: [Double], _ names: [String]) -> ParametricFitError? {
         for j in theta.indices {
+            if cure && j == dimension - 1 {
+                if !theta[j].isFinite || abs(theta[j]) > CureLikelihood.logitLimit { return .cureAtBoundary(family: family, logitFraction: theta[j]) }
+                continue
+            }
             let limit: Double = j >= k && names[j] == "log(scale)" ? 25 : 1e6
             if !theta[j].isFinite || abs(theta[j]) > limit {
                 let advice: String

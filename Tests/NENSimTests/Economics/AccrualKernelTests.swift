@@ -89,6 +89,25 @@ struct AccrualKernelTests {
         return [cost, costU, q, qU, o.integral(fromMonth: 0, toMonth: tD) / 12, tD / 12]
     }
 
+    /// A cured patient (mixture cure: PFS +∞, so OS +∞) accrues finite costs, QALYs and
+    /// life-years over the horizon: exactly those of a patient progression-free and alive
+    /// past the horizon, in the block kernel and the one-patient form.
+    @Test(arguments: configurations.indices)
+    func aCuredPatientAccruesFiniteValuesOverTheHorizon(index: Int) throws {
+        let c = Self.configurations[index]
+        let a = try Self.accrual(c)
+        let pfs: [Double] = [.infinity, .infinity, 4 * c.horizon], pps: [Double] = [0, 12, 0]
+        var values = [Double](repeating: .nan, count: 6 * 3)
+        nensim_accrue_arm_values(a.kernel.constants, pfs, pps, 3, &values)
+        for q in 0..<6 {
+            #expect(values[q * 3].isFinite && values[q * 3 + 1].isFinite, "quantity \(q): \(values[q * 3]), \(values[q * 3 + 1])")
+            #expect(values[q * 3] == values[q * 3 + 2] && values[q * 3 + 1] == values[q * 3 + 2], "quantity \(q): cured \(values[q * 3]) vs past the horizon \(values[q * 3 + 2])")
+        }
+        #expect(values[4 * 3] > 0, "life-years of a cured patient are positive")
+        let one = a.accrue(progression: .infinity, end: .infinity, death: .infinity)
+        #expect(one.allSatisfy(\.isFinite) && (0..<6).allSatisfy { one[$0] == values[$0 * 3] }, "\(one)")
+    }
+
     @Test(arguments: configurations.indices)
     func kernelAgreesWithTheLibmClosedFormsToRounding(index: Int) throws {
         let a = try Self.accrual(Self.configurations[index])
