@@ -18,11 +18,18 @@ extension KaplanMeierEstimate {
     /// - Precondition: 0 ≤ p ≤ 1.
     /// - Complexity: O(m).
     public func quantile(_ p: Double) -> QuantileEstimate {
+        QuantileEstimate(probability: p, estimate: quantileEstimate(p),
+                         lower: Self.findQuantile(time: time, curve: lower, p: p),
+                         upper: Self.findQuantile(time: time, curve: upper, p: p))
+    }
+
+    /// The p-quantile's estimate alone, `quantile(p).estimate` (the same bits) without the
+    /// two searches of the confidence curves: what a point summary needs (a PSA draw).
+    /// - Precondition: 0 ≤ p ≤ 1.
+    /// - Complexity: O(m).
+    public func quantileEstimate(_ p: Double) -> Double? {
         precondition(p >= 0 && p <= 1, "quantile: probability must be in [0, 1], is \(p)")
-        return QuantileEstimate(probability: p,
-                                estimate: Self.findQuantile(time: time, curve: survival, p: p),
-                                lower: Self.findQuantile(time: time, curve: lower, p: p),
-                                upper: Self.findQuantile(time: time, curve: upper, p: p))
+        return Self.findQuantile(time: time, curve: survival, p: p)
     }
 
     /// `survival:::findq(c(0, time), c(0, 1 - curve), p, tol)` for one p.
