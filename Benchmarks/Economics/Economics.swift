@@ -53,12 +53,9 @@ let benchmarks: @Sendable () -> Void = {
             benchmark.startMeasurement()
             let result = Engine.run(request)
             let base = try! Reporter.report(result, reference: "prrt", tau: nil)
-            var perDraw: [[EconomicTally]] = []
-            let psa = try! RunPSA.run(base: base, draws: draws, request: request, reference: "prrt", tau: nil) { r in
-                perDraw.append(r.tallies.map { $0.economics! })
-            }
-            blackHole(psa)
-            blackHole(EconomicsScenario(inputs: inputs).report(result, reference: "prrt", psaDraws: perDraw))
+            let psa = try! RunPSA.run(base: base, draws: draws, request: request, reference: "prrt", tau: nil)
+            blackHole(psa.psa)
+            blackHole(EconomicsScenario(inputs: inputs).report(result, reference: "prrt", psaDraws: psa.economics))
         }
         // The same draws' simulations alone (no per-draw statistics report): the economics' share.
         Benchmark("PSA 1000 draws × 2 arms × 10⁴ patients, simulation with costs only, \(threads) threads",

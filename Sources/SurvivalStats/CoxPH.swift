@@ -153,21 +153,26 @@ public enum CoxPH {
         }
         let p = groups - 1
         var t = [Double](), e = [Bool](), c = [Double](), z = [Double]()
+        let cells = times.reduce(0) { $0 + 2 * $1.count }
+        t.reserveCapacity(cells); e.reserveCapacity(cells); c.reserveCapacity(cells); z.reserveCapacity(cells * p)
         for g in 0..<groups {
             guard events[g].count == times[g].count, censored[g].count == times[g].count else {
                 throw CoxError.invalidInput("group \(g): \(times[g].count) times, \(events[g].count) event counts, \(censored[g].count) censoring counts")
             }
-            for k in 0..<times[g].count {
-                let time = times[g][k]
-                for (value, isEvent) in [(events[g][k], true), (censored[g][k], false)] {
-                    guard value.isFinite, value >= 0, value.rounded() == value else {
-                        throw CoxError.invalidInput("group \(g), time index \(k): \(isEvent ? "event" : "censoring") count \(value) is not a non-negative integer")
-                    }
-                    if value == 0 { continue }
-                    guard time.isFinite else { throw CoxError.invalidInput("group \(g), time index \(k): time \(time) is not finite") }
-                    t.append(time); e.append(isEvent); c.append(value)
-                    for j in 1...p { z.append(g == j ? 1 : 0) }
+            // A cell's deaths, then its censored records (one record each when non-zero).
+            func add(_ value: Double, isEvent: Bool, at k: Int) throws {
+                guard value.isFinite, value >= 0, value.rounded() == value else {
+                    throw CoxError.invalidInput("group \(g), time index \(k): \(isEvent ? "event" : "censoring") count \(value) is not a non-negative integer")
                 }
+                if value == 0 { return }
+                let time = times[g][k]
+                guard time.isFinite else { throw CoxError.invalidInput("group \(g), time index \(k): time \(time) is not finite") }
+                t.append(time); e.append(isEvent); c.append(value)
+                for j in 1...p { z.append(g == j ? 1 : 0) }
+            }
+            for k in 0..<times[g].count {
+                try add(events[g][k], isEvent: true, at: k)
+                try add(censored[g][k], isEvent: false, at: k)
             }
         }
         guard !t.isEmpty else { throw CoxError.invalidInput("no patients in any group") }

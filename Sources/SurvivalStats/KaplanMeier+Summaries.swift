@@ -33,6 +33,15 @@ extension KaplanMeierEstimate {
         }
     }
 
+    /// The p-quantile's estimate alone, `quantile(p).estimate` (the same search, so the same bits) without the
+    /// two searches of the confidence curves: what a point summary needs (a PSA draw).
+    /// - Precondition: 0 ≤ p ≤ 1.
+    /// - Complexity: O(m).
+    public func quantileEstimate(_ p: Double) -> Double? {
+        precondition(p >= 0 && p <= 1, "quantile: probability must be in [0, 1], is \(p)")
+        return Self.findQuantile(time: time, curve: survival, p: p)
+    }
+
     /// `survival:::findq(c(0, time), c(0, 1 - curve), p, tol)` for one p.
     /// `curve` may hold NaN (R's NA), which `approx` ignores.
     static func findQuantile(time: [Double], curve: [Double], p: Double) -> Double? {

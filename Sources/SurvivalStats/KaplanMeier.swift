@@ -181,8 +181,13 @@ public enum KaplanMeier {
     /// - Parameters:
     ///   - data: counts meeting the `SurvivalCounts` contract.
     ///   - confidenceLevel: in (0, 1).
+    ///   - limits: false skips the pointwise limits (`lower` and `upper` are then NaN, and
+    ///     so are the limits of `survival(at:)` and `quantile`): for callers that read only
+    ///     point estimates (survival, quantile estimates, restricted means), which are the
+    ///     same bits either way.
     /// - Complexity: O(m) in the number of distinct times.
-    public static func fit(_ data: SurvivalCounts, confidenceType: ConfidenceType = .log, confidenceLevel: Double = 0.95) -> KaplanMeierEstimate {
+    public static func fit(_ data: SurvivalCounts, confidenceType: ConfidenceType = .log, confidenceLevel: Double = 0.95,
+                           limits: Bool = true) -> KaplanMeierEstimate {
         precondition(confidenceLevel > 0 && confidenceLevel < 1, "KaplanMeier.fit: confidenceLevel must be in (0, 1), is \(confidenceLevel)")
         let m = data.time.count
         let nRisk = data.atRisk
@@ -199,9 +204,9 @@ public enum KaplanMeier {
             se[i] = greenwood.squareRoot()
         }
         let z = Distributions.normalQuantile(1 - (1 - confidenceLevel) / 2)
-        var lower = [Double](repeating: 0, count: m)
-        var upper = [Double](repeating: 0, count: m)
-        for i in 0..<m {
+        var lower = [Double](repeating: limits ? 0 : .nan, count: m)
+        var upper = [Double](repeating: limits ? 0 : .nan, count: m)
+        for i in 0..<m where limits {
             // A row without events repeats S and se, hence the limits (saves exp/log).
             if i > 0 && surv[i] == surv[i - 1] && se[i] == se[i - 1] {
                 (lower[i], upper[i]) = (lower[i - 1], upper[i - 1])

@@ -232,13 +232,10 @@ struct Run: ParsableCommand {
             var economicDraws: [[EconomicTally]]?
             if let psa {
                 let draws = try options.psaDraws(arms: ids, K: psa, catalogue: catalogue)
-                var perDraw: [[EconomicTally]] = []
                 session.sink?.begin(.psa, total: draws.count)
-                psaResult = try RunPSA.run(base: report, draws: draws, request: request, reference: ref, tau: tau) { r in
-                    session.sink?.advance(1)
-                    if economics != nil { perDraw.append(r.tallies.map { $0.economics ?? EconomicTally() }) }
-                }
-                economicDraws = perDraw
+                let run = try RunPSA.run(base: report, draws: draws, request: request, reference: ref, tau: tau, progress: session.sink)
+                psaResult = run.psa
+                economicDraws = economics != nil ? run.economics : []
             }
             let economicsReport = economicsScenario.map { $0.report(result, reference: ref, psaDraws: economicDraws) }
             try session.finish(request: request, report: report, models: models, result: result,

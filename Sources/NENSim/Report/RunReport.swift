@@ -105,6 +105,19 @@ extension RunReport {
 /// The two time-to-event endpoints a run reports.
 public enum SurvivalEndpoint: String, Sendable, Codable, CaseIterable { case pfs, os }
 
+/// How much of a run's report `Reporter.report` computes.
+public enum ReportDetail: Sendable {
+    /// Every statistic: intervals, landmarks, log-rank tests.
+    case full
+    /// Only the point estimates a PSA draw keeps (`RunPSA.statistics`: medians, restricted
+    /// means, proportions, Cox hazard ratios, RMST differences), each by the function the
+    /// full report uses, so the same bits. Not computed, hence NaN: the limits of medians
+    /// and survival curves, the log-rank tests; no landmarks (`landmarkTimes` empty).
+    /// Restricted means, proportions and the Cox fit keep their intervals (they come with
+    /// the estimate at no extra pass).
+    case pointEstimates
+}
+
 /// Builds the report from a simulation result.
 public enum Reporter {
     public static let defaultLandmarks: [Double] = [6, 12, 24, 36, 60]
@@ -125,12 +138,13 @@ public enum Reporter {
         Estimate(q.estimate ?? .nan, q.lower ?? .nan, q.upper ?? .nan)
     }
 
-    static func summarize(_ km: KaplanMeierEstimate, data: SurvivalCounts, landmarks: [Double], tau: Double) -> EndpointSummary {
+    static func summarize(_ km: KaplanMeierEstimate, data: SurvivalCounts, landmarks: [Double], tau: Double,
+                          detail: ReportDetail = .full) -> EndpointSummary {
         let rm = km.restrictedMean(tau: tau)
         return EndpointSummary(
             events: Int(data.events.reduce(0, +).rounded()),
             censored: Int(data.censored.reduce(0, +).rounded()),
-            median: estimate(km.median),
+            median: detail == .full ? estimate(km.median) : Estimate(km.quantileEstimate(0.5) ?? .nan, .nan, .nan),
             landmarks: landmarks.map { t in
                 let l = km.survival(at: t)
                 return Estimate(l.survival, l.lower, l.upper, se: l.standardError)
@@ -155,9 +169,14 @@ public enum Reporter {
         return (Basis.comparison(a.basis, r.basis), "\(side(arm, a)) vs \(side(reference, r))")
     }
 
+    /// The report of `result`; `detail` `.pointEstimates` computes only what a PSA draw
+    /// keeps (`ReportDetail`).
     public static func report(_ result: SimulationResult, reference: String?, landmarks: [Double] = defaultLandmarks,
-                              tau: Double? = nil, progress: (any ProgressSink)? = nil) throws -> RunReport {
+                              tau: Double? = nil, progress: (any ProgressSink)? = nil,
+                              detail: ReportDetail = .full) throws -> RunReport {
         let request = result.request
+        let full = detail == .full
+        let landmarks = full ? landmarks : []
         let tau = tau ?? min(60, request.design.horizon)
         // Steps: each arm's two endpoints, then each comparison (arm × endpoint).
         let referenceIndex = reference.flatMap { r in request.arms.firstIndex(where: { $0.id == r }) }
@@ -173,9 +192,9 @@ public enum Reporter {
         for (a, model) in request.arms.enumerated() {
             let pfsData = counts(result, arm: a, endpoint: .pfs)
             let osData = counts(result, arm: a, endpoint: .os)
-            let pfsKM = KaplanMeier.fit(pfsData)
+            let pfsKM = KaplanMeier.fit(pfsData, limits: full)
             progress?.advance(1)
-            let osKM = KaplanMeier.fit(osData)
+            let osKM = KaplanMeier.fit(osData, limits: full)
             progress?.advance(1)
             kms.append([pfsKM, osKM])
             data.append([pfsData, osData])
@@ -194,7 +213,7 @@ public enum Reporter {
             }
             func endpoint(_ name: String, _ km: KaplanMeierEstimate, _ d: SurvivalCounts) -> EndpointSummary {
                 guard model.models(name) else { return .notModelled(landmarks: landmarks.count, basis: model.basis(of: name)) }
-                var e = summarize(km, data: d, landmarks: landmarks, tau: tau)
+                var e = summarize(km, data: d, landmarks: landmarks, tau: tau, detail: detail)
                 e.basis = model.basis(of: name)
                 return e
             }
@@ -225,12 +244,14 @@ public enum Reporter {
                         } catch {
                             note = "hazard ratio not estimable (\(error))"
                         }
-                        do {
-                            let lr = try LogRank.test([ref, arm])
-                            chiSquare = lr.chiSquare
-                            p = lr.pValue
-                        } catch {
-                            note = (note.map { $0 + "; " } ?? "") + "log-rank test not estimable (\(error))"
+                        if full {
+                            do {
+                                let lr = try LogRank.test([ref, arm])
+                                chiSquare = lr.chiSquare
+                                p = lr.pValue
+                            } catch {
+                                note = (note.map { $0 + "; " } ?? "") + "log-rank test not estimable (\(error))"
+                            }
                         }
                     }
                     let d = RMST.difference(kms[a][e].restrictedMean(tau: tau), kms[r][e].restrictedMean(tau: tau))
@@ -239,7 +260,8 @@ public enum Reporter {
                         hazardRatio: hazardRatio,
                         logRankChiSquare: chiSquare, logRankP: p,
                         rmstDifference: Estimate(d.estimate, d.lower, d.upper, se: d.se),
-                        medianDifference: (kms[a][e].median.estimate ?? .nan) - (kms[r][e].median.estimate ?? .nan), note: note,
+                        medianDifference: (kms[a][e].quantileEstimate(0.5) ?? .nan) - (kms[r][e].quantileEstimate(0.5) ?? .nan),
+                        note: note,
                         basis: comparisonBasis(request.arms[a], request.arms[r], endpoint: name).basis,
                         basisNote: comparisonBasis(request.arms[a], request.arms[r], endpoint: name).note))
                     progress?.advance(1)

@@ -183,10 +183,14 @@ public enum PSA {
     /// As `draws`, with the drawn figure values. `only`: draw just these of the K
     /// (ascending; a shard's, `trial --assurance K --shard i/k`): each draw's streams are
     /// keyed by its index alone, so draw k is the same whichever others are drawn.
-    /// - Complexity: O(K · (figures + calibration)); draws run in parallel when K is large.
+    /// The draws are calibrated concurrently on `threads` workers (the block driver, one
+    /// work item a draw, each into its own slot), so the result does not depend on
+    /// `threads`; an error is the first failing draw's, as one after another.
+    /// - Complexity: O(K · (figures + calibration)).
     public static func sample(catalogue: EvidenceCatalogue, overrides: ModelOverrides = ModelOverrides(), arms: [String],
                               K: Int, seed: UInt64, population: PopulationSpec = PopulationSpec(),
-                              maxRejections: Int = PSA.maxRejections, only: [Int]? = nil) throws -> [PSADraw] {
+                              maxRejections: Int = PSA.maxRejections, only: [Int]? = nil,
+                              threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> [PSADraw] {
         guard K >= 1 else { throw NensimFailure.usage("\(.psa) \(K): the number of draws must be at least 1") }
         let figures = try rangeFigures(catalogue: catalogue, arms: arms)
         let distributions = try figures.map { f -> UncertaintyDistribution in
@@ -197,41 +201,55 @@ public enum PSA {
         let baseCalibrator = Calibrator(catalogue: catalogue, overrides: overrides, population: population)
         let assumed = assumptions(models: try arms.map { try baseCalibrator.model(for: $0) })
         let fitted = try fittedDraws(catalogue: catalogue, overrides: overrides, arms: arms)
-        var out: [PSADraw] = []
-        out.reserveCapacity(K)
-        for k in only ?? Array(0..<K) {
-            var streams = figures.map { RandomStream(seed: seed, arm: streamID(ofArm: $0.id), replicate: UInt32(k), block: streamBlock) }
-            var assumptionStreams = assumed.map { RandomStream(seed: seed, arm: streamID(ofArm: $0.key), replicate: UInt32(k), block: streamBlock) }
-            var fitStreams = fitted.map { RandomStream(seed: seed, arm: streamID(ofArm: $0.streamKey), replicate: UInt32(k), block: streamBlock) }
-            var rejected = 0
-            while true {
-                var values: [String: Double] = [:]
-                for i in figures.indices { values[figures[i].id] = distributions[i].draw(&streams[i]) }
-                var drawn = catalogue.replacingRanges(with: values)
-                for i in fitted.indices {
-                    let theta = fitted[i].draw(&fitStreams[i])
-                    for j in theta.indices { values[fitted[i].key(j)] = theta[j] }
-                    drawn = drawn.replacingFit(of: fitted[i].arm, with: theta)
-                }
-                var drawnOverrides = overrides
-                for i in assumed.indices {
-                    let v = assumed[i].prior.distribution.draw(&assumptionStreams[i])
-                    values[assumed[i].key] = v
-                    drawnOverrides.values[assumed[i].arm, default: [:]][assumed[i].prior.parameter] = v
-                }
-                let calibrator = Calibrator(catalogue: drawn, overrides: drawnOverrides, population: population)
-                do {
-                    out.append(PSADraw(index: k, figures: values, arms: try arms.map { try calibrator.model(for: $0) }, rejected: rejected))
-                    break
-                } catch let e as NensimFailure where e.status == .data {
-                    rejected += 1
-                    if rejected > maxRejections {
-                        throw NensimFailure.data("\(.psa): \(maxRejections) draws in a row gave contradictory figures (\(e.message))")
-                    }
+        let indices = only ?? Array(0..<K)
+        LinearAlgebra.setBLASThreads(1) // one worker per core: OpenBLAS single-threaded inside them (as `Engine.run`)
+        let slots = WorkerSlots<Result<PSADraw, any Error>?>(count: indices.count, initial: nil)
+        _ = BlockDriver.run(items: .all(indices.count), threads: threads, makeWorker: { _ in () }) { _, position, _ in
+            slots.store(Result { () throws -> PSADraw in
+                try draw(indices[position], seed: seed, catalogue: catalogue, overrides: overrides, arms: arms,
+                         population: population, maxRejections: maxRejections,
+                         figures: figures, distributions: distributions, assumed: assumed, fitted: fitted)
+            }, at: position)
+            return 1
+        }
+        return try slots.slots.map { try $0!.get() }
+    }
+
+    /// Draw k of `sample`: the figures', fits' and assumptions' values from draw k's
+    /// streams, redrawn while the arms' calibration finds them contradictory.
+    private static func draw(_ k: Int, seed: UInt64, catalogue: EvidenceCatalogue, overrides: ModelOverrides, arms: [String],
+                             population: PopulationSpec, maxRejections: Int, figures: [Figure],
+                             distributions: [UncertaintyDistribution], assumed: [DrawnAssumption],
+                             fitted: [FittedParameterDraw]) throws -> PSADraw {
+        var streams = figures.map { RandomStream(seed: seed, arm: streamID(ofArm: $0.id), replicate: UInt32(k), block: streamBlock) }
+        var assumptionStreams = assumed.map { RandomStream(seed: seed, arm: streamID(ofArm: $0.key), replicate: UInt32(k), block: streamBlock) }
+        var fitStreams = fitted.map { RandomStream(seed: seed, arm: streamID(ofArm: $0.streamKey), replicate: UInt32(k), block: streamBlock) }
+        var rejected = 0
+        while true {
+            var values: [String: Double] = [:]
+            for i in figures.indices { values[figures[i].id] = distributions[i].draw(&streams[i]) }
+            var drawn = catalogue.replacingRanges(with: values)
+            for i in fitted.indices {
+                let theta = fitted[i].draw(&fitStreams[i])
+                for j in theta.indices { values[fitted[i].key(j)] = theta[j] }
+                drawn = drawn.replacingFit(of: fitted[i].arm, with: theta)
+            }
+            var drawnOverrides = overrides
+            for i in assumed.indices {
+                let v = assumed[i].prior.distribution.draw(&assumptionStreams[i])
+                values[assumed[i].key] = v
+                drawnOverrides.values[assumed[i].arm, default: [:]][assumed[i].prior.parameter] = v
+            }
+            let calibrator = Calibrator(catalogue: drawn, overrides: drawnOverrides, population: population)
+            do {
+                return PSADraw(index: k, figures: values, arms: try arms.map { try calibrator.model(for: $0) }, rejected: rejected)
+            } catch let e as NensimFailure where e.status == .data {
+                rejected += 1
+                if rejected > maxRejections {
+                    throw NensimFailure.data("\(.psa): \(maxRejections) draws in a row gave contradictory figures (\(e.message))")
                 }
             }
         }
-        return out
     }
 }
 

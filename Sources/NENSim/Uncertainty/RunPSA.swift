@@ -55,34 +55,60 @@ public enum RunPSA {
     }
 
     /// Simulates every draw with `request`'s settings (its arms replaced by the draw's)
-    /// and summarises the statistics against the base-case report.
-    /// `onDraw`: each draw's simulation result, in draw order (its economic tallies, docs/ECONOMICS.md).
+    /// and summarises the statistics against the base-case report (`simulate`: the draws
+    /// run concurrently, the result is the same for any thread count).
+    /// - Returns: the PSA, and each draw's per-arm economic tallies in draw order (empty
+    ///   tallies without `request.economics`; docs/ECONOMICS.md).
     public static func run(base: RunReport, draws: [PSADraw], request: SimulationRequest, reference: String?, tau: Double?,
-                           onDraw: ((SimulationResult) -> Void)? = nil) throws -> RunPSAResult {
+                           progress: (any ProgressSink)? = nil) throws -> (psa: RunPSAResult, economics: [[EconomicTally]]) {
         let names = statistics(base).map(\.0)
         let figureIDs = figures(of: draws)
-        var perDraw: [[Double]] = []
-        for d in draws {
-            let stats = Dictionary(try drawStatistics(d, request: request, reference: reference, tau: tau, onDraw: onDraw), uniquingKeysWith: { a, _ in a })
-            perDraw.append(figureIDs.map { d.figures[$0] ?? .nan } + names.map { stats[$0] ?? .nan })
+        let outcomes = try simulate(draws, request: request, reference: reference, tau: tau, progress: progress)
+        let perDraw = zip(draws, outcomes).map { d, outcome in
+            let stats = Dictionary(outcome.statistics, uniquingKeysWith: { a, _ in a })
+            return figureIDs.map { d.figures[$0] ?? .nan } + names.map { stats[$0] ?? .nan }
         }
-        return summarise(base: base, draws: draws.count, rejected: draws.map(\.rejected).reduce(0, +), figureIDs: figureIDs,
-                         perDraw: perDraw)
+        let psa = summarise(base: base, draws: draws.count, rejected: draws.map(\.rejected).reduce(0, +), figureIDs: figureIDs,
+                            perDraw: perDraw)
+        return (psa, outcomes.map(\.economics))
+    }
+
+    /// What one draw leaves: its statistics by name in report order, and its arms'
+    /// economic tallies.
+    struct DrawOutcome: Sendable {
+        var statistics: [(String, Double)]
+        var economics: [EconomicTally]
+    }
+
+    /// Every draw of `draws` simulated and reduced to its point estimates, concurrently
+    /// through the one block driver: work item k is draw k, run whole on one worker — its
+    /// arms' blocks by `Engine.run` on that worker's thread (a simulation's bits do not
+    /// depend on its thread count), its statistics by `Reporter.report(detail:
+    /// .pointEstimates)` (the full report's estimates, bit for bit), both into draw k's
+    /// own slot. So the outcomes are the same for any `request.threads`; an error is the
+    /// first failing draw's, as when the draws ran one after another. `progress`: one
+    /// unit per draw.
+    static func simulate(_ draws: [PSADraw], request: SimulationRequest, reference: String?, tau: Double?,
+                         progress: (any ProgressSink)? = nil) throws -> [DrawOutcome] {
+        let slots = WorkerSlots<Result<DrawOutcome, any Error>?>(count: draws.count, initial: nil)
+        _ = BlockDriver.run(items: .all(draws.count), threads: request.threads, makeWorker: { _ in () },
+                            progress: progress?.callback) { _, k, _ in
+            slots.store(Result {
+                var r = request
+                r.arms = draws[k].arms
+                r.threads = 1
+                let result = Engine.run(r)
+                let report = try Reporter.report(result, reference: reference, tau: tau, detail: .pointEstimates)
+                return DrawOutcome(statistics: statistics(report), economics: result.tallies.map { $0.economics ?? EconomicTally() })
+            }, at: k)
+            return 1
+        }
+        return try slots.slots.map { try $0!.get() }
     }
 
     /// The redrawn figures of a PSA: every figure id any draw redrew, sorted.
     public static func figures(of draws: [PSADraw]) -> [String] {
         Array(Set(draws.flatMap { $0.figures.keys })).sorted()
-    }
-
-    /// One draw simulated and reported: its statistics, by name, in report order.
-    public static func drawStatistics(_ d: PSADraw, request: SimulationRequest, reference: String?, tau: Double?,
-                                      onDraw: ((SimulationResult) -> Void)? = nil) throws -> [(String, Double)] {
-        var r = request
-        r.arms = d.arms
-        let result = Engine.run(r)
-        onDraw?(result)
-        return statistics(try Reporter.report(result, reference: reference, tau: tau))
     }
 
     /// A shard's share of a PSA (`run --psa K --shard i/k`): draws d with d mod k = i − 1,
@@ -97,10 +123,9 @@ public enum RunPSA {
         var known = Set<String>()
         var perDraw: [[String: Double]] = []
         let mine = shard.workItems(total: draws.count).map { draws[$0] }
-        for d in mine {
-            let stats = try drawStatistics(d, request: request, reference: reference, tau: tau)
-            for (name, _) in stats where known.insert(name).inserted { names.append(name) }
-            perDraw.append(Dictionary(stats, uniquingKeysWith: { a, _ in a }))
+        for outcome in try simulate(mine, request: request, reference: reference, tau: tau) {
+            for (name, _) in outcome.statistics where known.insert(name).inserted { names.append(name) }
+            perDraw.append(Dictionary(outcome.statistics, uniquingKeysWith: { a, _ in a }))
         }
         let rows = zip(mine, perDraw).map { d, stats in figureIDs.map { d.figures[$0] ?? .nan } + names.map { stats[$0] ?? .nan } }
         let section = TallyFile.PSASection(draws: draws.count, rejected: draws.map(\.rejected).reduce(0, +), figures: figureIDs,
