@@ -91,6 +91,9 @@ struct Analyze: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Fleming–Harrington ρ of the log-rank test: 0 = log-rank, 1 = Peto–Peto.")
     var rho: Double = 0
 
+    @Option(name: .long, parsing: .singleValue, help: ArgumentHelp("A two-group test of each group against the first (repeatable): fh:RHO,GAMMA (Fleming–Harrington G(ρ, γ)), maxcombo (max of G(0,0), G(0,1), G(1,0), G(1,1)), mb:TSTAR (Magirr–Burman, t* in the file's time unit) or rmst:TAU (RMST difference to TAU); unstratified right-censored data without weights. The log-rank test and Cox model are always reported.", valueName: "test"))
+    var test: [String] = []
+
     @Option(name: .customLong("ph-test"), help: ArgumentHelp("Proportional-hazards test of the Cox model, as R's cox.zph(fit, transform =): per term and global, with zph.csv and zph.svg under --out. The transform may be left out (km, R's default).", valueName: "km|identity|rank|log"))
     var phTest: ZPHTransform?
 
@@ -160,6 +163,20 @@ struct Analyze: ParsableCommand {
                                cluster: cluster, robust: robust)
         options.start = start
         options.phTest = phTest
+        options.tests = try test.map { text in
+            let t = try TrialTest.parse(text)
+            switch t {
+            case .logRank, .cox:
+                throw NensimFailure.usage("--test \(text): the log-rank test and the Cox model are always reported; --test adds fh:RHO,GAMMA, maxcombo, mb:TSTAR or rmst:TAU")
+            default: return t
+            }
+        }
+        if !options.tests.isEmpty {
+            if group == nil { throw NensimFailure.usage("--test needs --group (it compares each group with the first)") }
+            for (flag, given) in [("--strata", strata != nil), ("--weights", weights != nil), ("--start", start != nil)] where given {
+                throw NensimFailure.usage("--test with \(flag): the two-group tests are computed on unstratified, unweighted right-censored data; leave out \(flag) or --test")
+            }
+        }
         return options
     }
 

@@ -135,6 +135,9 @@ public struct AnalysisOptions: Sendable {
     public var start: String? = nil
     /// The proportional-hazards test (`cox.zph`) with this time transform; nil = not run.
     public var phTest: ZPHTransform? = nil
+    /// Two-group tests of each group against the first (Fleming–Harrington, MaxCombo,
+    /// Magirr–Burman, RMST; `TrialTest.twoGroup`).
+    public var tests: [TrialTest] = []
 
     public init(time: String, event: String, group: String? = nil, strata: String? = nil, covariates: [String] = [],
                 eventCoding: EventCoding = .standard, tau: Double? = nil, landmarks: [Double] = [],

@@ -98,6 +98,13 @@ extension AnalysisReport {
                 out.append("  Robust score test     = \(significant(r.statistic)) on \(r.df) df, p = \(formatP(r.pValue)); \(c.clusters ?? 0) clusters (Wald test, z and CIs robust)")
             }
         }
+        if let tests, !tests.isEmpty {
+            out.append("")
+            out.append("Two-group tests against \(groups[0].label) (z > 0 favours the group; one-sided p in its favour)")
+            var t = TextTable(header: ["group", "test", "z", "p one-sided", "p two-sided"])
+            for r in tests { t.add([r.group, r.test, fixed(r.z, decimals: 3), formatP(r.pOneSided), formatP(r.pTwoSided)]) }
+            out.append(t.render(indent: "  "))
+        }
         if let z = phTest {
             out.append("")
             out.append("Proportional-hazards test (cox.zph, transform \(z.transform)): scaled Schoenfeld residuals against g(t)")

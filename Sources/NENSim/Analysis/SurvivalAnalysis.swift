@@ -92,6 +92,20 @@ public struct LogRankSummary: Sendable, Codable, Equatable {
     public var pValue: Double
 }
 
+/// A two-group test of `analyze --test` (weighted log-rank, MaxCombo, Magirr–Burman,
+/// RMST): the compared group against the reference, positive z favouring the group.
+public struct TwoGroupTestSummary: Sendable, Codable, Equatable {
+    /// The test as typed (`maxcombo`, `fh:1,0`, `mb:6`, `rmst:12`).
+    public var test: String
+    public var group: String
+    public var reference: String
+    public var z: Double
+    public var pOneSided: Double
+    public var pTwoSided: Double
+    /// MaxCombo: the four z (G(0,0), G(0,1), G(1,0), G(1,1)); RMST: difference and se.
+    public var components: [Double]?
+}
+
 /// A χ² test: statistic, degrees of freedom, p.
 public struct TestSummary: Sendable, Codable, Equatable {
     public var statistic: Double
@@ -207,6 +221,8 @@ public struct AnalysisReport: Sendable, Codable {
     public var coxFailure: String?
     /// The proportional-hazards test (`--ph-test`); absent when not asked for or not computed.
     public var phTest: PHTestSummary? = nil
+    /// Each asked two-group test (`--test`) of each group against the first; absent when none.
+    public var tests: [TwoGroupTestSummary]? = nil
     public var notes: [String]
 }
 
@@ -297,6 +313,28 @@ public struct AnalysisResult: Sendable {
 
 /// `nensim analyze`: Kaplan–Meier per group, log-rank, Cox, as R's `survival` computes them.
 public enum SurvivalAnalysis {
+    /// Each test of `tests` of each group against the first, on the curves' records
+    /// (unstratified, unweighted right-censored data; the command line refuses the rest).
+    /// - Complexity: O(tests · n log n).
+    static func twoGroupTests(_ data: AnalysisData, _ tests: [TrialTest]) -> [TwoGroupTestSummary] {
+        let k = data.groupLabels.count
+        guard !tests.isEmpty, k >= 2 else { return [] }
+        var out: [TwoGroupTestSummary] = []
+        for g in 1..<k {
+            var time: [Double] = [], event: [Bool] = [], group: [UInt8] = []
+            for i in 0..<data.count where data.group[i] == 0 || data.group[i] == g {
+                time.append(data.time[i]); event.append(data.event[i]); group.append(data.group[i] == 0 ? 0 : 1)
+            }
+            for t in tests {
+                guard let r = t.twoGroup(time: time, event: event, group: group) else { continue }
+                out.append(TwoGroupTestSummary(test: t.description, group: data.groupLabels[g],
+                                               reference: data.groupLabels[0], z: r.z, pOneSided: r.pOneSided,
+                                               pTwoSided: r.pTwoSided, components: r.components))
+            }
+        }
+        return out
+    }
+
     /// Runs the analysis of checked records.
     ///
     /// - Kaplan–Meier per group (`survfit(Surv(time, event) ~ group, conf.type =)`),
@@ -554,7 +592,8 @@ public enum SurvivalAnalysis {
                            usedByLogRank: usedByLogRank, usedByCox: usedByCox),
             confidenceType: options.confidenceType.rawValue, confidenceLevel: options.confidenceLevel,
             tau: tau, tauRule: tauRule, landmarkTimes: options.landmarks, groups: groups, rmstDifferences: differences,
-            logRank: logRank, cox: cox, coxFailure: coxFailure, phTest: phTest, notes: notes)
+            logRank: logRank, cox: cox, coxFailure: coxFailure, phTest: phTest,
+            tests: options.tests.isEmpty ? nil : twoGroupTests(data, options.tests), notes: notes)
         var names: [String] = []
         if let group = options.group { names += data.groupLabels.dropFirst().map { group + $0 } }
         names += data.covariateNames

@@ -277,8 +277,8 @@ extension ReplicateWorker {
             let p = favour.pOneSided
             let z = p <= 0 ? -40 : (p >= 1 ? 40 : -Distributions.normalQuantile(1 - p))
             return (z, p, favour.pTwoSided)
-        case let .modestlyWeighted(tStar):
-            let r = ModestlyWeightedLogRank.test(table, tStar: tStar)
+        case .modestlyWeighted:
+            let r = test.twoGroup(table)!
             return (-r.z, r.pOneSided, r.pTwoSided)
         default:
             return (0, 1, 1)

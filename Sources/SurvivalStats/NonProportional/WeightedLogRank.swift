@@ -91,6 +91,20 @@ public struct WeightedLogRankResult: Sendable, Equatable {
     }
 }
 
+/// The Fleming–Harrington G(ρ, γ) weighted log-rank test of two groups: weight
+/// S(t−)^ρ (1 − S(t−))^γ with S the pooled Kaplan–Meier curve (0⁰ = 1). G(ρ, 0) is
+/// `survdiff(rho = ρ)`: z² equals its χ² (NonProportionalTests).
+public enum FlemingHarringtonTest {
+    /// - Complexity: O(rows of the table).
+    public static func test(_ table: TwoGroupEventTable, rho: Double, gamma: Double) -> WeightedLogRankResult {
+        let (u, v) = table.scores(functions: 1) {
+            let s = table.survivalBefore[$0]
+            return [pow(s, rho) * pow(1 - s, gamma)]
+        }
+        return WeightedLogRankResult(u: u[0], variance: v[0])
+    }
+}
+
 /// The modestly weighted log-rank test of Magirr & Burman (Statistics in Medicine 38
 /// (2019) 4946–4961): weight 1 / max(S(t−), S(t*)) with S the pooled Kaplan–Meier
 /// curve, so early times weigh 1 and weights rise until t*, then stay.
