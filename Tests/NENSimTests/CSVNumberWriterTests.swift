@@ -30,6 +30,28 @@ struct CSVWriterTests {
         }
     }
 
+    /// The bytes written without a `String` are `description`'s, on the hard cases of
+    /// shortest round-trip formatting (long fractions below 1 among them) and on random
+    /// finite bit patterns.
+    @Test func shortestBytesAreDescription() {
+        var values: [Double] = [0, -0.0, 0.1, 0.2, 0.3, 1e-5, 1e-4, 9.999999999999999e-5, 1e16, 1e15, 9_007_199_254_740_993,
+                                2.5e-7, 5e-324, -5e-324, .leastNormalMagnitude, .leastNormalMagnitude.nextDown, .greatestFiniteMagnitude,
+                                -.greatestFiniteMagnitude, 1.0000000000000002, 0.9999999999999999, 123456789012345680, 2.2250738585072014e-308,
+                                1e23, 8.41e21, 5e-310, .pi, -.pi, .infinity, -.infinity, 0.30000000000000004, 1e-7, 1.7976931348623157e308,
+                                0.9090909090909091, -0.9090909090909091, 0.09534625892455922]
+        var state: UInt64 = 0x9E37_79B9
+        for _ in 0..<20_000 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            if Double(bitPattern: state).isFinite { values.append(Double(bitPattern: state)) }
+            values.append(Double(state >> 11) / Double(1 << 53))
+        }
+        for x in values {
+            var b: [UInt8] = []
+            CSV.appendShortest(x, to: &b)
+            #expect(String(decoding: b, as: UTF8.self) == x.description, "\(x.bitPattern)")
+        }
+    }
+
     @Test func thinnedRowsKeepTheEndsAndEveryRowWhenFew() {
         var t: [Double] = [], e: [Bool] = []
         for i in 0..<5000 { t.append(Double(i % 2500) / 7 + 0.01); e.append(i % 3 != 0) }

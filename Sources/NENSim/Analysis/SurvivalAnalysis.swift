@@ -292,11 +292,14 @@ public struct AnalysisResult: Sendable {
 
     @inline(__always)
     static func appendKaplanMeierRow(_ label: [UInt8], _ km: KaplanMeierEstimate, _ i: Int, to b: inout [UInt8]) {
-        b.append(contentsOf: label)
-        for x in [km.time[i], km.nRisk[i], km.nEvent[i], km.nCensor[i], km.survival[i], km.stdErr[i], km.lower[i], km.upper[i]] {
+        // One field at a time, not a loop over an array of the row (an allocation per row).
+        @inline(__always) func field(_ x: Double) {
             b.append(UInt8(ascii: ","))
             CSV.append(x, to: &b, integralBelow: 1e15)
         }
+        b.append(contentsOf: label)
+        field(km.time[i]); field(km.nRisk[i]); field(km.nEvent[i]); field(km.nCensor[i])
+        field(km.survival[i]); field(km.stdErr[i]); field(km.lower[i]); field(km.upper[i])
         b.append(UInt8(ascii: "\n"))
     }
 
