@@ -85,13 +85,15 @@ struct FamilyEngineTests {
 
     /// Pinned bits of the generalized gamma (table and exact inverse): any compiler,
     /// machine or code change that moves one shows here (values computed once, and equal
-    /// from gcc and clang builds of the kernels).
+    /// from gcc and clang builds of the kernels). The Q = 0.05 row (shape 400) was
+    /// re-pinned (gcc and clang agree) when Temme's expansion replaced the series there
+    /// (moves of ≤ 50 ulp in T; docs/PARAMETRIC.md).
     @Test func generalizedGammaGivesThePinnedBits() {
         let es = [1.1641532182693481e-10, 0.0123, 0.69314718055994529, 1.7, 22.87, 250]
         let cases: [(Double, Double, Double, [UInt64])] = [
             (2.4849066497880004, 0.9, 0.6, [0x3efab116b2d6a18b, 0x3fe4615266edc250, 0x4023e90a7a93cf09, 0x4035cdae5c26e60a, 0x40787ed52c327661, 0x40c52636947d18e3]),
             (2.0794415416798357, 1.4, -2, [0x3fd867e096b16122, 0x3ffb4ca74dd216df, 0x403b21f9c2f52468, 0x407d1cf13810ade2, 0x45d4d77243dbcb41, 0x7f0d945df4f8ec8e]),
-            (2.995732273553991, 0.7, 0.05, [0x3fc759b530ebd29e, 0x400fbfaa79e20547, 0x4033c49910825baa, 0x40428aa8d80a4d0f, 0x4094e98895bc0b52, 0x4162c90fa504631c]),
+            (2.995732273553991, 0.7, 0.05, [0x3fc759b530ebd28a, 0x400fbfaa79e20579, 0x4033c49910825bac, 0x40428aa8d80a4d18, 0x4094e98895bc0b43, 0x4162c90fa504631c]),
         ]
         for (mu, sigma, q, bits) in cases {
             let table = GeneralizedGammaTable(location: mu, scale: sigma, q: q)
