@@ -328,8 +328,17 @@ public enum SurvivalAnalysis {
             for i in 0..<data.count where data.group[i] == 0 || data.group[i] == g {
                 time.append(data.time[i]); event.append(data.event[i]); group.append(data.group[i] == 0 ? 0 : 1)
             }
+            // The event table is built once per group, for all the table-based tests.
+            var table: TwoGroupEventTable? = nil
             for t in tests {
-                guard let r = t.twoGroup(time: time, event: event, group: group) else { continue }
+                let outcome: TwoGroupTestOutcome?
+                if case .rmst = t {
+                    outcome = t.twoGroup(time: time, event: event, group: group)
+                } else {
+                    if table == nil { table = TwoGroupEventTable(time: time, event: event, group: group) }
+                    outcome = t.twoGroup(table!)
+                }
+                guard let r = outcome else { continue }
                 out.append(TwoGroupTestSummary(test: t.description, group: data.groupLabels[g],
                                                reference: data.groupLabels[0], z: r.z, pOneSided: r.pOneSided,
                                                pTwoSided: r.pTwoSided, components: r.components))

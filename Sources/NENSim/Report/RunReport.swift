@@ -222,6 +222,7 @@ public enum Reporter {
                                    responses: responses, adverseEvents: aes))
         }
         var comparisons: [ComparisonSummary] = []
+        func median(_ arm: ArmSummary, _ e: Int) -> Double { (e == 0 ? arm.pfs : arm.os).median.estimate }
         if let reference, let r = referenceIndex {
             for a in request.arms.indices where a != r {
                 for (e, name) in ["pfs", "os"].enumerated()
@@ -260,7 +261,8 @@ public enum Reporter {
                         hazardRatio: hazardRatio,
                         logRankChiSquare: chiSquare, logRankP: p,
                         rmstDifference: Estimate(d.estimate, d.lower, d.upper, se: d.se),
-                        medianDifference: (kms[a][e].quantileEstimate(0.5) ?? .nan) - (kms[r][e].quantileEstimate(0.5) ?? .nan),
+                        // The medians the arms' summaries found (the same search, not repeated).
+                        medianDifference: median(arms[a], e) - median(arms[r], e),
                         note: note,
                         basis: comparisonBasis(request.arms[a], request.arms[r], endpoint: name).basis,
                         basisNote: comparisonBasis(request.arms[a], request.arms[r], endpoint: name).note))
