@@ -3,6 +3,7 @@
 // arrays vectorise. Contraction is off: a*b+c is never fused, so every machine rounds
 // the same way.
 #include "ckernels.h"
+#include <stdbool.h>
 #include <string.h>
 
 #pragma clang fp contract(off)
@@ -97,10 +98,63 @@ static inline void philox_round10(uint32_t key0, uint32_t key1, uint64_t call, u
     *o0 = c0; *o1 = c1; *o2 = c2; *o3 = c3;
 }
 
+// Eight consecutive Philox calls at once, in clang's vector types (plain C, no
+// intrinsics): the 32×32 → 64-bit products of even and odd lanes as two 64-bit lane
+// multiplies (pmuludq in every clone), their halves put back in lane order by shuffles.
+// The same integer operations as philox_round10, so the same words.
+typedef uint32_t u32x8 __attribute__((vector_size(32)));
+typedef uint64_t u64x4 __attribute__((vector_size(32)));
+
+static inline void mul_hilo8(const u32x8 *x, uint32_t m, u32x8 *hi, u32x8 *lo) {
+    const u64x4 mm = (u64x4){m, m, m, m};
+    u64x4 even = ((u64x4)*x & 0xffffffffu) * mm;
+    u64x4 odd = ((u64x4)*x >> 32) * mm;
+    *lo = __builtin_shufflevector((u32x8)even, (u32x8)odd, 0, 8, 2, 10, 4, 12, 6, 14);
+    *hi = __builtin_shufflevector((u32x8)even, (u32x8)odd, 1, 9, 3, 11, 5, 13, 7, 15);
+}
+
+static inline void philox8_round10(uint32_t key0, uint32_t key1, uint64_t call, uint32_t block0, uint32_t block1,
+                                   u32x8 *o0, u32x8 *o1, u32x8 *o2, u32x8 *o3) {
+    const u32x8 lane = {0, 1, 2, 3, 4, 5, 6, 7};
+    const uint32_t lo = (uint32_t)call, hi = (uint32_t)(call >> 32);
+    u32x8 c0 = lane + lo;
+    // hi32(call + l): + 1 where lo32 wrapped (the comparison is −1 where true).
+    u32x8 c1 = (u32x8){hi, hi, hi, hi, hi, hi, hi, hi} - (u32x8)(c0 < lo);
+    u32x8 c2 = (u32x8){block0, block0, block0, block0, block0, block0, block0, block0};
+    u32x8 c3 = (u32x8){block1, block1, block1, block1, block1, block1, block1, block1};
+    uint32_t k0 = key0, k1 = key1;
+    for (int r = 0; r < 10; r++) {
+        if (r > 0) { k0 += 0x9E3779B9u; k1 += 0xBB67AE85u; }
+        u32x8 h0, l0, h1, l1;
+        mul_hilo8(&c0, 0xD2511F53u, &h0, &l0);
+        mul_hilo8(&c2, 0xCD9E8D57u, &h1, &l1);
+        u32x8 n0 = h1 ^ c1 ^ k0;
+        u32x8 n2 = h0 ^ c3 ^ k1;
+        c0 = n0; c1 = l1; c2 = n2; c3 = l0;
+    }
+    *o0 = c0; *o1 = c1; *o2 = c2; *o3 = c3;
+}
+
 CLONES
 void nensim_philox4x32_10_interleaved(uint32_t key0, uint32_t key1, uint64_t first, uint32_t block0, uint32_t block1,
                                       size_t n, uint32_t *restrict out) {
-    for (size_t j = 0; j < n; j++) {
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        u32x8 o0, o1, o2, o3;
+        philox8_round10(key0, key1, first + (uint64_t)j, block0, block1, &o0, &o1, &o2, &o3);
+        // Calls j … j + 7 as 32 words, call by call: (o0, o1, o2, o3) of each lane.
+        u32x8 a = __builtin_shufflevector(o0, o2, 0, 8, 1, 9, 2, 10, 3, 11);
+        u32x8 b = __builtin_shufflevector(o1, o3, 0, 8, 1, 9, 2, 10, 3, 11);
+        u32x8 c = __builtin_shufflevector(o0, o2, 4, 12, 5, 13, 6, 14, 7, 15);
+        u32x8 d = __builtin_shufflevector(o1, o3, 4, 12, 5, 13, 6, 14, 7, 15);
+        u32x8 q0 = __builtin_shufflevector(a, b, 0, 8, 1, 9, 2, 10, 3, 11);
+        u32x8 q1 = __builtin_shufflevector(a, b, 4, 12, 5, 13, 6, 14, 7, 15);
+        u32x8 q2 = __builtin_shufflevector(c, d, 0, 8, 1, 9, 2, 10, 3, 11);
+        u32x8 q3 = __builtin_shufflevector(c, d, 4, 12, 5, 13, 6, 14, 7, 15);
+        memcpy(out + 4 * j, &q0, 32); memcpy(out + 4 * j + 8, &q1, 32);
+        memcpy(out + 4 * j + 16, &q2, 32); memcpy(out + 4 * j + 24, &q3, 32);
+    }
+    for (; j < n; j++) {
         philox_round10(key0, key1, first + (uint64_t)j, block0, block1, &out[4 * j], &out[4 * j + 1], &out[4 * j + 2], &out[4 * j + 3]);
     }
 }
@@ -109,7 +163,13 @@ CLONES
 void nensim_philox4x32_10(uint32_t key0, uint32_t key1, uint64_t first, uint32_t block0, uint32_t block1,
                           size_t n, uint32_t *restrict out0, uint32_t *restrict out1,
                           uint32_t *restrict out2, uint32_t *restrict out3) {
-    for (size_t j = 0; j < n; j++) {
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        u32x8 o0, o1, o2, o3;
+        philox8_round10(key0, key1, first + (uint64_t)j, block0, block1, &o0, &o1, &o2, &o3);
+        memcpy(out0 + j, &o0, 32); memcpy(out1 + j, &o1, 32); memcpy(out2 + j, &o2, 32); memcpy(out3 + j, &o3, 32);
+    }
+    for (; j < n; j++) {
         philox_round10(key0, key1, first + (uint64_t)j, block0, block1, &out0[j], &out1[j], &out2[j], &out3[j]);
     }
 }
@@ -120,6 +180,100 @@ void nensim_neglog_u32(const uint32_t *restrict w, double *restrict out, size_t 
         // log((w + 0.5) 2^-32) = log(w + 0.5) − 32 ln2, with the −32 folded into the exponent.
         double y = (double)w[i] + 0.5;
         out[i] = -log_biased(y, -32);
+    }
+}
+
+// ---- The patient kernel's integer and tally passes (docs/ARCHITECTURE.md, "Engine") ---
+
+/// Patients per pass of `nensim_response_tiers` (its 32-bit tiers live on the stack).
+enum { TIER_PASS = 512 };
+
+CLONES
+void nensim_response_tiers(const uint64_t *restrict cut, size_t cuts, uint64_t coupling,
+                           const uint32_t *restrict w0, const uint32_t *restrict w1, const uint32_t *restrict w2,
+                           size_t n, ptrdiff_t *restrict tier, uint32_t *restrict rank, ptrdiff_t *restrict counts) {
+    // All comparisons in 32 bits: a threshold of 2^32 (never reached) is left out — the
+    // ascending cuts' at the end, and a coupling of 2^32 always couples.
+    const uint64_t never = (uint64_t)1 << 32;
+    if (coupling >= never) {
+        for (size_t i = 0; i < n; i++) rank[i] = w0[i];
+    } else {
+        const uint32_t k = (uint32_t)coupling;
+        // Both words read and blended by a mask: a `?:` of two loads compiles to one
+        // conditional load per lane.
+        for (size_t i = 0; i < n; i++) {
+            uint32_t coupled = 0u - (uint32_t)(w1[i] < k);
+            rank[i] = (w0[i] & coupled) | (w2[i] & ~coupled);
+        }
+    }
+    size_t reached = 0;
+    while (reached < cuts && cut[reached] < never) reached++;
+    uint32_t t[TIER_PASS];
+    for (size_t first = 0; first < n; first += TIER_PASS) {
+        const size_t m = n - first < TIER_PASS ? n - first : TIER_PASS;
+        const uint32_t *w = w0 + first;
+        for (size_t i = 0; i < m; i++) t[i] = 0;
+        // above: patients at or above the previous cut; tier j holds above − at (cut j).
+        uint32_t above = (uint32_t)m;
+        for (size_t j = 0; j < reached; j++) {
+            const uint32_t c = (uint32_t)cut[j];
+            uint32_t at = 0;
+            for (size_t i = 0; i < m; i++) {
+                uint32_t b = w[i] >= c;
+                t[i] += b;
+                at += b;
+            }
+            counts[j] += (ptrdiff_t)(above - at);
+            above = at;
+        }
+        counts[reached] += (ptrdiff_t)above;
+        for (size_t i = 0; i < m; i++) tier[first + i] = (ptrdiff_t)t[i];
+    }
+}
+
+/// Patients per pass of `nensim_tally_scatter` (its cells and flags live on the stack).
+enum { SCATTER_PASS = 512 };
+
+CLONES
+void nensim_tally_scatter(const double *restrict pfs, const double *restrict pps, const double *restrict censor,
+                          double fixed, size_t n, double inv_width, ptrdiff_t last,
+                          ptrdiff_t *pfs_events, ptrdiff_t *pfs_censored, ptrdiff_t *os_events, ptrdiff_t *os_censored,
+                          double *restrict pfs_time, bool *restrict pfs_event, double *restrict os_time, bool *restrict os_event) {
+    int32_t pfs_cell[SCATTER_PASS], os_cell[SCATTER_PASS];
+    int32_t pfs_is_event[SCATTER_PASS], os_is_event[SCATTER_PASS];
+    const double top = (double)last;
+    ptrdiff_t *const pfs_to[2] = {pfs_censored, pfs_events};
+    ptrdiff_t *const os_to[2] = {os_censored, os_events};
+    // A fixed censoring time is read from an array too: selecting it per patient makes
+    // the compiler load the censor array under a mask, which from a NULL pointer costs a
+    // microcode assist per vector on some processors (half the run's time).
+    double fixed_censor[SCATTER_PASS];
+    if (!censor) for (size_t i = 0; i < SCATTER_PASS; i++) fixed_censor[i] = fixed;
+    for (size_t first = 0; first < n; first += SCATTER_PASS) {
+        const size_t m = n - first < SCATTER_PASS ? n - first : SCATTER_PASS;
+        const double *p = pfs + first, *q = pps + first, *cp = censor ? censor + first : fixed_censor;
+        for (size_t i = 0; i < m; i++) {
+            double t = p[i], o = t + q[i], c = cp[i];
+            // min(T, c) as Swift's min takes it (c < T ? c : T); the cell
+            // min(trunc(x·inv_width), last), compared in doubles: the same cell.
+            double to = c < t ? c : t, oo = c < o ? c : o;
+            double pc = to * inv_width, oc = oo * inv_width;
+            pfs_cell[i] = (int32_t)(top < pc ? top : pc);
+            os_cell[i] = (int32_t)(top < oc ? top : oc);
+            pfs_is_event[i] = t <= c;
+            os_is_event[i] = o <= c;
+        }
+        for (size_t i = 0; i < m; i++) {
+            pfs_to[pfs_is_event[i]][pfs_cell[i]] += 1;
+            os_to[os_is_event[i]][os_cell[i]] += 1;
+        }
+        if (pfs_time) {
+            for (size_t i = 0; i < m; i++) {
+                double t = p[i], o = t + q[i], c = cp[i];
+                pfs_time[first + i] = c < t ? c : t; pfs_event[first + i] = pfs_is_event[i];
+                os_time[first + i] = c < o ? c : o; os_event[first + i] = os_is_event[i];
+            }
+        }
     }
 }
 

@@ -131,4 +131,128 @@ struct KernelTests {
         let w = Philox4x32_10.block(counter: (0x243f_6a88, 0x85a3_08d3, 0x1319_8a2e, 0x0370_7344), key: (0xa409_3822, 0x299f_31d0))
         #expect([w.0, w.1, w.2, w.3] == [0xd16c_fe09, 0x94fd_cceb, 0x5001_e420, 0x2412_6ea1])
     }
+
+    /// The array Philox forms, eight calls at a time in vector lanes, give the Swift
+    /// generator's words for every call, also where the low counter word wraps inside a
+    /// group of eight and for counts that leave a remainder.
+    @Test func philoxArrayFormsGiveTheScalarWordsAcrossCounterCarries() {
+        let key = (UInt32(0x1234_5678), UInt32(0x9abc_def0)), block = (UInt32(77), UInt32(0xdead_beef))
+        for first: UInt64 in [0, 5, 4096, 0xffff_fff0, 0xffff_fffb, 0x1_ffff_fffc, .max - 6] {
+            for n in [0, 1, 7, 8, 9, 17, 40] {
+                var o0 = [UInt32](repeating: 0, count: n), o1 = o0, o2 = o0, o3 = o0
+                var inter = [UInt32](repeating: 0, count: 4 * n)
+                nensim_philox4x32_10(key.0, key.1, first, block.0, block.1, n, &o0, &o1, &o2, &o3)
+                nensim_philox4x32_10_interleaved(key.0, key.1, first, block.0, block.1, n, &inter)
+                for j in 0..<n {
+                    let c = first &+ UInt64(j)
+                    let w = Philox4x32_10.block(counter: (UInt32(truncatingIfNeeded: c), UInt32(truncatingIfNeeded: c >> 32), block.0, block.1), key: key)
+                    #expect([o0[j], o1[j], o2[j], o3[j]] == [w.0, w.1, w.2, w.3], "first \(first), call \(j)")
+                    #expect(Array(inter[4 * j ..< 4 * j + 4]) == [w.0, w.1, w.2, w.3], "first \(first), call \(j)")
+                }
+            }
+        }
+    }
+
+    /// A cut p as a word threshold T = `cutWord(p)` decides exactly as the uniform does:
+    /// uniform32(w) ≥ p ⇔ w ≥ T, checked at the edge words T − 1, T, T + 1 of each cut
+    /// (and at 0 and 2³² − 1), for the catalogue's cuts, random ones, cuts on the
+    /// uniforms' own values and their neighbours, and out-of-range ones.
+    @Test func cutWordDecidesAsTheUniformAtEachCutsEdgeWords() throws {
+        var cuts: [Double] = [0, 1, -0.25, 1.5, .nan, .infinity, -.infinity, 0x1p-40, 1 - 0x1p-53, 0.5]
+        let calibrator = Calibrator(catalogue: try EvidenceCatalogue.bundled())
+        for id in ["ssa", "everolimus", "sunitinib", "prrt", "tace", "rfa"] {
+            cuts += try calibrator.model(for: id).responseCuts.map(\.probability)
+        }
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        for _ in 0..<2000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let u = Double(state >> 11) * 0x1p-53
+            let w = UInt32(truncatingIfNeeded: state >> 20)
+            let exact = RandomStream.uniform32(w)
+            cuts += [u, exact, exact.nextUp, exact.nextDown]
+        }
+        for p in cuts {
+            let t = cutWord(p)
+            #expect(t <= 1 << 32)
+            let edges = [Int64(t) - 1, Int64(t), Int64(t) + 1, 0, Int64(UInt32.max)].filter { $0 >= 0 && $0 <= Int64(UInt32.max) }
+            for e in edges {
+                let w = UInt32(e)
+                #expect((RandomStream.uniform32(w) >= p) == (UInt64(w) >= t), "cut \(p), word \(w)")
+            }
+        }
+    }
+
+    /// `nensim_response_tiers` gives each patient the tier of the uniform loop it replaces
+    /// (the number of ascending cuts at or below uniform32(w0)), the coupled rank, and the
+    /// per-tier counts, on words placed on every cut's edges.
+    @Test func responseTierKernelGivesTheTiersOfTheUniformLoop() {
+        let cutSets: [[Double]] = [[0.05], [0.02, 0.3, 0.7], [0, 0.5, 0.5, 1], [0.1, 0.2, 0.3, 0.4, 0.9]]
+        var state: UInt64 = 42
+        for cuts in cutSets {
+            let t = cuts.map(cutWord)
+            let n = 1001
+            var w0 = [UInt32](repeating: 0, count: n), w1 = w0, w2 = w0
+            for i in 0..<n {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                w0[i] = UInt32(truncatingIfNeeded: state >> 32); w1[i] = UInt32(truncatingIfNeeded: state >> 7); w2[i] = UInt32(truncatingIfNeeded: state)
+            }
+            for (j, c) in t.enumerated() where c <= UInt64(UInt32.max) {
+                w0[3 * j] = UInt32(c); if c > 0 { w0[3 * j + 1] = UInt32(c - 1) }; if c < UInt64(UInt32.max) { w0[3 * j + 2] = UInt32(c + 1) }
+            }
+            let coupling = wordThreshold(0.6)
+            var tier = [Int](repeating: -1, count: n), rank = [UInt32](repeating: 0, count: n)
+            var counts = [Int](repeating: 0, count: cuts.count + 1)
+            nensim_response_tiers(t, t.count, coupling, w0, w1, w2, n, &tier, &rank, &counts)
+            var expected = [Int](repeating: 0, count: cuts.count + 1)
+            for i in 0..<n {
+                let u = RandomStream.uniform32(w0[i])
+                var k = 0
+                while k < cuts.count && u >= cuts[k] { k += 1 }
+                expected[k] += 1
+                #expect(tier[i] == k, "cuts \(cuts), word \(w0[i])")
+                #expect(rank[i] == (UInt64(w1[i]) < coupling ? w0[i] : w2[i]))
+            }
+            #expect(counts == expected, "cuts \(cuts)")
+        }
+    }
+
+    /// `nensim_tally_scatter` counts each patient where the per-patient loop it replaces
+    /// did (cell min(⌊min(T, c)/w⌋, last), event when T ≤ c), for PFS and OS, with ties
+    /// T = c, times on cell edges, past the horizon and +∞ (cured), fixed and random
+    /// censoring, and writes the same observed times and flags for records.
+    @Test func tallyScatterCountsWhereThePatientLoopDid() {
+        let n = 1500, cells = 40, width = 0.25, last = cells - 1
+        var state: UInt64 = 7
+        func next() -> Double {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Double(state >> 11) * 0x1p-53
+        }
+        var pfs = (0..<n).map { _ in next() * 12 }, pps = (0..<n).map { _ in next() * 6 }
+        var censor = (0..<n).map { _ in next() * 11 }
+        for i in stride(from: 0, to: n, by: 7) { pfs[i] = censor[i] }                 // PFS tie
+        for i in stride(from: 3, to: n, by: 11) { pps[i] = 0; pfs[i] = censor[i] }    // OS tie
+        for i in stride(from: 5, to: n, by: 13) { pfs[i] = Double(i % cells) * width } // cell edges
+        for i in stride(from: 9, to: n, by: 17) { pfs[i] = .infinity }
+        for random in [false, true] {
+            let fixed = 9.75
+            var pe = [Int](repeating: 0, count: cells), pc = pe, oe = pe, oc = pe
+            var xpe = pe, xpc = pe, xoe = pe, xoc = pe
+            var pt = [Double](repeating: 0, count: n), ot = pt, pev = [Bool](repeating: false, count: n), oev = pev
+            censor.withUnsafeBufferPointer { cb in
+                nensim_tally_scatter(pfs, pps, random ? cb.baseAddress : nil, fixed, n, 1 / width, last,
+                                     &pe, &pc, &oe, &oc, &pt, &pev, &ot, &oev)
+            }
+            for i in 0..<n {
+                let c = random ? censor[i] : fixed
+                let p = pfs[i], o = pfs[i] + pps[i]
+                let po = min(p, c), oo = min(o, c)
+                let pCell = min(Int(po * (1 / width)), last), oCell = min(Int(oo * (1 / width)), last)
+                if p <= c { xpe[pCell] += 1 } else { xpc[pCell] += 1 }
+                if o <= c { xoe[oCell] += 1 } else { xoc[oCell] += 1 }
+                #expect(pt[i].bitPattern == po.bitPattern && ot[i].bitPattern == oo.bitPattern && pev[i] == (p <= c) && oev[i] == (o <= c))
+            }
+            #expect(pe == xpe && pc == xpc && oe == xoe && oc == xoc, "random censoring \(random)")
+            #expect(pe.reduce(0, +) + pc.reduce(0, +) == n)
+        }
+    }
 }

@@ -5,6 +5,7 @@
 // giving bit-identical results on every machine: integer Philox, and log/exp from
 // fdlibm's polynomials with floating-point contraction off (no FMA), evaluated in the
 // same order on every path.
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,26 @@ void nensim_philox4x32_10_interleaved(uint32_t key0, uint32_t key1, uint64_t fir
 /// out[i] = -log((w[i] + 0.5) / 2^32): an exponential variate from a 32-bit word,
 /// in (1.2e-10, 22.9]. Relative error below 1 ulp of the log (fdlibm's log).
 void nensim_neglog_u32(const uint32_t *w, double *out, size_t n);
+
+/// Best response and the PFS rank of n patients (the engine's ResponseStage):
+/// rank[i] = w1[i] < coupling ? w0[i] : w2[i]; tier[i] = the number of cuts j with
+/// w0[i] >= cut[j], cut ascending (each in 0 … 2^32: the uniform (w + 0.5)/2^32 is at or
+/// above a probability p exactly when w >= ceil(p·2^32 − 0.5)); counts[k] += the
+/// patients of tier k, k ≤ cuts. Branch-free; the same result in every clone.
+void nensim_response_tiers(const uint64_t *cut, size_t cuts, uint64_t coupling,
+                           const uint32_t *w0, const uint32_t *w1, const uint32_t *w2,
+                           size_t n, ptrdiff_t *tier, uint32_t *rank, ptrdiff_t *counts);
+
+/// An arm's n patients into its tally (the engine's ArmTallySink): OS = pfs[i] + pps[i],
+/// the censoring time c = censor[i] (or `fixed` when censor is NULL); each endpoint
+/// observed at min(T, c), an event when T <= c, counted in cell
+/// min(trunc(min(T, c)·inv_width), last) of its events or censored array (times ≥ 0,
+/// finite once censored). When pfs_time is not NULL, the observed times and event flags
+/// are also written to pfs_time, pfs_event, os_time, os_event (n each).
+void nensim_tally_scatter(const double *pfs, const double *pps, const double *censor,
+                          double fixed, size_t n, double inv_width, ptrdiff_t last,
+                          ptrdiff_t *pfs_events, ptrdiff_t *pfs_censored, ptrdiff_t *os_events, ptrdiff_t *os_censored,
+                          double *pfs_time, bool *pfs_event, double *os_time, bool *os_event);
 
 /// x[i] = scale * x[i]^power for x[i] > 0 (computed as exp(power * log x)); relative
 /// error about |power * log x| ulp.

@@ -86,33 +86,21 @@ struct ArmTallySink: Sendable {
                 kernel.draw(count: count, stream: stream, scratch: scratch, tiers: tiers, binaries: bins)
             }
         }
-        let pfs = scratch.pfs.baseAddress!, pps = scratch.pps.baseAddress!, tierOf = scratch.tier.baseAddress!
-        let censor = scratch.censor.baseAddress!
-        let randomCensoring = kernel.censoring.isRandom
-        let fixedCensor = kernel.censoring.fixed
-        let keepRecords = records != nil
-        let inverseWidth = inverseWidth, lastCell = lastCell
+        let pfs = scratch.pfs.baseAddress!, pps = scratch.pps.baseAddress!
+        // The scatter into the tally (and the records), branch-free in C: each patient's
+        // two cells and event flags in a vectorised pass, then the increments.
+        let censor = kernel.censoring.isRandom ? UnsafePointer(scratch.censor.baseAddress!) : nil
+        let fixedCensor = kernel.censoring.fixed, inverseWidth = inverseWidth, lastCell = lastCell
         tally.pfs.events.withUnsafeMutableBufferPointer { pe in
         tally.pfs.censored.withUnsafeMutableBufferPointer { pc in
         tally.os.events.withUnsafeMutableBufferPointer { oe in
         tally.os.censored.withUnsafeMutableBufferPointer { oc in
-            for i in 0..<count {
-                let pfsTime = pfs[i]
-                let osTime = pfsTime + pps[i]
-                let c = randomCensoring ? censor[i] : fixedCensor
-                let pfsObserved = min(pfsTime, c)
-                let osObserved = min(osTime, c)
-                let pCell = min(Int(pfsObserved * inverseWidth), lastCell)
-                let oCell = min(Int(osObserved * inverseWidth), lastCell)
-                let pfsEvent = pfsTime <= c, osEvent = osTime <= c
-                if pfsEvent { pe[pCell] &+= 1 } else { pc[pCell] &+= 1 }
-                if osEvent { oe[oCell] &+= 1 } else { oc[oCell] &+= 1 }
-                if keepRecords {
-                    records.unsafelyUnwrapped.set(first &+ i, pfsTime: pfsObserved, pfsEvent: pfsEvent, osTime: osObserved,
-                                                  osEvent: osEvent, tier: tierOf[i])
-                }
-            }
+            nensim_tally_scatter(pfs, pps, censor, fixedCensor, count, inverseWidth, lastCell,
+                                 pe.baseAddress!, pc.baseAddress!, oe.baseAddress!, oc.baseAddress!,
+                                 records.map { $0.pfsTime.baseAddress! + first }, records.map { $0.pfsEvent.baseAddress! + first },
+                                 records.map { $0.osTime.baseAddress! + first }, records.map { $0.osEvent.baseAddress! + first })
         } } } }
+        if let records { (records.tier.baseAddress! + first).update(from: scratch.tier.baseAddress!, count: count) }
         if let accrual, tally.economics != nil { accrual.accrue(count: count, pfs: pfs, pps: pps, into: &tally.economics!) }
         tally.patients &+= count
     }
@@ -138,10 +126,6 @@ final class RecordSink: @unchecked Sendable {
 
     deinit {
         pfsTime.deallocate(); osTime.deallocate(); pfsEvent.deallocate(); osEvent.deallocate(); tier.deallocate()
-    }
-
-    @inline(__always) func set(_ i: Int, pfsTime p: Double, pfsEvent pe: Bool, osTime o: Double, osEvent oe: Bool, tier t: Int) {
-        pfsTime[i] = p; pfsEvent[i] = pe; osTime[i] = o; osEvent[i] = oe; tier[i] = t
     }
 
     var records: PatientRecords {

@@ -247,15 +247,31 @@ final class GeneralizedGammaTable: @unchecked Sendable {
 /// A probability as a threshold on a 32-bit word: the event when w < threshold (0 … 2³²).
 @inline(__always) func wordThreshold(_ p: Double) -> UInt64 { UInt64((min(max(p, 0), 1) * 0x1p32).rounded()) }
 
+/// A response cut as a threshold on a 32-bit word: the uniform (w + 0.5)·2⁻³² is at or
+/// above p exactly when w ≥ ceil(p·2³² − 0.5) (both sides scaled by 2³², exactly; w is an
+/// integer), clamped to 0 … 2³² (2³², never, also for NaN, which no uniform is ≥).
+@inline(__always) func cutWord(_ p: Double) -> UInt64 {
+    guard !p.isNaN else { return 1 << 32 }
+    let t = (p * 0x1p32 - 0.5).rounded(.up)
+    return t <= 0 ? 0 : t >= 0x1p32 ? 1 << 32 : UInt64(t)
+}
+
 /// Best response and the PFS rank: tier = the number of cuts at or below the uniform of
-/// w0; the PFS rank is w0 (coupled, when w1 < the coupling threshold) or w2. With no
-/// cuts there is no tier (0) and the rank is w2.
+/// w0 (compared as words, `cutWord`: the same tiers); the PFS rank is w0 (coupled, when
+/// w1 < the coupling threshold) or w2. With no cuts there is no tier (0) and the rank is w2.
 struct ResponseStage: Sendable {
     let cuts: [Double]
+    /// `cutWord` of each cut.
+    let cutWords: [UInt64]
+    /// Whether the cuts ascend (as calibrated ones do), so that a block's tiers are a
+    /// branch-free sum of comparisons (`nensim_response_tiers`).
+    let ascending: Bool
     let couplingThreshold: UInt64
 
     init(_ model: ArmModel) {
         cuts = model.responseCuts.map(\.probability)
+        cutWords = cuts.map(cutWord)
+        ascending = zip(cutWords, cutWords.dropFirst()).allSatisfy { $0 <= $1 }
         couplingThreshold = wordThreshold(model.responseCoupling)
     }
 
@@ -263,10 +279,16 @@ struct ResponseStage: Sendable {
 
     @inline(__always) func draw(_ w0: UInt32, _ w1: UInt32, _ w2: UInt32) -> (tier: Int, rank: UInt32) {
         guard !cuts.isEmpty else { return (0, w2) }
-        let ur = RandomStream.uniform32(w0)
-        var tier = 0
-        while tier < cuts.count && ur >= cuts[tier] { tier &+= 1 }
-        return (tier, UInt64(w1) < couplingThreshold ? w0 : w2)
+        return (tier(w0), UInt64(w1) < couplingThreshold ? w0 : w2)
+    }
+
+    /// The first cut above w0's uniform (the number of cuts at or below it when they ascend).
+    @inline(__always) func tier(_ w0: UInt32) -> Int {
+        cutWords.withUnsafeBufferPointer { t in
+            var tier = 0
+            while tier < t.count && UInt64(w0) >= t[tier] { tier &+= 1 }
+            return tier
+        }
     }
 }
 
@@ -395,20 +417,21 @@ struct PatientKernel: Sendable {
             nensim_philox4x32_10_interleaved(stream.key0, stream.key1, UInt64(count), stream.block0, stream.block1, extraCalls, words)
         }
         // Best response and which word ranks the PFS.
-        if response.hasTiers {
-            response.cuts.withUnsafeBufferPointer { cuts in
-                let nCuts = cuts.count, threshold = response.couplingThreshold
-                for i in 0..<count {
-                    let ur = RandomStream.uniform32(w0[i])
-                    var tier = 0
-                    while tier < nCuts && ur >= cuts[tier] { tier &+= 1 }
-                    tiers[tier] &+= 1
-                    tierOf[i] = tier
-                    rank[i] = UInt64(w1[i]) < threshold ? w0[i] : w2[i]
-                }
+        if response.hasTiers && response.ascending {
+            response.cutWords.withUnsafeBufferPointer { cuts in
+                nensim_response_tiers(cuts.baseAddress!, cuts.count, response.couplingThreshold, w0, w1, w2, count,
+                                      tierOf, rank, tiers.baseAddress!)
+            }
+        } else if response.hasTiers {
+            for i in 0..<count {
+                let (tier, r) = response.draw(w0[i], w1[i], w2[i])
+                tiers[tier] &+= 1
+                tierOf[i] = tier
+                rank[i] = r
             }
         } else {
-            for i in 0..<count { rank[i] = w2[i]; tierOf[i] = 0 }
+            rank.update(from: w2, count: count)
+            tierOf.update(repeating: 0, count: count)
         }
         // Unit exponentials of PFS (S(T) = v: E = −log v) and of PPS (E = −log u).
         nensim_neglog_u32(rank, pfsTime, count)
