@@ -402,10 +402,13 @@ public enum SurvivalAnalysis {
         let logRankRows = logRankAll ? [] : (0..<data.count).filter { data.logRankRow[$0] }
         let coxRows = coxAll ? [] : (0..<data.count).filter { data.coxRow[$0] }
         let logRankCount = logRankAll ? data.count : logRankRows.count, coxCount = coxAll ? data.count : coxRows.count
-        // The Cox model first, before the curves' tables exist: its design and the
-        // covariate matrix are freed before the tables are made, so the two peaks do not
-        // add up (docs/PERFORMANCE.md, "analyze's memory"). Its notes follow the log-rank
-        // test's, as before.
+        // The Cox model. A group-only model of two groups on right-censored, unweighted
+        // records is fitted from the curves' tables after they are made (the level form's
+        // blocks straight from their rows: no second sort of the records, no covariate
+        // matrix; the same bits, `CoxPH.fitTwoGroups`). Any other model is fitted first,
+        // before the tables exist: its design and covariate matrix are freed before the
+        // tables are made, so the two peaks do not add up (docs/PERFORMANCE.md, "analyze's
+        // memory"). Its notes follow the log-rank test's, as before.
         var coxNotes: [String] = []
         var usedByCox: Int? = nil
         var cox: CoxSummary? = nil
@@ -415,10 +418,36 @@ public enum SurvivalAnalysis {
         var zphTermOfColumn: [Int] = []
         let p = data.covariateNames.count
         let q = (k - 1) + p
-        if q > 0 {
-            var names: [String] = []
-            if let group = options.group { names += data.groupLabels.dropFirst().map { group + $0 } }
-            names += data.covariateNames
+        var coxNames: [String] = []
+        if let group = options.group { coxNames += data.groupLabels.dropFirst().map { group + $0 } }
+        coxNames += data.covariateNames
+        let coxFromTables = k == 2 && p == 0 && coxAll && data.strata == nil && data.weight == nil && data.start == nil
+            && data.cluster == nil && options.robust != true && options.phTest == nil && data.group.oneByteCodes != nil
+            && groupSize.allSatisfy { $0 > 0 }
+        func summarize(_ fit: CoxFit) {
+            let terms = (0..<q).map { j in
+                CoxTerm(name: coxNames[j], coefficient: fit.coefficients[j], standardError: fit.standardErrors[j],
+                        hazardRatio: fit.hazardRatios[j], lower: fit.lowerCI[j], upper: fit.upperCI[j],
+                        z: fit.zScores[j], pValue: fit.pValues[j], possiblyInfinite: fit.possiblyInfinite[j],
+                        robustStandardError: fit.robustStandardErrors?[j])
+            }
+            cox = CoxSummary(
+                ties: options.ties.rawValue, strata: options.strata, n: fit.n, events: fit.events, iterations: fit.iterations,
+                terms: terms, variance: fit.variance, logLikelihoodNull: fit.logLikelihoodNull, logLikelihood: fit.logLikelihood,
+                likelihoodRatio: TestSummary(statistic: fit.likelihoodRatio.statistic, df: fit.likelihoodRatio.df, pValue: fit.likelihoodRatio.pValue),
+                wald: TestSummary(statistic: fit.wald.statistic, df: fit.wald.df, pValue: fit.wald.pValue),
+                score: TestSummary(statistic: fit.score.statistic, df: fit.score.df, pValue: fit.score.pValue),
+                robustScore: fit.robustScore.map { TestSummary(statistic: $0.statistic, df: $0.df, pValue: $0.pValue) },
+                clusters: fit.clusters)
+            for t in terms where t.possiblyInfinite {
+                coxNotes.append("Cox: the log-likelihood converged before \(t.name); its coefficient may be infinite (as R warns)")
+            }
+        }
+        func failed(_ error: Error) {
+            coxFailure = "\(error)"
+            coxNotes.append("Cox model not fitted: \(error)")
+        }
+        if q > 0 && !coxFromTables {
             usedByCox = coxCount
             var x = [Double](repeating: 0, count: coxCount * q)
             for row in 0..<coxCount {
@@ -431,23 +460,7 @@ public enum SurvivalAnalysis {
                 let fit = try CoxPH.fit(time: rows(data.time), event: rows(data.event), covariates: x, columns: q, strata: data.strata.map(rows),
                                         ties: options.ties, confidenceLevel: options.confidenceLevel, weights: data.weight.map(rows),
                                         cluster: data.cluster.map(rows), robust: options.robust, start: data.start.map(rows))
-                let terms = (0..<q).map { j in
-                    CoxTerm(name: names[j], coefficient: fit.coefficients[j], standardError: fit.standardErrors[j],
-                            hazardRatio: fit.hazardRatios[j], lower: fit.lowerCI[j], upper: fit.upperCI[j],
-                            z: fit.zScores[j], pValue: fit.pValues[j], possiblyInfinite: fit.possiblyInfinite[j],
-                            robustStandardError: fit.robustStandardErrors?[j])
-                }
-                cox = CoxSummary(
-                    ties: options.ties.rawValue, strata: options.strata, n: fit.n, events: fit.events, iterations: fit.iterations,
-                    terms: terms, variance: fit.variance, logLikelihoodNull: fit.logLikelihoodNull, logLikelihood: fit.logLikelihood,
-                    likelihoodRatio: TestSummary(statistic: fit.likelihoodRatio.statistic, df: fit.likelihoodRatio.df, pValue: fit.likelihoodRatio.pValue),
-                    wald: TestSummary(statistic: fit.wald.statistic, df: fit.wald.df, pValue: fit.wald.pValue),
-                    score: TestSummary(statistic: fit.score.statistic, df: fit.score.df, pValue: fit.score.pValue),
-                    robustScore: fit.robustScore.map { TestSummary(statistic: $0.statistic, df: $0.df, pValue: $0.pValue) },
-                    clusters: fit.clusters)
-                for t in terms where t.possiblyInfinite {
-                    coxNotes.append("Cox: the log-likelihood converged before \(t.name); its coefficient may be infinite (as R warns)")
-                }
+                summarize(fit)
                 if let transform = options.phTest {
                     // R's terms: the group's contrasts together, each factor covariate's columns together.
                     var zphTerms: [(name: String, columns: [Int])] = []
@@ -474,8 +487,7 @@ public enum SurvivalAnalysis {
                     }
                 }
             } catch {
-                coxFailure = "\(error)"
-                coxNotes.append("Cox model not fitted: \(error)")
+                failed(error)
             }
         }
 
@@ -517,6 +529,15 @@ public enum SurvivalAnalysis {
                     : SurvivalCounts(time: times[$0], event: events[$0], weight: weights[$0], timefix: false)
             })
         }()
+        if coxFromTables {
+            usedByCox = coxCount
+            do {
+                summarize(try CoxPH.fitTwoGroups(tables: tables, firstRecordGroup: data.group[0], ties: options.ties,
+                                                 confidenceLevel: options.confidenceLevel))
+            } catch {
+                failed(error)
+            }
+        }
         let lastTimes = groupLast.map { $0 ?? 0 }
         let tau: Double
         let tauRule: String
@@ -606,10 +627,7 @@ public enum SurvivalAnalysis {
             tau: tau, tauRule: tauRule, landmarkTimes: options.landmarks, groups: groups, rmstDifferences: differences,
             logRank: logRank, cox: cox, coxFailure: coxFailure, phTest: phTest,
             tests: options.tests.isEmpty ? nil : twoGroupTests(data, options.tests), notes: notes)
-        var names: [String] = []
-        if let group = options.group { names += data.groupLabels.dropFirst().map { group + $0 } }
-        names += data.covariateNames
-        return AnalysisResult(report: report, curves: curves, zph: zph, zphColumns: zph == nil ? [] : names,
+        return AnalysisResult(report: report, curves: curves, zph: zph, zphColumns: zph == nil ? [] : coxNames,
                               zphStrata: zph == nil || data.strata == nil ? nil : data.strataLabels, zphTermOfColumn: zphTermOfColumn)
     }
 }
