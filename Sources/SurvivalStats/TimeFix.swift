@@ -127,19 +127,38 @@ extension SurvivalCounts {
                 for v in pooled { body(v) }
             }
         }
-        // `TimeFix.fix` over the pooled times: the mean |y| over the distinct times
-        // (summed in ascending order), then the chains; only the times that move are kept.
-        var sumAbs = 0.0, distinct = 0
-        eachPooled { v in sumAbs += abs(v); distinct += 1 }
-        guard distinct > 1 else { return tables }
-        let meanAbs = sumAbs / Double(distinct)
+        // `TimeFix.fix` over the pooled times: the chains, only the times that move kept.
+        // The rule needs the mean |y| over the distinct times, but the largest |y| (at an
+        // end of a table) decides every gap but those with tol < dy ≤ 2·tol·max|y|: one
+        // walk decides with it, and only if such a gap occurs is the mean computed (summed
+        // in ascending order) and the walk repeated. Usually no gap is that small.
+        var maxAbs = 0.0
+        for t in tables where !t.time.isEmpty { maxAbs = max(maxAbs, abs(t.time[0]), abs(t.time[t.time.count - 1])) }
         var moved: [(time: Double, to: Double)] = []
-        var cut = Double.nan, last = Double.nan
-        eachPooled { v in
-            if last.isNaN || !TimeFix.ties(v - last, meanAbs: meanAbs) { cut = v } else { moved.append((v, cut)) }
-            last = v
+        var distinct = 0
+        func walk(meanAbs: Double?) -> Bool {
+            moved = []; distinct = 0
+            var cut = Double.nan, last = Double.nan, decided = true
+            eachPooled { v in
+                distinct += 1
+                guard decided else { return }
+                if last.isNaN {
+                    cut = v
+                } else if let tied = TimeFix.ties(v - last, meanAbs: meanAbs, tolerance: TimeFix.tolerance, maxAbs: 2 * maxAbs) {
+                    if tied { moved.append((v, cut)) } else { cut = v }
+                } else {
+                    decided = false
+                }
+                last = v
+            }
+            return decided
         }
-        guard !moved.isEmpty else { return tables }
+        if !walk(meanAbs: nil) {
+            var sumAbs = 0.0
+            eachPooled { v in sumAbs += abs(v) }
+            _ = walk(meanAbs: sumAbs / Double(distinct))
+        }
+        guard distinct > 1, !moved.isEmpty else { return tables }
         for g in tables.indices {
             var table = tables[g]
             tables[g] = .empty

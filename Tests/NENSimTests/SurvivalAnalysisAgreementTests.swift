@@ -54,3 +54,29 @@ struct SurvivalAnalysisAgreementTests {
         }
     }
 }
+
+/// The groups' tables, curves and two-group Cox model are made on several workers (at
+/// once when their arrays fit the budget, else one after another): the report and the
+/// curves are the same bytes for one thread and for two.
+struct SurvivalAnalysisThreadsTests {
+    @Test(arguments: [UInt64(21), 22])
+    func oneThreadAndTwoGiveTheSameReportAndCurves(seed: UInt64) throws {
+        let d = SurvivalAnalysisAgreementTests.records(n: 3_000, seed: seed)
+        // Group 1 first, so the Cox model's first level is the second group.
+        let group = d.group.map { 1 - $0 }
+        let data = AnalysisData(time: d.time, event: d.event, group: group, groupLabels: ["control", "experimental"],
+                                strata: nil, strataLabels: [], covariates: [], covariateNames: [],
+                                recordsRead: d.time.count, dropped: 0, missingByColumn: [:])
+        let options = AnalysisOptions(time: "t", event: "e", group: "arm", landmarks: [6, 12])
+        let one = SurvivalAnalysis.run(data, options: options, input: "test", commandLine: [], threads: 1)
+        let two = SurvivalAnalysis.run(data, options: options, input: "test", commandLine: [], threads: 2)
+        #expect(try one.json() == two.json())
+        #expect(one.kaplanMeierCSV == two.kaplanMeierCSV)
+        let cox = try #require(two.report.cox)
+        #expect(cox.terms.count == 1 && cox.n == d.time.count)
+        // The record-level Cox fit of the same data: the same bits.
+        let fit = try CoxPH.fit(time: d.time, event: d.event, covariates: group.map(Double.init), columns: 1)
+        #expect(cox.terms[0].coefficient == fit.coefficients[0] && cox.terms[0].standardError == fit.standardErrors[0])
+        #expect(cox.logLikelihood == fit.logLikelihood && cox.score.statistic == fit.score.statistic)
+    }
+}

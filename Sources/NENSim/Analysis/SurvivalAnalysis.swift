@@ -316,6 +316,21 @@ public struct AnalysisResult: Sendable {
 
 /// `nensim analyze`: Kaplan–Meier per group, log-rank, Cox, as R's `survival` computes them.
 public enum SurvivalAnalysis {
+    /// One group's curve and what the report takes from it.
+    struct Curve: Sendable {
+        var km: KaplanMeierEstimate
+        var mean: RestrictedMean
+        var landmarks: [LandmarkSummary]
+        var quantiles: [QuantileSummary]
+    }
+
+    /// What the curves (eight arrays of a `KaplanMeierEstimate` beside the table's three,
+    /// five of them new) and the two-group Cox design (16 bytes a block) add per table row
+    /// when made at once, and the most they may add: at once below it, one after another
+    /// above (10⁷ records stay under 600 MB; docs/PERFORMANCE.md, "analyze's memory").
+    static let statisticsBytesPerRow = 5 * 8 + 16
+    static let concurrentStatisticsBytes = 192 << 20
+
     /// Each test of `tests` of each group against the first, on the curves' records
     /// (unstratified, unweighted right-censored data; the command line refuses the rest).
     /// - Complexity: O(tests · n log n).
@@ -371,13 +386,14 @@ public enum SurvivalAnalysis {
     ///   (docs/PERFORMANCE.md, "analyze's memory").
     /// - Complexity: O(n log n).
     public static func run(_ data: AnalysisData, options: AnalysisOptions, input: String, commandLine: [String],
-                           keepCurves: Bool = true) -> AnalysisResult {
-        run(data, options: options, input: input, commandLine: commandLine, keepCurves: keepCurves) { _, _ in }
+                           keepCurves: Bool = true, threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> AnalysisResult {
+        run(data, options: options, input: input, commandLine: commandLine, keepCurves: keepCurves, threads: threads) { _, _ in }
     }
 
     /// `run`, each group's curve handed to `eachCurve` once fitted and summarised.
+    /// `threads`: workers for the groups' tables and curves (the results do not depend on it).
     public static func run(_ data: AnalysisData, options: AnalysisOptions, input: String, commandLine: [String],
-                           keepCurves: Bool = true,
+                           keepCurves: Bool = true, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                            eachCurve: (_ label: String, _ curve: KaplanMeierEstimate) throws -> Void) rethrows -> AnalysisResult {
         let k = data.groupLabels.count
         var notes: [String] = []
@@ -498,7 +514,8 @@ public enum SurvivalAnalysis {
         // records split by group (stable order) live only while the tables are made.
         var tables: [SurvivalCounts] = {
             if data.start == nil && data.weight == nil, let codes = data.group.oneByteCodes {
-                return SurvivalCounts.timeFixed((0..<k).map {
+                // Each group's table on a worker of its own (each reads the columns only).
+                return SurvivalCounts.timeFixed(BlockDriver.map(k, threads: threads) {
                     SurvivalCounts(time: data.time, event: data.event, codes: codes, selecting: UInt8($0), timefix: false)
                 })
             }
@@ -529,15 +546,6 @@ public enum SurvivalAnalysis {
                     : SurvivalCounts(time: times[$0], event: events[$0], weight: weights[$0], timefix: false)
             })
         }()
-        if coxFromTables {
-            usedByCox = coxCount
-            do {
-                summarize(try CoxPH.fitTwoGroups(tables: tables, firstRecordGroup: data.group[0], ties: options.ties,
-                                                 confidenceLevel: options.confidenceLevel))
-            } catch {
-                failed(error)
-            }
-        }
         let lastTimes = groupLast.map { $0 ?? 0 }
         let tau: Double
         let tauRule: String
@@ -578,34 +586,70 @@ public enum SurvivalAnalysis {
             }
         }
 
-        notes += coxNotes
-
-        // One curve at a time: fitted, summarised, handed to `eachCurve`, and kept only
-        // with `keepCurves`; its table is freed with it.
+        // The curves, and the Cox model of two groups fitted from their tables: at once
+        // (each its own work item) when their arrays fit in `concurrentStatisticsBytes`;
+        // otherwise the Cox model first, then one curve at a time, each table freed once
+        // its curve is made (docs/PERFORMANCE.md, "analyze's memory"). The same numbers
+        // either way: each item reads the fixed tables only.
         let z = Distributions.normalQuantile(1 - (1 - options.confidenceLevel) / 2)
-        var groups: [GroupSummary] = []
-        var means: [RestrictedMean] = []
-        var curves: [KaplanMeierEstimate] = []
-        for g in 0..<k {
-            let km = KaplanMeier.fit(tables[g], confidenceType: options.confidenceType, confidenceLevel: options.confidenceLevel)
-            tables[g] = .empty
-            let nEvents = groupEvents[g]
-            let rm = km.restrictedMean(tau: tau)
-            means.append(rm)
+        @Sendable func curve(_ table: SurvivalCounts) -> Curve {
+            let km = KaplanMeier.fit(table, confidenceType: options.confidenceType, confidenceLevel: options.confidenceLevel)
             let landmarks = options.landmarks.map { t -> LandmarkSummary in
                 let l = km.survival(at: t)
                 return LandmarkSummary(time: t, nRisk: l.nRisk, survival: l.survival, standardError: l.standardError, lower: l.lower, upper: l.upper)
             }
-            let quantiles = km.quantiles([0.25, 0.5, 0.75]).map(QuantileSummary.init)
+            return Curve(km: km, mean: km.restrictedMean(tau: tau), landmarks: landmarks,
+                         quantiles: km.quantiles([0.25, 0.5, 0.75]).map(QuantileSummary.init))
+        }
+        let firstRecordGroup = coxFromTables ? data.group[0] : 0
+        let ties = options.ties, confidenceLevel = options.confidenceLevel
+        @Sendable func twoGroupCox(_ tables: [SurvivalCounts]) -> Result<CoxFit, any Error> {
+            Result { try CoxPH.fitTwoGroups(tables: tables, firstRecordGroup: firstRecordGroup, ties: ties, confidenceLevel: confidenceLevel) }
+        }
+        let rows = tables.reduce(0) { $0 + $1.time.count }
+        let concurrent = threads > 1 && rows * Self.statisticsBytesPerRow <= Self.concurrentStatisticsBytes
+        var curves0: [Curve?] = [Curve?](repeating: nil, count: k)
+        var coxResult: Result<CoxFit, any Error>? = nil
+        if concurrent {
+            let fixed = tables
+            let items = BlockDriver.map(k + (coxFromTables ? 1 : 0), threads: threads) { item -> (Curve?, Result<CoxFit, any Error>?) in
+                item < k ? (curve(fixed[item]), nil) : (nil, twoGroupCox(fixed))
+            }
+            for g in 0..<k { curves0[g] = items[g].0 }
+            if coxFromTables { coxResult = items[k].1 }
+        } else if coxFromTables {
+            coxResult = twoGroupCox(tables)
+        }
+        if let coxResult {
+            usedByCox = coxCount
+            switch coxResult {
+            case let .success(fit): summarize(fit)
+            case let .failure(error): failed(error)
+            }
+        }
+        notes += coxNotes
+
+        // One curve at a time: summarised, handed to `eachCurve`, and kept only with
+        // `keepCurves`; its table is freed with it.
+        var groups: [GroupSummary] = []
+        var means: [RestrictedMean] = []
+        var curves: [KaplanMeierEstimate] = []
+        for g in 0..<k {
+            let c = curves0[g] ?? curve(tables[g])
+            curves0[g] = nil
+            tables[g] = .empty
+            let nEvents = groupEvents[g]
+            let rm = c.mean
+            means.append(rm)
             groups.append(GroupSummary(
                 label: data.groupLabels[g], n: groupSize[g], events: nEvents, censored: groupSize[g] - nEvents,
-                lastTime: lastTimes[g], median: quantiles[1], printedMedian: QuantileSummary(km.printedMedian),
-                quantiles: quantiles,
-                landmarks: landmarks,
+                lastTime: lastTimes[g], median: c.quantiles[1], printedMedian: QuantileSummary(c.km.printedMedian),
+                quantiles: c.quantiles,
+                landmarks: c.landmarks,
                 rmst: RMSTSummary(tau: tau, estimate: rm.estimate, standardError: rm.standardError,
                                   lower: rm.estimate - z * rm.standardError, upper: rm.estimate + z * rm.standardError)))
-            try eachCurve(data.groupLabels[g], km)
-            if keepCurves { curves.append(km) }
+            try eachCurve(data.groupLabels[g], c.km)
+            if keepCurves { curves.append(c.km) }
         }
         tables = []
         var differences: [RMSTDifference] = []
