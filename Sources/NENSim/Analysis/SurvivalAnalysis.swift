@@ -283,12 +283,32 @@ public struct AnalysisResult: Sendable {
     /// `writeKaplanMeierCSV` writes them: for a curve handed over by
     /// `SurvivalAnalysis.run(…, eachCurve:)`.
     /// - Complexity: O(rows).
-    public static func writeKaplanMeierRows(label: String, _ km: KaplanMeierEstimate, points: Int? = nil, to out: OutputFile) throws {
+    /// The rows are formatted in chunks of `formatChunk`, a wave of 2 × `threads` chunks at a
+    /// time on the workers, and written in order: the same bytes for any thread count,
+    /// at most a wave of text held.
+    public static func writeKaplanMeierRows(label: String, _ km: KaplanMeierEstimate, points: Int? = nil, to out: OutputFile,
+                                            threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
         let label = Array(CSVWriter.field(label).utf8)
-        for i in CSV.thinnedRows(km, points: points) {
-            try out.append { Self.appendKaplanMeierRow(label, km, i, to: &$0) }
+        let rows: [Int]? = points == nil ? nil : CSV.thinnedRows(km, points: points)
+        let count = rows?.count ?? km.time.count, chunk = formatChunk
+        let chunks = (count + chunk - 1) / chunk, wave = max(1, 2 * threads)
+        var first = 0
+        while first < chunks {
+            let n = min(wave, chunks - first), start = first
+            let parts = BlockDriver.map(n, threads: threads) { k -> [UInt8] in
+                let lo = (start + k) * chunk, hi = min(count, lo + chunk)
+                var bytes: [UInt8] = []
+                bytes.reserveCapacity((hi - lo) * (label.count + 136))
+                for r in lo..<hi { Self.appendKaplanMeierRow(label, km, rows?[r] ?? r, to: &bytes) }
+                return bytes
+            }
+            for part in parts { try out.write(bytes: part) }
+            first += n
         }
     }
+
+    /// Rows of `km.csv` formatted per work item of `writeKaplanMeierRows`.
+    static let formatChunk = 16_384
 
     @inline(__always)
     static func appendKaplanMeierRow(_ label: [UInt8], _ km: KaplanMeierEstimate, _ i: Int, to b: inout [UInt8]) {

@@ -376,6 +376,12 @@ public final class OutputFile {
         if buffer.count >= OutputFile.chunk { try flush() }
     }
 
+    /// Appends bytes made elsewhere (e.g. formatted on a worker).
+    public func write(bytes: [UInt8]) throws {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= OutputFile.chunk { try flush() }
+    }
+
     /// Appends text.
     public func write(_ text: String) throws {
         buffer.append(contentsOf: text.utf8)
