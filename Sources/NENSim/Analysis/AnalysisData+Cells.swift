@@ -85,24 +85,35 @@ struct ExtractedPiece {
     private var lastGroupSeen: Int32 = -1
     var missing: [Int]
     var dropped = 0
+    /// Records read (used or dropped; blank lines are not records).
+    var records = 0
     var failure: NensimFailure? = nil
+    /// A record of an unchecked piece that does not parse (`CSVStructureError`): the
+    /// check of the whole table names it.
+    var malformed = false
 
     init(_ table: CSVTable, _ piece: CSVPiece, _ plan: ExtractionPlan) {
         let p = plan.covariates.count
         factors = [[Int32]](repeating: [], count: p)
         labels = [CSVLabels](repeating: CSVLabels(), count: 3 + p)
         missing = [Int](repeating: 0, count: plan.header.count)
-        time.reserveCapacity(piece.records); event.reserveCapacity(piece.records)
-        logRankRows.reserveCapacity(piece.records); coxRows.reserveCapacity(piece.records)
-        if plan.group != nil { group.reserveCapacity(piece.records) }
-        z.reserveCapacity(piece.records * p)
+        // Unchecked pieces do not know their records: the columns then grow as they fill.
+        let expected = max(piece.records, 0)
+        time.reserveCapacity(expected); event.reserveCapacity(expected)
+        logRankRows.reserveCapacity(expected); coxRows.reserveCapacity(expected)
+        if plan.group != nil { group.reserveCapacity(expected) }
+        z.reserveCapacity(expected * p)
         var row = [Double](repeating: 0, count: p)
         var rowLabel = [Int32](repeating: -1, count: p)
         var scratch: [UInt8] = [], trim: [UInt8] = []
         do {
-            try table.bytes.scan(piece, columns: plan.header.count) { record in
+            try table.bytes.scanChecking(piece, columns: plan.header.count) { record in
+                self.records += 1
                 try self.add(record, plan, &row, &rowLabel, &scratch, &trim)
             }
+        } catch is CSVStructureError {
+            malformed = true
+            failure = .data("\(plan.source): a record does not parse")
         } catch let f as NensimFailure {
             failure = f
         } catch {

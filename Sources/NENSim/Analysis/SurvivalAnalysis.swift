@@ -292,17 +292,21 @@ public struct AnalysisResult: Sendable {
         let rows: [Int]? = points == nil ? nil : CSV.thinnedRows(km, points: points)
         let count = rows?.count ?? km.time.count, chunk = formatChunk
         let chunks = (count + chunk - 1) / chunk, wave = max(1, 2 * threads)
+        // One buffer per position in a wave, reused by every wave (no fresh pages per chunk).
+        let buffers = WorkerSlots<[UInt8]>(count: min(wave, chunks), initial: [])
         var first = 0
         while first < chunks {
             let n = min(wave, chunks - first), start = first
-            let parts = BlockDriver.map(n, threads: threads) { k -> [UInt8] in
+            _ = BlockDriver.map(n, threads: threads) { k in
                 let lo = (start + k) * chunk, hi = min(count, lo + chunk)
-                var bytes: [UInt8] = []
+                var bytes = buffers.slots[k]
+                buffers.store([], at: k)
+                bytes.removeAll(keepingCapacity: true)
                 bytes.reserveCapacity((hi - lo) * (label.count + 136))
                 for r in lo..<hi { Self.appendKaplanMeierRow(label, km, rows?[r] ?? r, to: &bytes) }
-                return bytes
+                buffers.store(bytes, at: k)
             }
-            for part in parts { try out.write(bytes: part) }
+            for k in 0..<n { try out.write(bytes: buffers.slots[k]) }
             first += n
         }
     }
