@@ -1,3 +1,4 @@
+internal import CKernels
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -457,25 +458,13 @@ public enum CSVReader {
         let counts = WorkerSlots<(quotes: Int, breaks: Int)>(count: regions, initial: (0, 0))
         _ = BlockDriver.run(items: .all(regions), threads: regions, makeWorker: { _ in () }) { _, r, _ in
             let base = bytes.base
-            // Branch-free counts (the loop vectorises): quotes, LFs and CRs in blocks
-            // whose 32-bit sums cannot overflow; a CR followed by an LF is one break,
-            // counted at its LF, so the CRs before an LF are taken off afterwards.
-            var quotes = 0, lfs = 0, crs = 0
-            var i = bounds[r]
+            // Quotes, LFs and CRs counted by a vectorised C loop; a CR followed by an LF
+            // is one break, counted at its LF, so the CRs before an LF are taken off.
             let end = bounds[r + 1]
-            while i < end {
-                let stop = min(end, i + 1 << 20)
-                var q: UInt32 = 0, l: UInt32 = 0, c: UInt32 = 0
-                for k in i..<stop {
-                    let b = base[k]
-                    q &+= b == CSVBytes.quote ? 1 : 0
-                    l &+= b == CSVBytes.lf ? 1 : 0
-                    c &+= b == CSVBytes.cr ? 1 : 0
-                }
-                quotes += Int(q); lfs += Int(l); crs += Int(c)
-                i = stop
-            }
-            var breaks = lfs + crs
+            var c: (UInt64, UInt64, UInt64) = (0, 0, 0)
+            withUnsafeMutableBytes(of: &c) { nensim_count_csv_bytes(base + bounds[r], end - bounds[r], $0.baseAddress!.assumingMemoryBound(to: UInt64.self)) }
+            let quotes = Int(c.0), crs = Int(c.2)
+            var breaks = Int(c.1) + crs
             if crs > 0 {
                 for k in bounds[r]..<end where base[k] == CSVBytes.cr && k + 1 < body.end && base[k + 1] == CSVBytes.lf { breaks -= 1 }
             }
