@@ -169,24 +169,34 @@ extension SurvivalCounts {
         }
         guard !moved.isEmpty else { return tables }
         for g in tables.indices {
-            var table = tables[g]
+            // The table's arrays held once (so they are compacted in place), the rows
+            // before the first time that moves left as they are.
+            var time = tables[g].time, events = tables[g].events, censored = tables[g].censored
+            let entered = tables[g].entered
             tables[g] = .empty
-            let m = table.time.count
-            var w = 0, k = 0
-            for i in 0..<m {
-                let t = table.time[i]
-                while k < moved.count && moved[k].time < t { k += 1 }
-                let c = k < moved.count && moved[k].time == t ? moved[k].to : t
-                if w > 0 && table.time[w - 1] == c {
-                    table.events[w - 1] += table.events[i]
-                    table.censored[w - 1] += table.censored[i]
-                } else {
-                    table.time[w] = c; table.events[w] = table.events[i]; table.censored[w] = table.censored[i]
-                    w += 1
+            let m = time.count
+            var lo = 0, hi = m
+            while lo < hi { let mid = (lo + hi) / 2; if time[mid] < moved[0].time { lo = mid + 1 } else { hi = mid } }
+            var w = lo
+            time.withUnsafeMutableBufferPointer { t in
+            events.withUnsafeMutableBufferPointer { e in
+            censored.withUnsafeMutableBufferPointer { c in
+                var k = 0
+                for i in lo..<m {
+                    let ti = t[i]
+                    while k < moved.count && moved[k].time < ti { k += 1 }
+                    let to = k < moved.count && moved[k].time == ti ? moved[k].to : ti
+                    if w > 0 && t[w - 1] == to {
+                        e[w - 1] += e[i]
+                        c[w - 1] += c[i]
+                    } else {
+                        t[w] = to; e[w] = e[i]; c[w] = c[i]
+                        w += 1
+                    }
                 }
-            }
-            table.time.removeLast(m - w); table.events.removeLast(m - w); table.censored.removeLast(m - w)
-            tables[g] = SurvivalCounts(time: table.time, events: table.events, censored: table.censored, entered: table.entered)
+            }}}
+            time.removeLast(m - w); events.removeLast(m - w); censored.removeLast(m - w)
+            tables[g] = SurvivalCounts(time: time, events: events, censored: censored, entered: entered)
         }
         return tables
     }

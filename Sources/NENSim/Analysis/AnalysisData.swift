@@ -378,7 +378,7 @@ public struct AnalysisData: Sendable {
         }
 
         var groupLabels = ["all"]
-        var group = LevelCodes(zeros: time.count)
+        var group: LevelCodes? = nil
         if options.reference != nil && groupIndex == nil { throw NensimFailure.usage("\(.referenceLevel) needs a \(.groupColumn) column") }
         if let groupIndex {
             var levels = try orderedLevels(Array(groupsSeen), column: table.header[groupIndex], given: options.levels[options.group!], source: source)
@@ -396,10 +396,17 @@ public struct AnalysisData: Sendable {
             }
             groupLabels = levels.labels
             let level = levelOf(0, levels.index)
-            group = LevelCodes(count: groupIDs.count, levels: groupLabels.count) { level[Int(groupIDs[$0])] }
-            groupIDs = []
             var counts = [Int](repeating: 0, count: groupLabels.count)
-            for g in group { counts[g] += 1 }
+            group = groupIDs.withUnsafeBufferPointer { ids in
+                level.withUnsafeBufferPointer { level in
+                    LevelCodes(count: ids.count, levels: groupLabels.count) { i in
+                        let g = level[Int(ids[i])]
+                        counts[g] += 1
+                        return g
+                    }
+                }
+            }
+            groupIDs = []
             if let empty = counts.firstIndex(of: 0) {
                 throw NensimFailure.data("\(source): group '\(groupLabels[empty])' of column '\(table.header[groupIndex])' has no records left after dropping those with a missing value (\(missingSummary(missing, table.header)))")
             }
@@ -454,7 +461,7 @@ public struct AnalysisData: Sendable {
             }
             z = expanded
         }
-        var data = AnalysisData(time: time, event: event, group: group, groupLabels: groupLabels, strata: strata,
+        var data = AnalysisData(time: time, event: event, group: group ?? LevelCodes(zeros: time.count), groupLabels: groupLabels, strata: strata,
                                 strataLabels: strataLabels, covariates: z, covariateNames: names,
                                 recordsRead: n, dropped: dropped, missingByColumn: missingByColumn)
         data.factorLevels = factorLevelsByName

@@ -635,12 +635,18 @@ public enum SurvivalAnalysis {
         var curves0: [Curve?] = [Curve?](repeating: nil, count: k)
         var coxResult: Result<CoxFit, any Error>? = nil
         if concurrent {
+            // With the Cox model (two groups): it on one worker, the curves on the other
+            // (they take about as long); else a curve a work item.
             let fixed = tables
-            let items = BlockDriver.map(k + (coxFromTables ? 1 : 0), threads: threads) { item -> (Curve?, Result<CoxFit, any Error>?) in
-                item < k ? (curve(fixed[item]), nil) : (nil, twoGroupCox(fixed))
+            let items = BlockDriver.map(coxFromTables ? 2 : k, threads: threads) { item -> ([Curve], Result<CoxFit, any Error>?) in
+                coxFromTables ? (item == 0 ? ([], twoGroupCox(fixed)) : (fixed.map(curve), nil)) : ([curve(fixed[item])], nil)
             }
-            for g in 0..<k { curves0[g] = items[g].0 }
-            if coxFromTables { coxResult = items[k].1 }
+            if coxFromTables {
+                coxResult = items[0].1
+                for g in 0..<k { curves0[g] = items[1].0[g] }
+            } else {
+                for g in 0..<k { curves0[g] = items[g].0[0] }
+            }
         } else if coxFromTables {
             coxResult = twoGroupCox(tables)
         }
