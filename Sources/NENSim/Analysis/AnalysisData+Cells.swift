@@ -97,8 +97,9 @@ struct ExtractedPiece {
         factors = [[Int32]](repeating: [], count: p)
         labels = [CSVLabels](repeating: CSVLabels(), count: 3 + p)
         missing = [Int](repeating: 0, count: plan.header.count)
-        // Unchecked pieces do not know their records: the columns then grow as they fill.
-        let expected = max(piece.records, 0)
+        // An unchecked piece's records are at most its line breaks + 1 (the columns are
+        // reserved once at about their size, not grown by doubling: analyze's peak at 10⁷).
+        let expected = piece.records >= 0 ? piece.records : (piece.lines > 0 ? piece.lines + 1 : 0)
         time.reserveCapacity(expected); event.reserveCapacity(expected)
         logRankRows.reserveCapacity(expected); coxRows.reserveCapacity(expected)
         if plan.group != nil { group.reserveCapacity(expected) }

@@ -82,6 +82,9 @@ struct CSVPiece: Sendable, Equatable {
     var line: Int
     var firstRecord: Int
     var records: Int
+    /// Line breaks in the piece when `CSVReader.split` cut it (0 otherwise): its records
+    /// are at most this, plus one for a last line without its break.
+    var lines = 0
 }
 
 /// The fields of one record during a scan, as byte ranges of the file (valid only inside
@@ -492,14 +495,15 @@ public enum CSVReader {
                 if cut > start && cut < body.end {
                     // line of `cut` = body.line + breaks in body.start ..< cut
                     let cutLine = body.line + breaks
-                    pieces.append(CSVPiece(start: start, end: cut, line: line, firstRecord: 0, records: 0))
+                    pieces.append(CSVPiece(start: start, end: cut, line: line, firstRecord: 0, records: 0, lines: cutLine - line))
                     start = cut; line = cutLine
                 }
             }
             quotesBefore += counts.slots[r].quotes
             breaksBefore += counts.slots[r].breaks
         }
-        pieces.append(CSVPiece(start: start, end: body.end, line: line, firstRecord: 0, records: 0))
+        pieces.append(CSVPiece(start: start, end: body.end, line: line, firstRecord: 0, records: 0,
+                               lines: body.line + breaksBefore - line))
         return pieces
     }
 }
