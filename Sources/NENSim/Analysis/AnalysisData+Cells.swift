@@ -46,6 +46,11 @@ struct EventCodes: Sendable {
     @inline(__always)
     func classify(_ c: UnsafeBufferPointer<UInt8>) -> Bool? {
         let a = CSVCell.number(c)
+        // Numeric codes and a numeric cell (the common case): the numbers decide, as
+        // `matches` would, without touching the codes' texts.
+        if let a, !a.isNaN, let e = eventNumber, let n = censoredNumber {
+            return a == e ? true : (a == n ? false : nil)
+        }
         if matches(c, a, eventNumber, eventBytes, coding.event) { return true }
         if matches(c, a, censoredNumber, censoredBytes, coding.censored) { return false }
         if coding.acceptsLogical {
@@ -83,6 +88,8 @@ struct ExtractedPiece {
     var groupsSeen = Set<Int32>()
     /// The last label put in `groupsSeen` (runs of one label insert once).
     private var lastGroupSeen: Int32 = -1
+    /// Whether the plan has covariates (their loops skipped per record otherwise).
+    private var hasCovariates = false
     var missing: [Int]
     var dropped = 0
     /// Records read (used or dropped; blank lines are not records).
@@ -94,6 +101,7 @@ struct ExtractedPiece {
 
     init(_ table: CSVTable, _ piece: CSVPiece, _ plan: ExtractionPlan) {
         let p = plan.covariates.count
+        hasCovariates = p > 0
         factors = [[Int32]](repeating: [], count: p)
         labels = [CSVLabels](repeating: CSVLabels(), count: 3 + p)
         missing = [Int](repeating: 0, count: plan.header.count)
@@ -170,13 +178,15 @@ struct ExtractedPiece {
                 if CSVCell.isMissing(c) { missingStrata = true; missing[index] += 1 } else { s = labels[1].id(c) }
             }
         }
-        for (j, index) in plan.covariates.enumerated() {
-            try cell(index) { c in
-                if CSVCell.isMissing(c) { missingCox = true; row[j] = .nan; rowLabel[j] = -1; missing[index] += 1; return }
-                if plan.isFactor[j] { rowLabel[j] = labels[3 + j].id(c); return }
-                guard let x = CSVCell.number(c) else { throw fail(index, "'\(user: CSVCell.text(c))' is not a number") }
-                guard x.isFinite else { throw fail(index, "covariate '\(user: CSVCell.text(c))' is not a finite number") }
-                row[j] = x
+        if hasCovariates {
+            for (j, index) in plan.covariates.enumerated() {
+                try cell(index) { c in
+                    if CSVCell.isMissing(c) { missingCox = true; row[j] = .nan; rowLabel[j] = -1; missing[index] += 1; return }
+                    if plan.isFactor[j] { rowLabel[j] = labels[3 + j].id(c); return }
+                    guard let x = CSVCell.number(c) else { throw fail(index, "'\(user: CSVCell.text(c))' is not a number") }
+                    guard x.isFinite else { throw fail(index, "covariate '\(user: CSVCell.text(c))' is not a finite number") }
+                    row[j] = x
+                }
             }
         }
         var w = 1.0
@@ -217,8 +227,10 @@ struct ExtractedPiece {
         event.append(e)
         if plan.group != nil { group.append(g) }
         if plan.strata != nil { strata.append(s) }
-        z.append(contentsOf: row)
-        for j in plan.covariates.indices where plan.isFactor[j] { factors[j].append(rowLabel[j]) }
+        if hasCovariates {
+            z.append(contentsOf: row)
+            for j in plan.covariates.indices where plan.isFactor[j] { factors[j].append(rowLabel[j]) }
+        }
         if plan.weights != nil { weights.append(w) }
         if plan.cluster != nil { cluster.append(k) }
         if plan.start != nil { starts.append(entry) }
