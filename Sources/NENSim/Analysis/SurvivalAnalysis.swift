@@ -262,7 +262,9 @@ public struct AnalysisResult: Sendable {
         var bytes = Array(Self.kaplanMeierHeader.utf8)
         for (g, km) in zip(report.groups, curves) {
             let label = Array(CSVWriter.field(g.label).utf8)
-            for i in km.time.indices { Self.appendKaplanMeierRow(label, km, i, to: &bytes) }
+            KaplanMeierColumns.with(km) { columns in
+                for i in km.time.indices { Self.appendKaplanMeierRow(label, columns, i, to: &bytes) }
+            }
         }
         return String(decoding: bytes, as: UTF8.self)
     }
@@ -303,7 +305,13 @@ public struct AnalysisResult: Sendable {
                 buffers.store([], at: k)
                 bytes.removeAll(keepingCapacity: true)
                 bytes.reserveCapacity((hi - lo) * (label.count + 136))
-                for r in lo..<hi { Self.appendKaplanMeierRow(label, km, rows?[r] ?? r, to: &bytes) }
+                // The columns through pointers: no reference count shared by the workers
+                // is touched per row.
+                KaplanMeierColumns.with(km) { columns in
+                    label.withUnsafeBufferPointer { label in
+                        for r in lo..<hi { Self.appendKaplanMeierRow(label, columns, rows?[r] ?? r, to: &bytes) }
+                    }
+                }
                 buffers.store(bytes, at: k)
             }
             for k in 0..<n { try out.write(bytes: buffers.slots[k]) }
@@ -315,7 +323,12 @@ public struct AnalysisResult: Sendable {
     static let formatChunk = 16_384
 
     @inline(__always)
-    static func appendKaplanMeierRow(_ label: [UInt8], _ km: KaplanMeierEstimate, _ i: Int, to b: inout [UInt8]) {
+    static func appendKaplanMeierRow(_ label: [UInt8], _ km: KaplanMeierColumns, _ i: Int, to b: inout [UInt8]) {
+        label.withUnsafeBufferPointer { appendKaplanMeierRow($0, km, i, to: &b) }
+    }
+
+    @inline(__always)
+    static func appendKaplanMeierRow(_ label: UnsafeBufferPointer<UInt8>, _ km: KaplanMeierColumns, _ i: Int, to b: inout [UInt8]) {
         // One field at a time, not a loop over an array of the row (an allocation per row).
         @inline(__always) func field(_ x: Double) {
             b.append(UInt8(ascii: ","))
@@ -335,6 +348,26 @@ public struct AnalysisResult: Sendable {
         var data = try encoder.encode(report)
         data.append(UInt8(ascii: "\n"))
         return data
+    }
+}
+
+/// The eight columns of a curve's `km.csv` rows, borrowed as pointers for the length of
+/// `with`'s body (valid only there).
+struct KaplanMeierColumns {
+    let time, nRisk, nEvent, nCensor, survival, stdErr, lower, upper: UnsafeBufferPointer<Double>
+
+    static func with<R>(_ km: KaplanMeierEstimate, _ body: (KaplanMeierColumns) throws -> R) rethrows -> R {
+        try km.time.withUnsafeBufferPointer { time in
+        try km.nRisk.withUnsafeBufferPointer { nRisk in
+        try km.nEvent.withUnsafeBufferPointer { nEvent in
+        try km.nCensor.withUnsafeBufferPointer { nCensor in
+        try km.survival.withUnsafeBufferPointer { survival in
+        try km.stdErr.withUnsafeBufferPointer { stdErr in
+        try km.lower.withUnsafeBufferPointer { lower in
+        try km.upper.withUnsafeBufferPointer { upper in
+            try body(KaplanMeierColumns(time: time, nRisk: nRisk, nEvent: nEvent, nCensor: nCensor, survival: survival,
+                                        stdErr: stdErr, lower: lower, upper: upper))
+        }}}}}}}}
     }
 }
 
