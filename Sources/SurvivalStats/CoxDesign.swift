@@ -51,11 +51,15 @@ struct CoxDesign: Sendable {
     /// `levelBlockCounts[b * 2L + L + l]`: its censored records (L values);
     /// `levelDeaths[l]`: all deaths of value l. Empty otherwise. In the level form, a
     /// time without deaths is merged into the block of the next earlier time (same
-    /// risk sets), so only the blocks of the earliest times can have no deaths, and
-    /// `blockEnd` then spans the merged records.
+    /// risk sets), so only the block of the earliest time can have no deaths. The level
+    /// form keeps only these counts: `blockEnd`, `blockDeaths`, `blockDeathTerms` and
+    /// `blockOpensStratum` are empty (a block's deaths are the sum of its death counts;
+    /// `levelBlocks` is the number of blocks), so its memory is 2L·4 bytes a block.
     let levelValues: [Double]
     let levelBlockCounts: [UInt32]
     let levelDeaths: [Double]
+    /// Blocks of the level form (0 otherwise: the record form has `blockEnd.count`).
+    let levelBlocks: Int
     /// Σ count (patients) and Σ count over events.
     let patients: Double
     let deaths: Double
@@ -102,7 +106,7 @@ struct CoxDesign: Sendable {
         self.rows = n
         self.countsAreWeights = countsAreWeights
         self.columns = p
-        self.levelValues = []; self.levelBlockCounts = []; self.levelDeaths = []
+        self.levelValues = []; self.levelBlockCounts = []; self.levelDeaths = []; self.levelBlocks = 0
 
         // 1. Order by time, descending: a stable radix sort carrying the record index.
         let (sortedOrder, sortedDescending) = radixSortedOrder(time, descending: true)
@@ -384,22 +388,77 @@ struct CoxDesign: Sendable {
         let blockCounts = slotCounts
         slotCounts = []
 
-        // 4. Blocks in descending time; totals; centring and scaling of the values.
-        var ends = [Int](repeating: 0, count: blocks)
-        var blockDeaths = [Double](repeating: 0, count: blocks)
+        self.init(levelValues: values, blockCounts: blockCounts, blocks: blocks, rows: n)
+    }
+
+    /// The level form of a two-valued covariate from the time-fixed tables of its two
+    /// groups (analyze's Kaplan–Meier tables): the same blocks, counts and arithmetic as
+    /// `init?(levelsOf:…)` on the records the tables were made from, so the fit has the
+    /// same bits without sorting the records again (docs/PERFORMANCE.md, "analyze").
+    ///
+    /// Contract: `tables[l]` holds the records whose covariate is `values[l]` (level l, in
+    /// the order `init?(levelsOf:…)` would find the values: the first record's first);
+    /// the tables are time-fixed together (`SurvivalCounts.timeFixed`), right-censored
+    /// (no `entered`, no `riskSet`), their counts non-negative integers adding up to
+    /// fewer than 2³² records in all; `values` are distinct and finite.
+    /// - Complexity: O(m₀ + m₁) in the tables' rows; 16 bytes a block.
+    init(levelTables tables: [SurvivalCounts], values: [Double]) {
+        precondition(tables.count == 2 && values.count == 2 && values[0] != values[1], "two tables, two values")
+        let width = 4
+        let t0 = tables[0], t1 = tables[1]
+        let m0 = t0.time.count, m1 = t1.time.count
+        // 1. The union of the tables' times, ascending, as the records' walk in
+        //    `init?(levelsOf:)` meets the fixed times: one block per time with records;
+        //    a block without deaths merged into the one before it (the next earlier
+        //    time), the first excepted. Block r from the end is written at slot r.
+        let capacity = m0 + m1
+        var slots = [UInt32](unsafeUninitializedCapacity: capacity * width) { _, c in c = capacity * width }
+        var blocks = 0, records = 0.0
+        slots.withUnsafeMutableBufferPointer { slots in
+            var i = 0, j = 0, row = -width, deathsInBlock = false
+            func closeBlock() {
+                guard blocks > 1, !deathsInBlock else { return }
+                slots[row - width + 2] &+= slots[row + 2]; slots[row - width + 3] &+= slots[row + 3]
+                row -= width; blocks -= 1
+            }
+            while i < m0 || j < m1 {
+                let a = i < m0 ? t0.time[i] : .infinity, b = j < m1 ? t1.time[j] : .infinity
+                let time = min(a, b)
+                var e0 = 0.0, c0 = 0.0, e1 = 0.0, c1 = 0.0
+                if a == time { e0 = t0.events[i]; c0 = t0.censored[i]; i += 1 }
+                if b == time { e1 = t1.events[j]; c1 = t1.censored[j]; j += 1 }
+                guard e0 + c0 + e1 + c1 > 0 else { continue }
+                if blocks > 0 { closeBlock() }
+                blocks += 1; row += width
+                slots[row] = UInt32(e0); slots[row + 1] = UInt32(e1); slots[row + 2] = UInt32(c0); slots[row + 3] = UInt32(c1)
+                deathsInBlock = e0 + e1 > 0
+                records += e0 + c0 + e1 + c1
+            }
+            if blocks > 0 { closeBlock() }
+            // Descending time order: the rows reversed in place.
+            var lo = 0, hi = blocks - 1
+            while lo < hi {
+                for k in 0..<width { slots.swapAt(lo * width + k, hi * width + k) }
+                lo += 1; hi -= 1
+            }
+        }
+        slots.removeLast((capacity - blocks) * width)
+        self.init(levelValues: values, blockCounts: slots, blocks: blocks, rows: Int(records))
+    }
+
+    /// The level form's last step, shared by its two sources: each level's deaths and
+    /// patients from `blockCounts` (blocks × 2L, descending time, as `levelBlockCounts`),
+    /// then the centring and scaling of the values (as the record form's).
+    private init(levelValues values: [Double], blockCounts: [UInt32], blocks: Int, rows n: Int) {
+        let levelCount = values.count, width = 2 * levelCount
         var levelDeaths = [Double](repeating: 0, count: levelCount)
         var levelPatients = [Double](repeating: 0, count: levelCount)
         blockCounts.withUnsafeBufferPointer { counts in
-            var end = 0
             for b in 0..<blocks {
-                var d = 0.0
                 for l in 0..<levelCount {
                     let e = Int(counts[b * width + l]), c = Int(counts[b * width + levelCount + l])
-                    d += Double(e); levelDeaths[l] += Double(e); levelPatients[l] += Double(e + c)
-                    end += e + c
+                    levelDeaths[l] += Double(e); levelPatients[l] += Double(e + c)
                 }
-                ends[b] = end
-                blockDeaths[b] = d
             }
         }
         let patients = Double(n)
@@ -415,13 +474,11 @@ struct CoxDesign: Sendable {
         self.rows = n
         self.columns = 1
         self.x = []; self.count = []; self.event = []
-        self.blockEnd = ends; self.blockDeaths = blockDeaths; self.blockDeathTerms = blockDeaths
+        self.blockEnd = []; self.blockDeaths = []; self.blockDeathTerms = []; self.blockOpensStratum = []
+        self.levelBlocks = blocks
         self.countsAreWeights = false
         self.deathRecords = Int(deaths)
         self.sourceIndex = []
-        var opens = [Bool](repeating: false, count: blocks)
-        if blocks > 0 { opens[0] = true }
-        self.blockOpensStratum = opens
         self.means = [mean]; self.scales = [scale]
         self.patients = patients; self.deaths = deaths
         self.exitOrder = []; self.exitBegin = []; self.exitEnd = []; self.entryBlock = []
@@ -438,11 +495,31 @@ struct CoxDesign: Sendable {
 extension CoxDesign {
     /// Well-formed blocks (docs/ARCHITECTURE.md, "Invariants"): ends strictly increasing
     /// up to the records, the first block opening a stratum, deaths per block summing to
-    /// all deaths; in the level form, each block's counts adding up to its records and
-    /// blocks without deaths only at the end (the earliest times). Empty when all hold.
+    /// all deaths; in the level form, no empty block, the blocks' counts adding up to the
+    /// records and their deaths to the deaths, and a block without deaths only at the end
+    /// (the earliest time). Empty when all hold.
     /// Checked after every construction when built with `NENSIM_INVARIANTS`.
     func invariantViolations() -> [String] {
         var out: [String] = []
+        if !levelValues.isEmpty {
+            let width = 2 * levelValues.count
+            guard levelBlockCounts.count == levelBlocks * width else { return ["level counts are not blocks × 2 × values"] }
+            var records = 0, deathCount = 0.0, seenEmpty = false
+            for b in 0..<levelBlocks {
+                var d = 0, r = 0
+                for l in 0..<width {
+                    r += Int(levelBlockCounts[b * width + l])
+                    if l < levelValues.count { d += Int(levelBlockCounts[b * width + l]) }
+                }
+                if r == 0 { out.append("level block \(b) is empty") }
+                records += r
+                deathCount += Double(d)
+                if d == 0 { seenEmpty = true } else if seenEmpty { out.append("a block with deaths after one without (level block \(b))") }
+            }
+            if records != rows { out.append("the level blocks count \(records) records, not the \(rows) rows") }
+            if deathCount != deaths { out.append("block deaths do not sum to the deaths") }
+            return out
+        }
         let blocks = blockEnd.count
         guard blockDeaths.count == blocks, blockOpensStratum.count == blocks else { return ["block arrays of different lengths"] }
         for b in 0..<blocks where blockEnd[b] <= blockStart(b) { out.append("block \(b) is empty or ends before it starts") }
@@ -451,17 +528,6 @@ extension CoxDesign {
             if !blockOpensStratum[0] { out.append("the first block does not open a stratum") }
         }
         if abs(blockDeaths.reduce(0, +) - deaths) > 1e-9 * max(1, deaths) { out.append("block deaths do not sum to the deaths") }
-        if !levelValues.isEmpty {
-            let width = 2 * levelValues.count
-            guard levelBlockCounts.count == blocks * width else { return out + ["level counts are not blocks × 2 × values"] }
-            var seenEmpty = false
-            for b in 0..<blocks {
-                var records = 0
-                for l in 0..<width { records += Int(levelBlockCounts[b * width + l]) }
-                if records != blockEnd[b] - blockStart(b) { out.append("level block \(b) counts \(records) records, spans \(blockEnd[b] - blockStart(b))") }
-                if blockDeaths[b] == 0 { seenEmpty = true } else if seenEmpty { out.append("a block with deaths after one without (level block \(b))") }
-            }
-        }
         return out
     }
 }

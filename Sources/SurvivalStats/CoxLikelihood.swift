@@ -393,7 +393,7 @@ struct CoxLikelihood {
     ///   evaluation; a tie of m deaths adds its sums in closed form (`EfronTieSums`), so
     ///   an evaluation is O(blocks · values) whatever the number of deaths.
     private mutating func evaluateLevels(_ beta: Double) -> Double {
-        let nb = design.blockEnd.count
+        let nb = design.levelBlocks
         let efron = ties == .efron
         let bound = CoxLikelihood.linearPredictorBound
         let values = design.levelValues, levelCount = values.count, width = 2 * levelCount
@@ -416,7 +416,7 @@ struct CoxLikelihood {
             exponent += Int((bits >> 52) & 0x7ff) - 1023
             product = Double(bitPattern: (bits & 0x800f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000)
         }
-        design.withLevelPointers { counts, blockDeaths in
+        design.levelBlockCounts.withUnsafeBufferPointer { counts in
             // Two values (a treatment arm): the per-value factors in registers.
             let two = levelCount == 2
             let r0 = r[0], r1 = two ? r[1] : 0, rx0 = rx[0], rx1 = two ? rx[1] : 0
@@ -424,20 +424,22 @@ struct CoxLikelihood {
             for b in 0..<nb {
                 let base = b * width
                 // The block's deaths (D₀, D₁, D₂) and censored records (C₀, C₁, C₂).
-                var d0 = 0.0, d1 = 0.0, d2 = 0.0, c0 = 0.0, c1 = 0.0, c2 = 0.0
+                // m: the block's deaths, an exact integer sum.
+                var d0 = 0.0, d1 = 0.0, d2 = 0.0, c0 = 0.0, c1 = 0.0, c2 = 0.0, m = 0.0
                 if two {
                     let e0 = Double(counts[base]), e1 = Double(counts[base + 1]), z0 = Double(counts[base + 2]), z1 = Double(counts[base + 3])
                     d0 = e0 * r0 + e1 * r1; d1 = e0 * rx0 + e1 * rx1; d2 = e0 * rxx0 + e1 * rxx1
                     c0 = z0 * r0 + z1 * r1; c1 = z0 * rx0 + z1 * rx1; c2 = z0 * rxx0 + z1 * rxx1
+                    m = e0 + e1
                 } else {
                     for l in 0..<levelCount {
                         let e = Double(counts[base + l]), c = Double(counts[base + levelCount + l])
                         d0 += e * r[l]; d1 += e * rx[l]; d2 += e * rxx[l]
                         c0 += c * r[l]; c1 += c * rx[l]; c2 += c * rxx[l]
+                        m += e
                     }
                 }
                 s0 += c0; s1 += c1
-                let m = blockDeaths[b]
                 var coefficient = 0.0, deathCoefficient = 0.0
                 if m == 0 {
                 } else if !efron || m == 1 {
@@ -546,12 +548,6 @@ extension CoxDesign {
         }}}}}}}
     }
 
-    /// The level form's block counts and deaths borrowed as plain pointers.
-    func withLevelPointers<R>(_ body: (UnsafeBufferPointer<UInt32>, UnsafeBufferPointer<Double>) -> R) -> R {
-        levelBlockCounts.withUnsafeBufferPointer { counts in
-            blockDeaths.withUnsafeBufferPointer { deaths in body(counts, deaths) }
-        }
-    }
 }
 
 extension CoxLikelihood {

@@ -181,6 +181,46 @@ public enum CoxPH {
                        maxIterations: 20, tolerance: 1e-9, initial: nil)
     }
 
+    /// The Cox model of two groups — the covariate 0 for the records of `tables[0]`, 1 for
+    /// those of `tables[1]` (the treatment contrast of group 1 against group 0) — from the
+    /// groups' Kaplan–Meier tables, without the records: the same fit, bit for bit, as
+    /// `fit(time:event:covariates:columns:ties:confidenceLevel:)` on the records the tables
+    /// were made from (the level form of `CoxDesign`, its blocks from the tables' rows).
+    ///
+    /// - Parameters:
+    ///   - tables: the two groups' tables, time-fixed together (`SurvivalCounts.timeFixed`,
+    ///     R's `aeqSurv` over both, as `coxph` fixes the whole data set), right-censored and
+    ///     unweighted (integer counts, no `entered`, no `riskSet`), each with records.
+    ///   - firstRecordGroup: the group (0 or 1) of the records' first record: the record
+    ///     fit meets the covariate's values in that order, which fixes its order of additions.
+    /// - Complexity: O(m) in the tables' rows to build; then O(blocks) per iteration.
+    public static func fitTwoGroups(tables: [SurvivalCounts], firstRecordGroup: Int, ties: CoxTies = .efron,
+                                    confidenceLevel: Double = 0.95) throws -> CoxFit {
+        guard tables.count == 2, firstRecordGroup == 0 || firstRecordGroup == 1 else {
+            throw CoxError.invalidInput("need two groups' tables and the first record's group (0 or 1), got \(tables.count) tables, group \(firstRecordGroup)")
+        }
+        var total = 0.0
+        for (g, t) in tables.enumerated() {
+            guard t.entered == nil, t.riskSet == nil else { throw CoxError.invalidInput("group \(g): a table with delayed entry; the two-group fit takes right-censored tables") }
+            var records = 0.0
+            for k in t.time.indices {
+                let e = t.events[k], c = t.censored[k]
+                guard t.time[k].isFinite, e >= 0, c >= 0, e.rounded() == e, c.rounded() == c else {
+                    throw CoxError.invalidInput("group \(g), row \(k): time \(t.time[k]), \(e) events, \(c) censored: need a finite time and integer counts")
+                }
+                records += e + c
+            }
+            guard records > 0 else { throw CoxError.invalidInput("group \(g) has no records") }
+            total += records
+        }
+        guard total < Double(UInt32.max) else { throw CoxError.invalidInput("\(total) records: the two-group fit counts fewer than 2³² records") }
+        let other = 1 - firstRecordGroup
+        let design = CoxDesign(levelTables: [tables[firstRecordGroup], tables[other]],
+                               values: [Double(firstRecordGroup), Double(other)])
+        return try fit(design: design, ties: ties, confidenceLevel: confidenceLevel,
+                       maxIterations: 20, tolerance: 1e-9, initial: nil)
+    }
+
     // MARK: - Newton–Raphson (R's coxfit6 main loop)
 
     static func fit(design: CoxDesign, ties: CoxTies, confidenceLevel: Double, maxIterations: Int,

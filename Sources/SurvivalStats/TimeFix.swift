@@ -105,60 +105,98 @@ extension SurvivalCounts {
     ///   number of rows over all tables.
     public static func timeFixed(_ tables: consuming [SurvivalCounts]) -> [SurvivalCounts] {
         var tables = tables
-        // The pooled distinct times in ascending order, handed to `body` one by one.
-        func eachPooled(_ body: (Double) -> Void) {
-            if tables.count <= 4 {
-                var at = [Int](repeating: 0, count: tables.count)
-                while true {
-                    var next = Double.infinity, any = false
-                    for g in tables.indices where at[g] < tables[g].time.count {
-                        let v = tables[g].time[at[g]]
-                        if !any || v < next { next = v; any = true }
-                    }
-                    guard any else { return }
-                    for g in tables.indices where at[g] < tables[g].time.count && tables[g].time[at[g]] == next { at[g] += 1 }
-                    body(next)
-                }
-            } else {
-                var pooled = tables.flatMap(\.time).sorted()
-                var w = 0
-                for v in pooled where w == 0 || pooled[w - 1] != v { pooled[w] = v; w += 1 }
-                pooled.removeLast(pooled.count - w)
-                for v in pooled { body(v) }
-            }
-        }
-        // `TimeFix.fix` over the pooled times: the mean |y| over the distinct times
-        // (summed in ascending order), then the chains; only the times that move are kept.
+        // One walk over the pooled distinct times in ascending order (a merge of the
+        // tables' times for k ≤ 4 tables, else a sorted copy): the sum of |y| for the
+        // mean, and every gap that could tie — dy ≤ 2·tol·max|y|, since the mean is at
+        // most the largest |y| (at an end of a table) — as a candidate. A larger gap never
+        // ties. The candidates are then decided with the mean, in order, each tied time
+        // moving to its chain's smallest time: `TimeFix.fix`'s rule, one walk.
+        var maxAbs = 0.0
+        for t in tables where !t.time.isEmpty { maxAbs = max(maxAbs, abs(t.time[0]), abs(t.time[t.time.count - 1])) }
+        let band = 2 * TimeFix.tolerance * maxAbs
+        var candidates: [(time: Double, previous: Double, gap: Double)] = []
         var sumAbs = 0.0, distinct = 0
-        eachPooled { v in sumAbs += abs(v); distinct += 1 }
-        guard distinct > 1 else { return tables }
+        var last = Double.nan
+        @inline(__always) func visit(_ v: Double) {
+            sumAbs += abs(v); distinct += 1
+            if distinct > 1 {
+                let dy = v - last
+                if dy <= TimeFix.tolerance || dy <= band { candidates.append((v, last, dy)) }
+            }
+            last = v
+        }
+        if tables.count == 2 {
+            tables[0].time.withUnsafeBufferPointer { a in
+                tables[1].time.withUnsafeBufferPointer { b in
+                    var i = 0, j = 0
+                    while i < a.count || j < b.count {
+                        let x = i < a.count ? a[i] : .infinity, y = j < b.count ? b[j] : .infinity
+                        let v = x < y ? x : y
+                        if x == v { i += 1 }
+                        if y == v { j += 1 }
+                        visit(v)
+                    }
+                }
+            }
+        } else if tables.count <= 4 {
+            let k = tables.count
+            let times = tables.map(\.time)
+            var at = [Int](repeating: 0, count: k)
+            while true {
+                var next = Double.infinity, any = false
+                for g in 0..<k where at[g] < times[g].count {
+                    let v = times[g][at[g]]
+                    if !any || v < next { next = v; any = true }
+                }
+                guard any else { break }
+                for g in 0..<k where at[g] < times[g].count && times[g][at[g]] == next { at[g] += 1 }
+                visit(next)
+            }
+        } else {
+            var pooled = tables.flatMap(\.time).sorted()
+            var w = 0
+            for v in pooled where w == 0 || pooled[w - 1] != v { pooled[w] = v; w += 1 }
+            pooled.removeLast(pooled.count - w)
+            for v in pooled { visit(v) }
+        }
+        guard distinct > 1, !candidates.isEmpty else { return tables }
         let meanAbs = sumAbs / Double(distinct)
         var moved: [(time: Double, to: Double)] = []
-        var cut = Double.nan, last = Double.nan
-        eachPooled { v in
-            if last.isNaN || !TimeFix.ties(v - last, meanAbs: meanAbs) { cut = v } else { moved.append((v, cut)) }
-            last = v
+        for c in candidates where TimeFix.ties(c.gap, meanAbs: meanAbs) {
+            // The chain's smallest time: the previous time's own, if it moved.
+            let to = moved.last.map { $0.time == c.previous ? $0.to : c.previous } ?? c.previous
+            moved.append((c.time, to))
         }
         guard !moved.isEmpty else { return tables }
         for g in tables.indices {
-            var table = tables[g]
+            // The table's arrays held once (so they are compacted in place), the rows
+            // before the first time that moves left as they are.
+            var time = tables[g].time, events = tables[g].events, censored = tables[g].censored
+            let entered = tables[g].entered
             tables[g] = .empty
-            let m = table.time.count
-            var w = 0, k = 0
-            for i in 0..<m {
-                let t = table.time[i]
-                while k < moved.count && moved[k].time < t { k += 1 }
-                let c = k < moved.count && moved[k].time == t ? moved[k].to : t
-                if w > 0 && table.time[w - 1] == c {
-                    table.events[w - 1] += table.events[i]
-                    table.censored[w - 1] += table.censored[i]
-                } else {
-                    table.time[w] = c; table.events[w] = table.events[i]; table.censored[w] = table.censored[i]
-                    w += 1
+            let m = time.count
+            var lo = 0, hi = m
+            while lo < hi { let mid = (lo + hi) / 2; if time[mid] < moved[0].time { lo = mid + 1 } else { hi = mid } }
+            var w = lo
+            time.withUnsafeMutableBufferPointer { t in
+            events.withUnsafeMutableBufferPointer { e in
+            censored.withUnsafeMutableBufferPointer { c in
+                var k = 0
+                for i in lo..<m {
+                    let ti = t[i]
+                    while k < moved.count && moved[k].time < ti { k += 1 }
+                    let to = k < moved.count && moved[k].time == ti ? moved[k].to : ti
+                    if w > 0 && t[w - 1] == to {
+                        e[w - 1] += e[i]
+                        c[w - 1] += c[i]
+                    } else {
+                        t[w] = to; e[w] = e[i]; c[w] = c[i]
+                        w += 1
+                    }
                 }
-            }
-            table.time.removeLast(m - w); table.events.removeLast(m - w); table.censored.removeLast(m - w)
-            tables[g] = SurvivalCounts(time: table.time, events: table.events, censored: table.censored, entered: table.entered)
+            }}}
+            time.removeLast(m - w); events.removeLast(m - w); censored.removeLast(m - w)
+            tables[g] = SurvivalCounts(time: time, events: events, censored: censored, entered: entered)
         }
         return tables
     }

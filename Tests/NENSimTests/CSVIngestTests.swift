@@ -157,6 +157,49 @@ struct CSVIngestTests {
         }
         #expect(Set(messages).count == 1 && messages[0].hasPrefix("t.csv line 3102, column 2 (status): '7' is not an event code"))
     }
+
+    /// Read unchecked (`checked: false`), the records are checked by the extraction as
+    /// it reads them: the same data, bit for bit, and the same record count.
+    @Test(arguments: [1, 2, 4])
+    func anUncheckedTableExtractsAsACheckedOne(threads: Int) throws {
+        let data = Data(Self.awkward(records: 3000).utf8)
+        let options = AnalysisOptions(time: "time", event: "status", group: "arm")
+        let checked = try CSVReader.parse(CSVBytes(copying: data), source: "t.csv", threads: threads, pieceBytes: 512)
+        let unchecked = try CSVReader.parse(CSVBytes(copying: data), source: "t.csv", threads: threads, pieceBytes: 512, checked: false)
+        #expect(checked.isChecked && !unchecked.isChecked && unchecked.recordCount == -1)
+        #expect(try unchecked.checked(threads: threads).recordCount == checked.recordCount)
+        let a = try AnalysisData.extract(from: checked, options: options, threads: threads)
+        let b = try AnalysisData.extract(from: unchecked, options: options, threads: threads)
+        #expect(a.time.map(\.bitPattern) == b.time.map(\.bitPattern) && a.event == b.event && a.group == b.group)
+        #expect(a.recordsRead == b.recordsRead && a.recordsRead == 3000 && a.dropped == b.dropped && a.missingByColumn == b.missingByColumn)
+    }
+
+    /// Errors of an unchecked table are those of a checked one: a malformed record
+    /// anywhere in the file (its serial message) before any bad cell, even one earlier;
+    /// otherwise the first bad cell.
+    @Test(arguments: [1, 2, 4])
+    func anUncheckedTableFailsAsACheckedOne(threads: Int) throws {
+        var cellFirst = "time,status\n"
+        for i in 0..<4000 { cellFirst += i == 3999 ? "1,2,3\n" : "\(i),\(i == 700 ? "7" : "1")\n" }
+        var cellOnly = "time,status\n"
+        for i in 0..<4000 { cellOnly += "\(i),\(i == 2500 ? "x" : "1")\n" }
+        let options = AnalysisOptions(time: "time", event: "status")
+        for text in [cellFirst, cellOnly] {
+            func message(_ checked: Bool) -> String {
+                do {
+                    let table = try CSVReader.parse(CSVBytes(copying: Data(text.utf8)), source: "t.csv", threads: threads,
+                                                    pieceBytes: 300, checked: checked)
+                    _ = try AnalysisData.extract(from: table, options: options, threads: threads)
+                    return "no error"
+                } catch {
+                    return "\(error)"
+                }
+            }
+            let expected = message(true)
+            #expect(message(false) == expected)
+            #expect(expected.hasPrefix(text == cellFirst ? "t.csv line 4001: 3 fields" : "t.csv line 2502, column 2"), "\(expected)")
+        }
+    }
 }
 
 /// SplitMix64, for the generated cases.

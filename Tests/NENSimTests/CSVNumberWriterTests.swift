@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import CKernels
 @testable import NENSim
 import SurvivalStats
 
@@ -50,6 +51,41 @@ struct CSVWriterTests {
             CSV.appendShortest(x, to: &b)
             #expect(String(decoding: b, as: UTF8.self) == x.description, "\(x.bitPattern)")
         }
+    }
+
+    /// The CKernels' Ryu digits in plain notation (`nensim_shortest_plain`, the fast path
+    /// of `appendShortest`) give `description`'s bytes over its whole range 1e-3 ≤ |x| <
+    /// 1e15: short decimals, the ends of each decade, and random values of every decade
+    /// (random 52-bit fractions and random bit patterns of its exponents).
+    @Test func ryuPlainDigitsAreDescriptionOverTheirRange() {
+        var values: [Double] = [0.5, 0.25, 0.125, 12.5, 0.001, 0.002, 0.1, 0.2, 0.3, 0.7, 1.5, 2.675, 1e14 + 0.5, 999_999_999_999_999.9,
+                                0.30000000000000004, 0.9999999999999999, 1.0000000000000002, 0.09534625892455922, 1.7976931348623157e3]
+        for e in -3...14 {
+            let p = pow(10.0, Double(e))
+            values += [p.nextUp, p.nextDown, p.nextUp.nextUp, (p * 1.5).nextDown, p * 3.3333333333333335]
+        }
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state }
+        for _ in 0..<60_000 {
+            let decade = Double(Int(next() % 18) - 3)
+            values.append((1 + Double(next() >> 11) / Double(1 << 53) * 9) * pow(10, decade))
+            // A random pattern with an exponent of the range (2^-10 … 2^49).
+            let exponent = UInt64(1023 - 10) + next() % 60
+            values.append(Double(bitPattern: (exponent << 52) | (next() & ((1 << 52) - 1))) * (next() % 2 == 0 ? 1 : -1))
+            // Few significant digits (times and fractions as people write them).
+            values.append(Double(next() % 100_000) / [1e3, 1e4, 1e5, 7, 3][Int(next() % 5)])
+        }
+        var fast = 0
+        for x in values {
+            var b: [UInt8] = []
+            CSV.appendShortest(x, to: &b)
+            #expect(String(decoding: b, as: UTF8.self) == x.description, "\(x.bitPattern)")
+            var t = [UInt8](repeating: 0, count: 32)
+            if nensim_shortest_plain(x, &t) > 0 { fast += 1 }
+        }
+        #expect(fast > values.count * 9 / 10, "the fast path formatted \(fast) of \(values.count)")
+        var t = [UInt8](repeating: 0, count: 32)
+        for x in [0.000999, 1e15, 2.0, -7.0, .nan, .infinity, 1e-5] { #expect(nensim_shortest_plain(x, &t) == 0, "\(x)") }
     }
 
     @Test func thinnedRowsKeepTheEndsAndEveryRowWhenFew() {

@@ -54,3 +54,61 @@ struct SurvivalAnalysisAgreementTests {
         }
     }
 }
+
+/// The groups' tables, curves and two-group Cox model are made on several workers (at
+/// once when their arrays fit the budget, else one after another): the report and the
+/// curves are the same bytes for one thread and for two.
+struct SurvivalAnalysisThreadsTests {
+    @Test(arguments: [UInt64(21), 22])
+    func oneThreadAndTwoGiveTheSameReportAndCurves(seed: UInt64) throws {
+        let d = SurvivalAnalysisAgreementTests.records(n: 3_000, seed: seed)
+        // Group 1 first, so the Cox model's first level is the second group.
+        let group = d.group.map { 1 - $0 }
+        let data = AnalysisData(time: d.time, event: d.event, group: group, groupLabels: ["control", "experimental"],
+                                strata: nil, strataLabels: [], covariates: [], covariateNames: [],
+                                recordsRead: d.time.count, dropped: 0, missingByColumn: [:])
+        let options = AnalysisOptions(time: "t", event: "e", group: "arm", landmarks: [6, 12])
+        let one = SurvivalAnalysis.run(data, options: options, input: "test", commandLine: [], threads: 1)
+        let two = SurvivalAnalysis.run(data, options: options, input: "test", commandLine: [], threads: 2)
+        #expect(try one.json() == two.json())
+        #expect(one.kaplanMeierCSV == two.kaplanMeierCSV)
+        let cox = try #require(two.report.cox)
+        #expect(cox.terms.count == 1 && cox.n == d.time.count)
+        // The record-level Cox fit of the same data: the same bits.
+        let fit = try CoxPH.fit(time: d.time, event: d.event, covariates: group.map(Double.init), columns: 1)
+        #expect(cox.terms[0].coefficient == fit.coefficients[0] && cox.terms[0].standardError == fit.standardErrors[0])
+        #expect(cox.logLikelihood == fit.logLikelihood && cox.score.statistic == fit.score.statistic)
+    }
+
+    /// km.csv's rows formatted in chunks on the workers: the bytes of `kaplanMeierCSV`,
+    /// for one thread and two, over several chunks and waves, with and without thinning.
+    @Test func kaplanMeierRowsFormattedOnWorkersAreTheSameBytes() throws {
+        let d = SurvivalAnalysisAgreementTests.records(n: 5 * AnalysisResult.formatChunk + 123, seed: 23)
+        let continuous = d.time.indices.map { d.time[$0] + Double($0) * 1e-6 }   // many distinct times
+        let data = AnalysisData(time: continuous, event: d.event, group: d.group, groupLabels: ["a,1", "b"],
+                                strata: nil, strataLabels: [], covariates: [], covariateNames: [],
+                                recordsRead: d.time.count, dropped: 0, missingByColumn: [:])
+        let result = SurvivalAnalysis.run(data, options: AnalysisOptions(time: "t", event: "e", group: "arm"), input: "test", commandLine: [])
+        #expect(result.curves[0].time.count > 2 * AnalysisResult.formatChunk)
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("nensim-km-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: base) }
+        for points: Int? in [nil, 500] {
+            var written: [Data] = []
+            for threads in [1, 2] {
+                let path = base.appendingPathComponent("t\(threads)-\(points ?? 0)").path
+                let folder = try RunFolder.create(at: path, force: false)
+                try folder.write("km.csv") { out in
+                    try out.write(AnalysisResult.kaplanMeierHeader)
+                    for (g, km) in zip(result.report.groups, result.curves) {
+                        try AnalysisResult.writeKaplanMeierRows(label: g.label, km, points: points, to: out, threads: threads)
+                    }
+                }
+                try folder.commit()
+                written.append(try Data(contentsOf: URL(fileURLWithPath: path + "/km.csv")))
+            }
+            #expect(written[0] == written[1], "points \(String(describing: points))")
+            if points == nil { #expect(written[0] == Data(result.kaplanMeierCSV.utf8)) }
+            else { #expect(written[0].count < 2 * 600 * 140) }
+        }
+    }
+}

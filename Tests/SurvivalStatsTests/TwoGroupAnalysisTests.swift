@@ -120,4 +120,33 @@ struct TimeFixTests {
         #expect(fixed[0] == a)
         #expect(fixed[1].time == [1, 3])
     }
+
+    /// Gaps that only the mean |y| can decide (tol < dy ≤ 2·tol·max|y|, here around
+    /// 1e4 with a mean near 5e3 or near 1e4): the pooled tables are fixed exactly as
+    /// their records are, on either side of the rule.
+    @Test(arguments: [false, true])
+    func gapsOnlyTheMeanDecidesAreFixedAsTheRecords(largeMean: Bool) {
+        let base = largeMean ? [9_000.0, 9_500] : [1.0, 2]
+        let near: Double = 1e4 + 1.2e-4   // dy/1e4 = 1.2e-8 < tol < dy/6.7e3
+        let later: Double = 1e4 + 1, latest: Double = later + 1.6e-4
+        let times: [Double] = base + [1e4, near, later, latest]
+        let group = [0, 1, 0, 1, 1, 0]
+        let event = [true, false, true, true, false, true]
+        let pooled = SurvivalCounts(time: times, event: event)
+        let tables = SurvivalCounts.timeFixed([0, 1].map { g in
+            SurvivalCounts(time: times.indices.filter { group[$0] == g }.map { times[$0] },
+                           event: times.indices.filter { group[$0] == g }.map { event[$0] }, timefix: false)
+        })
+        #expect(Set(tables[0].time + tables[1].time) == Set(pooled.time))
+        let events: Double = tables[0].events.reduce(0, +) + tables[1].events.reduce(0, +)
+        #expect(events == pooled.events.reduce(0, +))
+        // With the larger mean, 1e4 and `near` tie; with the smaller, they do not.
+        #expect(pooled.time.contains(near) == !largeMean)
+        for g in 0..<2 {
+            let records = times.indices.filter { group[$0] == g }
+            let fixed = TimeFix.fixed(times) ?? times
+            let alone = SurvivalCounts(time: records.map { fixed[$0] }, event: records.map { event[$0] }, timefix: false)
+            #expect(tables[g] == alone, "group \(g)")
+        }
+    }
 }

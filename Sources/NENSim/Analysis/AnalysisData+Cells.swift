@@ -25,6 +25,15 @@ final class ExtractionPlan: Sendable {
         self.strata = strata; self.covariates = covariates; self.isFactor = isFactor; self.weights = weights
         self.cluster = cluster; self.start = start; self.usedColumns = usedColumns; self.coding = coding
     }
+
+    /// A copy no other thread holds, arrays included: the extraction retains its plan per
+    /// cell, and a reference count shared by the workers bounces between the cores'
+    /// caches (it was a fifth of analyze's CPU); each piece reads its own.
+    func privateCopy() -> ExtractionPlan {
+        ExtractionPlan(source: source, header: header.map { $0 }, time: time, event: event, group: group, strata: strata,
+                       covariates: covariates.map { $0 }, isFactor: isFactor.map { $0 }, weights: weights, cluster: cluster,
+                       start: start, usedColumns: usedColumns.map { $0 }, coding: coding.privateCopy())
+    }
 }
 
 /// An `EventCoding` for cells given as bytes: `classify(_: String)`'s results, its two
@@ -42,10 +51,18 @@ struct EventCodes: Sendable {
         eventBytes = Array(coding.event.utf8); censoredBytes = Array(coding.censored.utf8)
     }
 
+    /// The same codes in buffers of their own (`ExtractionPlan.privateCopy`).
+    func privateCopy() -> EventCodes { EventCodes(coding) }
+
     /// `coding.classify(text of c)`.
     @inline(__always)
     func classify(_ c: UnsafeBufferPointer<UInt8>) -> Bool? {
         let a = CSVCell.number(c)
+        // Numeric codes and a numeric cell (the common case): the numbers decide, as
+        // `matches` would, without touching the codes' texts.
+        if let a, !a.isNaN, let e = eventNumber, let n = censoredNumber {
+            return a == e ? true : (a == n ? false : nil)
+        }
         if matches(c, a, eventNumber, eventBytes, coding.event) { return true }
         if matches(c, a, censoredNumber, censoredBytes, coding.censored) { return false }
         if coding.acceptsLogical {
@@ -83,26 +100,42 @@ struct ExtractedPiece {
     var groupsSeen = Set<Int32>()
     /// The last label put in `groupsSeen` (runs of one label insert once).
     private var lastGroupSeen: Int32 = -1
+    /// Whether the plan has covariates (their loops skipped per record otherwise).
+    private var hasCovariates = false
     var missing: [Int]
     var dropped = 0
+    /// Records read (used or dropped; blank lines are not records).
+    var records = 0
     var failure: NensimFailure? = nil
+    /// A record of an unchecked piece that does not parse (`CSVStructureError`): the
+    /// check of the whole table names it.
+    var malformed = false
 
-    init(_ table: CSVTable, _ piece: CSVPiece, _ plan: ExtractionPlan) {
+    init(_ table: CSVTable, _ piece: CSVPiece, _ shared: ExtractionPlan) {
+        let plan = shared.privateCopy()
         let p = plan.covariates.count
+        hasCovariates = p > 0
         factors = [[Int32]](repeating: [], count: p)
         labels = [CSVLabels](repeating: CSVLabels(), count: 3 + p)
         missing = [Int](repeating: 0, count: plan.header.count)
-        time.reserveCapacity(piece.records); event.reserveCapacity(piece.records)
-        logRankRows.reserveCapacity(piece.records); coxRows.reserveCapacity(piece.records)
-        if plan.group != nil { group.reserveCapacity(piece.records) }
-        z.reserveCapacity(piece.records * p)
+        // An unchecked piece's records are at most its line breaks + 1 (the columns are
+        // reserved once at about their size, not grown by doubling: analyze's peak at 10⁷).
+        let expected = piece.records >= 0 ? piece.records : (piece.lines > 0 ? piece.lines + 1 : 0)
+        time.reserveCapacity(expected); event.reserveCapacity(expected)
+        logRankRows.reserveCapacity(expected); coxRows.reserveCapacity(expected)
+        if plan.group != nil { group.reserveCapacity(expected) }
+        z.reserveCapacity(expected * p)
         var row = [Double](repeating: 0, count: p)
         var rowLabel = [Int32](repeating: -1, count: p)
         var scratch: [UInt8] = [], trim: [UInt8] = []
         do {
-            try table.bytes.scan(piece, columns: plan.header.count) { record in
+            try table.bytes.scanChecking(piece, columns: plan.header.count) { record in
+                self.records += 1
                 try self.add(record, plan, &row, &rowLabel, &scratch, &trim)
             }
+        } catch is CSVStructureError {
+            malformed = true
+            failure = .data("\(plan.source): a record does not parse")
         } catch let f as NensimFailure {
             failure = f
         } catch {
@@ -158,13 +191,15 @@ struct ExtractedPiece {
                 if CSVCell.isMissing(c) { missingStrata = true; missing[index] += 1 } else { s = labels[1].id(c) }
             }
         }
-        for (j, index) in plan.covariates.enumerated() {
-            try cell(index) { c in
-                if CSVCell.isMissing(c) { missingCox = true; row[j] = .nan; rowLabel[j] = -1; missing[index] += 1; return }
-                if plan.isFactor[j] { rowLabel[j] = labels[3 + j].id(c); return }
-                guard let x = CSVCell.number(c) else { throw fail(index, "'\(user: CSVCell.text(c))' is not a number") }
-                guard x.isFinite else { throw fail(index, "covariate '\(user: CSVCell.text(c))' is not a finite number") }
-                row[j] = x
+        if hasCovariates {
+            for (j, index) in plan.covariates.enumerated() {
+                try cell(index) { c in
+                    if CSVCell.isMissing(c) { missingCox = true; row[j] = .nan; rowLabel[j] = -1; missing[index] += 1; return }
+                    if plan.isFactor[j] { rowLabel[j] = labels[3 + j].id(c); return }
+                    guard let x = CSVCell.number(c) else { throw fail(index, "'\(user: CSVCell.text(c))' is not a number") }
+                    guard x.isFinite else { throw fail(index, "covariate '\(user: CSVCell.text(c))' is not a finite number") }
+                    row[j] = x
+                }
             }
         }
         var w = 1.0
@@ -205,8 +240,10 @@ struct ExtractedPiece {
         event.append(e)
         if plan.group != nil { group.append(g) }
         if plan.strata != nil { strata.append(s) }
-        z.append(contentsOf: row)
-        for j in plan.covariates.indices where plan.isFactor[j] { factors[j].append(rowLabel[j]) }
+        if hasCovariates {
+            z.append(contentsOf: row)
+            for j in plan.covariates.indices where plan.isFactor[j] { factors[j].append(rowLabel[j]) }
+        }
         if plan.weights != nil { weights.append(w) }
         if plan.cluster != nil { cluster.append(k) }
         if plan.start != nil { starts.append(entry) }

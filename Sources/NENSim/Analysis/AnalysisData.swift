@@ -283,12 +283,15 @@ public struct AnalysisData: Sendable {
         }
 
         let p = covariateIndex.count
-        let n = table.recordCount
+        // A table read unchecked (`CSVReader.read(…, checked: false)`) is checked here as
+        // its pieces are read; the scan of the covariates below needs it checked first.
+        var table = table
         // Factor covariates: named by --factor or --levels, or text (a cell that is not a
         // number, as read.csv makes the column character and coxph a factor).
         var isFactor = options.covariates.map { options.factors.contains($0) || options.levels[$0] != nil }
         let undecided = covariateIndex.indices.filter { !isFactor[$0] }
         if !undecided.isEmpty {
+            table = try table.checked(threads: threads)
             var scratch: [UInt8] = [], trim: [UInt8] = []
             table.scan { record in
                 for j in undecided where !isFactor[j] {
@@ -308,12 +311,19 @@ public struct AnalysisData: Sendable {
         // the first piece with a bad cell has the first bad cell of the file.
         let pieces = table.pieces
         let slots = WorkerSlots<ExtractedPiece?>(count: pieces.count, initial: nil)
+        let read = table
         _ = BlockDriver.run(items: .all(pieces.count), threads: threads, makeWorker: { _ in () }) { _, item, _ in
-            slots.store(ExtractedPiece(table, pieces[item], plan), at: item)
-            table.bytes.release(pieces[item].start, pieces[item].end)
+            slots.store(ExtractedPiece(read, pieces[item], plan), at: item)
+            read.bytes.release(pieces[item].start, pieces[item].end)
             return 0
         }
-        if let failure = slots.slots.first(where: { $0!.failure != nil })??.failure { throw failure }
+        if let failure = slots.slots.first(where: { $0!.failure != nil })??.failure {
+            // As if the file had been checked first: a malformed record anywhere is the
+            // error (the check's message), else the first bad cell.
+            if !table.isChecked { _ = try table.checked(threads: threads) }
+            throw failure
+        }
+        let n = table.isChecked ? table.recordCount : slots.slots.reduce(0) { $0 + $1!.records }
         let used = slots.slots.reduce(0) { $0 + $1!.time.count }
 
         var time = [Double](), event = [Bool](), z = [Double](), weights = [Double](), starts = [Double]()
@@ -368,7 +378,7 @@ public struct AnalysisData: Sendable {
         }
 
         var groupLabels = ["all"]
-        var group = LevelCodes(zeros: time.count)
+        var group: LevelCodes? = nil
         if options.reference != nil && groupIndex == nil { throw NensimFailure.usage("\(.referenceLevel) needs a \(.groupColumn) column") }
         if let groupIndex {
             var levels = try orderedLevels(Array(groupsSeen), column: table.header[groupIndex], given: options.levels[options.group!], source: source)
@@ -386,10 +396,17 @@ public struct AnalysisData: Sendable {
             }
             groupLabels = levels.labels
             let level = levelOf(0, levels.index)
-            group = LevelCodes(count: groupIDs.count, levels: groupLabels.count) { level[Int(groupIDs[$0])] }
-            groupIDs = []
             var counts = [Int](repeating: 0, count: groupLabels.count)
-            for g in group { counts[g] += 1 }
+            group = groupIDs.withUnsafeBufferPointer { ids in
+                level.withUnsafeBufferPointer { level in
+                    LevelCodes(count: ids.count, levels: groupLabels.count) { i in
+                        let g = level[Int(ids[i])]
+                        counts[g] += 1
+                        return g
+                    }
+                }
+            }
+            groupIDs = []
             if let empty = counts.firstIndex(of: 0) {
                 throw NensimFailure.data("\(source): group '\(groupLabels[empty])' of column '\(table.header[groupIndex])' has no records left after dropping those with a missing value (\(missingSummary(missing, table.header)))")
             }
@@ -444,7 +461,7 @@ public struct AnalysisData: Sendable {
             }
             z = expanded
         }
-        var data = AnalysisData(time: time, event: event, group: group, groupLabels: groupLabels, strata: strata,
+        var data = AnalysisData(time: time, event: event, group: group ?? LevelCodes(zeros: time.count), groupLabels: groupLabels, strata: strata,
                                 strataLabels: strataLabels, covariates: z, covariateNames: names,
                                 recordsRead: n, dropped: dropped, missingByColumn: missingByColumn)
         data.factorLevels = factorLevelsByName

@@ -262,7 +262,9 @@ public struct AnalysisResult: Sendable {
         var bytes = Array(Self.kaplanMeierHeader.utf8)
         for (g, km) in zip(report.groups, curves) {
             let label = Array(CSVWriter.field(g.label).utf8)
-            for i in km.time.indices { Self.appendKaplanMeierRow(label, km, i, to: &bytes) }
+            KaplanMeierColumns.with(km) { columns in
+                for i in km.time.indices { Self.appendKaplanMeierRow(label, columns, i, to: &bytes) }
+            }
         }
         return String(decoding: bytes, as: UTF8.self)
     }
@@ -283,15 +285,50 @@ public struct AnalysisResult: Sendable {
     /// `writeKaplanMeierCSV` writes them: for a curve handed over by
     /// `SurvivalAnalysis.run(…, eachCurve:)`.
     /// - Complexity: O(rows).
-    public static func writeKaplanMeierRows(label: String, _ km: KaplanMeierEstimate, points: Int? = nil, to out: OutputFile) throws {
+    /// The rows are formatted in chunks of `formatChunk`, a wave of 2 × `threads` chunks at a
+    /// time on the workers, and written in order: the same bytes for any thread count,
+    /// at most a wave of text held.
+    public static func writeKaplanMeierRows(label: String, _ km: KaplanMeierEstimate, points: Int? = nil, to out: OutputFile,
+                                            threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
         let label = Array(CSVWriter.field(label).utf8)
-        for i in CSV.thinnedRows(km, points: points) {
-            try out.append { Self.appendKaplanMeierRow(label, km, i, to: &$0) }
+        let rows: [Int]? = points == nil ? nil : CSV.thinnedRows(km, points: points)
+        let count = rows?.count ?? km.time.count, chunk = formatChunk
+        let chunks = (count + chunk - 1) / chunk, wave = max(1, 2 * threads)
+        // One buffer per position in a wave, reused by every wave (no fresh pages per chunk).
+        let buffers = WorkerSlots<[UInt8]>(count: min(wave, chunks), initial: [])
+        var first = 0
+        while first < chunks {
+            let n = min(wave, chunks - first), start = first
+            _ = BlockDriver.map(n, threads: threads) { k in
+                let lo = (start + k) * chunk, hi = min(count, lo + chunk)
+                var bytes = buffers.slots[k]
+                buffers.store([], at: k)
+                bytes.removeAll(keepingCapacity: true)
+                bytes.reserveCapacity((hi - lo) * (label.count + 136))
+                // The columns through pointers: no reference count shared by the workers
+                // is touched per row.
+                KaplanMeierColumns.with(km) { columns in
+                    label.withUnsafeBufferPointer { label in
+                        for r in lo..<hi { Self.appendKaplanMeierRow(label, columns, rows?[r] ?? r, to: &bytes) }
+                    }
+                }
+                buffers.store(bytes, at: k)
+            }
+            for k in 0..<n { try out.write(bytes: buffers.slots[k]) }
+            first += n
         }
     }
 
+    /// Rows of `km.csv` formatted per work item of `writeKaplanMeierRows`.
+    static let formatChunk = 16_384
+
     @inline(__always)
-    static func appendKaplanMeierRow(_ label: [UInt8], _ km: KaplanMeierEstimate, _ i: Int, to b: inout [UInt8]) {
+    static func appendKaplanMeierRow(_ label: [UInt8], _ km: KaplanMeierColumns, _ i: Int, to b: inout [UInt8]) {
+        label.withUnsafeBufferPointer { appendKaplanMeierRow($0, km, i, to: &b) }
+    }
+
+    @inline(__always)
+    static func appendKaplanMeierRow(_ label: UnsafeBufferPointer<UInt8>, _ km: KaplanMeierColumns, _ i: Int, to b: inout [UInt8]) {
         // One field at a time, not a loop over an array of the row (an allocation per row).
         @inline(__always) func field(_ x: Double) {
             b.append(UInt8(ascii: ","))
@@ -314,8 +351,43 @@ public struct AnalysisResult: Sendable {
     }
 }
 
+/// The eight columns of a curve's `km.csv` rows, borrowed as pointers for the length of
+/// `with`'s body (valid only there).
+struct KaplanMeierColumns {
+    let time, nRisk, nEvent, nCensor, survival, stdErr, lower, upper: UnsafeBufferPointer<Double>
+
+    static func with<R>(_ km: KaplanMeierEstimate, _ body: (KaplanMeierColumns) throws -> R) rethrows -> R {
+        try km.time.withUnsafeBufferPointer { time in
+        try km.nRisk.withUnsafeBufferPointer { nRisk in
+        try km.nEvent.withUnsafeBufferPointer { nEvent in
+        try km.nCensor.withUnsafeBufferPointer { nCensor in
+        try km.survival.withUnsafeBufferPointer { survival in
+        try km.stdErr.withUnsafeBufferPointer { stdErr in
+        try km.lower.withUnsafeBufferPointer { lower in
+        try km.upper.withUnsafeBufferPointer { upper in
+            try body(KaplanMeierColumns(time: time, nRisk: nRisk, nEvent: nEvent, nCensor: nCensor, survival: survival,
+                                        stdErr: stdErr, lower: lower, upper: upper))
+        }}}}}}}}
+    }
+}
+
 /// `nensim analyze`: Kaplan–Meier per group, log-rank, Cox, as R's `survival` computes them.
 public enum SurvivalAnalysis {
+    /// One group's curve and what the report takes from it.
+    struct Curve: Sendable {
+        var km: KaplanMeierEstimate
+        var mean: RestrictedMean
+        var landmarks: [LandmarkSummary]
+        var quantiles: [QuantileSummary]
+    }
+
+    /// What the curves (eight arrays of a `KaplanMeierEstimate` beside the table's three,
+    /// five of them new) and the two-group Cox design (16 bytes a block) add per table row
+    /// when made at once, and the most they may add: at once below it, one after another
+    /// above (10⁷ records stay under 600 MB; docs/PERFORMANCE.md, "analyze's memory").
+    static let statisticsBytesPerRow = 5 * 8 + 16
+    static let concurrentStatisticsBytes = 192 << 20
+
     /// Each test of `tests` of each group against the first, on the curves' records
     /// (unstratified, unweighted right-censored data; the command line refuses the rest).
     /// - Complexity: O(tests · n log n).
@@ -371,13 +443,14 @@ public enum SurvivalAnalysis {
     ///   (docs/PERFORMANCE.md, "analyze's memory").
     /// - Complexity: O(n log n).
     public static func run(_ data: AnalysisData, options: AnalysisOptions, input: String, commandLine: [String],
-                           keepCurves: Bool = true) -> AnalysisResult {
-        run(data, options: options, input: input, commandLine: commandLine, keepCurves: keepCurves) { _, _ in }
+                           keepCurves: Bool = true, threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> AnalysisResult {
+        run(data, options: options, input: input, commandLine: commandLine, keepCurves: keepCurves, threads: threads) { _, _ in }
     }
 
     /// `run`, each group's curve handed to `eachCurve` once fitted and summarised.
+    /// `threads`: workers for the groups' tables and curves (the results do not depend on it).
     public static func run(_ data: AnalysisData, options: AnalysisOptions, input: String, commandLine: [String],
-                           keepCurves: Bool = true,
+                           keepCurves: Bool = true, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                            eachCurve: (_ label: String, _ curve: KaplanMeierEstimate) throws -> Void) rethrows -> AnalysisResult {
         let k = data.groupLabels.count
         var notes: [String] = []
@@ -402,10 +475,13 @@ public enum SurvivalAnalysis {
         let logRankRows = logRankAll ? [] : (0..<data.count).filter { data.logRankRow[$0] }
         let coxRows = coxAll ? [] : (0..<data.count).filter { data.coxRow[$0] }
         let logRankCount = logRankAll ? data.count : logRankRows.count, coxCount = coxAll ? data.count : coxRows.count
-        // The Cox model first, before the curves' tables exist: its design and the
-        // covariate matrix are freed before the tables are made, so the two peaks do not
-        // add up (docs/PERFORMANCE.md, "analyze's memory"). Its notes follow the log-rank
-        // test's, as before.
+        // The Cox model. A group-only model of two groups on right-censored, unweighted
+        // records is fitted from the curves' tables after they are made (the level form's
+        // blocks straight from their rows: no second sort of the records, no covariate
+        // matrix; the same bits, `CoxPH.fitTwoGroups`). Any other model is fitted first,
+        // before the tables exist: its design and covariate matrix are freed before the
+        // tables are made, so the two peaks do not add up (docs/PERFORMANCE.md, "analyze's
+        // memory"). Its notes follow the log-rank test's, as before.
         var coxNotes: [String] = []
         var usedByCox: Int? = nil
         var cox: CoxSummary? = nil
@@ -415,10 +491,36 @@ public enum SurvivalAnalysis {
         var zphTermOfColumn: [Int] = []
         let p = data.covariateNames.count
         let q = (k - 1) + p
-        if q > 0 {
-            var names: [String] = []
-            if let group = options.group { names += data.groupLabels.dropFirst().map { group + $0 } }
-            names += data.covariateNames
+        var coxNames: [String] = []
+        if let group = options.group { coxNames += data.groupLabels.dropFirst().map { group + $0 } }
+        coxNames += data.covariateNames
+        let coxFromTables = k == 2 && p == 0 && coxAll && data.strata == nil && data.weight == nil && data.start == nil
+            && data.cluster == nil && options.robust != true && options.phTest == nil && data.group.oneByteCodes != nil
+            && groupSize.allSatisfy { $0 > 0 }
+        func summarize(_ fit: CoxFit) {
+            let terms = (0..<q).map { j in
+                CoxTerm(name: coxNames[j], coefficient: fit.coefficients[j], standardError: fit.standardErrors[j],
+                        hazardRatio: fit.hazardRatios[j], lower: fit.lowerCI[j], upper: fit.upperCI[j],
+                        z: fit.zScores[j], pValue: fit.pValues[j], possiblyInfinite: fit.possiblyInfinite[j],
+                        robustStandardError: fit.robustStandardErrors?[j])
+            }
+            cox = CoxSummary(
+                ties: options.ties.rawValue, strata: options.strata, n: fit.n, events: fit.events, iterations: fit.iterations,
+                terms: terms, variance: fit.variance, logLikelihoodNull: fit.logLikelihoodNull, logLikelihood: fit.logLikelihood,
+                likelihoodRatio: TestSummary(statistic: fit.likelihoodRatio.statistic, df: fit.likelihoodRatio.df, pValue: fit.likelihoodRatio.pValue),
+                wald: TestSummary(statistic: fit.wald.statistic, df: fit.wald.df, pValue: fit.wald.pValue),
+                score: TestSummary(statistic: fit.score.statistic, df: fit.score.df, pValue: fit.score.pValue),
+                robustScore: fit.robustScore.map { TestSummary(statistic: $0.statistic, df: $0.df, pValue: $0.pValue) },
+                clusters: fit.clusters)
+            for t in terms where t.possiblyInfinite {
+                coxNotes.append("Cox: the log-likelihood converged before \(t.name); its coefficient may be infinite (as R warns)")
+            }
+        }
+        func failed(_ error: Error) {
+            coxFailure = "\(error)"
+            coxNotes.append("Cox model not fitted: \(error)")
+        }
+        if q > 0 && !coxFromTables {
             usedByCox = coxCount
             var x = [Double](repeating: 0, count: coxCount * q)
             for row in 0..<coxCount {
@@ -431,23 +533,7 @@ public enum SurvivalAnalysis {
                 let fit = try CoxPH.fit(time: rows(data.time), event: rows(data.event), covariates: x, columns: q, strata: data.strata.map(rows),
                                         ties: options.ties, confidenceLevel: options.confidenceLevel, weights: data.weight.map(rows),
                                         cluster: data.cluster.map(rows), robust: options.robust, start: data.start.map(rows))
-                let terms = (0..<q).map { j in
-                    CoxTerm(name: names[j], coefficient: fit.coefficients[j], standardError: fit.standardErrors[j],
-                            hazardRatio: fit.hazardRatios[j], lower: fit.lowerCI[j], upper: fit.upperCI[j],
-                            z: fit.zScores[j], pValue: fit.pValues[j], possiblyInfinite: fit.possiblyInfinite[j],
-                            robustStandardError: fit.robustStandardErrors?[j])
-                }
-                cox = CoxSummary(
-                    ties: options.ties.rawValue, strata: options.strata, n: fit.n, events: fit.events, iterations: fit.iterations,
-                    terms: terms, variance: fit.variance, logLikelihoodNull: fit.logLikelihoodNull, logLikelihood: fit.logLikelihood,
-                    likelihoodRatio: TestSummary(statistic: fit.likelihoodRatio.statistic, df: fit.likelihoodRatio.df, pValue: fit.likelihoodRatio.pValue),
-                    wald: TestSummary(statistic: fit.wald.statistic, df: fit.wald.df, pValue: fit.wald.pValue),
-                    score: TestSummary(statistic: fit.score.statistic, df: fit.score.df, pValue: fit.score.pValue),
-                    robustScore: fit.robustScore.map { TestSummary(statistic: $0.statistic, df: $0.df, pValue: $0.pValue) },
-                    clusters: fit.clusters)
-                for t in terms where t.possiblyInfinite {
-                    coxNotes.append("Cox: the log-likelihood converged before \(t.name); its coefficient may be infinite (as R warns)")
-                }
+                summarize(fit)
                 if let transform = options.phTest {
                     // R's terms: the group's contrasts together, each factor covariate's columns together.
                     var zphTerms: [(name: String, columns: [Int])] = []
@@ -474,8 +560,7 @@ public enum SurvivalAnalysis {
                     }
                 }
             } catch {
-                coxFailure = "\(error)"
-                coxNotes.append("Cox model not fitted: \(error)")
+                failed(error)
             }
         }
 
@@ -486,7 +571,8 @@ public enum SurvivalAnalysis {
         // records split by group (stable order) live only while the tables are made.
         var tables: [SurvivalCounts] = {
             if data.start == nil && data.weight == nil, let codes = data.group.oneByteCodes {
-                return SurvivalCounts.timeFixed((0..<k).map {
+                // Each group's table on a worker of its own (each reads the columns only).
+                return SurvivalCounts.timeFixed(BlockDriver.map(k, threads: threads) {
                     SurvivalCounts(time: data.time, event: data.event, codes: codes, selecting: UInt8($0), timefix: false)
                 })
             }
@@ -557,34 +643,76 @@ public enum SurvivalAnalysis {
             }
         }
 
-        notes += coxNotes
-
-        // One curve at a time: fitted, summarised, handed to `eachCurve`, and kept only
-        // with `keepCurves`; its table is freed with it.
+        // The curves, and the Cox model of two groups fitted from their tables: at once
+        // (each its own work item) when their arrays fit in `concurrentStatisticsBytes`;
+        // otherwise the Cox model first, then one curve at a time, each table freed once
+        // its curve is made (docs/PERFORMANCE.md, "analyze's memory"). The same numbers
+        // either way: each item reads the fixed tables only.
         let z = Distributions.normalQuantile(1 - (1 - options.confidenceLevel) / 2)
-        var groups: [GroupSummary] = []
-        var means: [RestrictedMean] = []
-        var curves: [KaplanMeierEstimate] = []
-        for g in 0..<k {
-            let km = KaplanMeier.fit(tables[g], confidenceType: options.confidenceType, confidenceLevel: options.confidenceLevel)
-            tables[g] = .empty
-            let nEvents = groupEvents[g]
-            let rm = km.restrictedMean(tau: tau)
-            means.append(rm)
+        @Sendable func curve(_ table: SurvivalCounts) -> Curve {
+            let km = KaplanMeier.fit(table, confidenceType: options.confidenceType, confidenceLevel: options.confidenceLevel)
             let landmarks = options.landmarks.map { t -> LandmarkSummary in
                 let l = km.survival(at: t)
                 return LandmarkSummary(time: t, nRisk: l.nRisk, survival: l.survival, standardError: l.standardError, lower: l.lower, upper: l.upper)
             }
-            let quantiles = km.quantiles([0.25, 0.5, 0.75]).map(QuantileSummary.init)
+            return Curve(km: km, mean: km.restrictedMean(tau: tau), landmarks: landmarks,
+                         quantiles: km.quantiles([0.25, 0.5, 0.75]).map(QuantileSummary.init))
+        }
+        let firstRecordGroup = coxFromTables ? data.group[0] : 0
+        let ties = options.ties, confidenceLevel = options.confidenceLevel
+        @Sendable func twoGroupCox(_ tables: [SurvivalCounts]) -> Result<CoxFit, any Error> {
+            Result { try CoxPH.fitTwoGroups(tables: tables, firstRecordGroup: firstRecordGroup, ties: ties, confidenceLevel: confidenceLevel) }
+        }
+        let rows = tables.reduce(0) { $0 + $1.time.count }
+        let concurrent = threads > 1 && rows * Self.statisticsBytesPerRow <= Self.concurrentStatisticsBytes
+        var curves0: [Curve?] = [Curve?](repeating: nil, count: k)
+        var coxResult: Result<CoxFit, any Error>? = nil
+        if concurrent {
+            // With the Cox model (two groups): it on one worker, the curves on the other
+            // (they take about as long); else a curve a work item.
+            let fixed = tables
+            let items = BlockDriver.map(coxFromTables ? 2 : k, threads: threads) { item -> ([Curve], Result<CoxFit, any Error>?) in
+                coxFromTables ? (item == 0 ? ([], twoGroupCox(fixed)) : (fixed.map(curve), nil)) : ([curve(fixed[item])], nil)
+            }
+            if coxFromTables {
+                coxResult = items[0].1
+                for g in 0..<k { curves0[g] = items[1].0[g] }
+            } else {
+                for g in 0..<k { curves0[g] = items[g].0[0] }
+            }
+        } else if coxFromTables {
+            coxResult = twoGroupCox(tables)
+        }
+        if let coxResult {
+            usedByCox = coxCount
+            switch coxResult {
+            case let .success(fit): summarize(fit)
+            case let .failure(error): failed(error)
+            }
+        }
+        notes += coxNotes
+
+        // One curve at a time: summarised, handed to `eachCurve`, and kept only with
+        // `keepCurves`; its table is freed with it.
+        var groups: [GroupSummary] = []
+        var means: [RestrictedMean] = []
+        var curves: [KaplanMeierEstimate] = []
+        for g in 0..<k {
+            let c = curves0[g] ?? curve(tables[g])
+            curves0[g] = nil
+            tables[g] = .empty
+            let nEvents = groupEvents[g]
+            let rm = c.mean
+            means.append(rm)
             groups.append(GroupSummary(
                 label: data.groupLabels[g], n: groupSize[g], events: nEvents, censored: groupSize[g] - nEvents,
-                lastTime: lastTimes[g], median: quantiles[1], printedMedian: QuantileSummary(km.printedMedian),
-                quantiles: quantiles,
-                landmarks: landmarks,
+                lastTime: lastTimes[g], median: c.quantiles[1], printedMedian: QuantileSummary(c.km.printedMedian),
+                quantiles: c.quantiles,
+                landmarks: c.landmarks,
                 rmst: RMSTSummary(tau: tau, estimate: rm.estimate, standardError: rm.standardError,
                                   lower: rm.estimate - z * rm.standardError, upper: rm.estimate + z * rm.standardError)))
-            try eachCurve(data.groupLabels[g], km)
-            if keepCurves { curves.append(km) }
+            try eachCurve(data.groupLabels[g], c.km)
+            if keepCurves { curves.append(c.km) }
         }
         tables = []
         var differences: [RMSTDifference] = []
@@ -606,10 +734,7 @@ public enum SurvivalAnalysis {
             tau: tau, tauRule: tauRule, landmarkTimes: options.landmarks, groups: groups, rmstDifferences: differences,
             logRank: logRank, cox: cox, coxFailure: coxFailure, phTest: phTest,
             tests: options.tests.isEmpty ? nil : twoGroupTests(data, options.tests), notes: notes)
-        var names: [String] = []
-        if let group = options.group { names += data.groupLabels.dropFirst().map { group + $0 } }
-        names += data.covariateNames
-        return AnalysisResult(report: report, curves: curves, zph: zph, zphColumns: zph == nil ? [] : names,
+        return AnalysisResult(report: report, curves: curves, zph: zph, zphColumns: zph == nil ? [] : coxNames,
                               zphStrata: zph == nil || data.strata == nil ? nil : data.strataLabels, zphTermOfColumn: zphTermOfColumn)
     }
 }

@@ -108,6 +108,19 @@ enum BlockDriver {
     }
 }
 
+extension BlockDriver {
+    /// `body(i)` for i in 0 ..< count, each on a worker (at most `threads`), each result in
+    /// a slot of its own: the same array as `(0..<count).map(body)` for any thread count.
+    static func map<T>(_ count: Int, threads: Int, _ body: @Sendable (Int) -> T) -> [T] {
+        let slots = WorkerSlots<T?>(count: count, initial: nil)
+        _ = run(items: .all(count), threads: threads, makeWorker: { _ in () }) { _, item, _ in
+            slots.store(body(item), at: item)
+            return 0
+        }
+        return slots.slots.map { $0! }
+    }
+}
+
 /// Integer counts that workers fill and that add up exactly, in any order (`ArmTally`,
 /// `PathwayTally`), with their internal consistency (docs/ARCHITECTURE.md, "Invariants").
 protocol MergeableTally {

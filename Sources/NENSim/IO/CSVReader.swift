@@ -1,3 +1,4 @@
+internal import CKernels
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -19,8 +20,22 @@ public struct CSVTable: Sendable, Equatable {
     let bytes: CSVBytes
     /// Record-aligned pieces of the body, in file order; together they cover it.
     let pieces: [CSVPiece]
-    /// Data records (blank lines are not records).
+    /// Data records (blank lines are not records); −1 while the table is not checked.
     public let recordCount: Int
+    /// Whether every record was checked (each has `header.count` fields and parses):
+    /// always, but for `CSVReader.read(…, checked: false)`, whose reader checks the
+    /// records as it reads them (`AnalysisData.extract`) and calls `checked()` on failure.
+    public var isChecked: Bool { recordCount >= 0 }
+
+    /// The table checked: itself if it is; otherwise each piece checked (in parallel) and
+    /// counted, or the first bad record's message thrown, exactly as `CSVReader.read` with
+    /// the check gives them.
+    /// - Complexity: O(bytes).
+    public func checked(threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> CSVTable {
+        if isChecked { return self }
+        let pieces = try CSVReader.check(bytes, pieces, columns: header.count, source: source, threads: threads)
+        return CSVTable(source: source, header: header, bytes: bytes, pieces: pieces, recordCount: pieces.reduce(0) { $0 + $1.records })
+    }
 
     /// Data records as text; each has exactly `header.count` fields.
     /// - Complexity: O(bytes), one `String` per cell: for small tables.
@@ -41,7 +56,7 @@ public struct CSVTable: Sendable, Equatable {
         return (records, lines)
     }
 
-    /// Calls `body` with every record in file order (serially).
+    /// Calls `body` with every record in file order (serially). The table is checked.
     func scan(_ body: (CSVRecord) throws -> Void) rethrows {
         for piece in pieces {
             try bytes.scan(piece, columns: header.count, body)
@@ -54,14 +69,22 @@ public struct CSVTable: Sendable, Equatable {
     }
 }
 
+/// A record of an unchecked piece that does not parse or has the wrong number of fields
+/// (the check names it: `CSVTable.checked()`).
+struct CSVStructureError: Error {}
+
 /// One record-aligned piece of a CSV body: bytes `start ..< end`, whose first byte is on
-/// physical line `line`, holding records `firstRecord ..< firstRecord + records`.
+/// physical line `line`, holding records `firstRecord ..< firstRecord + records`
+/// (`records` −1 and `firstRecord` 0 until checked).
 struct CSVPiece: Sendable, Equatable {
     var start: Int
     var end: Int
     var line: Int
     var firstRecord: Int
     var records: Int
+    /// Line breaks in the piece when `CSVReader.split` cut it (0 otherwise): its records
+    /// are at most this, plus one for a last line without its break.
+    var lines = 0
 }
 
 /// The fields of one record during a scan, as byte ranges of the file (valid only inside
@@ -132,9 +155,10 @@ final class CSVBytes: @unchecked Sendable {
 
     static let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
 
-    /// Scans the records of `piece` (already checked) with `columns` fields each,
-    /// calling `body` for every record that is not a blank line.
+    /// Scans the records of `piece` (checked) with `columns` fields each, calling `body`
+    /// for every record that is not a blank line.
     func scan(_ piece: CSVPiece, columns: Int, _ body: (CSVRecord) throws -> Void) rethrows {
+        precondition(piece.records >= 0, "scan of an unchecked piece")
         let starts = UnsafeMutablePointer<Int>.allocate(capacity: columns + 1)
         let ends = UnsafeMutablePointer<Int>.allocate(capacity: columns + 1)
         let escaped = UnsafeMutablePointer<Bool>.allocate(capacity: columns + 1)
@@ -144,6 +168,25 @@ final class CSVBytes: @unchecked Sendable {
             let line = scanner.line
             // The piece was checked: no error, and every record has `columns` fields.
             let fields = (try? scanner.record(starts: starts, ends: ends, escaped: escaped, capacity: columns + 1)) ?? 0
+            if fields == 0 { continue }   // a blank line
+            try body(CSVRecord(base: base, starts: starts, ends: ends, escaped: escaped, count: fields, line: line))
+        }
+    }
+
+    /// `scan` of a piece checked or not: in an unchecked one (`piece.records` −1), the
+    /// first record that does not parse or has another number of fields throws
+    /// `CSVStructureError` (its message is the check's: `CSVTable.checked()`).
+    func scanChecking(_ piece: CSVPiece, columns: Int, _ body: (CSVRecord) throws -> Void) throws {
+        if piece.records >= 0 { return try scan(piece, columns: columns, body) }
+        let starts = UnsafeMutablePointer<Int>.allocate(capacity: columns + 1)
+        let ends = UnsafeMutablePointer<Int>.allocate(capacity: columns + 1)
+        let escaped = UnsafeMutablePointer<Bool>.allocate(capacity: columns + 1)
+        defer { starts.deallocate(); ends.deallocate(); escaped.deallocate() }
+        var scanner = CSVScanner(base: base, end: piece.end, at: piece.start, line: piece.line, source: "")
+        while scanner.i < piece.end {
+            let line = scanner.line
+            guard let fields = try? scanner.record(starts: starts, ends: ends, escaped: escaped, capacity: columns + 1),
+                  fields == 0 || fields == columns else { throw CSVStructureError() }
             if fields == 0 { continue }   // a blank line
             try body(CSVRecord(base: base, starts: starts, ends: ends, escaped: escaped, count: fields, line: line))
         }
@@ -274,7 +317,10 @@ public enum CSVReader {
     ///   - name: how the file is named in messages (default: `path`).
     ///   - threads: pieces checked at once (default: the active processors).
     /// - Complexity: O(bytes).
-    public static func read(path: String, name: String? = nil, threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> CSVTable {
+    ///   - checked: false to leave the records unchecked (`CSVTable.isChecked`) for a
+    ///     reader that checks them as it reads them; the header is read and checked.
+    public static func read(path: String, name: String? = nil, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                            checked: Bool = true) throws -> CSVTable {
         let name = name ?? path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -291,7 +337,7 @@ public enum CSVReader {
             defer { close(fd) }
             var info = stat()
             if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, let bytes = CSVBytes(mapping: fd, size: Int(info.st_size)) {
-                return try parse(bytes, source: name, threads: threads)
+                return try parse(bytes, source: name, threads: threads, checked: checked)
             }
         }
         let data: Data
@@ -300,7 +346,7 @@ public enum CSVReader {
         } catch {
             throw NensimFailure.io("\(name): reading failed (\(error.localizedDescription))")
         }
-        return try parse(data, source: name, threads: threads)
+        return try parse(CSVBytes(copying: data), source: name, threads: threads, checked: checked)
     }
 
     /// Parses CSV text held in `data`.
@@ -312,7 +358,8 @@ public enum CSVReader {
     /// The smallest piece worth a worker of its own.
     static let pieceBytes = 1 << 20
 
-    static func parse(_ bytes: CSVBytes, source: String, threads: Int, pieceBytes: Int = CSVReader.pieceBytes) throws -> CSVTable {
+    static func parse(_ bytes: CSVBytes, source: String, threads: Int, pieceBytes: Int = CSVReader.pieceBytes,
+                      checked: Bool = true) throws -> CSVTable {
         let n = bytes.count, base = bytes.base
         if n >= 2, (base[0] == 0xFF && base[1] == 0xFE) || (base[0] == 0xFE && base[1] == 0xFF) {
             throw NensimFailure.data("\(source) is UTF-16 text; save it as UTF-8 CSV")
@@ -356,16 +403,9 @@ public enum CSVReader {
         }
         let body = CSVPiece(start: scanner.i, end: n, line: scanner.line, firstRecord: 0, records: 0)
         var pieces = split(bytes, body, count: threads <= 1 ? 1 : max(1, min(4 * threads, (n - body.start) / pieceBytes)))
-        let checked = check(bytes, pieces, columns: header.count, source: source, threads: threads)
-        if checked.contains(where: { $0 == nil }) {
-            // Some piece failed: the whole body in one piece throws the serial message.
-            pieces = [body]
-            pieces[0].records = try checkPiece(bytes, body, columns: header.count, source: source)
-        } else {
-            var first = 0
-            for k in pieces.indices { pieces[k].firstRecord = first; pieces[k].records = checked[k]!; first += checked[k]! }
-        }
-        return CSVTable(source: source, header: header, bytes: bytes, pieces: pieces, recordCount: pieces.reduce(0) { $0 + $1.records })
+        for k in pieces.indices { pieces[k].records = -1 }
+        let table = CSVTable(source: source, header: header, bytes: bytes, pieces: pieces, recordCount: -1)
+        return checked ? try table.checked(threads: threads) : table
     }
 
     /// Checks the records of `piece`: returns how many there are (blank lines excluded).
@@ -388,16 +428,24 @@ public enum CSVReader {
         return records
     }
 
-    /// Each piece checked on its own (in parallel): its record count, or nil if it failed.
-    static func check(_ bytes: CSVBytes, _ pieces: [CSVPiece], columns: Int, source: String, threads: Int) -> [Int?] {
-        if pieces.count == 1 { return [try? checkPiece(bytes, pieces[0], columns: columns, source: source)] }
-        let slots = WorkerSlots<Int?>(count: pieces.count, initial: nil)
-        _ = BlockDriver.run(items: .all(pieces.count), threads: threads, makeWorker: { _ in () }) { _, item, _ in
-            slots.store(try? checkPiece(bytes, pieces[item], columns: columns, source: source), at: item)
-            bytes.release(pieces[item].start, pieces[item].end)
-            return 0
+    /// Each piece checked on its own (in parallel) and counted; if any fails, the whole
+    /// body in one piece, which throws the serial message (the first bad record's).
+    static func check(_ bytes: CSVBytes, _ pieces: [CSVPiece], columns: Int, source: String, threads: Int) throws -> [CSVPiece] {
+        let counts = BlockDriver.map(pieces.count, threads: threads) { item -> Int? in
+            defer { bytes.release(pieces[item].start, pieces[item].end) }
+            return try? checkPiece(bytes, pieces[item], columns: columns, source: source)
         }
-        return Array(slots.slots)
+        var checked = pieces
+        if counts.contains(where: { $0 == nil }) {
+            var body = pieces[0]
+            body.end = pieces[pieces.count - 1].end
+            body.firstRecord = 0
+            body.records = try checkPiece(bytes, body, columns: columns, source: source)
+            return [body]
+        }
+        var first = 0
+        for k in checked.indices { checked[k].firstRecord = first; checked[k].records = counts[k]!; first += counts[k]! }
+        return checked
     }
 
     /// Cuts `body` into about `count` pieces at line breaks outside quotes: region
@@ -413,12 +461,15 @@ public enum CSVReader {
         let counts = WorkerSlots<(quotes: Int, breaks: Int)>(count: regions, initial: (0, 0))
         _ = BlockDriver.run(items: .all(regions), threads: regions, makeWorker: { _ in () }) { _, r, _ in
             let base = bytes.base
-            var quotes = 0, breaks = 0
-            for i in bounds[r]..<bounds[r + 1] {
-                let b = base[i]
-                if b == CSVBytes.quote { quotes += 1 }
-                else if b == CSVBytes.lf { breaks += 1 }
-                else if b == CSVBytes.cr, i + 1 >= body.end || base[i + 1] != CSVBytes.lf { breaks += 1 }
+            // Quotes, LFs and CRs counted by a vectorised C loop; a CR followed by an LF
+            // is one break, counted at its LF, so the CRs before an LF are taken off.
+            let end = bounds[r + 1]
+            var c: (UInt64, UInt64, UInt64) = (0, 0, 0)
+            withUnsafeMutableBytes(of: &c) { nensim_count_csv_bytes(base + bounds[r], end - bounds[r], $0.baseAddress!.assumingMemoryBound(to: UInt64.self)) }
+            let quotes = Int(c.0), crs = Int(c.2)
+            var breaks = Int(c.1) + crs
+            if crs > 0 {
+                for k in bounds[r]..<end where base[k] == CSVBytes.cr && k + 1 < body.end && base[k + 1] == CSVBytes.lf { breaks -= 1 }
             }
             counts.store((quotes, breaks), at: r)
             bytes.release(bounds[r], bounds[r + 1])
@@ -444,14 +495,15 @@ public enum CSVReader {
                 if cut > start && cut < body.end {
                     // line of `cut` = body.line + breaks in body.start ..< cut
                     let cutLine = body.line + breaks
-                    pieces.append(CSVPiece(start: start, end: cut, line: line, firstRecord: 0, records: 0))
+                    pieces.append(CSVPiece(start: start, end: cut, line: line, firstRecord: 0, records: 0, lines: cutLine - line))
                     start = cut; line = cutLine
                 }
             }
             quotesBefore += counts.slots[r].quotes
             breaksBefore += counts.slots[r].breaks
         }
-        pieces.append(CSVPiece(start: start, end: body.end, line: line, firstRecord: 0, records: 0))
+        pieces.append(CSVPiece(start: start, end: body.end, line: line, firstRecord: 0, records: 0,
+                               lines: body.line + breaksBefore - line))
         return pieces
     }
 }

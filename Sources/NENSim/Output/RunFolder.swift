@@ -376,6 +376,18 @@ public final class OutputFile {
         if buffer.count >= OutputFile.chunk { try flush() }
     }
 
+    /// Appends bytes made elsewhere (e.g. formatted on a worker); a large block goes to
+    /// the file as it is, after what is buffered.
+    public func write(bytes: [UInt8]) throws {
+        if bytes.count < OutputFile.chunk {
+            buffer.append(contentsOf: bytes)
+            if buffer.count >= OutputFile.chunk { try flush() }
+            return
+        }
+        try flush()
+        try bytes.withUnsafeBytes { try writeAll($0) }
+    }
+
     /// Appends text.
     public func write(_ text: String) throws {
         buffer.append(contentsOf: text.utf8)
@@ -394,17 +406,22 @@ public final class OutputFile {
     }
 
     func flush() throws {
+        try buffer.withUnsafeBytes { try writeAll($0) }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes all of `bytes` to the file (retrying interrupted and short writes).
+    private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
         if isCancelled() { throw NensimFailure.io("\(displayName): interrupted") }
         var offset = 0
-        while offset < buffer.count {
-            let n = buffer.withUnsafeBytes { sysWrite(fd, $0.baseAddress! + offset, $0.count - offset) }
+        while offset < bytes.count {
+            let n = sysWrite(fd, bytes.baseAddress! + offset, bytes.count - offset)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw NensimFailure.io("cannot write \(displayName): \(lastError())")
             }
             offset += n
         }
-        buffer.removeAll(keepingCapacity: true)
     }
 
     fileprivate func close() throws {
