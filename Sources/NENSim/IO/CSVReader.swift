@@ -159,18 +159,7 @@ final class CSVBytes: @unchecked Sendable {
     /// for every record that is not a blank line.
     func scan(_ piece: CSVPiece, columns: Int, _ body: (CSVRecord) throws -> Void) rethrows {
         precondition(piece.records >= 0, "scan of an unchecked piece")
-        let starts = UnsafeMutablePointer<Int>.allocate(capacity: columns + 1)
-        let ends = UnsafeMutablePointer<Int>.allocate(capacity: columns + 1)
-        let escaped = UnsafeMutablePointer<Bool>.allocate(capacity: columns + 1)
-        defer { starts.deallocate(); ends.deallocate(); escaped.deallocate() }
-        var scanner = CSVScanner(base: base, end: piece.end, at: piece.start, line: piece.line, source: "")
-        while scanner.i < piece.end {
-            let line = scanner.line
-            // The piece was checked: no error, and every record has `columns` fields.
-            let fields = (try? scanner.record(starts: starts, ends: ends, escaped: escaped, capacity: columns + 1)) ?? 0
-            if fields == 0 { continue }   // a blank line
-            try body(CSVRecord(base: base, starts: starts, ends: ends, escaped: escaped, count: fields, line: line))
-        }
+        try records(piece, columns: columns, malformed: {}, body)
     }
 
     /// `scan` of a piece checked or not: in an unchecked one (`piece.records` −1), the
@@ -178,6 +167,13 @@ final class CSVBytes: @unchecked Sendable {
     /// `CSVStructureError` (its message is the check's: `CSVTable.checked()`).
     func scanChecking(_ piece: CSVPiece, columns: Int, _ body: (CSVRecord) throws -> Void) throws {
         if piece.records >= 0 { return try scan(piece, columns: columns, body) }
+        try records(piece, columns: columns, malformed: { throw CSVStructureError() }, body)
+    }
+
+    /// The records of `piece`; a record that does not parse or has another number of
+    /// fields than `columns` calls `malformed` (and is skipped if it returns).
+    private func records(_ piece: CSVPiece, columns: Int, malformed: () throws -> Void,
+                         _ body: (CSVRecord) throws -> Void) rethrows {
         let starts = UnsafeMutablePointer<Int>.allocate(capacity: columns + 1)
         let ends = UnsafeMutablePointer<Int>.allocate(capacity: columns + 1)
         let escaped = UnsafeMutablePointer<Bool>.allocate(capacity: columns + 1)
@@ -185,8 +181,8 @@ final class CSVBytes: @unchecked Sendable {
         var scanner = CSVScanner(base: base, end: piece.end, at: piece.start, line: piece.line, source: "")
         while scanner.i < piece.end {
             let line = scanner.line
-            guard let fields = try? scanner.record(starts: starts, ends: ends, escaped: escaped, capacity: columns + 1),
-                  fields == 0 || fields == columns else { throw CSVStructureError() }
+            var fields = (try? scanner.record(starts: starts, ends: ends, escaped: escaped, capacity: columns + 1)) ?? -1
+            if fields != 0 && fields != columns { try malformed(); fields = 0 }
             if fields == 0 { continue }   // a blank line
             try body(CSVRecord(base: base, starts: starts, ends: ends, escaped: escaped, count: fields, line: line))
         }
