@@ -375,20 +375,9 @@ struct CoxDesign: Sendable {
             _ = walk(meanAbs: sumAbs / Double(distinct))
         }
         keys = []; code = []
-        // Descending time order: the rows reversed in place, the unused slots dropped
-        // (their pages were never touched).
-        slotCounts.withUnsafeMutableBufferPointer { slots in
-            var a = 0, b = blocks - 1
-            while a < b {
-                for j in 0..<width { slots.swapAt(a * width + j, b * width + j) }
-                a += 1; b -= 1
-            }
-        }
-        slotCounts.removeLast((n - blocks) * width)
-        let blockCounts = slotCounts
-        slotCounts = []
-
-        self.init(levelValues: values, blockCounts: blockCounts, blocks: blocks, rows: n)
+        let ascending = slotCounts
+        slotCounts = []   // held once, so the final step reverses it in place
+        self.init(levelValues: values, ascendingSlots: consume ascending, blocks: blocks, rows: n)
     }
 
     /// The level form of a two-valued covariate from the time-fixed tables of its two
@@ -435,22 +424,27 @@ struct CoxDesign: Sendable {
                 records += e0 + c0 + e1 + c1
             }
             if blocks > 0 { closeBlock() }
-            // Descending time order: the rows reversed in place.
+        }
+        self.init(levelValues: values, ascendingSlots: consume slots, blocks: blocks, rows: Int(records))
+    }
+
+    /// The level form's last step, shared by its two sources. `ascendingSlots` holds the
+    /// blocks found walking ascending, block r from the end at row r (2L counts a row),
+    /// then unused rows: they are reversed in place into descending time order
+    /// (`levelBlockCounts`) and the unused rows dropped (their pages were never touched;
+    /// no copy of the counts). Then each level's deaths and patients, and the centring
+    /// and scaling of the values (as the record form's).
+    private init(levelValues values: [Double], ascendingSlots: consuming [UInt32], blocks: Int, rows n: Int) {
+        let levelCount = values.count, width = 2 * levelCount
+        var blockCounts = ascendingSlots
+        blockCounts.withUnsafeMutableBufferPointer { slots in
             var lo = 0, hi = blocks - 1
             while lo < hi {
                 for k in 0..<width { slots.swapAt(lo * width + k, hi * width + k) }
                 lo += 1; hi -= 1
             }
         }
-        slots.removeLast((capacity - blocks) * width)
-        self.init(levelValues: values, blockCounts: slots, blocks: blocks, rows: Int(records))
-    }
-
-    /// The level form's last step, shared by its two sources: each level's deaths and
-    /// patients from `blockCounts` (blocks × 2L, descending time, as `levelBlockCounts`),
-    /// then the centring and scaling of the values (as the record form's).
-    private init(levelValues values: [Double], blockCounts: [UInt32], blocks: Int, rows n: Int) {
-        let levelCount = values.count, width = 2 * levelCount
+        blockCounts.removeLast(blockCounts.count - blocks * width)
         var levelDeaths = [Double](repeating: 0, count: levelCount)
         var levelPatients = [Double](repeating: 0, count: levelCount)
         blockCounts.withUnsafeBufferPointer { counts in

@@ -263,7 +263,9 @@ public struct AnalysisResult: Sendable {
         for (g, km) in zip(report.groups, curves) {
             let label = Array(CSVWriter.field(g.label).utf8)
             KaplanMeierColumns.with(km) { columns in
-                for i in km.time.indices { Self.appendKaplanMeierRow(label, columns, i, to: &bytes) }
+                label.withUnsafeBufferPointer { label in
+                    for i in km.time.indices { Self.appendKaplanMeierRow(label, columns, i, to: &bytes) }
+                }
             }
         }
         return String(decoding: bytes, as: UTF8.self)
@@ -321,11 +323,6 @@ public struct AnalysisResult: Sendable {
 
     /// Rows of `km.csv` formatted per work item of `writeKaplanMeierRows`.
     static let formatChunk = 16_384
-
-    @inline(__always)
-    static func appendKaplanMeierRow(_ label: [UInt8], _ km: KaplanMeierColumns, _ i: Int, to b: inout [UInt8]) {
-        label.withUnsafeBufferPointer { appendKaplanMeierRow($0, km, i, to: &b) }
-    }
 
     @inline(__always)
     static func appendKaplanMeierRow(_ label: UnsafeBufferPointer<UInt8>, _ km: KaplanMeierColumns, _ i: Int, to b: inout [UInt8]) {
