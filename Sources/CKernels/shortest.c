@@ -139,31 +139,126 @@ static void d2d(uint64_t ieee_mantissa, uint32_t ieee_exponent, uint64_t *digits
     *exponent = e10 + removed;
 }
 
-size_t nensim_shortest_plain(double x, uint8_t *out) {
-    double a = x < 0 ? -x : x;
-    if (!(a >= 1e-3 && a < 1e15) || x == (double)(int64_t)x) return 0;
+static const char DIGIT_PAIRS[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/// Decimal digits of v (1 ≤ v < 10^17, as d2d's output is), without a branch.
+static inline int decimal_length17(uint64_t v) {
+    static const uint64_t P10[18] = {1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+        100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull, 10000000000000ull,
+        100000000000000ull, 1000000000000000ull, 10000000000000000ull, 100000000000000000ull};
+    // ⌊log10 v⌋ is ⌊log10 2 · bits⌋ or one less (1233/4096 < log10 2).
+    const int bits = 64 - __builtin_clzll(v | 1);
+    const int t = (bits * 1233) >> 12;
+    return t + 1 - (v < P10[t]);
+}
+
+/// Writes the n decimal digits of v to d[0..n), most significant first, two at a time.
+static inline void write_digits(uint64_t v, int n, char *d) {
+    char *end = d + n;
+    while (v >= 100000000u) {
+        const uint64_t q = v / 100000000u;
+        uint32_t r = (uint32_t)(v - 100000000u * q);
+        v = q;
+        const uint32_t hi = r / 10000u, lo = r - 10000u * hi;
+        memcpy(end - 2, DIGIT_PAIRS + 2 * (lo % 100u), 2);
+        memcpy(end - 4, DIGIT_PAIRS + 2 * (lo / 100u), 2);
+        memcpy(end - 6, DIGIT_PAIRS + 2 * (hi % 100u), 2);
+        memcpy(end - 8, DIGIT_PAIRS + 2 * (hi / 100u), 2);
+        end -= 8;
+    }
+    uint32_t w = (uint32_t)v;
+    while (w >= 100u) {
+        const uint32_t q = w / 100u;
+        memcpy(end - 2, DIGIT_PAIRS + 2 * (w - 100u * q), 2);
+        end -= 2;
+        w = q;
+    }
+    if (w >= 10u) memcpy(end - 2, DIGIT_PAIRS + 2 * w, 2);
+    else end[-1] = (char)('0' + w);
+}
+
+size_t nensim_shortest(double x, uint8_t *out) {
+    if (!(x - x == 0) || x == __builtin_trunc(x)) return 0;   // ±∞, NaN, integral: the caller's forms
     uint64_t bits;
     memcpy(&bits, &x, 8);
     uint64_t digits;
     int32_t exponent;
     d2d(bits & ((1ull << 52) - 1), (uint32_t)((bits >> 52) & 0x7ff), &digits, &exponent);
-    char d[24];
-    int n = 0;
-    while (digits > 0) { d[n++] = (char)('0' + digits % 10); digits /= 10; }   // reversed
-    // x = 0.d1…dn × 10^(n + exponent): `point` digits before the decimal point.
+    const int n = decimal_length17(digits);
+    // x = 0.d1…dn × 10^point. The digits are written once, in place (two-byte stores,
+    // never read back wider: no stalled store forwarding).
     const int point = n + exponent;
-    size_t w = 0;
-    if (x < 0) out[w++] = '-';
-    if (point <= 0) {
-        out[w++] = '0'; out[w++] = '.';
-        for (int z = 0; z < -point; z++) out[w++] = '0';
-        for (int k = n - 1; k >= 0; k--) out[w++] = (uint8_t)d[k];
-    } else if (point < n) {
-        for (int k = n - 1; k >= n - point; k--) out[w++] = (uint8_t)d[k];
-        out[w++] = '.';
-        for (int k = n - point - 1; k >= 0; k--) out[w++] = (uint8_t)d[k];
+    if (point >= n) return 0;   // not reached: a non-integral x has no integral shortest digits
+    uint8_t *w = out;
+    if (x < 0) *w++ = '-';
+    if (point > 0) {
+        // "12.5": the digits one place on, then the integer digits moved back before the point.
+        write_digits(digits, n, (char *)w + 1);
+        for (int k = 0; k < point; k++) w[k] = w[k + 1];
+        w[point] = '.';
+        w += n + 1;
+    } else if (point >= -3) {
+        // "0.0123": the prefix, then the digits.
+        memcpy(w, "0.000000", 8);
+        w += 2 - point;
+        write_digits(digits, n, (char *)w);
+        w += n;
     } else {
-        return 0;   // integral after rounding to the shortest digits: the caller's form
+        // Swift's exponential form below 10^-4: "1e-05", "2.5e-09", "4.9406564584124654e-324".
+        write_digits(digits, n, (char *)w + 1);
+        w[0] = w[1];
+        if (n > 1) { w[1] = '.'; w += n + 1; } else { w += 1; }
+        *w++ = 'e'; *w++ = '-';
+        const int e = 1 - point;   // > 4
+        if (e >= 100) { *w++ = (uint8_t)('0' + e / 100); memcpy(w, DIGIT_PAIRS + 2 * (e % 100), 2); }
+        else memcpy(w, DIGIT_PAIRS + 2 * e, 2);
+        w += 2;
     }
-    return w;
+    return (size_t)(w - out);
+}
+
+/// A field of km.csv as `CSV.append(_:to:integralBelow: 1e15)` writes it, or 0 when the
+/// caller's formatter is needed (integral with |x| ≥ 1e15).
+static inline size_t km_field(double x, uint8_t *out) {
+    if (x != x) { out[0] = 'N'; out[1] = 'A'; return 2; }
+    if (x - x != 0) {
+        if (x < 0) { memcpy(out, "-Inf", 4); return 4; }
+        memcpy(out, "Inf", 3); return 3;
+    }
+    if (x == __builtin_trunc(x)) {
+        if (!(x < 1e15 && x > -1e15)) return 0;
+        int64_t v = (int64_t)x;
+        uint8_t *w = out;
+        if (v < 0) { *w++ = '-'; v = -v; }
+        if (v == 0) { *w++ = '0'; return (size_t)(w - out); }
+        const int n = decimal_length17((uint64_t)v);
+        write_digits((uint64_t)v, n, (char *)w);
+        return (size_t)(w - out) + (size_t)n;
+    }
+    return nensim_shortest(x, out);
+}
+
+size_t nensim_km_rows(const uint8_t *label, size_t label_length, const double *const columns[8],
+                      const int64_t *rows, size_t lo, size_t hi, uint8_t *out, size_t *written) {
+    uint8_t *w = out;
+    size_t r = lo;
+    for (; r < hi; r++) {
+        const size_t i = rows ? (size_t)rows[r] : r;
+        uint8_t *row = w;
+        memcpy(w, label, label_length); w += label_length;
+        int ok = 1;
+        for (int c = 0; c < 8; c++) {
+            *w++ = ',';
+            const size_t k = km_field(columns[c][i], w);
+            if (k == 0) { ok = 0; break; }
+            w += k;
+        }
+        if (!ok) { w = row; break; }
+        *w++ = '\n';
+    }
+    *written = (size_t)(w - out);
+    return r;
 }

@@ -1,3 +1,4 @@
+internal import CKernels
 import Foundation
 import SurvivalStats
 
@@ -289,40 +290,80 @@ public struct AnalysisResult: Sendable {
     /// - Complexity: O(rows).
     /// The rows are formatted in chunks of `formatChunk`, a wave of 2 × `threads` chunks at a
     /// time on the workers, and written in order: the same bytes for any thread count,
-    /// at most a wave of text held.
+    /// at most two waves of text held. While a wave is formatted, the one before it is
+    /// written by a writer thread (`KaplanMeierWriter`). Each row is made by the
+    /// CKernels' `nensim_km_rows` (the bytes of `appendKaplanMeierRow`, which makes the
+    /// rare row it leaves over: one holding an integral |x| ≥ 10¹⁵).
     public static func writeKaplanMeierRows(label: String, _ km: KaplanMeierEstimate, points: Int? = nil, to out: OutputFile,
                                             threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
         let label = Array(CSVWriter.field(label).utf8)
-        let rows: [Int]? = points == nil ? nil : CSV.thinnedRows(km, points: points)
+        let rows: [Int64]? = points == nil ? nil : CSV.thinnedRows(km, points: points).map(Int64.init)
         let count = rows?.count ?? km.time.count, chunk = formatChunk
         let chunks = (count + chunk - 1) / chunk, wave = max(1, 2 * threads)
-        // One buffer per position in a wave, reused by every wave (no fresh pages per chunk).
-        let buffers = WorkerSlots<[UInt8]>(count: min(wave, chunks), initial: [])
-        var first = 0
+        // Two sets of buffers, one per position in a wave, made once and reused by every
+        // other wave (no fresh pages per chunk); `used` holds how much of each its wave filled.
+        let capacity = chunk * (label.count + 8 * 26 + 1) + 64, slots = min(wave, chunks)
+        let sets = (0..<2).map { _ in (buffers: WorkerSlots<[UInt8]>(count: slots, initial: []), used: WorkerSlots<Int>(count: slots, initial: 0)) }
+        let writer = KaplanMeierWriter(out)
+        var first = 0, index = 0
         while first < chunks {
-            let n = min(wave, chunks - first), start = first
+            let n = min(wave, chunks - first), start = first, set = sets[index % 2]
             _ = BlockDriver.map(n, threads: threads) { k in
                 let lo = (start + k) * chunk, hi = min(count, lo + chunk)
-                var bytes = buffers.slots[k]
-                buffers.store([], at: k)
-                bytes.removeAll(keepingCapacity: true)
-                bytes.reserveCapacity((hi - lo) * (label.count + 136))
+                var bytes = set.buffers.slots[k]
+                set.buffers.store([], at: k)
+                if bytes.count < capacity { bytes = [UInt8](repeating: 0, count: capacity) }
                 // The columns through pointers: no reference count shared by the workers
                 // is touched per row.
-                KaplanMeierColumns.with(km) { columns in
+                let filled = KaplanMeierColumns.with(km) { columns in
                     label.withUnsafeBufferPointer { label in
-                        for r in lo..<hi { Self.appendKaplanMeierRow(label, columns, rows?[r] ?? r, to: &bytes) }
+                        bytes.withUnsafeMutableBufferPointer { buffer in
+                            Self.formatKaplanMeierRows(label, columns, rows, lo..<hi, into: buffer)
+                        }
                     }
                 }
-                buffers.store(bytes, at: k)
+                set.buffers.store(bytes, at: k)
+                set.used.store(filled, at: k)
             }
-            for k in 0..<n { try out.write(bytes: buffers.slots[k]) }
+            try writer.finish()   // the wave before written: its set is free for the next wave
+            writer.start(set.buffers, set.used, count: n)
             first += n
+            index += 1
         }
+        try writer.finish()
     }
 
     /// Rows of `km.csv` formatted per work item of `writeKaplanMeierRows`.
     static let formatChunk = 16_384
+
+    /// Rows `range` (of `rows` when thinned) into `buffer` (room for
+    /// `range.count × (label + 8 × 26 + 1) + 64` bytes); returns the bytes written.
+    static func formatKaplanMeierRows(_ label: UnsafeBufferPointer<UInt8>, _ km: KaplanMeierColumns, _ rows: [Int64]?,
+                                      _ range: Range<Int>, into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        let columns: [UnsafePointer<Double>?] = [km.time, km.nRisk, km.nEvent, km.nCensor, km.survival, km.stdErr, km.lower, km.upper]
+            .map { $0.baseAddress }
+        var filled = 0, r = range.lowerBound
+        while r < range.upperBound {
+            var written = 0
+            func format(_ rows: UnsafePointer<Int64>?) -> Int {
+                columns.withUnsafeBufferPointer { columns in
+                    nensim_km_rows(label.baseAddress, label.count, columns.baseAddress, rows, r, range.upperBound,
+                                   buffer.baseAddress! + filled, &written)
+                }
+            }
+            let next = rows.map { $0.withUnsafeBufferPointer { format($0.baseAddress) } } ?? format(nil)
+            filled += written
+            r = next
+            guard r < range.upperBound else { break }
+            // A row with an integral |x| ≥ 10¹⁵: the Swift formatter's bytes.
+            var row: [UInt8] = []
+            Self.appendKaplanMeierRow(label, km, rows.map { Int($0[r]) } ?? r, to: &row)
+            for (j, byte) in row.enumerated() { buffer[filled + j] = byte }
+            filled += row.count
+            r += 1
+        }
+        return filled
+    }
 
     @inline(__always)
     static func appendKaplanMeierRow(_ label: UnsafeBufferPointer<UInt8>, _ km: KaplanMeierColumns, _ i: Int, to b: inout [UInt8]) {
@@ -365,6 +406,38 @@ struct KaplanMeierColumns {
             try body(KaplanMeierColumns(time: time, nRisk: nRisk, nEvent: nEvent, nCensor: nCensor, survival: survival,
                                         stdErr: stdErr, lower: lower, upper: upper))
         }}}}}}}}
+    }
+}
+
+/// The writer thread of `writeKaplanMeierRows`: writes a formatted wave's buffers, in
+/// order, to the file while the next wave is formatted.
+/// Invariant (why it is `@unchecked Sendable`): between `start` and the `finish` that
+/// follows it, only the writer's queue touches `out`, `failure` and the wave's buffers;
+/// the caller touches them only after `finish` has waited.
+private final class KaplanMeierWriter: @unchecked Sendable {
+    private let out: OutputFile
+    private let queue = DispatchQueue(label: "nensim.km-writer")
+    private let group = DispatchGroup()
+    private var failure: (any Error)?
+
+    init(_ out: OutputFile) { self.out = out }
+
+    func start(_ buffers: WorkerSlots<[UInt8]>, _ used: WorkerSlots<Int>, count: Int) {
+        queue.async(group: group) {
+            do {
+                for k in 0..<count {
+                    try buffers.slots[k].withUnsafeBytes { try self.out.write(bytes: UnsafeRawBufferPointer(rebasing: $0[0..<used.slots[k]])) }
+                }
+            } catch {
+                self.failure = error
+            }
+        }
+    }
+
+    /// Waits for the wave being written; rethrows its write's failure.
+    func finish() throws {
+        group.wait()
+        if let failure { self.failure = nil; throw failure }
     }
 }
 

@@ -69,15 +69,14 @@ public enum CSV {
     /// leading `0` of long fractions below 1.)
     /// - Complexity: O(1).
     ///
-    /// Most of km.csv's numbers (fractions and times from 10⁻³ to 10¹⁵, not integral)
-    /// take the CKernels' Ryu digits in plain notation (`nensim_shortest_plain`, about 4×
-    /// faster than the standard library's formatter here), the same bytes; the others the
-    /// standard library's.
+    /// Every non-integral x takes the CKernels' Ryu digits (`nensim_shortest`, about 4×
+    /// faster than the standard library's formatter here), the same bytes; integral ones
+    /// the standard library's.
     @inline(__always)
     static func appendShortest(_ x: Double, to bytes: inout [UInt8]) {
-        var text: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var text: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0)   // 48 bytes
         let n = withUnsafeMutableBytes(of: &text) { t in
-            let n = nensim_shortest_plain(x, t.baseAddress!.assumingMemoryBound(to: UInt8.self))
+            let n = nensim_shortest(x, t.baseAddress!.assumingMemoryBound(to: UInt8.self))
             if n > 0 { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: t[0..<n])) }
             return n
         }

@@ -1,3 +1,4 @@
+internal import CKernels
 import Foundation
 import Synchronization
 #if canImport(Glibc)
@@ -358,6 +359,12 @@ public final class OutputFile {
     private let isCancelled: () -> Bool
     private var isOpen = true
     private static let chunk = 1 << 18
+    /// Bytes written, and where the writeback not yet started begins: every
+    /// `writebackStep` bytes the device is asked to start writing them
+    /// (`nensim_start_writeback`), so that closing a large file (its fsync) waits only
+    /// for the last of it.
+    private var written: Int64 = 0, writebackFrom: Int64 = 0
+    private static let writebackStep: Int64 = 8 << 20
 
     fileprivate init(path: String, displayName: String, isCancelled: @escaping () -> Bool) throws {
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -379,13 +386,18 @@ public final class OutputFile {
     /// Appends bytes made elsewhere (e.g. formatted on a worker); a large block goes to
     /// the file as it is, after what is buffered.
     public func write(bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write(bytes: $0) }
+    }
+
+    /// `write(bytes:)` of bytes the caller holds.
+    public func write(bytes: UnsafeRawBufferPointer) throws {
         if bytes.count < OutputFile.chunk {
             buffer.append(contentsOf: bytes)
             if buffer.count >= OutputFile.chunk { try flush() }
             return
         }
         try flush()
-        try bytes.withUnsafeBytes { try writeAll($0) }
+        try writeAll(bytes)
     }
 
     /// Appends text.
@@ -421,6 +433,11 @@ public final class OutputFile {
                 throw NensimFailure.io("cannot write \(displayName): \(lastError())")
             }
             offset += n
+        }
+        written += Int64(bytes.count)
+        if written - writebackFrom >= OutputFile.writebackStep {
+            _ = nensim_start_writeback(fd, writebackFrom, written - writebackFrom)
+            writebackFrom = written
         }
     }
 
