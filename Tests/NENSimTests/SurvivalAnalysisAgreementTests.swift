@@ -83,13 +83,13 @@ struct SurvivalAnalysisThreadsTests {
     /// km.csv's rows formatted in chunks on the workers: the bytes of `kaplanMeierCSV`,
     /// for one thread and two, over several chunks and waves, with and without thinning.
     @Test func kaplanMeierRowsFormattedOnWorkersAreTheSameBytes() throws {
-        let d = SurvivalAnalysisAgreementTests.records(n: 5 * AnalysisResult.formatChunk + 123, seed: 23)
+        let d = SurvivalAnalysisAgreementTests.records(n: 5 * AnalysisResult.formatWave(threads: 1) * AnalysisResult.formatChunk + 123, seed: 23)
         let continuous = d.time.indices.map { d.time[$0] + Double($0) * 1e-6 }   // many distinct times
         let data = AnalysisData(time: continuous, event: d.event, group: d.group, groupLabels: ["a,1", "b"],
                                 strata: nil, strataLabels: [], covariates: [], covariateNames: [],
                                 recordsRead: d.time.count, dropped: 0, missingByColumn: [:])
         let result = SurvivalAnalysis.run(data, options: AnalysisOptions(time: "t", event: "e", group: "arm"), input: "test", commandLine: [])
-        #expect(result.curves[0].time.count > 2 * AnalysisResult.formatChunk)
+        #expect(result.curves[0].time.count > 2 * AnalysisResult.formatWave(threads: 1) * AnalysisResult.formatChunk)   // waves on both buffer sets
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("nensim-km-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: base) }
         for points: Int? in [nil, 500] {

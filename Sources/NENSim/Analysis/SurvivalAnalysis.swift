@@ -288,7 +288,7 @@ public struct AnalysisResult: Sendable {
     /// `writeKaplanMeierCSV` writes them: for a curve handed over by
     /// `SurvivalAnalysis.run(…, eachCurve:)`.
     /// - Complexity: O(rows).
-    /// The rows are formatted in chunks of `formatChunk`, a wave of 2 × `threads` chunks at a
+    /// The rows are formatted in chunks of `formatChunk`, a wave of 8 × `threads` chunks at a
     /// time on the workers, and written in order: the same bytes for any thread count,
     /// at most two waves of text held. While a wave is formatted, the one before it is
     /// written by a writer thread (`KaplanMeierWriter`). Each row is made by the
@@ -299,7 +299,7 @@ public struct AnalysisResult: Sendable {
         let label = Array(CSVWriter.field(label).utf8)
         let rows: [Int64]? = points == nil ? nil : CSV.thinnedRows(km, points: points).map(Int64.init)
         let count = rows?.count ?? km.time.count, chunk = formatChunk
-        let chunks = (count + chunk - 1) / chunk, wave = max(1, 2 * threads)
+        let chunks = (count + chunk - 1) / chunk, wave = formatWave(threads: threads)
         // Two sets of buffers, one per position in a wave, made once and reused by every
         // other wave (no fresh pages per chunk); `used` holds how much of each its wave filled.
         let capacity = chunk * (label.count + 8 * 26 + 1) + 64, slots = min(wave, chunks)
@@ -334,7 +334,9 @@ public struct AnalysisResult: Sendable {
     }
 
     /// Rows of `km.csv` formatted per work item of `writeKaplanMeierRows`.
-    static let formatChunk = 16_384
+    static let formatChunk = 4_096
+    /// Chunks formatted per wave by `threads` workers.
+    static func formatWave(threads: Int) -> Int { max(1, 8 * threads) }
 
     /// Rows `range` (of `rows` when thinned) into `buffer` (room for
     /// `range.count × (label + 8 × 26 + 1) + 64` bytes); returns the bytes written.

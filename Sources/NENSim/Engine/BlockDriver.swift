@@ -1,4 +1,10 @@
 import Dispatch
+import Synchronization
+
+/// The next item of `BlockDriver.map` to be taken.
+private final class NextItem: Sendable {
+    let value = Atomic<Int>(0)
+}
 
 /// The work items of one run, described, never listed: item k of the run (k < `count`)
 /// is `first + k·stride`. All items are `WorkItems.all(total)` (first 0, stride 1); shard
@@ -111,11 +117,18 @@ enum BlockDriver {
 extension BlockDriver {
     /// `body(i)` for i in 0 ..< count, each on a worker (at most `threads`), each result in
     /// a slot of its own: the same array as `(0..<count).map(body)` for any thread count.
+    /// Unlike `run`'s fixed dealing, a worker takes the next item not yet taken (items of
+    /// unequal cost, or a worker slowed by another thread, leave no worker idle); the
+    /// result does not depend on who ran what.
     static func map<T>(_ count: Int, threads: Int, _ body: @Sendable (Int) -> T) -> [T] {
         let slots = WorkerSlots<T?>(count: count, initial: nil)
-        _ = run(items: .all(count), threads: threads, makeWorker: { _ in () }) { _, item, _ in
-            slots.store(body(item), at: item)
-            return 0
+        let next = NextItem()
+        DispatchQueue.concurrentPerform(iterations: max(1, min(threads, count))) { _ in
+            while true {
+                let item = next.value.add(1, ordering: .relaxed).oldValue
+                guard item < count else { break }
+                slots.store(body(item), at: item)
+            }
         }
         return slots.slots.map { $0! }
     }
