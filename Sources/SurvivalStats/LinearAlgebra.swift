@@ -33,8 +33,21 @@ public enum LinearAlgebraError: Error, Equatable, CustomStringConvertible {
 public enum LinearAlgebra {
     /// Limits OpenBLAS to `count` threads. nensim runs one Dispatch worker per core, so
     /// OpenBLAS must be single-threaded inside them or the cores are oversubscribed.
+    /// A count already in force is left alone: setting it would restart the thread pool
+    /// that `useOneBLASThread` stopped (OpenBLAS re-creates it on a change of count).
     public static func setBLASThreads(_ count: Int) {
+        guard openblas_get_num_threads() != Int32(max(1, count)) else { return }
         openblas_set_num_threads(Int32(max(1, count)))
+    }
+
+    /// OpenBLAS single-threaded for the whole process, and the pool of threads it started
+    /// when it was loaded stopped: left alone, a pool thread spins on `sched_yield` for
+    /// about 2^28 cycles (0.1 s here) after load, against the Dispatch workers that start
+    /// meanwhile (docs/PERFORMANCE.md, "OpenBLAS's idle pool"). nensim parallelises over
+    /// Dispatch workers, never inside BLAS, so the CLI calls this first.
+    public static func useOneBLASThread() {
+        openblas_set_num_threads(1)
+        _ = blas_thread_shutdown_()
     }
 
     /// Least squares `min ‖A x − b‖₂` for a full-rank `m × n` matrix `A` (m ≥ n), by

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NENSim
+import SurvivalStats
 
 @main
 struct Nensim: ParsableCommand {
@@ -19,6 +20,7 @@ struct Nensim: ParsableCommand {
         // a signal that kills the process mid-write (docs/RELIABILITY.md).
         signal(SIGPIPE, SIG_IGN)
         signal(SIGXFSZ, SIG_IGN)
+        LinearAlgebra.useOneBLASThread()
         Phrase.spelling = { $0.flag }
         Interrupts.install()
         do {

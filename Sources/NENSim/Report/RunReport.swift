@@ -169,6 +169,38 @@ public enum Reporter {
         return (Basis.comparison(a.basis, r.basis), "\(side(arm, a)) vs \(side(reference, r))")
     }
 
+    /// One comparison's hazard ratio (two-group Cox) and, with `logRank`, log-rank test of
+    /// `arm` against `ref`. A legal design can have no events (a short horizon, few
+    /// patients): the hazard ratio and the log-rank test are then not estimable — NA with
+    /// a note, not an error (docs/RELIABILITY.md).
+    static func compare(_ ref: SurvivalCounts, _ arm: SurvivalCounts, endpoint name: String, logRank: Bool)
+        -> (hazardRatio: Estimate, chiSquare: Double, p: Double, note: String?) {
+        let events = ref.events.reduce(0, +) + arm.events.reduce(0, +)
+        var hazardRatio = Estimate(.nan, .nan, .nan, se: .nan)
+        var chiSquare = Double.nan, p = Double.nan
+        var note: String?
+        guard events > 0 else {
+            return (hazardRatio, chiSquare, p, "no \(name.uppercased()) events in either arm: hazard ratio and log-rank test not estimable")
+        }
+        do {
+            let cox = try CoxPH.fitGroups(times: [ref.time, arm.time], events: [ref.events, arm.events],
+                                          censored: [ref.censored, arm.censored])
+            hazardRatio = Estimate(cox.hazardRatios[0], cox.lowerCI[0], cox.upperCI[0], se: cox.standardErrors[0])
+        } catch {
+            note = "hazard ratio not estimable (\(error))"
+        }
+        if logRank {
+            do {
+                let lr = try LogRank.test([ref, arm])
+                chiSquare = lr.chiSquare
+                p = lr.pValue
+            } catch {
+                note = (note.map { $0 + "; " } ?? "") + "log-rank test not estimable (\(error))"
+            }
+        }
+        return (hazardRatio, chiSquare, p, note)
+    }
+
     /// The report of `result`; `detail` `.pointEstimates` computes only what a PSA draw
     /// keeps (`ReportDetail`).
     public static func report(_ result: SimulationResult, reference: String?, landmarks: [Double] = defaultLandmarks,
@@ -224,50 +256,31 @@ public enum Reporter {
         var comparisons: [ComparisonSummary] = []
         func median(_ arm: ArmSummary, _ e: Int) -> Double { (e == 0 ? arm.pfs : arm.os).median.estimate }
         if let reference, let r = referenceIndex {
-            for a in request.arms.indices where a != r {
-                for (e, name) in ["pfs", "os"].enumerated()
-                    where request.arms[a].models(name) && request.arms[r].models(name) {
-                    let ref = data[r][e], arm = data[a][e]
-                    // A legal design can have no events (a short horizon, few patients): the
-                    // hazard ratio and the log-rank test are then not estimable — NA with a
-                    // note, not an error (docs/RELIABILITY.md).
-                    let events = ref.events.reduce(0, +) + arm.events.reduce(0, +)
-                    var hazardRatio = Estimate(.nan, .nan, .nan, se: .nan)
-                    var chiSquare = Double.nan, p = Double.nan
-                    var note: String?
-                    if events == 0 {
-                        note = "no \(name.uppercased()) events in either arm: hazard ratio and log-rank test not estimable"
-                    } else {
-                        do {
-                            let cox = try CoxPH.fitGroups(times: [ref.time, arm.time], events: [ref.events, arm.events],
-                                                          censored: [ref.censored, arm.censored])
-                            hazardRatio = Estimate(cox.hazardRatios[0], cox.lowerCI[0], cox.upperCI[0], se: cox.standardErrors[0])
-                        } catch {
-                            note = "hazard ratio not estimable (\(error))"
-                        }
-                        if full {
-                            do {
-                                let lr = try LogRank.test([ref, arm])
-                                chiSquare = lr.chiSquare
-                                p = lr.pValue
-                            } catch {
-                                note = (note.map { $0 + "; " } ?? "") + "log-rank test not estimable (\(error))"
-                            }
-                        }
-                    }
-                    let d = RMST.difference(kms[a][e].restrictedMean(tau: tau), kms[r][e].restrictedMean(tau: tau))
-                    comparisons.append(ComparisonSummary(
-                        arm: request.arms[a].id, reference: reference, endpoint: name,
-                        hazardRatio: hazardRatio,
-                        logRankChiSquare: chiSquare, logRankP: p,
-                        rmstDifference: Estimate(d.estimate, d.lower, d.upper, se: d.se),
-                        // The medians the arms' summaries found (the same search, not repeated).
-                        medianDifference: median(arms[a], e) - median(arms[r], e),
-                        note: note,
-                        basis: comparisonBasis(request.arms[a], request.arms[r], endpoint: name).basis,
-                        basisNote: comparisonBasis(request.arms[a], request.arms[r], endpoint: name).note))
-                    progress?.advance(1)
-                }
+            // Each comparison's Cox fit and log-rank test on a worker of its own (a full
+            // report; a PSA draw's report already runs on one), assembled in order.
+            let pairs = request.arms.indices.filter { $0 != r }.flatMap { a in
+                ["pfs", "os"].enumerated().filter { request.arms[a].models($0.element) && request.arms[r].models($0.element) }
+                    .map { (arm: a, endpoint: $0.offset, name: $0.element) }
+            }
+            let counts = data
+            let tests = BlockDriver.map(pairs.count, threads: full ? request.threads : 1) { k in
+                let (a, e, name) = pairs[k]
+                return Self.compare(counts[r][e], counts[a][e], endpoint: name, logRank: full)
+            }
+            for (k, (a, e, name)) in pairs.enumerated() {
+                let test = tests[k]
+                let d = RMST.difference(kms[a][e].restrictedMean(tau: tau), kms[r][e].restrictedMean(tau: tau))
+                comparisons.append(ComparisonSummary(
+                    arm: request.arms[a].id, reference: reference, endpoint: name,
+                    hazardRatio: test.hazardRatio,
+                    logRankChiSquare: test.chiSquare, logRankP: test.p,
+                    rmstDifference: Estimate(d.estimate, d.lower, d.upper, se: d.se),
+                    // The medians the arms' summaries found (the same search, not repeated).
+                    medianDifference: median(arms[a], e) - median(arms[r], e),
+                    note: test.note,
+                    basis: comparisonBasis(request.arms[a], request.arms[r], endpoint: name).basis,
+                    basisNote: comparisonBasis(request.arms[a], request.arms[r], endpoint: name).note))
+                progress?.advance(1)
             }
         }
         return RunReport(landmarkTimes: landmarks, tau: tau, reference: reference, arms: arms, comparisons: comparisons,
