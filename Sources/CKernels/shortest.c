@@ -229,6 +229,7 @@ static inline size_t km_field(double x, uint8_t *out) {
         memcpy(out, "Inf", 3); return 3;
     }
     if (x == __builtin_trunc(x)) {
+        if (x >= 0 && x < 10) { out[0] = (uint8_t)('0' + (int)x); return 1; }   // most event and censor counts
         if (!(x < 1e15 && x > -1e15)) return 0;
         int64_t v = (int64_t)x;
         uint8_t *w = out;
