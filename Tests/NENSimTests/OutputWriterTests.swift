@@ -56,6 +56,30 @@ struct RunFolderTests {
         #expect(folder.files == ["a.csv"])
     }
 
+    /// A file of several writeback steps (`OutputFile` starts the device writing every
+    /// 8 MB) holds exactly what was written, in order: blocks large and small, raw and
+    /// buffered.
+    @Test func aLargeFileWrittenWithEarlyWritebackHoldsEveryByteInOrder() throws {
+        let base = try scratch()
+        defer { try? FileManager.default.removeItem(at: base) }
+        let folder = try RunFolder.create(at: base.appendingPathComponent("run").path, force: false)
+        var expected: [UInt8] = []
+        let pattern = (0..<1_000_300).map { UInt8(truncatingIfNeeded: $0 % 251) }
+        try folder.write("big.bin") { out in
+            for k in 0..<60 {
+                let size = k % 3 == 0 ? 1_000_003 : 70_001   // above and below the buffer's chunk
+                let block = Array(pattern[(k % 251)..<(k % 251 + size)])
+                if k % 2 == 0 { try out.write(bytes: block) } else { try block.withUnsafeBytes { try out.write(bytes: $0) } }
+                expected += block
+            }
+        }
+        try folder.commit()
+        #expect(expected.count > 2 * 8 << 20)
+        let written = try Data(contentsOf: base.appendingPathComponent("run/big.bin"))
+        #expect(written.count == expected.count)
+        #expect(written == Data(expected))
+    }
+
     @Test func anExistingFolderIsRefusedWithoutForceAndReplacedWithIt() throws {
         let base = try scratch()
         defer { try? FileManager.default.removeItem(at: base) }

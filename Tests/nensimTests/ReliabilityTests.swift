@@ -97,6 +97,23 @@ import Testing
         }
     }
 
+    /// km.csv large enough that its rows reach the file from the writer thread (chunks
+    /// of 4096 rows, each above the output buffer) fails there cleanly under a file-size
+    /// limit: exit 74, one line naming the file, nothing left.
+    @Test func aFailedWriteOnTheKaplanMeierWriterThreadIsExit74AndLeavesNothing() throws {
+        try Self.withScratch { dir in
+            var csv = "t,e,g\n"
+            for i in 0..<30_000 { csv += "\(Double(i) * 0.37 + Double(i % 97) * 1e-3),\(i % 3 == 0 ? 0 : 1),\(i % 2 == 0 ? "a" : "b")\n" }
+            try csv.write(to: dir.appendingPathComponent("big.csv"), atomically: true, encoding: .utf8)
+            let inputs = Self.listing(dir)
+            let r = try Self.shell("ulimit -f 400 &&", ["analyze", "big.csv", "--time", "t", "--event", "e", "--group", "g", "--out", "made/an"], in: dir)
+            #expect(r.status == 74, "\(r.stderr)")
+            let failure = Self.withoutWarnings(r.stderr)
+            #expect(failure.contains("km.csv") && failure.contains("File too large") && failure.split(separator: "\n").count == 1, "\(r.stderr)")
+            #expect(Self.listing(dir) == inputs, "left \(Self.listing(dir))")
+        }
+    }
+
     static let stops: [(Int32, Int32)] = [(SIGTERM, 143), (SIGHUP, 129), (SIGINT, 130)]
 
     /// A trial stopped while it simulates: its temporary folder and the parent it made
