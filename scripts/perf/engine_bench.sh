@@ -6,7 +6,7 @@
 #
 #   bash scripts/perf/engine_bench.sh CHECKOUT OUT      # CHECKOUT built with
 #                                                       # `swift build -c release --product nensim`
-#   OUT [threads [iterations [patients per arm]]]       # default 2 20 1000000
+#   OUT [threads [iterations [patients per arm [economics.json]]]]   # default 2 20 1000000, no costs
 set -euo pipefail
 root=$(cd "$1" && pwd); out=$2
 here=$(cd "$(dirname "$0")" && pwd)
