@@ -7,7 +7,4 @@
 // Declared by OpenBLAS; used to keep BLAS single-threaded inside Dispatch workers.
 void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
-// Exported by OpenBLAS's thread server (its fork handler calls it): joins the pool of
-// threads it starts at load, which otherwise spin on sched_yield for about 2^28 cycles.
-int blas_thread_shutdown_(void);
 #endif

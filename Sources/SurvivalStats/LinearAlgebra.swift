@@ -1,4 +1,7 @@
 import CLinearAlgebra
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Errors raised by the BLAS/LAPACKE wrappers. Raw `info` codes never leave this file
 /// without a routine name and a cause in words.
@@ -45,9 +48,17 @@ public enum LinearAlgebra {
     /// about 2^28 cycles (0.1 s here) after load, against the Dispatch workers that start
     /// meanwhile (docs/PERFORMANCE.md, "OpenBLAS's idle pool"). nensim parallelises over
     /// Dispatch workers, never inside BLAS, so the CLI calls this first.
+    /// The pool is stopped by `blas_thread_shutdown_` (exported by OpenBLAS's thread
+    /// servers, whose fork handler calls it), looked up at run time: a build of OpenBLAS
+    /// without threads has neither the pool nor the symbol, and then only the count is set.
     public static func useOneBLASThread() {
         openblas_set_num_threads(1)
-        _ = blas_thread_shutdown_()
+        #if canImport(Glibc)
+        typealias Shutdown = @convention(c) () -> Int32
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "blas_thread_shutdown_") {   // RTLD_DEFAULT
+            _ = unsafeBitCast(symbol, to: Shutdown.self)()
+        }
+        #endif
     }
 
     /// Least squares `min ‖A x − b‖₂` for a full-rank `m × n` matrix `A` (m ≥ n), by
