@@ -360,8 +360,7 @@ public struct AnalysisResult: Sendable {
             // A row with an integral |x| ≥ 10¹⁵: the Swift formatter's bytes.
             var row: [UInt8] = []
             Self.appendKaplanMeierRow(label, km, rows.map { Int($0[r]) } ?? r, to: &row)
-            for (j, byte) in row.enumerated() { buffer[filled + j] = byte }
-            filled += row.count
+            filled += UnsafeMutableBufferPointer(rebasing: buffer[filled...]).initialize(from: row).index
             r += 1
         }
         return filled

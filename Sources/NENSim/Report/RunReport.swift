@@ -212,12 +212,14 @@ public enum Reporter {
         let tau = tau ?? min(60, request.design.horizon)
         // Steps: each arm's two endpoints, then each comparison (arm × endpoint).
         let referenceIndex = reference.flatMap { r in request.arms.firstIndex(where: { $0.id == r }) }
-        let comparisonSteps = referenceIndex.map { r in
-            request.arms.indices.filter { $0 != r }.reduce(0) { sum, a in
-                sum + ["pfs", "os"].filter { request.arms[a].models($0) && request.arms[r].models($0) }.count
+        // The comparisons: each arm but the reference, each endpoint both model.
+        let pairs = referenceIndex.map { r in
+            request.arms.indices.filter { $0 != r }.flatMap { a in
+                ["pfs", "os"].enumerated().filter { request.arms[a].models($0.element) && request.arms[r].models($0.element) }
+                    .map { (arm: a, endpoint: $0.offset, name: $0.element) }
             }
-        } ?? 0
-        progress?.begin(.statistics, total: 2 * request.arms.count + comparisonSteps)
+        } ?? []
+        progress?.begin(.statistics, total: 2 * request.arms.count + pairs.count)
         var arms: [ArmSummary] = []
         var kms: [[KaplanMeierEstimate]] = []
         var data: [[SurvivalCounts]] = []
@@ -258,10 +260,6 @@ public enum Reporter {
         if let reference, let r = referenceIndex {
             // Each comparison's Cox fit and log-rank test on a worker of its own (a full
             // report; a PSA draw's report already runs on one), assembled in order.
-            let pairs = request.arms.indices.filter { $0 != r }.flatMap { a in
-                ["pfs", "os"].enumerated().filter { request.arms[a].models($0.element) && request.arms[r].models($0.element) }
-                    .map { (arm: a, endpoint: $0.offset, name: $0.element) }
-            }
             let counts = data
             let tests = BlockDriver.map(pairs.count, threads: full ? request.threads : 1) { k in
                 let (a, e, name) = pairs[k]
