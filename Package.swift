@@ -55,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "nensim",
             dependencies: [
-                "NENSim", "SurvivalStats", "Figures",
+                "NENSim", "SurvivalStats", "Figures", "CKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -213,6 +213,7 @@ struct Run: ParsableCommand {
             if let shard {
                 var draws: [PSADraw]?
                 if let psa {
+                    HeapTuning.keepFreedBlocks()
                     draws = try options.psaDraws(arms: ids, K: psa, catalogue: catalogue)
                 }
                 warnFindings(models)
@@ -231,6 +232,7 @@ struct Run: ParsableCommand {
             var psaResult: RunPSAResult?
             var economicDraws: [[EconomicTally]]?
             if let psa {
+                HeapTuning.keepFreedBlocks()
                 let draws = try options.psaDraws(arms: ids, K: psa, catalogue: catalogue)
                 session.sink?.begin(.psa, total: draws.count)
                 let run = try RunPSA.run(base: report, draws: draws, request: request, reference: ref, tau: tau, progress: session.sink)

@@ -73,6 +73,39 @@ import Testing
         }
     }
 
+    /// The run report's comparison (`fitTwoGroups` on the arms' tables) against the
+    /// grouped fit with the counts as case weights (`fitGroups`, its fallback above 2³²
+    /// records): the same model, so the same numbers to rounding — on heavy grid ties
+    /// (a tally) and on continuous times with a horizon's censoring pile-up (records).
+    @Test(arguments: [CoxTies.efron, .breslow])
+    func twoGroupFitIsTheGroupedFit(ties: CoxTies) throws {
+        var rng = SplitMix64(seed: 7)
+        for grid in [true, false] {
+            var tables: [SurvivalCounts] = []
+            for g in 0..<2 {
+                var time: [Double] = [], event: [Bool] = []
+                for _ in 0..<(grid ? 20_000 : 3_000) {
+                    let u = (Double(rng.next() >> 11) + 0.5) * 0x1p-53
+                    var t = -log(u) * (g == 0 ? 10 : 14)
+                    if grid { t = (t * 2).rounded(.up) / 2 }
+                    let horizon = 36.0
+                    time.append(min(t, horizon)); event.append(t < horizon && rng.next() % 5 != 0)
+                }
+                tables.append(SurvivalCounts(time: time, event: event, timefix: false))
+            }
+            let fixed = SurvivalCounts.timeFixed(tables)
+            let a = try CoxPH.fitTwoGroups(tables: fixed, firstRecordGroup: 0, ties: ties)
+            let b = try CoxPH.fitGroups(times: fixed.map(\.time), events: fixed.map(\.events), censored: fixed.map(\.censored), ties: ties)
+            let label = "\(grid ? "grid" : "continuous"), \(ties)"
+            #expect(a.n == b.n && a.events == b.events, "\(label): n, events")
+            #expect(isClose(a.coefficients[0], b.coefficients[0], rel: 1e-12), "\(label): β \(a.coefficients) vs \(b.coefficients)")
+            #expect(isClose(a.standardErrors[0], b.standardErrors[0], rel: 1e-12), "\(label): se")
+            #expect(isClose(a.logLikelihood, b.logLikelihood, rel: 1e-12), "\(label): log-likelihood")
+            #expect(isClose(a.score.statistic, b.score.statistic, rel: 1e-10), "\(label): score test")
+            #expect(abs(a.coefficients[0]) > 0.1, "\(label): the arms differ (β \(a.coefficients[0]))")
+        }
+    }
+
     @Test func refusesTablesItCannotFit() throws {
         let one = SurvivalCounts(time: [1, 2], events: [1, 0], censored: [0, 1])
         #expect(throws: CoxError.self) { try CoxPH.fitTwoGroups(tables: [one], firstRecordGroup: 0) }

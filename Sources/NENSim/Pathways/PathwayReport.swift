@@ -153,16 +153,17 @@ public enum PathwayReporter {
         for p in request.pathways.indices.dropFirst() {
             for (e, endpoint) in PathwayEndpoint.allCases.enumerated() {
                 let ref = data[0][e], arm = data[p][e]
-                let cox = try CoxPH.fitGroups(times: [ref.time, arm.time], events: [ref.events, arm.events],
-                                              censored: [ref.censored, arm.censored])
-                let lr = try LogRank.test([ref, arm])
+                // The run report's comparison: the same Cox fit and log-rank test, NA with a
+                // note where not estimable.
+                let test = Reporter.compare(ref, arm, endpoint: endpoint.rawValue, logRank: true)
                 let d = RMST.difference(kms[p][e].restrictedMean(tau: tau), kms[0][e].restrictedMean(tau: tau))
                 comparisons.append(ComparisonSummary(
                     arm: request.pathways[p].id, reference: reference, endpoint: endpoint.rawValue,
-                    hazardRatio: Estimate(cox.hazardRatios[0], cox.lowerCI[0], cox.upperCI[0], se: cox.standardErrors[0]),
-                    logRankChiSquare: lr.chiSquare, logRankP: lr.pValue,
+                    hazardRatio: test.hazardRatio,
+                    logRankChiSquare: test.chiSquare, logRankP: test.p,
                     rmstDifference: Estimate(d.estimate, d.lower, d.upper, se: d.se),
-                    medianDifference: (kms[p][e].median.estimate ?? .nan) - (kms[0][e].median.estimate ?? .nan)))
+                    medianDifference: (kms[p][e].median.estimate ?? .nan) - (kms[0][e].median.estimate ?? .nan),
+                    note: test.note))
                 progress?.advance(1)
             }
         }

@@ -169,6 +169,21 @@ public enum Reporter {
         return (Basis.comparison(a.basis, r.basis), "\(side(arm, a)) vs \(side(reference, r))")
     }
 
+    /// The two-group Cox model (Efron ties) of `arm` against `ref`: the fit on the records
+    /// the two tables hold, as R's `coxph(Surv(time, status) ~ arm)` on them, made from the
+    /// tables — time-fixed together, as `coxph` fixes the pooled data — in O(rows) per
+    /// iteration, without sorting the records again (`CoxPH.fitTwoGroups`). The level form
+    /// it uses counts records in 32 bits, so at 2³² records or more (merged shards) the
+    /// same model is fitted with the tables' counts as case weights (`CoxPH.fitGroups`),
+    /// which agrees with it to rounding (docs/STATISTICS-COX.md).
+    static func hazardRatioFit(_ ref: SurvivalCounts, _ arm: SurvivalCounts) throws -> CoxFit {
+        if ref.total + arm.total < Double(UInt32.max) {
+            return try CoxPH.fitTwoGroups(tables: SurvivalCounts.timeFixed([ref, arm]), firstRecordGroup: 0)
+        }
+        return try CoxPH.fitGroups(times: [ref.time, arm.time], events: [ref.events, arm.events],
+                                   censored: [ref.censored, arm.censored])
+    }
+
     /// One comparison's hazard ratio (two-group Cox) and, with `logRank`, log-rank test of
     /// `arm` against `ref`. A legal design can have no events (a short horizon, few
     /// patients): the hazard ratio and the log-rank test are then not estimable — NA with
@@ -183,8 +198,7 @@ public enum Reporter {
             return (hazardRatio, chiSquare, p, "no \(name.uppercased()) events in either arm: hazard ratio and log-rank test not estimable")
         }
         do {
-            let cox = try CoxPH.fitGroups(times: [ref.time, arm.time], events: [ref.events, arm.events],
-                                          censored: [ref.censored, arm.censored])
+            let cox = try hazardRatioFit(ref, arm)
             hazardRatio = Estimate(cox.hazardRatios[0], cox.lowerCI[0], cox.upperCI[0], se: cox.standardErrors[0])
         } catch {
             note = "hazard ratio not estimable (\(error))"
