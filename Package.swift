@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "CKernels"),
         .target(
             name: "SurvivalStats",
-            dependencies: ["CLinearAlgebra"],
+            dependencies: ["CLinearAlgebra", "CKernels"],
             swiftSettings: invariants
         ),
         // One drawing API over Cairo, and the figures drawn with it (no NEN knowledge).

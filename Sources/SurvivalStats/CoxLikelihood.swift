@@ -1,5 +1,6 @@
 import CLinearAlgebra
 import Foundation
+import CKernels
 
 /// Log partial likelihood ℓ(β), score U(β) and information I(β) of a `CoxDesign`,
 /// Breslow or Efron, with reusable work space (no allocation per evaluation).
@@ -391,7 +392,12 @@ struct CoxLikelihood {
     /// - Σ log S₀⁽ᵏ⁾ over the single deaths is the log of one product, kept as a
     ///   significand in [1, 2) times a power of two (exact rescaling), so one `log` per
     ///   evaluation; a tie of m deaths adds its sums in closed form (`EfronTieSums`), so
-    ///   an evaluation is O(blocks · values) whatever the number of deaths.
+    ///   an evaluation is O(blocks · values) whatever the number of deaths;
+    /// - with two values (a two-group model: analyze's group-only fit, every run,
+    ///   pathway and PSA comparison) the sums of a block are made from the exact integer
+    ///   counts at risk, S₀ = A r₀ + B r₁ (and S₁, S₂ alike), not accumulated, so the
+    ///   blocks are independent: those of one death or none go four at a time through
+    ///   `nensim_cox_two_levels_run` (CKernels, coxlevels.c), ties here.
     private mutating func evaluateLevels(_ beta: Double) -> Double {
         let nb = design.levelBlocks
         let efron = ties == .efron
@@ -417,27 +423,59 @@ struct CoxLikelihood {
             product = Double(bitPattern: (bits & 0x800f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000)
         }
         design.levelBlockCounts.withUnsafeBufferPointer { counts in
-            // Two values (a treatment arm): the per-value factors in registers.
-            let two = levelCount == 2
-            let r0 = r[0], r1 = two ? r[1] : 0, rx0 = rx[0], rx1 = two ? rx[1] : 0
-            let rxx0 = rxx[0], rxx1 = two ? rxx[1] : 0
+            if levelCount == 2 {
+                // Two values (a treatment arm): the blocks of one death or none in the
+                // kernel, four at a time, S₀ = A r₀ + B r₁ from the exact counts A, B at
+                // risk; each block of a tie here, from the same counts.
+                let r0 = r[0], r1 = r[1], rx0 = rx[0], rx1 = rx[1], rxx0 = rxx[0], rxx1 = rxx[1]
+                var st = nensim_cox_two_levels(r0: r0, r1: r1, rx0: rx0, rx1: rx1, rxx0: rxx0, rxx1: rxx1, risk0: 0, risk1: 0,
+                                               u: 0, mean_gram: 0, gram: 0, product: 1, exponent: 0)
+                var b = 0
+                while b < nb {
+                    b = Int(nensim_cox_two_levels_run(counts.baseAddress, Int64(b), Int64(nb), &st))
+                    guard b < nb else { break }
+                    let base = b * width
+                    let e0 = Double(counts[base]), e1 = Double(counts[base + 1])
+                    let m = e0 + e1
+                    // At risk at the block's time but for its deaths, and its deaths.
+                    let a0 = Double(st.risk0 + UInt64(counts[base + 2])), a1 = Double(st.risk1 + UInt64(counts[base + 3]))
+                    let d0 = e0 * r0 + e1 * r1, d1 = e0 * rx0 + e1 * rx1, d2 = e0 * rxx0 + e1 * rxx1
+                    st.risk0 += UInt64(counts[base]) + UInt64(counts[base + 2])
+                    st.risk1 += UInt64(counts[base + 1]) + UInt64(counts[base + 3])
+                    if efron {
+                        let s0 = a0 * r0 + a1 * r1, s1 = a0 * rx0 + a1 * rx1, s2 = a0 * rxx0 + a1 * rxx1
+                        let sums = EfronTieSums(terms: Int(m), s0: s0, d0: d0)
+                        logSum += sums.logDenominators
+                        let mu = d1 / d0, c = s1 - s0 * mu
+                        st.u -= m * mu + c * sums.inverse
+                        st.mean_gram += m * mu * mu + 2 * mu * c * sums.inverse + c * c * sums.inverseSquare
+                        st.gram += sums.inverse * s2 + sums.fraction * d2
+                    } else {
+                        let t0 = Double(st.risk0), t1 = Double(st.risk1)
+                        let s0 = t0 * r0 + t1 * r1, s1 = t0 * rx0 + t1 * rx1, s2 = t0 * rxx0 + t1 * rxx1
+                        let a = s1 / s0
+                        st.u -= m * a
+                        st.mean_gram += m * a * a
+                        logSum += m * log(s0)
+                        st.gram += m / s0 * s2
+                    }
+                    b += 1
+                }
+                u += st.u; meanGram = st.mean_gram; gram = st.gram
+                product = st.product; exponent = Int(st.exponent)
+                s0 = Double(st.risk0) * r0 + Double(st.risk1) * r1
+                return
+            }
             for b in 0..<nb {
                 let base = b * width
                 // The block's deaths (D₀, D₁, D₂) and censored records (C₀, C₁, C₂).
                 // m: the block's deaths, an exact integer sum.
                 var d0 = 0.0, d1 = 0.0, d2 = 0.0, c0 = 0.0, c1 = 0.0, c2 = 0.0, m = 0.0
-                if two {
-                    let e0 = Double(counts[base]), e1 = Double(counts[base + 1]), z0 = Double(counts[base + 2]), z1 = Double(counts[base + 3])
-                    d0 = e0 * r0 + e1 * r1; d1 = e0 * rx0 + e1 * rx1; d2 = e0 * rxx0 + e1 * rxx1
-                    c0 = z0 * r0 + z1 * r1; c1 = z0 * rx0 + z1 * rx1; c2 = z0 * rxx0 + z1 * rxx1
-                    m = e0 + e1
-                } else {
-                    for l in 0..<levelCount {
-                        let e = Double(counts[base + l]), c = Double(counts[base + levelCount + l])
-                        d0 += e * r[l]; d1 += e * rx[l]; d2 += e * rxx[l]
-                        c0 += c * r[l]; c1 += c * rx[l]; c2 += c * rxx[l]
-                        m += e
-                    }
+                for l in 0..<levelCount {
+                    let e = Double(counts[base + l]), c = Double(counts[base + levelCount + l])
+                    d0 += e * r[l]; d1 += e * rx[l]; d2 += e * rxx[l]
+                    c0 += c * r[l]; c1 += c * rx[l]; c2 += c * rxx[l]
+                    m += e
                 }
                 s0 += c0; s1 += c1
                 var coefficient = 0.0, deathCoefficient = 0.0

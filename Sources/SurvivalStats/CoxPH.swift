@@ -205,7 +205,11 @@ public enum CoxPH {
             var records = 0.0
             for k in t.time.indices {
                 let e = t.events[k], c = t.censored[k]
-                guard t.time[k].isFinite, e >= 0, c >= 0, e.rounded() == e, c.rounded() == c else {
+                guard !(e >= 0x1p32), !(c >= 0x1p32) else {
+                    throw CoxError.invalidInput("group \(g), row \(k): \(e) events, \(c) censored: the two-group fit counts fewer than 2³² records")
+                }
+                // Integers by truncation (a conversion, not a libm call), NaN and negatives refused first.
+                guard t.time[k].isFinite, e >= 0, c >= 0, Double(UInt32(e)) == e, Double(UInt32(c)) == c else {
                     throw CoxError.invalidInput("group \(g), row \(k): time \(t.time[k]), \(e) events, \(c) censored: need a finite time and integer counts")
                 }
                 records += e + c

@@ -377,16 +377,19 @@ struct CoxEdgeCaseTests {
     /// A covariate with few values and no strata takes the level form of the design
     /// (blocks reduced to counts per value); one explicit stratum takes the record
     /// form. Both agree up to rounding, with ties, censored-only times, times within
-    /// √ε (relative to the mean |time|, so the exact mean is needed) and 2 or 3 values.
+    /// √ε (relative to the mean |time|, so the exact mean is needed) and 2 or 3 values;
+    /// and on continuous times with a tie here and there, where two values take the
+    /// kernel's four-block lanes between the ties (`nensim_cox_two_levels_run`).
     @Test(arguments: [CoxTies.efron, .breslow])
     func levelFormMatchesRecordForm(_ ties: CoxTies) throws {
         var state: UInt64 = 777
         func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 11 }
-        for levels in [2, 3] {
+        for (levels, continuous) in [(2, false), (3, false), (2, true), (3, true)] {
             var time: [Double] = [], event: [Bool] = [], z: [Double] = []
-            for i in 0..<4000 {
+            for i in 0..<(continuous ? 4001 : 4000) {
                 let g = i % levels
                 var t = Double(1 + next() % 300) * (g == 1 ? 0.4 : 0.5)
+                if continuous { t = next() % 97 == 0 ? 50 : Double(next() % (1 << 30)) * 0x1p-23 * (g == 1 ? 0.8 : 1) }
                 if next() % 10 == 0 { t += 1e-7 }   // merges: 1e-7 / mean|t| < √ε < 1e-7
                 time.append(t); event.append(next() % 5 != 0 || t > 140); z.append(Double(g) * 2 - 1)
             }

@@ -138,9 +138,10 @@ public enum Reporter {
         Estimate(q.estimate ?? .nan, q.lower ?? .nan, q.upper ?? .nan)
     }
 
+    /// `mean`: the curve's restricted mean to `tau` when the caller has it already.
     static func summarize(_ km: KaplanMeierEstimate, data: SurvivalCounts, landmarks: [Double], tau: Double,
-                          detail: ReportDetail = .full) -> EndpointSummary {
-        let rm = km.restrictedMean(tau: tau)
+                          detail: ReportDetail = .full, mean: RestrictedMean? = nil) -> EndpointSummary {
+        let rm = mean ?? km.restrictedMean(tau: tau)
         return EndpointSummary(
             events: Int(data.events.reduce(0, +).rounded()),
             censored: Int(data.censored.reduce(0, +).rounded()),
@@ -235,7 +236,7 @@ public enum Reporter {
         } ?? []
         progress?.begin(.statistics, total: 2 * request.arms.count + pairs.count)
         var arms: [ArmSummary] = []
-        var kms: [[KaplanMeierEstimate]] = []
+        var means: [[RestrictedMean]] = []   // each curve's restricted mean to tau, made once
         var data: [[SurvivalCounts]] = []
         for (a, model) in request.arms.enumerated() {
             let pfsData = counts(result, arm: a, endpoint: .pfs)
@@ -244,7 +245,7 @@ public enum Reporter {
             progress?.advance(1)
             let osKM = KaplanMeier.fit(osData, limits: full)
             progress?.advance(1)
-            kms.append([pfsKM, osKM])
+            means.append([pfsKM.restrictedMean(tau: tau), osKM.restrictedMean(tau: tau)])
             data.append([pfsData, osData])
             let tally = result.tallies[a]
             let n = tally.patients
@@ -259,14 +260,14 @@ public enum Reporter {
                 let p = proportion(name: outcome.name, kind: outcome.kind.rawValue, count: tally.binaryOutcomes[j], n: n, target: outcome.probability)
                 if outcome.kind == .adverseEvent { aes.append(p) } else { responses.append(p) }
             }
-            func endpoint(_ name: String, _ km: KaplanMeierEstimate, _ d: SurvivalCounts) -> EndpointSummary {
+            func endpoint(_ name: String, _ km: KaplanMeierEstimate, _ d: SurvivalCounts, _ mean: RestrictedMean) -> EndpointSummary {
                 guard model.models(name) else { return .notModelled(landmarks: landmarks.count, basis: model.basis(of: name)) }
-                var e = summarize(km, data: d, landmarks: landmarks, tau: tau, detail: detail)
+                var e = summarize(km, data: d, landmarks: landmarks, tau: tau, detail: detail, mean: mean)
                 e.basis = model.basis(of: name)
                 return e
             }
             arms.append(ArmSummary(id: model.id, name: model.name, patients: n,
-                                   pfs: endpoint("pfs", pfsKM, pfsData), os: endpoint("os", osKM, osData),
+                                   pfs: endpoint("pfs", pfsKM, pfsData, means[a][0]), os: endpoint("os", osKM, osData, means[a][1]),
                                    responses: responses, adverseEvents: aes))
         }
         var comparisons: [ComparisonSummary] = []
@@ -281,7 +282,7 @@ public enum Reporter {
             }
             for (k, (a, e, name)) in pairs.enumerated() {
                 let test = tests[k]
-                let d = RMST.difference(kms[a][e].restrictedMean(tau: tau), kms[r][e].restrictedMean(tau: tau))
+                let d = RMST.difference(means[a][e], means[r][e])
                 comparisons.append(ComparisonSummary(
                     arm: request.arms[a].id, reference: reference, endpoint: name,
                     hazardRatio: test.hazardRatio,
