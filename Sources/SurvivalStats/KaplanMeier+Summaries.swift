@@ -55,9 +55,12 @@ extension KaplanMeierEstimate {
     /// keep is held — no copy of the curve (docs/PERFORMANCE.md, "analyze's memory").
     /// The knots do not depend on p, so each p's searches see the same visits as a pass
     /// of their own.
-    /// - Complexity: O(m · probabilities.count) time; O(probabilities.count) memory unless
-    ///   the curve rises somewhere (then a set of the values seen, as `duplicated()`).
-    static func findQuantiles(time: [Double], curve: [Double], _ probabilities: [Double]) -> [Double?] {
+    /// - Complexity: O(m) for the check, then O(probabilities.count · log m) for a curve
+    ///   that never rises and has no NaN (a binary search, the same result); otherwise
+    ///   O(m · probabilities.count) time, O(probabilities.count) memory unless the curve
+    ///   rises somewhere (then a set of the values seen, as `duplicated()`).
+    /// `binarySearch`: false makes a monotone curve take the pass too (a test compares the two).
+    static func findQuantiles(time: [Double], curve: [Double], _ probabilities: [Double], binarySearch: Bool = true) -> [Double?] {
         let tol = quantileTolerance
         // approx(y ± tol, 1:n, p, method = "constant", f = 1, rule = 1) keeps the first
         // smallest knot ≥ p, and is NA outside [min knot, max knot].
@@ -77,48 +80,75 @@ extension KaplanMeierEstimate {
         var lastY = 0.0, maxY = 0.0
         // A repeat of a non-decreasing sequence can only repeat the latest value; a set
         // is needed only for a confidence curve that rises somewhere.
-        var monotone = true, latest = 0.0
-        for v in curve where !v.isNaN {
+        var monotone = true, latest = 0.0, hasNaN = false
+        for v in curve {
+            if v.isNaN { hasNaN = true; continue }
             let y = 1 - v
             if y < latest { monotone = false; break }
             latest = y
         }
-        var seen = monotone ? Set<Double>() : Set<Double>([0])
-        var seenNaN = false
-        latest = 0
-        probabilities.withUnsafeBufferPointer { ps in
-        above.withUnsafeMutableBufferPointer { above in
-        below.withUnsafeMutableBufferPointer { below in
-            @inline(__always) func visit(_ x: Double, _ y: Double) {
-                lastY = y
-                guard !y.isNaN else { return }
-                minY = Swift.min(minY, y); maxVisitedY = Swift.max(maxVisitedY, y)
-                let ka = y + tol, kb = y - tol
-                for k in 0..<np {
-                    let p = ps[k]
-                    above[k].visit(x, ka, p); below[k].visit(x, kb, p)
+        if binarySearch && monotone && !hasNaN {
+            // y non-decreasing from 0, no NaN: the knots are (0, 0) and the first time of
+            // each new y; the first knot with y + shift ≥ p is the smallest such (rounding
+            // is monotone) and the first of its value, so a binary search over the curve
+            // finds what the pass below would keep. Extremes: min 0, max and last the last y.
+            let lastValue = curve.isEmpty ? 0 : 1 - curve[curve.count - 1]
+            minY = 0; maxVisitedY = Swift.max(0, lastValue); maxY = maxVisitedY; lastY = lastValue
+            for k in 0..<np {
+                for shift in [tol, -tol] {
+                    let p = probabilities[k]
+                    var x: Double? = nil
+                    if 0 + shift >= p {
+                        x = 0
+                    } else {
+                        var lo = 0, hi = curve.count   // the first i with (1 − curve[i]) + shift ≥ p
+                        while lo < hi {
+                            let mid = (lo + hi) / 2
+                            if (1 - curve[mid]) + shift >= p { hi = mid } else { lo = mid + 1 }
+                        }
+                        if lo < curve.count { x = time[lo] }
+                    }
+                    if shift > 0 { above[k].bestX = x } else { below[k].bestX = x }
                 }
             }
-            visit(0, 0)
-            for i in time.indices {
-                let y = 1 - curve[i]
-                if y.isNaN {
-                    if seenNaN { continue }
-                    seenNaN = true
-                } else {
-                    maxY = Swift.max(maxY, y)
-                    if monotone {
-                        if y == latest { continue }  // also −0 == 0
-                        latest = y
-                    } else {
-                        let key = y == 0 ? 0 : y  // −0 and 0 are duplicates
-                        if seen.contains(key) { continue }
-                        seen.insert(key)
+        } else {
+            var seen = monotone ? Set<Double>() : Set<Double>([0])
+            var seenNaN = false
+            latest = 0
+            probabilities.withUnsafeBufferPointer { ps in
+            above.withUnsafeMutableBufferPointer { above in
+            below.withUnsafeMutableBufferPointer { below in
+                @inline(__always) func visit(_ x: Double, _ y: Double) {
+                    lastY = y
+                    guard !y.isNaN else { return }
+                    minY = Swift.min(minY, y); maxVisitedY = Swift.max(maxVisitedY, y)
+                    let ka = y + tol, kb = y - tol
+                    for k in 0..<np {
+                        let p = ps[k]
+                        above[k].visit(x, ka, p); below[k].visit(x, kb, p)
                     }
                 }
-                visit(time[i], y)
-            }
-        }}}
+                visit(0, 0)
+                for i in time.indices {
+                    let y = 1 - curve[i]
+                    if y.isNaN {
+                        if seenNaN { continue }
+                        seenNaN = true
+                    } else {
+                        maxY = Swift.max(maxY, y)
+                        if monotone {
+                            if y == latest { continue }  // also −0 == 0
+                            latest = y
+                        } else {
+                            let key = y == 0 ? 0 : y  // −0 and 0 are duplicates
+                            if seen.contains(key) { continue }
+                            seen.insert(key)
+                        }
+                    }
+                    visit(time[i], y)
+                }
+            }}}
+        }
         let xmax = time.last ?? 0
         return probabilities.indices.map { k -> Double? in
             let p = probabilities[k]

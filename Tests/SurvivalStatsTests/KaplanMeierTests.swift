@@ -69,6 +69,42 @@ struct KaplanMeierTests {
         }
     }
 
+    /// A curve that never falls back (no NaN) takes a binary search for its quantiles;
+    /// it finds what R's pass over the knots finds, on plateaus at p exactly, steps
+    /// within the tolerance of p, curves that stop above p, empty curves, and every p at
+    /// and beside a value of the curve (and that value ± the tolerance).
+    @Test func binarySearchQuantilesAreThePassOverTheKnots() {
+        var state: UInt64 = 2026
+        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 11 }
+        let tol = KaplanMeierEstimate.quantileTolerance
+        var checked = 0
+        for trial in 0..<300 {
+            let m = trial % 7 == 0 ? Int(next() % 3) : 1 + Int(next() % 60)
+            var s = 1.0, time: [Double] = [], curve: [Double] = []
+            for i in 0..<m {
+                switch next() % 6 {
+                case 0: break                                   // a plateau
+                case 1: s = 0.5                                 // exactly a probability
+                case 2: s = max(0, s - tol / 2)                 // within the tolerance
+                case 3: s = max(0, 0.25 - tol * Double(next() % 3))
+                default: s = max(0, s * (1 - Double(next() % 1000) / 4000))
+                }
+                if trial % 5 == 0 { s = max(s, 0.6) }           // stops above the median
+                time.append(Double(i + 1) * 0.75); curve.append(s)
+            }
+            var ps: [Double] = [0, 0.25, 0.5, 0.75, 1]
+            for v in curve { ps += [1 - v, (1 - v).nextUp, (1 - v).nextDown, 1 - v + tol, 1 - v - tol] }
+            ps = ps.filter { $0 >= 0 && $0 <= 1 }
+            let fast = KaplanMeierEstimate.findQuantiles(time: time, curve: curve, ps)
+            let pass = KaplanMeierEstimate.findQuantiles(time: time, curve: curve, ps, binarySearch: false)
+            for k in ps.indices {
+                #expect(fast[k]?.bitPattern == pass[k]?.bitPattern, "trial \(trial), p = \(ps[k]): \(String(describing: fast[k])) vs \(String(describing: pass[k]))")
+                checked += 1
+            }
+        }
+        #expect(checked > 10_000)
+    }
+
     /// `summary(fit, times = …, extend = TRUE)`: n.risk, surv, std.err, lower, upper, cumhaz.
     @Test("landmark survival matches summary(fit, times =)", arguments: CurveCase.all)
     func landmarksMatchR(_ c: CurveCase) {
