@@ -105,68 +105,67 @@ extension SurvivalCounts {
     ///   number of rows over all tables.
     public static func timeFixed(_ tables: consuming [SurvivalCounts]) -> [SurvivalCounts] {
         var tables = tables
-        // One walk over the pooled distinct times in ascending order (a merge of the
-        // tables' times for k ≤ 4 tables, else a sorted copy): the sum of |y| for the
-        // mean, and every gap that could tie — dy ≤ 2·tol·max|y|, since the mean is at
-        // most the largest |y| (at an end of a table) — as a candidate. A larger gap never
-        // ties. The candidates are then decided with the mean, in order, each tied time
-        // moving to its chain's smallest time: `TimeFix.fix`'s rule, one walk.
-        var maxAbs = 0.0
-        for t in tables where !t.time.isEmpty { maxAbs = max(maxAbs, abs(t.time[0]), abs(t.time[t.time.count - 1])) }
-        let band = 2 * TimeFix.tolerance * maxAbs
-        var candidates: [(time: Double, previous: Double, gap: Double)] = []
-        var sumAbs = 0.0, distinct = 0
-        var last = Double.nan
-        @inline(__always) func visit(_ v: Double) {
-            sumAbs += abs(v); distinct += 1
-            if distinct > 1 {
-                let dy = v - last
-                if dy <= TimeFix.tolerance || dy <= band { candidates.append((v, last, dy)) }
-            }
-            last = v
-        }
-        if tables.count == 2 {
-            tables[0].time.withUnsafeBufferPointer { a in
-                tables[1].time.withUnsafeBufferPointer { b in
-                    var i = 0, j = 0
-                    while i < a.count || j < b.count {
-                        let x = i < a.count ? a[i] : .infinity, y = j < b.count ? b[j] : .infinity
-                        let v = x < y ? x : y
-                        if x == v { i += 1 }
-                        if y == v { j += 1 }
-                        visit(v)
-                    }
-                }
-            }
-        } else if tables.count <= 4 {
-            let k = tables.count
-            let times = tables.map(\.time)
-            var at = [Int](repeating: 0, count: k)
-            while true {
-                var next = Double.infinity, any = false
-                for g in 0..<k where at[g] < times[g].count {
-                    let v = times[g][at[g]]
-                    if !any || v < next { next = v; any = true }
-                }
-                guard any else { break }
-                for g in 0..<k where at[g] < times[g].count && times[g][at[g]] == next { at[g] += 1 }
-                visit(next)
-            }
-        } else {
-            var pooled = tables.flatMap(\.time).sorted()
+        // Two walks over the pooled distinct times in ascending order (a merge of the
+        // tables' times for k ≤ 4 tables, else a sorted copy): the first sums |y| for the
+        // mean; the second decides each gap with it, each tied time moving to its
+        // chain's smallest time: `TimeFix.fix`'s rule. Only the times that move are
+        // held (usually few), not every gap that could tie before the mean is known.
+        var pooled: [Double] = []
+        if tables.count > 4 {
+            pooled = tables.flatMap(\.time).sorted()
             var w = 0
             for v in pooled where w == 0 || pooled[w - 1] != v { pooled[w] = v; w += 1 }
             pooled.removeLast(pooled.count - w)
-            for v in pooled { visit(v) }
         }
-        guard distinct > 1, !candidates.isEmpty else { return tables }
+        @inline(__always) func walk(_ visit: (Double) -> Void) {
+            if tables.count == 2 {
+                tables[0].time.withUnsafeBufferPointer { a in
+                    tables[1].time.withUnsafeBufferPointer { b in
+                        var i = 0, j = 0
+                        while i < a.count || j < b.count {
+                            let x = i < a.count ? a[i] : .infinity, y = j < b.count ? b[j] : .infinity
+                            let v = x < y ? x : y
+                            // Both ends advance without a branch (the arms interleave at random).
+                            i &+= x == v ? 1 : 0
+                            j &+= y == v ? 1 : 0
+                            visit(v)
+                        }
+                    }
+                }
+            } else if tables.count <= 4 {
+                let k = tables.count
+                let times = tables.map(\.time)
+                var at = [Int](repeating: 0, count: k)
+                while true {
+                    var next = Double.infinity, any = false
+                    for g in 0..<k where at[g] < times[g].count {
+                        let v = times[g][at[g]]
+                        if !any || v < next { next = v; any = true }
+                    }
+                    guard any else { break }
+                    for g in 0..<k where at[g] < times[g].count && times[g][at[g]] == next { at[g] += 1 }
+                    visit(next)
+                }
+            } else {
+                for v in pooled { visit(v) }
+            }
+        }
+        var sumAbs = 0.0, distinct = 0
+        walk { v in sumAbs += abs(v); distinct += 1 }
+        guard distinct > 1 else { return tables }
         let meanAbs = sumAbs / Double(distinct)
         var moved: [(time: Double, to: Double)] = []
-        for c in candidates where TimeFix.ties(c.gap, meanAbs: meanAbs) {
-            // The chain's smallest time: the previous time's own, if it moved.
-            let to = moved.last.map { $0.time == c.previous ? $0.to : c.previous } ?? c.previous
-            moved.append((c.time, to))
+        var last = Double.nan, first = true
+        walk { v in
+            if !first && TimeFix.ties(v - last, meanAbs: meanAbs) {
+                // The chain's smallest time: the previous time's own, if it moved.
+                let to = moved.last.map { $0.time == last ? $0.to : last } ?? last
+                moved.append((v, to))
+            }
+            first = false
+            last = v
         }
+        pooled = []
         guard !moved.isEmpty else { return tables }
         for g in tables.indices {
             // The table's arrays held once (so they are compacted in place), the rows

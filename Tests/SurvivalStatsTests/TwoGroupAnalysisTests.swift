@@ -121,6 +121,33 @@ struct TimeFixTests {
         #expect(fixed[1].time == [1, 3])
     }
 
+    /// Three and five tables (the merge of k ≤ 4 and the sorted pooled copy): each fixed
+    /// table is its group's records with R's fix applied to all records together.
+    @Test(arguments: [3, 5])
+    func severalTablesAreFixedAsTheirPooledRecords(groups k: Int) {
+        var state: UInt64 = 99
+        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 11 }
+        var time: [Double] = [], event: [Bool] = [], group: [Int] = []
+        for i in 0..<3000 {
+            let day = Double(1 + next() % 400)
+            var t = day / 30.4375
+            if next() % 3 == 0 { t = day * (1 / 30.4375) }
+            if next() % 7 == 0 { t = t.nextUp }
+            time.append(t); event.append(next() % 4 != 0); group.append(i % k)
+        }
+        let fixedTimes = TimeFix.fixed(time) ?? time
+        let tables = SurvivalCounts.timeFixed((0..<k).map { g in
+            let rows = time.indices.filter { group[$0] == g }
+            return SurvivalCounts(time: rows.map { time[$0] }, event: rows.map { event[$0] }, timefix: false)
+        })
+        for g in 0..<k {
+            let rows = time.indices.filter { group[$0] == g }
+            let expected = SurvivalCounts(time: rows.map { fixedTimes[$0] }, event: rows.map { event[$0] }, timefix: false)
+            #expect(tables[g] == expected, "group \(g) of \(k)")
+        }
+        #expect(TimeFix.fixed(time) != nil)   // some times did move
+    }
+
     /// Gaps that only the mean |y| can decide (tol < dy ≤ 2·tol·max|y|, here around
     /// 1e4 with a mean near 5e3 or near 1e4): the pooled tables are fixed exactly as
     /// their records are, on either side of the rule.
