@@ -117,22 +117,33 @@ extension SurvivalCounts {
             for v in pooled where w == 0 || pooled[w - 1] != v { pooled[w] = v; w += 1 }
             pooled.removeLast(pooled.count - w)
         }
-        @inline(__always) func walk(_ visit: (Double) -> Void) {
-            if tables.count == 2 {
-                tables[0].time.withUnsafeBufferPointer { a in
-                    tables[1].time.withUnsafeBufferPointer { b in
-                        var i = 0, j = 0
-                        while i < a.count || j < b.count {
-                            let x = i < a.count ? a[i] : .infinity, y = j < b.count ? b[j] : .infinity
-                            let v = x < y ? x : y
-                            // Both ends advance without a branch (the arms interleave at random).
-                            i &+= x == v ? 1 : 0
-                            j &+= y == v ? 1 : 0
-                            visit(v)
-                        }
+        // Two tables (two arms, the common case): the merge as a loop of its own, so that
+        // the visits are inlined into it.
+        @inline(__always) func merge<Visit: TwoTableVisit>(_ visit: inout Visit) {
+            tables[0].time.withUnsafeBufferPointer { a in
+                tables[1].time.withUnsafeBufferPointer { b in
+                    var i = 0, j = 0
+                    while i < a.count || j < b.count {
+                        let x = i < a.count ? a[i] : .infinity, y = j < b.count ? b[j] : .infinity
+                        let v = x < y ? x : y
+                        // Both ends advance without a branch (the arms interleave at random).
+                        i &+= x == v ? 1 : 0
+                        j &+= y == v ? 1 : 0
+                        visit.visit(v)
                     }
                 }
-            } else if tables.count <= 4 {
+            }
+        }
+        if tables.count == 2 {
+            var sums = MeanOfDistinct()
+            merge(&sums)
+            guard sums.distinct > 1 else { return tables }
+            var gaps = TiedGaps(meanAbs: sums.sumAbs / Double(sums.distinct))
+            merge(&gaps)
+            return Self.compacted(tables, moving: gaps.moved)
+        }
+        @inline(__always) func walk(_ visit: (Double) -> Void) {
+            if tables.count <= 4 {
                 let k = tables.count
                 let times = tables.map(\.time)
                 var at = [Int](repeating: 0, count: k)
@@ -150,22 +161,19 @@ extension SurvivalCounts {
                 for v in pooled { visit(v) }
             }
         }
-        var sumAbs = 0.0, distinct = 0
-        walk { v in sumAbs += abs(v); distinct += 1 }
-        guard distinct > 1 else { return tables }
-        let meanAbs = sumAbs / Double(distinct)
-        var moved: [(time: Double, to: Double)] = []
-        var last = Double.nan, first = true
-        walk { v in
-            if !first && TimeFix.ties(v - last, meanAbs: meanAbs) {
-                // The chain's smallest time: the previous time's own, if it moved.
-                let to = moved.last.map { $0.time == last ? $0.to : last } ?? last
-                moved.append((v, to))
-            }
-            first = false
-            last = v
-        }
+        var sums = MeanOfDistinct()
+        walk { sums.visit($0) }
+        guard sums.distinct > 1 else { return tables }
+        var gaps = TiedGaps(meanAbs: sums.sumAbs / Double(sums.distinct))
+        walk { gaps.visit($0) }
         pooled = []
+        return Self.compacted(tables, moving: gaps.moved)
+    }
+
+    /// The tables with each time of `moved` (ascending) moved to its `to` and the rows
+    /// that then share a time merged, each table compacted in place.
+    private static func compacted(_ tables: consuming [SurvivalCounts], moving moved: [(time: Double, to: Double)]) -> [SurvivalCounts] {
+        var tables = tables
         guard !moved.isEmpty else { return tables }
         for g in tables.indices {
             // The table's arrays held once (so they are compacted in place), the rows
@@ -198,5 +206,33 @@ extension SurvivalCounts {
             tables[g] = SurvivalCounts(time: time, events: events, censored: censored, entered: entered)
         }
         return tables
+    }
+}
+
+/// A visit of each pooled distinct time, in ascending order (`SurvivalCounts.timeFixed`).
+protocol TwoTableVisit {
+    mutating func visit(_ v: Double)
+}
+
+/// Σ |y| and the count of the distinct times: the mean of `TimeFix`'s rule.
+struct MeanOfDistinct: TwoTableVisit {
+    var sumAbs = 0.0, distinct = 0
+    @inline(__always) mutating func visit(_ v: Double) { sumAbs += abs(v); distinct += 1 }
+}
+
+/// The times that move under `TimeFix`'s rule with the mean known, each to its chain's
+/// smallest time (the previous time's own, if it moved).
+struct TiedGaps: TwoTableVisit {
+    let meanAbs: Double
+    var moved: [(time: Double, to: Double)] = []
+    var last = Double.nan, first = true
+    init(meanAbs: Double) { self.meanAbs = meanAbs }
+    @inline(__always) mutating func visit(_ v: Double) {
+        if !first && TimeFix.ties(v - last, meanAbs: meanAbs) {
+            let to = moved.last.map { $0.time == last ? $0.to : last } ?? last
+            moved.append((v, to))
+        }
+        first = false
+        last = v
     }
 }
