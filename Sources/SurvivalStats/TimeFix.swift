@@ -104,7 +104,15 @@ extension SurvivalCounts {
     /// - Complexity: O(T · k) for k ≤ 4 tables (merges), O(T log T) otherwise; T the
     ///   number of rows over all tables.
     public static func timeFixed(_ tables: consuming [SurvivalCounts]) -> [SurvivalCounts] {
-        var tables = tables
+        // The moves found first (the tables only read), then the tables compacted: no
+        // other reference to their arrays is held then, so they are compacted in place.
+        let moved = movedTimes(tables)
+        return compacted(consume tables, moving: moved)
+    }
+
+    /// The times that move under R's time fix over all the tables' times, ascending,
+    /// each with the time it moves to.
+    private static func movedTimes(_ tables: [SurvivalCounts]) -> [(time: Double, to: Double)] {
         // Two walks over the pooled distinct times in ascending order (a merge of the
         // tables' times for k ≤ 4 tables, else a sorted copy): the first sums |y| for the
         // mean; the second decides each gap with it, each tied time moving to its
@@ -137,10 +145,10 @@ extension SurvivalCounts {
         if tables.count == 2 {
             var sums = MeanOfDistinct()
             merge(&sums)
-            guard sums.distinct > 1 else { return tables }
+            guard sums.distinct > 1 else { return [] }
             var gaps = TiedGaps(meanAbs: sums.sumAbs / Double(sums.distinct))
             merge(&gaps)
-            return Self.compacted(tables, moving: gaps.moved)
+            return gaps.moved
         }
         @inline(__always) func walk(_ visit: (Double) -> Void) {
             if tables.count <= 4 {
@@ -163,11 +171,10 @@ extension SurvivalCounts {
         }
         var sums = MeanOfDistinct()
         walk { sums.visit($0) }
-        guard sums.distinct > 1 else { return tables }
+        guard sums.distinct > 1 else { return [] }
         var gaps = TiedGaps(meanAbs: sums.sumAbs / Double(sums.distinct))
         walk { gaps.visit($0) }
-        pooled = []
-        return Self.compacted(tables, moving: gaps.moved)
+        return gaps.moved
     }
 
     /// The tables with each time of `moved` (ascending) moved to its `to` and the rows
