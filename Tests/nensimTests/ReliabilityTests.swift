@@ -211,6 +211,17 @@ import Testing
         }
     }
 
+    /// The same for pathways: a comparison without events is NA with its note in the
+    /// table, exit 0 (it exited 1 from the Cox fit).
+    @Test func aPathwayRunWithNoEventsReportsNotAborts() throws {
+        try Self.withScratch { dir in
+            let r = try CLI.run(["--pathways", "ssa>prrt,ssa>everolimus", "--n", "3", "--horizon", "1", "--format", "table"],
+                                currentDirectory: dir)
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stdout.contains("note: ssa>everolimus OS: no OS events in either arm: hazard ratio and log-rank test not estimable"), "\(r.stdout)")
+        }
+    }
+
     /// validate under a follow-up shorter than the medians: those figures are "not
     /// estimable" and the command exits 0 (it exited 1 with empty stderr).
     @Test func validateUnderShortFollowUpIsNotAFailure() throws {

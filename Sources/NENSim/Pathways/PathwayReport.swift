@@ -212,6 +212,7 @@ extension PathwayReport {
                        formatP(c.logRankP), c.rmstDifference.formatted(), fixed(c.medianDifference)])
             }
             out.append(t.render(indent: "  "))
+            for c in comparisons { if let note = c.note { out.append("  note: \(c.arm) \(c.endpoint.uppercased()): \(note)") } }
             out.append("")
         }
         out.append("Assumptions [assumption]:")
