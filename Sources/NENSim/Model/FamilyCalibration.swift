@@ -175,9 +175,51 @@ public enum FamilyOverallSurvival {
             let s = nodes[i]
             let u = t * s * s
             let f = u > 0 ? pfs.density(u) : 0
-            if f.isFinite { integral += weights[i] * f * pps.survival(t - u) * 2 * t * s }
+            if f.isFinite { integral += term(weights[i] * f, pps.survival(t - u), t, s) }
         }
-        return max(0, min(1, pfs.survival(t) + (1 - d) * integral))
+        return combined(pfs.survival(t), d, integral)
+    }
+
+    /// A node's term of the integral, w f_PFS(u) · S_PPS(t − u) · 2 t s, multiplied in
+    /// this order (`survival(at:…)` and `PreparedTime` alike, so the same bits).
+    @inline(__always) static func term(_ weightedDensity: Double, _ ppsSurvival: Double, _ t: Double, _ s: Double) -> Double {
+        weightedDensity * ppsSurvival * 2 * t * s
+    }
+
+    @inline(__always) static func combined(_ pfsSurvival: Double, _ d: Double, _ integral: Double) -> Double {
+        max(0, min(1, pfsSurvival + (1 - d) * integral))
+    }
+
+    /// One time's OS with the PFS parts evaluated once — S_PFS(t), and per node with a
+    /// finite density w f_PFS(u) and t − u — for the fit's many post-progression
+    /// distributions: `survival(at:pfs:pps:deathShare:)`'s value, bit for bit.
+    struct PreparedTime {
+        let t: Double
+        let pfsSurvival: Double
+        let weightedDensity: [Double], remaining: [Double], node: [Double]
+
+        init(_ t: Double, pfs: any SurvivalDistribution) {
+            self.t = t
+            pfsSurvival = t <= 0 ? 1 : pfs.survival(t)
+            var wf: [Double] = [], rest: [Double] = [], ss: [Double] = []
+            if t > 0 {
+                let (nodes, weights) = GaussLegendre.rule
+                for i in 0..<nodes.count {
+                    let s = nodes[i]
+                    let u = t * s * s
+                    let f = u > 0 ? pfs.density(u) : 0
+                    if f.isFinite { wf.append(weights[i] * f); rest.append(t - u); ss.append(s) }
+                }
+            }
+            weightedDensity = wf; remaining = rest; node = ss
+        }
+
+        func survival(pps: any SurvivalDistribution, deathShare d: Double) -> Double {
+            if t <= 0 { return 1 }
+            var integral = 0.0
+            for k in weightedDensity.indices { integral += term(weightedDensity[k], pps.survival(remaining[k]), t, node[k]) }
+            return combined(pfsSurvival, d, integral)
+        }
     }
 
     static func survival(at t: Double, model: ArmModel) -> Double {
@@ -202,11 +244,16 @@ public enum FamilyOverallSurvival {
             default: return ArmDistribution(family: family, parameters: [eta, extra], cureFraction: cure)
             }
         }
+        // The anchors' PFS parts once: each step of the searches below changes only the
+        // post-progression distribution.
+        let prepared = anchors.map { PreparedTime($0.time, pfs: pfs) }
         func loss(_ eta: Double, _ extra: Double) -> Double {
             let pps = make(eta, extra).distribution
-            return anchors.reduce(0) { acc, a in
-                let r = cloglog(a.survival) - cloglog(survival(at: a.time, pfs: pfs, pps: pps, deathShare: d)); return acc + r * r
+            var acc = 0.0
+            for (k, a) in anchors.enumerated() {
+                let r = cloglog(a.survival) - cloglog(prepared[k].survival(pps: pps, deathShare: d)); acc = acc + r * r
             }
+            return acc
         }
         // Longer post-progression survival raises S_OS: each residual is monotone in η.
         let etaLo = family == .gompertz ? -12.0 : -6.0, etaHi = family == .gompertz ? 6.0 : 12.0
@@ -220,7 +267,7 @@ public enum FamilyOverallSurvival {
             rule = "fitted"
         }
         let dist = make(bestEta(extra), extra)
-        let fitted = anchors.map { survival(at: $0.time, pfs: pfs, pps: dist.distribution, deathShare: d) }
+        let fitted = prepared.map { $0.survival(pps: dist.distribution, deathShare: d) }
         return FamilyFit(distribution: dist, anchors: anchors, residuals: zip(anchors, fitted).map { cloglog($0.survival) - cloglog($1) },
                          fittedSurvival: fitted, residualScale: "cloglog", extraRule: rule)
     }
