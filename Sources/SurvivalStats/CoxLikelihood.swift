@@ -398,6 +398,16 @@ struct CoxLikelihood {
     ///   counts at risk, S₀ = A r₀ + B r₁ (and S₁, S₂ alike), not accumulated, so the
     ///   blocks are independent: those of one death or none go four at a time through
     ///   `nensim_cox_two_levels_run` (CKernels, coxlevels.c), ties here.
+    /// A tie of m deaths in the level form (one covariate), in closed form (as
+    /// `efronTie`): its sums, and its terms of the score and of Σ m · mean², from the
+    /// risk set's S₀, S₁ before the deaths and the deaths' D₀, D₁.
+    @inline(__always) static func levelTie(m: Double, s0: Double, s1: Double, d0: Double, d1: Double)
+        -> (sums: EfronTieSums, score: Double, meanGram: Double) {
+        let sums = EfronTieSums(terms: Int(m), s0: s0, d0: d0)
+        let mu = d1 / d0, c = s1 - s0 * mu
+        return (sums, m * mu + c * sums.inverse, m * mu * mu + 2 * mu * c * sums.inverse + c * c * sums.inverseSquare)
+    }
+
     private mutating func evaluateLevels(_ beta: Double) -> Double {
         let nb = design.levelBlocks
         let efron = ties == .efron
@@ -444,12 +454,11 @@ struct CoxLikelihood {
                     st.risk1 += UInt64(counts[base + 1]) + UInt64(counts[base + 3])
                     if efron {
                         let s0 = a0 * r0 + a1 * r1, s1 = a0 * rx0 + a1 * rx1, s2 = a0 * rxx0 + a1 * rxx1
-                        let sums = EfronTieSums(terms: Int(m), s0: s0, d0: d0)
-                        logSum += sums.logDenominators
-                        let mu = d1 / d0, c = s1 - s0 * mu
-                        st.u -= m * mu + c * sums.inverse
-                        st.mean_gram += m * mu * mu + 2 * mu * c * sums.inverse + c * c * sums.inverseSquare
-                        st.gram += sums.inverse * s2 + sums.fraction * d2
+                        let tie = Self.levelTie(m: m, s0: s0, s1: s1, d0: d0, d1: d1)
+                        logSum += tie.sums.logDenominators
+                        st.u -= tie.score
+                        st.mean_gram += tie.meanGram
+                        st.gram += tie.sums.inverse * s2 + tie.sums.fraction * d2
                     } else {
                         let t0 = Double(st.risk0), t1 = Double(st.risk1)
                         let s0 = t0 * r0 + t1 * r1, s1 = t0 * rx0 + t1 * rx1, s2 = t0 * rxx0 + t1 * rxx1
@@ -489,12 +498,11 @@ struct CoxLikelihood {
                     coefficient = m / s0; deathCoefficient = coefficient
                 } else {
                     // The tie's m terms in closed form (as `efronTie`, one covariate).
-                    let sums = EfronTieSums(terms: Int(m), s0: s0, d0: d0)
-                    logSum += sums.logDenominators
-                    let mu = d1 / d0, c = s1 - s0 * mu
-                    u -= m * mu + c * sums.inverse
-                    meanGram += m * mu * mu + 2 * mu * c * sums.inverse + c * c * sums.inverseSquare
-                    coefficient = sums.inverse; deathCoefficient = sums.fraction
+                    let tie = Self.levelTie(m: m, s0: s0, s1: s1, d0: d0, d1: d1)
+                    logSum += tie.sums.logDenominators
+                    u -= tie.score
+                    meanGram += tie.meanGram
+                    coefficient = tie.sums.inverse; deathCoefficient = tie.sums.fraction
                     s0 += d0; s1 += d1
                 }
                 // Σ w x² of the records in this and earlier-time blocks, as far as they

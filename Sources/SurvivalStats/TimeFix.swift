@@ -125,55 +125,46 @@ extension SurvivalCounts {
             for v in pooled where w == 0 || pooled[w - 1] != v { pooled[w] = v; w += 1 }
             pooled.removeLast(pooled.count - w)
         }
-        // Two tables (two arms, the common case): the merge as a loop of its own, so that
-        // the visits are inlined into it.
-        @inline(__always) func merge<Visit: TwoTableVisit>(_ visit: inout Visit) {
-            tables[0].time.withUnsafeBufferPointer { a in
-                tables[1].time.withUnsafeBufferPointer { b in
-                    var i = 0, j = 0
-                    while i < a.count || j < b.count {
-                        let x = i < a.count ? a[i] : .infinity, y = j < b.count ? b[j] : .infinity
-                        let v = x < y ? x : y
-                        // Both ends advance without a branch (the arms interleave at random).
-                        i &+= x == v ? 1 : 0
-                        j &+= y == v ? 1 : 0
-                        visit.visit(v)
+        // One walk, generic over its visit so that the visit is inlined into the loop:
+        // two tables (two arms, the common case) by a branch-free merge, up to four by a
+        // k-way merge, more from the sorted copy.
+        @inline(__always) func walk<Visit: PooledTimeVisit>(_ visit: inout Visit) {
+            if tables.count == 2 {
+                tables[0].time.withUnsafeBufferPointer { a in
+                    tables[1].time.withUnsafeBufferPointer { b in
+                        var i = 0, j = 0
+                        while i < a.count || j < b.count {
+                            let x = i < a.count ? a[i] : .infinity, y = j < b.count ? b[j] : .infinity
+                            let v = x < y ? x : y
+                            // Both ends advance without a branch (the arms interleave at random).
+                            i &+= x == v ? 1 : 0
+                            j &+= y == v ? 1 : 0
+                            visit.visit(v)
+                        }
                     }
                 }
-            }
-        }
-        if tables.count == 2 {
-            var sums = MeanOfDistinct()
-            merge(&sums)
-            guard sums.distinct > 1 else { return [] }
-            var gaps = TiedGaps(meanAbs: sums.sumAbs / Double(sums.distinct))
-            merge(&gaps)
-            return gaps.moved
-        }
-        @inline(__always) func walk(_ visit: (Double) -> Void) {
-            if tables.count <= 4 {
+            } else if tables.count <= 4 {
                 let k = tables.count
-                let times = tables.map(\.time)
                 var at = [Int](repeating: 0, count: k)
                 while true {
                     var next = Double.infinity, any = false
-                    for g in 0..<k where at[g] < times[g].count {
-                        let v = times[g][at[g]]
+                    for g in 0..<k where at[g] < tables[g].time.count {
+                        let v = tables[g].time[at[g]]
                         if !any || v < next { next = v; any = true }
                     }
                     guard any else { break }
-                    for g in 0..<k where at[g] < times[g].count && times[g][at[g]] == next { at[g] += 1 }
-                    visit(next)
+                    for g in 0..<k where at[g] < tables[g].time.count && tables[g].time[at[g]] == next { at[g] += 1 }
+                    visit.visit(next)
                 }
             } else {
-                for v in pooled { visit(v) }
+                for v in pooled { visit.visit(v) }
             }
         }
         var sums = MeanOfDistinct()
-        walk { sums.visit($0) }
+        walk(&sums)
         guard sums.distinct > 1 else { return [] }
         var gaps = TiedGaps(meanAbs: sums.sumAbs / Double(sums.distinct))
-        walk { gaps.visit($0) }
+        walk(&gaps)
         return gaps.moved
     }
 
@@ -217,19 +208,19 @@ extension SurvivalCounts {
 }
 
 /// A visit of each pooled distinct time, in ascending order (`SurvivalCounts.timeFixed`).
-protocol TwoTableVisit {
+protocol PooledTimeVisit {
     mutating func visit(_ v: Double)
 }
 
 /// Σ |y| and the count of the distinct times: the mean of `TimeFix`'s rule.
-struct MeanOfDistinct: TwoTableVisit {
+struct MeanOfDistinct: PooledTimeVisit {
     var sumAbs = 0.0, distinct = 0
     @inline(__always) mutating func visit(_ v: Double) { sumAbs += abs(v); distinct += 1 }
 }
 
 /// The times that move under `TimeFix`'s rule with the mean known, each to its chain's
 /// smallest time (the previous time's own, if it moved).
-struct TiedGaps: TwoTableVisit {
+struct TiedGaps: PooledTimeVisit {
     let meanAbs: Double
     var moved: [(time: Double, to: Double)] = []
     var last = Double.nan, first = true
