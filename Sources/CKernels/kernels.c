@@ -113,13 +113,12 @@ static inline void mul_hilo8(const u32x8 *x, uint32_t m, u32x8 *hi, u32x8 *lo) {
     *hi = __builtin_shufflevector((u32x8)even, (u32x8)odd, 1, 9, 3, 11, 5, 13, 7, 15);
 }
 
-static inline void philox8_round10(uint32_t key0, uint32_t key1, uint64_t call, uint32_t block0, uint32_t block1,
-                                   u32x8 *o0, u32x8 *o1, u32x8 *o2, u32x8 *o3) {
-    const u32x8 lane = {0, 1, 2, 3, 4, 5, 6, 7};
-    const uint32_t lo = (uint32_t)call, hi = (uint32_t)(call >> 32);
-    u32x8 c0 = lane + lo;
-    // hi32(call + l): + 1 where lo32 wrapped (the comparison is −1 where true).
-    u32x8 c1 = (u32x8){hi, hi, hi, hi, hi, hi, hi, hi} - (u32x8)(c0 < lo);
+// Eight Philox calls whose counters' low and high words are the lanes of c0 and c1.
+// (Vectors by pointer: the default clone has no AVX to pass them in.)
+static inline __attribute__((always_inline))
+void philox8_counters(uint32_t key0, uint32_t key1, const u32x8 *lo_words, const u32x8 *hi_words, uint32_t block0, uint32_t block1,
+                      u32x8 *o0, u32x8 *o1, u32x8 *o2, u32x8 *o3) {
+    u32x8 c0 = *lo_words, c1 = *hi_words;
     u32x8 c2 = (u32x8){block0, block0, block0, block0, block0, block0, block0, block0};
     u32x8 c3 = (u32x8){block1, block1, block1, block1, block1, block1, block1, block1};
     uint32_t k0 = key0, k1 = key1;
@@ -133,6 +132,16 @@ static inline void philox8_round10(uint32_t key0, uint32_t key1, uint64_t call, 
         c0 = n0; c1 = l1; c2 = n2; c3 = l0;
     }
     *o0 = c0; *o1 = c1; *o2 = c2; *o3 = c3;
+}
+
+static inline void philox8_round10(uint32_t key0, uint32_t key1, uint64_t call, uint32_t block0, uint32_t block1,
+                                   u32x8 *o0, u32x8 *o1, u32x8 *o2, u32x8 *o3) {
+    const u32x8 lane = {0, 1, 2, 3, 4, 5, 6, 7};
+    const uint32_t lo = (uint32_t)call, hi = (uint32_t)(call >> 32);
+    u32x8 c0 = lane + lo;
+    // hi32(call + l): + 1 where lo32 wrapped (the comparison is −1 where true).
+    u32x8 c1 = (u32x8){hi, hi, hi, hi, hi, hi, hi, hi} - (u32x8)(c0 < lo);
+    philox8_counters(key0, key1, &c0, &c1, block0, block1, o0, o1, o2, o3);
 }
 
 CLONES
@@ -171,6 +180,22 @@ void nensim_philox4x32_10(uint32_t key0, uint32_t key1, uint64_t first, uint32_t
     }
     for (; j < n; j++) {
         philox_round10(key0, key1, first + (uint64_t)j, block0, block1, &out0[j], &out1[j], &out2[j], &out3[j]);
+    }
+}
+
+CLONES
+void nensim_philox4x32_10_at(uint32_t key0, uint32_t key1, const uint64_t *restrict calls, uint32_t block0, uint32_t block1,
+                             size_t n, uint32_t *restrict out0, uint32_t *restrict out1,
+                             uint32_t *restrict out2, uint32_t *restrict out3) {
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        u32x8 c0, c1, o0, o1, o2, o3;
+        for (int l = 0; l < 8; l++) { c0[l] = (uint32_t)calls[j + l]; c1[l] = (uint32_t)(calls[j + l] >> 32); }
+        philox8_counters(key0, key1, &c0, &c1, block0, block1, &o0, &o1, &o2, &o3);
+        memcpy(out0 + j, &o0, 32); memcpy(out1 + j, &o1, 32); memcpy(out2 + j, &o2, 32); memcpy(out3 + j, &o3, 32);
+    }
+    for (; j < n; j++) {
+        philox_round10(key0, key1, calls[j], block0, block1, &out0[j], &out1[j], &out2[j], &out3[j]);
     }
 }
 
@@ -233,6 +258,41 @@ void nensim_response_tiers(const uint64_t *restrict cut, size_t cuts, uint64_t c
 
 /// Patients per pass of `nensim_tally_scatter` (its cells and flags live on the stack).
 enum { SCATTER_PASS = 512 };
+
+CLONES
+size_t nensim_tally_spans(const double *restrict start, const double *restrict end, const double *restrict censor,
+                          double fixed, size_t n, double inv_width, ptrdiff_t last,
+                          ptrdiff_t *events, ptrdiff_t *censored) {
+    int32_t cell[SCATTER_PASS], kind[SCATTER_PASS];
+    const double top = (double)last;
+    // Kind 0: censored, 1: an event, 2: not counted (started at or after its censoring).
+    ptrdiff_t uncounted[1] = {0};
+    ptrdiff_t *const to[3] = {censored, events, uncounted};
+    const bool every = start == NULL;
+    // Missing arrays are read from stack arrays, not selected per patient (see
+    // nensim_tally_scatter on masked loads).
+    double fixed_censor[SCATTER_PASS], zero[SCATTER_PASS];
+    if (!censor) for (size_t i = 0; i < SCATTER_PASS; i++) fixed_censor[i] = fixed;
+    if (every) for (size_t i = 0; i < SCATTER_PASS; i++) zero[i] = 0;
+    size_t counted = 0;
+    for (size_t first = 0; first < n; first += SCATTER_PASS) {
+        const size_t m = n - first < SCATTER_PASS ? n - first : SCATTER_PASS;
+        const double *s = every ? zero : start + first, *e = end + first, *cp = censor ? censor + first : fixed_censor;
+        for (size_t i = 0; i < m; i++) {
+            double b = s[i], t = e[i], c = cp[i];
+            // min(T, c) − start as Swift's min takes it (c < T ? c : T), in cell
+            // min(trunc(x·inv_width), last), compared in doubles.
+            int32_t in = every || b < c;
+            double x = ((c < t ? c : t) - b) * inv_width;
+            x = in ? x : 0;
+            cell[i] = (int32_t)(top < x ? top : x);
+            kind[i] = in ? (int32_t)(t <= c) : 2;
+            counted += (size_t)in;
+        }
+        for (size_t i = 0; i < m; i++) to[kind[i]][cell[i]] += 1;
+    }
+    return counted;
+}
 
 CLONES
 void nensim_tally_scatter(const double *restrict pfs, const double *restrict pps, const double *restrict censor,

@@ -255,4 +255,74 @@ struct KernelTests {
             #expect(pe.reduce(0, +) + pc.reduce(0, +) == n)
         }
     }
+    /// `nensim_philox4x32_10_at` (the pathways' later lines, each patient at its own
+    /// counter) gives the Swift generator's words at every given counter: strided,
+    /// repeated, descending, across the low word's carry, with and without a remainder.
+    @Test func philoxAtGivenCountersGivesTheScalarWords() {
+        let key = (UInt32(0x0bad_cafe), UInt32(0x1357_9bdf)), block = (UInt32(3), UInt32(0x8000_0001))
+        let lists: [[UInt64]] = [
+            [],
+            [0],
+            (0..<9).map { 5 + 3 * $0 },
+            (0..<17).map { 0xffff_fff0 &+ 2 * $0 },
+            [7, 7, 7, 1, 0, 40, 0x1_0000_0000, .max, 12, 0xffff_ffff, 9],
+            (0..<40).map { 4096 &* $0 &+ 1 }.reversed(),
+        ]
+        for calls in lists {
+            let n = calls.count
+            var o0 = [UInt32](repeating: 0, count: n), o1 = o0, o2 = o0, o3 = o0
+            nensim_philox4x32_10_at(key.0, key.1, calls, block.0, block.1, n, &o0, &o1, &o2, &o3)
+            for (j, c) in calls.enumerated() {
+                let w = Philox4x32_10.block(counter: (UInt32(truncatingIfNeeded: c), UInt32(truncatingIfNeeded: c >> 32), block.0, block.1), key: key)
+                #expect([o0[j], o1[j], o2[j], o3[j]] == [w.0, w.1, w.2, w.3], "counter \(c)")
+            }
+        }
+    }
+
+    /// `nensim_tally_spans` counts each span [s, e) where the pathway's line loop did: only
+    /// spans that start before their censoring time c, in cell min(⌊(min(e, c) − s)/w⌋,
+    /// last), an event when e ≤ c; and with no starts every span from 0, counted (also
+    /// when c ≤ 0). Ties e = c and s = c, cell edges, +∞ (cured), fixed and random
+    /// censoring; the count returned is the spans counted. (Spans end at or after their
+    /// start, as the kernel's contract asks.)
+    @Test func spanTallyCountsWhereTheLineLoopDid() {
+        let n = 1300, cells = 30, width = 0.5, last = cells - 1
+        var state: UInt64 = 11
+        func next() -> Double {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Double(state >> 11) * 0x1p-53
+        }
+        var start = (0..<n).map { _ in next() * 8 }
+        var end = start.map { $0 + next() * 10 }
+        var censor = (0..<n).map { _ in next() * 14 }
+        for i in stride(from: 0, to: n, by: 7) { censor[i] = end[i] }                  // event tie, random c
+        for i in stride(from: 10, to: n, by: 23) where start[i] < 11.5 { end[i] = 11.5 } // event tie, fixed c
+        for i in stride(from: 2, to: n, by: 9) { start[i] = censor[i]; end[i] = start[i] + 1 } // starts at c: not counted
+        for i in stride(from: 4, to: n, by: 13) { end[i] = start[i] + Double(i % cells) * width } // cell edges
+        for i in stride(from: 6, to: n, by: 17) { end[i] = .infinity }
+        censor[1] = 0; censor[8] = -0.0
+        for random in [false, true] {
+            for fromZero in [false, true] {
+                let fixed = 11.5
+                var ev = [Int](repeating: 0, count: cells), ce = ev, xev = ev, xce = ev
+                var expected = 0
+                let counted = censor.withUnsafeBufferPointer { cb in
+                    start.withUnsafeBufferPointer { sb in
+                        nensim_tally_spans(fromZero ? nil : sb.baseAddress, end, random ? cb.baseAddress : nil, fixed, n,
+                                           1 / width, last, &ev, &ce)
+                    }
+                }
+                for i in 0..<n {
+                    let c = random ? censor[i] : fixed, s = fromZero ? 0 : start[i]
+                    guard fromZero || s < c else { continue }
+                    expected += 1
+                    let cell = min(Int((min(end[i], c) - s) * (1 / width)), last)
+                    if end[i] <= c { xev[cell] += 1 } else { xce[cell] += 1 }
+                }
+                #expect(ev == xev && ce == xce, "random censoring \(random), from zero \(fromZero)")
+                #expect(counted == expected && ev.reduce(0, +) + ce.reduce(0, +) == expected)
+                if fromZero { #expect(counted == n) }
+            }
+        }
+    }
 }

@@ -47,15 +47,21 @@ struct PathwayTests {
         }
     }
 
-    @Test func oneLinePathwayOfACatalogueArmReproducesItsRun() throws {
+    /// Also without records (tallies only: PFS1 and OS scattered as the arm's, line 1 and
+    /// PFS2 filled in from them or, under random censoring, line 1 counted), under fixed
+    /// and random censoring.
+    @Test(arguments: [0, 1])
+    func oneLinePathwayOfACatalogueArmReproducesItsRun(design d: Int) throws {
         let calibrator = Calibrator(catalogue: try EvidenceCatalogue.bundled())
         for id in ["prrt", "tace", "everolimus"] {
             let model = try calibrator.model(for: id)
-            let sim = SimulationRequest(arms: [model], patientsPerArm: 50_000, seed: 3, recordLimit: 0)
+            let sim = SimulationRequest(arms: [model], patientsPerArm: 50_000, seed: 3, design: Self.designs[d], recordLimit: 0)
             let p = Pathway(lines: [PathwayLine(line: 1, model: model, evidenceLine: 2, laterLineHazardRatio: 1.25)])
             let single = Engine.run(sim).tallies[0]
             let path = PathwayEngine.run(PathwayRequest(pathways: [p], simulation: sim)).tallies[0]
             #expect(path.pfs1 == single.pfs && path.os == single.os, "\(id)")
+            #expect(path.lines[0] == single.pfs && path.pfs2 == single.os, "\(id)")
+            #expect(path.startedInFollowUp[0] == 50_000 && path.reached == [50_000], "\(id)")
             #expect(path.binaryOutcomes[0] == single.binaryOutcomes, "\(id)")
         }
     }

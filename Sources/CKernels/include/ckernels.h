@@ -19,6 +19,12 @@ void nensim_philox4x32_10(uint32_t key0, uint32_t key1, uint64_t first, uint32_t
 void nensim_philox4x32_10_interleaved(uint32_t key0, uint32_t key1, uint64_t first, uint32_t block0, uint32_t block1,
                                       size_t n, uint32_t *out);
 
+/// Philox4x32-10 at `n` given calls: call j uses the counter (lo32(calls[j]),
+/// hi32(calls[j]), block0, block1) and writes its words to out0[j] … out3[j] (the words
+/// of `nensim_philox4x32_10` at those counters).
+void nensim_philox4x32_10_at(uint32_t key0, uint32_t key1, const uint64_t *calls, uint32_t block0, uint32_t block1,
+                             size_t n, uint32_t *out0, uint32_t *out1, uint32_t *out2, uint32_t *out3);
+
 /// out[i] = -log((w[i] + 0.5) / 2^32): an exponential variate from a 32-bit word,
 /// in (1.2e-10, 22.9]. Relative error below 1 ulp of the log (fdlibm's log).
 void nensim_neglog_u32(const uint32_t *w, double *out, size_t n);
@@ -42,6 +48,17 @@ void nensim_tally_scatter(const double *pfs, const double *pps, const double *ce
                           double fixed, size_t n, double inv_width, ptrdiff_t last,
                           ptrdiff_t *pfs_events, ptrdiff_t *pfs_censored, ptrdiff_t *os_events, ptrdiff_t *os_censored,
                           double *pfs_time, bool *pfs_event, double *os_time, bool *os_event);
+
+/// n spans [start[i], end[i]) (a pathway's line, from its start to progression on it)
+/// against the censoring time c = censor[i] (or `fixed` when censor is NULL): a span that
+/// starts before c (start[i] < c) is observed for min(end[i], c) − start[i], an event
+/// when end[i] <= c, and counted in cell min(trunc(observed·inv_width), last) of its
+/// events or censored array; the others are not counted. start NULL: every span starts
+/// at 0 and is counted (an endpoint from time 0, as `nensim_tally_scatter` counts one).
+/// Returns the spans counted. Times ≥ start, finite once censored.
+size_t nensim_tally_spans(const double *start, const double *end, const double *censor,
+                          double fixed, size_t n, double inv_width, ptrdiff_t last,
+                          ptrdiff_t *events, ptrdiff_t *censored);
 
 /// x[i] = scale * x[i]^power for x[i] > 0 (computed as exp(power * log x)); relative
 /// error about |power * log x| ulp.

@@ -44,7 +44,7 @@ struct PatientLayout: Sendable, Equatable {
 /// A time-to-event family as a stage of the kernel: turns a unit exponential E (the
 /// patient's cumulative hazard at the event, already divided by its hazard factor) into
 /// the event time T, H(T) = E. The array and the scalar form must give the same bits
-/// (the pathways' later lines draw one patient at a time).
+/// (a trial's crossover draws one patient at a time).
 ///
 /// A new family (Gompertz, log-normal, …) is a new conforming type; the kernel, the
 /// layout and the driver do not change.
@@ -416,23 +416,7 @@ struct PatientKernel: Sendable {
             precondition(4 * extraCalls <= scratch.extra.count, "extra words beyond the scratch")
             nensim_philox4x32_10_interleaved(stream.key0, stream.key1, UInt64(count), stream.block0, stream.block1, extraCalls, words)
         }
-        // Best response and which word ranks the PFS.
-        if response.hasTiers && response.ascending {
-            response.cutWords.withUnsafeBufferPointer { cuts in
-                nensim_response_tiers(cuts.baseAddress!, cuts.count, response.couplingThreshold, w0, w1, w2, count,
-                                      tierOf, rank, tiers.baseAddress!)
-            }
-        } else if response.hasTiers {
-            for i in 0..<count {
-                let (tier, r) = response.draw(w0[i], w1[i], w2[i])
-                tiers[tier] &+= 1
-                tierOf[i] = tier
-                rank[i] = r
-            }
-        } else {
-            rank.update(from: w2, count: count)
-            tierOf.update(repeating: 0, count: count)
-        }
+        rankByResponse(count: count, w0, w1, w2, tierOf: tierOf, rank: rank, tiers: tiers)
         // Unit exponentials of PFS (S(T) = v: E = −log v) and of PPS (E = −log u).
         nensim_neglog_u32(rank, pfsTime, count)
         nensim_neglog_u32(w3, ppsTime, count)
@@ -454,12 +438,7 @@ struct PatientKernel: Sendable {
                 ppsTime[i] *= factor
             }
         }
-        if let h = inverseHazardMultiplier {
-            for i in 0..<count { pfsTime[i] *= h }
-        }
-        // Event times by inverse transform.
-        pfs.times(fromExponentials: pfsTime, count: count)
-        postProgression.times(fromExponentials: ppsTime, count: count)
+        eventTimes(count: count, pfs: pfsTime, pps: ppsTime)
         // Deaths without progression: OS = PFS.
         let progressed = scratch.progressed.baseAddress!
         if let t = deathThreshold {
@@ -498,15 +477,55 @@ struct PatientKernel: Sendable {
         }
     }
 
-    /// One patient drawn from one Philox call's words, with the same arithmetic as
-    /// `draw` (the scalar forms of the same kernels: the same bits), for a pathway's later
-    /// lines. No covariates and no deaths without progression here (a caller with
-    /// covariates uses `draw`; a later line's PFS events are all progressions).
-    @inline(__always) func drawOne(_ w: (UInt32, UInt32, UInt32, UInt32)) -> (tier: Int, pfs: Double, pps: Double) {
-        let (tier, rank) = response.draw(w.0, w.1, w.2)
-        var e = nensim_neglog_word(rank)
-        if let inverseHazardMultiplier { e *= inverseHazardMultiplier }
-        return (tier, pfs.time(fromExponential: e), postProgression.time(fromExponential: nensim_neglog_word(w.3)))
+    /// Patients 0 ..< count whose four words are w0[i] … w3[i] (drawn by the caller, e.g.
+    /// at a pathway's later-line counters): `tierOf`, `rank`, `pfs` and `pps` as `draw`
+    /// writes them, with the same stages and so the same bits as `draw` on those words.
+    /// No covariates, censoring, binary outcomes or deaths without progression here (a
+    /// later line's PFS events are all progressions; its binary outcomes are the caller's).
+    ///
+    /// Contract: every pointer holds `count` elements and none aliases another (`rank`
+    /// may not be w0 … w3); `tiers` has one element per tier, as for `draw`.
+    func draw(count: Int, words w0: UnsafePointer<UInt32>, _ w1: UnsafePointer<UInt32>, _ w2: UnsafePointer<UInt32>,
+              _ w3: UnsafePointer<UInt32>, tierOf: UnsafeMutablePointer<Int>, rank: UnsafeMutablePointer<UInt32>,
+              pfs pfsTime: UnsafeMutablePointer<Double>, pps ppsTime: UnsafeMutablePointer<Double>,
+              tiers: UnsafeMutableBufferPointer<Int>) {
+        rankByResponse(count: count, w0, w1, w2, tierOf: tierOf, rank: rank, tiers: tiers)
+        nensim_neglog_u32(rank, pfsTime, count)
+        nensim_neglog_u32(w3, ppsTime, count)
+        eventTimes(count: count, pfs: pfsTime, pps: ppsTime)
+    }
+
+    /// The response stage over a block: each patient's best-response tier (counted into
+    /// `tiers`) and the word that ranks its PFS (`ResponseStage`).
+    private func rankByResponse(count: Int, _ w0: UnsafePointer<UInt32>, _ w1: UnsafePointer<UInt32>, _ w2: UnsafePointer<UInt32>,
+                                tierOf: UnsafeMutablePointer<Int>, rank: UnsafeMutablePointer<UInt32>,
+                                tiers: UnsafeMutableBufferPointer<Int>) {
+        if response.hasTiers && response.ascending {
+            response.cutWords.withUnsafeBufferPointer { cuts in
+                nensim_response_tiers(cuts.baseAddress!, cuts.count, response.couplingThreshold, w0, w1, w2, count,
+                                      tierOf, rank, tiers.baseAddress!)
+            }
+        } else if response.hasTiers {
+            for i in 0..<count {
+                let (tier, r) = response.draw(w0[i], w1[i], w2[i])
+                tiers[tier] &+= 1
+                tierOf[i] = tier
+                rank[i] = r
+            }
+        } else {
+            rank.update(from: w2, count: count)
+            tierOf.update(repeating: 0, count: count)
+        }
+    }
+
+    /// The unit exponentials (already divided by any covariate factor) into event times:
+    /// the PFS hazard multiplier, then each family's inverse transform.
+    private func eventTimes(count: Int, pfs pfsTime: UnsafeMutablePointer<Double>, pps ppsTime: UnsafeMutablePointer<Double>) {
+        if let h = inverseHazardMultiplier {
+            for i in 0..<count { pfsTime[i] *= h }
+        }
+        pfs.times(fromExponentials: pfsTime, count: count)
+        postProgression.times(fromExponentials: ppsTime, count: count)
     }
 }
 

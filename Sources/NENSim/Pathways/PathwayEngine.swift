@@ -168,7 +168,7 @@ final class PathwayRecordSink: @unchecked Sendable {
 /// The per-pathway constants of the hot loop: one `PatientKernel` per line.
 struct PathwayKernel: Sendable {
     /// Line k's kernel; line 1's carries the design's censoring (its layout is the
-    /// single-arm one), later lines draw one patient at a time (`drawOne`).
+    /// single-arm one), later lines draw their patients' words at their own counters.
     let lines: [PatientKernel]
     let gap: Double
     let inverseWidth: Double
@@ -182,6 +182,12 @@ struct PathwayKernel: Sendable {
     /// Line k's costs and utilities (runs with economic inputs): the one accrual of
     /// `CostAccrual`, per segment (docs/ECONOMICS.md, "Pathways").
     let accruals: [CostAccrual]?
+    /// Counts the simulation need not scatter per block because they equal others by
+    /// construction, filled in per worker by `completed(_:)`: line 1's time when the
+    /// censoring time is one fixed positive c (every patient starts line 1 at 0 < c, so
+    /// its spans are PFS1's observations), and PFS2 on a one-line pathway (death, so OS).
+    let lineOneIsPFS1: Bool
+    let pfs2IsOS: Bool
 
     init(pathway: Pathway, request: PathwayRequest) {
         let s = request.simulation
@@ -202,9 +208,21 @@ struct PathwayKernel: Sendable {
         accruals = s.economics.map { inputs in
             pathway.lines.map { CostAccrual(inputs: inputs, model: $0.model, horizon: inputs.horizonMonths ?? s.design.horizon) }
         }
+        lineOneIsPFS1 = !censoring.isRandom && censoring.fixed > 0
+        pfs2IsOS = lines.count == 1
     }
 
-    /// Simulates patients [first, first + count) of one block.
+    /// `tally` (a worker's sum of blocks) with the counts `simulate` leaves out filled in
+    /// (`lineOneIsPFS1`, `pfs2IsOS`).
+    func completed(_ tally: PathwayTally) -> PathwayTally {
+        var t = tally
+        if lineOneIsPFS1 { t.lines[0] = t.pfs1; t.startedInFollowUp[0] = t.patients }
+        if pfs2IsOS { t.pfs2 = t.os }
+        return t
+    }
+
+    /// Simulates patients [first, first + count) of one block, count ≤ the scratches'
+    /// capacity.
     ///
     /// Draws (line 1 is the single-arm kernel's block, `PatientLayout`, word for word, so a
     /// one-line pathway reproduces `Engine.run` for its arm; n = patients in the block):
@@ -218,27 +236,23 @@ struct PathwayKernel: Sendable {
     /// At progression on line k < K at time P, the post-progression time X from w3 of line k
     /// decides: X < gap → death at P + X before line k + 1 starts; else line k + 1 starts
     /// at P + gap. After the last line's progression, death at P + X.
+    ///
+    /// The block goes line by line: the patients who start line k + 1 are compacted into
+    /// `PathwayScratch`'s slots, their words drawn at their own counters
+    /// (`nensim_philox4x32_10_at`) and their times by the line's `PatientKernel` over the
+    /// slots — the same stages, so the same bits, as one patient at a time — and each
+    /// line's and endpoint's counts scattered in C (`nensim_tally_spans`; on a one-line
+    /// pathway PFS1 and OS as an arm's, `nensim_tally_scatter`). Counts equal to others by
+    /// construction are left to `completed(_:)`.
     /// With economic inputs (`accruals`), each patient's line k is one segment — on line
     /// k's treatment from its start to progression on it, then progressed until line k + 1
     /// starts or death — accrued by `CostAccrual.accrueSegment`; `values` (lines + 1 rows
     /// of 6 × count) takes line k's values and the patient's total, whose sums go to
     /// `tally.economics` (`EconomicTally.add(values:count:)`).
-    func simulate(count: Int, stream: RandomStream, tally: inout PathwayTally,
-                  records: PathwayRecordSink?, first: Int, scratch: KernelScratch, values: AccrualScratch? = nil) {
+    func simulate(count: Int, stream: RandomStream, tally: inout PathwayTally, records: PathwayRecordSink?, first: Int,
+                  scratch: KernelScratch, lineScratch ls: PathwayScratch, values: AccrualScratch? = nil) {
+        precondition(count <= ls.capacity && lines.count <= ls.lines, "a block larger than its pathway scratch")
         let lineCount = lines.count
-        let key = (stream.key0, stream.key1), block0 = stream.block0, block1 = stream.block1
-        @inline(__always) func call(_ c: Int) -> (UInt32, UInt32, UInt32, UInt32) {
-            let c = UInt64(c)
-            return Philox4x32_10.block(counter: (UInt32(truncatingIfNeeded: c), UInt32(truncatingIfNeeded: c >> 32), block0, block1), key: key)
-        }
-        @inline(__always) func component(_ w: (UInt32, UInt32, UInt32, UInt32), _ j: Int) -> UInt32 {
-            switch j & 3 {
-            case 0: return w.0
-            case 1: return w.1
-            case 2: return w.2
-            default: return w.3
-            }
-        }
         // Line 1 for the whole block.
         let l1 = lines[0]
         tally.responseTiers[0].withUnsafeMutableBufferPointer { tiers in
@@ -247,61 +261,141 @@ struct PathwayKernel: Sendable {
             }
         }
         tally.reached[0] &+= count
-        let laterBase = l1.layout.calls(patients: count)
-        let randomCensoring = l1.censoring.isRandom, fixedCensor = l1.censoring.fixed
-        let tier1 = scratch.tier.baseAddress!, pfs1Time = scratch.pfs.baseAddress!, pps1 = scratch.pps.baseAddress!
-        let censor = scratch.censor.baseAddress!
-        @inline(__always) func cell(_ t: Double) -> Int { min(Int(t * inverseWidth), lastCell) }
-        // Economics: each line's start and progression, per patient (line k's segment ends
-        // when line k + 1 starts, or at death).
-        let accruals = values == nil ? nil : accruals
-        var segmentStart = [Double](repeating: 0, count: lineCount), segmentProgression = segmentStart
-        let quantities = AccruedQuantity.allCases.count
-        if accruals != nil { values!.clear(rows: (lineCount + 1) * quantities * count) }
-        for i in 0..<count {
-            let patient = first &+ i
-            let c = randomCensoring ? censor[i] : fixedCensor
-            var pps = pps1[i]
-            // Line 1 on study: starts at 0.
-            var progression = pfs1Time[i]
-            let pfs1 = progression
-            var pfs2 = Double.nan
-            record(line: 0, start: 0, end: progression, censor: c, tally: &tally, records: records, patient: patient)
-            var k = 0
-            var death: Double
-            segmentStart[0] = 0; segmentProgression[0] = progression
-            while true {
-                if k == lineCount - 1 || pps < gap {
-                    death = progression + pps
-                    break
+        let laterBase = UInt64(l1.layout.calls(patients: count))
+        let censor = l1.censoring.isRandom ? UnsafePointer(scratch.censor.baseAddress!) : nil
+        let fixedCensor = l1.censoring.fixed, inverseWidth = inverseWidth, lastCell = lastCell
+        let pfs1 = UnsafePointer(scratch.pfs.baseAddress!)
+        /// n spans into `e` (`nensim_tally_spans`): the spans counted.
+        func scatter(_ e: inout EndpointTally, start: UnsafePointer<Double>?, end: UnsafePointer<Double>,
+                     censor: UnsafePointer<Double>?, fixed: Double, n: Int) -> Int {
+            e.events.withUnsafeMutableBufferPointer { ev in
+                e.censored.withUnsafeMutableBufferPointer { ce in
+                    nensim_tally_spans(start, end, censor, fixed, n, inverseWidth, lastCell, ev.baseAddress!, ce.baseAddress!)
                 }
-                // Line k + 1 starts after the gap.
-                k += 1
-                let start = progression + gap
-                let lineCall = laterBase &+ i &* laterCalls &+ laterOffset[k]
-                let line = lines[k]
-                let (tier, t, x) = line.drawOne(call(lineCall))
-                pps = x
-                tally.reached[k] &+= 1
-                if line.response.hasTiers { tally.responseTiers[k][tier] &+= 1 }
-                for j in 0..<line.binaryThresholds.count {
-                    let w = component(call(lineCall &+ 1 &+ j >> 2), j)
-                    if UInt64(w) < line.binaryThresholds[j] { tally.binaryOutcomes[k][j] &+= 1 }
-                }
-                progression = start + t
-                segmentStart[k] = start; segmentProgression[k] = progression
-                if k == 1 { pfs2 = progression }
-                record(line: k, start: start, end: progression, censor: c, tally: &tally, records: records, patient: patient)
             }
-            if pfs2.isNaN { pfs2 = death }
-            if let accruals, let v = values?.values.baseAddress {
-                // Row layout: line j's quantity q at v[(j·6 + q)·count + i]; the total at j = lines.
-                var out = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
-                withUnsafeMutableBytes(of: &out) { raw in
-                    let o = raw.baseAddress!.assumingMemoryBound(to: Double.self)
-                    for j in 0...k {
-                        let end = j < k ? segmentStart[j + 1] : death
-                        accruals[j].accrueSegment(start: segmentStart[j], progression: segmentProgression[j], end: end, death: death, into: o)
+        }
+        // The slots: patient idx[j]'s censoring time, start of its current line, progression
+        // on it and post-progression time; per patient its PFS2, death and lines reached.
+        let idx = ls.index, cen = ls.censor, start = ls.start, progression = ls.progression, pps = ls.pps
+        let pfs2 = ls.pfs2, death = ls.death, reached = ls.reached
+        let segmentStart = ls.segmentStart, segmentProgression = ls.segmentProgression
+        let economics = values != nil && accruals != nil
+        if lineCount == 1 && records == nil && !economics {
+            // An arm's patients: PFS1 and OS (= PFS1 + PPS) in one pass; line 1 and PFS2 by `completed`.
+            tally.pfs1.events.withUnsafeMutableBufferPointer { pe in
+            tally.pfs1.censored.withUnsafeMutableBufferPointer { pc in
+            tally.os.events.withUnsafeMutableBufferPointer { oe in
+            tally.os.censored.withUnsafeMutableBufferPointer { oc in
+                nensim_tally_scatter(pfs1, scratch.pps.baseAddress!, censor, fixedCensor, count, inverseWidth, lastCell,
+                                     pe.baseAddress!, pc.baseAddress!, oe.baseAddress!, oc.baseAddress!, nil, nil, nil, nil)
+            } } } }
+            if !lineOneIsPFS1 {
+                tally.startedInFollowUp[0] &+= scatter(&tally.lines[0], start: ls.zeros, end: pfs1, censor: censor, fixed: fixedCensor, n: count)
+            }
+            tally.patients &+= count
+            return
+        }
+        for i in 0..<count {
+            idx[i] = Int32(i)
+            cen[i] = censor?[i] ?? fixedCensor
+        }
+        start.update(repeating: 0, count: count)
+        progression.update(from: pfs1, count: count)
+        pps.update(from: scratch.pps.baseAddress!, count: count)
+        pfs2.update(repeating: .nan, count: count)
+        if economics {
+            segmentStart.update(repeating: 0, count: count)
+            segmentProgression.update(from: pfs1, count: count)
+        }
+        /// Line k's spans of the m slots into its tally (and records).
+        func countLine(_ k: Int, slots m: Int) {
+            if k > 0 || !lineOneIsPFS1 {
+                tally.startedInFollowUp[k] &+= scatter(&tally.lines[k], start: start, end: progression, censor: cen, fixed: 0, n: m)
+            }
+            guard let records else { return }
+            for j in 0..<m {
+                let patient = first + Int(idx[j]), c = cen[j]
+                records.lineStart[k * records.n + patient] = start[j]
+                guard start[j] < c else { continue }
+                records.lineTime[k * records.n + patient] = min(progression[j], c) - start[j]
+                records.lineEvent[k * records.n + patient] = progression[j] <= c
+            }
+        }
+        countLine(0, slots: count)
+        var m = count
+        for k in 1..<max(lineCount, 1) {
+            // Who dies before line k + 1 (X < gap), who starts it after the gap.
+            // Branch-free: each patient's death and lines reached are written here and
+            // overwritten on a later line if it goes on; slot `next` is written always and
+            // kept when the patient goes on.
+            var next = 0
+            for j in 0..<m {
+                let i = Int(idx[j]), p = progression[j], x = pps[j]
+                death[i] = p + x
+                reached[i] = Int32(k)
+                idx[next] = idx[j]; cen[next] = cen[j]
+                start[next] = p + gap
+                next &+= x < gap ? 0 : 1
+            }
+            m = next
+            guard m > 0 else { break }
+            let line = lines[k]
+            tally.reached[k] &+= m
+            // The line's four words and times at each patient's own counter.
+            let calls = ls.calls, w0 = ls.w0, w1 = ls.w1, w2 = ls.w2, w3 = ls.w3
+            let offset = UInt64(laterOffset[k]), share = UInt64(laterCalls)
+            for j in 0..<m { calls[j] = laterBase &+ UInt64(idx[j]) &* share &+ offset }
+            nensim_philox4x32_10_at(stream.key0, stream.key1, calls, stream.block0, stream.block1, m, w0, w1, w2, w3)
+            tally.responseTiers[k].withUnsafeMutableBufferPointer { tiers in
+                line.draw(count: m, words: w0, w1, w2, w3, tierOf: ls.tier, rank: ls.rank, pfs: ls.time, pps: pps, tiers: tiers)
+            }
+            // Binary outcomes: four to a call after the line's first.
+            let thresholds = line.binaryThresholds
+            if !thresholds.isEmpty {
+                tally.binaryOutcomes[k].withUnsafeMutableBufferPointer { hits in
+                    for group in 0..<((thresholds.count + 3) / 4) {
+                        for j in 0..<m { calls[j] = laterBase &+ UInt64(idx[j]) &* share &+ offset &+ 1 &+ UInt64(group) }
+                        nensim_philox4x32_10_at(stream.key0, stream.key1, calls, stream.block0, stream.block1, m, w0, w1, w2, w3)
+                        for (q, word) in [w0, w1, w2, w3].enumerated() where 4 * group + q < thresholds.count {
+                            let t = thresholds[4 * group + q]
+                            var n = 0
+                            for j in 0..<m { n &+= UInt64(word[j]) < t ? 1 : 0 }
+                            hits[4 * group + q] &+= n
+                        }
+                    }
+                }
+            }
+            let time = ls.time
+            for j in 0..<m { progression[j] = start[j] + time[j] }
+            if k == 1 { for j in 0..<m { pfs2[Int(idx[j])] = progression[j] } }
+            if economics {
+                for j in 0..<m {
+                    let i = Int(idx[j])
+                    segmentStart[k * ls.capacity + i] = start[j]
+                    segmentProgression[k * ls.capacity + i] = progression[j]
+                }
+            }
+            countLine(k, slots: m)
+        }
+        // After the last line's progression (or line 1's on a one-line pathway): death at P + X.
+        for j in 0..<m {
+            let i = Int(idx[j])
+            death[i] = progression[j] + pps[j]
+            reached[i] = Int32(lineCount)
+        }
+        for i in 0..<count where pfs2[i].isNaN { pfs2[i] = death[i] }
+        if economics, let accruals, let v = values?.values.baseAddress {
+            // Row layout: line j's quantity q at v[(j·6 + q)·count + i]; the total at j = lines.
+            let quantities = AccruedQuantity.allCases.count
+            values!.clear(rows: (lineCount + 1) * quantities * count)
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: quantities) { o in
+                let o = o.baseAddress!
+                for i in 0..<count {
+                    let last = Int(reached[i]) - 1
+                    for j in 0...last {
+                        let end = j < last ? segmentStart[(j + 1) * ls.capacity + i] : death[i]
+                        accruals[j].accrueSegment(start: segmentStart[j * ls.capacity + i], progression: segmentProgression[j * ls.capacity + i],
+                                                  end: end, death: death[i], into: o)
                         for q in 0..<quantities {
                             v[(j * quantities + q) * count + i] = o[q]
                             v[(lineCount * quantities + q) * count + i] += o[q]
@@ -309,42 +403,72 @@ struct PathwayKernel: Sendable {
                     }
                 }
             }
-            let times = (pfs1, pfs2, death)
-            let p1 = min(times.0, c), p2 = min(times.1, c), o = min(times.2, c)
-            let e1 = times.0 <= c, e2 = times.1 <= c, eo = times.2 <= c
-            if e1 { tally.pfs1.events[cell(p1)] &+= 1 } else { tally.pfs1.censored[cell(p1)] &+= 1 }
-            if e2 { tally.pfs2.events[cell(p2)] &+= 1 } else { tally.pfs2.censored[cell(p2)] &+= 1 }
-            if eo { tally.os.events[cell(o)] &+= 1 } else { tally.os.censored[cell(o)] &+= 1 }
-            if let records {
-                records.times[3 * patient] = p1; records.times[3 * patient + 1] = p2; records.times[3 * patient + 2] = o
-                records.events[3 * patient] = e1; records.events[3 * patient + 1] = e2; records.events[3 * patient + 2] = eo
-                records.reached[patient] = k + 1
-                records.tier[patient] = tier1[i]
-            }
-        }
-        if accruals != nil, let v = values?.values.baseAddress {
             if tally.economics == nil { tally.economics = PathwayEconomicTally(lines: lineCount) }
             for j in 0..<lineCount { tally.economics!.lines[j].add(values: v + j * quantities * count, count: count) }
             tally.economics!.total.add(values: v + lineCount * quantities * count, count: count)
         }
+        // PFS1, PFS2 and OS from time 0, every patient counted.
+        _ = scatter(&tally.pfs1, start: nil, end: pfs1, censor: censor, fixed: fixedCensor, n: count)
+        if !pfs2IsOS { _ = scatter(&tally.pfs2, start: nil, end: pfs2, censor: censor, fixed: fixedCensor, n: count) }
+        _ = scatter(&tally.os, start: nil, end: death, censor: censor, fixed: fixedCensor, n: count)
+        if let records {
+            let tier1 = scratch.tier.baseAddress!
+            for i in 0..<count {
+                let patient = first + i, c = censor?[i] ?? fixedCensor
+                let times = (pfs1[i], pfs2[i], death[i])
+                records.times[3 * patient] = min(times.0, c); records.times[3 * patient + 1] = min(times.1, c)
+                records.times[3 * patient + 2] = min(times.2, c)
+                records.events[3 * patient] = times.0 <= c; records.events[3 * patient + 1] = times.1 <= c
+                records.events[3 * patient + 2] = times.2 <= c
+                records.reached[patient] = Int(reached[i])
+                records.tier[patient] = tier1[i]
+            }
+        }
         tally.patients &+= count
     }
+}
 
-    /// Counts line k (started at `start`, progressing at `end`) against the censoring time.
-    @inline(__always)
-    private func record(line k: Int, start: Double, end: Double, censor c: Double, tally: inout PathwayTally,
-                        records: PathwayRecordSink?, patient: Int) {
-        if let records { records.lineStart[k * records.n + patient] = start }
-        guard start < c else { return }
-        tally.startedInFollowUp[k] &+= 1
-        let event = end <= c
-        let observed = min(end, c) - start
-        let cellIndex = min(Int(observed * inverseWidth), lastCell)
-        if event { tally.lines[k].events[cellIndex] &+= 1 } else { tally.lines[k].censored[cellIndex] &+= 1 }
-        if let records {
-            records.lineTime[k * records.n + patient] = observed
-            records.lineEvent[k * records.n + patient] = event
-        }
+/// One worker's arrays for a pathway block beyond the kernel's (allocated once, reused):
+/// the slots of the patients still moving through the lines, and per patient its PFS2,
+/// death, lines reached and each line's segment (economics). Plain pointers for the loops.
+final class PathwayScratch {
+    let capacity: Int
+    let lines: Int
+    /// Per slot j (the patient `index[j]` of the block).
+    let index: UnsafeMutablePointer<Int32>
+    let censor, start, progression, pps, time: UnsafeMutablePointer<Double>
+    /// `capacity` zeros (line 1's starts).
+    let zeros: UnsafeMutablePointer<Double>
+    let calls: UnsafeMutablePointer<UInt64>
+    let w0, w1, w2, w3, rank: UnsafeMutablePointer<UInt32>
+    let tier: UnsafeMutablePointer<Int>
+    /// Per patient i of the block.
+    let pfs2, death: UnsafeMutablePointer<Double>
+    let reached: UnsafeMutablePointer<Int32>
+    /// Line k's start and progression for patient i at [k·capacity + i] (lines × capacity).
+    let segmentStart, segmentProgression: UnsafeMutablePointer<Double>
+
+    /// Blocks of up to `capacity` patients on pathways of up to `lines` lines.
+    init(capacity: Int, lines: Int) {
+        let n = max(capacity, 1)
+        self.capacity = n
+        self.lines = lines
+        func doubles(_ k: Int) -> UnsafeMutablePointer<Double> { let p = UnsafeMutablePointer<Double>.allocate(capacity: k); p.initialize(repeating: 0, count: k); return p }
+        func words() -> UnsafeMutablePointer<UInt32> { let p = UnsafeMutablePointer<UInt32>.allocate(capacity: n); p.initialize(repeating: 0, count: n); return p }
+        index = .allocate(capacity: n); index.initialize(repeating: 0, count: n)
+        censor = doubles(n); start = doubles(n); progression = doubles(n); pps = doubles(n); time = doubles(n); zeros = doubles(n)
+        calls = .allocate(capacity: n); calls.initialize(repeating: 0, count: n)
+        w0 = words(); w1 = words(); w2 = words(); w3 = words(); rank = words()
+        tier = .allocate(capacity: n); tier.initialize(repeating: 0, count: n)
+        pfs2 = doubles(n); death = doubles(n)
+        reached = .allocate(capacity: n); reached.initialize(repeating: 0, count: n)
+        segmentStart = doubles(n * max(lines, 1)); segmentProgression = doubles(n * max(lines, 1))
+    }
+
+    deinit {
+        for p in [censor, start, progression, pps, time, zeros, pfs2, death, segmentStart, segmentProgression] { p.deallocate() }
+        for p in [w0, w1, w2, w3, rank] { p.deallocate() }
+        index.deallocate(); calls.deallocate(); tier.deallocate(); reached.deallocate()
     }
 }
 
@@ -380,18 +504,21 @@ public enum PathwayEngine {
         }
         let layouts = kernels.map(\.lines[0].layout)
         // Economics: per worker, room for the values of the longest pathway's lines and total.
-        let valueRows = s.economics == nil ? 0 : (request.pathways.map(\.lines.count).max()! + 1) * AccruedQuantity.allCases.count
+        let maxLines = request.pathways.map(\.lines.count).max() ?? 1
+        let valueRows = s.economics == nil ? 0 : (maxLines + 1) * AccruedQuantity.allCases.count
         let workers = BlockDriver.run(items: items, threads: s.threads,
                                       makeWorker: { _ in (tallies: empty, scratch: KernelScratch(capacity: s.blockSize, layouts: layouts),
+                                                          lines: PathwayScratch(capacity: s.blockSize, lines: maxLines),
                                                           values: valueRows == 0 ? nil : AccrualScratch(capacity: valueRows * s.blockSize)) },
                                       progress: progress) { worker, item, _ in
             let (p, block, first, count) = grid.locate(item)
             let stream = RandomStream(seed: s.seed, arm: kernels[p].streamID, replicate: s.replicate, block: UInt64(block))
             kernels[p].simulate(count: count, stream: stream, tally: &worker.tallies[p], records: sinks?[p], first: first,
-                                scratch: worker.scratch, values: worker.values)
+                                scratch: worker.scratch, lineScratch: worker.lines, values: worker.values)
             return count
         }
-        let total = BlockDriver.merge(workers, empty: empty, tallies: \.tallies, names: request.pathways.map(\.id),
+        let total = BlockDriver.merge(workers, empty: empty, tallies: { w in w.tallies.indices.map { kernels[$0].completed(w.tallies[$0]) } },
+                                      names: request.pathways.map(\.id),
                                       context: "PathwayEngine.run, pathway")
         return PathwayResult(request: request, tallies: total, records: sinks?.map(\.records))
     }
