@@ -202,7 +202,7 @@ let radixDigitPasses = (64 + radixDigitBits - 1) / radixDigitBits
 /// and `scratch` (same length), with the digit histogram of all passes given (`counts`:
 /// passes × 2048, turned into offsets here). Passes on which every key has the same
 /// digit are skipped. Returns the buffer that holds the sorted keys (`keys` or `scratch`).
-/// Used by `SurvivalCounts.init(time:event:)`.
+/// Used by `SurvivalCounts.init(time:event:)` and `TwoGroupWorkspace.sortKeys(count:)`.
 /// - Complexity: O(n) time, no allocation.
 func radixSortKeyRange(_ keys: UnsafeMutableBufferPointer<UInt64>, scratch: UnsafeMutableBufferPointer<UInt64>,
                        counts: UnsafeMutableBufferPointer<UInt32>) -> UnsafeMutableBufferPointer<UInt64> {

@@ -41,8 +41,7 @@ extension TwoGroupWorkspace {
             precondition(Int(stratum[i]) < strata, "TwoGroupWorkspace: stratum[\(i)] = \(stratum[i]) is not below \(strata)")
             order[i] = (time[i].bitPattern & ~mask) | UInt64(stratum[i]) << 2 | UInt64(group[i] | (event[i] ? 2 : 0))
         }
-        var part = UnsafeMutableBufferPointer(rebasing: order[0..<n])
-        part.sort()
+        sortKeys(count: n)
         var built = buildStratifiedRows(count: n, strata: strata, mask: mask, meanAbs: nil)
         if built == nil {
             built = buildStratifiedRows(count: n, strata: strata, mask: mask, meanAbs: Self.meanDistinctTime(order, count: n, mask: mask))
