@@ -42,6 +42,25 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // A three-line pathway beside its three arms run as arms (1 thread, tally mode): the
+    // pathway's patients go through up to three lines (ssa 100 %, prrt ≈ 98 %, everolimus
+    // ≈ 81 %), so its cost per patient-line is the one to set beside an arm's per patient.
+    let lines = ["ssa", "prrt", "everolimus"]
+    let catalogue = try! EvidenceCatalogue.bundled()
+    let lineModels = Dictionary(uniqueKeysWithValues: zip(lines, models(lines)))
+    let sequence = try! Pathway(ids: lines, models: lineModels, catalogue: catalogue, settings: PathwaySettings())
+    Benchmark("pathway ssa>prrt>everolimus × 10⁶ patients, 1 thread") { benchmark in
+        let request = PathwayRequest(pathways: [sequence],
+                                     simulation: SimulationRequest(arms: [], patientsPerArm: 1_000_000, seed: 1, threads: 1, recordLimit: 0))
+        benchmark.startMeasurement()
+        blackHole(PathwayEngine.run(request))
+    }
+    Benchmark("arms ssa, prrt, everolimus × 10⁶ patients, 1 thread") { benchmark in
+        let request = SimulationRequest(arms: models(lines), patientsPerArm: 1_000_000, seed: 1, threads: 1, recordLimit: 0)
+        benchmark.startMeasurement()
+        blackHole(Engine.run(request))
+    }
+
     // The run command's whole pipeline (calibrate, simulate, statistics) for the mission arms.
     Benchmark("run pipeline: six arms × 10⁵ patients, 2 threads") { benchmark in
         for _ in benchmark.scaledIterations {

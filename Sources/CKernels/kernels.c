@@ -104,6 +104,7 @@ static inline void philox_round10(uint32_t key0, uint32_t key1, uint64_t call, u
 // The same integer operations as philox_round10, so the same words.
 typedef uint32_t u32x8 __attribute__((vector_size(32)));
 typedef uint64_t u64x4 __attribute__((vector_size(32)));
+typedef uint64_t u64x8 __attribute__((vector_size(64)));
 
 static inline void mul_hilo8(const u32x8 *x, uint32_t m, u32x8 *hi, u32x8 *lo) {
     const u64x4 mm = (u64x4){m, m, m, m};
@@ -189,8 +190,9 @@ void nensim_philox4x32_10_at(uint32_t key0, uint32_t key1, const uint64_t *restr
                              uint32_t *restrict out2, uint32_t *restrict out3) {
     size_t j = 0;
     for (; j + 8 <= n; j += 8) {
-        u32x8 c0, c1, o0, o1, o2, o3;
-        for (int l = 0; l < 8; l++) { c0[l] = (uint32_t)calls[j + l]; c1[l] = (uint32_t)(calls[j + l] >> 32); }
+        u64x8 c;
+        memcpy(&c, calls + j, 64);
+        u32x8 c0 = __builtin_convertvector(c, u32x8), c1 = __builtin_convertvector(c >> 32, u32x8), o0, o1, o2, o3;
         philox8_counters(key0, key1, &c0, &c1, block0, block1, &o0, &o1, &o2, &o3);
         memcpy(out0 + j, &o0, 32); memcpy(out1 + j, &o1, 32); memcpy(out2 + j, &o2, 32); memcpy(out3 + j, &o3, 32);
     }

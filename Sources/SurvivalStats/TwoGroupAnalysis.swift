@@ -217,12 +217,11 @@ public final class TwoGroupWorkspace {
                 if !tied { close(); cut = t }
                 last = t
             }
-            switch key & 3 {
-            case 0: c0 += 1
-            case 1: c1 += 1
-            case 2: d0 += 1
-            default: d1 += 1
-            }
+            // The record's (group, event) code counted without a branch (the codes come
+            // in no predictable order).
+            let code = key & 3
+            c0 += code == 0 ? 1 : 0; c1 += code == 1 ? 1 : 0
+            d0 += code == 2 ? 1 : 0; d1 += code == 3 ? 1 : 0
         }
         close()
         return (rows, e0, e1)

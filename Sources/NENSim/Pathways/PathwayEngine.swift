@@ -325,26 +325,14 @@ struct PathwayKernel: Sendable {
         var m = count
         for k in 1..<max(lineCount, 1) {
             // Who dies before line k + 1 (X < gap), who starts it after the gap.
-            // Branch-free: each patient's death and lines reached are written here and
-            // overwritten on a later line if it goes on; slot `next` is written always and
-            // kept when the patient goes on.
-            var next = 0
-            for j in 0..<m {
-                let i = Int(idx[j]), p = progression[j], x = pps[j]
-                death[i] = p + x
-                reached[i] = Int32(k)
-                idx[next] = idx[j]; cen[next] = cen[j]
-                start[next] = p + gap
-                next &+= x < gap ? 0 : 1
-            }
-            m = next
+            m = PathwayScratch.compact(slots: m, gap: gap, line: k, ls)
             guard m > 0 else { break }
             let line = lines[k]
             tally.reached[k] &+= m
             // The line's four words and times at each patient's own counter.
             let calls = ls.calls, w0 = ls.w0, w1 = ls.w1, w2 = ls.w2, w3 = ls.w3
             let offset = UInt64(laterOffset[k]), share = UInt64(laterCalls)
-            for j in 0..<m { calls[j] = laterBase &+ UInt64(idx[j]) &* share &+ offset }
+            PathwayScratch.counters(slots: m, base: laterBase &+ offset, share: share, idx, into: calls)
             nensim_philox4x32_10_at(stream.key0, stream.key1, calls, stream.block0, stream.block1, m, w0, w1, w2, w3)
             tally.responseTiers[k].withUnsafeMutableBufferPointer { tiers in
                 line.draw(count: m, words: w0, w1, w2, w3, tierOf: ls.tier, rank: ls.rank, pfs: ls.time, pps: pps, tiers: tiers)
@@ -354,7 +342,7 @@ struct PathwayKernel: Sendable {
             if !thresholds.isEmpty {
                 tally.binaryOutcomes[k].withUnsafeMutableBufferPointer { hits in
                     for group in 0..<((thresholds.count + 3) / 4) {
-                        for j in 0..<m { calls[j] = laterBase &+ UInt64(idx[j]) &* share &+ offset &+ 1 &+ UInt64(group) }
+                        PathwayScratch.counters(slots: m, base: laterBase &+ offset &+ 1 &+ UInt64(group), share: share, idx, into: calls)
                         nensim_philox4x32_10_at(stream.key0, stream.key1, calls, stream.block0, stream.block1, m, w0, w1, w2, w3)
                         for (q, word) in [w0, w1, w2, w3].enumerated() where 4 * group + q < thresholds.count {
                             let t = thresholds[4 * group + q]
@@ -432,6 +420,35 @@ struct PathwayKernel: Sendable {
 /// the slots of the patients still moving through the lines, and per patient its PFS2,
 /// death, lines reached and each line's segment (economics). Plain pointers for the loops.
 final class PathwayScratch {
+    /// Keeps, in order, the slots 0 ..< m whose patient goes on to line k + 1 (0-based k:
+    /// post-progression time ≥ gap, or not below it), each with its censoring time and
+    /// the line's start (progression + gap); returns how many. Every patient's death
+    /// (progression + post-progression time) and lines reached (k) are written here and
+    /// overwritten on a later line if it goes on. Branch-free: slot `next` is written
+    /// always and kept only when the patient goes on. (A function of its own, so that its
+    /// pointers stay in registers.)
+    @inline(never)
+    static func compact(slots m: Int, gap: Double, line k: Int, _ ls: PathwayScratch) -> Int {
+        let idx = ls.index, cen = ls.censor, start = ls.start, progression = ls.progression, pps = ls.pps
+        let death = ls.death, reached = ls.reached, lines = Int32(k)
+        var next = 0
+        for j in 0..<m {
+            let i = Int(idx[j]), p = progression[j], x = pps[j]
+            death[i] = p + x
+            reached[i] = lines
+            idx[next] = idx[j]; cen[next] = cen[j]
+            start[next] = p + gap
+            next &+= x < gap ? 0 : 1
+        }
+        return next
+    }
+
+    /// calls[j] = base + idx[j]·share for the m slots: each patient's Philox counter.
+    @inline(never)
+    static func counters(slots m: Int, base: UInt64, share: UInt64, _ idx: UnsafePointer<Int32>, into calls: UnsafeMutablePointer<UInt64>) {
+        for j in 0..<m { calls[j] = base &+ UInt64(idx[j]) &* share }
+    }
+
     let capacity: Int
     let lines: Int
     /// Per slot j (the patient `index[j]` of the block).

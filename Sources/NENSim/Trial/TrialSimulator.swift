@@ -352,18 +352,25 @@ struct ReplicateWorker {
         let b = d.ratio.blockSize
         let ne = d.ratio.experimentalPerBlock
         if d.strata != nil { return enrolStratified() }
-        var next = n + 1
-        var j = 0
-        while j < n {
-            for k in 0..<b { block[k] = k < ne ? 1 : 0 }
-            // Fisher–Yates: position k takes one of the remaining k + 1 labels.
-            for k in stride(from: b - 1, to: 0, by: -1) {
-                let pick = min(Int(RandomStream.uniform32(allocationWords[next]) * Double(k + 1)), k)
-                next += 1
-                block.swapAt(k, pick)
+        // Through pointers: no uniqueness check of the arrays per pick.
+        block.withUnsafeMutableBufferPointer { block in
+            allocationWords.withUnsafeBufferPointer { words in
+                allocation.withUnsafeMutableBufferPointer { allocation in
+                    var next = n + 1
+                    var j = 0
+                    while j < n {
+                        for k in 0..<b { block[k] = k < ne ? 1 : 0 }
+                        // Fisher–Yates: position k takes one of the remaining k + 1 labels.
+                        for k in stride(from: b - 1, to: 0, by: -1) {
+                            let pick = min(Int(RandomStream.uniform32(words[next]) * Double(k + 1)), k)
+                            next += 1
+                            block.swapAt(k, pick)
+                        }
+                        for k in 0..<min(b, n - j) { allocation[j + k] = block[k] }
+                        j += b
+                    }
+                }
             }
-            for k in 0..<min(b, n - j) { allocation[j + k] = block[k] }
-            j += b
         }
     }
 
