@@ -222,11 +222,8 @@ struct KernelTests {
     /// censoring, and writes the same observed times and flags for records.
     @Test func tallyScatterCountsWhereThePatientLoopDid() {
         let n = 1500, cells = 40, width = 0.25, last = cells - 1
-        var state: UInt64 = 7
-        func next() -> Double {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Double(state >> 11) * 0x1p-53
-        }
+        var uniforms = TestUniforms(seed: 7)
+        func next() -> Double { uniforms.next() }
         var pfs = (0..<n).map { _ in next() * 12 }, pps = (0..<n).map { _ in next() * 6 }
         var censor = (0..<n).map { _ in next() * 11 }
         for i in stride(from: 0, to: n, by: 7) { pfs[i] = censor[i] }                 // PFS tie
@@ -287,11 +284,8 @@ struct KernelTests {
     /// start, as the kernel's contract asks.)
     @Test func spanTallyCountsWhereTheLineLoopDid() {
         let n = 1300, cells = 30, width = 0.5, last = cells - 1
-        var state: UInt64 = 11
-        func next() -> Double {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Double(state >> 11) * 0x1p-53
-        }
+        var uniforms = TestUniforms(seed: 11)
+        func next() -> Double { uniforms.next() }
         var start = (0..<n).map { _ in next() * 8 }
         var end = start.map { $0 + next() * 10 }
         var censor = (0..<n).map { _ in next() * 14 }
@@ -324,5 +318,16 @@ struct KernelTests {
                 if fromZero { #expect(counted == n) }
             }
         }
+    }
+}
+
+/// Uniforms on [0, 1) from a 64-bit LCG (Knuth's MMIX constants), 53 bits each: test data
+/// that does not depend on the engine's generator.
+struct TestUniforms {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> Double {
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return Double(state >> 11) * 0x1p-53
     }
 }
