@@ -178,10 +178,10 @@ let radixDigitRadix = 1 << radixDigitBits
 let radixDigitPasses = (64 + radixDigitBits - 1) / radixDigitBits
 
 /// Adds `key`'s digits to the histogram of every pass (`c`: passes × 2048).
-@inline(__always) func radixDigitHistogram(_ key: UInt64, _ c: UnsafeMutableBufferPointer<Int>) {
+@inline(__always) func radixDigitHistogram<Count: FixedWidthInteger>(_ key: UInt64, _ c: UnsafeMutableBufferPointer<Count>) {
     var key = key
     for p in 0..<radixDigitPasses {
-        c[p * radixDigitRadix + Int(key & UInt64(radixDigitRadix - 1))] += 1
+        c[p &* radixDigitRadix &+ Int(key & UInt64(radixDigitRadix - 1))] &+= 1
         key >>= UInt64(radixDigitBits)
     }
 }

@@ -170,14 +170,7 @@ public final class TwoGroupWorkspace {
         }
         let counts = digitCounts
         counts.update(repeating: 0)
-        let mask = UInt64(radixDigitRadix - 1)
-        for i in 0..<n {
-            var k = order[i]
-            for p in 0..<radixDigitPasses {
-                counts[p &* radixDigitRadix &+ Int(k & mask)] &+= 1
-                k >>= UInt64(radixDigitBits)
-            }
-        }
+        for i in 0..<n { radixDigitHistogram(order[i], counts) }
         let keys = UnsafeMutableBufferPointer(rebasing: order[0..<n])
         let sorted = radixSortKeyRange(keys, scratch: UnsafeMutableBufferPointer(rebasing: orderScratch[0..<n]), counts: counts)
         if sorted.baseAddress != keys.baseAddress { _ = keys.update(fromContentsOf: sorted) }

@@ -261,6 +261,7 @@ struct PathwayKernel: Sendable {
             }
         }
         tally.reached[0] &+= count
+        if let records { (records.tier.baseAddress! + first).update(from: scratch.tier.baseAddress!, count: count) }
         let laterBase = UInt64(l1.layout.calls(patients: count))
         let censor = l1.censoring.isRandom ? UnsafePointer(scratch.censor.baseAddress!) : nil
         let fixedCensor = l1.censoring.fixed, inverseWidth = inverseWidth, lastCell = lastCell
@@ -290,7 +291,8 @@ struct PathwayKernel: Sendable {
                                      pe.baseAddress!, pc.baseAddress!, oe.baseAddress!, oc.baseAddress!, nil, nil, nil, nil)
             } } } }
             if !lineOneIsPFS1 {
-                tally.startedInFollowUp[0] &+= scatter(&tally.lines[0], start: ls.zeros, end: pfs1, censor: censor, fixed: fixedCensor, n: count)
+                start.update(repeating: 0, count: count)
+                tally.startedInFollowUp[0] &+= scatter(&tally.lines[0], start: start, end: pfs1, censor: censor, fixed: fixedCensor, n: count)
             }
             tally.patients &+= count
             return
@@ -329,13 +331,16 @@ struct PathwayKernel: Sendable {
             guard m > 0 else { break }
             let line = lines[k]
             tally.reached[k] &+= m
-            // The line's four words and times at each patient's own counter.
-            let calls = ls.calls, w0 = ls.w0, w1 = ls.w1, w2 = ls.w2, w3 = ls.w3
+            // The line's four words and times at each patient's own counter (in the
+            // kernel's word buffers, free once line 1 is drawn).
+            let calls = ls.calls
+            let w0 = scratch.w0.baseAddress!, w1 = scratch.w1.baseAddress!, w2 = scratch.w2.baseAddress!, w3 = scratch.w3.baseAddress!
             let offset = UInt64(laterOffset[k]), share = UInt64(laterCalls)
             PathwayScratch.counters(slots: m, base: laterBase &+ offset, share: share, idx, into: calls)
             nensim_philox4x32_10_at(stream.key0, stream.key1, calls, stream.block0, stream.block1, m, w0, w1, w2, w3)
             tally.responseTiers[k].withUnsafeMutableBufferPointer { tiers in
-                line.draw(count: m, words: w0, w1, w2, w3, tierOf: ls.tier, rank: ls.rank, pfs: ls.time, pps: pps, tiers: tiers)
+                line.draw(count: m, words: w0, w1, w2, w3, tierOf: scratch.tier.baseAddress!, rank: scratch.rank.baseAddress!,
+                          pfs: ls.time, pps: pps, tiers: tiers)
             }
             // Binary outcomes: four to a call after the line's first.
             let thresholds = line.binaryThresholds
@@ -400,7 +405,6 @@ struct PathwayKernel: Sendable {
         if !pfs2IsOS { _ = scatter(&tally.pfs2, start: nil, end: pfs2, censor: censor, fixed: fixedCensor, n: count) }
         _ = scatter(&tally.os, start: nil, end: death, censor: censor, fixed: fixedCensor, n: count)
         if let records {
-            let tier1 = scratch.tier.baseAddress!
             for i in 0..<count {
                 let patient = first + i, c = censor?[i] ?? fixedCensor
                 let times = (pfs1[i], pfs2[i], death[i])
@@ -409,16 +413,16 @@ struct PathwayKernel: Sendable {
                 records.events[3 * patient] = times.0 <= c; records.events[3 * patient + 1] = times.1 <= c
                 records.events[3 * patient + 2] = times.2 <= c
                 records.reached[patient] = Int(reached[i])
-                records.tier[patient] = tier1[i]
             }
         }
         tally.patients &+= count
     }
 }
 
-/// One worker's arrays for a pathway block beyond the kernel's (allocated once, reused):
-/// the slots of the patients still moving through the lines, and per patient its PFS2,
-/// death, lines reached and each line's segment (economics). Plain pointers for the loops.
+/// One worker's arrays for a pathway block beyond the kernel's (allocated once, reused;
+/// the later lines' words, ranks and tiers use the `KernelScratch`'s, free once line 1 is
+/// drawn): the slots of the patients still moving through the lines, and per patient its
+/// PFS2, death, lines reached and each line's segment (economics). Plain pointers for the loops.
 final class PathwayScratch {
     /// Keeps, in order, the slots 0 ..< m whose patient goes on to line k + 1 (0-based k:
     /// post-progression time ≥ gap, or not below it), each with its censoring time and
@@ -454,11 +458,7 @@ final class PathwayScratch {
     /// Per slot j (the patient `index[j]` of the block).
     let index: UnsafeMutablePointer<Int32>
     let censor, start, progression, pps, time: UnsafeMutablePointer<Double>
-    /// `capacity` zeros (line 1's starts).
-    let zeros: UnsafeMutablePointer<Double>
     let calls: UnsafeMutablePointer<UInt64>
-    let w0, w1, w2, w3, rank: UnsafeMutablePointer<UInt32>
-    let tier: UnsafeMutablePointer<Int>
     /// Per patient i of the block.
     let pfs2, death: UnsafeMutablePointer<Double>
     let reached: UnsafeMutablePointer<Int32>
@@ -471,21 +471,17 @@ final class PathwayScratch {
         self.capacity = n
         self.lines = lines
         func doubles(_ k: Int) -> UnsafeMutablePointer<Double> { let p = UnsafeMutablePointer<Double>.allocate(capacity: k); p.initialize(repeating: 0, count: k); return p }
-        func words() -> UnsafeMutablePointer<UInt32> { let p = UnsafeMutablePointer<UInt32>.allocate(capacity: n); p.initialize(repeating: 0, count: n); return p }
         index = .allocate(capacity: n); index.initialize(repeating: 0, count: n)
-        censor = doubles(n); start = doubles(n); progression = doubles(n); pps = doubles(n); time = doubles(n); zeros = doubles(n)
+        censor = doubles(n); start = doubles(n); progression = doubles(n); pps = doubles(n); time = doubles(n)
         calls = .allocate(capacity: n); calls.initialize(repeating: 0, count: n)
-        w0 = words(); w1 = words(); w2 = words(); w3 = words(); rank = words()
-        tier = .allocate(capacity: n); tier.initialize(repeating: 0, count: n)
         pfs2 = doubles(n); death = doubles(n)
         reached = .allocate(capacity: n); reached.initialize(repeating: 0, count: n)
         segmentStart = doubles(n * max(lines, 1)); segmentProgression = doubles(n * max(lines, 1))
     }
 
     deinit {
-        for p in [censor, start, progression, pps, time, zeros, pfs2, death, segmentStart, segmentProgression] { p.deallocate() }
-        for p in [w0, w1, w2, w3, rank] { p.deallocate() }
-        index.deallocate(); calls.deallocate(); tier.deallocate(); reached.deallocate()
+        for p in [censor, start, progression, pps, time, pfs2, death, segmentStart, segmentProgression] { p.deallocate() }
+        index.deallocate(); calls.deallocate(); reached.deallocate()
     }
 }
 
