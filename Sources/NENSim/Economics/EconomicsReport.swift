@@ -290,16 +290,21 @@ public enum PartitionedSurvivalModel {
         evaluate(a, pfs: { model.pfsSurvival(at: $0) }, os: { model.osSurvival(at: $0) })
     }
 
-    /// With PFS and OS curves given as functions of months.
+    /// With PFS and OS curves given as functions of months. The curves are evaluated
+    /// once per node of the rule the three sides (discounted costs, discounted outcomes,
+    /// undiscounted) share; each side weights them by its own discount.
     public static func evaluate(_ a: CostAccrual, pfs: (Double) -> Double, os: (Double) -> Double) -> Values {
         let h = a.horizon
         let drugEnd = min(a.drugMax, h)
         let breaks = a.cycleMonths + a.disutilities.map(\.months)
+        let cuts = a.drugPerMonth > 0 && drugEnd < h ? [drugEnd] : []
+        let rule = PartitionedSurvival.Rule(from: 0, to: h, breakpoints: breaks + cuts)
+        let pfsAt = rule.times.map(pfs), osAt = rule.times.map(os)
         func side(_ d: Discounting?) -> (cost: Double, qaly: Double, ly: Double, crossing: Double) {
             let k = (d?.delta ?? 0) / 12
             let w: (Double) -> Double = { k == 0 ? 1 : exp(-k * $0) }
-            let cuts = a.drugPerMonth > 0 && drugEnd < h ? [drugEnd] : []
-            let occ = PartitionedSurvival.occupancy(pfs: pfs, os: os, horizon: h, weight: w, cuts: cuts, breakpoints: breaks)
+            let weight = rule.times.map(w)
+            let occ = PartitionedSurvival.occupancy(rule, pfs: pfsAt, os: osAt, weight: weight, cuts: cuts)
             let pfAll = occ.progressionFree[0]
             let pfDrug = cuts.isEmpty ? pfAll : occ.progressionFree[1]
             var cost = a.startCost + a.pfCost * pfAll + a.pdCost * occ.progressed + a.drugPerMonth * pfDrug
@@ -307,8 +312,19 @@ public enum PartitionedSurvivalModel {
             // ∫_0^H f_OS(t) w(t) dt = 1 − S_OS(H) w(H) − k ∫_0^H S_OS w (by parts).
             cost += a.terminalCost * (1 - os(h) * w(h) - k * occ.alive)
             var qaly = (a.pfUtility * pfAll + a.pdUtility * occ.progressed) / 12
+            var aliveAt: [Double]?   // S_OS w at the nodes, made for the first disutility
             for d in a.disutilities where d.weight != 0 {
-                qaly -= d.weight * PartitionedSurvival.integrate(from: 0, to: min(d.months, h), breakpoints: breaks) { os($0) * w($0) } / 12
+                let to = min(d.months, h)
+                // On the shared nodes when its rule's segments are the shared rule's up to
+                // `to` (no cut inside (0, to)): the same sum; otherwise on its own rule.
+                let integral: Double
+                if to > 0, let e = rule.end(at: to), !cuts.contains(where: { $0 > 0 && $0 < to }) {
+                    if aliveAt == nil { aliveAt = (0..<osAt.count).map { osAt[$0] * weight[$0] } }
+                    integral = rule.integral(aliveAt!, toEnd: e)
+                } else {
+                    integral = PartitionedSurvival.integrate(from: 0, to: to, breakpoints: breaks) { os($0) * w($0) }
+                }
+                qaly -= d.weight * integral / 12
             }
             return (cost, qaly, occ.alive / 12, occ.largestCrossing)
         }

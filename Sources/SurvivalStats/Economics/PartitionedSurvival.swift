@@ -30,35 +30,95 @@ public enum PartitionedSurvival {
     /// ∫_a^b f(t) dt by the rule above, `breakpoints` (any order, outside [a, b] ignored)
     /// starting new panels so that kinks of f sit on panel ends.
     public static func integrate(from a: Double, to b: Double, breakpoints: [Double] = [], _ f: (Double) -> Double) -> Double {
-        guard b > a else { return 0 }
-        let cuts = ([a, b] + breakpoints.filter { $0 > a && $0 < b }).sorted()
-        var total = 0.0
-        for (lo, hi) in zip(cuts, cuts.dropFirst()) where hi > lo {
-            let panels = max(1, Int((hi - lo).rounded(.up)))
-            let width = (hi - lo) / Double(panels)
-            for p in 0..<panels {
-                let mid = lo + (Double(p) + 0.5) * width, half = width / 2
-                var s = 0.0
-                for k in 0..<8 { s += weights[k] * (f(mid - half * nodes[k]) + f(mid + half * nodes[k])) }
-                total += s * half
+        let rule = Rule(from: a, to: b, breakpoints: breakpoints)
+        return rule.integral(rule.times.map(f))
+    }
+
+    /// The rule's nodes over [a, b] with breakpoints, in `integrate`'s order — panel by
+    /// panel, each panel's 16 nodes as pairs (mid − half·xₖ, mid + half·xₖ), k = 0…7 — so
+    /// that integrands sharing the nodes evaluate the curves once per node, and integrals
+    /// over [a, e] for an end e of a segment are the running sum at e: the same sums, in
+    /// the same order, as `integrate` over [a, e] (whose segments are the same).
+    public struct Rule: Sendable {
+        /// The segment ends, ascending: a, the breakpoints inside (a, b), b.
+        public let ends: [Double]
+        /// The node times, 16 a panel.
+        public let times: [Double]
+        /// Each panel's half width.
+        let halves: [Double]
+        /// `panelsUpTo[e]`: the panels of the segments before end `e`.
+        let panelsUpTo: [Int]
+
+        public init(from a: Double, to b: Double, breakpoints: [Double] = []) {
+            guard b > a else { ends = []; times = []; halves = []; panelsUpTo = []; return }
+            let cuts = ([a, b] + breakpoints.filter { $0 > a && $0 < b }).sorted()
+            var ends = [cuts[0]], times: [Double] = [], halves: [Double] = [], upTo = [0]
+            for (lo, hi) in zip(cuts, cuts.dropFirst()) where hi > lo {
+                let panels = max(1, Int((hi - lo).rounded(.up)))
+                let width = (hi - lo) / Double(panels)
+                for p in 0..<panels {
+                    let mid = lo + (Double(p) + 0.5) * width, half = width / 2
+                    for k in 0..<8 { times.append(mid - half * nodes[k]); times.append(mid + half * nodes[k]) }
+                    halves.append(half)
+                }
+                ends.append(hi); upTo.append(halves.count)
             }
+            self.ends = ends; self.times = times; self.halves = halves; self.panelsUpTo = upTo
         }
-        return total
+
+        /// The index of `t` among `ends`, if it is one.
+        public func end(at t: Double) -> Int? { ends.firstIndex(of: t) }
+
+        /// ∫ over [a, ends[e]] (the whole range by default) of the integrand whose values
+        /// at `times` are `values`.
+        public func integral(_ values: [Double], toEnd e: Int? = nil) -> Double {
+            precondition(values.count == times.count, "Rule.integral: \(values.count) values for \(times.count) nodes")
+            let last = e.map { panelsUpTo[$0] } ?? halves.count
+            var total = 0.0
+            values.withUnsafeBufferPointer { f in
+                for p in 0..<last {
+                    var s = 0.0
+                    for k in 0..<8 { s += weights[k] * (f[16 * p + 2 * k] + f[16 * p + 2 * k + 1]) }
+                    total += s * halves[p]
+                }
+            }
+            return total
+        }
     }
 
     /// Occupancy integrals over [0, H] with weight `weight(t)` (e.g. a discount factor).
     /// `cuts`: months b at which ∫_0^b S_PFS w is also wanted (a maximum treatment duration).
     public static func occupancy(pfs: (Double) -> Double, os: (Double) -> Double, horizon: Double,
                                  weight: (Double) -> Double, cuts: [Double] = [], breakpoints: [Double] = []) -> Occupancy {
+        let rule = Rule(from: 0, to: horizon, breakpoints: breakpoints + cuts)
+        return occupancy(rule, pfs: rule.times.map(pfs), os: rule.times.map(os), weight: rule.times.map(weight), cuts: cuts)
+    }
+
+    /// The same integrals on a rule over [0, H] whose breakpoints include `cuts`, from the
+    /// curves' and the weight's values at its nodes (so that several weights share one
+    /// evaluation of the curves).
+    public static func occupancy(_ rule: Rule, pfs: [Double], os: [Double], weight: [Double], cuts: [Double] = []) -> Occupancy {
+        let n = rule.times.count
+        precondition(pfs.count == n && os.count == n && weight.count == n, "occupancy: values for \(n) nodes needed")
         var crossing = 0.0
-        let bp = breakpoints + cuts
-        let pd = integrate(from: 0, to: horizon, breakpoints: bp) { t in
-            let d = os(t) - pfs(t)
+        var progressed = [Double](repeating: 0, count: n), alive = progressed, free = progressed
+        for i in 0..<n {
+            let d = os[i] - pfs[i]
             if d < 0 { crossing = max(crossing, -d) }
-            return max(0, d) * weight(t)
+            progressed[i] = max(0, d) * weight[i]
+            alive[i] = os[i] * weight[i]
+            free[i] = pfs[i] * weight[i]
         }
-        let alive = integrate(from: 0, to: horizon, breakpoints: bp) { os($0) * weight($0) }
-        let pf = ([horizon] + cuts).map { b in integrate(from: 0, to: min(b, horizon), breakpoints: bp) { pfs($0) * weight($0) } }
-        return Occupancy(progressionFree: pf, progressed: pd, alive: alive, crossed: crossing > 1e-12, largestCrossing: crossing)
+        let horizon = rule.ends.last ?? 0
+        let pf = ([horizon] + cuts).map { b -> Double in
+            let to = min(b, horizon)
+            guard to > 0, let e = rule.end(at: to) else {
+                precondition(!(to > 0), "occupancy: cut \(b) is not a breakpoint of the rule")
+                return 0
+            }
+            return rule.integral(free, toEnd: e)
+        }
+        return Occupancy(progressionFree: pf, progressed: rule.integral(progressed), alive: rule.integral(alive),
+                         crossed: crossing > 1e-12, largestCrossing: crossing)
     }
 }
