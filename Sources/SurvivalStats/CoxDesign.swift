@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// The records of one Cox fit, sorted and standardised once so that every
@@ -375,86 +376,86 @@ struct CoxDesign: Sendable {
             _ = walk(meanAbs: sumAbs / Double(distinct))
         }
         keys = []; code = []
-        let ascending = slotCounts
-        slotCounts = []   // held once, so the final step reverses it in place
-        self.init(levelValues: values, ascendingSlots: consume ascending, blocks: blocks, rows: n)
-    }
-
-    /// The level form of a two-valued covariate from the time-fixed tables of its two
-    /// groups (analyze's Kaplan–Meier tables): the same blocks, counts and arithmetic as
-    /// `init?(levelsOf:…)` on the records the tables were made from, so the fit has the
-    /// same bits without sorting the records again (docs/PERFORMANCE.md, "analyze").
-    ///
-    /// Contract: `tables[l]` holds the records whose covariate is `values[l]` (level l, in
-    /// the order `init?(levelsOf:…)` would find the values: the first record's first);
-    /// the tables are time-fixed together (`SurvivalCounts.timeFixed`), right-censored
-    /// (no `entered`, no `riskSet`), their counts non-negative integers adding up to
-    /// fewer than 2³² records in all; `values` are distinct and finite.
-    /// - Complexity: O(m₀ + m₁) in the tables' rows; 16 bytes a block.
-    init(levelTables tables: [SurvivalCounts], values: [Double]) {
-        precondition(tables.count == 2 && values.count == 2 && values[0] != values[1], "two tables, two values")
-        let width = 4
-        let t0 = tables[0], t1 = tables[1]
-        let m0 = t0.time.count, m1 = t1.time.count
-        // 1. The union of the tables' times, ascending, as the records' walk in
-        //    `init?(levelsOf:)` meets the fixed times: one block per time with records;
-        //    a block without deaths merged into the one before it (the next earlier
-        //    time), the first excepted. Block r from the end is written at slot r.
-        let capacity = m0 + m1
-        var slots = [UInt32](unsafeUninitializedCapacity: capacity * width) { _, c in c = capacity * width }
-        var blocks = 0, records = 0.0
-        slots.withUnsafeMutableBufferPointer { slots in
-            var i = 0, j = 0, row = -width, deathsInBlock = false
-            func closeBlock() {
-                guard blocks > 1, !deathsInBlock else { return }
-                slots[row - width + 2] &+= slots[row + 2]; slots[row - width + 3] &+= slots[row + 3]
-                row -= width; blocks -= 1
-            }
-            while i < m0 || j < m1 {
-                let a = i < m0 ? t0.time[i] : .infinity, b = j < m1 ? t1.time[j] : .infinity
-                let time = min(a, b)
-                var e0 = 0.0, c0 = 0.0, e1 = 0.0, c1 = 0.0
-                if a == time { e0 = t0.events[i]; c0 = t0.censored[i]; i += 1 }
-                if b == time { e1 = t1.events[j]; c1 = t1.censored[j]; j += 1 }
-                guard e0 + c0 + e1 + c1 > 0 else { continue }
-                if blocks > 0 { closeBlock() }
-                blocks += 1; row += width
-                slots[row] = UInt32(e0); slots[row + 1] = UInt32(e1); slots[row + 2] = UInt32(c0); slots[row + 3] = UInt32(c1)
-                deathsInBlock = e0 + e1 > 0
-                records += e0 + c0 + e1 + c1
-            }
-            if blocks > 0 { closeBlock() }
-        }
-        self.init(levelValues: values, ascendingSlots: consume slots, blocks: blocks, rows: Int(records))
-    }
-
-    /// The level form's last step, shared by its two sources. `ascendingSlots` holds the
-    /// blocks found walking ascending, block r from the end at row r (2L counts a row),
-    /// then unused rows: they are reversed in place into descending time order
-    /// (`levelBlockCounts`) and the unused rows dropped (their pages were never touched;
-    /// no copy of the counts). Then each level's deaths and patients, and the centring
-    /// and scaling of the values (as the record form's).
-    private init(levelValues values: [Double], ascendingSlots: consuming [UInt32], blocks: Int, rows n: Int) {
-        let levelCount = values.count, width = 2 * levelCount
-        var blockCounts = ascendingSlots
-        blockCounts.withUnsafeMutableBufferPointer { slots in
+        // Block r from the end is at row r: reversed in place into descending time order,
+        // the unused rows dropped (their pages were never touched; no copy of the counts).
+        var levelDeaths = [Double](repeating: 0, count: levelCount)
+        var levelPatients = [Double](repeating: 0, count: levelCount)
+        slotCounts.withUnsafeMutableBufferPointer { slots in
             var lo = 0, hi = blocks - 1
             while lo < hi {
                 for k in 0..<width { slots.swapAt(lo * width + k, hi * width + k) }
                 lo += 1; hi -= 1
             }
-        }
-        blockCounts.removeLast(blockCounts.count - blocks * width)
-        var levelDeaths = [Double](repeating: 0, count: levelCount)
-        var levelPatients = [Double](repeating: 0, count: levelCount)
-        blockCounts.withUnsafeBufferPointer { counts in
             for b in 0..<blocks {
                 for l in 0..<levelCount {
-                    let e = Int(counts[b * width + l]), c = Int(counts[b * width + levelCount + l])
+                    let e = Int(slots[b * width + l]), c = Int(slots[b * width + levelCount + l])
                     levelDeaths[l] += Double(e); levelPatients[l] += Double(e + c)
                 }
             }
         }
+        slotCounts.removeLast(slotCounts.count - blocks * width)
+        let descending = slotCounts
+        slotCounts = []
+        self.init(levelValues: values, descendingCounts: consume descending, blocks: blocks, rows: n,
+                  levelDeaths: levelDeaths, levelPatients: levelPatients)
+    }
+
+    /// The level form of a two-valued covariate from the tables of its two groups
+    /// (analyze's Kaplan–Meier tables, a run's arms): the same blocks, counts and
+    /// arithmetic as `init?(levelsOf:…)` on the records the tables were made from, so the
+    /// fit has the same bits without sorting the records again (docs/PERFORMANCE.md,
+    /// "analyze").
+    ///
+    /// Contract: `tables[l]` holds the records whose covariate is `values[l]` (level l, in
+    /// the order `init?(levelsOf:…)` would find the values: the first record's first);
+    /// the tables are time-fixed together (`SurvivalCounts.timeFixed`), or `moving` holds
+    /// the times that fix moves (`SurvivalCounts.movedTimes` of the tables, ascending),
+    /// applied here in the same walk; right-censored (no `entered`, no `riskSet`), their
+    /// counts non-negative integers adding up to fewer than 2³² records in all; `values`
+    /// are distinct and finite.
+    /// - Complexity: one walk over the tables' m₀ + m₁ rows; 16 bytes a block.
+    init(levelTables tables: [SurvivalCounts], values: [Double], moving moved: [(time: Double, to: Double)] = []) {
+        precondition(tables.count == 2 && values.count == 2 && values[0] != values[1], "two tables, two values")
+        let width = 4
+        let m0 = tables[0].time.count, m1 = tables[1].time.count
+        // The union of the tables' (fixed) times walked descending, rows of one fixed
+        // time summed: one block per time with records, in the design's order (latest
+        // first). A time without deaths joins the block of the next earlier time — its
+        // censored patients are at risk exactly at that block's later deaths — except
+        // the earliest time's, which is a block of its own: so only the last block can
+        // be without deaths (`init?(levelsOf:)`'s rule). One walk in C
+        // (`nensim_cox_level_blocks`, CKernels).
+        precondition(m0 > 0 && m1 > 0, "CoxDesign(levelTables:): a table without rows")
+        let capacity = m0 + m1
+        var slots = [UInt32](unsafeUninitializedCapacity: capacity * width) { _, c in c = capacity * width }
+        var sums = [UInt64](repeating: 0, count: 4)
+        let moves = moved.flatMap { [$0.time, $0.to] }
+        let blocks = Int(slots.withUnsafeMutableBufferPointer { out in
+            tables[0].time.withUnsafeBufferPointer { t0 in tables[0].events.withUnsafeBufferPointer { e0 in
+            tables[0].censored.withUnsafeBufferPointer { c0 in
+            tables[1].time.withUnsafeBufferPointer { t1 in tables[1].events.withUnsafeBufferPointer { e1 in
+            tables[1].censored.withUnsafeBufferPointer { c1 in
+            moves.withUnsafeBufferPointer { mv in sums.withUnsafeMutableBufferPointer { sp in
+                nensim_cox_level_blocks(t0.baseAddress, e0.baseAddress, c0.baseAddress, Int64(m0),
+                                        t1.baseAddress, e1.baseAddress, c1.baseAddress, Int64(m1),
+                                        mv.baseAddress, Int64(moved.count), out.baseAddress, sp.baseAddress)
+            }}}}}}}}
+        })
+        let (deaths0, censored0, deaths1, censored1) = (sums[0], sums[1], sums[2], sums[3])
+        slots.removeLast(slots.count - blocks * width)
+        let records = deaths0 + deaths1 + censored0 + censored1
+        self.init(levelValues: values, descendingCounts: consume slots, blocks: blocks, rows: Int(records),
+                  levelDeaths: [Double(deaths0), Double(deaths1)],
+                  levelPatients: [Double(deaths0 + censored0), Double(deaths1 + censored1)])
+    }
+
+    /// The level form's last step, shared by its two sources: `descendingCounts` holds
+    /// the blocks in descending time order (2L counts a block, `levelBlockCounts`), and
+    /// each level's deaths and patients; then the centring and scaling of the values (as
+    /// the record form's).
+    private init(levelValues values: [Double], descendingCounts blockCounts: consuming [UInt32], blocks: Int, rows n: Int,
+                 levelDeaths: [Double], levelPatients: [Double]) {
+        let levelCount = values.count
         let patients = Double(n)
         var deaths = 0.0
         for l in 0..<levelCount { deaths += levelDeaths[l] }

@@ -189,30 +189,46 @@ public enum CoxPH {
     ///
     /// - Parameters:
     ///   - tables: the two groups' tables, time-fixed together (`SurvivalCounts.timeFixed`,
-    ///     R's `aeqSurv` over both, as `coxph` fixes the whole data set), right-censored and
-    ///     unweighted (integer counts, no `entered`, no `riskSet`), each with records.
+    ///     R's `aeqSurv` over both, as `coxph` fixes the whole data set) unless
+    ///     `fixingTimes`, right-censored and unweighted (integer counts, no `entered`, no
+    ///     `riskSet`), each with records.
     ///   - firstRecordGroup: the group (0 or 1) of the records' first record: the record
     ///     fit meets the covariate's values in that order, which fixes its order of additions.
+    ///   - fixingTimes: the tables are not yet time-fixed together: the fit fixes them
+    ///     itself, in its walk over their rows — the same fit as on
+    ///     `SurvivalCounts.timeFixed(tables)`, without the fixed tables.
     /// - Complexity: O(m) in the tables' rows to build; then O(blocks) per iteration.
     public static func fitTwoGroups(tables: [SurvivalCounts], firstRecordGroup: Int, ties: CoxTies = .efron,
-                                    confidenceLevel: Double = 0.95) throws -> CoxFit {
+                                    confidenceLevel: Double = 0.95, fixingTimes: Bool = false) throws -> CoxFit {
         guard tables.count == 2, firstRecordGroup == 0 || firstRecordGroup == 1 else {
             throw CoxError.invalidInput("need two groups' tables and the first record's group (0 or 1), got \(tables.count) tables, group \(firstRecordGroup)")
         }
         var total = 0.0
         for (g, t) in tables.enumerated() {
             guard t.entered == nil, t.riskSet == nil else { throw CoxError.invalidInput("group \(g): a table with delayed entry; the two-group fit takes right-censored tables") }
-            var records = 0.0
-            for k in t.time.indices {
-                let e = t.events[k], c = t.censored[k]
-                guard !(e >= 0x1p32), !(c >= 0x1p32) else {
-                    throw CoxError.invalidInput("group \(g), row \(k): \(e) events, \(c) censored: the two-group fit counts fewer than 2³² records")
+            // The first row that is not a finite time with integer counts, if any.
+            let (records, bad) = t.time.withUnsafeBufferPointer { tp in
+                t.events.withUnsafeBufferPointer { ep in
+                    t.censored.withUnsafeBufferPointer { cp in
+                        var records = 0.0
+                        for k in 0..<tp.count {
+                            let e = ep[k], c = cp[k]
+                            // Integers by truncation (a conversion, not a libm call), NaN,
+                            // negatives and 2³² or more refused first.
+                            guard e >= 0, c >= 0, e < 0x1p32, c < 0x1p32, tp[k].isFinite,
+                                  Double(UInt32(e)) == e, Double(UInt32(c)) == c else { return (records, k) }
+                            records += e + c
+                        }
+                        return (records, -1)
+                    }
                 }
-                // Integers by truncation (a conversion, not a libm call), NaN and negatives refused first.
-                guard t.time[k].isFinite, e >= 0, c >= 0, Double(UInt32(e)) == e, Double(UInt32(c)) == c else {
-                    throw CoxError.invalidInput("group \(g), row \(k): time \(t.time[k]), \(e) events, \(c) censored: need a finite time and integer counts")
+            }
+            if bad >= 0 {
+                let e = t.events[bad], c = t.censored[bad]
+                if e >= 0x1p32 || c >= 0x1p32 {
+                    throw CoxError.invalidInput("group \(g), row \(bad): \(e) events, \(c) censored: the two-group fit counts fewer than 2³² records")
                 }
-                records += e + c
+                throw CoxError.invalidInput("group \(g), row \(bad): time \(t.time[bad]), \(e) events, \(c) censored: need a finite time and integer counts")
             }
             guard records > 0 else { throw CoxError.invalidInput("group \(g) has no records") }
             total += records
@@ -220,7 +236,8 @@ public enum CoxPH {
         guard total < Double(UInt32.max) else { throw CoxError.invalidInput("\(total) records: the two-group fit counts fewer than 2³² records") }
         let other = 1 - firstRecordGroup
         let design = CoxDesign(levelTables: [tables[firstRecordGroup], tables[other]],
-                               values: [Double(firstRecordGroup), Double(other)])
+                               values: [Double(firstRecordGroup), Double(other)],
+                               moving: fixingTimes ? SurvivalCounts.movedTimes(tables) : [])
         return try fit(design: design, ties: ties, confidenceLevel: confidenceLevel,
                        maxIterations: 20, tolerance: 1e-9, initial: nil)
     }

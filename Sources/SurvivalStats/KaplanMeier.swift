@@ -191,17 +191,22 @@ public enum KaplanMeier {
         precondition(confidenceLevel > 0 && confidenceLevel < 1, "KaplanMeier.fit: confidenceLevel must be in (0, 1), is \(confidenceLevel)")
         let m = data.time.count
         let nRisk = data.atRisk
-        var surv = [Double](repeating: 0, count: m)
         var se = [Double](repeating: 0, count: m)
-        var km = 1.0, greenwood = 0.0
-        for i in 0..<m {
-            let d = data.events[i], n = nRisk[i]
-            if d > 0 {
-                km *= (n - d) / n
-                greenwood += d / (n * (n - d))
-            }
-            surv[i] = km
-            se[i] = greenwood.squareRoot()
+        let surv = [Double](unsafeUninitializedCapacity: m) { sp, filled in
+            data.events.withUnsafeBufferPointer { events in nRisk.withUnsafeBufferPointer { risk in
+            se.withUnsafeMutableBufferPointer { sep in
+                var km = 1.0, greenwood = 0.0
+                for i in 0..<m {
+                    let d = events[i], n = risk[i]
+                    if d > 0 {
+                        km *= (n - d) / n
+                        greenwood += d / (n * (n - d))
+                    }
+                    sp[i] = km
+                    sep[i] = greenwood.squareRoot()
+                }
+            }}}
+            filled = m
         }
         let z = Distributions.normalQuantile(1 - (1 - confidenceLevel) / 2)
         var lower = [Double](repeating: limits ? 0 : .nan, count: m)

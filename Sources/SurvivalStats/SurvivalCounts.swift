@@ -223,26 +223,26 @@ public struct SurvivalCounts: Sendable, Equatable {
     }
 
     /// R's time fix on a table's rows (`TimeFix`): rows whose times tie are merged
-    /// into the row of the chain's smallest time.
+    /// into the row of the chain's smallest time. The rows are distinct times, so one
+    /// scan (`SurvivalCounts.movedTimes` of the one table: the mean of `TimeFix.fix`, the
+    /// same sum, and the gaps that can tie) finds the moves — usually none — and only
+    /// then are the rows compacted, in place.
     static func mergeNearTies(_ t: inout [Double], _ d: inout [Double], _ c: inout [Double]) {
-        if t.count > 1 {
-            var cut = [Double](repeating: 0, count: t.count)
-            let moved = t.withUnsafeBufferPointer { tp in
-                cut.withUnsafeMutableBufferPointer { cp in TimeFix.fix(sorted: tp, descending: false, into: cp) }
-            }
-            if moved {
-                // Rows whose times tie are merged into the row of the chain's smallest time.
-                var w = 0
-                for i in 0..<t.count {
-                    if w > 0 && cut[i] == t[w - 1] {
-                        d[w - 1] += d[i]; c[w - 1] += c[i]
-                    } else {
-                        t[w] = cut[i]; d[w] = d[i]; c[w] = c[i]; w += 1
-                    }
-                }
-                t.removeLast(t.count - w); d.removeLast(d.count - w); c.removeLast(c.count - w)
+        guard t.count > 1 else { return }
+        let moved = movedTimes(of: [t])
+        guard !moved.isEmpty else { return }
+        var w = 0, k = 0
+        for i in 0..<t.count {
+            let ti = t[i]
+            while k < moved.count && moved[k].time < ti { k += 1 }
+            let to = k < moved.count && moved[k].time == ti ? moved[k].to : ti
+            if w > 0 && t[w - 1] == to {
+                d[w - 1] += d[i]; c[w - 1] += c[i]
+            } else {
+                t[w] = to; d[w] = d[i]; c[w] = c[i]; w += 1
             }
         }
+        t.removeLast(t.count - w); d.removeLast(d.count - w); c.removeLast(c.count - w)
     }
 
     /// From a regular grid, e.g. integer counts tallied by a Monte Carlo run: cell `k`
@@ -273,9 +273,13 @@ public struct SurvivalCounts: Sendable, Equatable {
 
     /// Σ (events + censored).
     var countedTotal: Double {
-        var s = 0.0
-        for i in time.indices { s += events[i] + censored[i] }
-        return s
+        events.withUnsafeBufferPointer { e in
+            censored.withUnsafeBufferPointer { c in
+                var s = 0.0
+                for i in 0..<Swift.min(e.count, c.count) { s += e[i] + c[i] }
+                return s
+            }
+        }
     }
 
     /// Number at risk at the start: `entered` if given, else Σ (events + censored).
@@ -291,12 +295,18 @@ public struct SurvivalCounts: Sendable, Equatable {
     public var atRisk: [Double] {
         if let riskSet { return riskSet }
         let beyond = entered.map { $0 - countedTotal } ?? 0
-        var n = 0.0
-        var out = [Double](repeating: 0, count: time.count)
-        for i in time.indices.reversed() {
-            n += events[i] + censored[i]
-            out[i] = n + beyond
+        let m = time.count
+        return [Double](unsafeUninitializedCapacity: m) { out, filled in
+            events.withUnsafeBufferPointer { e in
+                censored.withUnsafeBufferPointer { c in
+                    var n = 0.0
+                    for i in stride(from: m - 1, through: 0, by: -1) {
+                        n += e[i] + c[i]
+                        out[i] = n + beyond
+                    }
+                }
+            }
+            filled = m
         }
-        return out
     }
 }

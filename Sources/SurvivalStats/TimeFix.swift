@@ -1,3 +1,4 @@
+import CKernels
 /// R's time fix — `aeqSurv`, the `timefix = TRUE` default of `survfit`, `survdiff` and
 /// `coxph` — the one tie policy of this module (docs/STATISTICS.md, "Tied times").
 ///
@@ -111,61 +112,71 @@ extension SurvivalCounts {
     }
 
     /// The times that move under R's time fix over all the tables' times, ascending,
-    /// each with the time it moves to.
-    private static func movedTimes(_ tables: [SurvivalCounts]) -> [(time: Double, to: Double)] {
-        // Two walks over the pooled distinct times in ascending order (a merge of the
-        // tables' times for k ≤ 4 tables, else a sorted copy): the first sums |y| for the
-        // mean; the second decides each gap with it, each tied time moving to its
-        // chain's smallest time: `TimeFix.fix`'s rule. Only the times that move are
-        // held (usually few), not every gap that could tie before the mean is known.
-        var pooled: [Double] = []
-        if tables.count > 4 {
-            pooled = tables.flatMap(\.time).sorted()
+    /// each with the time it moves to (`TimeFix.fix`'s rule over the pooled distinct
+    /// times; `CoxPH.fitTwoGroups(tables:…fixingTimes: true)` applies them itself).
+    /// - Complexity: one walk over the pooled distinct times (a merge for k ≤ 4 tables).
+    static func movedTimes(_ tables: [SurvivalCounts]) -> [(time: Double, to: Double)] {
+        movedTimes(of: tables.map(\.time))
+    }
+
+    /// `movedTimes(_:)` of tables with these times (each strictly increasing).
+    static func movedTimes(of times: [[Double]]) -> [(time: Double, to: Double)] {
+        // One walk over the pooled distinct times in ascending order (a merge of the
+        // tables' times for k ≤ 4 tables, else a sorted copy) sums |y| for the mean and
+        // keeps the gaps that could tie whatever the mean: dy ≤ tol·max(1, max|y|) (the
+        // mean of the distinct |y| is at most the largest; the margin covers the
+        // rounding of a sum of < 2³² terms). Usually a handful. They are then decided
+        // with the mean, in order, each tied time moving to its chain's smallest time:
+        // `TimeFix.fix`'s rule, with the same sum and the same divisions, so the same moves.
+        var maxAbs = 0.0
+        for t in times where !t.isEmpty { maxAbs = Swift.max(maxAbs, abs(t[0]), abs(t[t.count - 1])) }
+        let bound = TimeFix.tolerance * Swift.max(1, maxAbs) * (1 + 1e-6)
+        // Up to four tables merged in the walk (`nensim_pooled_gaps`, CKernels), more from a sorted copy.
+        var pooled = times
+        if times.count > 4 {
+            var all = times.flatMap { $0 }.sorted()
             var w = 0
-            for v in pooled where w == 0 || pooled[w - 1] != v { pooled[w] = v; w += 1 }
-            pooled.removeLast(pooled.count - w)
+            for v in all where w == 0 || all[w - 1] != v { all[w] = v; w += 1 }
+            all.removeLast(all.count - w)
+            pooled = [all]
         }
-        // One walk, generic over its visit so that the visit is inlined into the loop:
-        // two tables (two arms, the common case) by a branch-free merge, up to four by a
-        // k-way merge, more from the sorted copy.
-        @inline(__always) func walk<Visit: PooledTimeVisit>(_ visit: inout Visit) {
-            if tables.count == 2 {
-                tables[0].time.withUnsafeBufferPointer { a in
-                    tables[1].time.withUnsafeBufferPointer { b in
-                        var i = 0, j = 0
-                        while i < a.count || j < b.count {
-                            let x = i < a.count ? a[i] : .infinity, y = j < b.count ? b[j] : .infinity
-                            let v = x < y ? x : y
-                            // Both ends advance without a branch (the arms interleave at random).
-                            i &+= x == v ? 1 : 0
-                            j &+= y == v ? 1 : 0
-                            visit.visit(v)
-                        }
+        var sumAbs = 0.0, distinct: Int64 = 0
+        var candidates = [Double](repeating: 0, count: 2 * 16)
+        while true {
+            let capacity = candidates.count / 2
+            let found = Int(withPointers(pooled) { pointers in
+                pooled.map { Int64($0.count) }.withUnsafeBufferPointer { counts in
+                    candidates.withUnsafeMutableBufferPointer { c in
+                        nensim_pooled_gaps(pointers.baseAddress, counts.baseAddress, Int64(pooled.count), bound,
+                                           &sumAbs, &distinct, c.baseAddress, Int64(capacity))
                     }
                 }
-            } else if tables.count <= 4 {
-                let k = tables.count
-                var at = [Int](repeating: 0, count: k)
-                while true {
-                    var next = Double.infinity, any = false
-                    for g in 0..<k where at[g] < tables[g].time.count {
-                        let v = tables[g].time[at[g]]
-                        if !any || v < next { next = v; any = true }
-                    }
-                    guard any else { break }
-                    for g in 0..<k where at[g] < tables[g].time.count && tables[g].time[at[g]] == next { at[g] += 1 }
-                    visit.visit(next)
-                }
-            } else {
-                for v in pooled { visit.visit(v) }
-            }
+            })
+            if found <= capacity { candidates.removeLast(2 * (capacity - found)); break }
+            candidates = [Double](repeating: 0, count: 2 * found)
         }
-        var sums = MeanOfDistinct()
-        walk(&sums)
-        guard sums.distinct > 1 else { return [] }
-        var gaps = TiedGaps(meanAbs: sums.sumAbs / Double(sums.distinct))
-        walk(&gaps)
-        return gaps.moved
+        // The candidate gaps decided with the mean, in ascending order: each tied time
+        // with its chain's smallest time (the previous time's own, if it moved).
+        guard distinct > 1, !candidates.isEmpty else { return [] }
+        let meanAbs = sumAbs / Double(distinct)
+        var out: [(time: Double, to: Double)] = []
+        for g in 0..<(candidates.count / 2) {
+            let v = candidates[2 * g], last = candidates[2 * g + 1]
+            guard TimeFix.ties(v - last, meanAbs: meanAbs) else { continue }
+            let to = out.last.map { $0.time == last ? $0.to : last } ?? last
+            out.append((v, to))
+        }
+        return out
+    }
+
+    /// `body` with a pointer to each array's elements (valid only inside it).
+    private static func withPointers<R>(_ arrays: [[Double]], _ body: (UnsafeBufferPointer<UnsafePointer<Double>?>) -> R) -> R {
+        func go(_ g: Int, _ acc: inout [UnsafePointer<Double>?]) -> R {
+            if g == arrays.count { return acc.withUnsafeBufferPointer(body) }
+            return arrays[g].withUnsafeBufferPointer { p in acc.append(p.baseAddress); return go(g + 1, &acc) }
+        }
+        var acc: [UnsafePointer<Double>?] = []
+        return go(0, &acc)
     }
 
     /// The tables with each time of `moved` (ascending) moved to its `to` and the rows
@@ -204,33 +215,5 @@ extension SurvivalCounts {
             tables[g] = SurvivalCounts(time: time, events: events, censored: censored, entered: entered)
         }
         return tables
-    }
-}
-
-/// A visit of each pooled distinct time, in ascending order (`SurvivalCounts.timeFixed`).
-protocol PooledTimeVisit {
-    mutating func visit(_ v: Double)
-}
-
-/// Σ |y| and the count of the distinct times: the mean of `TimeFix`'s rule.
-struct MeanOfDistinct: PooledTimeVisit {
-    var sumAbs = 0.0, distinct = 0
-    @inline(__always) mutating func visit(_ v: Double) { sumAbs += abs(v); distinct += 1 }
-}
-
-/// The times that move under `TimeFix`'s rule with the mean known, each to its chain's
-/// smallest time (the previous time's own, if it moved).
-struct TiedGaps: PooledTimeVisit {
-    let meanAbs: Double
-    var moved: [(time: Double, to: Double)] = []
-    var last = Double.nan, first = true
-    init(meanAbs: Double) { self.meanAbs = meanAbs }
-    @inline(__always) mutating func visit(_ v: Double) {
-        if !first && TimeFix.ties(v - last, meanAbs: meanAbs) {
-            let to = moved.last.map { $0.time == last ? $0.to : last } ?? last
-            moved.append((v, to))
-        }
-        first = false
-        last = v
     }
 }

@@ -28,4 +28,28 @@ typedef struct {
 /// - Returns: the index of the block it stopped at (`blocks` when done).
 int64_t nensim_cox_two_levels_run(const uint32_t *counts, int64_t first, int64_t blocks, nensim_cox_two_levels *s);
 
+/// One walk over the distinct values of the union of `k` ascending arrays of finite
+/// times (`tables[g]` has `counts[g]` strictly increasing values), ascending, for R's
+/// time fix (SurvivalStats' `SurvivalCounts.movedTimes`): Σ |v| summed in that order
+/// into `*sum_abs`, the number of distinct values into `*distinct`, and each gap no
+/// larger than `bound` — value v and the one before it — as a pair into `candidates`
+/// (room for `capacity` pairs). Two arrays by a branch-free merge, more by a k-way one.
+/// - Returns: the number of such gaps (more than `capacity`: call again with room).
+int64_t nensim_pooled_gaps(const double *const *tables, const int64_t *counts, int64_t k, double bound,
+                           double *sum_abs, int64_t *distinct, double *candidates, int64_t capacity);
+
+/// The blocks of the Cox level form of two groups (SurvivalStats' `CoxDesign(levelTables:
+/// values:moving:)`) from their tables — times strictly increasing, events and censored
+/// non-negative integer counts, m0, m1 ≥ 1 rows, fewer than 2³² records in all — with
+/// the `n_moved` moves of R's time fix (`moved`: pairs (time, to), ascending) applied:
+/// the union of the fixed times walked descending, rows of one fixed time summed, one
+/// block per time with records; a time without deaths joins the block of the next
+/// earlier time, except the earliest time's. `out`: room for 4 (m0 + m1) counts (deaths
+/// of group 0, of group 1, censored of group 0, of group 1 per block, latest first);
+/// `sums`: deaths and censored of group 0, then of group 1.
+/// - Returns: the number of blocks.
+int64_t nensim_cox_level_blocks(const double *t0, const double *e0, const double *c0, int64_t m0,
+                                const double *t1, const double *e1, const double *c1, int64_t m1,
+                                const double *moved, int64_t n_moved, uint32_t *out, uint64_t *sums);
+
 #endif

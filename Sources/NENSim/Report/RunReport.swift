@@ -172,14 +172,15 @@ public enum Reporter {
 
     /// The two-group Cox model (Efron ties) of `arm` against `ref`: the fit on the records
     /// the two tables hold, as R's `coxph(Surv(time, status) ~ arm)` on them, made from the
-    /// tables — time-fixed together, as `coxph` fixes the pooled data — in O(rows) per
-    /// iteration, without sorting the records again (`CoxPH.fitTwoGroups`). The level form
+    /// tables — time-fixed together in the fit's one walk over their rows, as `coxph` fixes
+    /// the pooled data — in O(rows) per iteration, without sorting the records again
+    /// (`CoxPH.fitTwoGroups(…fixingTimes: true)`). The level form
     /// it uses counts records in 32 bits, so at 2³² records or more (merged shards) the
     /// same model is fitted with the tables' counts as case weights (`CoxPH.fitGroups`),
     /// which agrees with it to rounding (docs/STATISTICS-COX.md).
     static func hazardRatioFit(_ ref: SurvivalCounts, _ arm: SurvivalCounts) throws -> CoxFit {
         if ref.total + arm.total < Double(UInt32.max) {
-            return try CoxPH.fitTwoGroups(tables: SurvivalCounts.timeFixed([ref, arm]), firstRecordGroup: 0)
+            return try CoxPH.fitTwoGroups(tables: [ref, arm], firstRecordGroup: 0, fixingTimes: true)
         }
         return try CoxPH.fitGroups(times: [ref.time, arm.time], events: [ref.events, arm.events],
                                    censored: [ref.censored, arm.censored])
