@@ -138,58 +138,111 @@ int64_t nensim_pooled_gaps(const double *const *tables, const int64_t *counts, i
 }
 
 CLONES
-int64_t nensim_cox_level_blocks(const double *t0, const double *e0, const double *c0, int64_t m0,
-                                const double *t1, const double *e1, const double *c1, int64_t m1,
-                                const double *moved, int64_t n_moved, uint32_t *out, uint64_t *sums) {
-    int64_t i = m0 - 1, j = m1 - 1, k = n_moved - 1, blocks = 0;
+int64_t nensim_cox_pooled_rows(const double *t0, const double *e0, const double *c0, int64_t m0,
+                               const double *t1, const double *e1, const double *c1, int64_t m1,
+                               double bound, uint32_t *rows, double *sum_abs,
+                               double *candidates, int64_t *candidate_rows, int64_t capacity, int64_t *found) {
+    const int64_t top = m0 + m1 - 1;
+    int64_t i = 0, j = 0, r = 0, gaps = 0;
+    double sum = 0, last = 0;
+    while (i < m0 || j < m1) {
+        double x = i < m0 ? t0[i] : INFINITY, y = j < m1 ? t1[j] : INFINITY;
+        double v = x < y ? x : y;
+        // Both tables' rows at v, without a branch (a table that is done reads its last
+        // row, masked).
+        int a = x == v, b = y == v;
+        int64_t ia = i < m0 ? i : m0 - 1, jb = j < m1 ? j : m1 - 1;
+        // Loaded either way and masked (a branch on a or b would be mispredicted: the
+        // groups interleave at random).
+        uint32_t ma = 0u - (uint32_t)a, mb = 0u - (uint32_t)b;
+        uint32_t ea = (uint32_t)e0[ia], ca = (uint32_t)c0[ia], eb = (uint32_t)e1[jb], cb = (uint32_t)c1[jb];
+        uint32_t *o = rows + 4 * (top - r);
+        o[0] = ea & ma;
+        o[1] = eb & mb;
+        o[2] = ca & ma;
+        o[3] = cb & mb;
+        if (r > 0 && v - last <= bound) {
+            if (gaps < capacity) { candidates[2 * gaps] = v; candidates[2 * gaps + 1] = last; candidate_rows[gaps] = r; }
+            gaps++;
+        }
+        sum += fabs(v);
+        last = v;
+        r++;
+        i += a;
+        j += b;
+    }
+    *sum_abs = sum;
+    *found = gaps;
+    return r;
+}
+
+CLONES
+int64_t nensim_cox_rows_blocks(uint32_t *rows, int64_t n_rows, int64_t capacity,
+                               const int64_t *joined, int64_t n_joined, uint64_t *sums) {
+    const uint32_t *row = rows + 4 * (capacity - n_rows);
+    int64_t k = n_joined - 1, blocks = 0;
     uint64_t d0 = 0, d1 = 0, x0 = 0, x1 = 0;
-    // The row being summed (its fixed time, counts); the censorings carried from later
-    // times without deaths.
-    double row_time = NAN;
     uint32_t rd0 = 0, rd1 = 0, rc0 = 0, rc1 = 0, carry0 = 0, carry1 = 0;
     int carrying = 0;
-    // A row with records: a block when it has deaths (with the carried censorings),
-    // else carried to the next earlier row. Written either way; kept only with deaths
-    // (the slot is below the rows walked, so within `out`).
-#define CLOSE_ROW do { \
-        if ((rd0 | rd1 | rc0 | rc1) != 0) { \
-            d0 += rd0; d1 += rd1; x0 += rc0; x1 += rc1; \
-            int death = (rd0 | rd1) != 0; \
-            uint32_t *o = out + 4 * blocks; \
-            o[0] = rd0; o[1] = rd1; o[2] = rc0 + carry0; o[3] = rc1 + carry1; \
-            blocks += death; \
-            carry0 = death ? 0 : carry0 + rc0; carry1 = death ? 0 : carry1 + rc1; \
-            carrying = !death; \
-        } \
-    } while (0)
-    while (i >= 0 || j >= 0) {
-        double x = i >= 0 ? t0[i] : -INFINITY, y = j >= 0 ? t1[j] : -INFINITY;
-        double v = x > y ? x : y;
-        double fixed = v;
-        if (k >= 0) {
-            while (k >= 0 && moved[2 * k] > v) k--;
-            if (k >= 0 && moved[2 * k] == v) fixed = moved[2 * k + 1];
+    // Rows latest first (row q is the pooled row n_rows − 1 − q). A row joined to the
+    // one before it adds to the sums and waits; any other closes them: a block when
+    // they have deaths (with the censorings carried), else carried to the next earlier
+    // row. Block b is written over row slot b, which was read before (b ≤ q).
+    for (int64_t q = 0; q < n_rows; q++) {
+        const int64_t r = n_rows - 1 - q;
+        const uint32_t *v = row + 4 * q;
+        rd0 += v[0]; rd1 += v[1]; rc0 += v[2]; rc1 += v[3];
+        if (k >= 0 && joined[k] == r) { k--; continue; }
+        if ((rd0 | rd1 | rc0 | rc1) != 0) {
+            d0 += rd0; d1 += rd1; x0 += rc0; x1 += rc1;
+            int death = (rd0 | rd1) != 0;
+            uint32_t *o = rows + 4 * blocks;
+            uint32_t o2 = rc0 + carry0, o3 = rc1 + carry1;
+            o[0] = rd0; o[1] = rd1; o[2] = o2; o[3] = o3;
+            blocks += death;
+            carry0 = death ? 0 : o2; carry1 = death ? 0 : o3;
+            carrying = !death;
         }
-        if (fixed != row_time) {
-            CLOSE_ROW;
-            row_time = fixed; rd0 = 0; rd1 = 0; rc0 = 0; rc1 = 0;
-        }
-        // Both tables' rows at v, without a branch (rows of a table that is done read
-        // its first row, masked).
-        int a = x == v, b = y == v;
-        int64_t ia = i >= 0 ? i : 0, jb = j >= 0 ? j : 0;
-        uint32_t ea = (uint32_t)e0[ia], ca = (uint32_t)c0[ia], eb = (uint32_t)e1[jb], cb = (uint32_t)c1[jb];
-        rd0 += a ? ea : 0; rc0 += a ? ca : 0;
-        rd1 += b ? eb : 0; rc1 += b ? cb : 0;
-        i -= a; j -= b;
+        rd0 = 0; rd1 = 0; rc0 = 0; rc1 = 0;
     }
-    CLOSE_ROW;
     if (carrying) {
-        uint32_t *o = out + 4 * blocks;
+        uint32_t *o = rows + 4 * blocks;
         o[0] = 0; o[1] = 0; o[2] = carry0; o[3] = carry1;
         blocks++;
     }
-#undef CLOSE_ROW
     sums[0] = d0; sums[1] = x0; sums[2] = d1; sums[3] = x1;
     return blocks;
+}
+
+CLONES
+int64_t nensim_table_rows(const uint64_t *ev, int64_t ne, const uint64_t *ce, int64_t nc,
+                          double *time, double *events, double *censored) {
+    // One key a step, from whichever array has the smaller head (events first on a
+    // tie); a new row when the key changes. The current row's counts are kept in
+    // registers and its slot rewritten each step, so no step waits on a load.
+    int64_t i = 0, k = 0, m = 0, de = 0, dc = 0;
+    uint64_t last = 0;
+    const int64_t n = ne + nc;
+    for (int64_t s = 0; s < n; s++) {
+        uint64_t x = i < ne ? ev[i] : UINT64_MAX, y = k < nc ? ce[k] : UINT64_MAX;
+        int from_events = x <= y;
+        uint64_t v = from_events ? x : y;
+        i += from_events;
+        k += !from_events;
+        int fresh = (m == 0) | (v != last);
+        m += fresh;
+        last = v;
+        de = (fresh ? 0 : de) + from_events;
+        dc = (fresh ? 0 : dc) + !from_events;
+        if (time) {
+            // radixValue: the key's double.
+            uint64_t bits = (v >> 63) ? v & ~(1ULL << 63) : ~v;
+            double t;
+            memcpy(&t, &bits, 8);
+            time[m - 1] = t;
+            events[m - 1] = (double)de;
+            censored[m - 1] = (double)dc;
+        }
+    }
+    return m;
 }

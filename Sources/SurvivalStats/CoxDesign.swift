@@ -408,38 +408,55 @@ struct CoxDesign: Sendable {
     ///
     /// Contract: `tables[l]` holds the records whose covariate is `values[l]` (level l, in
     /// the order `init?(levelsOf:…)` would find the values: the first record's first);
-    /// the tables are time-fixed together (`SurvivalCounts.timeFixed`), or `moving` holds
-    /// the times that fix moves (`SurvivalCounts.movedTimes` of the tables, ascending),
-    /// applied here in the same walk; right-censored (no `entered`, no `riskSet`), their
-    /// counts non-negative integers adding up to fewer than 2³² records in all; `values`
-    /// are distinct and finite.
-    /// - Complexity: one walk over the tables' m₀ + m₁ rows; 16 bytes a block.
-    init(levelTables tables: [SurvivalCounts], values: [Double], moving moved: [(time: Double, to: Double)] = []) {
+    /// the tables are time-fixed together (`SurvivalCounts.timeFixed`), or `fixingTimes`
+    /// asks for R's fix over both here (the same moves as `SurvivalCounts.movedTimes`);
+    /// right-censored (no `entered`, no `riskSet`), their counts non-negative integers
+    /// adding up to fewer than 2³² records in all; `values` are distinct and finite.
+    /// - Complexity: one merge of the tables' m₀ + m₁ rows into pooled rows, which also
+    ///   finds the time fix's sum and candidate gaps (`nensim_cox_pooled_rows`, CKernels),
+    ///   then one pass over the rows into blocks (`nensim_cox_rows_blocks`) joining the
+    ///   rows whose times tie; 16 bytes a row.
+    init(levelTables tables: [SurvivalCounts], values: [Double], fixingTimes: Bool = false) {
         precondition(tables.count == 2 && values.count == 2 && values[0] != values[1], "two tables, two values")
         let width = 4
         let m0 = tables[0].time.count, m1 = tables[1].time.count
-        // The union of the tables' (fixed) times walked descending, rows of one fixed
-        // time summed: one block per time with records, in the design's order (latest
+        // The union of the tables' times ascending, rows of one time summed; the time
+        // fix decided on its sum and candidate gaps (`TimeFix.tiedCandidates`, the rule of
+        // `SurvivalCounts.movedTimes`), the tied rows joined to the rows before them;
+        // then one block per (joined) time with records, in the design's order (latest
         // first). A time without deaths joins the block of the next earlier time — its
         // censored patients are at risk exactly at that block's later deaths — except
         // the earliest time's, which is a block of its own: so only the last block can
-        // be without deaths (`init?(levelsOf:)`'s rule). One walk in C
-        // (`nensim_cox_level_blocks`, CKernels).
+        // be without deaths (`init?(levelsOf:)`'s rule).
         precondition(m0 > 0 && m1 > 0, "CoxDesign(levelTables:): a table without rows")
         let capacity = m0 + m1
         var slots = [UInt32](unsafeUninitializedCapacity: capacity * width) { _, c in c = capacity * width }
         var sums = [UInt64](repeating: 0, count: 4)
-        let moves = moved.flatMap { [$0.time, $0.to] }
+        let bound = fixingTimes ? SurvivalCounts.nearTieBound([tables[0].time, tables[1].time]) : -1
+        var candidates = [Double](repeating: 0, count: 2 * 16), candidateRows = [Int64](repeating: 0, count: 16)
+        var sumAbs = 0.0, found: Int64 = 0, rows = 0
+        while true {
+            let room = candidateRows.count
+            rows = Int(slots.withUnsafeMutableBufferPointer { out in
+                tables[0].time.withUnsafeBufferPointer { t0 in tables[0].events.withUnsafeBufferPointer { e0 in
+                tables[0].censored.withUnsafeBufferPointer { c0 in
+                tables[1].time.withUnsafeBufferPointer { t1 in tables[1].events.withUnsafeBufferPointer { e1 in
+                tables[1].censored.withUnsafeBufferPointer { c1 in
+                candidates.withUnsafeMutableBufferPointer { cp in candidateRows.withUnsafeMutableBufferPointer { rp in
+                    nensim_cox_pooled_rows(t0.baseAddress, e0.baseAddress, c0.baseAddress, Int64(m0),
+                                           t1.baseAddress, e1.baseAddress, c1.baseAddress, Int64(m1),
+                                           bound, out.baseAddress, &sumAbs, cp.baseAddress, rp.baseAddress, Int64(room), &found)
+                }}}}}}}}
+            })
+            if Int(found) <= room { break }
+            candidates = [Double](repeating: 0, count: 2 * Int(found))
+            candidateRows = [Int64](repeating: 0, count: Int(found))
+        }
+        let joined = TimeFix.tiedCandidates(candidates, count: Int(found), sumAbs: sumAbs, distinct: rows).map { candidateRows[$0] }
         let blocks = Int(slots.withUnsafeMutableBufferPointer { out in
-            tables[0].time.withUnsafeBufferPointer { t0 in tables[0].events.withUnsafeBufferPointer { e0 in
-            tables[0].censored.withUnsafeBufferPointer { c0 in
-            tables[1].time.withUnsafeBufferPointer { t1 in tables[1].events.withUnsafeBufferPointer { e1 in
-            tables[1].censored.withUnsafeBufferPointer { c1 in
-            moves.withUnsafeBufferPointer { mv in sums.withUnsafeMutableBufferPointer { sp in
-                nensim_cox_level_blocks(t0.baseAddress, e0.baseAddress, c0.baseAddress, Int64(m0),
-                                        t1.baseAddress, e1.baseAddress, c1.baseAddress, Int64(m1),
-                                        mv.baseAddress, Int64(moved.count), out.baseAddress, sp.baseAddress)
-            }}}}}}}}
+            joined.withUnsafeBufferPointer { jp in sums.withUnsafeMutableBufferPointer { sp in
+                nensim_cox_rows_blocks(out.baseAddress, Int64(rows), Int64(capacity), jp.baseAddress, Int64(joined.count), sp.baseAddress)
+            }}
         })
         let (deaths0, censored0, deaths1, censored1) = (sums[0], sums[1], sums[2], sums[3])
         slots.removeLast(slots.count - blocks * width)

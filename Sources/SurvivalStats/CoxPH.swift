@@ -236,8 +236,7 @@ public enum CoxPH {
         guard total < Double(UInt32.max) else { throw CoxError.invalidInput("\(total) records: the two-group fit counts fewer than 2³² records") }
         let other = 1 - firstRecordGroup
         let design = CoxDesign(levelTables: [tables[firstRecordGroup], tables[other]],
-                               values: [Double(firstRecordGroup), Double(other)],
-                               moving: fixingTimes ? SurvivalCounts.movedTimes(tables) : [])
+                               values: [Double(firstRecordGroup), Double(other)], fixingTimes: fixingTimes)
         return try fit(design: design, ties: ties, confidenceLevel: confidenceLevel,
                        maxIterations: 20, tolerance: 1e-9, initial: nil)
     }

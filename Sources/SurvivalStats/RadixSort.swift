@@ -176,6 +176,38 @@ func radixSortKeys<Payload: BitwiseCopyable>(_ keys: inout [UInt64], payload: in
 let radixDigitBits = 11
 let radixDigitRadix = 1 << radixDigitBits
 let radixDigitPasses = (64 + radixDigitBits - 1) / radixDigitBits
+/// The first pass `radixSortTopKeyRange` runs: digits 3…5 are a key's top 31 bits (sign,
+/// exponent and 19 bits of the significand of its double).
+let radixTopPass = 3
+
+/// `radixSortKeyRange` for a few thousand keys, in half its passes: the LSD passes of
+/// the top digits only (`counts` needs only their histograms, passes `radixTopPass`
+/// on), which leave keys in order but for runs that share those digits — doubles
+/// within a relative 2⁻¹⁹ of each other, a handful among thousands of simulated times —
+/// and an insertion pass finishing those. Should more than `keys.count` moves be
+/// needed (times packed that densely), the full sort runs instead, with every pass
+/// recounted. The same sorted keys either way.
+func radixSortTopKeyRange(_ keys: UnsafeMutableBufferPointer<UInt64>, scratch: UnsafeMutableBufferPointer<UInt64>,
+                          counts: UnsafeMutableBufferPointer<UInt32>) -> UnsafeMutableBufferPointer<UInt64> {
+    let n = keys.count
+    let sorted = radixSortKeyRange(keys, scratch: scratch, counts: counts, fromPass: radixTopPass)
+    guard n > 1 else { return sorted }
+    var moves = 0
+    for i in 1..<n {
+        let key = sorted[i]
+        if sorted[i - 1] <= key { continue }
+        var j = i
+        while j > 0 && sorted[j - 1] > key { sorted[j] = sorted[j - 1]; j -= 1 }
+        sorted[j] = key
+        moves += i - j
+        if moves > n {
+            counts.update(repeating: 0)
+            for k in 0..<n { radixDigitHistogram(sorted[k], counts) }
+            return radixSortKeyRange(sorted, scratch: sorted.baseAddress == keys.baseAddress ? scratch : keys, counts: counts)
+        }
+    }
+    return sorted
+}
 
 /// Adds `key`'s digits to the histogram of every pass (`c`: passes × 2048).
 @inline(__always) func radixDigitHistogram<Count: FixedWidthInteger>(_ key: UInt64, _ c: UnsafeMutableBufferPointer<Count>) {
@@ -202,16 +234,18 @@ let radixDigitPasses = (64 + radixDigitBits - 1) / radixDigitBits
 /// and `scratch` (same length), with the digit histogram of all passes given (`counts`:
 /// passes × 2048, turned into offsets here). Passes on which every key has the same
 /// digit are skipped. Returns the buffer that holds the sorted keys (`keys` or `scratch`).
+/// With `fromPass` > 0 only the passes from it on run (their histograms are the ones
+/// read): the keys ordered by those digits alone (`radixSortTopKeyRange`).
 /// Used by `SurvivalCounts.init(time:event:)` and `TwoGroupWorkspace.sortKeys(count:)`.
 /// - Complexity: O(n) time, no allocation.
 func radixSortKeyRange(_ keys: UnsafeMutableBufferPointer<UInt64>, scratch: UnsafeMutableBufferPointer<UInt64>,
-                       counts: UnsafeMutableBufferPointer<UInt32>) -> UnsafeMutableBufferPointer<UInt64> {
+                       counts: UnsafeMutableBufferPointer<UInt32>, fromPass first: Int = 0) -> UnsafeMutableBufferPointer<UInt64> {
     let n = keys.count
     precondition(scratch.count == n && counts.count == radixDigitRadix * radixDigitPasses)
     guard n > 1 else { return keys }
     let radix = radixDigitRadix, mask = UInt64(radix - 1)
     var src = keys, dst = scratch
-    for p in 0..<radixDigitPasses {
+    for p in first..<radixDigitPasses {
         let shift = UInt64(p * radixDigitBits)
         let base = p * radix
         var running: UInt32 = 0

@@ -1,3 +1,4 @@
+import CKernels
 /// Distinct event/censoring times with their counts — the canonical input of every
 /// estimator in this module (Kaplan–Meier, Nelson–Aalen, log-rank family).
 ///
@@ -106,6 +107,10 @@ public struct SurvivalCounts: Sendable, Equatable {
         let radix = radixDigitRadix, passes = radixDigitPasses
         precondition(nValid < Int(UInt32.max), "SurvivalCounts: too many records (\(nValid))")
         let small = nValid < 256
+        // Up to 2¹⁶ records (a PSA draw's arm), the top digits' passes and an insertion
+        // pass (`radixSortTopKeyRange`); more, every pass.
+        let top = nValid <= 1 << 16
+        let first = top ? radixTopPass : 0
         var keys = [UInt64](unsafeUninitializedCapacity: nValid) { _, c in c = nValid }
         var hist = [UInt32](repeating: 0, count: small ? 0 : 2 * passes * radix)
         keys.withUnsafeMutableBufferPointer { kp in
@@ -123,8 +128,8 @@ public struct SurvivalCounts: Sendable, Equatable {
                             if ep[j] { at = ie; ie += 1; h = 0 } else { at = ic; ic += 1; h = passes * radix }
                             kp[at] = key
                             if !small {
-                                var k = key
-                                for p in 0..<passes {
+                                var k = key >> UInt64(first * radixDigitBits)
+                                for p in first..<passes {
                                     hp[h + p * radix + Int(k & UInt64(radix - 1))] &+= 1
                                     k >>= UInt64(radixDigitBits)
                                 }
@@ -146,45 +151,23 @@ public struct SurvivalCounts: Sendable, Equatable {
                         ev.sort(); ce.sort()
                     } else {
                         let sb = sp.baseAddress!
-                        ev = radixSortKeyRange(ev, scratch: UnsafeMutableBufferPointer(start: sb, count: nEvents),
-                                               counts: UnsafeMutableBufferPointer(rebasing: hp[0..<(passes * radix)]))
-                        ce = radixSortKeyRange(ce, scratch: UnsafeMutableBufferPointer(start: sb + nEvents, count: nValid - nEvents),
-                                               counts: UnsafeMutableBufferPointer(rebasing: hp[(passes * radix)...]))
+                        let sort = top ? radixSortTopKeyRange : { radixSortKeyRange($0, scratch: $1, counts: $2) }
+                        ev = sort(ev, UnsafeMutableBufferPointer(start: sb, count: nEvents),
+                                  UnsafeMutableBufferPointer(rebasing: hp[0..<(passes * radix)]))
+                        ce = sort(ce, UnsafeMutableBufferPointer(start: sb + nEvents, count: nValid - nEvents),
+                                  UnsafeMutableBufferPointer(rebasing: hp[(passes * radix)...]))
                     }
-                    // Distinct times first, so the rows are allocated at their size (no
-                    // fresh pages for capacity that stays unused).
-                    let ne = ev.count, nc = ce.count
-                    var rows = 0
-                    do {
-                        var i = 0, k = 0
-                        var last: UInt64? = nil
-                        while i < ne || k < nc {
-                            let next: UInt64
-                            if i < ne && (k >= nc || ev[i] <= ce[k]) { next = ev[i]; i += 1 } else { next = ce[k]; k += 1 }
-                            if next != last { rows += 1; last = next }
-                        }
-                    }
+                    // The rows by one branch-free merge in C (`nensim_table_rows`); above
+                    // 2¹⁶ records the distinct times are counted first, so the rows are
+                    // allocated at their size (no fresh pages for capacity that stays
+                    // unused), below the table takes room for every record.
+                    let ne = Int64(ev.count), nc = Int64(ce.count)
+                    let rows = top ? nValid : Int(nensim_table_rows(ev.baseAddress, ne, ce.baseAddress, nc, nil, nil, nil))
                     t = [Double](unsafeUninitializedCapacity: rows) { tb, tc in
                     d = [Double](unsafeUninitializedCapacity: rows) { db, dc in
                     c = [Double](unsafeUninitializedCapacity: rows) { cb, cc in
-                        var i = 0, k = 0, m = 0
-                        while i < ne || k < nc {
-                            let next: UInt64
-                            if i < ne && k < nc {
-                                next = Swift.min(ev[i], ce[k])
-                            } else if i < ne {
-                                next = ev[i]
-                            } else {
-                                next = ce[k]
-                            }
-                            var de = 0, dcount = 0
-                            while i < ne && ev[i] == next { de += 1; i += 1 }
-                            while k < nc && ce[k] == next { dcount += 1; k += 1 }
-                            tb[m] = radixValue(next)
-                            db[m] = Double(de)
-                            cb[m] = Double(dcount)
-                            m += 1
-                        }
+                        let m = Int(nensim_table_rows(ev.baseAddress, ne, ce.baseAddress, nc,
+                                                      tb.baseAddress, db.baseAddress, cb.baseAddress))
                         tc = m; dc = m; cc = m
                     }}}
                 }
@@ -231,8 +214,12 @@ public struct SurvivalCounts: Sendable, Equatable {
         guard t.count > 1 else { return }
         let moved = movedTimes(of: [t])
         guard !moved.isEmpty else { return }
-        var w = 0, k = 0
-        for i in 0..<t.count {
+        // The rows before the first time that moves stay as they are.
+        let m = t.count
+        var lo = 0, hi = m
+        while lo < hi { let mid = (lo + hi) / 2; if t[mid] < moved[0].time { lo = mid + 1 } else { hi = mid } }
+        var w = lo, k = 0
+        for i in lo..<m {
             let ti = t[i]
             while k < moved.count && moved[k].time < ti { k += 1 }
             let to = k < moved.count && moved[k].time == ti ? moved[k].to : ti

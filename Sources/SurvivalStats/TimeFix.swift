@@ -21,6 +21,15 @@ public enum TimeFix {
         dy <= tolerance || dy / meanAbs <= tolerance
     }
 
+    /// Which of `count` candidate gaps — pairs (time, the distinct time before it) in
+    /// `candidates`, ascending, from a walk over `distinct` distinct times whose |y|
+    /// summed ascending are `sumAbs` — tie, in order: `ties(_:meanAbs:)` with their mean.
+    static func tiedCandidates(_ candidates: [Double], count: Int, sumAbs: Double, distinct: Int) -> [Int] {
+        guard distinct > 1, count > 0 else { return [] }
+        let meanAbs = sumAbs / Double(distinct)
+        return (0..<count).filter { ties(candidates[2 * $0] - candidates[2 * $0 + 1], meanAbs: meanAbs) }
+    }
+
     /// The same decision in a one-pass scan that does not know the mean yet: with
     /// `meanAbs` known, `ties(_:meanAbs:)`; otherwise tied when dy ≤ `tolerance`, not tied
     /// when dy/`maxAbs` > `tolerance` (then dy/meanAbs is larger still), and nil when only
@@ -113,7 +122,7 @@ extension SurvivalCounts {
 
     /// The times that move under R's time fix over all the tables' times, ascending,
     /// each with the time it moves to (`TimeFix.fix`'s rule over the pooled distinct
-    /// times; `CoxPH.fitTwoGroups(tables:…fixingTimes: true)` applies them itself).
+    /// times; `CoxDesign(levelTables:values:fixingTimes: true)` finds them in its own merge).
     /// - Complexity: one walk over the pooled distinct times (a merge for k ≤ 4 tables).
     static func movedTimes(_ tables: [SurvivalCounts]) -> [(time: Double, to: Double)] {
         movedTimes(of: tables.map(\.time))
@@ -128,9 +137,7 @@ extension SurvivalCounts {
         // rounding of a sum of < 2³² terms). Usually a handful. They are then decided
         // with the mean, in order, each tied time moving to its chain's smallest time:
         // `TimeFix.fix`'s rule, with the same sum and the same divisions, so the same moves.
-        var maxAbs = 0.0
-        for t in times where !t.isEmpty { maxAbs = Swift.max(maxAbs, abs(t[0]), abs(t[t.count - 1])) }
-        let bound = TimeFix.tolerance * Swift.max(1, maxAbs) * (1 + 1e-6)
+        let bound = nearTieBound(times)
         // Up to four tables merged in the walk (`nensim_pooled_gaps`, CKernels), more from a sorted copy.
         var pooled = times
         if times.count > 4 {
@@ -157,16 +164,24 @@ extension SurvivalCounts {
         }
         // The candidate gaps decided with the mean, in ascending order: each tied time
         // with its chain's smallest time (the previous time's own, if it moved).
-        guard distinct > 1, !candidates.isEmpty else { return [] }
-        let meanAbs = sumAbs / Double(distinct)
         var out: [(time: Double, to: Double)] = []
-        for g in 0..<(candidates.count / 2) {
+        for g in TimeFix.tiedCandidates(candidates, count: candidates.count / 2, sumAbs: sumAbs, distinct: Int(distinct)) {
             let v = candidates[2 * g], last = candidates[2 * g + 1]
-            guard TimeFix.ties(v - last, meanAbs: meanAbs) else { continue }
             let to = out.last.map { $0.time == last ? $0.to : last } ?? last
             out.append((v, to))
         }
         return out
+    }
+
+    /// The gap between neighbouring distinct times of tables with these times (each
+    /// strictly increasing) up to which the time fix may tie them, whatever the mean:
+    /// tol · max(1, max |y|) with a margin (the mean of the distinct |y| is at most the
+    /// largest; the margin covers the rounding of a sum of < 2³² terms). No gap this
+    /// small: no time moves.
+    static func nearTieBound(_ times: [[Double]]) -> Double {
+        var maxAbs = 0.0
+        for t in times where !t.isEmpty { maxAbs = Swift.max(maxAbs, abs(t[0]), abs(t[t.count - 1])) }
+        return TimeFix.tolerance * Swift.max(1, maxAbs) * (1 + 1e-6)
     }
 
     /// `body` with a pointer to each array's elements (valid only inside it).

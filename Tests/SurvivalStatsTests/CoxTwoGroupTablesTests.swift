@@ -21,14 +21,19 @@ import Testing
         #expect(a.possiblyInfinite == b.possiblyInfinite, "\(label): possibly infinite")
     }
 
-    /// Both fits of records (time, event, group ∈ {0, 1}).
+    /// Both fits of records (time, event, group ∈ {0, 1}); on the way, the tables' fit
+    /// with the time fix done inside it (`fixingTimes`, in the pooled rows' merge) is
+    /// checked to be the fit of the tables fixed first (`timeFixed`), bit for bit.
     static func bothFits(time: [Double], event: [Bool], group: [Int], ties: CoxTies) throws -> (records: CoxFit, tables: CoxFit) {
         let records = try CoxPH.fit(time: time, event: event, covariates: group.map(Double.init), columns: 1, ties: ties)
         let codes = group.map(UInt8.init)
-        let tables = SurvivalCounts.timeFixed((0..<2).map {
+        let unfixed = (0..<2).map {
             SurvivalCounts(time: time, event: event, codes: codes, selecting: UInt8($0), timefix: false)
-        })
+        }
+        let tables = SurvivalCounts.timeFixed(unfixed)
         let fromTables = try CoxPH.fitTwoGroups(tables: tables, firstRecordGroup: group[0], ties: ties)
+        let fixingInside = try CoxPH.fitTwoGroups(tables: unfixed, firstRecordGroup: group[0], ties: ties, fixingTimes: true)
+        expectSameBits(fromTables, fixingInside, "time fix inside fitTwoGroups, \(ties)")
         return (records, fromTables)
     }
 

@@ -59,7 +59,7 @@ struct CountsFromRecordsTests {
     /// `SurvivalCounts(time:event:)` (radix keys, merged without intermediate copies)
     /// equals the table counted naively: NaN dropped, ±0 one time, ties merged, below
     /// and above the 256-record comparison-sort cut-off.
-    @Test(arguments: [0, 1, 2, 255, 256, 257, 5000])
+    @Test(arguments: [0, 1, 2, 255, 256, 257, 5000, 70_000])
     func equalsNaiveTable(_ n: Int) {
         var rng = SplitMix64(seed: UInt64(n) &+ 5)
         let time: [Double] = (0..<n).map { i in
@@ -90,6 +90,31 @@ struct CountsFromRecordsTests {
             let expected = SurvivalCounts(time: subset.map { time[$0] }, event: subset.map { event[$0] })
             #expect(SurvivalCounts(time: time, event: event, codes: codes, selecting: Int32(g), timefix: true) == expected)
         }
+    }
+
+    /// Times that share their top 31 bits, which the top digits' passes of a table of up
+    /// to 2¹⁶ records leave unsorted (`radixSortTopKeyRange`): a few among many are
+    /// finished by its insertion pass, many by the full sort it falls back to; the
+    /// table is the naive one either way (no time fix: such times would tie).
+    @Test(arguments: [(5000, 12), (5000, 2500), (5000, 5000), (300, 300)])
+    func timesSharingTheirTopBitsCountAsNaive(_ shape: (n: Int, dense: Int)) {
+        var rng = SplitMix64(seed: UInt64(shape.n &* 31 &+ shape.dense))
+        var time: [Double] = (0..<shape.n).map { i in
+            i < shape.dense ? 1 + Double(rng.next() % 4096) * 0x1p-40 : Double(rng.next() % 1_000_000) / 1e4
+        }
+        time.shuffle(using: &rng)
+        let event: [Bool] = (0..<shape.n).map { _ in rng.next() % 3 != 0 }
+        var cells: [Double: (Double, Double)] = [:]
+        for j in 0..<shape.n {
+            var cell = cells[time[j]] ?? (0, 0)
+            if event[j] { cell.0 += 1 } else { cell.1 += 1 }
+            cells[time[j]] = cell
+        }
+        let keys = cells.keys.sorted()
+        let table = SurvivalCounts(time: time, event: event, timefix: false)
+        #expect(table.time.elementsEqual(keys) { $0 == $1 })
+        #expect(table.events == keys.map { cells[$0]!.0 })
+        #expect(table.censored == keys.map { cells[$0]!.1 })
     }
 
     /// The two-group loop of the log-rank test gives the general loop's sums bit for bit

@@ -38,18 +38,40 @@ int64_t nensim_cox_two_levels_run(const uint32_t *counts, int64_t first, int64_t
 int64_t nensim_pooled_gaps(const double *const *tables, const int64_t *counts, int64_t k, double bound,
                            double *sum_abs, int64_t *distinct, double *candidates, int64_t capacity);
 
-/// The blocks of the Cox level form of two groups (SurvivalStats' `CoxDesign(levelTables:
-/// values:moving:)`) from their tables — times strictly increasing, events and censored
-/// non-negative integer counts, m0, m1 ≥ 1 rows, fewer than 2³² records in all — with
-/// the `n_moved` moves of R's time fix (`moved`: pairs (time, to), ascending) applied:
-/// the union of the fixed times walked descending, rows of one fixed time summed, one
-/// block per time with records; a time without deaths joins the block of the next
-/// earlier time, except the earliest time's. `out`: room for 4 (m0 + m1) counts (deaths
-/// of group 0, of group 1, censored of group 0, of group 1 per block, latest first);
-/// `sums`: deaths and censored of group 0, then of group 1.
+/// The pooled rows of two groups' tables for the Cox level form (SurvivalStats'
+/// `CoxDesign(levelTables:values:)`) — times strictly increasing, events and censored
+/// non-negative integer counts, m0, m1 ≥ 1 rows — with R's time fix's walk
+/// (`nensim_pooled_gaps`) in the same pass: the union of the times ascending, one row a
+/// distinct time (deaths of group 0, of group 1, censored of group 0, of group 1),
+/// row r written at slot m0 + m1 − 1 − r of `rows` (4 (m0 + m1) counts), so that they
+/// read latest first from slot m0 + m1 − R; Σ |v| in that order into `*sum_abs`; each
+/// gap to the time before no larger than `bound` as (v, the time before) into
+/// `candidates` and its row into `candidate_rows` (room for `capacity`), their number
+/// into `*found` (more than `capacity`: call again with room).
+/// - Returns: R, the number of rows.
+int64_t nensim_cox_pooled_rows(const double *t0, const double *e0, const double *c0, int64_t m0,
+                               const double *t1, const double *e1, const double *c1, int64_t m1,
+                               double bound, uint32_t *rows, double *sum_abs,
+                               double *candidates, int64_t *candidate_rows, int64_t capacity, int64_t *found);
+
+/// The blocks of the Cox level form from `nensim_cox_pooled_rows`' `n_rows` rows
+/// (`rows` of `capacity` = m0 + m1 slots), in place, with each row of `joined`
+/// (ascending; the rows whose time R's fix ties to the time before) summed into the row
+/// before it: one block a time with records, latest first, from slot 0; a time without
+/// deaths joins the block of the next earlier time, except the earliest time's, a
+/// block of its own. `sums`: deaths and censored of group 0, then of group 1.
 /// - Returns: the number of blocks.
-int64_t nensim_cox_level_blocks(const double *t0, const double *e0, const double *c0, int64_t m0,
-                                const double *t1, const double *e1, const double *c1, int64_t m1,
-                                const double *moved, int64_t n_moved, uint32_t *out, uint64_t *sums);
+int64_t nensim_cox_rows_blocks(uint32_t *rows, int64_t n_rows, int64_t capacity,
+                               const int64_t *joined, int64_t n_joined, uint64_t *sums);
+
+/// The rows of a survival table (SurvivalStats' `SurvivalCounts.init(time:event:)`)
+/// from the radix keys of its records (`radixKey`: order-preserving bits of the time):
+/// event keys `ev[0..<ne]` and censoring keys `ce[0..<nc]`, each ascending, none
+/// UINT64_MAX (NaN's). One row per distinct key, ascending: its time (the key's
+/// double), number of events and of censorings, written to `time`, `events` and
+/// `censored` (room for every row) unless `time` is NULL (then only counted).
+/// - Returns: the number of rows.
+int64_t nensim_table_rows(const uint64_t *ev, int64_t ne, const uint64_t *ce, int64_t nc,
+                          double *time, double *events, double *censored);
 
 #endif
