@@ -2,6 +2,7 @@
 #include "coxlevels.h"
 #include <string.h>
 #include <math.h>
+#include <float.h>
 
 #pragma clang fp contract(off)
 
@@ -88,6 +89,16 @@ int64_t nensim_cox_two_levels_run(const uint32_t *counts, int64_t first, int64_t
     return b;
 }
 
+// An order-preserving signed integer of a double that is not NaN (−0 as +0):
+// nensim_cox_pooled_rows' merge compares these, an integer compare and select being a
+// shorter step in its chain of dependent steps than a floating-point one.
+static inline int64_t order_key(double v) {
+    v += 0.0;
+    int64_t b;
+    memcpy(&b, &v, 8);
+    return b ^ ((b >> 63) & INT64_MAX);
+}
+
 // One distinct value of the pooled walk: its gap to the one before, then the sum.
 #define VISIT(v) do { \
         double v_ = (v); \
@@ -145,17 +156,21 @@ int64_t nensim_cox_pooled_rows(const double *t0, const double *e0, const double 
     const int64_t top = m0 + m1 - 1;
     int64_t i = 0, j = 0, r = 0, gaps = 0;
     double sum = 0, last = 0;
+    // Each table's head and the time after it held as order keys (INT64_MAX past the
+    // end: a NaN's bits, never a time's), the one after that loaded from the indices
+    // known at the step's start: the next step's heads are a select away, not a load.
+    int64_t x = order_key(t0[0]), nx = m0 > 1 ? order_key(t0[1]) : INT64_MAX;
+    int64_t y = order_key(t1[0]), ny = m1 > 1 ? order_key(t1[1]) : INT64_MAX;
     while (i < m0 || j < m1) {
-        double x = i < m0 ? t0[i] : INFINITY, y = j < m1 ? t1[j] : INFINITY;
-        double v = x < y ? x : y;
-        // Both tables' rows at v, without a branch (a table that is done reads its last
-        // row, masked).
-        int a = x == v, b = y == v;
-        int64_t ia = i < m0 ? i : m0 - 1, jb = j < m1 ? j : m1 - 1;
-        // Loaded either way and masked (a branch on a or b would be mispredicted: the
-        // groups interleave at random).
-        uint32_t ma = 0u - (uint32_t)a, mb = 0u - (uint32_t)b;
-        uint32_t ea = (uint32_t)e0[ia], ca = (uint32_t)c0[ia], eb = (uint32_t)e1[jb], cb = (uint32_t)c1[jb];
+        const int64_t key = x < y ? x : y;
+        // Both tables' rows at this time, without a branch (a table that is done reads
+        // its last row, masked: a branch on a or b would be mispredicted, the groups
+        // interleave at random).
+        const int a = x == key, b = y == key;
+        const int64_t ia = i < m0 ? i : m0 - 1, jb = j < m1 ? j : m1 - 1;
+        const double v = a ? t0[ia] : t1[jb];
+        const uint32_t ma = 0u - (uint32_t)a, mb = 0u - (uint32_t)b;
+        const uint32_t ea = (uint32_t)e0[ia], ca = (uint32_t)c0[ia], eb = (uint32_t)e1[jb], cb = (uint32_t)c1[jb];
         uint32_t *o = rows + 4 * (top - r);
         o[0] = ea & ma;
         o[1] = eb & mb;
@@ -168,6 +183,9 @@ int64_t nensim_cox_pooled_rows(const double *t0, const double *e0, const double 
         sum += fabs(v);
         last = v;
         r++;
+        const int64_t x2 = i + 2 < m0 ? order_key(t0[i + 2]) : INT64_MAX, y2 = j + 2 < m1 ? order_key(t1[j + 2]) : INT64_MAX;
+        x = a ? nx : x; nx = a ? x2 : nx;
+        y = b ? ny : y; ny = b ? y2 : ny;
         i += a;
         j += b;
     }
@@ -245,4 +263,45 @@ int64_t nensim_table_rows(const uint64_t *ev, int64_t ne, const uint64_t *ce, in
         }
     }
     return m;
+}
+
+CLONES
+void nensim_km_curve(const double *events, const double *risk, int64_t m, double *surv, double *se) {
+    // Each row's factor and Greenwood term (independent divisions: vectorised), then
+    // the running product and sum (rows without events leave both as they are,
+    // selected without a branch), then the square roots.
+    for (int64_t i = 0; i < m; i++) {
+        const double d = events[i], n = risk[i];
+        surv[i] = (n - d) / n;
+        se[i] = d / (n * (n - d));
+    }
+    double km = 1.0, greenwood = 0.0;
+    for (int64_t i = 0; i < m; i++) {
+        const int event = events[i] > 0;
+        const double k = km * surv[i], g = greenwood + se[i];
+        km = event ? k : km;
+        greenwood = event ? g : greenwood;
+        surv[i] = km;
+        se[i] = greenwood;
+    }
+    for (int64_t i = 0; i < m; i++) se[i] = __builtin_elementwise_sqrt(se[i]); // no errno: vectorises
+}
+
+CLONES
+int64_t nensim_counts_valid(const double *time, const double *events, const double *censored, int64_t m,
+                            uint64_t *records) {
+    // Every row checked and summed without a branch (vectorised); a count out of range
+    // is replaced by 0.5 before its conversion, so it fails the integer test too.
+    uint64_t sum = 0;
+    int bad = 0;
+    for (int64_t i = 0; i < m; i++) {
+        const double e = events[i], c = censored[i];
+        const int in_e = (e >= 0) & (e < 0x1p32), in_c = (c >= 0) & (c < 0x1p32);
+        const double ee = in_e ? e : 0.5, cc = in_c ? c : 0.5;
+        const uint32_t ue = (uint32_t)ee, uc = (uint32_t)cc;
+        bad |= !in_e | !in_c | ((double)ue != ee) | ((double)uc != cc) | !(fabs(time[i]) <= DBL_MAX);
+        sum += (uint64_t)ue + uc;
+    }
+    *records = sum;
+    return !bad;
 }

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Cox proportional-hazards regression for right-censored data, matching R's
@@ -206,30 +207,32 @@ public enum CoxPH {
         var total = 0.0
         for (g, t) in tables.enumerated() {
             guard t.entered == nil, t.riskSet == nil else { throw CoxError.invalidInput("group \(g): a table with delayed entry; the two-group fit takes right-censored tables") }
-            // The first row that is not a finite time with integer counts, if any.
-            let (records, bad) = t.time.withUnsafeBufferPointer { tp in
+            // Every row a finite time with integer counts (one vectorised pass in C); if
+            // not, the first row that is not, named.
+            var counted: UInt64 = 0
+            let valid = t.time.withUnsafeBufferPointer { tp in
                 t.events.withUnsafeBufferPointer { ep in
                     t.censored.withUnsafeBufferPointer { cp in
-                        var records = 0.0
-                        for k in 0..<tp.count {
-                            let e = ep[k], c = cp[k]
-                            // Integers by truncation (a conversion, not a libm call), NaN,
-                            // negatives and 2³² or more refused first.
-                            guard e >= 0, c >= 0, e < 0x1p32, c < 0x1p32, tp[k].isFinite,
-                                  Double(UInt32(e)) == e, Double(UInt32(c)) == c else { return (records, k) }
-                            records += e + c
-                        }
-                        return (records, -1)
+                        nensim_counts_valid(tp.baseAddress, ep.baseAddress, cp.baseAddress, Int64(tp.count), &counted)
                     }
                 }
             }
-            if bad >= 0 {
-                let e = t.events[bad], c = t.censored[bad]
-                if e >= 0x1p32 || c >= 0x1p32 {
-                    throw CoxError.invalidInput("group \(g), row \(bad): \(e) events, \(c) censored: the two-group fit counts fewer than 2³² records")
+            if valid == 0 {
+                for k in t.time.indices {
+                    let e = t.events[k], c = t.censored[k]
+                    // Integers by truncation (a conversion, not a libm call), NaN,
+                    // negatives and 2³² or more refused first.
+                    guard e >= 0, c >= 0, e < 0x1p32, c < 0x1p32, t.time[k].isFinite,
+                          Double(UInt32(e)) == e, Double(UInt32(c)) == c else {
+                        if e >= 0x1p32 || c >= 0x1p32 {
+                            throw CoxError.invalidInput("group \(g), row \(k): \(e) events, \(c) censored: the two-group fit counts fewer than 2³² records")
+                        }
+                        throw CoxError.invalidInput("group \(g), row \(k): time \(t.time[k]), \(e) events, \(c) censored: need a finite time and integer counts")
+                    }
                 }
-                throw CoxError.invalidInput("group \(g), row \(bad): time \(t.time[bad]), \(e) events, \(c) censored: need a finite time and integer counts")
+                throw CoxError.invalidInput("group \(g): a row without a finite time and integer counts")
             }
+            let records = Double(counted)
             guard records > 0 else { throw CoxError.invalidInput("group \(g) has no records") }
             total += records
         }

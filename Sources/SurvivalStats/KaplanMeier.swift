@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Transformation on which a pointwise confidence interval for S(t) is built, as
@@ -191,20 +192,12 @@ public enum KaplanMeier {
         precondition(confidenceLevel > 0 && confidenceLevel < 1, "KaplanMeier.fit: confidenceLevel must be in (0, 1), is \(confidenceLevel)")
         let m = data.time.count
         let nRisk = data.atRisk
-        var se = [Double](repeating: 0, count: m)
+        // S and se in C (`nensim_km_curve`: the divisions vectorised, the same bits).
+        var se = [Double](unsafeUninitializedCapacity: m) { _, c in c = m }
         let surv = [Double](unsafeUninitializedCapacity: m) { sp, filled in
             data.events.withUnsafeBufferPointer { events in nRisk.withUnsafeBufferPointer { risk in
             se.withUnsafeMutableBufferPointer { sep in
-                var km = 1.0, greenwood = 0.0
-                for i in 0..<m {
-                    let d = events[i], n = risk[i]
-                    if d > 0 {
-                        km *= (n - d) / n
-                        greenwood += d / (n * (n - d))
-                    }
-                    sp[i] = km
-                    sep[i] = greenwood.squareRoot()
-                }
+                nensim_km_curve(events.baseAddress, risk.baseAddress, Int64(m), sp.baseAddress, sep.baseAddress)
             }}}
             filled = m
         }

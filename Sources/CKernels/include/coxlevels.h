@@ -74,4 +74,18 @@ int64_t nensim_cox_rows_blocks(uint32_t *rows, int64_t n_rows, int64_t capacity,
 int64_t nensim_table_rows(const uint64_t *ev, int64_t ne, const uint64_t *ce, int64_t nc,
                           double *time, double *events, double *censored);
 
+/// The Kaplan–Meier curve and Greenwood standard error of log S of a table's `m` rows
+/// (SurvivalStats' `KaplanMeier.fit`): with d the events and n the number at risk of a
+/// row, S = Π (n − d)/n and se = √Σ d/(n (n − d)) over the rows up to it that have
+/// events, each factor and term rounded as written and taken in row order (so the bits
+/// of the loop that multiplies and adds as it goes).
+void nensim_km_curve(const double *events, const double *risk, int64_t m, double *surv, double *se);
+
+/// Whether every one of a table's `m` rows has a finite time and events and censored
+/// that are integers in [0, 2³²) (1, else 0; SurvivalStats' `CoxPH.fitTwoGroups`, which
+/// then looks for the first bad row itself, to name it); `*records`: Σ (events +
+/// censored) of the rows, exact when they are valid.
+int64_t nensim_counts_valid(const double *time, const double *events, const double *censored, int64_t m,
+                            uint64_t *records);
+
 #endif
