@@ -305,3 +305,23 @@ int64_t nensim_counts_valid(const double *time, const double *events, const doub
     *records = sum;
     return !bad;
 }
+
+CLONES
+void nensim_km_restricted_mean(const double *time, const double *surv, const double *risk, const double *events,
+                               int64_t kept, double tau, double *mean, double *variance) {
+    // Rectangle j: (t_j − t_{j−1}) S(t_{j−1}) from t_{−1} = 0, S = 1, the last to τ.
+#define RECTANGLE(j) (((j) < kept ? time[j] : tau) - ((j) == 0 ? 0.0 : time[(j) - 1])) * ((j) == 0 ? 1.0 : surv[(j) - 1])
+    double area = 0;
+    for (int64_t j = 0; j <= kept; j++) area += RECTANGLE(j);
+    // Σ_j h_j (r_{j+1} + … + r_kept)², accumulated from the end; h_j = 0 where n = d.
+    double v = 0, tail = 0;
+    for (int64_t j = kept - 1; j >= 0; j--) {
+        tail += RECTANGLE(j + 1);
+        const double n = risk[j], d = events[j];
+        const double h = d / (n * (n - d));
+        v += tail * tail * (n - d == 0 ? 0.0 : h);
+    }
+#undef RECTANGLE
+    *mean = area;
+    *variance = v;
+}

@@ -1,3 +1,4 @@
+import CKernels
 /// Quantiles and restricted means of a Kaplan–Meier curve, following R's `survival`
 /// (`quantile.survfit` → `doquant` → `findq`, and `survmean`).
 extension KaplanMeierEstimate {
@@ -208,23 +209,13 @@ extension KaplanMeierEstimate {
         let kept = upperBound(time, tau)
         // Rectangles: r₀ = (t₀ − 0)·1, rⱼ = (tⱼ − tⱼ₋₁)·S(tⱼ₋₁), last = (τ − t_last)·S(t_last),
         // each computed where it is added (no array of them: docs/PERFORMANCE.md,
-        // "analyze's memory"), the same products as a stored one.
-        @inline(__always) func rectangle(_ j: Int) -> Double {
-            let previousTime = j == 0 ? 0.0 : time[j - 1], previousSurv = j == 0 ? 1.0 : survival[j - 1]
-            return ((j < kept ? time[j] : tau) - previousTime) * previousSurv
-        }
-        var mean = 0.0
-        for j in 0...kept { mean += rectangle(j) }
-        // Σ_j h_j (r_{j+1} + … + r_kept)², accumulated from the end.
-        var variance = 0.0, tail = 0.0
-        if kept > 0 {
-            for j in stride(from: kept - 1, through: 0, by: -1) {
-                tail += rectangle(j + 1)
-                let n = nRisk[j], d = nEvent[j]
-                let h = n - d == 0 ? 0 : d / (n * (n - d))
-                variance += tail * tail * h
-            }
-        }
+        // "analyze's memory"); the area their sum, the variance Σ_j h_j (r_{j+1} + … +
+        // r_kept)² accumulated from the end — in C (`nensim_km_restricted_mean`).
+        var mean = 0.0, variance = 0.0
+        time.withUnsafeBufferPointer { t in survival.withUnsafeBufferPointer { s in
+        nRisk.withUnsafeBufferPointer { n in nEvent.withUnsafeBufferPointer { d in
+            nensim_km_restricted_mean(t.baseAddress, s.baseAddress, n.baseAddress, d.baseAddress, Int64(kept), tau, &mean, &variance)
+        }}}}
         return RestrictedMean(tau: tau, estimate: mean, standardError: variance.squareRoot())
     }
 }

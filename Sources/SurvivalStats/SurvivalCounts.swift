@@ -109,8 +109,8 @@ public struct SurvivalCounts: Sendable, Equatable {
         let small = nValid < 256
         // Up to 2¹⁶ records (a PSA draw's arm), the top digits' passes and an insertion
         // pass (`radixSortTopKeyRange`); more, every pass.
-        let top = nValid <= 1 << 16
-        let first = top ? radixTopPass : 0
+        let top = !small && nValid <= 1 << 16
+        precondition(radixTopPass == 3 && radixDigitPasses == 6, "SurvivalCounts: the unrolled top passes below")
         var keys = [UInt64](unsafeUninitializedCapacity: nValid) { _, c in c = nValid }
         var hist = [UInt32](repeating: 0, count: small ? 0 : 2 * passes * radix)
         keys.withUnsafeMutableBufferPointer { kp in
@@ -127,12 +127,14 @@ public struct SurvivalCounts: Sendable, Equatable {
                             let at: Int, h: Int
                             if ep[j] { at = ie; ie += 1; h = 0 } else { at = ic; ic += 1; h = passes * radix }
                             kp[at] = key
-                            if !small {
-                                var k = key >> UInt64(first * radixDigitBits)
-                                for p in first..<passes {
-                                    hp[h + p * radix + Int(k & UInt64(radix - 1))] &+= 1
-                                    k >>= UInt64(radixDigitBits)
-                                }
+                            if top {
+                                // The top passes' digits, unrolled (radixTopPass = 3 of 6).
+                                let mask = UInt64(radix - 1), bits = UInt64(radixDigitBits)
+                                hp[h + 3 * radix + Int((key >> (3 * bits)) & mask)] &+= 1
+                                hp[h + 4 * radix + Int((key >> (4 * bits)) & mask)] &+= 1
+                                hp[h + 5 * radix + Int((key >> (5 * bits)) & mask)] &+= 1
+                            } else if !small {
+                                radixDigitHistogram(key, UnsafeMutableBufferPointer(rebasing: hp[h..<(h + passes * radix)]))
                             }
                         }
                     }}

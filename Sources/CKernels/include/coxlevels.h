@@ -88,4 +88,12 @@ void nensim_km_curve(const double *events, const double *risk, int64_t m, double
 int64_t nensim_counts_valid(const double *time, const double *events, const double *censored, int64_t m,
                             uint64_t *records);
 
+/// The restricted mean ∫₀^τ S and its variance of a Kaplan–Meier curve (SurvivalStats'
+/// `KaplanMeierEstimate.restrictedMean(tau:)`, R's `survmean`), `kept` the number of its
+/// times ≤ τ: the area as the sum of rectangles (t_j − t_{j−1}) S(t_{j−1}) from time 0
+/// (S = 1 there) with the last one to τ, added in order; the variance Σ_j d_j/(n_j (n_j −
+/// d_j)) (r_{j+1} + … + r_kept)² accumulated from the end, the term 0 where n_j = d_j.
+void nensim_km_restricted_mean(const double *time, const double *surv, const double *risk, const double *events,
+                               int64_t kept, double tau, double *mean, double *variance);
+
 #endif
