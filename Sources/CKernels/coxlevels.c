@@ -1,4 +1,6 @@
-// The Cox level form's blocks of one death or none, four at a time (see include/coxlevels.h).
+// SurvivalStats' per-row loops (see include/coxlevels.h): the Cox level form's blocks of one
+// death or none four at a time, a table's rows, the time fix's walk, the two-group Cox design,
+// the Kaplan–Meier curve and restricted mean, a table's check.
 #include "coxlevels.h"
 #include <string.h>
 #include <math.h>
