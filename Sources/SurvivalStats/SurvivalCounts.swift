@@ -211,27 +211,11 @@ public struct SurvivalCounts: Sendable, Equatable {
     /// into the row of the chain's smallest time. The rows are distinct times, so one
     /// scan (`SurvivalCounts.movedTimes` of the one table: the mean of `TimeFix.fix`, the
     /// same sum, and the gaps that can tie) finds the moves — usually none — and only
-    /// then are the rows compacted, in place.
+    /// then are the rows compacted, in place (`compactRows`, as `timeFixed` does).
     static func mergeNearTies(_ t: inout [Double], _ d: inout [Double], _ c: inout [Double]) {
         guard t.count > 1 else { return }
         let moved = movedTimes(of: [t])
-        guard !moved.isEmpty else { return }
-        // The rows before the first time that moves stay as they are.
-        let m = t.count
-        var lo = 0, hi = m
-        while lo < hi { let mid = (lo + hi) / 2; if t[mid] < moved[0].time { lo = mid + 1 } else { hi = mid } }
-        var w = lo, k = 0
-        for i in lo..<m {
-            let ti = t[i]
-            while k < moved.count && moved[k].time < ti { k += 1 }
-            let to = k < moved.count && moved[k].time == ti ? moved[k].to : ti
-            if w > 0 && t[w - 1] == to {
-                d[w - 1] += d[i]; c[w - 1] += c[i]
-            } else {
-                t[w] = to; d[w] = d[i]; c[w] = c[i]; w += 1
-            }
-        }
-        t.removeLast(t.count - w); d.removeLast(d.count - w); c.removeLast(c.count - w)
+        compactRows(&t, &d, &c, moving: moved)
     }
 
     /// From a regular grid, e.g. integer counts tallied by a Monte Carlo run: cell `k`

@@ -195,40 +195,48 @@ extension SurvivalCounts {
     }
 
     /// The tables with each time of `moved` (ascending) moved to its `to` and the rows
-    /// that then share a time merged, each table compacted in place.
+    /// that then share a time merged, each table compacted in place (`compactRows`).
     private static func compacted(_ tables: consuming [SurvivalCounts], moving moved: [(time: Double, to: Double)]) -> [SurvivalCounts] {
         var tables = tables
         guard !moved.isEmpty else { return tables }
         for g in tables.indices {
-            // The table's arrays held once (so they are compacted in place), the rows
-            // before the first time that moves left as they are.
+            // The table's arrays held once, so that they are compacted in place.
             var time = tables[g].time, events = tables[g].events, censored = tables[g].censored
             let entered = tables[g].entered
             tables[g] = .empty
-            let m = time.count
-            var lo = 0, hi = m
-            while lo < hi { let mid = (lo + hi) / 2; if time[mid] < moved[0].time { lo = mid + 1 } else { hi = mid } }
-            var w = lo
-            time.withUnsafeMutableBufferPointer { t in
-            events.withUnsafeMutableBufferPointer { e in
-            censored.withUnsafeMutableBufferPointer { c in
-                var k = 0
-                for i in lo..<m {
-                    let ti = t[i]
-                    while k < moved.count && moved[k].time < ti { k += 1 }
-                    let to = k < moved.count && moved[k].time == ti ? moved[k].to : ti
-                    if w > 0 && t[w - 1] == to {
-                        e[w - 1] += e[i]
-                        c[w - 1] += c[i]
-                    } else {
-                        t[w] = to; e[w] = e[i]; c[w] = c[i]
-                        w += 1
-                    }
-                }
-            }}}
-            time.removeLast(m - w); events.removeLast(m - w); censored.removeLast(m - w)
+            compactRows(&time, &events, &censored, moving: moved)
             tables[g] = SurvivalCounts(time: time, events: events, censored: censored, entered: entered)
         }
         return tables
+    }
+
+    /// A table's rows (times strictly increasing) with each time of `moved` (ascending)
+    /// moved to its `to` and the rows that then share a time merged, compacted in place;
+    /// the rows before the first time that moves are left as they are.
+    static func compactRows(_ time: inout [Double], _ events: inout [Double], _ censored: inout [Double],
+                            moving moved: [(time: Double, to: Double)]) {
+        guard !moved.isEmpty else { return }
+        let m = time.count
+        var lo = 0, hi = m
+        while lo < hi { let mid = (lo + hi) / 2; if time[mid] < moved[0].time { lo = mid + 1 } else { hi = mid } }
+        var w = lo
+        time.withUnsafeMutableBufferPointer { t in
+        events.withUnsafeMutableBufferPointer { e in
+        censored.withUnsafeMutableBufferPointer { c in
+            var k = 0
+            for i in lo..<m {
+                let ti = t[i]
+                while k < moved.count && moved[k].time < ti { k += 1 }
+                let to = k < moved.count && moved[k].time == ti ? moved[k].to : ti
+                if w > 0 && t[w - 1] == to {
+                    e[w - 1] += e[i]
+                    c[w - 1] += c[i]
+                } else {
+                    t[w] = to; e[w] = e[i]; c[w] = c[i]
+                    w += 1
+                }
+            }
+        }}}
+        time.removeLast(m - w); events.removeLast(m - w); censored.removeLast(m - w)
     }
 }

@@ -112,10 +112,8 @@ public enum PartitionedSurvival {
         let horizon = rule.ends.last ?? 0
         let pf = ([horizon] + cuts).map { b -> Double in
             let to = min(b, horizon)
-            guard to > 0, let e = rule.end(at: to) else {
-                precondition(!(to > 0), "occupancy: cut \(b) is not a breakpoint of the rule")
-                return 0
-            }
+            guard to > 0 else { return 0 }
+            guard let e = rule.end(at: to) else { preconditionFailure("occupancy: cut \(b) is not a breakpoint of the rule") }
             return rule.integral(free, toEnd: e)
         }
         return Occupancy(progressionFree: pf, progressed: rule.integral(progressed), alive: rule.integral(alive),
