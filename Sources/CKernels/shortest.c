@@ -33,7 +33,7 @@ static inline uint64_t mul_shift(uint64_t m, const uint64_t *mul, int32_t j) {
 }
 
 /// Ryu's d2d: x = digits · 10^exponent, digits the shortest.
-static void d2d(uint64_t ieee_mantissa, uint32_t ieee_exponent, uint64_t *digits, int32_t *exponent) {
+static inline __attribute__((always_inline)) void d2d(uint64_t ieee_mantissa, uint32_t ieee_exponent, uint64_t *digits, int32_t *exponent) {
     int32_t e2;
     uint64_t m2;
     if (ieee_exponent == 0) {
@@ -155,32 +155,29 @@ static inline int decimal_length17(uint64_t v) {
     return t + 1 - (v < P10[t]);
 }
 
-/// Writes the n decimal digits of v to d[0..n), most significant first, two at a time.
-static inline void write_digits(uint64_t v, int n, char *d) {
-    char *end = d + n;
-    while (v >= 100000000u) {
-        const uint64_t q = v / 100000000u;
-        uint32_t r = (uint32_t)(v - 100000000u * q);
-        v = q;
-        const uint32_t hi = r / 10000u, lo = r - 10000u * hi;
-        memcpy(end - 2, DIGIT_PAIRS + 2 * (lo % 100u), 2);
-        memcpy(end - 4, DIGIT_PAIRS + 2 * (lo / 100u), 2);
-        memcpy(end - 6, DIGIT_PAIRS + 2 * (hi % 100u), 2);
-        memcpy(end - 8, DIGIT_PAIRS + 2 * (hi / 100u), 2);
-        end -= 8;
-    }
-    uint32_t w = (uint32_t)v;
-    while (w >= 100u) {
-        const uint32_t q = w / 100u;
-        memcpy(end - 2, DIGIT_PAIRS + 2 * (w - 100u * q), 2);
-        end -= 2;
-        w = q;
-    }
-    if (w >= 10u) memcpy(end - 2, DIGIT_PAIRS + 2 * w, 2);
-    else end[-1] = (char)('0' + w);
+/// The 8 decimal digits of x < 10^8 as ASCII bytes, most significant first in memory
+/// (little-endian): the two 4-digit halves, then each half's 2-digit halves, then each
+/// digit, split in parallel lanes of one 64-bit word (the lanes never carry into each other:
+/// 9999 · 10486 < 2^32, 99 · 103 < 2^16).
+static inline uint64_t ascii8(uint32_t x) {
+    const uint64_t halves = (uint64_t)(x / 10000u) | ((uint64_t)(x % 10000u) << 32);
+    const uint64_t hundreds = ((halves * 10486u) >> 20) & 0x0000007F0000007Full;
+    const uint64_t quarters = hundreds | ((halves - hundreds * 100u) << 16);
+    const uint64_t tens = ((quarters * 103u) >> 10) & 0x000F000F000F000Full;
+    return (tens | ((quarters - tens * 10u) << 8)) + 0x3030303030303030ull;
 }
 
-size_t nensim_shortest(double x, uint8_t *out) {
+/// The 17 decimal digits of v < 10^17 (leading zeros included) in d[7..24), zeros in
+/// d[24..48): d[24 - n..24) are v's n digits, and any 24 bytes from there can be copied.
+static inline void digits24(uint64_t v, uint8_t d[48]) {
+    const uint64_t hi = v / 10000000000000000ull, r = v - hi * 10000000000000000ull;
+    const uint32_t mid = (uint32_t)(r / 100000000u), lo = (uint32_t)(r - (uint64_t)mid * 100000000u);
+    const uint64_t top = 0x3030303030303030ull + (hi << 56), a = ascii8(mid), b = ascii8(lo);
+    memcpy(d, &top, 8); memcpy(d + 8, &a, 8); memcpy(d + 16, &b, 8);
+    memset(d + 24, 0, 24);
+}
+
+static inline __attribute__((always_inline)) size_t shortest(double x, uint8_t *out) {
     if (!(x - x == 0) || x == __builtin_trunc(x)) return 0;   // ±∞, NaN, integral: the caller's forms
     uint64_t bits;
     memcpy(&bits, &x, 8);
@@ -188,29 +185,32 @@ size_t nensim_shortest(double x, uint8_t *out) {
     int32_t exponent;
     d2d(bits & ((1ull << 52) - 1), (uint32_t)((bits >> 52) & 0x7ff), &digits, &exponent);
     const int n = decimal_length17(digits);
-    // x = 0.d1…dn × 10^point. The digits are written once, in place (two-byte stores,
-    // never read back wider: no stalled store forwarding).
+    // x = 0.d1…dn × 10^point. The digits are made once, as 24 bytes, and copied in pieces of
+    // fixed size (24 bytes): what a copy writes past the text (at most 42 bytes from `out`)
+    // is written over by what follows (shortest.h: `out` has room for 48).
     const int point = n + exponent;
     if (point >= n) return 0;   // not reached: a non-integral x has no integral shortest digits
+    uint8_t d[48];
+    digits24(digits, d);
+    const uint8_t *first = d + 24 - n;
     uint8_t *w = out;
     if (x < 0) *w++ = '-';
     if (point > 0) {
-        // "12.5": the digits one place on, then the integer digits moved back before the point.
-        write_digits(digits, n, (char *)w + 1);
-        for (int k = 0; k < point; k++) w[k] = w[k + 1];
+        // "12.5": the integer digits, the point, the rest.
+        memcpy(w, first, 24);
         w[point] = '.';
+        memcpy(w + point + 1, first + point, 24);
         w += n + 1;
     } else if (point >= -3) {
         // "0.0123": the prefix, then the digits.
         memcpy(w, "0.000000", 8);
         w += 2 - point;
-        write_digits(digits, n, (char *)w);
+        memcpy(w, first, 24);
         w += n;
     } else {
         // Swift's exponential form below 10^-4: "1e-05", "2.5e-09", "4.9406564584124654e-324".
-        write_digits(digits, n, (char *)w + 1);
-        w[0] = w[1];
-        if (n > 1) { w[1] = '.'; w += n + 1; } else { w += 1; }
+        w[0] = first[0];
+        if (n > 1) { w[1] = '.'; memcpy(w + 2, first + 1, 24); w += n + 1; } else { w += 1; }
         *w++ = 'e'; *w++ = '-';
         const int e = 1 - point;   // > 4
         if (e >= 100) { *w++ = (uint8_t)('0' + e / 100); memcpy(w, DIGIT_PAIRS + 2 * (e % 100), 2); }
@@ -220,9 +220,11 @@ size_t nensim_shortest(double x, uint8_t *out) {
     return (size_t)(w - out);
 }
 
+size_t nensim_shortest(double x, uint8_t *out) { return shortest(x, out); }
+
 /// A field of km.csv as `CSV.append(_:to:integralBelow: 1e15)` writes it, or 0 when the
 /// caller's formatter is needed (integral with |x| ≥ 1e15).
-static inline size_t km_field(double x, uint8_t *out) {
+static inline __attribute__((always_inline)) size_t km_field(double x, uint8_t *out) {
     if (x != x) { out[0] = 'N'; out[1] = 'A'; return 2; }
     if (x - x != 0) {
         if (x < 0) { memcpy(out, "-Inf", 4); return 4; }
@@ -236,12 +238,18 @@ static inline size_t km_field(double x, uint8_t *out) {
         if (v < 0) { *w++ = '-'; v = -v; }
         if (v == 0) { *w++ = '0'; return (size_t)(w - out); }
         const int n = decimal_length17((uint64_t)v);
-        write_digits((uint64_t)v, n, (char *)w);
+        uint8_t d[48];
+        digits24((uint64_t)v, d);
+        memcpy(w, d + 24 - n, 24);
         return (size_t)(w - out) + (size_t)n;
     }
-    return nensim_shortest(x, out);
+    return shortest(x, out);
 }
 
+// Cloned for the machine's instruction set (as coxlevels.c's loops): with the conversions
+// inlined into it, x86-64-v4's rounding, 128-bit multiplies and bit counts are single
+// instructions (not libm's trunc), the same bytes on every clone.
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 size_t nensim_km_rows(const uint8_t *label, size_t label_length, const double *const columns[8],
                       const int64_t *rows, size_t lo, size_t hi, uint8_t *out, size_t *written) {
     uint8_t *w = out;
