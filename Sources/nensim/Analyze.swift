@@ -199,9 +199,10 @@ struct Analyze: ParsableCommand {
             var analysis: AnalysisResult? = nil
             try folder.write("km.csv") { km in
                 try km.write(AnalysisResult.kaplanMeierHeader)
-                analysis = try SurvivalAnalysis.run(data, options: options, input: file, commandLine: commandLine, keepCurves: false) { label, curve in
-                    try AnalysisResult.writeKaplanMeierRows(label: label, curve, points: kmPoints, to: km)
-                }
+                // Each curve's rows are written while the tests are computed.
+                let rows = KaplanMeierCSVStream(km, points: kmPoints)
+                analysis = SurvivalAnalysis.run(data, options: options, input: file, commandLine: commandLine, keepCurves: false, curves: rows)
+                try rows.finish()
             }
             let result = analysis!
             var text = result.report.renderText()

@@ -111,4 +111,78 @@ struct SurvivalAnalysisThreadsTests {
             else { #expect(written[0].count < 2 * 600 * 140) }
         }
     }
+
+    /// km.csv written by `KaplanMeierCSVStream` while `run` computes the tests (curves
+    /// taken on the workers, concurrently, or in turn on one thread) is the bytes of the
+    /// result's `kaplanMeierCSV`, and each group's curve is taken exactly once; curves
+    /// taken out of order are written in group order.
+    @Test func curvesStreamedDuringTheAnalysisAreTheResultsBytes() throws {
+        let d = SurvivalAnalysisAgreementTests.records(n: 3 * AnalysisResult.formatChunk + 77, seed: 29)
+        let continuous = d.time.indices.map { d.time[$0] + Double($0) * 1e-6 }
+        let group = d.time.indices.map { $0 % 3 }
+        let data = AnalysisData(time: continuous, event: d.event, group: group, groupLabels: ["a", "b,2", "c"],
+                                strata: nil, strataLabels: [], covariates: [], covariateNames: [],
+                                recordsRead: d.time.count, dropped: 0, missingByColumn: [:])
+        let two = AnalysisData(time: continuous, event: d.event, group: d.group, groupLabels: ["control", "experimental"],
+                               strata: nil, strataLabels: [], covariates: [], covariateNames: [],
+                               recordsRead: d.time.count, dropped: 0, missingByColumn: [:])
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("nensim-kmstream-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: base) }
+        func written(_ name: String, _ body: (OutputFile) throws -> Void) throws -> Data {
+            let path = base.appendingPathComponent(name).path
+            let folder = try RunFolder.create(at: path, force: false)
+            try folder.write("km.csv") { out in
+                try out.write(AnalysisResult.kaplanMeierHeader)
+                try body(out)
+            }
+            try folder.commit()
+            return try Data(contentsOf: URL(fileURLWithPath: path + "/km.csv"))
+        }
+        let options = AnalysisOptions(time: "t", event: "e", group: "arm", landmarks: [6])
+        for (name, data) in [("three", data), ("two", two)] {
+            let plain = SurvivalAnalysis.run(data, options: options, input: "test", commandLine: [])
+            for threads in [1, 2] {
+                let taken = TakenGroups()
+                var result: AnalysisResult? = nil
+                let file = try written("\(name)-\(threads)") { out in
+                    let rows = KaplanMeierCSVStream(out, points: nil, threads: threads)
+                    result = SurvivalAnalysis.run(data, options: options, input: "test", commandLine: [], threads: threads,
+                                                  curves: Both(rows, taken))
+                    try rows.finish()
+                }
+                #expect(file == Data(plain.kaplanMeierCSV.utf8), "\(name), \(threads) threads")
+                #expect(taken.groups.sorted() == Array(data.groupLabels.indices), "\(name), \(threads) threads")
+                #expect(try result?.json() == plain.json())
+            }
+        }
+        // Out of order: group 2, then 0, then 1.
+        let plain = SurvivalAnalysis.run(data, options: options, input: "test", commandLine: [])
+        let file = try written("shuffled") { out in
+            let rows = KaplanMeierCSVStream(out, points: nil)
+            for g in [2, 0, 1] { rows.take(group: g, label: data.groupLabels[g], curve: plain.curves[g]) }
+            try rows.finish()
+        }
+        #expect(file == Data(plain.kaplanMeierCSV.utf8))
+    }
+}
+
+/// The groups a `FittedCurveSink` was handed, for the tests.
+private final class TakenGroups: FittedCurveSink, @unchecked Sendable {
+    // Invariant: `list` only under `lock`.
+    private let lock = NSLock()
+    private var list: [Int] = []
+    var groups: [Int] { lock.withLock { list } }
+    func take(group: Int, label: String, curve: KaplanMeierEstimate) { lock.withLock { list.append(group) } }
+    func drain() {}
+}
+
+/// Hands each curve to two sinks.
+private struct Both: FittedCurveSink {
+    let first: any FittedCurveSink, second: any FittedCurveSink
+    init(_ first: any FittedCurveSink, _ second: any FittedCurveSink) { self.first = first; self.second = second }
+    func take(group: Int, label: String, curve: KaplanMeierEstimate) {
+        first.take(group: group, label: label, curve: curve)
+        second.take(group: group, label: label, curve: curve)
+    }
+    func drain() { first.drain(); second.drain() }
 }

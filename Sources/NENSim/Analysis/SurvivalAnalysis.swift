@@ -452,6 +452,13 @@ public enum SurvivalAnalysis {
         var quantiles: [QuantileSummary]
     }
 
+    /// What a work item of `run`'s concurrent statistics makes.
+    enum StatisticsItem: Sendable {
+        case curve(Curve)
+        case cox(Result<CoxFit, any Error>)
+        case logRank(Result<LogRankResult, any Error>)
+    }
+
     /// What the curves (eight arrays of a `KaplanMeierEstimate` beside the table's three,
     /// five of them new) and the two-group Cox design (16 bytes a block) add per table row
     /// when made at once, and the most they may add: at once below it, one after another
@@ -508,21 +515,16 @@ public enum SurvivalAnalysis {
     ///   event) ~ group)` (at risk at t: start < t ≤ stop), the Cox model as
     ///   `coxph(Surv(start, stop, event) ~ …)`; no log-rank test, as R's `survdiff`
     ///   refuses such data (a note says so).
-    /// - Curves: each group's curve is fitted, summarised and handed to `eachCurve`
-    ///   (`km.csv` is written from there) one at a time, and kept in the result only with
-    ///   `keepCurves`, so that without it one curve is held at a time
+    /// - Curves: each group's curve is fitted, summarised and handed to `curves` (`km.csv`
+    ///   is written from there, `KaplanMeierCSVStream`) as soon as it is fitted, and kept
+    ///   in the result only with `keepCurves`; on large data one curve is held at a time
     ///   (docs/PERFORMANCE.md, "analyze's memory").
     /// - Complexity: O(n log n).
-    public static func run(_ data: AnalysisData, options: AnalysisOptions, input: String, commandLine: [String],
-                           keepCurves: Bool = true, threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> AnalysisResult {
-        run(data, options: options, input: input, commandLine: commandLine, keepCurves: keepCurves, threads: threads) { _, _ in }
-    }
-
-    /// `run`, each group's curve handed to `eachCurve` once fitted and summarised.
-    /// `threads`: workers for the groups' tables and curves (the results do not depend on it).
+    /// - `threads`: workers for the groups' tables, curves and tests (the results do not
+    ///   depend on it).
     public static func run(_ data: AnalysisData, options: AnalysisOptions, input: String, commandLine: [String],
                            keepCurves: Bool = true, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                           eachCurve: (_ label: String, _ curve: KaplanMeierEstimate) throws -> Void) rethrows -> AnalysisResult {
+                           curves: (any FittedCurveSink)? = nil) -> AnalysisResult {
         let k = data.groupLabels.count
         var notes: [String] = []
         for (name, levels) in data.factorLevels.sorted(by: { $0.key < $1.key }) {
@@ -688,6 +690,60 @@ public enum SurvivalAnalysis {
             tauRule = k > 1 ? "smallest of the groups' last follow-up times" : "last follow-up time"
         }
 
+        // The curves, the log-rank test from their tables and the Cox model of two groups
+        // fitted from them: at once (each its own work item, the curves first so that
+        // `curves` can take them while the tests run) when their arrays fit in
+        // `concurrentStatisticsBytes`; otherwise the Cox model first, then one curve at a
+        // time, each table freed once its curve is made and `curves` is done with it
+        // (docs/PERFORMANCE.md, "analyze's memory"). The same numbers either way: each item
+        // reads the fixed tables only.
+        let z = Distributions.normalQuantile(1 - (1 - options.confidenceLevel) / 2)
+        @Sendable func curve(_ table: SurvivalCounts) -> Curve {
+            let km = KaplanMeier.fit(table, confidenceType: options.confidenceType, confidenceLevel: options.confidenceLevel)
+            let landmarks = options.landmarks.map { t -> LandmarkSummary in
+                let l = km.survival(at: t)
+                return LandmarkSummary(time: t, nRisk: l.nRisk, survival: l.survival, standardError: l.standardError, lower: l.lower, upper: l.upper)
+            }
+            return Curve(km: km, mean: km.restrictedMean(tau: tau), landmarks: landmarks,
+                         quantiles: km.quantiles([0.25, 0.5, 0.75]).map(QuantileSummary.init))
+        }
+        let firstRecordGroup = coxFromTables ? data.group[0] : 0
+        let ties = options.ties, confidenceLevel = options.confidenceLevel, rho = options.rho
+        @Sendable func twoGroupCox(_ tables: [SurvivalCounts]) -> Result<CoxFit, any Error> {
+            Result { try CoxPH.fitTwoGroups(tables: tables, firstRecordGroup: firstRecordGroup, ties: ties, confidenceLevel: confidenceLevel) }
+        }
+        // The curves' tables are the log-rank test's when it is unstratified and unweighted
+        // on every record: each group's records, time-fixed together (what
+        // `LogRank.test(time:event:group:)` would build again).
+        let logRankFromTables = k >= 2 && data.start == nil && data.strata == nil && data.weight == nil && logRankAll
+        @Sendable func logRankOfTables(_ tables: [SurvivalCounts]) -> Result<LogRankResult, any Error> {
+            Result { try LogRank.test(strata: [tables], rho: rho, timefix: false) }
+        }
+        let rows = tables.reduce(0) { $0 + $1.time.count }
+        let concurrent = threads > 1 && rows * Self.statisticsBytesPerRow <= Self.concurrentStatisticsBytes
+        var curves0: [Curve?] = [Curve?](repeating: nil, count: k)
+        var coxResult: Result<CoxFit, any Error>? = nil
+        var logRankResult: Result<LogRankResult, any Error>? = nil
+        if concurrent {
+            let fixed = tables, labels = data.groupLabels
+            let items = k + (coxFromTables ? 1 : 0) + (logRankFromTables ? 1 : 0)
+            let done = BlockDriver.map(items, threads: threads) { item -> StatisticsItem in
+                if item < k {
+                    let c = curve(fixed[item])
+                    curves?.take(group: item, label: labels[item], curve: c.km)
+                    return .curve(c)
+                }
+                return item == k && coxFromTables ? .cox(twoGroupCox(fixed)) : .logRank(logRankOfTables(fixed))
+            }
+            for (i, item) in done.enumerated() {
+                switch item {
+                case let .curve(c): curves0[i] = c
+                case let .cox(r): coxResult = r
+                case let .logRank(r): logRankResult = r
+                }
+            }
+        }
+
         func logRankSubset<T>(_ a: [T]) -> [T] { logRankAll ? a : logRankRows.map { a[$0] } }
         var usedByLogRank: Int? = nil
         var logRank: LogRankSummary? = nil
@@ -697,10 +753,8 @@ public enum SurvivalAnalysis {
             usedByLogRank = logRankCount
             do {
                 let r: LogRankResult
-                if data.strata == nil && data.weight == nil && logRankAll {
-                    // The curves' tables are the test's: each group's records, time-fixed
-                    // together (what `LogRank.test(time:event:group:)` would build again).
-                    r = try LogRank.test(strata: [tables], rho: options.rho, timefix: false)
+                if logRankFromTables {
+                    r = try (logRankResult ?? logRankOfTables(tables)).get()
                 } else {
                     r = try LogRank.test(time: logRankSubset(data.time), event: logRankSubset(data.event),
                                          group: logRankSubset(Array(data.group)), strata: data.strata.map(logRankSubset),
@@ -714,46 +768,7 @@ public enum SurvivalAnalysis {
             }
         }
 
-        // The curves, and the Cox model of two groups fitted from their tables: at once
-        // (each its own work item) when their arrays fit in `concurrentStatisticsBytes`;
-        // otherwise the Cox model first, then one curve at a time, each table freed once
-        // its curve is made (docs/PERFORMANCE.md, "analyze's memory"). The same numbers
-        // either way: each item reads the fixed tables only.
-        let z = Distributions.normalQuantile(1 - (1 - options.confidenceLevel) / 2)
-        @Sendable func curve(_ table: SurvivalCounts) -> Curve {
-            let km = KaplanMeier.fit(table, confidenceType: options.confidenceType, confidenceLevel: options.confidenceLevel)
-            let landmarks = options.landmarks.map { t -> LandmarkSummary in
-                let l = km.survival(at: t)
-                return LandmarkSummary(time: t, nRisk: l.nRisk, survival: l.survival, standardError: l.standardError, lower: l.lower, upper: l.upper)
-            }
-            return Curve(km: km, mean: km.restrictedMean(tau: tau), landmarks: landmarks,
-                         quantiles: km.quantiles([0.25, 0.5, 0.75]).map(QuantileSummary.init))
-        }
-        let firstRecordGroup = coxFromTables ? data.group[0] : 0
-        let ties = options.ties, confidenceLevel = options.confidenceLevel
-        @Sendable func twoGroupCox(_ tables: [SurvivalCounts]) -> Result<CoxFit, any Error> {
-            Result { try CoxPH.fitTwoGroups(tables: tables, firstRecordGroup: firstRecordGroup, ties: ties, confidenceLevel: confidenceLevel) }
-        }
-        let rows = tables.reduce(0) { $0 + $1.time.count }
-        let concurrent = threads > 1 && rows * Self.statisticsBytesPerRow <= Self.concurrentStatisticsBytes
-        var curves0: [Curve?] = [Curve?](repeating: nil, count: k)
-        var coxResult: Result<CoxFit, any Error>? = nil
-        if concurrent {
-            // With the Cox model (two groups): it on one worker, the curves on the other
-            // (they take about as long); else a curve a work item.
-            let fixed = tables
-            let items = BlockDriver.map(coxFromTables ? 2 : k, threads: threads) { item -> ([Curve], Result<CoxFit, any Error>?) in
-                coxFromTables ? (item == 0 ? ([], twoGroupCox(fixed)) : (fixed.map(curve), nil)) : ([curve(fixed[item])], nil)
-            }
-            if coxFromTables {
-                coxResult = items[0].1
-                for g in 0..<k { curves0[g] = items[1].0[g] }
-            } else {
-                for g in 0..<k { curves0[g] = items[g].0[0] }
-            }
-        } else if coxFromTables {
-            coxResult = twoGroupCox(tables)
-        }
+        if !concurrent && coxFromTables { coxResult = twoGroupCox(tables) }
         if let coxResult {
             usedByCox = coxCount
             switch coxResult {
@@ -763,13 +778,20 @@ public enum SurvivalAnalysis {
         }
         notes += coxNotes
 
-        // One curve at a time: summarised, handed to `eachCurve`, and kept only with
-        // `keepCurves`; its table is freed with it.
+        // One curve at a time: summarised, handed to `curves` (when not taken by a worker
+        // already) and kept only with `keepCurves`; its table is freed with it.
         var groups: [GroupSummary] = []
         var means: [RestrictedMean] = []
-        var curves: [KaplanMeierEstimate] = []
+        var kept: [KaplanMeierEstimate] = []
         for g in 0..<k {
-            let c = curves0[g] ?? curve(tables[g])
+            let c: Curve
+            if let fitted = curves0[g] {
+                c = fitted
+            } else {
+                c = curve(tables[g])
+                curves?.take(group: g, label: data.groupLabels[g], curve: c.km)
+                curves?.drain()
+            }
             curves0[g] = nil
             tables[g] = .empty
             let nEvents = groupEvents[g]
@@ -782,8 +804,7 @@ public enum SurvivalAnalysis {
                 landmarks: c.landmarks,
                 rmst: RMSTSummary(tau: tau, estimate: rm.estimate, standardError: rm.standardError,
                                   lower: rm.estimate - z * rm.standardError, upper: rm.estimate + z * rm.standardError)))
-            try eachCurve(data.groupLabels[g], c.km)
-            if keepCurves { curves.append(c.km) }
+            if keepCurves { kept.append(c.km) }
         }
         tables = []
         var differences: [RMSTDifference] = []
@@ -805,7 +826,7 @@ public enum SurvivalAnalysis {
             tau: tau, tauRule: tauRule, landmarkTimes: options.landmarks, groups: groups, rmstDifferences: differences,
             logRank: logRank, cox: cox, coxFailure: coxFailure, phTest: phTest,
             tests: options.tests.isEmpty ? nil : twoGroupTests(data, options.tests), notes: notes)
-        return AnalysisResult(report: report, curves: curves, zph: zph, zphColumns: zph == nil ? [] : coxNames,
+        return AnalysisResult(report: report, curves: kept, zph: zph, zphColumns: zph == nil ? [] : coxNames,
                               zphStrata: zph == nil || data.strata == nil ? nil : data.strataLabels, zphTermOfColumn: zphTermOfColumn)
     }
 }
