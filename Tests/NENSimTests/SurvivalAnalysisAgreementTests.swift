@@ -81,20 +81,20 @@ struct SurvivalAnalysisThreadsTests {
     }
 
     /// km.csv's rows formatted in chunks on the workers: the bytes of `kaplanMeierCSV`,
-    /// for one thread and two, over several chunks and waves, with and without thinning.
+    /// for one thread and two, over more chunks than buffers, with and without thinning.
     @Test func kaplanMeierRowsFormattedOnWorkersAreTheSameBytes() throws {
-        let d = SurvivalAnalysisAgreementTests.records(n: 5 * AnalysisResult.formatWave(threads: 1) * AnalysisResult.formatChunk + 123, seed: 23)
+        let d = SurvivalAnalysisAgreementTests.records(n: 5 * AnalysisResult.formatSlots(threads: 2) * AnalysisResult.formatChunk + 123, seed: 23)
         let continuous = d.time.indices.map { d.time[$0] + Double($0) * 1e-6 }   // many distinct times
         let data = AnalysisData(time: continuous, event: d.event, group: d.group, groupLabels: ["a,1", "b"],
                                 strata: nil, strataLabels: [], covariates: [], covariateNames: [],
                                 recordsRead: d.time.count, dropped: 0, missingByColumn: [:])
         let result = SurvivalAnalysis.run(data, options: AnalysisOptions(time: "t", event: "e", group: "arm"), input: "test", commandLine: [])
-        #expect(result.curves[0].time.count > 2 * AnalysisResult.formatWave(threads: 1) * AnalysisResult.formatChunk)   // waves on both buffer sets
+        #expect(result.curves[0].time.count > 2 * AnalysisResult.formatSlots(threads: 2) * AnalysisResult.formatChunk)   // every buffer used more than twice
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("nensim-km-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: base) }
         for points: Int? in [nil, 500] {
             var written: [Data] = []
-            for threads in [1, 2] {
+            for threads in [1, 2, 3] {
                 let path = base.appendingPathComponent("t\(threads)-\(points ?? 0)").path
                 let folder = try RunFolder.create(at: path, force: false)
                 try folder.write("km.csv") { out in
@@ -106,7 +106,7 @@ struct SurvivalAnalysisThreadsTests {
                 try folder.commit()
                 written.append(try Data(contentsOf: URL(fileURLWithPath: path + "/km.csv")))
             }
-            #expect(written[0] == written[1], "points \(String(describing: points))")
+            #expect(written[0] == written[1] && written[0] == written[2], "points \(String(describing: points))")
             if points == nil { #expect(written[0] == Data(result.kaplanMeierCSV.utf8)) }
             else { #expect(written[0].count < 2 * 600 * 140) }
         }

@@ -285,58 +285,44 @@ public struct AnalysisResult: Sendable {
     }
 
     /// The rows of one group's curve in `km.csv` (after `kaplanMeierHeader`), as
-    /// `writeKaplanMeierCSV` writes them: for a curve handed over by
-    /// `SurvivalAnalysis.run(…, eachCurve:)`.
+    /// `writeKaplanMeierCSV` writes them: for a curve handed over by `SurvivalAnalysis.run`
+    /// (`KaplanMeierCSVStream`).
     /// - Complexity: O(rows).
-    /// The rows are formatted in chunks of `formatChunk`, a wave of 8 × `threads` chunks at a
-    /// time on the workers, and written in order: the same bytes for any thread count,
-    /// at most two waves of text held. While a wave is formatted, the one before it is
-    /// written by a writer thread (`KaplanMeierWriter`). Each row is made by the
-    /// CKernels' `nensim_km_rows` (the bytes of `appendKaplanMeierRow`, which makes the
-    /// rare row it leaves over: one holding an integral |x| ≥ 10¹⁵).
+    /// The rows are formatted in chunks of `formatChunk` on `threads` workers, each chunk
+    /// into one of `formatSlots(threads:)` buffers, and written in order by a writer thread
+    /// as each is done (`KaplanMeierChunks`): no worker waits for a wave of others, only
+    /// for its buffer's previous chunk to be written. The same bytes for any thread count.
+    /// Each row is made by the CKernels' `nensim_km_rows` (the bytes of
+    /// `appendKaplanMeierRow`, which makes the rare row it leaves over: one holding an
+    /// integral |x| ≥ 10¹⁵).
     public static func writeKaplanMeierRows(label: String, _ km: KaplanMeierEstimate, points: Int? = nil, to out: OutputFile,
                                             threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
         let label = Array(CSVWriter.field(label).utf8)
         let rows: [Int64]? = points == nil ? nil : CSV.thinnedRows(km, points: points).map(Int64.init)
         let count = rows?.count ?? km.time.count, chunk = formatChunk
-        let chunks = (count + chunk - 1) / chunk, wave = formatWave(threads: threads)
-        // Two sets of buffers, one per position in a wave, made once and reused by every
-        // other wave (no fresh pages per chunk); `used` holds how much of each its wave filled.
-        let capacity = chunk * (label.count + 8 * 26 + 1) + 64, slots = min(wave, chunks)
-        let sets = (0..<2).map { _ in (buffers: WorkerSlots<[UInt8]>(count: slots, initial: []), used: WorkerSlots<Int>(count: slots, initial: 0)) }
-        let writer = KaplanMeierWriter(out)
-        var first = 0, index = 0
-        while first < chunks {
-            let n = min(wave, chunks - first), start = first, set = sets[index % 2]
-            _ = BlockDriver.map(n, threads: threads) { k in
-                let lo = (start + k) * chunk, hi = min(count, lo + chunk)
-                var bytes = set.buffers.slots[k]
-                set.buffers.store([], at: k)
-                if bytes.count < capacity { bytes = [UInt8](repeating: 0, count: capacity) }
+        let chunks = (count + chunk - 1) / chunk
+        guard chunks > 0 else { return }
+        let capacity = chunk * (label.count + 8 * 26 + 1) + 64
+        let pipeline = KaplanMeierChunks(out, chunks: chunks, slots: min(chunks, formatSlots(threads: threads)), capacity: capacity)
+        pipeline.startWriting()
+        _ = BlockDriver.map(max(1, min(threads, chunks)), threads: threads) { _ in
+            while case let (c, buffer)? = pipeline.nextChunk() {
+                let lo = c * chunk, hi = min(count, lo + chunk)
                 // The columns through pointers: no reference count shared by the workers
                 // is touched per row.
                 let filled = KaplanMeierColumns.with(km) { columns in
-                    label.withUnsafeBufferPointer { label in
-                        bytes.withUnsafeMutableBufferPointer { buffer in
-                            Self.formatKaplanMeierRows(label, columns, rows, lo..<hi, into: buffer)
-                        }
-                    }
+                    label.withUnsafeBufferPointer { label in Self.formatKaplanMeierRows(label, columns, rows, lo..<hi, into: buffer) }
                 }
-                set.buffers.store(bytes, at: k)
-                set.used.store(filled, at: k)
+                pipeline.formatted(c, bytes: filled)
             }
-            try writer.finish()   // the wave before written: its set is free for the next wave
-            writer.start(set.buffers, set.used, count: n)
-            first += n
-            index += 1
         }
-        try writer.finish()
+        try pipeline.finish()
     }
 
     /// Rows of `km.csv` formatted per work item of `writeKaplanMeierRows`.
     static let formatChunk = 4_096
-    /// Chunks formatted per wave by `threads` workers.
-    static func formatWave(threads: Int) -> Int { max(1, 8 * threads) }
+    /// Chunk buffers of `writeKaplanMeierRows`: the text it holds at most.
+    static func formatSlots(threads: Int) -> Int { max(2, 4 * threads) }
 
     /// Rows `range` (of `rows` when thinned) into `buffer` (room for
     /// `range.count × (label + 8 × 26 + 1) + 64` bytes); returns the bytes written.
@@ -410,35 +396,94 @@ struct KaplanMeierColumns {
     }
 }
 
-/// The writer thread of `writeKaplanMeierRows`: writes a formatted wave's buffers, in
-/// order, to the file while the next wave is formatted.
-/// Invariant (why it is `@unchecked Sendable`): between `start` and the `finish` that
-/// follows it, only the writer's queue touches `out`, `failure` and the wave's buffers;
-/// the caller touches them only after `finish` has waited.
-private final class KaplanMeierWriter: @unchecked Sendable {
+/// The chunks of `writeKaplanMeierRows`: workers take chunk numbers in order and format
+/// each into buffer `c mod slots` once the chunk that used it before (c − slots) is
+/// written; a writer thread writes the chunks in order as each is formatted. After a
+/// write fails, workers take no more chunks and `finish` throws the failure.
+/// Invariant (why it is `@unchecked Sendable`): `next`, `written`, `formattedChunk`,
+/// `used` and `failure` are touched only under `condition`; a buffer is written into only
+/// by the worker that took its chunk, between taking it and `formatted`, and read only by
+/// the writer, between `formatted` and the chunk's `written`; `out` only by the writer
+/// until `finish` has waited for it.
+private final class KaplanMeierChunks: @unchecked Sendable {
     private let out: OutputFile
-    private let queue = DispatchQueue(label: "nensim.km-writer")
-    private let group = DispatchGroup()
+    private let chunks: Int, slots: Int, capacity: Int
+    private let storage: UnsafeMutableRawPointer
+    private let condition = NSCondition()
+    private var next = 0, written = 0
+    private var formattedChunk: [Int], used: [Int]
     private var failure: (any Error)?
+    private let writer = DispatchGroup()
 
-    init(_ out: OutputFile) { self.out = out }
+    init(_ out: OutputFile, chunks: Int, slots: Int, capacity: Int) {
+        self.out = out
+        self.chunks = chunks
+        self.slots = slots
+        self.capacity = capacity
+        storage = .allocate(byteCount: slots * capacity, alignment: 64)
+        formattedChunk = [Int](repeating: -1, count: slots)
+        used = [Int](repeating: 0, count: slots)
+    }
 
-    func start(_ buffers: WorkerSlots<[UInt8]>, _ used: WorkerSlots<Int>, count: Int) {
-        queue.async(group: group) {
-            do {
-                for k in 0..<count {
-                    try buffers.slots[k].withUnsafeBytes { try self.out.write(bytes: UnsafeRawBufferPointer(rebasing: $0[0..<used.slots[k]])) }
+    deinit { storage.deallocate() }
+
+    private func buffer(_ slot: Int) -> UnsafeMutableBufferPointer<UInt8> {
+        UnsafeMutableBufferPointer(start: (storage + slot * capacity).assumingMemoryBound(to: UInt8.self), count: capacity)
+    }
+
+    /// The next chunk and its buffer, once the buffer is free; nil when every chunk is
+    /// taken or a write has failed.
+    func nextChunk() -> (Int, UnsafeMutableBufferPointer<UInt8>)? {
+        condition.lock()
+        defer { condition.unlock() }
+        guard next < chunks, failure == nil else { return nil }
+        let c = next
+        next += 1
+        while written <= c - slots && failure == nil { condition.wait() }
+        return failure == nil ? (c, buffer(c % slots)) : nil
+    }
+
+    /// Chunk `c` is in its buffer, `bytes` long.
+    func formatted(_ c: Int, bytes: Int) {
+        condition.lock()
+        formattedChunk[c % slots] = c
+        used[c % slots] = bytes
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The writer: each chunk in order, as soon as it is formatted.
+    func startWriting() {
+        DispatchQueue(label: "nensim.km-writer").async(group: writer) {
+            for c in 0..<self.chunks {
+                self.condition.lock()
+                while self.formattedChunk[c % self.slots] != c { self.condition.wait() }
+                let bytes = self.used[c % self.slots]
+                self.condition.unlock()
+                do {
+                    try self.out.write(bytes: UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: self.buffer(c % self.slots)[0..<bytes])))
+                } catch {
+                    self.condition.lock()
+                    self.failure = error
+                    self.condition.broadcast()
+                    self.condition.unlock()
+                    return
                 }
-            } catch {
-                self.failure = error
+                self.condition.lock()
+                self.written = c + 1
+                self.condition.broadcast()
+                self.condition.unlock()
             }
         }
     }
 
-    /// Waits for the wave being written; rethrows its write's failure.
+    /// Waits for the writer (after the workers are done); throws a write's failure.
     func finish() throws {
-        group.wait()
-        if let failure { self.failure = nil; throw failure }
+        writer.wait()
+        condition.lock()
+        let failure = failure
+        condition.unlock()
+        if let failure { throw failure }
     }
 }
 
