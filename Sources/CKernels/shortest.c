@@ -1,142 +1,105 @@
-// Shortest round-trip digits of a double by Ryu (Ulf Adams, "Ryū: fast float-to-string
-// conversion", PLDI 2018; the d2d step of the reference implementation, Apache-2.0 /
-// Boost), for km.csv's numbers (docs/PERFORMANCE.md, "analyze --out"). The digits are
-// the shortest that read back to x, the closest to x among them, ties to even: the same
-// as Swift's `description` (held so by CSVWriterTests over edge cases and random values).
+// Shortest round-trip digits of a double by Dragonbox (Junekey Jeon, "Dragonbox: A New
+// Floating-Point Binary-to-Decimal Conversion Algorithm", 2020; the nearest-to-even case
+// of the reference implementation, Apache-2.0 with LLVM exceptions / Boost), for km.csv's
+// numbers (docs/PERFORMANCE.md, "analyze --out"). The digits are the shortest that read
+// back to x, the closest to x among them, ties to even: the same as Swift's `description`
+// (held so by CSVWriterTests over edge cases, every power of two and random values).
 #include "shortest.h"
-#include "ryu_tables.h"
+#include "dragonbox_cache.h"
 #include <string.h>
 
 typedef unsigned __int128 u128;
 
-static inline uint32_t pow5bits(int32_t e) { return (uint32_t)(((e * 1217359) >> 19) + 1); }
-static inline uint32_t log10_pow2(int32_t e) { return (uint32_t)((e * 78913) >> 18); }
-static inline uint32_t log10_pow5(int32_t e) { return (uint32_t)((e * 732923) >> 20); }
-
-static inline uint32_t pow5_factor(uint64_t v) {
-    uint32_t count = 0;
-    for (;;) {
-        uint64_t q = v / 5;
-        if (v - 5 * q != 0) break;
-        v = q; ++count;
-    }
-    return count;
+// ⌊log10 2^e⌋, ⌊log10 (3/4 · 2^e)⌋ and ⌊log2 10^k⌋ in integer arithmetic, exact over
+// every double's exponent (|e| ≤ 1100, |k| ≤ 400; checked by the table's generator).
+static inline int32_t floor_log10_pow2(int32_t e) { return (int32_t)(((int64_t)e * 661971961083ll) >> 41); }
+static inline int32_t floor_log10_three_quarters_pow2(int32_t e) {
+    return (int32_t)(((int64_t)e * 661971961083ll - 274743187321ll) >> 41);
 }
-static inline int multiple_of_pow5(uint64_t v, uint32_t p) { return pow5_factor(v) >= p; }
-static inline int multiple_of_pow2(uint64_t v, uint32_t p) { return (v & ((1ull << p) - 1)) == 0; }
+static inline int32_t floor_log2_pow10(int32_t k) { return (int32_t)(((int64_t)k * 913124641741ll) >> 38); }
 
-/// (m · mul) >> j for the 128-bit mul and j ≥ 64.
-static inline uint64_t mul_shift(uint64_t m, const uint64_t *mul, int32_t j) {
-    u128 b0 = (u128)m * mul[0];
-    u128 b2 = (u128)m * mul[1];
-    return (uint64_t)(((b0 >> 64) + b2) >> (j - 64));
+/// Dragonbox's compute_mul_parity: for y = u · cache · 2^beta / 2^128, the parity of ⌊y⌋
+/// and whether y is an integer (from the low 128 bits of the product u · cache).
+static inline void mul_parity(uint64_t u, uint64_t ch, uint64_t cl, int32_t beta, int *parity, int *integer) {
+    const uint64_t hi = u * ch + (uint64_t)(((u128)u * cl) >> 64), lo = u * cl;
+    *parity = (int)((hi >> (64 - beta)) & 1);
+    *integer = ((hi << beta) | (lo >> (64 - beta))) == 0;
 }
 
-/// Ryu's d2d: x = digits · 10^exponent, digits the shortest.
+/// x = digits · 10^exponent, digits the shortest that read back to x, the closest to x
+/// among them, ties to even (x finite, > 0, given by its bits): Junekey Jeon's Dragonbox
+/// ("Dragonbox: A New Floating-Point Binary-to-Decimal Conversion Algorithm", 2020; the
+/// nearest-to-even case of the reference implementation, Apache-2.0 / Boost), on the
+/// 128-bit powers of ten of dragonbox_cache.h, trailing zeros removed.
 static inline __attribute__((always_inline)) void d2d(uint64_t ieee_mantissa, uint32_t ieee_exponent, uint64_t *digits, int32_t *exponent) {
-    int32_t e2;
-    uint64_t m2;
-    if (ieee_exponent == 0) {
-        e2 = 1 - 1023 - 52 - 2;
-        m2 = ieee_mantissa;
-    } else {
-        e2 = (int32_t)ieee_exponent - 1023 - 52 - 2;
-        m2 = (1ull << 52) | ieee_mantissa;
-    }
-    const int accept_bounds = (m2 & 1) == 0;
-    const uint64_t mv = 4 * m2;
-    const uint32_t mm_shift = ieee_mantissa != 0 || ieee_exponent <= 1;
-    uint64_t vr, vp, vm;
+    uint64_t significand;
     int32_t e10;
-    int vm_trailing_zeros = 0, vr_trailing_zeros = 0;
-    if (e2 >= 0) {
-        const uint32_t q = log10_pow2(e2) - (e2 > 3);
-        e10 = (int32_t)q;
-        const int32_t k = 125 + (int32_t)pow5bits((int32_t)q) - 1;
-        const int32_t i = -e2 + (int32_t)q + k;
-        vr = mul_shift(4 * m2, POW5_INV_SPLIT[q], i);
-        vp = mul_shift(4 * m2 + 2, POW5_INV_SPLIT[q], i);
-        vm = mul_shift(4 * m2 - 1 - mm_shift, POW5_INV_SPLIT[q], i);
-        if (q <= 21) {
-            if (mv % 5 == 0) {
-                vr_trailing_zeros = multiple_of_pow5(mv, q);
-            } else if (accept_bounds) {
-                vm_trailing_zeros = multiple_of_pow5(mv - 1 - mm_shift, q);
-            } else {
-                vp -= multiple_of_pow5(mv + 2, q);
-            }
+    if (ieee_mantissa == 0 && ieee_exponent > 1) {
+        // A power of two: the interval below x is half as wide as above.
+        const int32_t e = (int32_t)ieee_exponent - 1075;
+        const int32_t minus_k = floor_log10_three_quarters_pow2(e);
+        const int32_t beta = e + floor_log2_pow10(-minus_k);
+        const uint64_t ch = DRAGONBOX_CACHE[-minus_k + 292][0];
+        uint64_t xi = (ch - (ch >> 54)) >> (11 - beta);
+        const uint64_t zi = (ch + (ch >> 53)) >> (11 - beta);
+        if (!(e >= 2 && e <= 3)) ++xi;   // the left end is an integer only for e = 2, 3
+        significand = zi / 10;
+        if (significand * 10 >= xi) {
+            e10 = minus_k + 1;
+        } else {
+            significand = ((ch >> (10 - beta)) + 1) / 2;
+            e10 = minus_k;
+            if ((significand & 1) && e == -77) --significand;   // the one tie: to even
+            else if (significand < xi) ++significand;
         }
     } else {
-        const uint32_t q = log10_pow5(-e2) - (-e2 > 1);
-        e10 = (int32_t)q + e2;
-        const int32_t i = -e2 - (int32_t)q;
-        const int32_t k = (int32_t)pow5bits(i) - 125;
-        const int32_t j = (int32_t)q - k;
-        vr = mul_shift(4 * m2, POW5_SPLIT[i], j);
-        vp = mul_shift(4 * m2 + 2, POW5_SPLIT[i], j);
-        vm = mul_shift(4 * m2 - 1 - mm_shift, POW5_SPLIT[i], j);
-        if (q <= 1) {
-            vr_trailing_zeros = 1;
-            if (accept_bounds) vm_trailing_zeros = mm_shift == 1;
-            else --vp;
-        } else if (q < 63) {
-            vr_trailing_zeros = multiple_of_pow2(mv, q);
+        const uint64_t fc = ieee_exponent == 0 ? ieee_mantissa : ieee_mantissa | (1ull << 52);
+        const int32_t e = ieee_exponent == 0 ? -1074 : (int32_t)ieee_exponent - 1075;
+        const int include = (fc & 1) == 0;   // ties to even: the ends belong to an even significand
+        const uint64_t two_fc = fc << 1;
+        const int32_t minus_k = floor_log10_pow2(e) - 2;
+        const uint64_t ch = DRAGONBOX_CACHE[-minus_k + 292][0], cl = DRAGONBOX_CACHE[-minus_k + 292][1];
+        const int32_t beta = e + floor_log2_pow10(-minus_k);   // 6 … 9
+        const uint32_t delta = (uint32_t)(ch >> (63 - beta));
+        // z = (2fc + 1) · 2^(beta) · cache / 2^128: its integer part and whether it is one.
+        const uint64_t u = (two_fc | 1) << beta;
+        u128 r = (u128)u * ch;
+        r += (uint64_t)(((u128)u * cl) >> 64);
+        const uint64_t zi = (uint64_t)(r >> 64);
+        const int z_integer = (uint64_t)r == 0;
+        significand = zi / 1000;
+        uint32_t rem = (uint32_t)(zi - 1000 * significand);
+        int big = 1;
+        if (rem < delta) {
+            if ((rem | !z_integer | include) == 0) { --significand; rem = 1000; big = 0; }   // the right end excluded
+        } else if (rem > delta) {
+            big = 0;
+        } else {
+            int parity, integer;
+            mul_parity(two_fc - 1, ch, cl, beta, &parity, &integer);
+            if (!(parity | (integer & include))) big = 0;
         }
-    }
-    int32_t removed = 0;
-    uint8_t last_removed = 0;
-    uint64_t output;
-    if (vm_trailing_zeros || vr_trailing_zeros) {
-        for (;;) {
-            const uint64_t vp10 = vp / 10, vm10 = vm / 10;
-            if (vp10 <= vm10) break;
-            const uint32_t vm_mod = (uint32_t)(vm - 10 * vm10);
-            const uint64_t vr10 = vr / 10;
-            const uint32_t vr_mod = (uint32_t)(vr - 10 * vr10);
-            vm_trailing_zeros &= vm_mod == 0;
-            vr_trailing_zeros &= last_removed == 0;
-            last_removed = (uint8_t)vr_mod;
-            vr = vr10; vp = vp10; vm = vm10;
-            ++removed;
-        }
-        if (vm_trailing_zeros) {
-            for (;;) {
-                const uint64_t vm10 = vm / 10;
-                const uint32_t vm_mod = (uint32_t)(vm - 10 * vm10);
-                if (vm_mod != 0) break;
-                const uint64_t vp10 = vp / 10, vr10 = vr / 10;
-                const uint32_t vr_mod = (uint32_t)(vr - 10 * vr10);
-                vr_trailing_zeros &= last_removed == 0;
-                last_removed = (uint8_t)vr_mod;
-                vr = vr10; vp = vp10; vm = vm10;
-                ++removed;
+        if (big) {
+            e10 = minus_k + 3;
+        } else {
+            // One digit more: the nearest to x of the ten candidates.
+            significand *= 10;
+            e10 = minus_k + 2;
+            uint32_t dist = rem - (delta / 2) + 50;
+            const int approx_parity = ((dist ^ 50) & 1) != 0;
+            const int divisible = dist % 100 == 0;
+            significand += dist / 100;
+            if (divisible) {
+                int parity, integer;
+                mul_parity(two_fc, ch, cl, beta, &parity, &integer);
+                if (parity != approx_parity) --significand;
+                else if ((significand & 1) && integer) --significand;   // a tie: to even
             }
         }
-        if (vr_trailing_zeros && last_removed == 5 && vr % 2 == 0) last_removed = 4;   // ties to even
-        output = vr + ((vr == vm && (!accept_bounds || !vm_trailing_zeros)) || last_removed >= 5);
-    } else {
-        int round_up = 0;
-        const uint64_t vp100 = vp / 100, vm100 = vm / 100;
-        if (vp100 > vm100) {
-            const uint64_t vr100 = vr / 100;
-            const uint32_t vr_mod = (uint32_t)(vr - 100 * vr100);
-            round_up = vr_mod >= 50;
-            vr = vr100; vp = vp100; vm = vm100;
-            removed += 2;
-        }
-        for (;;) {
-            const uint64_t vp10 = vp / 10, vm10 = vm / 10;
-            if (vp10 <= vm10) break;
-            const uint64_t vr10 = vr / 10;
-            const uint32_t vr_mod = (uint32_t)(vr - 10 * vr10);
-            round_up = vr_mod >= 5;
-            vr = vr10; vp = vp10; vm = vm10;
-            ++removed;
-        }
-        output = vr + (vr == vm || round_up);
     }
-    *digits = output;
-    *exponent = e10 + removed;
+    while (significand % 10 == 0) { significand /= 10; ++e10; }
+    *digits = significand;
+    *exponent = e10;
 }
 
 static const char DIGIT_PAIRS[201] =

@@ -53,16 +53,21 @@ struct CSVWriterTests {
         }
     }
 
-    /// The CKernels' Ryu digits (`nensim_shortest`, the fast path of `appendShortest`)
+    /// The CKernels' Dragonbox digits (`nensim_shortest`, the fast path of `appendShortest`)
     /// give `description`'s bytes for every finite non-integral x, in plain notation from
     /// 10⁻⁴ and exponential below: short decimals, the ends of each decade (among them the
     /// switch at 10⁻⁴), subnormals, and random values of every decade (random 52-bit
     /// fractions and random bit patterns of every exponent).
-    @Test func ryuDigitsAreDescriptionForEveryNonIntegralValue() {
+    @Test func shortestDigitsAreDescriptionForEveryNonIntegralValue() {
         var values: [Double] = [0.5, 0.25, 0.125, 12.5, 0.001, 0.002, 0.1, 0.2, 0.3, 0.7, 1.5, 2.675, 1e14 + 0.5, 999_999_999_999_999.9,
                                 0.30000000000000004, 0.9999999999999999, 1.0000000000000002, 0.09534625892455922, 1.7976931348623157e3,
                                 1e-4, 9.9999e-5, 1e-5, 2.5e-9, 5e-324, 1e-300, .leastNormalMagnitude, .leastNormalMagnitude.nextDown,
                                 4_503_599_627_370_495.5, 0.0001, 0.00012345]
+        // Every power of two (the shorter interval below x) and its neighbours.
+        for e in -1074...52 {
+            let p = Double(sign: .plus, exponent: e, significand: 1)
+            values += [p, p.nextUp, p.nextDown]
+        }
         for e in -324...15 {
             let p = pow(10.0, Double(e))
             values += [p, p.nextUp, p.nextDown, p.nextUp.nextUp, (p * 1.5).nextDown, p * 3.3333333333333335]

@@ -9,7 +9,7 @@
 /// notation from 10^-4 ("0.0001", "0.0123", "12.5", "-3.25"), exponential below
 /// ("9.9999e-05", "1e-05", "5e-324"). For finite, non-integral x only; returns the bytes
 /// written, or 0 for ±∞, NaN and integral x (the caller formats those).
-/// Digits by Ulf Adams' Ryu (PLDI 2018); see Sources/CKernels/shortest.c.
+/// Digits by Junekey Jeon's Dragonbox (2020); see Sources/CKernels/shortest.c.
 size_t nensim_shortest(double x, uint8_t *out);
 
 /// Rows lo..<hi of km.csv into `out`: for each row i (rows[r] when `rows` is not NULL,

@@ -69,7 +69,7 @@ public enum CSV {
     /// leading `0` of long fractions below 1.)
     /// - Complexity: O(1).
     ///
-    /// Every non-integral x takes the CKernels' Ryu digits (`nensim_shortest`, about 4×
+    /// Every non-integral x takes the CKernels' Dragonbox digits (`nensim_shortest`, about 4×
     /// faster than the standard library's formatter here), the same bytes; integral ones
     /// the standard library's.
     @inline(__always)
