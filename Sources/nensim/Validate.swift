@@ -32,7 +32,7 @@ struct Validate: ParsableCommand {
             let ids = try arms.map { try resolveArmList($0, catalogue: catalogue) }
             let overrides = try ModelOverrides.parse(options.assignments)
             let calibrator = Calibrator(catalogue: catalogue, overrides: overrides)
-            let checked = try (ids ?? catalogue.armIDs).compactMap { try? calibrator.model(for: $0) }
+            let checked = (ids ?? catalogue.armIDs).compactMap { try? calibrator.model(for: $0) }
             try reportFindings(checked, strict: strict)
             try refuseAssumptionEndpoints(checked, endpoints: ["pfs", "os"], strict: strict)
             var design = options.design
