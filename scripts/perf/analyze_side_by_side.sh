@@ -11,11 +11,14 @@ mkdir -p "$D"
 [ -f "$D/a1e7.csv" ] || python3 "$HERE/make_analyze_csv.py" 1e7 "$D/a1e7.csv"
 A="--time time --event event --group arm"
 echo "load before: $(cat /proc/loadavg)"
-set -- -n "nensim analyze" "$N analyze $D/a2e6.csv $A" -n "nensim analyze --out" "$N analyze $D/a2e6.csv $A --out $D/out --force"
+# --out into a new folder (removed before each run, outside the timing), and with --force
+# over the km.csv of the run before (the kernel frees the replaced file within the rename).
+set -- -n "nensim analyze" "$N analyze $D/a2e6.csv $A" -n "nensim analyze --out" "$N analyze $D/a2e6.csv $A --out $D/out" \
+    -n "nensim analyze --out --force (replacing)" "$N analyze $D/a2e6.csv $A --out $D/kept --force"
 if [ -n "${BEFORE:-}" ]; then
-    set -- "$@" -n "before: analyze" "$BEFORE analyze $D/a2e6.csv $A" -n "before: analyze --out" "$BEFORE analyze $D/a2e6.csv $A --out $D/out --force"
+    set -- "$@" -n "before: analyze" "$BEFORE analyze $D/a2e6.csv $A" -n "before: analyze --out" "$BEFORE analyze $D/a2e6.csv $A --out $D/out"
 fi
-hyperfine -N --runs 5 --warmup 1 --export-json "$D/analyze.json" "$@" -n "pandas+numpy" "python3 $HERE/analyze_numpy.py $D/a2e6.csv"
+hyperfine -N --runs 10 --warmup 1 --prepare "rm -rf $D/out" --export-json "$D/analyze.json" "$@" -n "pandas+numpy" "python3 $HERE/analyze_numpy.py $D/a2e6.csv"
 hyperfine -N --runs 2 --export-json "$D/r.json" -n "R fread+survfit+survdiff+coxph" "Rscript $HERE/analyze_r.R $D/a2e6.csv"
 hyperfine -N --runs 5 --warmup 1 --export-json "$D/run.json" \
     -n "nensim run six arms x 2e6" "$N --arms ssa,everolimus,sunitinib,prrt,tace,rfa --n 2000000 --format table" \
