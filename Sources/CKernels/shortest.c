@@ -201,6 +201,12 @@ static inline __attribute__((always_inline)) size_t km_field(double x, uint8_t *
         if (v < 0) { *w++ = '-'; v = -v; }
         if (v == 0) { *w++ = '0'; return (size_t)(w - out); }
         const int n = decimal_length17((uint64_t)v);
+        if (n <= 8) {
+            // Most numbers at risk: one word of eight digits, the leading zeros shifted out.
+            const uint64_t a = ascii8((uint32_t)v) >> (8 * (8 - n));
+            memcpy(w, &a, 8);
+            return (size_t)(w - out) + (size_t)n;
+        }
         uint8_t d[48];
         digits24((uint64_t)v, d);
         memcpy(w, d + 24 - n, 24);
@@ -217,10 +223,15 @@ size_t nensim_km_rows(const uint8_t *label, size_t label_length, const double *c
                       const int64_t *rows, size_t lo, size_t hi, uint8_t *out, size_t *written) {
     uint8_t *w = out;
     size_t r = lo;
+    // A label of up to 32 bytes is copied as 32 (what follows writes over the rest).
+    uint8_t padded[32] = {0};
+    const int short_label = label_length <= sizeof padded;
+    if (short_label) memcpy(padded, label, label_length);
     for (; r < hi; r++) {
         const size_t i = rows ? (size_t)rows[r] : r;
         uint8_t *row = w;
-        memcpy(w, label, label_length); w += label_length;
+        if (short_label) memcpy(w, padded, sizeof padded); else memcpy(w, label, label_length);
+        w += label_length;
         int ok = 1;
         for (int c = 0; c < 8; c++) {
             *w++ = ',';

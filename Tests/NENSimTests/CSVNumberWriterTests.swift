@@ -115,7 +115,8 @@ struct CSVWriterTests {
         var columns = (0..<8).map { _ in (0..<m).map { _ in value() } }
         columns[1][1234] = 1e15   // left to the Swift appender
         columns[6][2900] = -2e17
-        let label = Array("arm \"A\", 2".utf8)
+        // A label the kernel copies as 32 bytes, and one longer than that.
+        let labels = [Array("arm \"A\", 2".utf8), Array(String(repeating: "a longer arm label ", count: 3).utf8)]
         let held = columns.map { column -> UnsafeMutableBufferPointer<Double> in
             let b = UnsafeMutableBufferPointer<Double>.allocate(capacity: column.count)
             _ = b.initialize(from: column)
@@ -124,7 +125,7 @@ struct CSVWriterTests {
         defer { held.forEach { $0.deallocate() } }
         let c = held.map { UnsafeBufferPointer($0) }
         let km = KaplanMeierColumns(time: c[0], nRisk: c[1], nEvent: c[2], nCensor: c[3], survival: c[4], stdErr: c[5], lower: c[6], upper: c[7])
-        do {
+        for label in labels {
             label.withUnsafeBufferPointer { label in
                 for rows in [nil, (0..<m).filter { $0 % 3 != 1 }.map(Int64.init)] as [[Int64]?] {
                     let count = rows?.count ?? m
