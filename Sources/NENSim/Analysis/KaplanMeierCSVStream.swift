@@ -16,7 +16,8 @@ public protocol FittedCurveSink: Sendable {
 /// over, in group order whatever order they come in, on a queue of its own: a curve's
 /// rows are formatted (`AnalysisResult.writeKaplanMeierRows`, on `threads` workers) while
 /// the analysis goes on with the log-rank test and the Cox model, so that the file's
-/// formatting fills the cores those leave idle (docs/PERFORMANCE.md, "analyze --out").
+/// formatting fills the cores those leave idle (docs/PERFORMANCE.md, "km.csv formatted
+/// beside the tests").
 /// The bytes are those of `writeKaplanMeierRows` for each group in turn.
 /// Invariant (why it is `@unchecked Sendable`): `out` is touched only on `queue`, from
 /// `init` until `finish` has returned; `pending`, `next` and `failure` only under `lock`.
