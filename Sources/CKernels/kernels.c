@@ -185,19 +185,21 @@ void nensim_philox4x32_10(uint32_t key0, uint32_t key1, uint64_t first, uint32_t
 }
 
 CLONES
-void nensim_philox4x32_10_at(uint32_t key0, uint32_t key1, const uint64_t *restrict calls, uint32_t block0, uint32_t block1,
-                             size_t n, uint32_t *restrict out0, uint32_t *restrict out1,
-                             uint32_t *restrict out2, uint32_t *restrict out3) {
+void nensim_philox4x32_10_strided(uint32_t key0, uint32_t key1, uint64_t base, uint64_t share, const int32_t *restrict index,
+                                  uint32_t block0, uint32_t block1, size_t n, uint32_t *restrict out0, uint32_t *restrict out1,
+                                  uint32_t *restrict out2, uint32_t *restrict out3) {
+    const u64x8 b = {base, base, base, base, base, base, base, base}, s = {share, share, share, share, share, share, share, share};
     size_t j = 0;
     for (; j + 8 <= n; j += 8) {
-        u64x8 c;
-        memcpy(&c, calls + j, 64);
+        u32x8 i;
+        memcpy(&i, index + j, 32);
+        const u64x8 c = b + __builtin_convertvector(i, u64x8) * s;
         u32x8 c0 = __builtin_convertvector(c, u32x8), c1 = __builtin_convertvector(c >> 32, u32x8), o0, o1, o2, o3;
         philox8_counters(key0, key1, &c0, &c1, block0, block1, &o0, &o1, &o2, &o3);
         memcpy(out0 + j, &o0, 32); memcpy(out1 + j, &o1, 32); memcpy(out2 + j, &o2, 32); memcpy(out3 + j, &o3, 32);
     }
     for (; j < n; j++) {
-        philox_round10(key0, key1, calls[j], block0, block1, &out0[j], &out1[j], &out2[j], &out3[j]);
+        philox_round10(key0, key1, base + (uint64_t)(uint32_t)index[j] * share, block0, block1, &out0[j], &out1[j], &out2[j], &out3[j]);
     }
 }
 

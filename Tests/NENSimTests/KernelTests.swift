@@ -252,26 +252,30 @@ struct KernelTests {
             #expect(pe.reduce(0, +) + pc.reduce(0, +) == n)
         }
     }
-    /// `nensim_philox4x32_10_at` (the pathways' later lines, each patient at its own
-    /// counter) gives the Swift generator's words at every given counter: strided,
-    /// repeated, descending, across the low word's carry, with and without a remainder.
-    @Test func philoxAtGivenCountersGivesTheScalarWords() {
+    /// `nensim_philox4x32_10_strided` (the pathways' later lines, each patient at its own
+    /// share of the stream) gives the Swift generator's words at every counter base +
+    /// index × share: strided, repeated, descending, across the low word's carry and the
+    /// 64-bit wrap, with and without a remainder.
+    @Test func philoxAtStridedCountersGivesTheScalarWords() {
         let key = (UInt32(0x0bad_cafe), UInt32(0x1357_9bdf)), block = (UInt32(3), UInt32(0x8000_0001))
-        let lists: [[UInt64]] = [
-            [],
-            [0],
-            (0..<9).map { 5 + 3 * $0 },
-            (0..<17).map { 0xffff_fff0 &+ 2 * $0 },
-            [7, 7, 7, 1, 0, 40, 0x1_0000_0000, .max, 12, 0xffff_ffff, 9],
-            (0..<40).map { 4096 &* $0 &+ 1 }.reversed(),
+        let cases: [(base: UInt64, share: UInt64, index: [Int32])] = [
+            (0, 1, []),
+            (0, 1, [0]),
+            (5, 3, Array(0..<9)),
+            (0xffff_fff0, 2, Array(0..<17)),
+            (40, 1 << 32, [7, 7, 7, 1, 0, 40, 3, 12, 9]),
+            (.max - 20, 5, Array(0..<13)),   // wraps past 2^64
+            (1, 4096, Array((0..<40).reversed())),
+            (123_456_789, 11, (0..<70).map { Int32($0 * $0 % 997) }),
         ]
-        for calls in lists {
-            let n = calls.count
+        for c in cases {
+            let n = c.index.count
             var o0 = [UInt32](repeating: 0, count: n), o1 = o0, o2 = o0, o3 = o0
-            nensim_philox4x32_10_at(key.0, key.1, calls, block.0, block.1, n, &o0, &o1, &o2, &o3)
-            for (j, c) in calls.enumerated() {
-                let w = Philox4x32_10.block(counter: (UInt32(truncatingIfNeeded: c), UInt32(truncatingIfNeeded: c >> 32), block.0, block.1), key: key)
-                #expect([o0[j], o1[j], o2[j], o3[j]] == [w.0, w.1, w.2, w.3], "counter \(c)")
+            nensim_philox4x32_10_strided(key.0, key.1, c.base, c.share, c.index, block.0, block.1, n, &o0, &o1, &o2, &o3)
+            for (j, i) in c.index.enumerated() {
+                let counter = c.base &+ UInt64(i) &* c.share
+                let w = Philox4x32_10.block(counter: (UInt32(truncatingIfNeeded: counter), UInt32(truncatingIfNeeded: counter >> 32), block.0, block.1), key: key)
+                #expect([o0[j], o1[j], o2[j], o3[j]] == [w.0, w.1, w.2, w.3], "counter \(counter)")
             }
         }
     }

@@ -19,11 +19,13 @@ void nensim_philox4x32_10(uint32_t key0, uint32_t key1, uint64_t first, uint32_t
 void nensim_philox4x32_10_interleaved(uint32_t key0, uint32_t key1, uint64_t first, uint32_t block0, uint32_t block1,
                                       size_t n, uint32_t *out);
 
-/// Philox4x32-10 at `n` given calls: call j uses the counter (lo32(calls[j]),
-/// hi32(calls[j]), block0, block1) and writes its words to out0[j] … out3[j] (the words
-/// of `nensim_philox4x32_10` at those counters).
-void nensim_philox4x32_10_at(uint32_t key0, uint32_t key1, const uint64_t *calls, uint32_t block0, uint32_t block1,
-                             size_t n, uint32_t *out0, uint32_t *out1, uint32_t *out2, uint32_t *out3);
+/// Philox4x32-10 at `n` strided calls: call j uses the counter c = base + index[j] × share
+/// (mod 2^64; index[j] ≥ 0), as (lo32(c), hi32(c), block0, block1), and writes its words to
+/// out0[j] … out3[j] (the words of `nensim_philox4x32_10` at those counters): a pathway's
+/// later line, each patient at its own share of the stream, without a list of counters.
+void nensim_philox4x32_10_strided(uint32_t key0, uint32_t key1, uint64_t base, uint64_t share, const int32_t *index,
+                                  uint32_t block0, uint32_t block1, size_t n, uint32_t *out0, uint32_t *out1,
+                                  uint32_t *out2, uint32_t *out3);
 
 /// out[i] = -log((w[i] + 0.5) / 2^32): an exponential variate from a 32-bit word,
 /// in (1.2e-10, 22.9]. Relative error below 1 ulp of the log (fdlibm's log).

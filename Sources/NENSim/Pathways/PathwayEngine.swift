@@ -239,7 +239,7 @@ struct PathwayKernel: Sendable {
     ///
     /// The block goes line by line: the patients who start line k + 1 are compacted into
     /// `PathwayScratch`'s slots, their words drawn at their own counters
-    /// (`nensim_philox4x32_10_at`) and their times by the line's `PatientKernel` over the
+    /// (`nensim_philox4x32_10_strided`) and their times by the line's `PatientKernel` over the
     /// slots — the same stages, so the same bits, as one patient at a time — and each
     /// line's and endpoint's counts scattered in C (`nensim_tally_spans`; on a one-line
     /// pathway PFS1 and OS as an arm's, `nensim_tally_scatter`). Counts equal to others by
@@ -333,11 +333,10 @@ struct PathwayKernel: Sendable {
             tally.reached[k] &+= m
             // The line's four words and times at each patient's own counter (in the
             // kernel's word buffers, free once line 1 is drawn).
-            let calls = ls.calls
             let w0 = scratch.w0.baseAddress!, w1 = scratch.w1.baseAddress!, w2 = scratch.w2.baseAddress!, w3 = scratch.w3.baseAddress!
             let offset = UInt64(laterOffset[k]), share = UInt64(laterCalls)
-            PathwayScratch.counters(slots: m, base: laterBase &+ offset, share: share, idx, into: calls)
-            nensim_philox4x32_10_at(stream.key0, stream.key1, calls, stream.block0, stream.block1, m, w0, w1, w2, w3)
+            nensim_philox4x32_10_strided(stream.key0, stream.key1, laterBase &+ offset, share, idx, stream.block0, stream.block1,
+                                         m, w0, w1, w2, w3)
             tally.responseTiers[k].withUnsafeMutableBufferPointer { tiers in
                 line.draw(count: m, words: w0, w1, w2, w3, tierOf: scratch.tier.baseAddress!, rank: scratch.rank.baseAddress!,
                           pfs: ls.time, pps: pps, tiers: tiers)
@@ -347,8 +346,8 @@ struct PathwayKernel: Sendable {
             if !thresholds.isEmpty {
                 tally.binaryOutcomes[k].withUnsafeMutableBufferPointer { hits in
                     for group in 0..<((thresholds.count + 3) / 4) {
-                        PathwayScratch.counters(slots: m, base: laterBase &+ offset &+ 1 &+ UInt64(group), share: share, idx, into: calls)
-                        nensim_philox4x32_10_at(stream.key0, stream.key1, calls, stream.block0, stream.block1, m, w0, w1, w2, w3)
+                        nensim_philox4x32_10_strided(stream.key0, stream.key1, laterBase &+ offset &+ 1 &+ UInt64(group), share, idx,
+                                                     stream.block0, stream.block1, m, w0, w1, w2, w3)
                         for (q, word) in [w0, w1, w2, w3].enumerated() where 4 * group + q < thresholds.count {
                             let t = thresholds[4 * group + q]
                             var n = 0
@@ -447,18 +446,11 @@ final class PathwayScratch {
         return next
     }
 
-    /// calls[j] = base + idx[j]·share for the m slots: each patient's Philox counter.
-    @inline(never)
-    static func counters(slots m: Int, base: UInt64, share: UInt64, _ idx: UnsafePointer<Int32>, into calls: UnsafeMutablePointer<UInt64>) {
-        for j in 0..<m { calls[j] = base &+ UInt64(idx[j]) &* share }
-    }
-
     let capacity: Int
     let lines: Int
     /// Per slot j (the patient `index[j]` of the block).
     let index: UnsafeMutablePointer<Int32>
     let censor, start, progression, pps, time: UnsafeMutablePointer<Double>
-    let calls: UnsafeMutablePointer<UInt64>
     /// Per patient i of the block.
     let pfs2, death: UnsafeMutablePointer<Double>
     let reached: UnsafeMutablePointer<Int32>
@@ -473,7 +465,6 @@ final class PathwayScratch {
         func doubles(_ k: Int) -> UnsafeMutablePointer<Double> { let p = UnsafeMutablePointer<Double>.allocate(capacity: k); p.initialize(repeating: 0, count: k); return p }
         index = .allocate(capacity: n); index.initialize(repeating: 0, count: n)
         censor = doubles(n); start = doubles(n); progression = doubles(n); pps = doubles(n); time = doubles(n)
-        calls = .allocate(capacity: n); calls.initialize(repeating: 0, count: n)
         pfs2 = doubles(n); death = doubles(n)
         reached = .allocate(capacity: n); reached.initialize(repeating: 0, count: n)
         segmentStart = doubles(n * max(lines, 1)); segmentProgression = doubles(n * max(lines, 1))
@@ -481,7 +472,7 @@ final class PathwayScratch {
 
     deinit {
         for p in [censor, start, progression, pps, time, pfs2, death, segmentStart, segmentProgression] { p.deallocate() }
-        index.deallocate(); calls.deallocate(); reached.deallocate()
+        index.deallocate(); reached.deallocate()
     }
 }
 
