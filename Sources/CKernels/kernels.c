@@ -5,6 +5,7 @@
 #include "ckernels.h"
 #include <stdbool.h>
 #include <string.h>
+#include <immintrin.h>
 
 #pragma clang fp contract(off)
 
@@ -201,6 +202,53 @@ void nensim_philox4x32_10_strided(uint32_t key0, uint32_t key1, uint64_t base, u
     for (; j < n; j++) {
         philox_round10(key0, key1, base + (uint64_t)(uint32_t)index[j] * share, block0, block1, &out0[j], &out1[j], &out2[j], &out3[j]);
     }
+}
+
+// The pathway's compaction, one slot at a time (every machine without AVX-512, and the tail).
+static size_t pathway_compact_scalar(size_t from, size_t next, size_t m, double gap, int32_t line, int32_t *restrict idx,
+                                     double *restrict cen, double *restrict start, const double *restrict progression,
+                                     const double *restrict pps, double *restrict death, int32_t *restrict reached) {
+    for (size_t j = from; j < m; j++) {
+        const int32_t i = idx[j];
+        const double p = progression[j], x = pps[j];
+        death[i] = p + x;
+        reached[i] = line;
+        idx[next] = i; cen[next] = cen[j]; start[next] = p + gap;
+        next += !(x < gap);
+    }
+    return next;
+}
+
+// Eight slots at a time: deaths and lines scattered, the kept slots compressed in registers
+// and stored whole (the lanes past them are written over by the next store, or lie in
+// slots already read). The same operations as the scalar loop, so the same bits.
+__attribute__((target("avx512f,avx512vl")))
+static size_t pathway_compact_avx512(size_t m, double gap, int32_t line, int32_t *restrict idx, double *restrict cen,
+                                     double *restrict start, const double *restrict progression, const double *restrict pps,
+                                     double *restrict death, int32_t *restrict reached) {
+    const __m512d g = _mm512_set1_pd(gap);
+    const __m256i l = _mm256_set1_epi32(line);
+    size_t next = 0, j = 0;
+    for (; j + 8 <= m; j += 8) {
+        const __m256i i = _mm256_loadu_si256((const __m256i *)(idx + j));
+        const __m512d p = _mm512_loadu_pd(progression + j), x = _mm512_loadu_pd(pps + j), c = _mm512_loadu_pd(cen + j);
+        _mm512_i32scatter_pd(death, i, _mm512_add_pd(p, x), 8);
+        _mm256_i32scatter_epi32(reached, i, l, 4);
+        const __mmask8 keep = _mm512_cmp_pd_mask(x, g, _CMP_NLT_UQ);   // !(x < gap), NaN kept as in the scalar loop
+        _mm256_storeu_si256((__m256i *)(idx + next), _mm256_maskz_compress_epi32(keep, i));
+        _mm512_storeu_pd(cen + next, _mm512_maskz_compress_pd(keep, c));
+        _mm512_storeu_pd(start + next, _mm512_maskz_compress_pd(keep, _mm512_add_pd(p, g)));
+        next += (size_t)__builtin_popcount((unsigned)keep);
+    }
+    return pathway_compact_scalar(j, next, m, gap, line, idx, cen, start, progression, pps, death, reached);
+}
+
+size_t nensim_pathway_compact(size_t m, double gap, int32_t line, int32_t *idx, double *cen, double *start,
+                              const double *progression, const double *pps, double *death, int32_t *reached) {
+    static int avx512 = -1;
+    if (avx512 < 0) avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+    return avx512 ? pathway_compact_avx512(m, gap, line, idx, cen, start, progression, pps, death, reached)
+                  : pathway_compact_scalar(0, 0, m, gap, line, idx, cen, start, progression, pps, death, reached);
 }
 
 CLONES

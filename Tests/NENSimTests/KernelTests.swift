@@ -280,6 +280,52 @@ struct KernelTests {
         }
     }
 
+    /// `nensim_pathway_compact` (eight slots at a time with AVX-512, the rest one at a time)
+    /// is the one-slot-at-a-time loop it replaced, bit for bit: who is kept, in order, with
+    /// censoring and start, and every slot's death and line, for post-progression times
+    /// below, at and above the gap, NaN (kept), none kept, all kept, and counts that are
+    /// and are not multiples of eight.
+    @Test func pathwayCompactionIsTheSlotBySlotLoop() {
+        var uniforms = TestUniforms(seed: 17)
+        let gap = 0.75
+        for (m, mode) in [(0, 0), (1, 0), (7, 0), (8, 0), (9, 0), (1000, 0), (1003, 0), (64, 1), (64, 2), (131, 3)] {
+            let capacity = 2 * m + 5
+            // Distinct patients in increasing order, as the line loop keeps them.
+            var patients = Array(0..<capacity).filter { _ in uniforms.next() < 0.6 }
+            while patients.count < m { patients.append((patients.last ?? -1) + 1 + Int(uniforms.next() * 3)) }
+            let idx0 = patients.prefix(m).map(Int32.init), n = (patients.prefix(m).max() ?? 0) + 1
+            let cen0 = (0..<m).map { _ in uniforms.next() * 20 }, prog = (0..<m).map { _ in uniforms.next() * 10 }
+            let pps: [Double] = (0..<m).map { j in
+                switch mode {
+                case 1: return 0.1          // nobody goes on
+                case 2: return 5            // everybody goes on
+                case 3: return j % 3 == 0 ? .nan : gap
+                default:
+                    let u = uniforms.next()
+                    return u < 0.1 ? gap : (u < 0.15 ? .nan : u * 2)
+                }
+            }
+            // The slot-by-slot loop.
+            var idxA = idx0, cenA = cen0, startA = [Double](repeating: -1, count: m)
+            var deathA = [Double](repeating: -1, count: n), reachedA = [Int32](repeating: -1, count: n)
+            var keptA = 0
+            for j in 0..<m {
+                let i = Int(idxA[j]), p = prog[j], x = pps[j]
+                deathA[i] = p + x; reachedA[i] = 2
+                idxA[keptA] = idxA[j]; cenA[keptA] = cenA[j]; startA[keptA] = p + gap
+                keptA += x < gap ? 0 : 1
+            }
+            var idxB = idx0, cenB = cen0, startB = [Double](repeating: -1, count: m)
+            var deathB = [Double](repeating: -1, count: n), reachedB = [Int32](repeating: -1, count: n)
+            let keptB = nensim_pathway_compact(m, gap, 2, &idxB, &cenB, &startB, prog, pps, &deathB, &reachedB)
+            #expect(keptB == keptA, "m \(m), mode \(mode)")
+            #expect(Array(idxB.prefix(keptA)) == Array(idxA.prefix(keptA)))
+            #expect(cenB.prefix(keptA).map(\.bitPattern) == cenA.prefix(keptA).map(\.bitPattern))
+            #expect(startB.prefix(keptA).map(\.bitPattern) == startA.prefix(keptA).map(\.bitPattern))
+            #expect(deathB.map(\.bitPattern) == deathA.map(\.bitPattern) && reachedB == reachedA, "m \(m), mode \(mode)")
+        }
+    }
+
     /// `nensim_tally_spans` counts each span [s, e) where the pathway's line loop did: only
     /// spans that start before their censoring time c, in cell min(⌊(min(e, c) − s)/w⌋,
     /// last), an event when e ≤ c; and with no starts every span from 0, counted (also

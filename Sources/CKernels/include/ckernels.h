@@ -62,6 +62,16 @@ size_t nensim_tally_spans(const double *start, const double *end, const double *
                           double fixed, size_t n, double inv_width, ptrdiff_t last,
                           ptrdiff_t *events, ptrdiff_t *censored);
 
+/// A pathway's compaction after line `line` − 1's progression, over slots 0..<m: for each
+/// slot j (patient i = idx[j], progression p = progression[j], post-progression time
+/// x = pps[j]), death[i] = p + x and reached[i] = line; the slots with !(x < gap) — who
+/// start the next line — are kept in order at the front of idx, cen and start (start =
+/// p + gap). Returns the slots kept. idx holds distinct patients; idx, cen and start are
+/// read at j before being written at the kept count (≤ j). The same bits on every machine
+/// (eight slots at a time with AVX-512).
+size_t nensim_pathway_compact(size_t m, double gap, int32_t line, int32_t *idx, double *cen, double *start,
+                              const double *progression, const double *pps, double *death, int32_t *reached);
+
 /// x[i] = scale * x[i]^power for x[i] > 0 (computed as exp(power * log x)); relative
 /// error about |power * log x| ulp.
 void nensim_scaled_pow(double *x, double power, double scale, size_t n);

@@ -427,23 +427,10 @@ final class PathwayScratch {
     /// post-progression time ≥ gap, or not below it), each with its censoring time and
     /// the line's start (progression + gap); returns how many. Every patient's death
     /// (progression + post-progression time) and lines reached (k) are written here and
-    /// overwritten on a later line if it goes on. Branch-free: slot `next` is written
-    /// always and kept only when the patient goes on. (A function of its own, so that its
-    /// pointers stay in registers.)
-    @inline(never)
+    /// overwritten on a later line if it goes on (CKernels' `nensim_pathway_compact`,
+    /// eight slots at a time with AVX-512).
     static func compact(slots m: Int, gap: Double, line k: Int, _ ls: PathwayScratch) -> Int {
-        let idx = ls.index, cen = ls.censor, start = ls.start, progression = ls.progression, pps = ls.pps
-        let death = ls.death, reached = ls.reached, lines = Int32(k)
-        var next = 0
-        for j in 0..<m {
-            let i = Int(idx[j]), p = progression[j], x = pps[j]
-            death[i] = p + x
-            reached[i] = lines
-            idx[next] = idx[j]; cen[next] = cen[j]
-            start[next] = p + gap
-            next &+= x < gap ? 0 : 1
-        }
-        return next
+        nensim_pathway_compact(m, gap, Int32(k), ls.index, ls.censor, ls.start, ls.progression, ls.pps, ls.death, ls.reached)
     }
 
     let capacity: Int
