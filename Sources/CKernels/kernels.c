@@ -245,8 +245,8 @@ static size_t pathway_compact_avx512(size_t m, double gap, int32_t line, int32_t
 
 size_t nensim_pathway_compact(size_t m, double gap, int32_t line, int32_t *idx, double *cen, double *start,
                               const double *progression, const double *pps, double *death, int32_t *reached) {
-    static int avx512 = -1;
-    if (avx512 < 0) avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+    // Once a block and line; the check reads what the runtime found at start-up.
+    const int avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
     return avx512 ? pathway_compact_avx512(m, gap, line, idx, cen, start, progression, pps, death, reached)
                   : pathway_compact_scalar(0, 0, m, gap, line, idx, cen, start, progression, pps, death, reached);
 }
