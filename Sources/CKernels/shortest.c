@@ -140,8 +140,9 @@ static inline void digits24(uint64_t v, uint8_t d[48]) {
     memset(d + 24, 0, 24);
 }
 
-static inline __attribute__((always_inline)) size_t shortest(double x, uint8_t *out) {
-    if (!(x - x == 0) || x == __builtin_trunc(x)) return 0;   // ±∞, NaN, integral: the caller's forms
+/// `nensim_shortest` for an x already known finite and non-integral (km_field has
+/// checked it).
+static inline __attribute__((always_inline)) size_t shortest_fraction(double x, uint8_t *out) {
     uint64_t bits;
     memcpy(&bits, &x, 8);
     uint64_t digits;
@@ -183,7 +184,10 @@ static inline __attribute__((always_inline)) size_t shortest(double x, uint8_t *
     return (size_t)(w - out);
 }
 
-size_t nensim_shortest(double x, uint8_t *out) { return shortest(x, out); }
+size_t nensim_shortest(double x, uint8_t *out) {
+    if (!(x - x == 0) || x == __builtin_trunc(x)) return 0;   // ±∞, NaN, integral: the caller's forms
+    return shortest_fraction(x, out);
+}
 
 /// A field of km.csv as `CSV.append(_:to:integralBelow: 1e15)` writes it, or 0 when the
 /// caller's formatter is needed (integral with |x| ≥ 1e15).
@@ -212,7 +216,7 @@ static inline __attribute__((always_inline)) size_t km_field(double x, uint8_t *
         memcpy(w, d + 24 - n, 24);
         return (size_t)(w - out) + (size_t)n;
     }
-    return shortest(x, out);
+    return shortest_fraction(x, out);
 }
 
 // Cloned for the machine's instruction set (as coxlevels.c's loops): with the conversions
