@@ -243,12 +243,120 @@ static size_t pathway_compact_avx512(size_t m, double gap, int32_t line, int32_t
     return pathway_compact_scalar(j, next, m, gap, line, idx, cen, start, progression, pps, death, reached);
 }
 
+// Lane permutations that move the kept lanes of four to the front, for each 4-bit mask
+// of kept lanes: of four doubles (as eight 32-bit lanes) and of four 32-bit integers.
+static const int32_t COMPRESS4_PD[16][8] = {
+    {0,1,0,1,0,1,0,1},
+    {0,1,0,1,0,1,0,1},
+    {2,3,0,1,0,1,0,1},
+    {0,1,2,3,0,1,0,1},
+    {4,5,0,1,0,1,0,1},
+    {0,1,4,5,0,1,0,1},
+    {2,3,4,5,0,1,0,1},
+    {0,1,2,3,4,5,0,1},
+    {6,7,0,1,0,1,0,1},
+    {0,1,6,7,0,1,0,1},
+    {2,3,6,7,0,1,0,1},
+    {0,1,2,3,6,7,0,1},
+    {4,5,6,7,0,1,0,1},
+    {0,1,4,5,6,7,0,1},
+    {2,3,4,5,6,7,0,1},
+    {0,1,2,3,4,5,6,7},
+};
+static const int32_t COMPRESS4_EPI32[16][8] = {
+    {0,0,0,0,0,0,0,0},
+    {0,0,0,0,0,0,0,0},
+    {1,0,0,0,0,0,0,0},
+    {0,1,0,0,0,0,0,0},
+    {2,0,0,0,0,0,0,0},
+    {0,2,0,0,0,0,0,0},
+    {1,2,0,0,0,0,0,0},
+    {0,1,2,0,0,0,0,0},
+    {3,0,0,0,0,0,0,0},
+    {0,3,0,0,0,0,0,0},
+    {1,3,0,0,0,0,0,0},
+    {0,1,3,0,0,0,0,0},
+    {2,3,0,0,0,0,0,0},
+    {0,2,3,0,0,0,0,0},
+    {1,2,3,0,0,0,0,0},
+    {0,1,2,3,0,0,0,0},
+};
+
+// Four slots at a time with AVX2: deaths and lines stored lane by lane (no scatter in
+// AVX2), the kept slots moved to the front by a permutation from a table and stored
+// whole (as with AVX-512). The same operations as the scalar loop, so the same bits.
+__attribute__((target("avx2")))
+static size_t pathway_compact_avx2(size_t m, double gap, int32_t line, int32_t *restrict idx, double *restrict cen,
+                                   double *restrict start, const double *restrict progression, const double *restrict pps,
+                                   double *restrict death, int32_t *restrict reached) {
+    const __m256d g = _mm256_set1_pd(gap);
+    size_t next = 0, j = 0;
+    for (; j + 4 <= m; j += 4) {
+        const __m128i i = _mm_loadu_si128((const __m128i *)(idx + j));
+        const __m256d p = _mm256_loadu_pd(progression + j), x = _mm256_loadu_pd(pps + j), c = _mm256_loadu_pd(cen + j);
+        double d[4];
+        _mm256_storeu_pd(d, _mm256_add_pd(p, x));
+        const int32_t i0 = _mm_cvtsi128_si32(i), i1 = _mm_extract_epi32(i, 1), i2 = _mm_extract_epi32(i, 2), i3 = _mm_extract_epi32(i, 3);
+        death[i0] = d[0]; death[i1] = d[1]; death[i2] = d[2]; death[i3] = d[3];
+        reached[i0] = line; reached[i1] = line; reached[i2] = line; reached[i3] = line;
+        const int keep = _mm256_movemask_pd(_mm256_cmp_pd(x, g, _CMP_NLT_UQ));   // !(x < gap), NaN kept
+        const __m256i lanes = _mm256_loadu_si256((const __m256i *)COMPRESS4_PD[keep]);
+        const __m256i ilanes = _mm256_loadu_si256((const __m256i *)COMPRESS4_EPI32[keep]);
+        _mm_storeu_si128((__m128i *)(idx + next),
+                         _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(_mm256_castsi128_si256(i), ilanes)));
+        _mm256_storeu_pd(cen + next, _mm256_castsi256_pd(_mm256_permutevar8x32_epi32(_mm256_castpd_si256(c), lanes)));
+        _mm256_storeu_pd(start + next,
+                         _mm256_castsi256_pd(_mm256_permutevar8x32_epi32(_mm256_castpd_si256(_mm256_add_pd(p, g)), lanes)));
+        next += (size_t)__builtin_popcount((unsigned)keep);
+    }
+    return pathway_compact_scalar(j, next, m, gap, line, idx, cen, start, progression, pps, death, reached);
+}
+
 size_t nensim_pathway_compact(size_t m, double gap, int32_t line, int32_t *idx, double *cen, double *start,
                               const double *progression, const double *pps, double *death, int32_t *reached) {
     // Once a block and line; the check reads what the runtime found at start-up.
-    const int avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
-    return avx512 ? pathway_compact_avx512(m, gap, line, idx, cen, start, progression, pps, death, reached)
-                  : pathway_compact_scalar(0, 0, m, gap, line, idx, cen, start, progression, pps, death, reached);
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl"))
+        return pathway_compact_avx512(m, gap, line, idx, cen, start, progression, pps, death, reached);
+    if (__builtin_cpu_supports("avx2")) return pathway_compact_avx2(m, gap, line, idx, cen, start, progression, pps, death, reached);
+    return pathway_compact_scalar(0, 0, m, gap, line, idx, cen, start, progression, pps, death, reached);
+}
+
+CLONES
+void nensim_pathway_first_slots(size_t n, const double *restrict censor, double fixed, const double *restrict pfs1,
+                                const double *restrict pps1, int32_t *restrict idx, double *restrict cen, double *restrict start,
+                                double *restrict progression, double *restrict pps, double *restrict pfs2) {
+    for (size_t i = 0; i < n; i++) {
+        idx[i] = (int32_t)i; start[i] = 0; progression[i] = pfs1[i]; pps[i] = pps1[i]; pfs2[i] = __builtin_nan("");
+    }
+    if (censor) for (size_t i = 0; i < n; i++) cen[i] = censor[i];
+    else for (size_t i = 0; i < n; i++) cen[i] = fixed;
+}
+
+CLONES
+void nensim_pathway_progressions(size_t m, const int32_t *restrict idx, const double *restrict start, const double *restrict time,
+                                 double *restrict progression, double *restrict pfs2) {
+    for (size_t j = 0; j < m; j++) progression[j] = start[j] + time[j];
+    if (pfs2) for (size_t j = 0; j < m; j++) pfs2[idx[j]] = progression[j];
+}
+
+CLONES
+void nensim_pathway_deaths(size_t m, int32_t line, const int32_t *restrict idx, const double *restrict progression,
+                           const double *restrict pps, double *restrict death, int32_t *restrict reached) {
+    for (size_t j = 0; j < m; j++) {
+        const int32_t i = idx[j];
+        death[i] = progression[j] + pps[j];
+        reached[i] = line;
+    }
+}
+
+CLONES
+size_t nensim_count_below(const uint32_t *restrict w, size_t n, uint64_t threshold) {
+    // A threshold of 2^32 or more: every word is below it.
+    if (threshold > UINT32_MAX) return n;
+    const uint32_t t = (uint32_t)threshold;
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++) count += w[i] < t;
+    return count;
 }
 
 CLONES
@@ -344,6 +452,44 @@ size_t nensim_tally_spans(const double *restrict start, const double *restrict e
         for (size_t i = 0; i < m; i++) to[kind[i]][cell[i]] += 1;
     }
     return counted;
+}
+
+CLONES
+void nensim_pathway_endpoints(const double *restrict pfs1, double *restrict pfs2, const double *restrict death,
+                              const double *restrict censor, double fixed, size_t n, double inv_width, ptrdiff_t last,
+                              ptrdiff_t *pfs1_events, ptrdiff_t *pfs1_censored, ptrdiff_t *pfs2_events, ptrdiff_t *pfs2_censored,
+                              ptrdiff_t *os_events, ptrdiff_t *os_censored) {
+    int32_t cell1[SCATTER_PASS], cell2[SCATTER_PASS], cell3[SCATTER_PASS];
+    int32_t kind1[SCATTER_PASS], kind2[SCATTER_PASS], kind3[SCATTER_PASS];
+    const double top = (double)last;
+    ptrdiff_t *const to1[2] = {pfs1_censored, pfs1_events}, *const to3[2] = {os_censored, os_events};
+    ptrdiff_t *const to2[2] = {pfs2_censored, pfs2_events};
+    const bool second = pfs2_events != NULL;
+    // A fixed censoring time from an array (nensim_tally_scatter: masked loads).
+    double fixed_censor[SCATTER_PASS];
+    if (!censor) for (size_t i = 0; i < SCATTER_PASS; i++) fixed_censor[i] = fixed;
+    for (size_t first = 0; first < n; first += SCATTER_PASS) {
+        const size_t m = n - first < SCATTER_PASS ? n - first : SCATTER_PASS;
+        const double *p = pfs1 + first, *d = death + first, *cp = censor ? censor + first : fixed_censor;
+        double *q = pfs2 + first;
+        for (size_t i = 0; i < m; i++) {
+            // Each endpoint as nensim_tally_spans counts one from time 0: min(T, c) as
+            // Swift's min takes it (c < T ? c : T), in cell min(trunc(x·inv_width), last).
+            double c = cp[i], t1 = p[i], t3 = d[i], t2 = q[i];
+            t2 = t2 != t2 ? t3 : t2;
+            q[i] = t2;
+            double x1 = (c < t1 ? c : t1) * inv_width, x2 = (c < t2 ? c : t2) * inv_width, x3 = (c < t3 ? c : t3) * inv_width;
+            cell1[i] = (int32_t)(top < x1 ? top : x1);
+            cell2[i] = (int32_t)(top < x2 ? top : x2);
+            cell3[i] = (int32_t)(top < x3 ? top : x3);
+            kind1[i] = t1 <= c; kind2[i] = t2 <= c; kind3[i] = t3 <= c;
+        }
+        for (size_t i = 0; i < m; i++) {
+            to1[kind1[i]][cell1[i]] += 1;
+            to3[kind3[i]][cell3[i]] += 1;
+        }
+        if (second) for (size_t i = 0; i < m; i++) to2[kind2[i]][cell2[i]] += 1;
+    }
 }
 
 CLONES

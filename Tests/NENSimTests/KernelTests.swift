@@ -225,7 +225,7 @@ struct KernelTests {
         var uniforms = TestUniforms(seed: 7)
         func next() -> Double { uniforms.next() }
         var pfs = (0..<n).map { _ in next() * 12 }, pps = (0..<n).map { _ in next() * 6 }
-        var censor = (0..<n).map { _ in next() * 11 }
+        let censor = (0..<n).map { _ in next() * 11 }
         for i in stride(from: 0, to: n, by: 7) { pfs[i] = censor[i] }                 // PFS tie
         for i in stride(from: 3, to: n, by: 11) { pps[i] = 0; pfs[i] = censor[i] }    // OS tie
         for i in stride(from: 5, to: n, by: 13) { pfs[i] = Double(i % cells) * width } // cell edges
@@ -366,6 +366,89 @@ struct KernelTests {
                 #expect(ev == xev && ce == xce, "random censoring \(random), from zero \(fromZero)")
                 #expect(counted == expected && ev.reduce(0, +) + ce.reduce(0, +) == expected)
                 if fromZero { #expect(counted == n) }
+            }
+        }
+    }
+
+    /// `nensim_pathway_endpoints` counts PFS1, PFS2 and OS as three `nensim_tally_spans`
+    /// from time 0 would, with a NaN PFS2 (no second progression) replaced by the death
+    /// time in place; without PFS2's arrays PFS2 is filled in and not counted. Passes of
+    /// 512 patients cut at 0, 1, 511, 512, 513 and 1300; fixed and random censoring, ties.
+    @Test func pathwayEndpointsAreThreeSpanTalliesFromZero() {
+        let cells = 25, width = 0.5, last = cells - 1, fixed = 9.25
+        var uniforms = TestUniforms(seed: 23)
+        for n in [0, 1, 511, 512, 513, 1300] {
+            let pfs1 = (0..<n).map { _ in uniforms.next() * 10 }
+            let death = pfs1.map { $0 + uniforms.next() * 6 }
+            let pfs2: [Double] = (0..<n).map { i in uniforms.next() < 0.3 ? .nan : pfs1[i] + (death[i] - pfs1[i]) * uniforms.next() }
+            var censor = (0..<n).map { _ in uniforms.next() * 14 }
+            for i in stride(from: 0, to: n, by: 5) { censor[i] = death[i] }   // OS event tie
+            for i in stride(from: 3, to: n, by: 11) { censor[i] = pfs1[i] }   // PFS1 event tie
+            let filled = pfs2.indices.map { pfs2[$0].isNaN ? death[$0] : pfs2[$0] }
+            for random in [false, true] {
+                for countsPFS2 in [false, true] {
+                    let zeros = [Int](repeating: 0, count: cells)
+                    var e1 = zeros, c1 = zeros, e2 = zeros, c2 = zeros, e3 = zeros, c3 = zeros
+                    var want = [[Int]](repeating: zeros, count: 6)
+                    var q = pfs2
+                    censor.withUnsafeBufferPointer { cb in
+                        let c = random ? cb.baseAddress : nil
+                        if countsPFS2 {
+                            nensim_pathway_endpoints(pfs1, &q, death, c, fixed, n, 1 / width, last, &e1, &c1, &e2, &c2, &e3, &c3)
+                        } else {
+                            nensim_pathway_endpoints(pfs1, &q, death, c, fixed, n, 1 / width, last, &e1, &c1, nil, nil, &e3, &c3)
+                        }
+                        for (k, end) in [pfs1, filled, death].enumerated() where k != 1 || countsPFS2 {
+                            var events = zeros, censored = zeros
+                            _ = nensim_tally_spans(nil, end, c, fixed, n, 1 / width, last, &events, &censored)
+                            want[2 * k] = events; want[2 * k + 1] = censored
+                        }
+                    }
+                    #expect([e1, c1, e2, c2, e3, c3] == want, "n \(n), random censoring \(random), PFS2 counted \(countsPFS2)")
+                    #expect(q.map(\.bitPattern) == filled.map(\.bitPattern))
+                }
+            }
+        }
+    }
+
+    /// The pathway's slot passes are their loops: line 1's slots, a later line's
+    /// progressions (and PFS2 on line 2), the deaths after the last line, and the binary
+    /// outcomes' counts below a word threshold (0, 2³², and between).
+    @Test func pathwaySlotPassesAreTheirLoops() {
+        var uniforms = TestUniforms(seed: 29)
+        for n in [0, 1, 7, 8, 9, 1003] {
+            let pfs1 = (0..<n).map { _ in uniforms.next() * 10 }, pps1 = (0..<n).map { _ in uniforms.next() * 5 }
+            let censor = (0..<n).map { _ in uniforms.next() * 20 }
+            for random in [false, true] {
+                var idx = [Int32](repeating: -1, count: n), cen = [Double](repeating: -1, count: n)
+                var start = cen, progression = cen, pps = cen, pfs2 = cen
+                censor.withUnsafeBufferPointer { cb in
+                    nensim_pathway_first_slots(n, random ? cb.baseAddress : nil, 7.5, pfs1, pps1, &idx, &cen, &start, &progression, &pps, &pfs2)
+                }
+                #expect(idx == (0..<n).map(Int32.init) && cen == (random ? censor : [Double](repeating: 7.5, count: n)))
+                #expect(start == [Double](repeating: 0, count: n) && progression == pfs1 && pps == pps1 && pfs2.allSatisfy(\.isNaN))
+            }
+            // Slots of distinct, increasing patients out of 2n + 1.
+            let patients = Array((0..<(2 * n + 1)).filter { _ in uniforms.next() < 0.5 }.prefix(n))
+            let m = patients.count, idx = patients.map(Int32.init), size = 2 * n + 1
+            let start = (0..<m).map { _ in uniforms.next() * 10 }, time = (0..<m).map { _ in uniforms.next() * 4 }
+            for line2 in [false, true] {
+                var progression = [Double](repeating: -1, count: m), pfs2 = [Double](repeating: .nan, count: size)
+                if line2 { nensim_pathway_progressions(m, idx, start, time, &progression, &pfs2) }
+                else { nensim_pathway_progressions(m, idx, start, time, &progression, nil) }
+                #expect(progression.map(\.bitPattern) == (0..<m).map { (start[$0] + time[$0]).bitPattern })
+                var want = [Double](repeating: .nan, count: size)
+                if line2 { for j in 0..<m { want[patients[j]] = start[j] + time[j] } }
+                #expect(pfs2.map(\.bitPattern) == want.map(\.bitPattern), "line 2: \(line2)")
+            }
+            var death = [Double](repeating: -1, count: size), reached = [Int32](repeating: -1, count: size)
+            nensim_pathway_deaths(m, 3, idx, start, time, &death, &reached)
+            var wantDeath = [Double](repeating: -1, count: size), wantReached = [Int32](repeating: -1, count: size)
+            for j in 0..<m { wantDeath[patients[j]] = start[j] + time[j]; wantReached[patients[j]] = 3 }
+            #expect(death.map(\.bitPattern) == wantDeath.map(\.bitPattern) && reached == wantReached)
+            let words = (0..<n).map { _ in UInt32(uniforms.next() * 0x1p32) }
+            for threshold: UInt64 in [0, 1, UInt64(words.first ?? 5), 1 << 31, UInt64(UInt32.max), 1 << 32] {
+                #expect(nensim_count_below(words, n, threshold) == words.filter { UInt64($0) < threshold }.count, "threshold \(threshold)")
             }
         }
     }

@@ -62,6 +62,16 @@ size_t nensim_tally_spans(const double *start, const double *end, const double *
                           double fixed, size_t n, double inv_width, ptrdiff_t last,
                           ptrdiff_t *events, ptrdiff_t *censored);
 
+/// A pathway block's endpoints from time 0 in one pass, each counted as
+/// `nensim_tally_spans` with start NULL counts it: PFS1 at pfs1[i], PFS2 at pfs2[i] — a
+/// NaN there (no second progression) is replaced by death[i], in pfs2 — and OS at
+/// death[i], against the censoring time censor[i] (or `fixed` when censor is NULL).
+/// pfs2_events and pfs2_censored NULL: PFS2 is filled in but not counted.
+void nensim_pathway_endpoints(const double *pfs1, double *pfs2, const double *death,
+                              const double *censor, double fixed, size_t n, double inv_width, ptrdiff_t last,
+                              ptrdiff_t *pfs1_events, ptrdiff_t *pfs1_censored, ptrdiff_t *pfs2_events, ptrdiff_t *pfs2_censored,
+                              ptrdiff_t *os_events, ptrdiff_t *os_censored);
+
 /// A pathway's compaction after line `line` − 1's progression, over slots 0..<m: for each
 /// slot j (patient i = idx[j], progression p = progression[j], post-progression time
 /// x = pps[j]), death[i] = p + x and reached[i] = line; the slots with !(x < gap) — who
@@ -71,6 +81,26 @@ size_t nensim_tally_spans(const double *start, const double *end, const double *
 /// (eight slots at a time with AVX-512).
 size_t nensim_pathway_compact(size_t m, double gap, int32_t line, int32_t *idx, double *cen, double *start,
                               const double *progression, const double *pps, double *death, int32_t *reached);
+
+/// A pathway block's slots for line 1 (patient i in slot i): idx[i] = i, cen[i] =
+/// censor[i] (or `fixed` when censor is NULL), start[i] = 0, progression[i] = pfs1[i],
+/// pps[i] = pps1[i] and pfs2[i] = NaN (no second progression yet), for i < n.
+void nensim_pathway_first_slots(size_t n, const double *censor, double fixed, const double *pfs1, const double *pps1,
+                                int32_t *idx, double *cen, double *start, double *progression, double *pps, double *pfs2);
+
+/// A later line's progressions over slots 0..<m: progression[j] = start[j] + time[j],
+/// and, when pfs2 is not NULL (line 2), pfs2[idx[j]] = progression[j]. No aliasing.
+void nensim_pathway_progressions(size_t m, const int32_t *idx, const double *start, const double *time,
+                                 double *progression, double *pfs2);
+
+/// After the last line's progression, over slots 0..<m: death[idx[j]] = progression[j] +
+/// pps[j] and reached[idx[j]] = line. idx holds distinct patients.
+void nensim_pathway_deaths(size_t m, int32_t line, const int32_t *idx, const double *progression, const double *pps,
+                           double *death, int32_t *reached);
+
+/// How many of the n words w[i] fall below `threshold` (a binary outcome's word threshold,
+/// 0 … 2^32, as `UInt64(w) < threshold`).
+size_t nensim_count_below(const uint32_t *w, size_t n, uint64_t threshold);
 
 /// x[i] = scale * x[i]^power for x[i] > 0 (computed as exp(power * log x)); relative
 /// error about |power * log x| ulp.

@@ -241,8 +241,11 @@ struct PathwayKernel: Sendable {
     /// `PathwayScratch`'s slots, their words drawn at their own counters
     /// (`nensim_philox4x32_10_strided`) and their times by the line's `PatientKernel` over the
     /// slots — the same stages, so the same bits, as one patient at a time — and each
-    /// line's and endpoint's counts scattered in C (`nensim_tally_spans`; on a one-line
-    /// pathway PFS1 and OS as an arm's, `nensim_tally_scatter`). Counts equal to others by
+    /// line's counts scattered in C (`nensim_tally_spans`), the three endpoints' in one
+    /// pass at the end (`nensim_pathway_endpoints`; on a one-line pathway PFS1 and OS as
+    /// an arm's, `nensim_tally_scatter`). The slots' passes (line 1's slots, a line's
+    /// progressions, the deaths after the last line) are CKernels' `nensim_pathway_…`
+    /// functions, cloned for the machine's vectors. Counts equal to others by
     /// construction are left to `completed(_:)`.
     /// With economic inputs (`accruals`), each patient's line k is one segment — on line
     /// k's treatment from its start to progression on it, then progressed until line k + 1
@@ -297,14 +300,7 @@ struct PathwayKernel: Sendable {
             tally.patients &+= count
             return
         }
-        for i in 0..<count {
-            idx[i] = Int32(i)
-            cen[i] = censor?[i] ?? fixedCensor
-        }
-        start.update(repeating: 0, count: count)
-        progression.update(from: pfs1, count: count)
-        pps.update(from: scratch.pps.baseAddress!, count: count)
-        pfs2.update(repeating: .nan, count: count)
+        nensim_pathway_first_slots(count, censor, fixedCensor, pfs1, scratch.pps.baseAddress!, idx, cen, start, progression, pps, pfs2)
         if economics {
             segmentStart.update(repeating: 0, count: count)
             segmentProgression.update(from: pfs1, count: count)
@@ -348,18 +344,14 @@ struct PathwayKernel: Sendable {
                     for group in 0..<((thresholds.count + 3) / 4) {
                         nensim_philox4x32_10_strided(stream.key0, stream.key1, laterBase &+ offset &+ 1 &+ UInt64(group), share, idx,
                                                      stream.block0, stream.block1, m, w0, w1, w2, w3)
-                        for (q, word) in [w0, w1, w2, w3].enumerated() where 4 * group + q < thresholds.count {
-                            let t = thresholds[4 * group + q]
-                            var n = 0
-                            for j in 0..<m { n &+= UInt64(word[j]) < t ? 1 : 0 }
-                            hits[4 * group + q] &+= n
+                        for q in 0..<min(4, thresholds.count - 4 * group) {
+                            let word = q == 0 ? w0 : q == 1 ? w1 : q == 2 ? w2 : w3
+                            hits[4 * group + q] &+= nensim_count_below(word, m, thresholds[4 * group + q])
                         }
                     }
                 }
             }
-            let time = ls.time
-            for j in 0..<m { progression[j] = start[j] + time[j] }
-            if k == 1 { for j in 0..<m { pfs2[Int(idx[j])] = progression[j] } }
+            nensim_pathway_progressions(m, idx, start, ls.time, progression, k == 1 ? pfs2 : nil)
             if economics {
                 for j in 0..<m {
                     let i = Int(idx[j])
@@ -370,12 +362,19 @@ struct PathwayKernel: Sendable {
             countLine(k, slots: m)
         }
         // After the last line's progression (or line 1's on a one-line pathway): death at P + X.
-        for j in 0..<m {
-            let i = Int(idx[j])
-            death[i] = progression[j] + pps[j]
-            reached[i] = Int32(lineCount)
-        }
-        for i in 0..<count where pfs2[i].isNaN { pfs2[i] = death[i] }
+        nensim_pathway_deaths(m, Int32(lineCount), idx, progression, pps, death, reached)
+        // PFS1, PFS2 (death where no second progression) and OS from time 0, every patient
+        // counted, in one pass.
+        tally.pfs1.events.withUnsafeMutableBufferPointer { e1 in
+        tally.pfs1.censored.withUnsafeMutableBufferPointer { c1 in
+        tally.pfs2.events.withUnsafeMutableBufferPointer { e2 in
+        tally.pfs2.censored.withUnsafeMutableBufferPointer { c2 in
+        tally.os.events.withUnsafeMutableBufferPointer { e3 in
+        tally.os.censored.withUnsafeMutableBufferPointer { c3 in
+            nensim_pathway_endpoints(pfs1, pfs2, death, censor, fixedCensor, count, inverseWidth, lastCell,
+                                     e1.baseAddress!, c1.baseAddress!, pfs2IsOS ? nil : e2.baseAddress!, pfs2IsOS ? nil : c2.baseAddress!,
+                                     e3.baseAddress!, c3.baseAddress!)
+        } } } } } }
         if economics, let accruals, let v = values?.values.baseAddress {
             // Row layout: line j's quantity q at v[(j·6 + q)·count + i]; the total at j = lines.
             let quantities = AccruedQuantity.allCases.count
@@ -399,10 +398,6 @@ struct PathwayKernel: Sendable {
             for j in 0..<lineCount { tally.economics!.lines[j].add(values: v + j * quantities * count, count: count) }
             tally.economics!.total.add(values: v + lineCount * quantities * count, count: count)
         }
-        // PFS1, PFS2 and OS from time 0, every patient counted.
-        _ = scatter(&tally.pfs1, start: nil, end: pfs1, censor: censor, fixed: fixedCensor, n: count)
-        if !pfs2IsOS { _ = scatter(&tally.pfs2, start: nil, end: pfs2, censor: censor, fixed: fixedCensor, n: count) }
-        _ = scatter(&tally.os, start: nil, end: death, censor: censor, fixed: fixedCensor, n: count)
         if let records {
             for i in 0..<count {
                 let patient = first + i, c = censor?[i] ?? fixedCensor
@@ -428,7 +423,7 @@ final class PathwayScratch {
     /// the line's start (progression + gap); returns how many. Every patient's death
     /// (progression + post-progression time) and lines reached (k) are written here and
     /// overwritten on a later line if it goes on (CKernels' `nensim_pathway_compact`,
-    /// eight slots at a time with AVX-512).
+    /// eight slots at a time with AVX-512, four with AVX2).
     static func compact(slots m: Int, gap: Double, line k: Int, _ ls: PathwayScratch) -> Int {
         nensim_pathway_compact(m, gap, Int32(k), ls.index, ls.censor, ls.start, ls.progression, ls.pps, ls.death, ls.reached)
     }
