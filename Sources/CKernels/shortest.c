@@ -231,19 +231,51 @@ size_t nensim_km_rows(const uint8_t *label, size_t label_length, const double *c
     uint8_t padded[32] = {0};
     const int short_label = label_length <= sizeof padded;
     if (short_label) memcpy(padded, label, label_length);
+    // The text of the row before's columns 4–7 (a curve's estimate, its standard error
+    // and bounds) and their bits: a row whose four have the same bits has the same text,
+    // copied from there instead of made again — the estimate does not change at a time of
+    // censorings only. (From the row before, not from a copy kept aside: reading back
+    // bytes just written stalls the store buffer.)
+    const uint8_t *tail = NULL;
+    size_t tail_length = 0;
+    uint64_t tail_bits[4] = {0};
     for (; r < hi; r++) {
         const size_t i = rows ? (size_t)rows[r] : r;
         uint8_t *row = w;
         if (short_label) memcpy(w, padded, sizeof padded); else memcpy(w, label, label_length);
         w += label_length;
         int ok = 1;
-        for (int c = 0; c < 8; c++) {
+        for (int c = 0; c < 4; c++) {
             *w++ = ',';
             const size_t k = km_field(columns[c][i], w);
             if (k == 0) { ok = 0; break; }
             w += k;
         }
         if (!ok) { w = row; break; }
+        uint64_t bits[4];
+        for (int c = 0; c < 4; c++) memcpy(&bits[c], &columns[4 + c][i], 8);
+        const int same = tail != NULL && ((bits[0] ^ tail_bits[0]) | (bits[1] ^ tail_bits[1]) |
+                                          (bits[2] ^ tail_bits[2]) | (bits[3] ^ tail_bits[3])) == 0;
+        if (same) {
+            // In pieces of 32 bytes: the source ends before this row began, so what a
+            // piece reads past the text is never text written here; what it writes past
+            // is written over by what follows (the room shortest.h asks for).
+            for (size_t k = 0; k < tail_length; k += 32) memcpy(w + k, tail + k, 32);
+            tail = w;
+            w += tail_length;
+        } else {
+            uint8_t *t = w;
+            for (int c = 4; c < 8; c++) {
+                *w++ = ',';
+                const size_t k = km_field(columns[c][i], w);
+                if (k == 0) { ok = 0; break; }
+                w += k;
+            }
+            if (!ok) { w = row; break; }
+            tail = t;
+            tail_length = (size_t)(w - t);
+            memcpy(tail_bits, bits, sizeof bits);
+        }
         *w++ = '\n';
     }
     *written = (size_t)(w - out);

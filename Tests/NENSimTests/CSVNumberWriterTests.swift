@@ -96,8 +96,9 @@ struct CSVWriterTests {
 
     /// km.csv's rows made by the CKernels (`nensim_km_rows`, as `writeKaplanMeierRows`
     /// uses it) are the bytes of the Swift row appender, for every kind of value (NA,
-    /// ±Inf, -0, integral, exponential, plain) and thinned or not; a row holding an
-    /// integral value of 10¹⁵ or more is left to the Swift appender, and the rows of
+    /// ±Inf, -0, integral, exponential, plain; repeated from the row before or not) and
+    /// thinned or not; a row holding an integral value of 10¹⁵ or more is left to the
+    /// Swift appender, and the rows of
     /// `formatKaplanMeierRows` around it are the same bytes.
     @Test func kernelRowsAreTheSwiftRowsBytes() {
         var state: UInt64 = 0x51_7CC1_B727_220A
@@ -113,6 +114,17 @@ struct CSVWriterTests {
         }
         let m = 3_000
         var columns = (0..<8).map { _ in (0..<m).map { _ in value() } }
+        // Rows of censorings only: the estimate, its error and bounds repeat the row
+        // before's, bit for bit (the kernel copies their text), also after a row of
+        // the Swift appender's and across thinned rows.
+        for r in 1..<m {
+            switch next() % 6 {
+            case 0, 1: for c in 4..<8 { columns[c][r] = columns[c][r - 1] }
+            case 2: for c in 4..<7 { columns[c][r] = columns[c][r - 1] }   // three of the four: made again
+            default: break
+            }
+        }
+        for c in 4..<8 { columns[c][1235] = columns[c][1234]; columns[c][1236] = columns[c][1234] }
         columns[1][1234] = 1e15   // left to the Swift appender
         columns[6][2900] = -2e17
         // A label the kernel copies as 32 bytes, and one longer than that.
