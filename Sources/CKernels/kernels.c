@@ -243,43 +243,11 @@ static size_t pathway_compact_avx512(size_t m, double gap, int32_t line, int32_t
     return pathway_compact_scalar(j, next, m, gap, line, idx, cen, start, progression, pps, death, reached);
 }
 
-// Lane permutations that move the kept lanes of four to the front, for each 4-bit mask
-// of kept lanes: of four doubles (as eight 32-bit lanes) and of four 32-bit integers.
-static const int32_t COMPRESS4_PD[16][8] = {
-    {0,1,0,1,0,1,0,1},
-    {0,1,0,1,0,1,0,1},
-    {2,3,0,1,0,1,0,1},
-    {0,1,2,3,0,1,0,1},
-    {4,5,0,1,0,1,0,1},
-    {0,1,4,5,0,1,0,1},
-    {2,3,4,5,0,1,0,1},
-    {0,1,2,3,4,5,0,1},
-    {6,7,0,1,0,1,0,1},
-    {0,1,6,7,0,1,0,1},
-    {2,3,6,7,0,1,0,1},
-    {0,1,2,3,6,7,0,1},
-    {4,5,6,7,0,1,0,1},
-    {0,1,4,5,6,7,0,1},
-    {2,3,4,5,6,7,0,1},
-    {0,1,2,3,4,5,6,7},
-};
-static const int32_t COMPRESS4_EPI32[16][8] = {
-    {0,0,0,0,0,0,0,0},
-    {0,0,0,0,0,0,0,0},
-    {1,0,0,0,0,0,0,0},
-    {0,1,0,0,0,0,0,0},
-    {2,0,0,0,0,0,0,0},
-    {0,2,0,0,0,0,0,0},
-    {1,2,0,0,0,0,0,0},
-    {0,1,2,0,0,0,0,0},
-    {3,0,0,0,0,0,0,0},
-    {0,3,0,0,0,0,0,0},
-    {1,3,0,0,0,0,0,0},
-    {0,1,3,0,0,0,0,0},
-    {2,3,0,0,0,0,0,0},
-    {0,2,3,0,0,0,0,0},
-    {1,2,3,0,0,0,0,0},
-    {0,1,2,3,0,0,0,0},
+// For each 4-bit mask of kept lanes, the kept lanes of four in order (then zeros), one
+// byte each: the permutation that moves them to the front.
+static const uint32_t KEPT4[16] = {
+    0x00000000, 0x00000000, 0x00000001, 0x00000100, 0x00000002, 0x00000200, 0x00000201, 0x00020100,
+    0x00000003, 0x00000300, 0x00000301, 0x00030100, 0x00000302, 0x00030200, 0x00030201, 0x03020100,
 };
 
 // Four slots at a time with AVX2: deaths and lines stored lane by lane (no scatter in
@@ -300,8 +268,11 @@ static size_t pathway_compact_avx2(size_t m, double gap, int32_t line, int32_t *
         death[i0] = d[0]; death[i1] = d[1]; death[i2] = d[2]; death[i3] = d[3];
         reached[i0] = line; reached[i1] = line; reached[i2] = line; reached[i3] = line;
         const int keep = _mm256_movemask_pd(_mm256_cmp_pd(x, g, _CMP_NLT_UQ));   // !(x < gap), NaN kept
-        const __m256i lanes = _mm256_loadu_si256((const __m256i *)COMPRESS4_PD[keep]);
-        const __m256i ilanes = _mm256_loadu_si256((const __m256i *)COMPRESS4_EPI32[keep]);
+        // The 32-bit lanes to take: lane k of four integers, lanes 2k and 2k + 1 of four doubles.
+        const __m128i kept = _mm_cvtsi32_si128((int)KEPT4[keep]);
+        const __m256i ilanes = _mm256_castsi128_si256(_mm_cvtepu8_epi32(kept));
+        const __m256i twice = _mm256_slli_epi64(_mm256_cvtepu8_epi64(kept), 1);
+        const __m256i lanes = _mm256_or_si256(twice, _mm256_slli_epi64(_mm256_add_epi64(twice, _mm256_set1_epi64x(1)), 32));
         _mm_storeu_si128((__m128i *)(idx + next),
                          _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(_mm256_castsi128_si256(i), ilanes)));
         _mm256_storeu_pd(cen + next, _mm256_castsi256_pd(_mm256_permutevar8x32_epi32(_mm256_castpd_si256(c), lanes)));
