@@ -17,8 +17,8 @@ size_t nensim_shortest(double x, uint8_t *out);
 /// as `CSV.append(_:to:integralBelow: 1e15)` writes them ("NA", "Inf", "-Inf", integer
 /// digits for integral |x| < 1e15, else `nensim_shortest`), then "\n".
 /// A row whose columns 4–7 have the bits of the row before's is given that row's text of
-/// them, copied. `out` holds at least (hi − lo) × (label_length + 8 × 26 + 1) + 64 bytes; `columns` are
-/// eight arrays each covering every row index used. Returns the first row not written:
+/// them, copied. `out` holds at least (hi − lo) × (label_length + 8 × 26 + 1) + 64
+/// bytes; `columns` are eight arrays each covering every row index used. Returns the first row not written:
 /// hi, or a row holding an integral |x| ≥ 1e15, which the caller formats (no byte of it
 /// written); `*written` is the bytes written.
 size_t nensim_km_rows(const uint8_t *label, size_t label_length, const double *const columns[8],
