@@ -387,6 +387,13 @@ void nensim_response_tiers(const uint64_t *restrict cut, size_t cuts, uint64_t c
     }
 }
 
+/// The cell of an endpoint from time 0 observed at min(T, c), taken as Swift's min takes
+/// it (c < T ? c : T): min(trunc(x·inv_width), last), compared in doubles (top = last).
+static inline __attribute__((always_inline)) int32_t endpoint_cell(double t, double c, double inv_width, double top) {
+    const double x = (c < t ? c : t) * inv_width;
+    return (int32_t)(top < x ? top : x);
+}
+
 /// Patients per pass of `nensim_tally_scatter` (its cells and flags live on the stack).
 enum { SCATTER_PASS = 512 };
 
@@ -444,15 +451,13 @@ void nensim_pathway_endpoints(const double *restrict pfs1, double *restrict pfs2
         const double *p = pfs1 + first, *d = death + first, *cp = censor ? censor + first : fixed_censor;
         double *q = pfs2 + first;
         for (size_t i = 0; i < m; i++) {
-            // Each endpoint as nensim_tally_spans counts one from time 0: min(T, c) as
-            // Swift's min takes it (c < T ? c : T), in cell min(trunc(x·inv_width), last).
+            // Each endpoint as nensim_tally_spans counts one from time 0.
             double c = cp[i], t1 = p[i], t3 = d[i], t2 = q[i];
             t2 = t2 != t2 ? t3 : t2;
             q[i] = t2;
-            double x1 = (c < t1 ? c : t1) * inv_width, x2 = (c < t2 ? c : t2) * inv_width, x3 = (c < t3 ? c : t3) * inv_width;
-            cell1[i] = (int32_t)(top < x1 ? top : x1);
-            cell2[i] = (int32_t)(top < x2 ? top : x2);
-            cell3[i] = (int32_t)(top < x3 ? top : x3);
+            cell1[i] = endpoint_cell(t1, c, inv_width, top);
+            cell2[i] = endpoint_cell(t2, c, inv_width, top);
+            cell3[i] = endpoint_cell(t3, c, inv_width, top);
             kind1[i] = t1 <= c; kind2[i] = t2 <= c; kind3[i] = t3 <= c;
         }
         for (size_t i = 0; i < m; i++) {
@@ -483,12 +488,8 @@ void nensim_tally_scatter(const double *restrict pfs, const double *restrict pps
         const double *p = pfs + first, *q = pps + first, *cp = censor ? censor + first : fixed_censor;
         for (size_t i = 0; i < m; i++) {
             double t = p[i], o = t + q[i], c = cp[i];
-            // min(T, c) as Swift's min takes it (c < T ? c : T); the cell
-            // min(trunc(x·inv_width), last), compared in doubles: the same cell.
-            double to = c < t ? c : t, oo = c < o ? c : o;
-            double pc = to * inv_width, oc = oo * inv_width;
-            pfs_cell[i] = (int32_t)(top < pc ? top : pc);
-            os_cell[i] = (int32_t)(top < oc ? top : oc);
+            pfs_cell[i] = endpoint_cell(t, c, inv_width, top);
+            os_cell[i] = endpoint_cell(o, c, inv_width, top);
             pfs_is_event[i] = t <= c;
             os_is_event[i] = o <= c;
         }

@@ -219,6 +219,19 @@ static inline __attribute__((always_inline)) size_t km_field(double x, uint8_t *
     return shortest_fraction(x, out);
 }
 
+/// Columns from ..< to of row i, each after a comma, from w; the end of what was written,
+/// or NULL at a value left to the caller (km_field's 0).
+static inline __attribute__((always_inline)) uint8_t *km_fields(const double *const columns[8], size_t i, int from, int to,
+                                                                 uint8_t *w) {
+    for (int c = from; c < to; c++) {
+        *w++ = ',';
+        const size_t k = km_field(columns[c][i], w);
+        if (k == 0) return NULL;
+        w += k;
+    }
+    return w;
+}
+
 // Cloned for the machine's instruction set (as coxlevels.c's loops): with the conversions
 // inlined into it, x86-64-v4's rounding, 128-bit multiplies and bit counts are single
 // instructions (not libm's trunc), the same bytes on every clone.
@@ -244,34 +257,23 @@ size_t nensim_km_rows(const uint8_t *label, size_t label_length, const double *c
         uint8_t *row = w;
         if (short_label) memcpy(w, padded, sizeof padded); else memcpy(w, label, label_length);
         w += label_length;
-        int ok = 1;
-        for (int c = 0; c < 4; c++) {
-            *w++ = ',';
-            const size_t k = km_field(columns[c][i], w);
-            if (k == 0) { ok = 0; break; }
-            w += k;
-        }
-        if (!ok) { w = row; break; }
+        w = km_fields(columns, i, 0, 4, w);
+        if (!w) { w = row; break; }
         uint64_t bits[4];
         for (int c = 0; c < 4; c++) memcpy(&bits[c], &columns[4 + c][i], 8);
         const int same = tail != NULL && ((bits[0] ^ tail_bits[0]) | (bits[1] ^ tail_bits[1]) |
                                           (bits[2] ^ tail_bits[2]) | (bits[3] ^ tail_bits[3])) == 0;
         if (same) {
-            // In pieces of 32 bytes: the source ends before this row began, so what a
-            // piece reads past the text is never text written here; what it writes past
-            // is written over by what follows (the room shortest.h asks for).
+            // In pieces of 32 bytes. The text copied ends before this row began, so no
+            // piece writes over text still to be read; what a piece reads or writes past
+            // the text's end is written over by what follows (the room shortest.h asks for).
             for (size_t k = 0; k < tail_length; k += 32) memcpy(w + k, tail + k, 32);
             tail = w;
             w += tail_length;
         } else {
             uint8_t *t = w;
-            for (int c = 4; c < 8; c++) {
-                *w++ = ',';
-                const size_t k = km_field(columns[c][i], w);
-                if (k == 0) { ok = 0; break; }
-                w += k;
-            }
-            if (!ok) { w = row; break; }
+            w = km_fields(columns, i, 4, 8, w);
+            if (!w) { w = row; break; }
             tail = t;
             tail_length = (size_t)(w - t);
             memcpy(tail_bits, bits, sizeof bits);

@@ -91,15 +91,13 @@ struct ArmTallySink: Sendable {
         // two cells and event flags in a vectorised pass, then the increments.
         let censor = kernel.censoring.isRandom ? UnsafePointer(scratch.censor.baseAddress!) : nil
         let fixedCensor = kernel.censoring.fixed, inverseWidth = inverseWidth, lastCell = lastCell
-        tally.pfs.events.withUnsafeMutableBufferPointer { pe in
-        tally.pfs.censored.withUnsafeMutableBufferPointer { pc in
-        tally.os.events.withUnsafeMutableBufferPointer { oe in
-        tally.os.censored.withUnsafeMutableBufferPointer { oc in
-            nensim_tally_scatter(pfs, pps, censor, fixedCensor, count, inverseWidth, lastCell,
-                                 pe.baseAddress!, pc.baseAddress!, oe.baseAddress!, oc.baseAddress!,
-                                 records.map { $0.pfsTime.baseAddress! + first }, records.map { $0.pfsEvent.baseAddress! + first },
-                                 records.map { $0.osTime.baseAddress! + first }, records.map { $0.osEvent.baseAddress! + first })
-        } } } }
+        tally.pfs.withCounts { pe, pc in
+            tally.os.withCounts { oe, oc in
+                nensim_tally_scatter(pfs, pps, censor, fixedCensor, count, inverseWidth, lastCell, pe, pc, oe, oc,
+                                     records.map { $0.pfsTime.baseAddress! + first }, records.map { $0.pfsEvent.baseAddress! + first },
+                                     records.map { $0.osTime.baseAddress! + first }, records.map { $0.osEvent.baseAddress! + first })
+            }
+        }
         if let records { (records.tier.baseAddress! + first).update(from: scratch.tier.baseAddress!, count: count) }
         if let accrual, tally.economics != nil { accrual.accrue(count: count, pfs: pfs, pps: pps, into: &tally.economics!) }
         tally.patients &+= count

@@ -21,6 +21,14 @@ public struct EndpointTally: Sendable, Codable, Equatable {
     }
 
     public var totalEvents: Int { events.reduce(0, +) }
+
+    /// The events' and censorings' cells as plain pointers for a kernel that adds to them
+    /// (both `events.count` long, not aliasing each other).
+    mutating func withCounts<R>(_ body: (_ events: UnsafeMutablePointer<Int>, _ censored: UnsafeMutablePointer<Int>) throws -> R) rethrows -> R {
+        try events.withUnsafeMutableBufferPointer { e in
+            try censored.withUnsafeMutableBufferPointer { c in try body(e.baseAddress!, c.baseAddress!) }
+        }
+    }
 }
 
 /// Everything counted for one arm. Counts are integers, so tallies from threads,

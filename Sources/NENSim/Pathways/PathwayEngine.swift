@@ -272,11 +272,7 @@ struct PathwayKernel: Sendable {
         /// n spans into `e` (`nensim_tally_spans`): the spans counted.
         func scatter(_ e: inout EndpointTally, start: UnsafePointer<Double>?, end: UnsafePointer<Double>,
                      censor: UnsafePointer<Double>?, fixed: Double, n: Int) -> Int {
-            e.events.withUnsafeMutableBufferPointer { ev in
-                e.censored.withUnsafeMutableBufferPointer { ce in
-                    nensim_tally_spans(start, end, censor, fixed, n, inverseWidth, lastCell, ev.baseAddress!, ce.baseAddress!)
-                }
-            }
+            e.withCounts { ev, ce in nensim_tally_spans(start, end, censor, fixed, n, inverseWidth, lastCell, ev, ce) }
         }
         // The slots: patient idx[j]'s censoring time, start of its current line, progression
         // on it and post-progression time; per patient its PFS2, death and lines reached.
@@ -286,13 +282,12 @@ struct PathwayKernel: Sendable {
         let economics = values != nil && accruals != nil
         if lineCount == 1 && records == nil && !economics {
             // An arm's patients: PFS1 and OS (= PFS1 + PPS) in one pass; line 1 and PFS2 by `completed`.
-            tally.pfs1.events.withUnsafeMutableBufferPointer { pe in
-            tally.pfs1.censored.withUnsafeMutableBufferPointer { pc in
-            tally.os.events.withUnsafeMutableBufferPointer { oe in
-            tally.os.censored.withUnsafeMutableBufferPointer { oc in
-                nensim_tally_scatter(pfs1, scratch.pps.baseAddress!, censor, fixedCensor, count, inverseWidth, lastCell,
-                                     pe.baseAddress!, pc.baseAddress!, oe.baseAddress!, oc.baseAddress!, nil, nil, nil, nil)
-            } } } }
+            tally.pfs1.withCounts { pe, pc in
+                tally.os.withCounts { oe, oc in
+                    nensim_tally_scatter(pfs1, scratch.pps.baseAddress!, censor, fixedCensor, count, inverseWidth, lastCell,
+                                         pe, pc, oe, oc, nil, nil, nil, nil)
+                }
+            }
             if !lineOneIsPFS1 {
                 start.update(repeating: 0, count: count)
                 tally.startedInFollowUp[0] &+= scatter(&tally.lines[0], start: start, end: pfs1, censor: censor, fixed: fixedCensor, n: count)
@@ -365,16 +360,14 @@ struct PathwayKernel: Sendable {
         nensim_pathway_deaths(m, Int32(lineCount), idx, progression, pps, death, reached)
         // PFS1, PFS2 (death where no second progression) and OS from time 0, every patient
         // counted, in one pass.
-        tally.pfs1.events.withUnsafeMutableBufferPointer { e1 in
-        tally.pfs1.censored.withUnsafeMutableBufferPointer { c1 in
-        tally.pfs2.events.withUnsafeMutableBufferPointer { e2 in
-        tally.pfs2.censored.withUnsafeMutableBufferPointer { c2 in
-        tally.os.events.withUnsafeMutableBufferPointer { e3 in
-        tally.os.censored.withUnsafeMutableBufferPointer { c3 in
-            nensim_pathway_endpoints(pfs1, pfs2, death, censor, fixedCensor, count, inverseWidth, lastCell,
-                                     e1.baseAddress!, c1.baseAddress!, pfs2IsOS ? nil : e2.baseAddress!, pfs2IsOS ? nil : c2.baseAddress!,
-                                     e3.baseAddress!, c3.baseAddress!)
-        } } } } } }
+        tally.pfs1.withCounts { e1, c1 in
+            tally.pfs2.withCounts { e2, c2 in
+                tally.os.withCounts { e3, c3 in
+                    nensim_pathway_endpoints(pfs1, pfs2, death, censor, fixedCensor, count, inverseWidth, lastCell,
+                                             e1, c1, pfs2IsOS ? nil : e2, pfs2IsOS ? nil : c2, e3, c3)
+                }
+            }
+        }
         if economics, let accruals, let v = values?.values.baseAddress {
             // Row layout: line j's quantity q at v[(j·6 + q)·count + i]; the total at j = lines.
             let quantities = AccruedQuantity.allCases.count
