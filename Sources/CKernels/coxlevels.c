@@ -327,3 +327,52 @@ void nensim_km_restricted_mean(const double *time, const double *surv, const dou
     *mean = area;
     *variance = v;
 }
+
+int64_t nensim_two_group_rows(const uint64_t *order, int64_t n, double total0, double total1, double tol,
+                              double mean_abs, double *time, double *risk0, double *risk1,
+                              double *deaths0, double *deaths1, int64_t *events) {
+    const uint64_t mask = ~(uint64_t)3;
+    double t_max, cut, last;
+    uint64_t b = order[n - 1] & mask;
+    memcpy(&t_max, &b, 8);
+    b = order[0] & mask;
+    memcpy(&cut, &b, 8);
+    last = cut;
+    const int known = !isnan(mean_abs);
+    int64_t rows = 0, e0 = 0, e1 = 0;
+    double r0 = total0, r1 = total1, d0 = 0, d1 = 0, c0 = 0, c1 = 0;
+    for (int64_t i = 0; i <= n; i++) {
+        double t = 0;
+        int close = i == n;
+        if (!close) {
+            b = order[i] & mask;
+            memcpy(&t, &b, 8);
+            if (t != last) {
+                double dy = t - last;
+                int tied;
+                if (known) tied = dy <= tol || dy / mean_abs <= tol;
+                else if (dy <= tol) tied = 1;
+                else if (dy / t_max > tol) tied = 0;
+                else return -1;
+                close = !tied;
+                last = t;
+            }
+        }
+        if (close) {
+            // The row is written whether or not it has deaths, and kept (the count moves
+            // on) only when it has: no branch on the deaths.
+            time[rows] = cut; risk0[rows] = r0; risk1[rows] = r1; deaths0[rows] = d0; deaths1[rows] = d1;
+            rows += d0 + d1 > 0;
+            e0 += (int64_t)d0; e1 += (int64_t)d1;
+            r0 -= d0 + c0; r1 -= d1 + c1;
+            d0 = 0; d1 = 0; c0 = 0; c1 = 0;
+            cut = t;
+            if (i == n) break;
+        }
+        unsigned code = (unsigned)(order[i] & 3);
+        c0 += code == 0 ? 1.0 : 0.0; c1 += code == 1 ? 1.0 : 0.0;
+        d0 += code == 2 ? 1.0 : 0.0; d1 += code == 3 ? 1.0 : 0.0;
+    }
+    events[0] = e0; events[1] = e1;
+    return rows;
+}

@@ -179,18 +179,26 @@ let radixDigitPasses = (64 + radixDigitBits - 1) / radixDigitBits
 /// The first pass `radixSortTopKeyRange` runs: digits 3…5 are a key's top 31 bits (sign,
 /// exponent and 19 bits of the significand of its double).
 let radixTopPass = 3
+/// `radixSortKeyRange`'s pass sets (bit p: pass p): every pass; the top passes from
+/// `radixTopPass`; and those with pass 0 first (the lowest 11 bits, where
+/// `TwoGroupWorkspace` keeps a record's code).
+let radixAllPasses: UInt8 = 0b11_1111
+let radixTopPasses: UInt8 = 0b11_1000
+let radixLowAndTopPasses: UInt8 = 0b11_1001
 
 /// `radixSortKeyRange` for a few thousand keys, in half its passes: the LSD passes of
 /// the top digits only (`counts` needs only their histograms, passes `radixTopPass`
 /// on), which leave keys in order but for runs that share those digits — doubles
 /// within a relative 2⁻¹⁹ of each other, a handful among thousands of simulated times —
-/// and an insertion pass finishing those. Should more than `keys.count` moves be
-/// needed (times packed that densely), the full sort runs instead, with every pass
-/// recounted. The same sorted keys either way.
+/// and an insertion pass finishing those. With `passes` = `radixLowAndTopPasses` the
+/// lowest digit's pass runs first, so keys that share their top digits but differ only
+/// there (tied times with different codes, `TwoGroupWorkspace`) come out in order too.
+/// Should more than `keys.count` moves be needed (times packed that densely), the full
+/// sort runs instead, with every pass recounted. The same sorted keys either way.
 func radixSortTopKeyRange(_ keys: UnsafeMutableBufferPointer<UInt64>, scratch: UnsafeMutableBufferPointer<UInt64>,
-                          counts: UnsafeMutableBufferPointer<UInt32>) -> UnsafeMutableBufferPointer<UInt64> {
+                          counts: UnsafeMutableBufferPointer<UInt32>, passes: UInt8 = radixTopPasses) -> UnsafeMutableBufferPointer<UInt64> {
     let n = keys.count
-    let sorted = radixSortKeyRange(keys, scratch: scratch, counts: counts, fromPass: radixTopPass)
+    let sorted = radixSortKeyRange(keys, scratch: scratch, counts: counts, passes: passes)
     guard n > 1 else { return sorted }
     var moves = 0
     for i in 1..<n {
@@ -234,18 +242,18 @@ func radixSortTopKeyRange(_ keys: UnsafeMutableBufferPointer<UInt64>, scratch: U
 /// and `scratch` (same length), with the digit histogram of all passes given (`counts`:
 /// passes × 2048, turned into offsets here). Passes on which every key has the same
 /// digit are skipped. Returns the buffer that holds the sorted keys (`keys` or `scratch`).
-/// With `fromPass` > 0 only the passes from it on run (their histograms are the ones
-/// read): the keys ordered by those digits alone (`radixSortTopKeyRange`).
+/// With `passes` (bit p set: pass p runs) only those passes run (their histograms are
+/// the ones read): the keys ordered by those digits alone (`radixSortTopKeyRange`).
 /// Used by `SurvivalCounts.init(time:event:)` and `TwoGroupWorkspace.sortKeys(count:)`.
 /// - Complexity: O(n) time, no allocation.
 func radixSortKeyRange(_ keys: UnsafeMutableBufferPointer<UInt64>, scratch: UnsafeMutableBufferPointer<UInt64>,
-                       counts: UnsafeMutableBufferPointer<UInt32>, fromPass first: Int = 0) -> UnsafeMutableBufferPointer<UInt64> {
+                       counts: UnsafeMutableBufferPointer<UInt32>, passes: UInt8 = radixAllPasses) -> UnsafeMutableBufferPointer<UInt64> {
     let n = keys.count
     precondition(scratch.count == n && counts.count == radixDigitRadix * radixDigitPasses)
     guard n > 1 else { return keys }
     let radix = radixDigitRadix, mask = UInt64(radix - 1)
     var src = keys, dst = scratch
-    for p in first..<radixDigitPasses {
+    for p in 0..<radixDigitPasses where passes & (1 << p) != 0 {
         let shift = UInt64(p * radixDigitBits)
         let base = p * radix
         var running: UInt32 = 0

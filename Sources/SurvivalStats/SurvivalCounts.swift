@@ -153,7 +153,9 @@ public struct SurvivalCounts: Sendable, Equatable {
                         ev.sort(); ce.sort()
                     } else {
                         let sb = sp.baseAddress!
-                        let sort = top ? radixSortTopKeyRange : { radixSortKeyRange($0, scratch: $1, counts: $2) }
+                        let sort: (UnsafeMutableBufferPointer<UInt64>, UnsafeMutableBufferPointer<UInt64>, UnsafeMutableBufferPointer<UInt32>)
+                            -> UnsafeMutableBufferPointer<UInt64> = top ? { radixSortTopKeyRange($0, scratch: $1, counts: $2) }
+                                : { radixSortKeyRange($0, scratch: $1, counts: $2) }
                         ev = sort(ev, UnsafeMutableBufferPointer(start: sb, count: nEvents),
                                   UnsafeMutableBufferPointer(rebasing: hp[0..<(passes * radix)]))
                         ce = sort(ce, UnsafeMutableBufferPointer(start: sb + nEvents, count: nValid - nEvents),

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// The statistics of one two-group comparison (one trial replicate).
@@ -79,6 +80,9 @@ public final class TwoGroupWorkspace {
     let rowTime: UnsafeMutableBufferPointer<Double>
     let rowRisk0: UnsafeMutableBufferPointer<Double>, rowRisk1: UnsafeMutableBufferPointer<Double>
     let rowDeaths0: UnsafeMutableBufferPointer<Double>, rowDeaths1: UnsafeMutableBufferPointer<Double>
+    /// The Efron denominators of one Newton step, one per death in row order, and their
+    /// logs (`efron(_:rows:)`): at most `capacity` of each.
+    let logArgument: UnsafeMutableBufferPointer<Double>, logValue: UnsafeMutableBufferPointer<Double>
 
     /// Sort key of a record: the IEEE bit pattern of its time (order-preserving for
     /// times ≥ 0) with the two lowest mantissa bits replaced by group | event << 1.
@@ -102,6 +106,7 @@ public final class TwoGroupWorkspace {
         rowStratum = .allocate(capacity: c); rowStratum.initialize(repeating: 0)
         cells = .allocate(capacity: 8 * Self.maxStrata); cells.initialize(repeating: 0)
         rowTime = doubles(); rowRisk0 = doubles(); rowRisk1 = doubles(); rowDeaths0 = doubles(); rowDeaths1 = doubles()
+        logArgument = doubles(); logValue = doubles()
     }
 
     deinit {
@@ -109,6 +114,7 @@ public final class TwoGroupWorkspace {
         orderScratch.deallocate(); digitCounts.deallocate()
         stratum.deallocate(); rowStratum.deallocate(); cells.deallocate()
         rowTime.deallocate(); rowRisk0.deallocate(); rowRisk1.deallocate(); rowDeaths0.deallocate(); rowDeaths1.deallocate()
+        logArgument.deallocate(); logValue.deallocate()
     }
 
     /// Analyses records `0..<count`.
@@ -158,9 +164,11 @@ public final class TwoGroupWorkspace {
                                   medianControl: median0.median, medianExperimental: median1.median)
     }
 
-    /// Sorts `order[0..<n]` ascending: the radix sort of record times (`radixSortKeyRange`,
-    /// 11-bit digits) from 256 keys up, `sort()` below. Equal keys are equal integers, so
-    /// the result is the one sorted sequence either way.
+    /// Sorts `order[0..<n]` ascending: `sort()` below 256 keys; up to 2¹⁶ keys (a
+    /// trial's replicate) the radix passes of the lowest 11-bit digit (the code, so tied
+    /// times — a scan schedule's — need no insertion) and of the top three, then an
+    /// insertion pass (`radixSortTopKeyRange`); more, every pass (`radixSortKeyRange`).
+    /// Equal keys are equal integers, so the result is the one sorted sequence every way.
     /// - Complexity: O(n) time, no allocation.
     func sortKeys(count n: Int) {
         guard n >= 256 else {
@@ -170,9 +178,24 @@ public final class TwoGroupWorkspace {
         }
         let counts = digitCounts
         counts.update(repeating: 0)
-        for i in 0..<n { radixDigitHistogram(order[i], counts) }
         let keys = UnsafeMutableBufferPointer(rebasing: order[0..<n])
-        let sorted = radixSortKeyRange(keys, scratch: UnsafeMutableBufferPointer(rebasing: orderScratch[0..<n]), counts: counts)
+        let scratch = UnsafeMutableBufferPointer(rebasing: orderScratch[0..<n])
+        let sorted: UnsafeMutableBufferPointer<UInt64>
+        if n <= 1 << 16 {
+            precondition(radixTopPass == 3 && radixDigitPasses == 6, "TwoGroupWorkspace: the unrolled top passes below")
+            let radix = radixDigitRadix, mask = UInt64(radix - 1), bits = UInt64(radixDigitBits)
+            for i in 0..<n {
+                let key = order[i]
+                counts[Int(key & mask)] &+= 1
+                counts[3 * radix + Int((key >> (3 * bits)) & mask)] &+= 1
+                counts[4 * radix + Int((key >> (4 * bits)) & mask)] &+= 1
+                counts[5 * radix + Int((key >> (5 * bits)) & mask)] &+= 1
+            }
+            sorted = radixSortTopKeyRange(keys, scratch: scratch, counts: counts, passes: radixLowAndTopPasses)
+        } else {
+            for i in 0..<n { radixDigitHistogram(order[i], counts) }
+            sorted = radixSortKeyRange(keys, scratch: scratch, counts: counts)
+        }
         if sorted.baseAddress != keys.baseAddress { _ = keys.update(fromContentsOf: sorted) }
     }
 
@@ -184,40 +207,16 @@ public final class TwoGroupWorkspace {
     private func buildRows(count n: Int, total0: Double, total1: Double, meanAbs: Double?)
         -> (rows: Int, events0: Int, events1: Int)? {
         guard n > 0 else { return (0, 0, 0) }
-        let tol = TimeFix.tolerance
-        let maxAbs = Double(bitPattern: order[n - 1] & ~3)
-        var rows = 0
-        var risk0 = total0, risk1 = total1
-        var e0 = 0, e1 = 0
-        var d0 = 0.0, d1 = 0.0, c0 = 0.0, c1 = 0.0
-        var cut = Double(bitPattern: order[0] & ~3), last = cut
-        @inline(__always) func close() {
-            if d0 + d1 > 0 {
-                rowTime[rows] = cut; rowRisk0[rows] = risk0; rowRisk1[rows] = risk1
-                rowDeaths0[rows] = d0; rowDeaths1[rows] = d1
-                rows += 1
-            }
-            e0 += Int(d0); e1 += Int(d1)
-            risk0 -= d0 + c0; risk1 -= d1 + c1
-            d0 = 0; d1 = 0; c0 = 0; c1 = 0
+        // The walk in C (`nensim_two_group_rows`): the row kept or not without a branch on
+        // its deaths, the same sums and decisions as TimeFix.ties(_:meanAbs:tolerance:maxAbs:).
+        var events = (Int64(0), Int64(0))
+        let rows = withUnsafeMutableBytes(of: &events) { e in
+            nensim_two_group_rows(order.baseAddress, Int64(n), total0, total1, TimeFix.tolerance, meanAbs ?? .nan,
+                                  rowTime.baseAddress, rowRisk0.baseAddress, rowRisk1.baseAddress,
+                                  rowDeaths0.baseAddress, rowDeaths1.baseAddress, e.baseAddress!.assumingMemoryBound(to: Int64.self))
         }
-        for i in 0..<n {
-            let key = order[i]
-            let t = Double(bitPattern: key & ~3)
-            if t != last {
-                let dy = t - last
-                guard let tied = TimeFix.ties(dy, meanAbs: meanAbs, tolerance: tol, maxAbs: maxAbs) else { return nil }
-                if !tied { close(); cut = t }
-                last = t
-            }
-            // The record's (group, event) code counted without a branch (the codes come
-            // in no predictable order).
-            let code = key & 3
-            c0 += code == 0 ? 1 : 0; c1 += code == 1 ? 1 : 0
-            d0 += code == 2 ? 1 : 0; d1 += code == 3 ? 1 : 0
-        }
-        close()
-        return (rows, e0, e1)
+        guard rows >= 0 else { return nil }
+        return (Int(rows), Int(events.0), Int(events.1))
     }
 
     /// Efron log partial likelihood ℓ(β), score U and information I for x = 1 in group
@@ -225,26 +224,44 @@ public final class TwoGroupWorkspace {
     /// D = d₀ + d₁e^β, and for k = 0 … d−1, f = k/d:
     ///   ℓ += d₁β − Σ log(S − fD),  aₖ = (n₁e^β − f d₁e^β)/(S − fD),
     ///   U += d₁ − Σ aₖ,  I += Σ aₖ(1 − aₖ)   (x² = x for a binary covariate).
+    /// The denominators S − fD are made first, one per death (`logArgument`), and their
+    /// logs taken in one vectorised call in the kernels' log (`nensim_log_array`: the
+    /// same bits on every machine, within about 1 ulp of libm's); the sums then run in
+    /// row order. ℓ only decides convergence and step halving (`fitCox`): β̂ and its
+    /// standard error come from U and I.
     @inline(__always)
     private func efron(_ beta: Double, rows: Int) -> (ll: Double, u: Double, info: Double) {
         let r = exp(beta)
-        var ll = 0.0, u = 0.0, info = 0.0
+        var m = 0
         for j in 0..<rows {
             let n0 = rowRisk0[j], n1 = rowRisk1[j], d0 = rowDeaths0[j], d1 = rowDeaths1[j]
-            let s1 = n1 * r, s = n0 + s1, dd1 = d1 * r, dd = d0 + dd1
+            let s = n0 + n1 * r, dd = d0 + d1 * r
+            let d = d0 + d1
+            if d == 1 {
+                logArgument[m] = s; m += 1
+            } else {
+                for k in 0..<Int(d) { logArgument[m] = s - Double(k) / d * dd; m += 1 }
+            }
+        }
+        nensim_log_array(logArgument.baseAddress, logValue.baseAddress, m)
+        var ll = 0.0, u = 0.0, info = 0.0
+        m = 0
+        for j in 0..<rows {
+            let n0 = rowRisk0[j], n1 = rowRisk1[j], d0 = rowDeaths0[j], d1 = rowDeaths1[j]
+            let s1 = n1 * r, s = n0 + s1, dd1 = d1 * r
             let d = d0 + d1
             ll += d1 * beta
             u += d1
             if d == 1 {
                 let a = s1 / s
-                ll -= log(s); u -= a; info += a * (1 - a)
+                ll -= logValue[m]; m += 1; u -= a; info += a * (1 - a)
             } else {
                 let di = Int(d)
                 for k in 0..<di {
                     let f = Double(k) / d
-                    let den = s - f * dd
+                    let den = logArgument[m]
                     let a = (s1 - f * dd1) / den
-                    ll -= log(den); u -= a; info += a * (1 - a)
+                    ll -= logValue[m]; m += 1; u -= a; info += a * (1 - a)
                 }
             }
         }

@@ -28,6 +28,33 @@ struct KernelTests {
         }
     }
 
+    /// The array log (the two-group Cox fit's) has `nensim_log`'s bits in every lane and
+    /// the tail, exact answers where `nensim_log` takes no argument (0, −0, +∞, negatives,
+    /// NaN), and subnormals within an ulp of libm.
+    @Test func logArrayIsTheKernelsLogForEveryDouble() {
+        var stream = RandomStream(seed: 9, arm: 0, replicate: 0, block: 0)
+        let normal = (0..<1003).map { _ in exp(stream.nextUniform() * 1400 - 700) } + [Double.leastNormalMagnitude, .greatestFiniteMagnitude, 1]
+        var out = [Double](repeating: 0, count: normal.count)
+        nensim_log_array(normal, &out, normal.count)
+        let sameBits = zip(normal, out).allSatisfy { nensim_log($0).bitPattern == $1.bitPattern }
+        #expect(sameBits)
+        for (x, bits) in Self.logBits {
+            var one = [0.0]
+            nensim_log_array([x], &one, 1)
+            #expect(one[0].bitPattern == bits, "log array \(x)")
+        }
+        let special: [Double] = [0, -0.0, .infinity, -1, -.infinity, .nan, -.leastNormalMagnitude]
+        var result = [Double](repeating: 0, count: special.count)
+        nensim_log_array(special, &result, special.count)
+        #expect(result[0] == -.infinity && result[1] == -.infinity && result[2] == .infinity)
+        let nans = result[3...].allSatisfy { $0.isNaN }
+        #expect(nans)
+        let subnormal: [Double] = [.leastNonzeroMagnitude, 1e-310, 2.2250738585072e-308, 4e-320]
+        var logs = [Double](repeating: 0, count: subnormal.count)
+        nensim_log_array(subnormal, &logs, subnormal.count)
+        for (x, y) in zip(subnormal, logs) { #expect(abs(y - log(x)) <= log(x).ulp.magnitude, "log \(x)") }
+    }
+
     @Test func negLogOfWordsIsAnExponentialVariate() {
         let words: [UInt32] = [0, 1, 0x8000_0000, UInt32.max, 123_456_789]
         var out = [Double](repeating: 0, count: words.count)

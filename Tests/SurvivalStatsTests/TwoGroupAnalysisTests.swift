@@ -62,6 +62,28 @@ struct TwoGroupAnalysisTests {
         }
     }
 
+    /// Above 2¹⁶ keys every radix pass runs; below, the lowest and the top three passes
+    /// and an insertion pass, which falls back to every pass when the times are packed
+    /// within a relative 2⁻¹⁹ (more moves than keys): the sorted sequence each way, with
+    /// exact ties (whole months) and without.
+    @Test func sortKeysIsTheSortedSequenceOnEveryPath() {
+        var rng = SplitMix64(seed: 17)
+        for (n, spread) in [(1 << 16 + 1, 100.0), (1 << 16, 100.0), (5000, 1e-7), (5000, 1e-3)] {
+            for wholeMonths in [false, true] {
+                let ws = TwoGroupWorkspace(capacity: n)
+                for i in 0..<n {
+                    var t = 1 + spread * Double.random(in: 0..<1, using: &rng)
+                    if wholeMonths { t = t.rounded(.up) }
+                    ws.order[i] = TwoGroupWorkspace.key(time: t, code: UInt8(truncatingIfNeeded: rng.next() & 3))
+                }
+                let expected = Array(ws.order[0..<n]).sorted()
+                ws.sortKeys(count: n)
+                let same = Array(ws.order[0..<n]) == expected
+                #expect(same, "n \(n), spread \(spread), whole months \(wholeMonths)")
+            }
+        }
+    }
+
     /// The one-pass analysis equals `LogRank.test`, `CoxPH.fit` (Efron) and
     /// `KaplanMeier.fit(...).printedMedian` on the same records to 1e-12 — exact ties,
     /// near ties merged by R's time fix, and continuous times alike.

@@ -225,6 +225,12 @@ void nensim_accrual_sums_add(const double *values, size_t n, nensim_accrual_sums
 /// passes of 512 with the values on the stack: the same sums as the two calls.
 void nensim_accrue_arm(const nensim_accrual *a, const double *pfs, const double *pps, size_t n, nensim_accrual_sums *sums);
 
+/// out[i] = log(x[i]) for n doubles in the kernels' log (`nensim_log`'s bits for positive
+/// normal x; subnormals, 0, +inf, negatives and NaN exact: −inf at 0, NaN below): the same
+/// bits on every machine, about 1 ulp from the correctly rounded log. x and out do not
+/// overlap.
+void nensim_log_array(const double *x, double *out, size_t n);
+
 /// Scalar references of the kernels' log and exp (for tests).
 double nensim_log(double x);
 double nensim_exp(double x);

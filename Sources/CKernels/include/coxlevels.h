@@ -74,6 +74,22 @@ int64_t nensim_cox_rows_blocks(uint32_t *rows, int64_t n_rows, int64_t capacity,
 int64_t nensim_table_rows(const uint64_t *ev, int64_t ne, const uint64_t *ce, int64_t nc,
                           double *time, double *events, double *censored);
 
+/// The rows of a two-group analysis (SurvivalStats' `TwoGroupWorkspace.buildRows`) from
+/// its sorted keys `order[0..<n]` (n > 0; a time's bits ≥ 0 with the two lowest replaced
+/// by the record's code: group | event << 1), with R's time fix walking ascending: a gap
+/// dy to the previous distinct time ties when dy ≤ tol or, with `mean_abs` given (not
+/// NaN), dy / mean_abs ≤ tol; with `mean_abs` NaN it does not tie when dy / max|t| > tol,
+/// and a gap neither rule decides returns −1 (the caller walks again with the mean).
+/// One row per distinct fixed time with deaths: its time, the numbers at risk of group 0
+/// and 1 just before (from `total0`, `total1`) and its deaths per group, written to
+/// `time`, `risk0`, `risk1`, `deaths0`, `deaths1` (room for n rows each; slots past the
+/// returned count may be written). `events`: the events of group 0 and group 1. Every
+/// sum in the order and rounding of the Swift loop it replaces.
+/// - Returns: the number of rows, or −1.
+int64_t nensim_two_group_rows(const uint64_t *order, int64_t n, double total0, double total1, double tol,
+                              double mean_abs, double *time, double *risk0, double *risk1,
+                              double *deaths0, double *deaths1, int64_t *events);
+
 /// The Kaplan–Meier curve and Greenwood standard error of log S of a table's `m` rows
 /// (SurvivalStats' `KaplanMeier.fit`): with d the events and n the number at risk of a
 /// row, S = Π (n − d)/n and se = √Σ d/(n (n − d)) over the rows up to it that have
