@@ -154,16 +154,15 @@ extension ReplicateWorker {
     /// - Complexity: O(n log n + K n).
     mutating func performLooks(_ looks: SequentialLooks, replicate r: Int) -> ReplicateOutcome {
         let d = request.design, n = d.patients
+        let entry = entry, eventTime = eventTime, dropout = dropout, calendar = calendar
         let cap = d.followUp.map { d.accrual + $0 } ?? .infinity
         var m = 0
         for j in 0..<n where eventTime[j] <= dropout[j] {
             calendar[m] = entry[j] + eventTime[j]
             m += 1
         }
-        calendar.withUnsafeMutableBufferPointer { buf in
-            var part = UnsafeMutableBufferPointer(rebasing: buf[0..<m])
-            part.sort()
-        }
+        var part = UnsafeMutableBufferPointer(rebasing: calendar[0..<m])
+        part.sort()
         let b = looks.boundaries.efficacy, a = looks.boundaries.futility
         let sides = looks.plan.sides
         let zCI = Distributions.normalQuantile(1 - d.alpha / Double(sides))
@@ -209,9 +208,11 @@ extension ReplicateWorker {
     /// of half-width `z` standard errors.
     mutating func analyse(at analysis: Double, replicate r: Int, z: Double) -> ReplicateOutcome {
         let d = request.design, n = d.patients
+        let entry = entry, eventTime = eventTime, dropout = dropout, allocation = allocation, stratum = stratum
+        let time = workspace.time, event = workspace.event, group = workspace.group, recordStratum = workspace.stratum
         let scan = d.assessmentInterval, phases = d.assessmentSchedule
         let pfsEndpoint = d.endpoint == .pfs
-        var m = 0, n0 = 0, n1 = 0
+        var m = 0, n1 = 0
         let stratifiedAnalysis = d.strata?.stratifiedAnalysis ?? false
         for j in 0..<n where entry[j] < analysis {
             let limit = min(analysis - entry[j], dropout[j])
@@ -225,13 +226,13 @@ extension ReplicateWorker {
                     t = AssessmentSchedule.scan(atOrBefore: t, phases)
                 } else if pfsEndpoint, let scan { t = (t / scan).rounded(.down) * scan }
             }
-            workspace.time[m] = t
-            workspace.event[m] = isEvent
-            workspace.group[m] = allocation[j]
-            if stratifiedAnalysis { workspace.stratum[m] = stratum[j] }
-            if allocation[j] == 1 { n1 += 1 } else { n0 += 1 }
-            m += 1
+            time[m] = t
+            event[m] = isEvent
+            group[m] = allocation[j]
+            if stratifiedAnalysis { recordStratum[m] = stratum[j] }
+            n1 &+= Int(allocation[j]); m &+= 1  // allocations are 0 or 1
         }
+        let n0 = m - n1
         let (rho, gamma): (Double, Double)
         if case let .flemingHarrington(r, g) = d.test { (rho, gamma) = (r, g) } else { (rho, gamma) = (0, 0) }
         let stats = stratifiedAnalysis ? workspace.analyze(count: m, rho: rho, gamma: gamma, strata: d.strataCount)

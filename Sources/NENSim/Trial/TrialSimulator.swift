@@ -240,6 +240,31 @@ public enum TrialSimulator {
     }
 }
 
+/// A `ReplicateWorker`'s per-patient buffers for replicates of `patients` patients, zeroed,
+/// deallocated with it: entry times, spacings (n + 1), allocations, event and dropout
+/// times, calendar times of events, the allocation stream's `words`, and with `strata`
+/// the patients' strata. Used by one worker at a time.
+final class ReplicateBuffers {
+    let entry, spacing, eventTime, dropout, calendar: UnsafeMutableBufferPointer<Double>
+    let allocation, stratum: UnsafeMutableBufferPointer<UInt8>
+    let allocationWords: UnsafeMutableBufferPointer<UInt32>
+
+    init(patients n: Int, words: Int, strata: Bool) {
+        func buffer<T: BitwiseCopyable>(_ count: Int, _ zero: T) -> UnsafeMutableBufferPointer<T> {
+            let b = UnsafeMutableBufferPointer<T>.allocate(capacity: max(count, 1)); b.initialize(repeating: zero); return b
+        }
+        entry = buffer(n, 0.0); spacing = buffer(n + 1, 0.0); eventTime = buffer(n, 0.0)
+        dropout = buffer(n, 0.0); calendar = buffer(n, 0.0)
+        allocation = buffer(n, UInt8(0)); stratum = buffer(strata ? n : 0, UInt8(0))
+        allocationWords = buffer(words, UInt32(0))
+    }
+
+    deinit {
+        for b in [entry, spacing, eventTime, dropout, calendar] { b.deallocate() }
+        allocation.deallocate(); stratum.deallocate(); allocationWords.deallocate()
+    }
+}
+
 /// One worker's scratch space and the replicate loop body.
 struct ReplicateWorker {
     let request: TrialRequest
@@ -247,22 +272,25 @@ struct ReplicateWorker {
     let arms: (control: TrialArmDraws, experimental: TrialArmDraws)
     let workspace: TwoGroupWorkspace
     let z: Double
-    var entry: [Double]
+    /// The per-patient buffers (entry order), owned by `buffers`: plain pointers for the
+    /// loops, with no uniqueness or bounds check per patient.
+    let buffers: ReplicateBuffers
+    var entry: UnsafeMutableBufferPointer<Double> { buffers.entry }
     /// The n + 1 exponential spacings behind `entry`.
-    var spacing: [Double]
-    var allocation: [UInt8]
-    var eventTime: [Double]
-    var dropout: [Double]
-    var calendar: [Double]
-    var block: [UInt8]
+    var spacing: UnsafeMutableBufferPointer<Double> { buffers.spacing }
+    var allocation: UnsafeMutableBufferPointer<UInt8> { buffers.allocation }
+    var eventTime: UnsafeMutableBufferPointer<Double> { buffers.eventTime }
+    var dropout: UnsafeMutableBufferPointer<Double> { buffers.dropout }
+    var calendar: UnsafeMutableBufferPointer<Double> { buffers.calendar }
     /// The allocation stream's words: n + 1 for the entry spacings, then the block picks
     /// (then the crossover words, then the strata's: `strataWordOffset`).
-    var allocationWords: [UInt32]
+    var allocationWords: UnsafeMutableBufferPointer<UInt32> { buffers.allocationWords }
+    /// With strata: each patient's stratum (entry order).
+    var stratum: UnsafeMutableBufferPointer<UInt8> { buffers.stratum }
+    var block: [UInt8]
     let looks: SequentialLooks?
-    /// With strata: each patient's stratum (entry order), the word thresholds of the
-    /// strata's cumulative shares, each stratum's open block and the next position in
-    /// it, and each slot's patients per stratum.
-    var stratum: [UInt8]
+    /// With strata: the word thresholds of the strata's cumulative shares, each stratum's
+    /// open block and the next position in it, and each slot's patients per stratum.
     let strataThresholds: [UInt64]
     var stratumBlocks: [UInt8]
     var stratumPosition: [Int]
@@ -282,10 +310,6 @@ struct ReplicateWorker {
                               streamID: streams.experimental, capacity: n, hazardRatios: hazardRatios))
         workspace = TwoGroupWorkspace(capacity: n)
         z = Distributions.normalQuantile(1 - request.design.alpha / 2)
-        entry = [Double](repeating: 0, count: n)
-        spacing = [Double](repeating: 0, count: n + 1)
-        allocation = [UInt8](repeating: 0, count: n)
-        eventTime = [Double](repeating: 0, count: n); dropout = eventTime; calendar = eventTime
         let ratio = request.design.ratio
         block = [UInt8](repeating: 0, count: ratio.blockSize)
         var words = ReplicateWorker.allocationWordCount(patients: n, blockSize: ratio.blockSize)
@@ -295,8 +319,7 @@ struct ReplicateWorker {
             // n stratum words, then at most ⌈n_c / b⌉ blocks of b − 1 picks in each stratum c.
             words += n + (n / b + strataCount) * (b - 1)
         }
-        allocationWords = [UInt32](repeating: 0, count: (words + 3) / 4 * 4)
-        stratum = [UInt8](repeating: 0, count: cells.isEmpty ? 0 : n)
+        buffers = ReplicateBuffers(patients: n, words: (words + 3) / 4 * 4, strata: !cells.isEmpty)
         var cumulative = 0.0
         strataThresholds = cells.dropLast().map { cumulative += $0.prevalence; return wordThreshold(cumulative) }
         stratumBlocks = [UInt8](repeating: 0, count: cells.isEmpty ? 0 : strataCount * b)
@@ -328,13 +351,10 @@ struct ReplicateWorker {
     mutating func enrol(_ stream: RandomStream) {
         let d = request.design, n = d.patients
         let calls = allocationWords.count / 4
-        allocationWords.withUnsafeMutableBufferPointer { w in
-            nensim_philox4x32_10_interleaved(stream.key0, stream.key1, 0, stream.block0, stream.block1, calls, w.baseAddress!)
-        }
+        let entry = entry, spacing = spacing, allocationWords = allocationWords
+        nensim_philox4x32_10_interleaved(stream.key0, stream.key1, 0, stream.block0, stream.block1, calls, allocationWords.baseAddress!)
         if d.accrual > 0 {
-            spacing.withUnsafeMutableBufferPointer { e in
-                allocationWords.withUnsafeBufferPointer { w in nensim_neglog_u32(w.baseAddress!, e.baseAddress!, n + 1) }
-            }
+            nensim_neglog_u32(allocationWords.baseAddress!, spacing.baseAddress!, n + 1)
             var sum = 0.0
             for j in 0..<n { sum += spacing[j]; entry[j] = sum }
             sum += spacing[n]
@@ -353,23 +373,20 @@ struct ReplicateWorker {
         let ne = d.ratio.experimentalPerBlock
         if d.strata != nil { return enrolStratified() }
         // Through pointers: no uniqueness check of the arrays per pick.
+        let words = allocationWords, allocation = allocation
         block.withUnsafeMutableBufferPointer { block in
-            allocationWords.withUnsafeBufferPointer { words in
-                allocation.withUnsafeMutableBufferPointer { allocation in
-                    var next = n + 1
-                    var j = 0
-                    while j < n {
-                        for k in 0..<b { block[k] = k < ne ? 1 : 0 }
-                        // Fisher–Yates: position k takes one of the remaining k + 1 labels.
-                        for k in stride(from: b - 1, to: 0, by: -1) {
-                            let pick = min(Int(RandomStream.uniform32(words[next]) * Double(k + 1)), k)
-                            next += 1
-                            block.swapAt(k, pick)
-                        }
-                        for k in 0..<min(b, n - j) { allocation[j + k] = block[k] }
-                        j += b
-                    }
+            var next = n + 1
+            var j = 0
+            while j < n {
+                for k in 0..<b { block[k] = k < ne ? 1 : 0 }
+                // Fisher–Yates: position k takes one of the remaining k + 1 labels.
+                for k in stride(from: b - 1, to: 0, by: -1) {
+                    let pick = min(Int(RandomStream.uniform32(words[next]) * Double(k + 1)), k)
+                    next += 1
+                    block.swapAt(k, pick)
                 }
+                for k in 0..<min(b, n - j) { allocation[j + k] = block[k] }
+                j += b
             }
         }
     }
@@ -407,6 +424,8 @@ struct ReplicateWorker {
 
     mutating func simulate(replicate r: Int) -> ReplicateOutcome {
         let d = request.design, n = d.patients
+        let allocation = allocation, stratum = stratum, eventTime = eventTime, dropout = dropout, entry = entry
+        let calendar = calendar, allocationWords = allocationWords
         let rep = UInt32(r)
         enrol(RandomStream(seed: request.seed, arm: TrialRequest.allocationStreamID, replicate: rep, block: 0))
         let stratified = d.strata != nil
@@ -481,10 +500,8 @@ struct ReplicateWorker {
                 m += 1
             }
             if target <= m {
-                calendar.withUnsafeMutableBufferPointer { buf in
-                    var part = UnsafeMutableBufferPointer(rebasing: buf[0..<m])
-                    part.sort()
-                }
+                var part = UnsafeMutableBufferPointer(rebasing: calendar[0..<m])
+                part.sort()
                 analysis = min(calendar[target - 1], cap)
             }
         }
