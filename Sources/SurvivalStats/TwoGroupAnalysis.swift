@@ -122,12 +122,13 @@ public final class TwoGroupWorkspace {
     /// - Complexity: O(n) for the sort, then O(n + Σ d) per Newton step.
     public func analyze(count n: Int, rho: Double = 0, gamma: Double = 0) -> TwoGroupStatistics {
         precondition(n <= time.count, "TwoGroupWorkspace: count \(n) exceeds capacity \(time.count)")
-        var total0 = 0.0, total1 = 0.0
+        var total1 = 0.0
         for i in 0..<n {
             precondition(time[i] >= 0, "TwoGroupWorkspace: time[\(i)] = \(time[i]) is not a time ≥ 0")
             order[i] = Self.key(time: time[i], code: group[i] | (event[i] ? 2 : 0))
-            if group[i] == 0 { total0 += 1 } else { total1 += 1 }
+            total1 += Double(group[i])  // 0 or 1: a count without a branch
         }
+        let total0 = Double(n) - total1
         sortKeys(count: n)
         // Rows of distinct fixed event times; decided first with max|t| in place of the
         // mean (a gap above tol·max|t| never ties), repeated with the mean only if a gap
@@ -154,8 +155,12 @@ public final class TwoGroupWorkspace {
             oMinusE += w * oe
             v += w * w * vv
             pooled *= (nn - d) / nn
-            if d0 > 0 { s0 *= (n0 - d0) / n0; median0.observe(time: rowTime[r], survival: s0) }
-            if d1 > 0 { s1 *= (n1 - d1) / n1; median1.observe(time: rowTime[r], survival: s1) }
+            // Each group's curve drops where it has deaths: the factor chosen by a select,
+            // 1 elsewhere (exact), and a median tracker shown an unchanged S sees nothing new.
+            s0 *= d0 > 0 ? (n0 - d0) / n0 : 1
+            s1 *= d1 > 0 ? (n1 - d1) / n1 : 1
+            median0.observe(time: rowTime[r], survival: s0)
+            median1.observe(time: rowTime[r], survival: s1)
         }
 
         let cox = fitCox(rows: rows, events0: e0, events1: e1)

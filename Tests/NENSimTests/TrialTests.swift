@@ -39,6 +39,21 @@ struct TrialTests {
         #expect(Self.fingerprint(TrialSimulator.run(other)) != one)
     }
 
+    /// The permuted blocks' integer pick is the floating-point formula it replaced,
+    /// ⌊uniform32(w) · count⌋, for the extreme words and random ones, from 2 labels to
+    /// the largest block (200 000).
+    @Test func blockPickIsTheFloorOfTheUniformTimesTheLabels() {
+        var stream = RandomStream(seed: 4, arm: 0, replicate: 0, block: 0)
+        var words: [UInt32] = [0, 1, 2, 0x7fff_ffff, 0x8000_0000, UInt32.max - 1, UInt32.max]
+        for _ in 0..<2000 { words.append(stream.nextWords().0) }
+        for count in [2, 3, 4, 5, 6, 7, 12, 200, 1001, 65_537, 199_999, 200_000] {
+            let same = words.allSatisfy { w in
+                ReplicateWorker.pick(w, among: count) == min(Int(RandomStream.uniform32(w) * Double(count)), count - 1)
+            }
+            #expect(same, "count \(count)")
+        }
+    }
+
     @Test func blockedRandomisationBalancesEveryBlock() {
         let design = TrialDesign(patients: 600, ratio: AllocationRatio(experimental: 2, control: 1), accrual: 12, followUp: 1000)
         var w = ReplicateWorker(request: TrialRequest(experimental: Self.exponential("a", median: 5), control: Self.exponential("b", median: 5),

@@ -217,16 +217,13 @@ extension ReplicateWorker {
         for j in 0..<n where entry[j] < analysis {
             let limit = min(analysis - entry[j], dropout[j])
             let isEvent = eventTime[j] <= dropout[j] && entry[j] + eventTime[j] <= analysis
-            var t: Double
-            if isEvent {
-                t = eventTime[j]
-            } else {
-                t = max(limit, 0)
-                if pfsEndpoint, let phases {
-                    t = AssessmentSchedule.scan(atOrBefore: t, phases)
-                } else if pfsEndpoint, let scan { t = (t / scan).rounded(.down) * scan }
-            }
-            time[m] = t
+            // The censored time made for every record and chosen by a select (events and
+            // censorings come in no predictable order).
+            var censored = max(limit, 0)
+            if pfsEndpoint, let phases {
+                censored = AssessmentSchedule.scan(atOrBefore: censored, phases)
+            } else if pfsEndpoint, let scan { censored = (censored / scan).rounded(.down) * scan }
+            time[m] = isEvent ? eventTime[j] : censored
             event[m] = isEvent
             group[m] = allocation[j]
             if stratifiedAnalysis { recordStratum[m] = stratum[j] }

@@ -381,7 +381,7 @@ struct ReplicateWorker {
                 for k in 0..<b { block[k] = k < ne ? 1 : 0 }
                 // Fisher–Yates: position k takes one of the remaining k + 1 labels.
                 for k in stride(from: b - 1, to: 0, by: -1) {
-                    let pick = min(Int(RandomStream.uniform32(words[next]) * Double(k + 1)), k)
+                    let pick = Self.pick(words[next], among: k + 1)
                     next += 1
                     block.swapAt(k, pick)
                 }
@@ -389,6 +389,14 @@ struct ReplicateWorker {
                 j += b
             }
         }
+    }
+
+    /// A Fisher–Yates pick among `count` labels from word `w`: ⌊uniform32(w) · count⌋,
+    /// in integers. (w + ½)/2³² · count = (2w + 1) · count / 2³³ is exact in a Double
+    /// (2w + 1 < 2³³ and a block of at most 200 000 need under 51 bits), so its floor is
+    /// the integer quotient, below `count`: the picks of the floating-point formula.
+    @inline(__always) static func pick(_ w: UInt32, among count: Int) -> Int {
+        Int(truncatingIfNeeded: (((UInt64(w) &<< 1) | 1) &* UInt64(truncatingIfNeeded: count)) &>> 33)
     }
 
     /// Stratified permuted blocks: patient j's stratum is the first stratum whose
@@ -412,7 +420,7 @@ struct ReplicateWorker {
             if stratumPosition[c] == 0 {
                 for k in 0..<b { stratumBlocks[base &+ k] = k < ne ? 1 : 0 }
                 for k in stride(from: b - 1, to: 0, by: -1) {
-                    let pick = min(Int(RandomStream.uniform32(allocationWords[next]) * Double(k + 1)), k)
+                    let pick = Self.pick(allocationWords[next], among: k + 1)
                     next &+= 1
                     stratumBlocks.swapAt(base &+ k, base &+ pick)
                 }
@@ -449,34 +457,32 @@ struct ReplicateWorker {
         let pfsEndpoint = d.endpoint == .pfs
         let crossWord = ReplicateWorker.allocationWordCount(patients: n, blockSize: d.ratio.blockSize)
         let crossThreshold = d.crossesOver ? wordThreshold(d.crossover!) : nil
+        // Each patient takes its arm's next draw: the arm chosen by selects on the
+        // allocation (0 or 1, in no predictable order), not by a branch.
+        let control = arms.control, experimental = arms.experimental
         var next = (control: 0, experimental: 0)
         for j in 0..<n {
-            var times: (pfs: Double, os: Double)
-            let drop: Double
-            if allocation[j] == 1 {
-                var k = next.experimental
-                next.experimental &+= 1
-                if stratified {
-                    let c = Int(stratum[j])
-                    k = arms.experimental.offset[c] &+ stratumCounts.experimental[c]
+            let a = Int(allocation[j]), isExperimental = a == 1
+            var k = isExperimental ? next.experimental : next.control
+            next.experimental &+= a
+            next.control &+= 1 &- a
+            if stratified {
+                let c = Int(stratum[j])
+                if isExperimental {
+                    k = experimental.offset[c] &+ stratumCounts.experimental[c]
                     stratumCounts.experimental[c] &+= 1
-                }
-                times = (arms.experimental.pfs[k], arms.experimental.pfs[k] + arms.experimental.pps[k])
-                drop = arms.experimental.dropout[k]
-            } else {
-                var k = next.control
-                next.control &+= 1
-                if stratified {
-                    let c = Int(stratum[j])
-                    k = arms.control.offset[c] &+ stratumCounts.control[c]
+                } else {
+                    k = control.offset[c] &+ stratumCounts.control[c]
                     stratumCounts.control[c] &+= 1
                 }
-                times = (arms.control.pfs[k], arms.control.pfs[k] + arms.control.pps[k])
-                drop = arms.control.dropout[k]
-                if let crossThreshold, UInt64(allocationWords[crossWord &+ j]) < crossThreshold {
-                    // Crossover at progression: the experimental arm's post-progression survival.
-                    times.os = times.pfs + arms.control.crossedPPS![k]
-                }
+            }
+            let pfs = isExperimental ? experimental.pfs : control.pfs
+            let pps = isExperimental ? experimental.pps : control.pps
+            let drop = (isExperimental ? experimental.dropout : control.dropout)[k]
+            var times = (pfs: pfs[k], os: pfs[k] + pps[k])
+            if !isExperimental, let crossThreshold, UInt64(allocationWords[crossWord &+ j]) < crossThreshold {
+                // Crossover at progression: the experimental arm's post-progression survival.
+                times.os = times.pfs + control.crossedPPS![k]
             }
             var y = pfsEndpoint ? times.pfs : times.os
             if pfsEndpoint, let phases {
