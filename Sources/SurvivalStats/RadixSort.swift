@@ -217,6 +217,69 @@ func radixSortTopKeyRange(_ keys: UnsafeMutableBufferPointer<UInt64>, scratch: U
     return sorted
 }
 
+/// Sorts `keys` ascending in place: `sort()` below 256 keys; up to 2¹⁶ keys the radix
+/// passes of the top three 11-bit digits — with `lowDigit`, of the lowest digit first
+/// (where `TwoGroupWorkspace` keeps a record's code, so tied times need no insertion) —
+/// and an insertion pass (`radixSortTopKeyRange`); more, every pass (`radixSortKeyRange`).
+/// `scratch`: as many keys; `counts`: passes × 2048. Equal keys are equal integers, so the
+/// result is the one sorted sequence every way.
+/// - Complexity: O(n) time, no allocation.
+func sortRadixKeys(_ keys: UnsafeMutableBufferPointer<UInt64>, scratch: UnsafeMutableBufferPointer<UInt64>,
+                   counts: UnsafeMutableBufferPointer<UInt32>, lowDigit: Bool) {
+    let n = keys.count
+    guard n >= 256 else {
+        var part = keys
+        part.sort()
+        return
+    }
+    counts.update(repeating: 0)
+    let sorted: UnsafeMutableBufferPointer<UInt64>
+    if n <= 1 << 16 {
+        precondition(radixTopPass == 3 && radixDigitPasses == 6, "sortRadixKeys: the unrolled top passes below")
+        let radix = radixDigitRadix, mask = UInt64(radix - 1), bits = UInt64(radixDigitBits)
+        for i in 0..<n {
+            let key = keys[i]
+            if lowDigit { counts[Int(key & mask)] &+= 1 }
+            counts[3 * radix + Int((key >> (3 * bits)) & mask)] &+= 1
+            counts[4 * radix + Int((key >> (4 * bits)) & mask)] &+= 1
+            counts[5 * radix + Int((key >> (5 * bits)) & mask)] &+= 1
+        }
+        sorted = radixSortTopKeyRange(keys, scratch: scratch, counts: counts, passes: lowDigit ? radixLowAndTopPasses : radixTopPasses)
+    } else {
+        for i in 0..<n { radixDigitHistogram(keys[i], counts) }
+        sorted = radixSortKeyRange(keys, scratch: scratch, counts: counts)
+    }
+    if sorted.baseAddress != keys.baseAddress { _ = keys.update(fromContentsOf: sorted) }
+}
+
+/// Sorts up to `capacity` doubles at a time ascending in O(n), in buffers of its own: the
+/// order-preserving keys (`radixKey`) sorted by `sortRadixKeys`, so the order of `sort()`
+/// (no NaN; −0 before +0). A trial replicate's calendar times of events, once a replicate
+/// (`ReplicateWorker`). Used by one thread at a time.
+public final class DoubleSorter {
+    let keys, scratch: UnsafeMutableBufferPointer<UInt64>
+    let counts: UnsafeMutableBufferPointer<UInt32>
+
+    public init(capacity: Int) {
+        let c = max(capacity, 1)
+        keys = .allocate(capacity: c); keys.initialize(repeating: 0)
+        scratch = .allocate(capacity: c); scratch.initialize(repeating: 0)
+        counts = .allocate(capacity: radixDigitRadix * radixDigitPasses); counts.initialize(repeating: 0)
+    }
+
+    deinit { keys.deallocate(); scratch.deallocate(); counts.deallocate() }
+
+    /// Sorts `values` (at most `capacity`, none NaN) ascending in place.
+    public func sort(_ values: UnsafeMutableBufferPointer<Double>) {
+        let n = values.count
+        precondition(n <= keys.count, "DoubleSorter: \(n) values, capacity \(keys.count)")
+        for i in 0..<n { keys[i] = radixKey(values[i]) }
+        sortRadixKeys(UnsafeMutableBufferPointer(rebasing: keys[0..<n]), scratch: UnsafeMutableBufferPointer(rebasing: scratch[0..<n]),
+                      counts: counts, lowDigit: false)
+        for i in 0..<n { values[i] = radixValue(keys[i]) }
+    }
+}
+
 /// Adds `key`'s digits to the histogram of every pass (`c`: passes × 2048).
 @inline(__always) func radixDigitHistogram<Count: FixedWidthInteger>(_ key: UInt64, _ c: UnsafeMutableBufferPointer<Count>) {
     var key = key

@@ -169,39 +169,12 @@ public final class TwoGroupWorkspace {
                                   medianControl: median0.median, medianExperimental: median1.median)
     }
 
-    /// Sorts `order[0..<n]` ascending: `sort()` below 256 keys; up to 2¹⁶ keys (a
-    /// trial's replicate) the radix passes of the lowest 11-bit digit (the code, so tied
-    /// times — a scan schedule's — need no insertion) and of the top three, then an
-    /// insertion pass (`radixSortTopKeyRange`); more, every pass (`radixSortKeyRange`).
-    /// Equal keys are equal integers, so the result is the one sorted sequence every way.
+    /// Sorts `order[0..<n]` ascending (`sortRadixKeys` with the lowest digit's pass: the
+    /// record's code, so a scan schedule's tied times need no insertion).
     /// - Complexity: O(n) time, no allocation.
     func sortKeys(count n: Int) {
-        guard n >= 256 else {
-            var part = UnsafeMutableBufferPointer(rebasing: order[0..<n])
-            part.sort()
-            return
-        }
-        let counts = digitCounts
-        counts.update(repeating: 0)
-        let keys = UnsafeMutableBufferPointer(rebasing: order[0..<n])
-        let scratch = UnsafeMutableBufferPointer(rebasing: orderScratch[0..<n])
-        let sorted: UnsafeMutableBufferPointer<UInt64>
-        if n <= 1 << 16 {
-            precondition(radixTopPass == 3 && radixDigitPasses == 6, "TwoGroupWorkspace: the unrolled top passes below")
-            let radix = radixDigitRadix, mask = UInt64(radix - 1), bits = UInt64(radixDigitBits)
-            for i in 0..<n {
-                let key = order[i]
-                counts[Int(key & mask)] &+= 1
-                counts[3 * radix + Int((key >> (3 * bits)) & mask)] &+= 1
-                counts[4 * radix + Int((key >> (4 * bits)) & mask)] &+= 1
-                counts[5 * radix + Int((key >> (5 * bits)) & mask)] &+= 1
-            }
-            sorted = radixSortTopKeyRange(keys, scratch: scratch, counts: counts, passes: radixLowAndTopPasses)
-        } else {
-            for i in 0..<n { radixDigitHistogram(order[i], counts) }
-            sorted = radixSortKeyRange(keys, scratch: scratch, counts: counts)
-        }
-        if sorted.baseAddress != keys.baseAddress { _ = keys.update(fromContentsOf: sorted) }
+        sortRadixKeys(UnsafeMutableBufferPointer(rebasing: order[0..<n]), scratch: UnsafeMutableBufferPointer(rebasing: orderScratch[0..<n]),
+                      counts: digitCounts, lowDigit: true)
     }
 
     /// The rows (distinct fixed times with deaths: number at risk just before, deaths

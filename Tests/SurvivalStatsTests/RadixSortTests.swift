@@ -23,6 +23,29 @@ struct RadixSortTests {
         #expect(values.elementsEqual(expected) { $0 == $1 })
     }
 
+    /// `DoubleSorter` (a trial's calendar times) gives `sort()`'s values bit for bit on
+    /// every path: below 256, the top passes up to 2¹⁶ (with the insertion pass's
+    /// fallback on values packed within 2⁻¹⁹), every pass above; ties, zeros, infinities.
+    @Test(arguments: [0, 1, 255, 256, 3000, 1 << 16, 1 << 16 + 1])
+    func doubleSorterIsSort(_ n: Int) {
+        var rng = SplitMix64(seed: UInt64(n) &+ 5)
+        let sorter = DoubleSorter(capacity: n + 3)
+        for packed in [false, true] {
+            var values: [Double] = (0..<n).map { i in
+                if packed { return 7 + Double(rng.next() % 1_000_000) * 1e-13 }
+                switch i % 5 {
+                case 0: return Double(rng.next() % 40)                 // ties
+                case 1: return i % 2 == 0 ? 0.0 : .infinity
+                default: return Double(rng.next() % 1_000_000) / 997
+                }
+            }
+            let expected = values.sorted()
+            values.withUnsafeMutableBufferPointer { sorter.sort($0) }
+            let same = values.elementsEqual(expected) { $0.bitPattern == $1.bitPattern }
+            #expect(same, "n \(n), packed \(packed)")
+        }
+    }
+
     /// The permutation is the stable sort's (ties keep their input order), ascending
     /// and descending, and `sorted` holds the values in that order bit for bit.
     @Test(arguments: [0, 1, 2, 300, 20_000])

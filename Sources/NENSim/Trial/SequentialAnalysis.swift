@@ -161,8 +161,7 @@ extension ReplicateWorker {
             calendar[m] = entry[j] + eventTime[j]
             m += 1
         }
-        var part = UnsafeMutableBufferPointer(rebasing: calendar[0..<m])
-        part.sort()
+        buffers.calendarSorter.sort(UnsafeMutableBufferPointer(rebasing: calendar[0..<m]))
         let b = looks.boundaries.efficacy, a = looks.boundaries.futility
         let sides = looks.plan.sides
         let zCI = Distributions.normalQuantile(1 - d.alpha / Double(sides))

@@ -242,14 +242,17 @@ public enum TrialSimulator {
 
 /// A `ReplicateWorker`'s per-patient buffers for replicates of `patients` patients, zeroed,
 /// deallocated with it: entry times, spacings (n + 1), allocations, event and dropout
-/// times, calendar times of events, the allocation stream's `words`, and with `strata`
-/// the patients' strata. Used by one worker at a time.
+/// times, calendar times of events and their sorter, the allocation stream's `words`, and
+/// with `strata` the patients' strata. Used by one worker at a time.
 final class ReplicateBuffers {
     let entry, spacing, eventTime, dropout, calendar: UnsafeMutableBufferPointer<Double>
     let allocation, stratum: UnsafeMutableBufferPointer<UInt8>
     let allocationWords: UnsafeMutableBufferPointer<UInt32>
+    /// Sorts the calendar times of events (an event-driven analysis's, a look's).
+    let calendarSorter: DoubleSorter
 
     init(patients n: Int, words: Int, strata: Bool) {
+        calendarSorter = DoubleSorter(capacity: n)
         func buffer<T: BitwiseCopyable>(_ count: Int, _ zero: T) -> UnsafeMutableBufferPointer<T> {
             let b = UnsafeMutableBufferPointer<T>.allocate(capacity: max(count, 1)); b.initialize(repeating: zero); return b
         }
@@ -506,8 +509,7 @@ struct ReplicateWorker {
                 m += 1
             }
             if target <= m {
-                var part = UnsafeMutableBufferPointer(rebasing: calendar[0..<m])
-                part.sort()
+                buffers.calendarSorter.sort(UnsafeMutableBufferPointer(rebasing: calendar[0..<m]))
                 analysis = min(calendar[target - 1], cap)
             }
         }
