@@ -516,20 +516,64 @@ void nensim_scaled_pow(double *restrict x, double power, double scale, size_t n)
     }
 }
 
-/// out[i] = log(x[i]) in the kernels' log for every double: a subnormal is scaled by 2^54
-/// first (its exponent bias −54), and the values log_biased does not take have their
-/// exact answers (log 0 = −inf, log +inf = +inf, NaN for a negative or NaN), chosen by
-/// selects so that the loop vectorises. x and out do not overlap.
+/// log(v) in the kernels' log for every double: a subnormal is scaled by 2^54 first (its
+/// exponent bias −54), and the values log_biased does not take have their exact answers
+/// (log 0 = −inf, log +inf = +inf, NaN for a negative or NaN), chosen by selects so that
+/// loops over it vectorise.
+static inline double log_any(double v) {
+    bool sub = v < 0x1p-1022;
+    bool positive = v > 0.0 && v <= 0x1.fffffffffffffp+1023; // and finite
+    double y = log_biased(positive ? (sub ? v * 0x1p54 : v) : 1.0, sub ? -54 : 0);
+    double special = v == 0.0 ? -__builtin_inf() : (v > 0.0 ? v : __builtin_nan(""));
+    return positive ? y : special;
+}
+
 CLONES
 void nensim_log_array(const double *restrict x, double *restrict out, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        double v = x[i];
-        bool sub = v < 0x1p-1022;
-        bool positive = v > 0.0 && v <= 0x1.fffffffffffffp+1023; // and finite
-        double y = log_biased(positive ? (sub ? v * 0x1p54 : v) : 1.0, sub ? -54 : 0);
-        double special = v == 0.0 ? -__builtin_inf() : (v > 0.0 ? v : __builtin_nan(""));
-        out[i] = positive ? y : special;
+    for (size_t i = 0; i < n; i++) out[i] = log_any(x[i]);
+}
+
+/// The lanes of one Efron evaluation (`nensim_two_group_efron`): a = num / den and the
+/// log of den, vectorised.
+static inline void efron_lanes(const double *restrict num, const double *restrict den, double *restrict a,
+                               double *restrict logden, size_t m) {
+    for (size_t i = 0; i < m; i++) {
+        logden[i] = log_any(den[i]);
+        a[i] = num[i] / den[i];
     }
+}
+
+CLONES
+void nensim_two_group_efron(int64_t rows, const double *n0, const double *n1, const double *d0, const double *d1,
+                            double beta, double r, double *num, double *den, double *a, double *logden, double *out) {
+    // The numerators and denominators, one per death in row order.
+    int64_t m = 0;
+    for (int64_t j = 0; j < rows; j++) {
+        double s1 = n1[j] * r, s = n0[j] + s1, dd1 = d1[j] * r, dd = d0[j] + dd1, d = d0[j] + d1[j];
+        if (d == 1) {
+            num[m] = s1; den[m] = s; m++;
+        } else {
+            int64_t di = (int64_t)d;
+            for (int64_t k = 0; k < di; k++) {
+                double f = (double)k / d;
+                den[m] = s - f * dd; num[m] = s1 - f * dd1; m++;
+            }
+        }
+    }
+    efron_lanes(num, den, a, logden, (size_t)m);
+    // The sums in row order, each death's terms as they come.
+    double ll = 0, u = 0, info = 0;
+    m = 0;
+    for (int64_t j = 0; j < rows; j++) {
+        double d = d0[j] + d1[j];
+        ll += d1[j] * beta;
+        u += d1[j];
+        int64_t di = d == 1 ? 1 : (int64_t)d;
+        for (int64_t k = 0; k < di; k++, m++) {
+            ll -= logden[m]; u -= a[m]; info += a[m] * (1 - a[m]);
+        }
+    }
+    out[0] = ll; out[1] = u; out[2] = info;
 }
 
 // ---- Other survival families (docs/RANDOM.md, "Event-time families") ----------------

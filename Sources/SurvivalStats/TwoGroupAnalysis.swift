@@ -80,9 +80,9 @@ public final class TwoGroupWorkspace {
     let rowTime: UnsafeMutableBufferPointer<Double>
     let rowRisk0: UnsafeMutableBufferPointer<Double>, rowRisk1: UnsafeMutableBufferPointer<Double>
     let rowDeaths0: UnsafeMutableBufferPointer<Double>, rowDeaths1: UnsafeMutableBufferPointer<Double>
-    /// The Efron denominators of one Newton step, one per death in row order, and their
-    /// logs (`efron(_:rows:)`): at most `capacity` of each.
-    let logArgument: UnsafeMutableBufferPointer<Double>, logValue: UnsafeMutableBufferPointer<Double>
+    /// One Newton step's Efron terms, one per death in row order (`efron(_:rows:)`): the
+    /// numerators, denominators, their quotients and the denominators' logs.
+    let efronNumerator, efronDenominator, efronShare, efronLog: UnsafeMutableBufferPointer<Double>
 
     /// Sort key of a record: the IEEE bit pattern of its time (order-preserving for
     /// times ≥ 0) with the two lowest mantissa bits replaced by group | event << 1.
@@ -106,7 +106,7 @@ public final class TwoGroupWorkspace {
         rowStratum = .allocate(capacity: c); rowStratum.initialize(repeating: 0)
         cells = .allocate(capacity: 8 * Self.maxStrata); cells.initialize(repeating: 0)
         rowTime = doubles(); rowRisk0 = doubles(); rowRisk1 = doubles(); rowDeaths0 = doubles(); rowDeaths1 = doubles()
-        logArgument = doubles(); logValue = doubles()
+        efronNumerator = doubles(); efronDenominator = doubles(); efronShare = doubles(); efronLog = doubles()
     }
 
     deinit {
@@ -114,7 +114,7 @@ public final class TwoGroupWorkspace {
         orderScratch.deallocate(); digitCounts.deallocate()
         stratum.deallocate(); rowStratum.deallocate(); cells.deallocate()
         rowTime.deallocate(); rowRisk0.deallocate(); rowRisk1.deallocate(); rowDeaths0.deallocate(); rowDeaths1.deallocate()
-        logArgument.deallocate(); logValue.deallocate()
+        efronNumerator.deallocate(); efronDenominator.deallocate(); efronShare.deallocate(); efronLog.deallocate()
     }
 
     /// Analyses records `0..<count`.
@@ -202,48 +202,19 @@ public final class TwoGroupWorkspace {
     /// D = d₀ + d₁e^β, and for k = 0 … d−1, f = k/d:
     ///   ℓ += d₁β − Σ log(S − fD),  aₖ = (n₁e^β − f d₁e^β)/(S − fD),
     ///   U += d₁ − Σ aₖ,  I += Σ aₖ(1 − aₖ)   (x² = x for a binary covariate).
-    /// The denominators S − fD are made first, one per death (`logArgument`), and their
-    /// logs taken in one vectorised call in the kernels' log (`nensim_log_array`: the
-    /// same bits on every machine, within about 1 ulp of libm's); the sums then run in
-    /// row order. ℓ only decides convergence and step halving (`fitCox`): β̂ and its
-    /// standard error come from U and I.
+    /// In C (`nensim_two_group_efron`): the quotients and the logs (the kernels' log: the
+    /// same bits on every machine, within about 1 ulp of libm's) vectorised, one per death,
+    /// then the sums in row order. ℓ only decides convergence and step halving
+    /// (`fitCox`): β̂ and its standard error come from U and I.
     @inline(__always)
     private func efron(_ beta: Double, rows: Int) -> (ll: Double, u: Double, info: Double) {
-        let r = exp(beta)
-        var m = 0
-        for j in 0..<rows {
-            let n0 = rowRisk0[j], n1 = rowRisk1[j], d0 = rowDeaths0[j], d1 = rowDeaths1[j]
-            let s = n0 + n1 * r, dd = d0 + d1 * r
-            let d = d0 + d1
-            if d == 1 {
-                logArgument[m] = s; m += 1
-            } else {
-                for k in 0..<Int(d) { logArgument[m] = s - Double(k) / d * dd; m += 1 }
-            }
+        var out = (0.0, 0.0, 0.0)
+        withUnsafeMutableBytes(of: &out) { o in
+            nensim_two_group_efron(Int64(rows), rowRisk0.baseAddress, rowRisk1.baseAddress, rowDeaths0.baseAddress,
+                                   rowDeaths1.baseAddress, beta, exp(beta), efronNumerator.baseAddress, efronDenominator.baseAddress,
+                                   efronShare.baseAddress, efronLog.baseAddress, o.baseAddress!.assumingMemoryBound(to: Double.self))
         }
-        nensim_log_array(logArgument.baseAddress, logValue.baseAddress, m)
-        var ll = 0.0, u = 0.0, info = 0.0
-        m = 0
-        for j in 0..<rows {
-            let n0 = rowRisk0[j], n1 = rowRisk1[j], d0 = rowDeaths0[j], d1 = rowDeaths1[j]
-            let s1 = n1 * r, s = n0 + s1, dd1 = d1 * r
-            let d = d0 + d1
-            ll += d1 * beta
-            u += d1
-            if d == 1 {
-                let a = s1 / s
-                ll -= logValue[m]; m += 1; u -= a; info += a * (1 - a)
-            } else {
-                let di = Int(d)
-                for k in 0..<di {
-                    let f = Double(k) / d
-                    let den = logArgument[m]
-                    let a = (s1 - f * dd1) / den
-                    ll -= logValue[m]; m += 1; u -= a; info += a * (1 - a)
-                }
-            }
-        }
-        return (ll, u, info)
+        return out
     }
 
     /// Newton–Raphson from β = 0 as `CoxPH.fit` (R's `coxfit6.c`): at most 20 steps;

@@ -24,6 +24,7 @@ cases=(
 "--arms ssa,prrt,everolimus --n 5000000 --format table -q|--arms ssa,prrt,everolimus --n 1000 --format table -q|14997000"
 "--pathways ssa>prrt>everolimus --n 5000000 --format table -q|--pathways ssa>prrt>everolimus --n 1000 --format table -q|4999000"
 "trial --arms prrt,everolimus --n 2000 --replicates 3000 -q --out /tmp/per_patient_trial --force|trial --arms prrt,everolimus --n 2000 --replicates 1 -q --out /tmp/per_patient_trial --force|5998000"
+"trial --arms prrt,everolimus --n 2000 --events 1200 --replicates 3000 -q --out /tmp/per_patient_trial --force|trial --arms prrt,everolimus --n 2000 --events 1200 --replicates 1 -q --out /tmp/per_patient_trial --force|5998000"
 )
 log=$(mktemp)
 trap 'rm -f "$log"; rm -rf /tmp/per_patient_trial' EXIT

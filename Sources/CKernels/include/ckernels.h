@@ -227,9 +227,21 @@ void nensim_accrue_arm(const nensim_accrual *a, const double *pfs, const double 
 
 /// out[i] = log(x[i]) for n doubles in the kernels' log (`nensim_log`'s bits for positive
 /// normal x; subnormals, 0, +inf, negatives and NaN exact: −inf at 0, NaN below): the same
-/// bits on every machine, about 1 ulp from the correctly rounded log. x and out do not
-/// overlap.
+/// bits on every machine, about 1 ulp from the correctly rounded log — the logs of
+/// `nensim_two_group_efron`, here for tests. x and out do not overlap.
 void nensim_log_array(const double *x, double *out, size_t n);
+
+/// The Efron log partial likelihood ℓ, score U and information I at β (r = e^β) of a
+/// two-group Cox model with a 0/1 covariate (SurvivalStats' `TwoGroupWorkspace`), from
+/// its `rows` rows of distinct death times: numbers at risk n0, n1 and deaths d0, d1
+/// (d0 + d1 ≥ 1, integers). With S = n0 + n1 r, D = d0 + d1 r and f = k/d for the row's
+/// k-th of d deaths: ℓ += d1 β − Σ log(S − fD), a = (n1 r − f d1 r)/(S − fD), U += d1 − Σ a,
+/// I += Σ a(1 − a) — a row of one death as a = n1 r / S. The quotients and logs (the
+/// kernels' log, `nensim_log_array`'s bits) are vectorised; the sums run in row order, as
+/// the loop that adds each term as it goes. `num`, `den`, `a`, `logden`: room for one
+/// value per death. out: ℓ, U, I.
+void nensim_two_group_efron(int64_t rows, const double *n0, const double *n1, const double *d0, const double *d1,
+                            double beta, double r, double *num, double *den, double *a, double *logden, double *out);
 
 /// Scalar references of the kernels' log and exp (for tests).
 double nensim_log(double x);
