@@ -62,6 +62,25 @@ struct TwoGroupAnalysisTests {
         }
     }
 
+    /// A gap above √ε but below √ε · max|t| is decided only by the mean of the distinct
+    /// times (the rows' second walk): 1 and 1 + 5e-8 tie (5e-8 / mean|t| < √ε) as in R,
+    /// and the analysis still equals the record estimators, whose time fix merges them.
+    @Test func gapsOnlyTheMeanDecidesAreTiedAsTheRecordEstimatorsTieThem() throws {
+        var d = Self.data(n: 400, seed: 11, times: .continuous)
+        for i in 0..<6 { d.time[i] = i % 2 == 0 ? 1 : 1 + 5e-8; d.event[i] = true; d.group[i] = UInt8(i % 2) }
+        d.time[6] = 400; d.event[6] = false  // max|t| large enough that max alone cannot decide
+        let s = Self.analyze(d, rho: 0)
+        let lr = try LogRank.test(time: d.time, event: d.event, group: d.group.map(Int.init))
+        #expect(abs(s.z * s.z - lr.chiSquare) <= 1e-12 * max(1, lr.chiSquare))
+        let cox = try CoxPH.fit(time: d.time, event: d.event, covariates: d.group.map(Double.init), columns: 1, ties: .efron)
+        #expect(abs(s.logHazardRatio - cox.coefficients[0]) <= 1e-12)
+        #expect(abs(s.standardError - cox.standardErrors[0]) <= 1e-12)
+        // Untied, the six deaths would be six rows of one death each: the fit moves.
+        var apart = d
+        for i in 0..<6 where i % 2 == 1 { apart.time[i] = 1 + 1e-3 }
+        #expect(abs(Self.analyze(apart, rho: 0).logHazardRatio - s.logHazardRatio) > 1e-9)
+    }
+
     /// Above 2¹⁶ keys every radix pass runs; below, the lowest and the top three passes
     /// and an insertion pass, which falls back to every pass when the times are packed
     /// within a relative 2⁻¹⁹ (more moves than keys): the sorted sequence each way, with
