@@ -5,6 +5,7 @@
 #include "ckernels.h"
 #include <stdbool.h>
 #include <string.h>
+#include <math.h>
 #include <immintrin.h>
 
 #pragma clang fp contract(off)
@@ -574,6 +575,36 @@ void nensim_two_group_efron(int64_t rows, const double *n0, const double *n1, co
         }
     }
     out[0] = ll; out[1] = u; out[2] = info;
+}
+
+CLONES
+int64_t nensim_trial_records(int64_t n, const double *entry, const double *event_time, const double *dropout,
+                             const uint8_t *allocation, const uint8_t *stratum, double analysis, double scan,
+                             double *time, bool *event, uint8_t *group, uint8_t *record_stratum, int64_t *experimental) {
+    int64_t m = 0, n1 = 0;
+    for (int64_t j = 0; j < n; j++) {
+        double e = entry[j], t = event_time[j], q = dropout[j];
+        double after = analysis - e;
+        double limit = q < after ? q : after;              // Swift's min(after, q)
+        bool is_event = (t <= q) & (e + t <= analysis);
+        double censored = 0 >= limit ? 0 : limit;           // Swift's max(limit, 0)
+        if (scan > 0) censored = floor(censored / scan) * scan;
+        // Written at the next slot whether enrolled or not; kept when enrolled. The event
+        // or censored time chosen by a mask of the outcome's bits: the empty asm hides that
+        // the mask is 0 or all ones, else clang turns the choice back into a branch, which
+        // the patients' random outcomes mispredict.
+        uint64_t keep_t = (uint64_t)0 - (uint64_t)is_event;
+        __asm__("" : "+r"(keep_t));
+        time[m] = from_bits((bits_of(t) & keep_t) | (bits_of(censored) & ~keep_t));
+        event[m] = is_event;
+        group[m] = allocation[j];
+        if (stratum) record_stratum[m] = stratum[j];
+        int64_t enrolled = e < analysis;
+        n1 += enrolled & allocation[j];
+        m += enrolled;
+    }
+    *experimental = n1;
+    return m;
 }
 
 // ---- Other survival families (docs/RANDOM.md, "Event-time families") ----------------

@@ -55,6 +55,38 @@ struct KernelTests {
         for (x, y) in zip(subnormal, logs) { #expect(abs(y - log(x)) <= log(x).ulp.magnitude, "log \(x)") }
     }
 
+    /// A trial's analysis set by selects equals the loop it replaced: enrolled patients
+    /// only, event when it comes by dropout and analysis, else censored at min(analysis −
+    /// entry, dropout) ≥ 0, rounded down to a scan when one is given; strata copied.
+    @Test func trialRecordsAreTheAnalysisSetLoop() {
+        var stream = RandomStream(seed: 21, arm: 0, replicate: 0, block: 0)
+        let n = 1003
+        let entry = (0..<n).map { _ in stream.nextUniform() * 24 }
+        let eventTime = (0..<n).map { _ in -log(stream.nextUniform()) * 15 }
+        let dropout = (0..<n).map { i in i % 5 == 0 ? Double.infinity : -log(stream.nextUniform()) * 60 }
+        let allocation = (0..<n).map { _ in UInt8(stream.nextWords().0 & 1) }
+        let stratum = (0..<n).map { _ in UInt8(stream.nextWords().0 % 3) }
+        for (analysis, scan) in [(30.0, 0.0), (30.0, 2.75), (12.0, 1.0), (1e9, 0.0)] {
+            var time = [Double](), event = [Bool](), group = [UInt8](), strata = [UInt8]()
+            for j in 0..<n where entry[j] < analysis {
+                let limit = min(analysis - entry[j], dropout[j])
+                let isEvent = eventTime[j] <= dropout[j] && entry[j] + eventTime[j] <= analysis
+                var c = max(limit, 0)
+                if scan > 0 { c = (c / scan).rounded(.down) * scan }
+                time.append(isEvent ? eventTime[j] : c); event.append(isEvent); group.append(allocation[j]); strata.append(stratum[j])
+            }
+            var t = [Double](repeating: -1, count: n), e = [Bool](repeating: false, count: n)
+            var g = [UInt8](repeating: 9, count: n), st = [UInt8](repeating: 9, count: n)
+            var experimental: Int64 = 0
+            let m = Int(nensim_trial_records(Int64(n), entry, eventTime, dropout, allocation, stratum, analysis, scan, &t, &e, &g, &st, &experimental))
+            #expect(m == time.count, "analysis \(analysis)")
+            let same = zip(t[0..<m], time).allSatisfy { $0.bitPattern == $1.bitPattern } && Array(e[0..<m]) == event
+                && Array(g[0..<m]) == group && Array(st[0..<m]) == strata
+            #expect(same, "analysis \(analysis), scan \(scan)")
+            #expect(Int(experimental) == group.reduce(0) { $0 + Int($1) })
+        }
+    }
+
     @Test func negLogOfWordsIsAnExponentialVariate() {
         let words: [UInt32] = [0, 1, 0x8000_0000, UInt32.max, 123_456_789]
         var out = [Double](repeating: 0, count: words.count)

@@ -243,6 +243,18 @@ void nensim_log_array(const double *x, double *out, size_t n);
 void nensim_two_group_efron(int64_t rows, const double *n0, const double *n1, const double *d0, const double *d1,
                             double beta, double r, double *num, double *den, double *a, double *logden, double *out);
 
+/// A trial replicate's analysis set at calendar time `analysis` (NENSim's
+/// `ReplicateWorker.records`): of the n patients (entry order; entry time, event time,
+/// dropout time, allocation 0/1, and unless NULL the stratum), those enrolled before
+/// `analysis`, each an event at its event time when that comes by its dropout and by
+/// `analysis`, else censored at min(analysis − entry, dropout) but not below 0 — with
+/// `scan` > 0 at the last scan at or before that (⌊c / scan⌋ · scan). Written in order to
+/// `time`, `event`, `group` and unless NULL `record_stratum` (room for n each);
+/// `*experimental`: those kept in group 1. Selects, not branches. Returns the number kept.
+int64_t nensim_trial_records(int64_t n, const double *entry, const double *event_time, const double *dropout,
+                             const uint8_t *allocation, const uint8_t *stratum, double analysis, double scan,
+                             double *time, bool *event, uint8_t *group, uint8_t *record_stratum, int64_t *experimental);
+
 /// Scalar references of the kernels' log and exp (for tests).
 double nensim_log(double x);
 double nensim_exp(double x);

@@ -1,3 +1,4 @@
+internal import CKernels
 import Foundation
 import SurvivalStats
 
@@ -206,28 +207,9 @@ extension ReplicateWorker {
     /// last adequate scan), the decision test and the Cox HR with its Wald interval
     /// of half-width `z` standard errors.
     mutating func analyse(at analysis: Double, replicate r: Int, z: Double) -> ReplicateOutcome {
-        let d = request.design, n = d.patients
-        let entry = entry, eventTime = eventTime, dropout = dropout, allocation = allocation, stratum = stratum
-        let time = workspace.time, event = workspace.event, group = workspace.group, recordStratum = workspace.stratum
-        let scan = d.assessmentInterval, phases = d.assessmentSchedule
-        let pfsEndpoint = d.endpoint == .pfs
-        var m = 0, n1 = 0
+        let d = request.design
         let stratifiedAnalysis = d.strata?.stratifiedAnalysis ?? false
-        for j in 0..<n where entry[j] < analysis {
-            let limit = min(analysis - entry[j], dropout[j])
-            let isEvent = eventTime[j] <= dropout[j] && entry[j] + eventTime[j] <= analysis
-            // The censored time made for every record and chosen by a select (events and
-            // censorings come in no predictable order).
-            var censored = max(limit, 0)
-            if pfsEndpoint, let phases {
-                censored = AssessmentSchedule.scan(atOrBefore: censored, phases)
-            } else if pfsEndpoint, let scan { censored = (censored / scan).rounded(.down) * scan }
-            time[m] = isEvent ? eventTime[j] : censored
-            event[m] = isEvent
-            group[m] = allocation[j]
-            if stratifiedAnalysis { recordStratum[m] = stratum[j] }
-            n1 &+= Int(allocation[j]); m &+= 1  // allocations are 0 or 1
-        }
+        let (m, n1) = records(at: analysis, stratified: stratifiedAnalysis)
         let n0 = m - n1
         let (rho, gamma): (Double, Double)
         if case let .flemingHarrington(r, g) = d.test { (rho, gamma) = (r, g) } else { (rho, gamma) = (0, 0) }
@@ -250,6 +232,28 @@ extension ReplicateWorker {
         return ReplicateOutcome(replicate: r, analysisTime: analysis, enrolledControl: n0, enrolledExperimental: n1,
                                 statistics: stats, z: zStat, pTwoSided: pTwo, pOneSided: pOne,
                                 hazardRatio: exp(beta), lower: beta.isNaN ? .nan : lower, upper: beta.isNaN ? .nan : upper)
+    }
+}
+
+extension ReplicateWorker {
+    /// The analysis set of `analyse` in the workspace (with `stratified`, each record's
+    /// stratum too): how many records, and how many in group 1. In C by selects
+    /// (`nensim_trial_records`, with a fixed scan interval); a scan schedule then moves
+    /// each censored time to the schedule's last scan at or before it.
+    func records(at analysis: Double, stratified: Bool) -> (count: Int, experimental: Int) {
+        let d = request.design, n = d.patients
+        let phases = d.endpoint == .pfs ? d.assessmentSchedule : nil
+        let scan = d.endpoint == .pfs && phases == nil ? d.assessmentInterval ?? 0 : 0
+        var experimental: Int64 = 0
+        let m = Int(nensim_trial_records(Int64(n), entry.baseAddress, eventTime.baseAddress, dropout.baseAddress, allocation.baseAddress,
+                                         stratified ? stratum.baseAddress : nil, analysis, scan, workspace.time.baseAddress,
+                                         workspace.event.baseAddress, workspace.group.baseAddress,
+                                         stratified ? workspace.stratum.baseAddress : nil, &experimental))
+        if let phases {
+            let time = workspace.time, event = workspace.event
+            for i in 0..<m where !event[i] { time[i] = AssessmentSchedule.scan(atOrBefore: time[i], phases) }
+        }
+        return (m, Int(experimental))
     }
 }
 
