@@ -330,7 +330,7 @@ void nensim_km_restricted_mean(const double *time, const double *surv, const dou
 
 int64_t nensim_two_group_rows(const uint64_t *order, int64_t n, double total0, double total1, double tol,
                               double mean_abs, double *time, double *risk0, double *risk1,
-                              double *deaths0, double *deaths1, int64_t *events) {
+                              double *deaths0, double *deaths1, int64_t *events0, int64_t *events1) {
     const uint64_t mask = ~(uint64_t)3;
     double t_max, cut, last;
     uint64_t b = order[n - 1] & mask;
@@ -373,6 +373,6 @@ int64_t nensim_two_group_rows(const uint64_t *order, int64_t n, double total0, d
         c0 += code == 0 ? 1.0 : 0.0; c1 += code == 1 ? 1.0 : 0.0;
         d0 += code == 2 ? 1.0 : 0.0; d1 += code == 3 ? 1.0 : 0.0;
     }
-    events[0] = e0; events[1] = e1;
+    *events0 = e0; *events1 = e1;
     return rows;
 }

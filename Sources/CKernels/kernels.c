@@ -546,7 +546,8 @@ static inline void efron_lanes(const double *restrict num, const double *restric
 
 CLONES
 void nensim_two_group_efron(int64_t rows, const double *n0, const double *n1, const double *d0, const double *d1,
-                            double beta, double r, double *num, double *den, double *a, double *logden, double *out) {
+                            double beta, double r, double *num, double *den, double *a, double *logden,
+                            double *ll_out, double *u_out, double *info_out) {
     // The numerators and denominators, one per death in row order.
     int64_t m = 0;
     for (int64_t j = 0; j < rows; j++) {
@@ -569,12 +570,11 @@ void nensim_two_group_efron(int64_t rows, const double *n0, const double *n1, co
         double d = d0[j] + d1[j];
         ll += d1[j] * beta;
         u += d1[j];
-        int64_t di = d == 1 ? 1 : (int64_t)d;
-        for (int64_t k = 0; k < di; k++, m++) {
+        for (int64_t k = 0; k < (int64_t)d; k++, m++) {
             ll -= logden[m]; u -= a[m]; info += a[m] * (1 - a[m]);
         }
     }
-    out[0] = ll; out[1] = u; out[2] = info;
+    *ll_out = ll; *u_out = u; *info_out = info;
 }
 
 CLONES

@@ -187,14 +187,12 @@ public final class TwoGroupWorkspace {
         guard n > 0 else { return (0, 0, 0) }
         // The walk in C (`nensim_two_group_rows`): the row kept or not without a branch on
         // its deaths, the same sums and decisions as TimeFix.ties(_:meanAbs:tolerance:maxAbs:).
-        var events = (Int64(0), Int64(0))
-        let rows = withUnsafeMutableBytes(of: &events) { e in
-            nensim_two_group_rows(order.baseAddress, Int64(n), total0, total1, TimeFix.tolerance, meanAbs ?? .nan,
-                                  rowTime.baseAddress, rowRisk0.baseAddress, rowRisk1.baseAddress,
-                                  rowDeaths0.baseAddress, rowDeaths1.baseAddress, e.baseAddress!.assumingMemoryBound(to: Int64.self))
-        }
+        var e0: Int64 = 0, e1: Int64 = 0
+        let rows = nensim_two_group_rows(order.baseAddress, Int64(n), total0, total1, TimeFix.tolerance, meanAbs ?? .nan,
+                                         rowTime.baseAddress, rowRisk0.baseAddress, rowRisk1.baseAddress,
+                                         rowDeaths0.baseAddress, rowDeaths1.baseAddress, &e0, &e1)
         guard rows >= 0 else { return nil }
-        return (Int(rows), Int(events.0), Int(events.1))
+        return (Int(rows), Int(e0), Int(e1))
     }
 
     /// Efron log partial likelihood ℓ(β), score U and information I for x = 1 in group
@@ -208,13 +206,11 @@ public final class TwoGroupWorkspace {
     /// (`fitCox`): β̂ and its standard error come from U and I.
     @inline(__always)
     private func efron(_ beta: Double, rows: Int) -> (ll: Double, u: Double, info: Double) {
-        var out = (0.0, 0.0, 0.0)
-        withUnsafeMutableBytes(of: &out) { o in
-            nensim_two_group_efron(Int64(rows), rowRisk0.baseAddress, rowRisk1.baseAddress, rowDeaths0.baseAddress,
-                                   rowDeaths1.baseAddress, beta, exp(beta), efronNumerator.baseAddress, efronDenominator.baseAddress,
-                                   efronShare.baseAddress, efronLog.baseAddress, o.baseAddress!.assumingMemoryBound(to: Double.self))
-        }
-        return out
+        var ll = 0.0, u = 0.0, info = 0.0
+        nensim_two_group_efron(Int64(rows), rowRisk0.baseAddress, rowRisk1.baseAddress, rowDeaths0.baseAddress,
+                               rowDeaths1.baseAddress, beta, exp(beta), efronNumerator.baseAddress, efronDenominator.baseAddress,
+                               efronShare.baseAddress, efronLog.baseAddress, &ll, &u, &info)
+        return (ll, u, info)
     }
 
     /// Newton–Raphson from β = 0 as `CoxPH.fit` (R's `coxfit6.c`): at most 20 steps;

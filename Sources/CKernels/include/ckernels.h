@@ -239,9 +239,10 @@ void nensim_log_array(const double *x, double *out, size_t n);
 /// I += Σ a(1 − a) — a row of one death as a = n1 r / S. The quotients and logs (the
 /// kernels' log, `nensim_log_array`'s bits) are vectorised; the sums run in row order, as
 /// the loop that adds each term as it goes. `num`, `den`, `a`, `logden`: room for one
-/// value per death. out: ℓ, U, I.
+/// value per death.
 void nensim_two_group_efron(int64_t rows, const double *n0, const double *n1, const double *d0, const double *d1,
-                            double beta, double r, double *num, double *den, double *a, double *logden, double *out);
+                            double beta, double r, double *num, double *den, double *a, double *logden,
+                            double *ll, double *u, double *info);
 
 /// A trial replicate's analysis set at calendar time `analysis` (NENSim's
 /// `ReplicateWorker.records`): of the n patients (entry order; entry time, event time,

@@ -83,12 +83,12 @@ int64_t nensim_table_rows(const uint64_t *ev, int64_t ne, const uint64_t *ce, in
 /// One row per distinct fixed time with deaths: its time, the numbers at risk of group 0
 /// and 1 just before (from `total0`, `total1`) and its deaths per group, written to
 /// `time`, `risk0`, `risk1`, `deaths0`, `deaths1` (room for n rows each; slots past the
-/// returned count may be written). `events`: the events of group 0 and group 1. Every
+/// returned count may be written). `events0`, `events1`: the events of each group. Every
 /// sum in the order and rounding of the Swift loop it replaces.
 /// - Returns: the number of rows, or −1.
 int64_t nensim_two_group_rows(const uint64_t *order, int64_t n, double total0, double total1, double tol,
                               double mean_abs, double *time, double *risk0, double *risk1,
-                              double *deaths0, double *deaths1, int64_t *events);
+                              double *deaths0, double *deaths1, int64_t *events0, int64_t *events1);
 
 /// The Kaplan–Meier curve and Greenwood standard error of log S of a table's `m` rows
 /// (SurvivalStats' `KaplanMeier.fit`): with d the events and n the number at risk of a
